@@ -1,0 +1,47 @@
+// The engine interface: how a training step runs on a batch, whatever computes it (TensorFlow.js on a GPU,
+// wasm or cpu backend; the native N-API addon). The engine updates the host DlrmParams it was given (or
+// keeps its own copy and writes it back in syncToHost), so checkpoints are engine-independent.
+import type { Batch } from '../dataset/batch';
+import type { DlrmArch, LossFunction, OptimizerName } from '../model/arch';
+
+export interface LossConfig {
+  loss: LossFunction;
+  /** wbce: weights of the negative and positive class. */
+  lossWeights: [number, number];
+  /** Clamp probabilities to [t, 1-t] before the loss (0 = off). */
+  lossThreshold: number;
+}
+
+export interface EngineConfig extends LossConfig {
+  arch: DlrmArch;
+  optimizer: OptimizerName;
+}
+
+/** Gradients of the mean batch loss, in the layout of DlrmParams; embeddings as gradients of the pooled bags. */
+export interface DlrmGradients {
+  bottom: { weight: Float32Array; bias: Float32Array }[];
+  top: { weight: Float32Array; bias: Float32Array }[];
+  /** d(loss)/d(pooled bag output), [T][B*d]. */
+  pooled: Float32Array[];
+}
+
+export interface StepResult {
+  /** Mean loss over the batch, before the update. */
+  loss: number;
+  /** Model outputs (probabilities) for the batch, before the update, [B]. */
+  predictions: Float32Array;
+}
+
+export interface Engine {
+  /** e.g. 'tfjs-node-gpu', 'tfjs-wasm', 'tfjs-cpu', 'native'. */
+  readonly name: string;
+  /** Forward, loss, backward and the optimizer update of every parameter with learning rate `lr`. */
+  trainStep(batch: Batch, lr: number): Promise<StepResult>;
+  /** Probabilities [B] for a batch, no update. */
+  predict(batch: Batch): Promise<Float32Array>;
+  /** Loss and gradients without an update (gradient checks, engine parity tests). */
+  gradients(batch: Batch): Promise<{ loss: number; grads: DlrmGradients }>;
+  /** Makes the host params and optimizer state current (for checkpoints). */
+  syncToHost(): Promise<void>;
+  dispose(): void;
+}

@@ -1,0 +1,21 @@
+// The DLRM architecture, independent of any engine: widths of the bottom and top MLPs, the embedding
+// tables and the interaction. Shapes (B = batch rows, D = dense features, T = tables, d = embedding dim):
+//   dense [B,D] -> bottomMlp -> x [B,d]; bags -> pooled [B,T,d]; interaction -> [B, topIn]; topMlp -> p [B].
+
+export type InteractionOp = 'dot' | 'cat';
+export type LossFunction = 'mse' | 'bce' | 'wbce';
+export type OptimizerName = 'sgd' | 'adagrad' | 'rowwise-adagrad';
+
+export interface DlrmArch {
+  /** Bottom MLP widths including its input D and output d, e.g. [13, 512, 256, 64, 16]. */
+  mlpBot: number[];
+  /** Top MLP widths including the derived input width and the output 1, e.g. [367, 512, 256, 1]. */
+  mlpTop: number[];
+  /** Rows of each embedding table, length T. */
+  tableSizes: number[];
+  /** Embedding dimension d (= last bottom MLP width). */
+  embeddingDim: number;
+  interaction: InteractionOp;
+  /** dot only: keep the diagonal of T·Tᵀ too. */
+  interactionItself: boolean;
+}

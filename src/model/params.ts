@@ -1,0 +1,28 @@
+// The parameters of a DLRM model as host typed arrays, owned by the model (not by an engine), so that
+// checkpoints, engines and tests all share one layout. Linear layers follow PyTorch: weight [out, in]
+// row-major, y = x Wᵀ + b. Embedding tables are split into chunks of `chunkRows` rows because one typed
+// array cannot hold the largest tables.
+
+export interface LinearParams {
+  /** [out, in] row-major. */
+  weight: Float32Array;
+  /** [out]. */
+  bias: Float32Array;
+  inFeatures: number;
+  outFeatures: number;
+}
+
+export interface EmbeddingTableParams {
+  rows: number;
+  dim: number;
+  /** Rows per chunk (every chunk but the last holds exactly this many rows). */
+  chunkRows: number;
+  /** chunks[k] holds rows [k*chunkRows, min(rows, (k+1)*chunkRows)), row-major [rowsInChunk, dim]. */
+  chunks: Float32Array[];
+}
+
+export interface DlrmParams {
+  bottom: LinearParams[];
+  top: LinearParams[];
+  tables: EmbeddingTableParams[];
+}

@@ -1,0 +1,52 @@
+// Logging: pino JSON lines to stderr (and to --log-file when given); when stderr is a terminal the lines
+// are printed readably instead (`HH:MM:SS level message key=value`).
+import pino from 'pino';
+import * as fs from 'node:fs';
+import { Writable } from 'node:stream';
+
+export type Logger = pino.Logger;
+
+export interface LogOptions {
+  /** Also append JSON lines to this file. */
+  logFile?: string;
+  level?: pino.Level;
+  /** Force readable (true) or JSON (false) output on stderr; default: readable when stderr is a TTY. */
+  pretty?: boolean;
+}
+
+const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+
+/** A stream that turns pino's JSON lines into short readable lines for a terminal. */
+function readableStderr(): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line) continue;
+        const rec = JSON.parse(line) as Record<string, unknown>;
+        const { level, time, msg, pid: _pid, hostname: _host, ...rest } = rec;
+        const t = new Date(Number(time)).toISOString().slice(11, 19);
+        const extra = Object.entries(rest)
+          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+          .join(' ');
+        process.stderr.write(`${t} ${LEVEL_NAMES[Number(level)] ?? level} ${String(msg ?? '')}${extra ? ' ' + extra : ''}\n`);
+      }
+      done();
+    },
+  });
+}
+
+let current: Logger = pino({ level: 'info', base: undefined }, pino.destination(2));
+
+/** Configures the process-wide logger; called once by the CLI before a subcommand runs. */
+export function setupLogger(opts: LogOptions = {}): Logger {
+  const pretty = opts.pretty ?? Boolean(process.stderr.isTTY);
+  const streams: pino.StreamEntry[] = [{ stream: pretty ? readableStderr() : pino.destination({ fd: 2, sync: true }) }];
+  if (opts.logFile) streams.push({ stream: fs.createWriteStream(opts.logFile, { flags: 'a' }) });
+  current = pino({ level: opts.level ?? 'info', base: undefined }, pino.multistream(streams));
+  return current;
+}
+
+/** The process-wide logger. */
+export function log(): Logger {
+  return current;
+}
