@@ -1,0 +1,83 @@
+// Builds and validates a DlrmArch from command-line style flags. The top MLP's input width is DERIVED
+// from the interaction: dot over T tables of dim d gives d + T(T+1)/2 (+ T+1 with the diagonal), cat gives
+// d(T+1). Every inconsistency is a UserError naming the flag and the bad value.
+import { UserError } from '../util/errors';
+import type { DlrmArch, InteractionOp } from './arch';
+
+export interface ArchFlags {
+  /** --arch-mlp-bot, including the dense input width and the output d, e.g. [13, 512, 256, 64, 16]. */
+  mlpBot: number[];
+  /** --arch-mlp-top WITHOUT its input width (derived), e.g. [512, 256, 1]. */
+  mlpTop: number[];
+  /** --arch-sparse-feature-size d; defaults to the last bottom width. */
+  sparseFeatureSize?: number;
+  /** Rows of each embedding table (from the manifest or --max-ind-range folding). */
+  tableSizes: readonly number[];
+  /** Number of dense features in the data (checked against the first bottom width when given). */
+  numDense?: number;
+  interaction: InteractionOp;
+  interactionItself: boolean;
+}
+
+/** Width of the interaction output (= top MLP input) for T tables of dimension d. */
+export function interactionOutputWidth(op: InteractionOp, itself: boolean, numTables: number, dim: number): number {
+  const n = numTables + 1;
+  if (op === 'cat') return dim * n;
+  return dim + (itself ? (n * (n + 1)) / 2 : (n * (n - 1)) / 2);
+}
+
+function positiveInts(flag: string, widths: readonly number[]): void {
+  if (widths.length === 0) throw new UserError(`${flag}: empty layer list`);
+  for (const w of widths) {
+    if (!Number.isSafeInteger(w) || w <= 0) throw new UserError(`${flag}: width '${w}' is not a positive integer (in '${widths.join('-')}')`);
+  }
+}
+
+/** Validates the flags and returns the architecture (with the derived top input width prepended). */
+export function buildDlrmArch(flags: ArchFlags): DlrmArch {
+  positiveInts('--arch-mlp-bot', flags.mlpBot);
+  positiveInts('--arch-mlp-top', flags.mlpTop);
+  const bot = flags.mlpBot.join('-');
+  if (flags.mlpBot.length < 2) throw new UserError(`--arch-mlp-bot: '${bot}' needs at least an input and an output width`);
+  const botOut = flags.mlpBot[flags.mlpBot.length - 1];
+  const dim = flags.sparseFeatureSize ?? botOut;
+  if (!Number.isSafeInteger(dim) || dim <= 0) throw new UserError(`--arch-sparse-feature-size: '${dim}' is not a positive integer`);
+  if (botOut !== dim) {
+    throw new UserError(`--arch-mlp-bot: the last width ${botOut} (in '${bot}') must equal --arch-sparse-feature-size ${dim}`);
+  }
+  if (flags.numDense !== undefined && flags.mlpBot[0] !== flags.numDense) {
+    throw new UserError(`--arch-mlp-bot: the first width ${flags.mlpBot[0]} (in '${bot}') must equal the number of dense features ${flags.numDense}`);
+  }
+  const topOut = flags.mlpTop[flags.mlpTop.length - 1];
+  if (topOut !== 1) throw new UserError(`--arch-mlp-top: the last width ${topOut} (in '${flags.mlpTop.join('-')}') must be 1 (one click probability)`);
+  flags.tableSizes.forEach((n, t) => {
+    if (!Number.isSafeInteger(n) || n <= 0) throw new UserError(`embedding table ${t}: size '${n}' is not a positive integer`);
+  });
+  if (flags.interaction !== 'dot' && flags.interaction !== 'cat') {
+    throw new UserError(`--arch-interaction-op: '${String(flags.interaction)}' is not one of dot, cat`);
+  }
+  const topIn = interactionOutputWidth(flags.interaction, flags.interactionItself, flags.tableSizes.length, dim);
+  return {
+    mlpBot: [...flags.mlpBot],
+    mlpTop: [topIn, ...flags.mlpTop],
+    tableSizes: [...flags.tableSizes],
+    embeddingDim: dim,
+    interaction: flags.interaction,
+    interactionItself: flags.interaction === 'dot' && flags.interactionItself,
+  };
+}
+
+/** Checks an already built DlrmArch (e.g. read from a checkpoint) for internal consistency. */
+export function validateDlrmArch(arch: DlrmArch): void {
+  const rebuilt = buildDlrmArch({
+    mlpBot: arch.mlpBot,
+    mlpTop: arch.mlpTop.slice(1),
+    sparseFeatureSize: arch.embeddingDim,
+    tableSizes: arch.tableSizes,
+    interaction: arch.interaction,
+    interactionItself: arch.interactionItself,
+  });
+  if (rebuilt.mlpTop[0] !== arch.mlpTop[0]) {
+    throw new UserError(`top MLP input width ${arch.mlpTop[0]} does not match the ${arch.interaction} interaction's output width ${rebuilt.mlpTop[0]}`);
+  }
+}
