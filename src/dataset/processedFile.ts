@@ -1,0 +1,394 @@
+// The processed-file format (byte layout in docs/FORMAT.md): N rows of labels [N] f32, dense [N, D] f32
+// and, per table, embedding-bag offsets + indices u32, stored in row groups (default 65,536 rows) indexed
+// by a table after the groups, so any row range is read by seeking, never by loading a whole day.
+// The same format holds a per-day shard and the merged file; the JSON metadata (the manifest) is embedded.
+// ProcessedFileWriter streams with bounded memory (one row group buffered) through AtomicFile;
+// ProcessedFileReader reads any [start, end) range synchronously or asynchronously.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { AtomicFile } from '../util/atomic';
+import { UserError } from '../util/errors';
+import type { BagInput, Batch } from './batch';
+
+/** The first 8 bytes of every processed file. */
+export const PROCESSED_MAGIC = 'DLRMPROC';
+export const PROCESSED_FORMAT_VERSION = 1;
+export const HEADER_BYTES = 64;
+/** Every section (and the index and metadata) starts at a multiple of this many bytes. */
+export const SECTION_ALIGN = 64;
+export const DEFAULT_ROWS_PER_GROUP = 65_536;
+const U32_MAX = 0xffff_ffff;
+
+export interface ProcessedLayout {
+  numDense: number;
+  numTables: number;
+  /** Rows per row group (the last group may be shorter); default 65,536. */
+  rowsPerGroup?: number;
+}
+
+/**
+ * One row group's index entry, as u64 words: firstRow, numRows, labelsOffset, denseOffset, then per table
+ * offsetsOffset, indicesOffset, numIndices. Offsets are absolute byte positions in the file.
+ */
+export function indexEntryWords(numTables: number): number {
+  return 4 + 3 * numTables;
+}
+
+function alignUp(n: number): number {
+  return Math.ceil(n / SECTION_ALIGN) * SECTION_ALIGN;
+}
+
+function bytesOf(a: Float32Array | Uint32Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+function checkLittleEndianHost(): void {
+  if (os.endianness() !== 'LE') throw new UserError('processed files are little-endian; this big-endian host is not supported');
+}
+
+/** Writes a processed file row group by row group; nothing appears under the final name before commit(). */
+export class ProcessedFileWriter {
+  readonly numDense: number;
+  readonly numTables: number;
+  readonly rowsPerGroup: number;
+  private readonly file: AtomicFile;
+  private readonly labels: Float32Array;
+  private readonly dense: Float32Array;
+  private readonly offsets: Uint32Array[];
+  private indices: Uint32Array[];
+  private fill = 0;
+  private rowsWritten = 0;
+  private readonly index: number[] = [];
+  private state: 'open' | 'committed' | 'aborted' = 'open';
+
+  constructor(readonly finalPath: string, layout: ProcessedLayout) {
+    checkLittleEndianHost();
+    const { numDense, numTables } = layout;
+    const rowsPerGroup = layout.rowsPerGroup ?? DEFAULT_ROWS_PER_GROUP;
+    if (!Number.isInteger(numDense) || numDense < 0) throw new RangeError(`numDense=${numDense} must be a non-negative integer`);
+    if (!Number.isInteger(numTables) || numTables < 0) throw new RangeError(`numTables=${numTables} must be a non-negative integer`);
+    if (!Number.isInteger(rowsPerGroup) || rowsPerGroup < 1 || rowsPerGroup >= U32_MAX) throw new RangeError(`rowsPerGroup=${rowsPerGroup} is invalid`);
+    this.numDense = numDense;
+    this.numTables = numTables;
+    this.rowsPerGroup = rowsPerGroup;
+    this.labels = new Float32Array(rowsPerGroup);
+    this.dense = new Float32Array(rowsPerGroup * numDense);
+    this.offsets = Array.from({ length: numTables }, () => new Uint32Array(rowsPerGroup + 1));
+    this.indices = Array.from({ length: numTables }, () => new Uint32Array(rowsPerGroup));
+    this.file = new AtomicFile(finalPath);
+    this.file.write(new Uint8Array(HEADER_BYTES)); // filled in by commit()
+  }
+
+  /** Rows appended so far. */
+  get rows(): number {
+    return this.rowsWritten + this.fill;
+  }
+
+  /** Appends n rows: labels [n], dense [n, numDense] row-major, one bag input per table over these n rows. */
+  append(labels: Float32Array, dense: Float32Array, bags: readonly BagInput[]): void {
+    if (this.state !== 'open') throw new Error(`ProcessedFileWriter(${this.finalPath}): append after ${this.state}`);
+    const n = labels.length;
+    const D = this.numDense;
+    if (dense.length !== n * D) throw new RangeError(`append: dense has ${dense.length} values, expected ${n}x${D}`);
+    if (bags.length !== this.numTables) throw new RangeError(`append: ${bags.length} bags, expected ${this.numTables} tables`);
+    bags.forEach((bag, t) => {
+      if (bag.offsets.length !== n + 1) throw new RangeError(`append: table ${t} offsets has length ${bag.offsets.length}, expected ${n + 1}`);
+      if (bag.offsets[n] > bag.indices.length) throw new RangeError(`append: table ${t} offsets end at ${bag.offsets[n]} beyond ${bag.indices.length} indices`);
+    });
+    let done = 0;
+    while (done < n) {
+      const take = Math.min(n - done, this.rowsPerGroup - this.fill);
+      this.labels.set(labels.subarray(done, done + take), this.fill);
+      this.dense.set(dense.subarray(done * D, (done + take) * D), this.fill * D);
+      for (let t = 0; t < this.numTables; t++) this.appendBags(t, bags[t], done, take);
+      this.fill += take;
+      done += take;
+      if (this.fill === this.rowsPerGroup) this.flushGroup();
+    }
+  }
+
+  /** Copies rows [from, from+take) of one table's bag input into the group buffer, rebasing offsets. */
+  private appendBags(t: number, bag: BagInput, from: number, take: number): void {
+    const groupOffsets = this.offsets[t];
+    const have = groupOffsets[this.fill];
+    const base = bag.offsets[from];
+    const count = bag.offsets[from + take] - base;
+    if (have + count > U32_MAX) throw new RangeError(`table ${t}: more than 2^32-1 indices in one row group; use a smaller rowsPerGroup`);
+    if (have + count > this.indices[t].length) {
+      const grown = new Uint32Array(Math.min(U32_MAX, Math.max(have + count, 2 * this.indices[t].length)));
+      grown.set(this.indices[t].subarray(0, have));
+      this.indices[t] = grown;
+    }
+    this.indices[t].set(bag.indices.subarray(base, base + count), have);
+    let prev = base;
+    for (let i = 1; i <= take; i++) {
+      const o = bag.offsets[from + i];
+      if (o < prev) throw new RangeError(`append: table ${t} offsets decrease at row ${from + i}`);
+      groupOffsets[this.fill + i] = have + (o - base);
+      prev = o;
+    }
+  }
+
+  /** Writes the buffered rows as one row group (one write call) and records its index entry. */
+  private flushGroup(): void {
+    const n = this.fill;
+    if (n === 0) return;
+    const D = this.numDense;
+    const sections: Uint8Array[] = [bytesOf(this.labels.subarray(0, n)), bytesOf(this.dense.subarray(0, n * D))];
+    for (let t = 0; t < this.numTables; t++) {
+      sections.push(bytesOf(this.offsets[t].subarray(0, n + 1)), bytesOf(this.indices[t].subarray(0, this.offsets[t][n])));
+    }
+    const groupStart = this.file.size;
+    const positions = [];
+    let total = 0;
+    for (const s of sections) {
+      positions.push(groupStart + total);
+      total += alignUp(s.length);
+    }
+    const block = new Uint8Array(total);
+    let at = 0;
+    for (const s of sections) {
+      block.set(s, at);
+      at += alignUp(s.length);
+    }
+    this.file.write(block);
+    this.index.push(this.rowsWritten, n, positions[0], positions[1]);
+    for (let t = 0; t < this.numTables; t++) this.index.push(positions[2 + 2 * t], positions[3 + 2 * t], this.offsets[t][n]);
+    this.rowsWritten += n;
+    this.fill = 0;
+  }
+
+  /** Writes the last group, the index, the metadata JSON and the header, then fsyncs and renames into place. */
+  commit(metadata: object): void {
+    if (this.state !== 'open') throw new Error(`ProcessedFileWriter(${this.finalPath}): commit after ${this.state}`);
+    try {
+      this.flushGroup();
+      const indexOffset = this.file.size;
+      const words = new Uint32Array(alignUp(this.index.length * 8) / 4);
+      this.index.forEach((v, i) => {
+        words[2 * i] = v % 4294967296;
+        words[2 * i + 1] = Math.floor(v / 4294967296);
+      });
+      this.file.write(words);
+      const metadataOffset = this.file.size;
+      const json = Buffer.from(JSON.stringify(metadata), 'utf8');
+      const padded = new Uint8Array(alignUp(json.length));
+      padded.set(json);
+      this.file.write(padded);
+      const header = Buffer.alloc(HEADER_BYTES);
+      header.write(PROCESSED_MAGIC, 0, 'latin1');
+      header.writeUInt32LE(PROCESSED_FORMAT_VERSION, 8);
+      header.writeUInt32LE(this.numDense, 12);
+      header.writeUInt32LE(this.numTables, 16);
+      header.writeUInt32LE(this.rowsPerGroup, 20);
+      header.writeBigUInt64LE(BigInt(this.rowsWritten), 24);
+      header.writeBigUInt64LE(BigInt(this.index.length / indexEntryWords(this.numTables)), 32);
+      header.writeBigUInt64LE(BigInt(indexOffset), 40);
+      header.writeBigUInt64LE(BigInt(metadataOffset), 48);
+      header.writeBigUInt64LE(BigInt(json.length), 56);
+      this.file.writeAt(0, header);
+      this.file.commit();
+      this.state = 'committed';
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
+  }
+
+  /** Removes the temporary file; the final name is never created. */
+  abort(): void {
+    if (this.state === 'committed') return;
+    this.state = 'aborted';
+    this.file.abort();
+  }
+}
+
+/** A byte range of the file to read into `dest`. */
+interface ReadPiece {
+  position: number;
+  dest: Uint8Array;
+}
+
+/** Reads row ranges of a processed file by seeking; only the header, group index and metadata stay in memory. */
+export class ProcessedFileReader {
+  readonly formatVersion: number;
+  readonly rows: number;
+  readonly numDense: number;
+  readonly numTables: number;
+  readonly rowsPerGroup: number;
+  readonly groups: number;
+  readonly fileBytes: number;
+  readonly metadata: unknown;
+  /** The group index, one entry of indexEntryWords(numTables) numbers per group (see indexEntryWords). */
+  private readonly index: Float64Array;
+  private readonly entryWords: number;
+
+  private constructor(readonly path: string, private fd: number) {
+    const fail = (why: string): UserError => new UserError(`${path}: not a valid dlrm processed file (${why})`);
+    this.fileBytes = fs.fstatSync(fd).size;
+    if (this.fileBytes < HEADER_BYTES) throw fail(`only ${this.fileBytes} bytes`);
+    const header = Buffer.alloc(HEADER_BYTES);
+    this.readFullySync({ position: 0, dest: header });
+    if (header.toString('latin1', 0, 8) !== PROCESSED_MAGIC) throw fail(`no '${PROCESSED_MAGIC}' magic at byte 0`);
+    this.formatVersion = header.readUInt32LE(8);
+    if (this.formatVersion !== PROCESSED_FORMAT_VERSION) {
+      throw new UserError(`${path}: processed-file format version ${this.formatVersion}; this dlrm reads version ${PROCESSED_FORMAT_VERSION}`);
+    }
+    this.numDense = header.readUInt32LE(12);
+    this.numTables = header.readUInt32LE(16);
+    this.rowsPerGroup = header.readUInt32LE(20);
+    this.rows = Number(header.readBigUInt64LE(24));
+    this.groups = Number(header.readBigUInt64LE(32));
+    const indexOffset = Number(header.readBigUInt64LE(40));
+    const metadataOffset = Number(header.readBigUInt64LE(48));
+    const metadataLength = Number(header.readBigUInt64LE(56));
+    this.entryWords = indexEntryWords(this.numTables);
+    const indexBytes = this.groups * this.entryWords * 8;
+    if (indexOffset + indexBytes > this.fileBytes || metadataOffset + metadataLength > this.fileBytes) throw fail('truncated');
+    const words = new Uint32Array(indexBytes / 4);
+    this.readFullySync({ position: indexOffset, dest: bytesOf(words) });
+    this.index = new Float64Array(words.length / 2);
+    for (let i = 0; i < this.index.length; i++) this.index[i] = words[2 * i] + words[2 * i + 1] * 4294967296;
+    const json = Buffer.alloc(metadataLength);
+    this.readFullySync({ position: metadataOffset, dest: json });
+    try {
+      this.metadata = JSON.parse(json.toString('utf8'));
+    } catch {
+      throw fail('metadata is not JSON');
+    }
+    const last = (this.groups - 1) * this.entryWords;
+    if (this.groups > 0 ? this.index[last] + this.index[last + 1] !== this.rows : this.rows !== 0) throw fail('group index does not cover the rows');
+  }
+
+  /** Opens `path`; a missing or malformed file is a UserError naming it. */
+  static open(path: string): ProcessedFileReader {
+    checkLittleEndianHost();
+    let fd: number;
+    try {
+      fd = fs.openSync(path, 'r');
+    } catch (err) {
+      throw new UserError(`${path}: cannot open processed file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+    try {
+      return new ProcessedFileReader(path, fd);
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
+    }
+  }
+
+  /** Rows [start, end) as one Batch (read synchronously). */
+  read(start: number, end: number): Batch {
+    const steps = this.readSteps(start, end);
+    for (let r = steps.next(); ; r = steps.next()) {
+      if (r.done) return r.value;
+      for (const piece of r.value) this.readFullySync(piece);
+    }
+  }
+
+  /** Rows [start, end) as one Batch, the reads running in the libuv thread pool. */
+  async readAsync(start: number, end: number): Promise<Batch> {
+    const steps = this.readSteps(start, end);
+    for (let r = steps.next(); ; r = steps.next()) {
+      if (r.done) return r.value;
+      await Promise.all(r.value.map((piece) => this.readFully(piece)));
+    }
+  }
+
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /**
+   * Plans the reads of rows [start, end): first yields labels, dense and offsets pieces, then (once the
+   * offsets are known) the indices pieces, and returns the assembled Batch. Shared by read and readAsync.
+   */
+  private *readSteps(start: number, end: number): Generator<ReadPiece[], Batch, void> {
+    if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= this.rows)) {
+      throw new RangeError(`${this.path}: rows [${start}, ${end}) are outside [0, ${this.rows})`);
+    }
+    if (this.fd < 0) throw new Error(`${this.path}: read after close`);
+    const n = end - start;
+    const D = this.numDense;
+    const T = this.numTables;
+    const labels = new Float32Array(n);
+    const dense = new Float32Array(n * D);
+    const parts: { entry: number; a: number; b: number; out: number; offsets: Uint32Array[] }[] = [];
+    const first: ReadPiece[] = [];
+    for (let g = start < end ? this.groupOf(start) : this.groups; g < this.groups; g++) {
+      const entry = g * this.entryWords;
+      const groupFirst = this.index[entry];
+      if (groupFirst >= end) break;
+      const a = Math.max(start, groupFirst) - groupFirst;
+      const b = Math.min(end, groupFirst + this.index[entry + 1]) - groupFirst;
+      const out = groupFirst + a - start;
+      first.push({ position: this.index[entry + 2] + 4 * a, dest: bytesOf(labels.subarray(out, out + b - a)) });
+      first.push({ position: this.index[entry + 3] + 4 * a * D, dest: bytesOf(dense.subarray(out * D, (out + b - a) * D)) });
+      const offsets: Uint32Array[] = [];
+      for (let t = 0; t < T; t++) {
+        const o = new Uint32Array(b - a + 1);
+        first.push({ position: this.index[entry + 4 + 3 * t] + 4 * a, dest: bytesOf(o) });
+        offsets.push(o);
+      }
+      parts.push({ entry, a, b, out, offsets });
+    }
+    yield first;
+    const sparse: BagInput[] = [];
+    const second: ReadPiece[] = [];
+    for (let t = 0; t < T; t++) {
+      let total = 0;
+      for (const p of parts) total += p.offsets[t][p.b - p.a] - p.offsets[t][0];
+      const indices = new Uint32Array(total);
+      const batchOffsets = new Uint32Array(n + 1);
+      let have = 0;
+      for (const p of parts) {
+        const o = p.offsets[t];
+        const rows = p.b - p.a;
+        const count = o[rows] - o[0];
+        if (count > 0) second.push({ position: this.index[p.entry + 5 + 3 * t] + 4 * o[0], dest: bytesOf(indices.subarray(have, have + count)) });
+        for (let i = 1; i <= rows; i++) batchOffsets[p.out + i] = have + o[i] - o[0];
+        have += count;
+      }
+      sparse.push({ offsets: batchOffsets, indices });
+    }
+    yield second;
+    return { size: n, dense, numDense: D, sparse, labels };
+  }
+
+  /** The group holding `row` (binary search over the groups' first rows). */
+  private groupOf(row: number): number {
+    let lo = 0;
+    let hi = this.groups - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.index[mid * this.entryWords] <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private truncated(piece: ReadPiece): UserError {
+    return new UserError(`${this.path}: truncated processed file (reading ${piece.dest.length} bytes at ${piece.position})`);
+  }
+
+  private readFullySync(piece: ReadPiece): void {
+    let done = 0;
+    while (done < piece.dest.length) {
+      const got = fs.readSync(this.fd, piece.dest, done, piece.dest.length - done, piece.position + done);
+      if (got === 0) throw this.truncated(piece);
+      done += got;
+    }
+  }
+
+  private async readFully(piece: ReadPiece): Promise<void> {
+    let done = 0;
+    while (done < piece.dest.length) {
+      const got = await new Promise<number>((resolve, reject) =>
+        fs.read(this.fd, piece.dest, done, piece.dest.length - done, piece.position + done, (err, bytes) => (err ? reject(err) : resolve(bytes))),
+      );
+      if (got === 0) throw this.truncated(piece);
+      done += got;
+    }
+  }
+}

@@ -1,0 +1,145 @@
+import { after, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ProcessedFileReader, ProcessedFileWriter, HEADER_BYTES, SECTION_ALIGN, indexEntryWords } from '../../src/dataset/processedFile';
+import { tempPathFor } from '../../src/util/atomic';
+import { UserError } from '../../src/util/errors';
+import { Rng } from '../../src/util/random';
+import { tempDir } from '../helpers/sharedData';
+import { assertBatchRows, randomRows, rowsToBatch, writeRows } from './fixtures';
+
+const dir = tempDir('processed-file');
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const D = 3;
+const T = 4;
+const G = 64; // rows per group: 1000 rows = 15 full groups + a partial one of 40
+const rows = randomRows(new Rng(1), 1000, D, T);
+const file = path.join(dir, 'round-trip.bin');
+writeRows(file, rows, D, T, G, { kind: 'test', note: 'é ✓' });
+
+test('round trip: header fields, metadata and every row come back', () => {
+  const r = ProcessedFileReader.open(file);
+  try {
+    assert.equal(r.rows, 1000);
+    assert.equal(r.numDense, D);
+    assert.equal(r.numTables, T);
+    assert.equal(r.rowsPerGroup, G);
+    assert.equal(r.groups, 16);
+    assert.deepEqual(r.metadata, { kind: 'test', note: 'é ✓' });
+    assert.ok(rows.some((row) => row.bags.some((b) => b.length === 0)), 'fixture has empty bags');
+    assert.ok(rows.some((row) => row.bags.some((b) => b.length > 1)), 'fixture has multi-hot bags');
+    assertBatchRows(r.read(0, 1000), rows, 'all rows');
+  } finally {
+    r.close();
+  }
+});
+
+test('ranges crossing group boundaries, inside one group, the last partial group and empty ranges', async () => {
+  const r = ProcessedFileReader.open(file);
+  try {
+    const ranges: [number, number][] = [[0, 1], [63, 65], [10, 200], [64, 128], [959, 1000], [999, 1000], [500, 500], [1000, 1000], [0, 64], [1, 999]];
+    const rng = new Rng(5);
+    for (let i = 0; i < 30; i++) {
+      const a = rng.nextInt(1001);
+      ranges.push([a, a + rng.nextInt(1001 - a)]);
+    }
+    for (const [a, b] of ranges) {
+      assertBatchRows(r.read(a, b), rows.slice(a, b), `read(${a}, ${b})`);
+      assertBatchRows(await r.readAsync(a, b), rows.slice(a, b), `readAsync(${a}, ${b})`);
+    }
+    assert.throws(() => r.read(-1, 3), RangeError);
+    assert.throws(() => r.read(5, 4), RangeError);
+    assert.throws(() => r.read(0, 1001), RangeError);
+  } finally {
+    r.close();
+  }
+});
+
+test('byte layout: little-endian header, 64-byte-aligned sections, labels of group 1 where the index says', () => {
+  const bytes = fs.readFileSync(file);
+  assert.equal(bytes.toString('latin1', 0, 8), 'DLRMPROC');
+  assert.equal(bytes.readUInt32LE(8), 1);
+  assert.equal(Number(bytes.readBigUInt64LE(24)), 1000);
+  const groups = Number(bytes.readBigUInt64LE(32));
+  const indexOffset = Number(bytes.readBigUInt64LE(40));
+  const metadataOffset = Number(bytes.readBigUInt64LE(48));
+  assert.equal(indexOffset % SECTION_ALIGN, 0);
+  assert.equal(metadataOffset % SECTION_ALIGN, 0);
+  assert.equal(bytes.length % SECTION_ALIGN, 0);
+  assert.equal(JSON.parse(bytes.toString('utf8', metadataOffset, metadataOffset + Number(bytes.readBigUInt64LE(56)))).kind, 'test');
+  const W = indexEntryWords(T);
+  const entry = (g: number, w: number): number => Number(bytes.readBigUInt64LE(indexOffset + 8 * (g * W + w)));
+  assert.equal(entry(0, 2), HEADER_BYTES);
+  for (let g = 0; g < groups; g++) {
+    assert.equal(entry(g, 0), g * G);
+    for (let w = 2; w < W; w++) if (w < 4 || (w - 4) % 3 !== 2) assert.equal(entry(g, w) % SECTION_ALIGN, 0, `group ${g} word ${w}`);
+  }
+  const labels1 = Array.from({ length: G }, (_, i) => bytes.readFloatLE(entry(1, 2) + 4 * i));
+  assert.deepEqual(labels1, rows.slice(G, 2 * G).map((r) => r.label));
+  // table 2's indices of group 3, located through its offsets section
+  const off = (i: number): number => bytes.readUInt32LE(entry(3, 4 + 3 * 2) + 4 * i);
+  assert.equal(off(0), 0);
+  assert.equal(off(G), entry(3, 4 + 3 * 2 + 2));
+  const row = 3 * G + 7;
+  const bag = Array.from({ length: off(8) - off(7) }, (_, k) => bytes.readUInt32LE(entry(3, 5 + 3 * 2) + 4 * (off(7) + k)));
+  assert.deepEqual(bag, rows[row].bags[2]);
+});
+
+test('Criteo shape (one index per bag, 13 dense, 26 tables) and an empty file', () => {
+  const crit = randomRows(new Rng(3), 300, 13, 26, 1, 1);
+  const p = path.join(dir, 'criteo.bin');
+  writeRows(p, crit, 13, 26, 128, {});
+  const r = ProcessedFileReader.open(p);
+  assertBatchRows(r.read(100, 300), crit.slice(100, 300), 'criteo rows');
+  r.close();
+  const empty = path.join(dir, 'empty.bin');
+  new ProcessedFileWriter(empty, { numDense: 13, numTables: 26 }).commit({ empty: true });
+  const e = ProcessedFileReader.open(empty);
+  assert.equal(e.rows, 0);
+  assert.equal(e.read(0, 0).size, 0);
+  e.close();
+});
+
+test('atomicity: nothing under the final name before commit; abort leaves nothing at all', () => {
+  const p = path.join(dir, 'atomic.bin');
+  const w = new ProcessedFileWriter(p, { numDense: D, numTables: T, rowsPerGroup: 16 });
+  const b = rowsToBatch(rows.slice(0, 100), D, T);
+  w.append(b.labels, b.dense, b.sparse);
+  assert.equal(fs.existsSync(p), false, 'final name exists before commit');
+  assert.equal(fs.existsSync(tempPathFor(p)), true);
+  w.abort();
+  assert.equal(fs.existsSync(p), false);
+  assert.equal(fs.existsSync(tempPathFor(p)), false, 'abort left the temporary file');
+  assert.throws(() => w.append(b.labels, b.dense, b.sparse), /after aborted/);
+
+  const w2 = new ProcessedFileWriter(p, { numDense: D, numTables: T, rowsPerGroup: 16 });
+  w2.append(b.labels, b.dense, b.sparse);
+  w2.commit({});
+  assert.equal(fs.existsSync(p), true);
+  assert.equal(fs.existsSync(tempPathFor(p)), false);
+});
+
+test('append refuses inconsistent inputs', () => {
+  const w = new ProcessedFileWriter(path.join(dir, 'bad.bin'), { numDense: D, numTables: T });
+  const b = rowsToBatch(rows.slice(0, 10), D, T);
+  assert.throws(() => w.append(b.labels, b.dense.subarray(1), b.sparse), /dense has/);
+  assert.throws(() => w.append(b.labels, b.dense, b.sparse.slice(1)), /bags/);
+  const badOffsets = b.sparse.map((bag) => ({ ...bag, offsets: bag.offsets.subarray(1) }));
+  assert.throws(() => w.append(b.labels, b.dense, badOffsets), /offsets has length/);
+  const decreasing = b.sparse.map((bag) => ({ indices: bag.indices, offsets: Uint32Array.from([0, 2, 1, ...bag.offsets.subarray(3)]) }));
+  assert.throws(() => w.append(b.labels, b.dense, decreasing), /decrease/);
+  w.abort();
+});
+
+test('open refuses a missing file, a non-processed file and a truncated one with a UserError naming it', () => {
+  const missing = path.join(dir, 'nope.bin');
+  assert.throws(() => ProcessedFileReader.open(missing), (e: unknown) => e instanceof UserError && e.message.includes(missing));
+  const text = path.join(dir, 'text.bin');
+  fs.writeFileSync(text, 'label\tI1\n'.repeat(20));
+  assert.throws(() => ProcessedFileReader.open(text), (e: unknown) => e instanceof UserError && /text\.bin: not a valid dlrm processed file \(no 'DLRMPROC'/.test(e.message));
+  const cut = path.join(dir, 'cut.bin');
+  fs.writeFileSync(cut, fs.readFileSync(file).subarray(0, 4096));
+  assert.throws(() => ProcessedFileReader.open(cut), (e: unknown) => e instanceof UserError && /cut\.bin.*truncated/.test(e.message));
+});
