@@ -1,0 +1,251 @@
+// Training checkpoints: parameters, optimizer state, architecture, train config, progress (epoch, batch
+// within the epoch, optimizer step) and data state, in one binary file (docs/TRAINING.md, "Checkpoint
+// format"):
+//   bytes 0-7   magic "DLRMCKPT"
+//   bytes 8-11  format version, uint32 little-endian
+//   bytes 12-15 header length H, uint32 little-endian
+//   16..16+H    JSON header (UTF-8, space-padded so the data starts at a multiple of 64 bytes)
+//   then raw little-endian float32 sections in header order, each at its recorded byte offset:
+//   bottom.<i>.weight [out,in], bottom.<i>.bias [out], top.<i>..., table.<t> [rows,d], then the optimizer
+//   state opt.bottom.<i>.weight ..., opt.table.<t> ([rows,d] adagrad, [rows] rowwise-adagrad).
+// Tables may be GBs: they are streamed chunk by chunk (no whole-file buffer) and read straight into the
+// destination chunks, whatever chunking the reader uses. Writes go through AtomicFile (temp + rename), and
+// a section holding NaN or Infinity aborts the write, so a diverged run never replaces a good checkpoint.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { AtomicFile } from '../util/atomic';
+import { UserError } from '../util/errors';
+import type { DlrmArch, OptimizerName } from './arch';
+import type { OptimizerState } from './optimizerState';
+import type { DlrmParams } from './params';
+
+export const CHECKPOINT_MAGIC = 'DLRMCKPT';
+export const CHECKPOINT_FORMAT_VERSION = 1;
+const PREAMBLE_BYTES = 16;
+const DATA_ALIGN = 64;
+/** Largest single read/write (well under the 2 GiB limit of one fs call). */
+const IO_PIECE_BYTES = 2 ** 28;
+
+/** Where training stands: everything needed to continue exactly where it stopped. */
+export interface CheckpointProgress {
+  /** Epoch to continue in (0-based). */
+  epoch: number;
+  /** Batches of that epoch already trained on. */
+  batchInEpoch: number;
+  /** Rows of that epoch already trained on. */
+  rowInEpoch: number;
+  /** Optimizer steps done over the whole run (the LR schedule's step). */
+  globalStep: number;
+}
+
+export interface CheckpointSection {
+  /** e.g. 'bottom.0.weight', 'table.3', 'opt.table.3'. */
+  name: string;
+  shape: number[];
+  /** Byte offset of the section from the start of the file. */
+  offset: number;
+}
+
+export interface CheckpointHeader<C = unknown, D = unknown> {
+  format: 'dlrm-checkpoint';
+  formatVersion: number;
+  createdBy: string;
+  createdAt: string;
+  /** Engine that trained it (informational: any engine loads any checkpoint). */
+  engine: string;
+  arch: DlrmArch;
+  optimizer: OptimizerName;
+  progress: CheckpointProgress;
+  /** The full train config of the run that wrote it. */
+  trainConfig: C;
+  /** What a data source needs to continue its stream (seed, generation, ...). */
+  dataState: D;
+  sections: CheckpointSection[];
+}
+
+export interface CheckpointContents<C, D> {
+  engine: string;
+  arch: DlrmArch;
+  params: DlrmParams;
+  optimizerState: OptimizerState;
+  progress: CheckpointProgress;
+  trainConfig: C;
+  dataState: D;
+}
+
+/** One float32 section: its name, shape, and the typed arrays holding it, in order. */
+interface SectionData {
+  name: string;
+  shape: number[];
+  parts: Float32Array[];
+}
+
+/** Every section of params + optimizer state, in file order (also what a reader expects to find). */
+function sectionsOf(params: DlrmParams, state: OptimizerState): SectionData[] {
+  const out: SectionData[] = [];
+  const linear = (prefix: string, layers: DlrmParams['bottom'], states: OptimizerState['bottom'] | null) =>
+    layers.forEach((l, i) => {
+      const w = states ? states[i].weight : l.weight;
+      const b = states ? states[i].bias : l.bias;
+      if (w.length > 0) out.push({ name: `${prefix}.${i}.weight`, shape: [l.outFeatures, l.inFeatures], parts: [w] });
+      if (b.length > 0) out.push({ name: `${prefix}.${i}.bias`, shape: [l.outFeatures], parts: [b] });
+    });
+  linear('bottom', params.bottom, null);
+  linear('top', params.top, null);
+  params.tables.forEach((t, i) => out.push({ name: `table.${i}`, shape: [t.rows, t.dim], parts: t.chunks }));
+  linear('opt.bottom', params.bottom, state.bottom);
+  linear('opt.top', params.top, state.top);
+  params.tables.forEach((t, i) => {
+    const chunks = state.tables[i] ?? [];
+    if (chunks.length === 0) return;
+    out.push({ name: `opt.table.${i}`, shape: state.name === 'rowwise-adagrad' ? [t.rows] : [t.rows, t.dim], parts: chunks });
+  });
+  return out;
+}
+
+const elements = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+function checkLittleEndian(): void {
+  if (os.endianness() !== 'LE') throw new UserError('checkpoints are little-endian float32; this machine is big-endian');
+}
+
+/** Index of the first NaN/Infinity in `a`, or -1. */
+function firstNonFinite(a: Float32Array): number {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v - v !== 0) return i;
+  }
+  return -1;
+}
+
+/**
+ * Writes a checkpoint atomically. Throws a UserError (leaving any existing file at `file` untouched)
+ * when a parameter or optimizer value is NaN or infinite.
+ */
+export function saveCheckpoint<C, D>(file: string, c: CheckpointContents<C, D>, createdBy: string): void {
+  checkLittleEndian();
+  const data = sectionsOf(c.params, c.optimizerState);
+  const header: CheckpointHeader<C, D> = {
+    format: 'dlrm-checkpoint',
+    formatVersion: CHECKPOINT_FORMAT_VERSION,
+    createdBy,
+    createdAt: new Date().toISOString(),
+    engine: c.engine,
+    arch: c.arch,
+    optimizer: c.optimizerState.name,
+    progress: c.progress,
+    trainConfig: c.trainConfig,
+    dataState: c.dataState,
+    sections: [],
+  };
+  // offsets depend on the header length, which depends on the offsets' digits: iterate until stable
+  let dataStart = 0;
+  for (;;) {
+    let offset = dataStart;
+    header.sections = data.map((s) => {
+      const sec = { name: s.name, shape: s.shape, offset };
+      offset += elements(s.shape) * 4;
+      return sec;
+    });
+    const headerBytes = Buffer.byteLength(JSON.stringify(header));
+    const needed = Math.ceil((PREAMBLE_BYTES + headerBytes) / DATA_ALIGN) * DATA_ALIGN;
+    if (needed === dataStart) break;
+    dataStart = needed;
+  }
+  const json = Buffer.alloc(dataStart - PREAMBLE_BYTES, ' ');
+  json.write(JSON.stringify(header), 'utf8');
+  const preamble = Buffer.alloc(PREAMBLE_BYTES);
+  preamble.write(CHECKPOINT_MAGIC, 0, 'latin1');
+  preamble.writeUInt32LE(CHECKPOINT_FORMAT_VERSION, 8);
+  preamble.writeUInt32LE(json.length, 12);
+
+  const out = new AtomicFile(file);
+  try {
+    out.write(preamble);
+    out.write(json);
+    for (const s of data) {
+      for (const part of s.parts) {
+        const bad = firstNonFinite(part);
+        if (bad >= 0) {
+          throw new UserError(`refusing to write checkpoint ${file}: ${s.name} holds ${part[bad]} (a diverged model); any previous checkpoint there is left as it was`);
+        }
+        for (let start = 0; start < part.length; start += IO_PIECE_BYTES / 4) out.write(part.subarray(start, start + IO_PIECE_BYTES / 4));
+      }
+    }
+    out.commit();
+  } catch (err) {
+    out.abort();
+    throw err;
+  }
+}
+
+/** Reads and checks a checkpoint's header (cheap: the sections are not read). */
+export function readCheckpointHeader(file: string): CheckpointHeader {
+  checkLittleEndian();
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    throw new UserError(`--load-model: cannot open ${file}: ${(err as Error).message}`);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const preamble = Buffer.alloc(PREAMBLE_BYTES);
+    if (fs.readSync(fd, preamble, 0, PREAMBLE_BYTES, 0) < PREAMBLE_BYTES || preamble.toString('latin1', 0, 8) !== CHECKPOINT_MAGIC) {
+      throw new UserError(`${file}: not a dlrm checkpoint (no ${CHECKPOINT_MAGIC} magic at the start)`);
+    }
+    const version = preamble.readUInt32LE(8);
+    if (version !== CHECKPOINT_FORMAT_VERSION) throw new UserError(`${file}: checkpoint format version ${version}, this dlrm reads version ${CHECKPOINT_FORMAT_VERSION}`);
+    const headerLength = preamble.readUInt32LE(12);
+    if (PREAMBLE_BYTES + headerLength > size) throw new UserError(`${file}: truncated checkpoint (header runs past the end of the file)`);
+    const json = Buffer.alloc(headerLength);
+    fs.readSync(fd, json, 0, headerLength, PREAMBLE_BYTES);
+    let header: CheckpointHeader;
+    try {
+      header = JSON.parse(json.toString('utf8')) as CheckpointHeader;
+    } catch (err) {
+      throw new UserError(`${file}: corrupt checkpoint header: ${(err as Error).message}`);
+    }
+    const last = header.sections[header.sections.length - 1];
+    const end = last ? last.offset + elements(last.shape) * 4 : PREAMBLE_BYTES + headerLength;
+    if (end !== size) throw new UserError(`${file}: checkpoint is ${size} bytes but its sections end at byte ${end} (truncated or corrupt)`);
+    return header;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads `bytes` bytes at `position` into `dst` (in pieces). */
+function readInto(fd: number, dst: Float32Array, position: number, file: string): void {
+  const bytes = new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength);
+  let done = 0;
+  while (done < bytes.length) {
+    const n = fs.readSync(fd, bytes, done, Math.min(IO_PIECE_BYTES, bytes.length - done), position + done);
+    if (n <= 0) throw new UserError(`${file}: unexpected end of file at byte ${position + done}`);
+    done += n;
+  }
+}
+
+/**
+ * Fills `params` and `state` (allocated for header.arch and header.optimizer, any chunking) from the
+ * checkpoint's sections. Throws a UserError when the sections don't match what they should hold.
+ */
+export function loadCheckpointInto(file: string, header: CheckpointHeader, params: DlrmParams, state: OptimizerState): void {
+  const expected = sectionsOf(params, state);
+  const names = (l: { name: string; shape: number[] }[]) => l.map((s) => `${s.name}[${s.shape.join('x')}]`).join(', ');
+  if (names(expected) !== names(header.sections)) {
+    throw new UserError(`${file}: checkpoint sections do not match its architecture/optimizer (expected ${names(expected)}; found ${names(header.sections)})`);
+  }
+  const fd = fs.openSync(file, 'r');
+  try {
+    expected.forEach((s, k) => {
+      let position = header.sections[k].offset;
+      for (const part of s.parts) {
+        readInto(fd, part, position, file);
+        position += part.byteLength;
+      }
+    });
+  } finally {
+    fs.closeSync(fd);
+  }
+}

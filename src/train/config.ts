@@ -1,0 +1,304 @@
+// The training configuration: one plain typed object (TrainConfig) with every default in one place
+// (DEFAULT_TRAIN_CONFIG), the table of `dlrm train` flags that fill it (TRAIN_FLAGS: flag name, value
+// kind, help), and how a run's config is assembled: defaults < --config file.json < command-line flags,
+// then validated. Keys are the flags in camelCase (--arch-mlp-bot -> archMlpBot); config files may use
+// either spelling. Booleans are real booleans (JSON true/false; --flag / --no-flag on the command line).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InvalidArgumentError } from 'commander';
+import type { InteractionOp, LossFunction, OptimizerName } from '../model/arch';
+import { UserError } from '../util/errors';
+import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
+import { validateLrSchedule } from './lrSchedule';
+
+export const DATA_GENERATIONS = ['random', 'synthetic', 'dataset'] as const;
+export type DataGeneration = (typeof DATA_GENERATIONS)[number];
+export const ENGINE_CHOICES = ['auto', 'tfjs', 'native'] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+
+export interface TrainConfig {
+  // --- architecture
+  /** Embedding dimension d; null = the last bottom MLP width. */
+  archSparseFeatureSize: number | null;
+  /** Rows of each embedding table for random/synthetic data (a dataset's sizes come from its manifest). */
+  archEmbeddingSize: number[];
+  /** Bottom MLP widths, input (dense features) to output d. */
+  archMlpBot: number[];
+  /** Top MLP widths without the input width (derived from the interaction), ending in 1. */
+  archMlpTop: number[];
+  archInteractionOp: InteractionOp;
+  archInteractionItself: boolean;
+  // --- loss and optimizer
+  lossFunction: LossFunction;
+  /** wbce: [weight of negatives, weight of positives]. */
+  lossWeights: [number, number];
+  /** Clamp probabilities to [t, 1-t] in the loss; 0 = off. */
+  lossThreshold: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  lrNumWarmupSteps: number;
+  lrDecayStartStep: number;
+  lrNumDecaySteps: number;
+  // --- data
+  /** null = 'dataset' when --processed-data-file is given, else 'random' (the reference's default). */
+  dataGeneration: DataGeneration | null;
+  processedDataFile: string | null;
+  /** > 0: fold every categorical index to index % M and each table to min(count, M) rows. */
+  maxIndRange: number;
+  /** random/synthetic: indices per embedding bag (the maximum unless fixed). */
+  numIndicesPerLookup: number;
+  numIndicesPerLookupFixed: boolean;
+  /** random/synthetic: rows per epoch. */
+  dataSize: number;
+  // --- loop
+  miniBatchSize: number;
+  nepochs: number;
+  /** Batches per epoch at most; 0 = all. */
+  numBatches: number;
+  /** Log (and write a metrics "train" line) every this many steps. */
+  printFreq: number;
+  /** Evaluate every this many steps (0 = only at the end of each epoch). */
+  testFreq: number;
+  testMiniBatchSize: number;
+  seed: number;
+  // --- files and engine
+  saveModel: string | null;
+  /** Also checkpoint every this many steps (0 = only at evaluations and the end). */
+  saveFreq: number;
+  loadModel: string | null;
+  metricsFile: string | null;
+  engine: EngineChoice;
+  /** tfjs backend name (e.g. tensorflow, wasm, cpu); null = the fastest that loads. */
+  backend: string | null;
+}
+
+/** Every default, in one place. The synthetic defaults make `dlrm train --data-generation synthetic` learn in well under a minute. */
+export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
+  archSparseFeatureSize: null,
+  archEmbeddingSize: [1000, 1000, 500, 500, 200, 200, 100, 100],
+  archMlpBot: [13, 64, 16],
+  archMlpTop: [64, 1],
+  archInteractionOp: 'dot',
+  archInteractionItself: false,
+  lossFunction: 'bce',
+  lossWeights: [1, 1],
+  lossThreshold: 0,
+  optimizer: 'sgd',
+  learningRate: 0.1,
+  lrNumWarmupSteps: 0,
+  lrDecayStartStep: 0,
+  lrNumDecaySteps: 0,
+  dataGeneration: null,
+  processedDataFile: null,
+  maxIndRange: 0,
+  numIndicesPerLookup: 1,
+  numIndicesPerLookupFixed: true,
+  dataSize: 131072,
+  miniBatchSize: 128,
+  nepochs: 1,
+  numBatches: 0,
+  printFreq: 256,
+  testFreq: 0,
+  testMiniBatchSize: 4096,
+  seed: 123,
+  saveModel: null,
+  saveFreq: 0,
+  loadModel: null,
+  metricsFile: null,
+  engine: 'auto',
+  backend: null,
+} satisfies TrainConfig);
+
+/** How a flag's value is read from the command line (a string) or a config file (JSON). */
+export type FlagKind =
+  | { kind: 'int'; min: number; max?: number }
+  | { kind: 'float'; min: number; max?: number }
+  | { kind: 'intList' }
+  | { kind: 'floatPair' }
+  | { kind: 'bool' }
+  | { kind: 'choice'; choices: readonly string[] }
+  | { kind: 'path' }
+  | { kind: 'string' };
+
+export interface FlagSpec {
+  key: keyof TrainConfig;
+  /** The flag without dashes, e.g. 'arch-mlp-bot'. */
+  flag: string;
+  type: FlagKind;
+  help: string;
+}
+
+const int = (min: number, max?: number): FlagKind => ({ kind: 'int', min, max });
+const float = (min: number, max?: number): FlagKind => ({ kind: 'float', min, max });
+const choice = (choices: readonly string[]): FlagKind => ({ kind: 'choice', choices });
+
+/** Every `dlrm train` flag that sets a TrainConfig field, in help order. */
+export const TRAIN_FLAGS: readonly FlagSpec[] = [
+  { key: 'archSparseFeatureSize', flag: 'arch-sparse-feature-size', type: int(1), help: 'embedding dimension d (default: last --arch-mlp-bot width)' },
+  { key: 'archEmbeddingSize', flag: 'arch-embedding-size', type: { kind: 'intList' }, help: 'rows per embedding table, dash list (random/synthetic data only)' },
+  { key: 'archMlpBot', flag: 'arch-mlp-bot', type: { kind: 'intList' }, help: 'bottom MLP widths, dense input to d, e.g. 13-512-256-64-16' },
+  { key: 'archMlpTop', flag: 'arch-mlp-top', type: { kind: 'intList' }, help: 'top MLP widths without the derived input, ending in 1, e.g. 512-256-1' },
+  { key: 'archInteractionOp', flag: 'arch-interaction-op', type: choice(['dot', 'cat']), help: 'feature interaction: dot | cat' },
+  { key: 'archInteractionItself', flag: 'arch-interaction-itself', type: { kind: 'bool' }, help: 'dot: keep the diagonal of the interaction too' },
+  { key: 'lossFunction', flag: 'loss-function', type: choice(['mse', 'bce', 'wbce']), help: 'loss: mse | bce | wbce' },
+  { key: 'lossWeights', flag: 'loss-weights', type: { kind: 'floatPair' }, help: 'wbce class weights negative-positive, e.g. 1.0-3.0' },
+  { key: 'lossThreshold', flag: 'loss-threshold', type: float(0, 0.5), help: 'clamp probabilities to [t, 1-t] in the loss (0 = off)' },
+  { key: 'optimizer', flag: 'optimizer', type: choice(['sgd', 'adagrad', 'rowwise-adagrad']), help: 'sgd | adagrad | rowwise-adagrad' },
+  { key: 'learningRate', flag: 'learning-rate', type: float(0), help: 'base learning rate' },
+  { key: 'lrNumWarmupSteps', flag: 'lr-num-warmup-steps', type: int(0), help: 'linear warmup steps W' },
+  { key: 'lrDecayStartStep', flag: 'lr-decay-start-step', type: int(0), help: 'step S where the power-2 decay starts (>= W)' },
+  { key: 'lrNumDecaySteps', flag: 'lr-num-decay-steps', type: int(0), help: 'decay steps D (0 = no decay)' },
+  { key: 'dataGeneration', flag: 'data-generation', type: choice(DATA_GENERATIONS), help: 'random | synthetic | dataset (default: dataset with --processed-data-file, else random)' },
+  { key: 'processedDataFile', flag: 'processed-data-file', type: { kind: 'path' }, help: 'processed file written by `dlrm preprocess`' },
+  { key: 'maxIndRange', flag: 'max-ind-range', type: int(0), help: 'fold categorical indices to index % M, tables to min(count, M) rows (0 = off)' },
+  { key: 'numIndicesPerLookup', flag: 'num-indices-per-lookup', type: int(1), help: 'random/synthetic: indices per embedding bag' },
+  { key: 'numIndicesPerLookupFixed', flag: 'num-indices-per-lookup-fixed', type: { kind: 'bool' }, help: 'random/synthetic: every bag has exactly --num-indices-per-lookup indices' },
+  { key: 'dataSize', flag: 'data-size', type: int(1), help: 'random/synthetic: rows per epoch' },
+  { key: 'miniBatchSize', flag: 'mini-batch-size', type: int(1), help: 'training batch size' },
+  { key: 'nepochs', flag: 'nepochs', type: int(1), help: 'epochs' },
+  { key: 'numBatches', flag: 'num-batches', type: int(0), help: 'at most this many batches per epoch (0 = all)' },
+  { key: 'printFreq', flag: 'print-freq', type: int(1), help: 'log loss, lr and samples/s every N steps' },
+  { key: 'testFreq', flag: 'test-freq', type: int(0), help: 'evaluate every N steps (0 = at the end of each epoch only)' },
+  { key: 'testMiniBatchSize', flag: 'test-mini-batch-size', type: int(1), help: 'evaluation batch size' },
+  { key: 'seed', flag: 'seed', type: int(0, 2 ** 32 - 1), help: 'seed of initialisation and random/synthetic data' },
+  { key: 'saveModel', flag: 'save-model', type: { kind: 'path' }, help: 'checkpoint file written at evaluations, every --save-freq steps and at the end' },
+  { key: 'saveFreq', flag: 'save-freq', type: int(0), help: 'also checkpoint every N steps (0 = off)' },
+  { key: 'loadModel', flag: 'load-model', type: { kind: 'path' }, help: 'resume from this checkpoint (exactly where it stopped)' },
+  { key: 'metricsFile', flag: 'metrics-file', type: { kind: 'path' }, help: 'append run/train/eval JSON lines here (read by `dlrm report`)' },
+  { key: 'engine', flag: 'engine', type: choice(ENGINE_CHOICES), help: 'auto | tfjs | native' },
+  { key: 'backend', flag: 'backend', type: { kind: 'string' }, help: 'tfjs backend (e.g. tensorflow, wasm, cpu; default: fastest that loads)' },
+];
+
+/** A dash-separated pair of non-negative numbers, e.g. '1.0-3.0'. */
+function floatPairOption(value: string): [number, number] {
+  const parts = value.split('-');
+  const nums = parts.map((p) => (/^\d*\.?\d+(e[+-]?\d+)?$/i.test(p) ? Number(p) : NaN));
+  if (nums.length !== 2 || nums.some((n) => !Number.isFinite(n))) {
+    throw new InvalidArgumentError(`'${value}' is not two non-negative numbers joined by a dash (e.g. 1.0-3.0).`);
+  }
+  return [nums[0], nums[1]];
+}
+
+/** The commander value parser of a flag (booleans take no value). */
+export function parserFor(type: FlagKind): ((value: string) => unknown) | undefined {
+  switch (type.kind) {
+    case 'int':
+      return intOption(type.min, type.max);
+    case 'float':
+      return floatOption(type.min, type.max);
+    case 'intList':
+      return layerListOption;
+    case 'floatPair':
+      return floatPairOption;
+    case 'choice':
+      return choiceOption(type.choices);
+    case 'path':
+    case 'string':
+      return (v: string) => v;
+    case 'bool':
+      return undefined;
+  }
+}
+
+/** camelCase of a kebab-case flag name. */
+function camel(name: string): string {
+  return name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+const FLAG_BY_KEY = new Map<string, FlagSpec>(TRAIN_FLAGS.map((f) => [f.key, f]));
+
+/** The message for --raw-data-file, which training never reads (no silent fallback to random data). */
+export const RAW_DATA_FILE_REFUSAL =
+  '--raw-data-file: dlrm train reads processed data only (it never falls back to random data); run `dlrm preprocess` on the raw file first, then pass --processed-data-file';
+
+/** Reads one config-file value: JSON of the right type, or a string in the flag's command-line form. */
+function configValue(spec: FlagSpec, value: unknown, where: string): unknown {
+  const bad = (msg: string) => new UserError(`${where}: "${spec.flag}": ${msg}`);
+  if (value === null) {
+    if (DEFAULT_TRAIN_CONFIG[spec.key] === null) return null;
+    throw bad('null is not allowed here (only for settings whose default is null)');
+  }
+  if (spec.type.kind === 'bool') {
+    if (typeof value !== 'boolean') throw bad(`${JSON.stringify(value)} is not a boolean (use true or false)`);
+    return value;
+  }
+  if (spec.type.kind === 'intList' && Array.isArray(value)) value = value.join('-');
+  if (spec.type.kind === 'floatPair' && Array.isArray(value)) value = value.join('-');
+  if ((spec.type.kind === 'int' || spec.type.kind === 'float') && typeof value === 'number') value = String(value);
+  if (typeof value !== 'string') throw bad(`${JSON.stringify(value)} has the wrong type`);
+  try {
+    return parserFor(spec.type)!(value);
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) throw bad(err.message);
+    throw err;
+  }
+}
+
+/**
+ * Reads a --config JSON file into a partial TrainConfig. Keys are flag names (kebab-case) or their
+ * camelCase; keys starting with '_' are comments. Relative paths in it are relative to the file.
+ */
+export function readConfigFile(file: string): Partial<TrainConfig> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`--config: cannot read ${file}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`${file}: a config file holds one JSON object of flag: value`);
+  const out: Record<string, unknown> = {};
+  for (const [rawKey, value] of Object.entries(json)) {
+    if (rawKey.startsWith('_')) continue;
+    const key = camel(rawKey);
+    if (key === 'rawDataFile') throw new UserError(`${file}: ${RAW_DATA_FILE_REFUSAL}`);
+    const spec = FLAG_BY_KEY.get(key);
+    if (!spec) throw new UserError(`${file}: unknown setting "${rawKey}" (settings are dlrm train flag names, e.g. "mini-batch-size")`);
+    let v = configValue(spec, value, file);
+    if (spec.type.kind === 'path' && typeof v === 'string') v = path.resolve(path.dirname(file), v);
+    out[key] = v;
+  }
+  return out as Partial<TrainConfig>;
+}
+
+/** Keeps only the TrainConfig fields that are set (commander leaves absent flags undefined). */
+function definedFields(opts: Partial<TrainConfig>): Partial<TrainConfig> {
+  const out: Record<string, unknown> = {};
+  for (const spec of TRAIN_FLAGS) {
+    const v = opts[spec.key];
+    if (v !== undefined) out[spec.key] = v;
+  }
+  return out as Partial<TrainConfig>;
+}
+
+/** The run's config: defaults < config file < command line, with dataGeneration resolved, validated. */
+export function resolveTrainConfig(cli: Partial<TrainConfig>, configFile?: string): TrainConfig {
+  const fromFile = configFile ? readConfigFile(configFile) : {};
+  const merged: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...fromFile, ...definedFields(cli) };
+  merged.dataGeneration ??= merged.processedDataFile ? 'dataset' : 'random';
+  validateTrainConfig(merged);
+  return merged;
+}
+
+/** Refuses inconsistent settings with a message naming the flags and what to do instead. */
+export function validateTrainConfig(c: TrainConfig): void {
+  validateLrSchedule(c);
+  if (c.dataGeneration === 'dataset' && !c.processedDataFile) {
+    throw new UserError('--data-generation dataset needs --processed-data-file (run `dlrm preprocess` first to make one)');
+  }
+  if (c.dataGeneration !== 'dataset' && c.processedDataFile) {
+    throw new UserError(
+      `--processed-data-file is given but --data-generation is ${c.dataGeneration}: use --data-generation dataset (the default with a processed file) or drop --processed-data-file; training never silently ignores a data file`,
+    );
+  }
+  if (c.dataGeneration !== 'dataset' && c.archEmbeddingSize.length === 0) {
+    throw new UserError(`--arch-embedding-size: ${c.dataGeneration} data needs at least one embedding table`);
+  }
+  if (c.lossFunction === 'wbce' && c.lossWeights.every((w) => w === 0)) throw new UserError('--loss-weights: both class weights are 0');
+  if (!(c.lossThreshold >= 0 && c.lossThreshold < 0.5)) throw new UserError(`--loss-threshold: ${c.lossThreshold} must be in [0, 0.5)`);
+}

@@ -1,0 +1,94 @@
+// Tests of the checkpoint file (src/model/checkpoint.ts): bit-exact round trip of params and optimizer
+// state across different table chunkings, header contents, refusal of NaN params (the old file stays),
+// and detection of truncated or foreign files.
+import { test, after } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { buildDlrmArch } from '../../src/model/archConfig';
+import { initDlrmParams } from '../../src/model/initParams';
+import { allocDlrmParams } from '../../src/model/allocParams';
+import { allocOptimizerState } from '../../src/model/allocOptimizerState';
+import { loadCheckpointInto, readCheckpointHeader, saveCheckpoint, type CheckpointContents } from '../../src/model/checkpoint';
+import type { OptimizerName } from '../../src/model/arch';
+import type { DlrmParams } from '../../src/model/params';
+import type { OptimizerState } from '../../src/model/optimizerState';
+import { Rng } from '../../src/util/random';
+import { tempDir } from '../helpers/sharedData';
+
+const dir = tempDir('ckpt');
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const arch = buildDlrmArch({ mlpBot: [3, 8, 4], mlpTop: [6, 1], tableSizes: [37, 5, 100], interaction: 'dot', interactionItself: false });
+
+/** Every float of params and state, in a fixed order, for bitwise comparison. */
+function flatten(p: DlrmParams, s: OptimizerState): Float32Array {
+  const parts: Float32Array[] = [];
+  for (const l of [...p.bottom, ...p.top]) parts.push(l.weight, l.bias);
+  for (const t of p.tables) parts.push(...t.chunks);
+  for (const l of [...s.bottom, ...s.top]) parts.push(l.weight, l.bias);
+  for (const t of s.tables) parts.push(...t);
+  const out = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
+  let o = 0;
+  for (const a of parts) {
+    out.set(a, o);
+    o += a.length;
+  }
+  return out;
+}
+
+function contents(optimizer: OptimizerName, maxChunkBytes?: number): CheckpointContents<{ lr: number }, { seed: number }> {
+  const params = initDlrmParams(arch, 5, maxChunkBytes);
+  const optimizerState = allocOptimizerState(params, optimizer);
+  const rng = new Rng(9);
+  for (const l of [...optimizerState.bottom, ...optimizerState.top]) for (const a of [l.weight, l.bias]) for (let i = 0; i < a.length; i++) a[i] = rng.next();
+  for (const t of optimizerState.tables) for (const c of t) for (let i = 0; i < c.length; i++) c[i] = rng.next();
+  return { engine: 'test', arch, params, optimizerState, progress: { epoch: 2, batchInEpoch: 7, rowInEpoch: 70, globalStep: 31 }, trainConfig: { lr: 0.5 }, dataState: { seed: 4 } };
+}
+
+for (const optimizer of ['sgd', 'adagrad', 'rowwise-adagrad'] as const) {
+  test(`${optimizer}: round trip is bit-exact, also into a differently chunked table layout`, () => {
+    const file = path.join(dir, `${optimizer}.ckpt`);
+    const c = contents(optimizer, 64); // 64-byte chunks: tables of 4-float rows split into 4-row chunks
+    assert.ok(c.params.tables[0].chunks.length > 1);
+    saveCheckpoint(file, c, 'dlrm test');
+    const header = readCheckpointHeader(file);
+    assert.deepEqual(header.arch, arch);
+    assert.equal(header.optimizer, optimizer);
+    assert.deepEqual(header.progress, c.progress);
+    assert.deepEqual(header.trainConfig, { lr: 0.5 });
+    assert.deepEqual(header.dataState, { seed: 4 });
+    assert.equal(header.sections[0].offset % 64, 0);
+    const params = allocDlrmParams(arch); // one chunk per table
+    const state = allocOptimizerState(params, optimizer);
+    loadCheckpointInto(file, header, params, state);
+    const a = flatten(c.params, c.optimizerState), b = flatten(params, state);
+    assert.equal(a.length, b.length);
+    assert.deepEqual(new Uint32Array(b.buffer), new Uint32Array(a.buffer));
+  });
+}
+
+test('a NaN parameter aborts the write and leaves the previous checkpoint intact', () => {
+  const file = path.join(dir, 'nan.ckpt');
+  saveCheckpoint(file, contents('adagrad'), 'dlrm test');
+  const before = fs.readFileSync(file);
+  const bad = contents('adagrad');
+  bad.params.tables[2].chunks[0][17] = NaN;
+  assert.throws(() => saveCheckpoint(file, bad, 'dlrm test'), /refusing to write checkpoint .*table\.2 holds NaN/);
+  assert.deepEqual(fs.readFileSync(file), before);
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
+});
+
+test('truncated, foreign and mismatched files are refused with a message', () => {
+  const file = path.join(dir, 'trunc.ckpt');
+  saveCheckpoint(file, contents('sgd'), 'dlrm test');
+  const full = fs.readFileSync(file);
+  fs.writeFileSync(file, full.subarray(0, full.length - 4));
+  assert.throws(() => readCheckpointHeader(file), /truncated or corrupt/);
+  fs.writeFileSync(file, 'hello world, not a checkpoint');
+  assert.throws(() => readCheckpointHeader(file), /not a dlrm checkpoint/);
+  fs.writeFileSync(file, full);
+  const header = readCheckpointHeader(file);
+  const other = allocDlrmParams(buildDlrmArch({ mlpBot: [3, 8, 4], mlpTop: [6, 1], tableSizes: [37, 5, 101], interaction: 'dot', interactionItself: false }));
+  assert.throws(() => loadCheckpointInto(file, header, other, allocOptimizerState(other, 'sgd')), /sections do not match/);
+});
