@@ -1,0 +1,356 @@
+// The N-API face of the native engine (node-addon-api). Exports:
+//   NativeDlrm(spec)            holds the caller's parameter / optimizer-state Float32Arrays (zero copy)
+//     .run(mode, batch, lr, predictions, grads?) -> Promise<mean loss>  (runs off the JS thread)
+//   NativeEmbeddingBags(spec)   the sparse tier alone (benchmarks, tests)
+//     .forward(bags, batchSize, outs)   .update(bags, batchSize, grads, lr)   (synchronous)
+//   info() -> { openblas, core, threads }
+// Every shape is checked here, before any pointer reaches a kernel: an out-of-range index throws.
+#include <napi.h>
+#include <cblas.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "dlrmModel.h"
+
+namespace {
+
+using dlrm::BagInput;
+using dlrm::EmbeddingTable;
+
+constexpr int kMaxThreads = 64;
+
+float* floatData(const Napi::Value& v, std::size_t expected, const std::string& what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw Napi::TypeError::New(v.Env(), what + " must be a Float32Array");
+  auto a = v.As<Napi::Float32Array>();
+  if (expected != static_cast<std::size_t>(-1) && a.ElementLength() != expected)
+    throw Napi::RangeError::New(v.Env(), what + " has " + std::to_string(a.ElementLength()) + " values, expected " + std::to_string(expected));
+  return a.Data();
+}
+
+const std::uint32_t* uint32Data(const Napi::Value& v, std::size_t* length, const std::string& what) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
+    throw Napi::TypeError::New(v.Env(), what + " must be a Uint32Array");
+  auto a = v.As<Napi::Uint32Array>();
+  *length = a.ElementLength();
+  return a.Data();
+}
+
+int intProp(const Napi::Object& o, const char* key) { return o.Get(key).As<Napi::Number>().Int32Value(); }
+double numProp(const Napi::Object& o, const char* key) { return o.Get(key).As<Napi::Number>().DoubleValue(); }
+
+int threadCount(const Napi::Object& spec) {
+  int threads = spec.Has("threads") && spec.Get("threads").IsNumber() ? intProp(spec, "threads") : 0;
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::min(threads, kMaxThreads);
+}
+
+dlrm::OptimizerKind optimizerOf(const Napi::Env& env, const std::string& name) {
+  if (name == "sgd") return dlrm::OptimizerKind::Sgd;
+  if (name == "adagrad") return dlrm::OptimizerKind::Adagrad;
+  if (name == "rowwise-adagrad") return dlrm::OptimizerKind::RowwiseAdagrad;
+  throw Napi::TypeError::New(env, "unknown optimizer '" + name + "'");
+}
+
+/** Reads spec.tables: [{ rows, dim, chunkRows, chunks: Float32Array[], state: Float32Array[] }]. */
+std::vector<EmbeddingTable> readTables(const Napi::Array& specs, dlrm::OptimizerKind opt) {
+  std::vector<EmbeddingTable> tables;
+  for (uint32_t t = 0; t < specs.Length(); ++t) {
+    Napi::Object s = specs.Get(t).As<Napi::Object>();
+    EmbeddingTable table;
+    table.rows = static_cast<std::int64_t>(numProp(s, "rows"));
+    table.dim = intProp(s, "dim");
+    table.chunkRows = static_cast<std::int64_t>(numProp(s, "chunkRows"));
+    const std::string name = "table " + std::to_string(t);
+    if (table.rows > 0xFFFFFFFFLL || table.chunkRows <= 0 || table.dim <= 0)
+      throw Napi::RangeError::New(specs.Env(), name + ": bad rows/chunkRows/dim");
+    Napi::Array chunks = s.Get("chunks").As<Napi::Array>();
+    const std::int64_t expectChunks = (table.rows + table.chunkRows - 1) / table.chunkRows;
+    if (static_cast<std::int64_t>(chunks.Length()) != expectChunks)
+      throw Napi::RangeError::New(specs.Env(), name + ": expected " + std::to_string(expectChunks) + " chunks");
+    const int stateWidth = opt == dlrm::OptimizerKind::Adagrad ? table.dim : 1;
+    Napi::Array state = s.Has("state") ? s.Get("state").As<Napi::Array>() : Napi::Array::New(specs.Env());
+    if (opt != dlrm::OptimizerKind::Sgd && static_cast<std::int64_t>(state.Length()) != expectChunks)
+      throw Napi::RangeError::New(specs.Env(), name + ": optimizer state needs " + std::to_string(expectChunks) + " chunks");
+    for (uint32_t c = 0; c < chunks.Length(); ++c) {
+      const std::int64_t rowsIn = std::min(table.chunkRows, table.rows - c * table.chunkRows);
+      table.chunks.push_back(floatData(chunks.Get(c), rowsIn * table.dim, name + " chunk " + std::to_string(c)));
+      if (opt != dlrm::OptimizerKind::Sgd)
+        table.state.push_back(floatData(state.Get(c), rowsIn * stateWidth, name + " state chunk " + std::to_string(c)));
+    }
+    tables.push_back(std::move(table));
+  }
+  return tables;
+}
+
+/** Reads bags [{ offsets, indices }] for `batch` rows and checks them against the tables. */
+std::vector<BagInput> readBags(const Napi::Array& bags, int batch, const std::vector<EmbeddingTable>& tables) {
+  if (bags.Length() != tables.size())
+    throw Napi::RangeError::New(bags.Env(), "batch has " + std::to_string(bags.Length()) + " bags, the model " + std::to_string(tables.size()) + " tables");
+  std::vector<BagInput> out;
+  for (uint32_t t = 0; t < bags.Length(); ++t) {
+    Napi::Object b = bags.Get(t).As<Napi::Object>();
+    const std::string name = "table " + std::to_string(t);
+    std::size_t nOff, nIdx;
+    BagInput in;
+    in.offsets = uint32Data(b.Get("offsets"), &nOff, name + " offsets");
+    in.indices = uint32Data(b.Get("indices"), &nIdx, name + " indices");
+    if (nOff != static_cast<std::size_t>(batch) + 1 || in.offsets[0] != 0 || in.offsets[batch] != nIdx)
+      throw Napi::RangeError::New(bags.Env(), name + ": offsets must have B+1 entries from 0 to indices.length");
+    for (int r = 0; r < batch; ++r)
+      if (in.offsets[r] > in.offsets[r + 1]) throw Napi::RangeError::New(bags.Env(), name + ": offsets decrease at row " + std::to_string(r));
+    const std::int64_t rows = tables[t].rows;
+    for (std::size_t k = 0; k < nIdx; ++k)
+      if (in.indices[k] >= rows)
+        throw Napi::RangeError::New(bags.Env(), name + ": index " + std::to_string(in.indices[k]) + " is out of range (table has " + std::to_string(rows) + " rows)");
+    out.push_back(in);
+  }
+  return out;
+}
+
+std::vector<dlrm::LinearLayer> readLayers(const Napi::Array& specs, dlrm::OptimizerKind opt, const char* which) {
+  std::vector<dlrm::LinearLayer> layers;
+  for (uint32_t l = 0; l < specs.Length(); ++l) {
+    Napi::Object s = specs.Get(l).As<Napi::Object>();
+    dlrm::LinearLayer L;
+    L.in = intProp(s, "inFeatures");
+    L.out = intProp(s, "outFeatures");
+    const std::string name = std::string(which) + " layer " + std::to_string(l);
+    L.weight = floatData(s.Get("weight"), static_cast<std::size_t>(L.in) * L.out, name + " weight");
+    L.bias = floatData(s.Get("bias"), L.out, name + " bias");
+    if (opt != dlrm::OptimizerKind::Sgd) {
+      L.accWeight = floatData(s.Get("accWeight"), static_cast<std::size_t>(L.in) * L.out, name + " weight accumulator");
+      L.accBias = floatData(s.Get("accBias"), L.out, name + " bias accumulator");
+    }
+    if (l > 0 && layers.back().out != L.in) throw Napi::RangeError::New(specs.Env(), name + ": input width does not match the previous layer");
+    layers.push_back(L);
+  }
+  if (layers.empty()) throw Napi::RangeError::New(specs.Env(), std::string(which) + " MLP has no layers");
+  return layers;
+}
+
+class StepWorker;
+
+class NativeDlrm : public Napi::ObjectWrap<NativeDlrm> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeDlrm", {InstanceMethod("run", &NativeDlrm::Run), InstanceAccessor("topInputWidth", &NativeDlrm::TopInputWidth, nullptr)});
+  }
+
+  explicit NativeDlrm(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeDlrm>(info) {
+    Napi::Env env = info.Env();
+    Napi::Object spec = info[0].As<Napi::Object>();
+    dlrm::ModelConfig cfg;
+    cfg.optimizer = optimizerOf(env, spec.Get("optimizer").As<Napi::String>().Utf8Value());
+    cfg.bottom = readLayers(spec.Get("bottom").As<Napi::Array>(), cfg.optimizer, "bottom");
+    cfg.top = readLayers(spec.Get("top").As<Napi::Array>(), cfg.optimizer, "top");
+    cfg.tables = readTables(spec.Get("tables").As<Napi::Array>(), cfg.optimizer);
+    cfg.dim = cfg.bottom.back().out;
+    for (const auto& t : cfg.tables)
+      if (t.dim != cfg.dim) throw Napi::RangeError::New(env, "every table's dim must equal the bottom MLP output width");
+    const std::string interaction = spec.Get("interaction").As<Napi::String>().Utf8Value();
+    if (interaction != "dot" && interaction != "cat") throw Napi::TypeError::New(env, "unknown interaction '" + interaction + "'");
+    cfg.dotInteraction = interaction == "dot";
+    cfg.interactionItself = spec.Get("interactionItself").ToBoolean();
+    const std::string loss = spec.Get("loss").As<Napi::String>().Utf8Value();
+    if (loss == "mse") cfg.loss.kind = dlrm::LossKind::Mse;
+    else if (loss == "bce") cfg.loss.kind = dlrm::LossKind::Bce;
+    else if (loss == "wbce") cfg.loss.kind = dlrm::LossKind::Wbce;
+    else throw Napi::TypeError::New(env, "unknown loss '" + loss + "'");
+    Napi::Array weights = spec.Get("lossWeights").As<Napi::Array>();
+    cfg.loss.weightNeg = weights.Get(0u).As<Napi::Number>().FloatValue();
+    cfg.loss.weightPos = weights.Get(1u).As<Napi::Number>().FloatValue();
+    cfg.loss.threshold = static_cast<float>(numProp(spec, "lossThreshold"));
+    if (cfg.top.back().out != 1) throw Napi::RangeError::New(env, "the top MLP must end in one output");
+    tableShapes_.clear();
+    for (const auto& t : cfg.tables) tableShapes_.push_back(t);
+    numDense_ = cfg.bottom.front().in;
+    model_ = std::make_unique<dlrm::DlrmModel>(std::move(cfg), threadCount(spec));
+    if (readTopIn(spec) != model_->topInputWidth())
+      throw Napi::RangeError::New(env, "top MLP input width " + std::to_string(readTopIn(spec)) + " does not match the interaction output " + std::to_string(model_->topInputWidth()));
+    paramsRef_ = Napi::Persistent(spec);
+  }
+
+  Napi::Value TopInputWidth(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), model_->topInputWidth()); }
+
+  /** run(mode, batch, lr, predictions, grads?) -> Promise<number>. */
+  Napi::Value Run(const Napi::CallbackInfo& info);
+
+  dlrm::DlrmModel& model() { return *model_; }
+  bool busy = false;
+
+ private:
+  static int readTopIn(const Napi::Object& spec) {
+    return intProp(spec.Get("top").As<Napi::Array>().Get(0u).As<Napi::Object>(), "inFeatures");
+  }
+
+  std::unique_ptr<dlrm::DlrmModel> model_;
+  std::vector<EmbeddingTable> tableShapes_;  // the tables' shapes, for the batch checks
+  int numDense_ = 0;
+  Napi::ObjectReference paramsRef_;  // keeps the parameter arrays alive
+};
+
+class StepWorker : public Napi::AsyncWorker {
+ public:
+  StepWorker(Napi::Env env, NativeDlrm* owner, Napi::Object self, dlrm::StepMode mode, dlrm::BatchView batch, float lr, float* predictions,
+             std::unique_ptr<dlrm::GradientOutputs> grads, Napi::Object keepAlive)
+      : Napi::AsyncWorker(env), owner_(owner), mode_(mode), batch_(std::move(batch)), lr_(lr), predictions_(predictions),
+        grads_(std::move(grads)), deferred_(Napi::Promise::Deferred::New(env)) {
+    selfRef_ = Napi::Persistent(self);
+    keepAlive_ = Napi::Persistent(keepAlive);
+  }
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+  void Execute() override { loss_ = owner_->model().step(mode_, batch_, lr_, predictions_, grads_.get()); }
+  void OnOK() override {
+    owner_->busy = false;
+    deferred_.Resolve(Napi::Number::New(Env(), loss_));
+  }
+  void OnError(const Napi::Error& e) override {
+    owner_->busy = false;
+    deferred_.Reject(e.Value());
+  }
+
+ private:
+  NativeDlrm* owner_;
+  dlrm::StepMode mode_;
+  dlrm::BatchView batch_;
+  float lr_;
+  float* predictions_;
+  std::unique_ptr<dlrm::GradientOutputs> grads_;
+  double loss_ = 0.0;
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference selfRef_, keepAlive_;
+};
+
+Napi::Value NativeDlrm::Run(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (busy) throw Napi::Error::New(env, "NativeDlrm: a step is already running (await the previous one)");
+  const int mode = info[0].As<Napi::Number>().Int32Value();
+  if (mode < 0 || mode > 2) throw Napi::RangeError::New(env, "bad mode");
+  Napi::Object b = info[1].As<Napi::Object>();
+  dlrm::BatchView batch;
+  batch.size = intProp(b, "size");
+  if (batch.size < 0) throw Napi::RangeError::New(env, "batch size must be >= 0");
+  if (intProp(b, "numDense") != numDense_) throw Napi::RangeError::New(env, "batch has " + std::to_string(intProp(b, "numDense")) + " dense features, the model " + std::to_string(numDense_));
+  batch.dense = floatData(b.Get("dense"), static_cast<std::size_t>(batch.size) * numDense_, "batch.dense");
+  batch.labels = floatData(b.Get("labels"), batch.size, "batch.labels");
+  batch.bags = readBags(b.Get("sparse").As<Napi::Array>(), batch.size, tableShapes_);
+  const float lr = info[2].As<Napi::Number>().FloatValue();
+  float* predictions = floatData(info[3], batch.size, "predictions");
+  std::unique_ptr<dlrm::GradientOutputs> grads;
+  Napi::Object keep = Napi::Object::New(env);
+  keep.Set("batch", b);
+  keep.Set("predictions", info[3]);
+  if (mode == static_cast<int>(dlrm::StepMode::Gradients)) {
+    Napi::Object g = info[4].As<Napi::Object>();
+    keep.Set("grads", g);
+    grads = std::make_unique<dlrm::GradientOutputs>();
+    const auto& cfgBottom = g.Get("bottom").As<Napi::Array>();
+    const auto& cfgTop = g.Get("top").As<Napi::Array>();
+    Napi::Object spec = paramsRef_.Value();
+    auto readOut = [&](const Napi::Array& outs, const Napi::Array& layers, std::vector<float*>& w, std::vector<float*>& bias, const char* which) {
+      if (outs.Length() != layers.Length()) throw Napi::RangeError::New(env, std::string("grads.") + which + " has the wrong layer count");
+      for (uint32_t l = 0; l < outs.Length(); ++l) {
+        Napi::Object o = outs.Get(l).As<Napi::Object>();
+        Napi::Object L = layers.Get(l).As<Napi::Object>();
+        const std::size_t nw = static_cast<std::size_t>(intProp(L, "inFeatures")) * intProp(L, "outFeatures");
+        w.push_back(floatData(o.Get("weight"), nw, std::string("grads.") + which + " weight"));
+        bias.push_back(floatData(o.Get("bias"), intProp(L, "outFeatures"), std::string("grads.") + which + " bias"));
+      }
+    };
+    readOut(cfgBottom, spec.Get("bottom").As<Napi::Array>(), grads->bottomWeight, grads->bottomBias, "bottom");
+    readOut(cfgTop, spec.Get("top").As<Napi::Array>(), grads->topWeight, grads->topBias, "top");
+    Napi::Array pooled = g.Get("pooled").As<Napi::Array>();
+    if (pooled.Length() != tableShapes_.size()) throw Napi::RangeError::New(env, "grads.pooled has the wrong table count");
+    for (uint32_t t = 0; t < pooled.Length(); ++t)
+      grads->pooled.push_back(floatData(pooled.Get(t), static_cast<std::size_t>(batch.size) * tableShapes_[t].dim, "grads.pooled"));
+  }
+  busy = true;
+  auto* worker = new StepWorker(env, this, info.This().As<Napi::Object>(), static_cast<dlrm::StepMode>(mode), std::move(batch), lr, predictions,
+                                std::move(grads), keep);
+  Napi::Promise p = worker->promise();
+  worker->Queue();
+  return p;
+}
+
+/** The sparse tier alone: tables split across the pool's threads. */
+class NativeEmbeddingBags : public Napi::ObjectWrap<NativeEmbeddingBags> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeEmbeddingBags", {InstanceMethod("forward", &NativeEmbeddingBags::Forward), InstanceMethod("update", &NativeEmbeddingBags::Update)});
+  }
+
+  explicit NativeEmbeddingBags(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeEmbeddingBags>(info) {
+    Napi::Object spec = info[0].As<Napi::Object>();
+    optimizer_ = optimizerOf(info.Env(), spec.Get("optimizer").As<Napi::String>().Utf8Value());
+    tables_ = readTables(spec.Get("tables").As<Napi::Array>(), optimizer_);
+    pool_ = std::make_unique<dlrm::ThreadPool>(threadCount(spec));
+    scratch_.resize(pool_->size());
+    ref_ = Napi::Persistent(spec);
+  }
+
+  /** forward(bags, batchSize, outs: Float32Array[] of [B*dim]). */
+  Napi::Value Forward(const Napi::CallbackInfo& info) {
+    const int B = info[1].As<Napi::Number>().Int32Value();
+    auto bags = readBags(info[0].As<Napi::Array>(), B, tables_);
+    std::vector<float*> outs = outputs(info[2].As<Napi::Array>(), B, "outs");
+    const int parts = pool_->size();
+    pool_->run([&](int k) {
+      for (std::size_t t = k; t < tables_.size(); t += parts) dlrm::embeddingBagForward(tables_[t], bags[t], 0, B, outs[t], tables_[t].dim);
+    });
+    return info.Env().Undefined();
+  }
+
+  /** update(bags, batchSize, grads: Float32Array[] of [B*dim], lr). */
+  Napi::Value Update(const Napi::CallbackInfo& info) {
+    const int B = info[1].As<Napi::Number>().Int32Value();
+    auto bags = readBags(info[0].As<Napi::Array>(), B, tables_);
+    std::vector<float*> grads = outputs(info[2].As<Napi::Array>(), B, "grads");
+    const float lr = info[3].As<Napi::Number>().FloatValue();
+    const int parts = pool_->size();
+    pool_->run([&](int k) {
+      for (std::size_t t = k; t < tables_.size(); t += parts)
+        dlrm::embeddingBagUpdate(tables_[t], optimizer_, bags[t], B, grads[t], tables_[t].dim, lr, scratch_[k]);
+    });
+    return info.Env().Undefined();
+  }
+
+ private:
+  std::vector<float*> outputs(const Napi::Array& arr, int B, const char* what) {
+    if (arr.Length() != tables_.size()) throw Napi::RangeError::New(arr.Env(), std::string(what) + " needs one array per table");
+    std::vector<float*> out;
+    for (uint32_t t = 0; t < arr.Length(); ++t) out.push_back(floatData(arr.Get(t), static_cast<std::size_t>(B) * tables_[t].dim, what));
+    return out;
+  }
+
+  dlrm::OptimizerKind optimizer_;
+  std::vector<EmbeddingTable> tables_;
+  std::unique_ptr<dlrm::ThreadPool> pool_;
+  std::vector<dlrm::SparseScratch> scratch_;
+  Napi::ObjectReference ref_;
+};
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("openblas", Napi::String::New(info.Env(), openblas_get_config()));
+  o.Set("core", Napi::String::New(info.Env(), openblas_get_corename()));
+  o.Set("hardwareThreads", Napi::Number::New(info.Env(), std::thread::hardware_concurrency()));
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // this addon's thread pool owns the parallelism: every GEMM runs single-threaded inside one slice
+  openblas_set_num_threads(1);
+  exports.Set("NativeDlrm", NativeDlrm::Define(env));
+  exports.Set("NativeEmbeddingBags", NativeEmbeddingBags::Define(env));
+  exports.Set("info", Napi::Function::New(env, Info));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(dlrm_native, Init)

@@ -1,0 +1,187 @@
+// The DLRM step orchestration (see dlrmModel.h).
+#include "dlrmModel.h"
+
+#include <cstring>
+#include <utility>
+
+#include "interaction.h"
+#include "linearLayer.h"
+
+namespace dlrm {
+
+namespace {
+// Below this many rows per slice, one slice does the whole batch (the GEMMs get too thin to split).
+constexpr int kMinRowsPerSlice = 16;
+
+std::pair<std::size_t, std::size_t> splitRange(std::size_t n, int part, int parts) {
+  return {n * part / parts, n * (part + 1) / parts};
+}
+}  // namespace
+
+DlrmModel::DlrmModel(ModelConfig config, int threads) : cfg_(std::move(config)), pool_(threads) {
+  n_ = static_cast<int>(cfg_.tables.size()) + 1;
+  topIn_ = cfg_.dotInteraction ? cfg_.dim + dotPairCount(n_, cfg_.interactionItself) : n_ * cfg_.dim;
+  const int slices = pool_.size();
+  auto alloc = [&](std::vector<std::vector<std::vector<float>>>& dst, const std::vector<LinearLayer>& layers, bool weights) {
+    dst.resize(slices);
+    for (auto& perSlice : dst) {
+      perSlice.resize(layers.size());
+      for (std::size_t l = 0; l < layers.size(); ++l)
+        perSlice[l].resize(weights ? static_cast<std::size_t>(layers[l].out) * layers[l].in : layers[l].out);
+    }
+  };
+  alloc(partialBottomW_, cfg_.bottom, true);
+  alloc(partialBottomB_, cfg_.bottom, false);
+  alloc(partialTopW_, cfg_.top, true);
+  alloc(partialTopB_, cfg_.top, false);
+  scratch_.resize(slices);
+  bottomAct_.resize(cfg_.bottom.size());
+  bottomGrad_.resize(cfg_.bottom.size());
+  topAct_.resize(cfg_.top.size());
+  topGrad_.resize(cfg_.top.size());
+}
+
+void DlrmModel::ensureCapacity(int batch) {
+  if (batch <= capacity_) return;
+  const std::size_t B = static_cast<std::size_t>(batch);
+  for (std::size_t l = 0; l < cfg_.bottom.size(); ++l) {
+    bottomAct_[l].resize(B * cfg_.bottom[l].out);
+    bottomGrad_[l].resize(B * cfg_.bottom[l].out);
+  }
+  for (std::size_t l = 0; l < cfg_.top.size(); ++l) {
+    topAct_[l].resize(B * cfg_.top[l].out);
+    topGrad_[l].resize(B * cfg_.top[l].out);
+  }
+  interactionIn_.resize(B * n_ * cfg_.dim);
+  interactionGrad_.resize(B * n_ * cfg_.dim);
+  if (cfg_.dotInteraction) {
+    topInput_.resize(B * topIn_);
+    topInputGrad_.resize(B * topIn_);
+  }
+  capacity_ = batch;
+}
+
+double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, int r0, int r1, int part, float* predictions) {
+  const int rows = r1 - r0;
+  const int d = cfg_.dim, n = n_, nd = n_ * cfg_.dim;
+  const int D = cfg_.bottom.front().in;
+  const std::size_t R0 = static_cast<std::size_t>(r0);
+  float* T = interactionIn_.data();
+
+  // bottom MLP (ReLU after every layer), its output x becomes row 0 of each sample's T
+  const float* x = batch.dense + R0 * D;
+  for (std::size_t l = 0; l < cfg_.bottom.size(); ++l) {
+    const LinearLayer& L = cfg_.bottom[l];
+    float* y = bottomAct_[l].data() + R0 * L.out;
+    linearForward(x, rows, L.in, L.weight, L.bias, L.out, y, true);
+    x = y;
+  }
+  for (int r = 0; r < rows; ++r) std::memcpy(T + (R0 + r) * nd, x + static_cast<std::size_t>(r) * d, sizeof(float) * d);
+  // embedding bags into rows 1..T of each sample's T
+  for (std::size_t t = 0; t < cfg_.tables.size(); ++t)
+    embeddingBagForward(cfg_.tables[t], batch.bags[t], r0, r1, T + (t + 1) * d, nd);
+  // interaction
+  const float* topInput;
+  if (cfg_.dotInteraction) {
+    dotInteractionForward(T + R0 * nd, rows, n, d, cfg_.interactionItself, topInput_.data() + R0 * topIn_);
+    topInput = topInput_.data();
+  } else {
+    topInput = T;
+  }
+  // top MLP (ReLU after all but the last layer)
+  const float* h = topInput + R0 * topIn_;
+  for (std::size_t l = 0; l < cfg_.top.size(); ++l) {
+    const LinearLayer& L = cfg_.top[l];
+    float* y = topAct_[l].data() + R0 * L.out;
+    linearForward(h, rows, L.in, L.weight, L.bias, L.out, y, l + 1 < cfg_.top.size());
+    h = y;
+  }
+  const bool backward = mode != StepMode::Predict;
+  const double loss = sigmoidLoss(cfg_.loss, h, batch.labels + R0, rows, batch.size, predictions + R0,
+                                  backward ? topGrad_.back().data() + R0 : nullptr);
+  if (!backward) return loss;
+
+  // top MLP backward: partial dW over this slice's rows; dX masked by the previous layer's ReLU
+  float* dTopInput = cfg_.dotInteraction ? topInputGrad_.data() : interactionGrad_.data();
+  for (std::size_t l = cfg_.top.size(); l-- > 0;) {
+    const LinearLayer& L = cfg_.top[l];
+    const float* dy = topGrad_[l].data() + R0 * L.out;
+    const float* xin = l == 0 ? topInput + R0 * topIn_ : topAct_[l - 1].data() + R0 * L.in;
+    linearBackwardWeights(dy, rows, L.out, xin, L.in, partialTopW_[part][l].data(), partialTopB_[part][l].data());
+    if (l == 0) linearBackwardInput(dy, rows, L.out, L.weight, L.in, dTopInput + R0 * topIn_, nullptr);
+    else linearBackwardInput(dy, rows, L.out, L.weight, L.in, topGrad_[l - 1].data() + R0 * L.in, topAct_[l - 1].data() + R0 * L.in);
+  }
+  float* dT = interactionGrad_.data();
+  if (cfg_.dotInteraction)
+    dotInteractionBackward(T + R0 * nd, topInputGrad_.data() + R0 * topIn_, rows, n, d, cfg_.interactionItself, dT + R0 * nd);
+  // bottom MLP backward, starting from row 0 of dT masked by x's ReLU
+  const std::size_t last = cfg_.bottom.size() - 1;
+  float* dx = bottomGrad_[last].data() + R0 * d;
+  for (int r = 0; r < rows; ++r) std::memcpy(dx + static_cast<std::size_t>(r) * d, dT + (R0 + r) * nd, sizeof(float) * d);
+  reluBackward(dx, bottomAct_[last].data() + R0 * d, static_cast<std::size_t>(rows) * d);
+  for (std::size_t l = cfg_.bottom.size(); l-- > 0;) {
+    const LinearLayer& L = cfg_.bottom[l];
+    const float* dy = bottomGrad_[l].data() + R0 * L.out;
+    const float* xin = l == 0 ? batch.dense + R0 * D : bottomAct_[l - 1].data() + R0 * L.in;
+    linearBackwardWeights(dy, rows, L.out, xin, L.in, partialBottomW_[part][l].data(), partialBottomB_[part][l].data());
+    if (l > 0) linearBackwardInput(dy, rows, L.out, L.weight, L.in, bottomGrad_[l - 1].data() + R0 * L.in, bottomAct_[l - 1].data() + R0 * L.in);
+  }
+  return loss;
+}
+
+void DlrmModel::updateSlice(StepMode mode, const BatchView& batch, int part, int parts, int sliceCount, float lr, const GradientOutputs* grads) {
+  const bool train = mode == StepMode::Train;
+  float* partials[64];
+  auto layerPass = [&](std::vector<LinearLayer>& layers, std::vector<std::vector<std::vector<float>>>& pW,
+                       std::vector<std::vector<std::vector<float>>>& pB, const std::vector<float*>* outW,
+                       const std::vector<float*>* outB) {
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+      LinearLayer& L = layers[l];
+      const std::size_t nw = static_cast<std::size_t>(L.out) * L.in;
+      auto [wb, we] = splitRange(nw, part, parts);
+      for (int s = 0; s < sliceCount; ++s) partials[s] = pW[s][l].data();
+      if (train) denseUpdate(cfg_.optimizer, L.weight, L.accWeight, partials, sliceCount, wb, we, lr);
+      else sumPartials(partials, sliceCount, wb, we, (*outW)[l]);
+      auto [bb, be] = splitRange(L.out, part, parts);
+      for (int s = 0; s < sliceCount; ++s) partials[s] = pB[s][l].data();
+      if (train) denseUpdate(cfg_.optimizer, L.bias, L.accBias, partials, sliceCount, bb, be, lr);
+      else sumPartials(partials, sliceCount, bb, be, (*outB)[l]);
+    }
+  };
+  layerPass(cfg_.bottom, partialBottomW_, partialBottomB_, grads ? &grads->bottomWeight : nullptr, grads ? &grads->bottomBias : nullptr);
+  layerPass(cfg_.top, partialTopW_, partialTopB_, grads ? &grads->topWeight : nullptr, grads ? &grads->topBias : nullptr);
+
+  const int d = cfg_.dim;
+  const std::size_t nd = static_cast<std::size_t>(n_) * d;
+  const float* dT = interactionGrad_.data();
+  for (std::size_t t = part; t < cfg_.tables.size(); t += parts) {
+    const float* g = dT + (t + 1) * d;
+    if (train) {
+      embeddingBagUpdate(cfg_.tables[t], cfg_.optimizer, batch.bags[t], batch.size, g, nd, lr, scratch_[part]);
+    } else {
+      float* out = grads->pooled[t];
+      for (int b = 0; b < batch.size; ++b) std::memcpy(out + static_cast<std::size_t>(b) * d, g + b * nd, sizeof(float) * d);
+    }
+  }
+}
+
+double DlrmModel::step(StepMode mode, const BatchView& batch, float lr, float* predictions, const GradientOutputs* grads) {
+  if (batch.size <= 0) return 0.0;
+  ensureCapacity(batch.size);
+  const int threads = pool_.size();
+  int slices = batch.size / kMinRowsPerSlice;
+  if (slices > threads) slices = threads;
+  if (slices < 1) slices = 1;
+  double lossParts[64] = {0};
+  pool_.run([&](int k) {
+    if (k >= slices) return;
+    auto [r0, r1] = splitRange(batch.size, k, slices);
+    lossParts[k] = forwardBackwardSlice(mode, batch, static_cast<int>(r0), static_cast<int>(r1), k, predictions);
+  });
+  double loss = 0.0;
+  for (int k = 0; k < slices; ++k) loss += lossParts[k];
+  if (mode != StepMode::Predict) pool_.run([&](int k) { updateSlice(mode, batch, k, threads, slices, lr, grads); });
+  return loss / batch.size;
+}
+
+}  // namespace dlrm

@@ -1,0 +1,79 @@
+// One DLRM training step on host memory: bottom MLP, embedding bags, interaction, top MLP, sigmoid + loss,
+// backward and the optimizer update, on the caller's parameter arrays (zero copy).
+// Parallel plan (P = pool threads): pass 1 splits the batch rows in P slices; each slice runs the whole
+// forward and the backward of activations on its rows and writes partial weight gradients over its rows
+// into its own buffers. Pass 2 splits the parameters: dense weights by element range (summing the
+// partials and updating in one sweep), embedding tables by table (so duplicate rows never race).
+// Shapes: dense [B, D]; interaction input T [B, n, d] with n = tables + 1; top input [B, topIn].
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "embeddingBag.h"
+#include "loss.h"
+#include "optimizer.h"
+#include "threadPool.h"
+
+namespace dlrm {
+
+struct LinearLayer {
+  float* weight = nullptr;  // [out, in]
+  float* bias = nullptr;    // [out]
+  float* accWeight = nullptr;  // adagrad accumulators (null for sgd)
+  float* accBias = nullptr;
+  int in = 0;
+  int out = 0;
+};
+
+struct ModelConfig {
+  std::vector<LinearLayer> bottom;
+  std::vector<LinearLayer> top;
+  std::vector<EmbeddingTable> tables;
+  int dim = 0;
+  bool dotInteraction = true;
+  bool interactionItself = false;
+  LossConfig loss;
+  OptimizerKind optimizer = OptimizerKind::Sgd;
+};
+
+struct BatchView {
+  int size = 0;
+  const float* dense = nullptr;  // [B, D]
+  const float* labels = nullptr;  // [B]
+  std::vector<BagInput> bags;  // one per table
+};
+
+enum class StepMode { Predict = 0, Gradients = 1, Train = 2 };
+
+/** Where StepMode::Gradients writes the mean-loss gradients (DlrmGradients layout). */
+struct GradientOutputs {
+  std::vector<float*> bottomWeight, bottomBias, topWeight, topBias;
+  std::vector<float*> pooled;  // [T][B * d]
+};
+
+class DlrmModel {
+ public:
+  DlrmModel(ModelConfig config, int threads);
+  /** Runs one step; writes predictions [B]; returns the mean loss (0 in Predict mode without labels). */
+  double step(StepMode mode, const BatchView& batch, float lr, float* predictions, const GradientOutputs* grads);
+  int topInputWidth() const { return topIn_; }
+  int threads() const { return pool_.size(); }
+
+ private:
+  void ensureCapacity(int batch);
+  double forwardBackwardSlice(StepMode mode, const BatchView& batch, int r0, int r1, int part, float* predictions);
+  void updateSlice(StepMode mode, const BatchView& batch, int part, int parts, int sliceCount, float lr, const GradientOutputs* grads);
+
+  ModelConfig cfg_;
+  ThreadPool pool_;
+  int n_ = 0;      // rows of the interaction matrix
+  int topIn_ = 0;  // width of the top MLP input
+  int capacity_ = 0;
+  std::vector<std::vector<float>> bottomAct_, topAct_, bottomGrad_, topGrad_;
+  std::vector<float> interactionIn_, interactionGrad_, topInput_, topInputGrad_;
+  // partial weight / bias gradients per pass-1 slice: [slice][layer]
+  std::vector<std::vector<std::vector<float>>> partialBottomW_, partialBottomB_, partialTopW_, partialTopB_;
+  std::vector<SparseScratch> scratch_;
+};
+
+}  // namespace dlrm

@@ -1,0 +1,59 @@
+// Linear layer kernels (see linearLayer.h): bias broadcast + GEMM with beta = 1 + fused ReLU.
+#include "linearLayer.h"
+
+#include <cblas.h>
+
+#include <cstring>
+
+#include "simd.h"
+
+namespace dlrm {
+
+DLRM_MULTIVERSION
+static void broadcastBias(float* y, const float* b, int rows, int out) {
+  for (int r = 0; r < rows; ++r) std::memcpy(y + static_cast<std::size_t>(r) * out, b, sizeof(float) * out);
+}
+
+DLRM_MULTIVERSION
+static void reluInPlace(float* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
+}
+
+void linearForward(const float* x, int rows, int in, const float* W, const float* b, int out, float* y, bool relu) {
+  if (rows <= 0) return;
+  broadcastBias(y, b, rows, out);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x, in, W, in, 1.0f, y, out);
+  if (relu) reluInPlace(y, static_cast<std::size_t>(rows) * out);
+}
+
+DLRM_MULTIVERSION
+void reluBackward(float* dy, const float* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+void linearBackwardInput(const float* dy, int rows, int out, const float* W, int in, float* dx, const float* reluOutput) {
+  if (rows <= 0) return;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, in, out, 1.0f, dy, out, W, in, 0.0f, dx, in);
+  if (reluOutput) reluBackward(dx, reluOutput, static_cast<std::size_t>(rows) * in);
+}
+
+DLRM_MULTIVERSION
+static void columnSums(const float* dy, int rows, int out, float* db) {
+  for (int o = 0; o < out; ++o) db[o] = 0.0f;
+  for (int r = 0; r < rows; ++r) {
+    const float* row = dy + static_cast<std::size_t>(r) * out;
+    for (int o = 0; o < out; ++o) db[o] += row[o];
+  }
+}
+
+void linearBackwardWeights(const float* dy, int rows, int out, const float* x, int in, float* dW, float* db) {
+  if (rows <= 0) {
+    std::memset(dW, 0, sizeof(float) * static_cast<std::size_t>(out) * in);
+    std::memset(db, 0, sizeof(float) * out);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, rows, 1.0f, dy, out, x, in, 0.0f, dW, in);
+  columnSums(dy, rows, out, db);
+}
+
+}  // namespace dlrm

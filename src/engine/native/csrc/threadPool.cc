@@ -1,0 +1,74 @@
+// ThreadPool implementation (see threadPool.h): generation counter + spin-then-sleep workers.
+#include "threadPool.h"
+
+#include <chrono>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define DLRM_PAUSE() _mm_pause()
+#else
+#define DLRM_PAUSE() ((void)0)
+#endif
+
+namespace dlrm {
+
+namespace {
+// Spin iterations before a worker sleeps (roughly 50-100 microseconds).
+constexpr int kSpinIterations = 20000;
+}  // namespace
+
+ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads) {
+  for (int k = 1; k < threads_; ++k) workers_.emplace_back([this, k] { workerLoop(k); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_.store(true);
+    generation_.fetch_add(1);
+  }
+  wake_.notify_all();
+  for (auto& w : workers_) w.join();
+}
+
+void ThreadPool::run(const std::function<void(int)>& job) {
+  if (threads_ == 1) {
+    job(0);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    job_ = &job;
+    pending_.store(threads_ - 1);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  wake_.notify_all();
+  job(0);
+  while (pending_.load(std::memory_order_acquire) != 0) DLRM_PAUSE();
+}
+
+void ThreadPool::workerLoop(int k) {
+  unsigned seen = 0;
+  for (;;) {
+    int spins = 0;
+    while (generation_.load(std::memory_order_acquire) == seen && spins < kSpinIterations) {
+      DLRM_PAUSE();
+      ++spins;
+    }
+    if (generation_.load(std::memory_order_acquire) == seen) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return generation_.load() != seen; });
+    }
+    seen = generation_.load(std::memory_order_acquire);
+    if (stop_.load()) return;
+    const std::function<void(int)>* job;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      job = job_;
+    }
+    (*job)(k);
+    pending_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+}  // namespace dlrm
