@@ -1,0 +1,170 @@
+// Builds the merged processed file from per-day shards: the training days' rows (randomized 'total',
+// 'day' or 'none'), then the last day in file order (its first testRows rows = test, the rest = val).
+// Shuffles of any size run in bounded memory by a seeded external bucket shuffle (docs/FORMAT.md, "Merged
+// file"): every row gets a uniform random bucket, buckets go to temporary shards, then each bucket is
+// loaded, permuted (Fisher-Yates) and appended. Works in row-group-sized blocks throughout.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Batch } from './batch';
+import { gatherRows } from './batchRows';
+import { readAheadChunks } from './loader';
+import type { Manifest, RowRange, SplitName } from './manifest';
+import { DEFAULT_ROWS_PER_GROUP, ProcessedFileReader, ProcessedFileWriter } from './processedFile';
+import { UserError } from '../util/errors';
+import { log } from '../util/log';
+import { startProgress, type Progress } from '../util/progress';
+import { Rng } from '../util/random';
+
+export interface MergedFileOptions {
+  /** Per-day shards in day order: the training days, then the test/val day last. */
+  dayFiles: string[];
+  /** Training days: dayFiles[0 .. trainDays); must be dayFiles.length - 1. */
+  trainDays: number;
+  /** Rows of the last day that form the test split (its first rows); the rest are val. */
+  testRows: number;
+  randomize: 'total' | 'day' | 'none';
+  seed: number;
+  outPath: string;
+  /** Embedded as the merged file's metadata (the manifest); its `splits`, when present, must match. */
+  metadata: object;
+  /** Memory budget of one shuffle bucket (default 512 MiB); part of what fixes the order for a seed. */
+  shuffleBucketBytes?: number;
+}
+
+export const DEFAULT_SHUFFLE_BUCKET_BYTES = 512 * 1024 * 1024;
+/** At most this many buckets (open files) per shuffle; beyond it buckets grow past the budget. */
+export const MAX_SHUFFLE_BUCKETS = 512;
+
+/** The splits of the merged file: train rows first, then the last day's first testRows rows, then val. */
+export function mergedSplits(trainRows: number, lastDayRows: number, testRows: number): Record<SplitName, RowRange> {
+  return {
+    train: { start: 0, end: trainRows },
+    test: { start: trainRows, end: trainRows + testRows },
+    val: { start: trainRows + testRows, end: trainRows + lastDayRows },
+  };
+}
+
+/** A row range of one open shard. */
+interface RowSpan {
+  reader: ProcessedFileReader;
+  start: number;
+  end: number;
+}
+
+/** Chunked, read-ahead copy of spans' rows, in order, through `each`. */
+async function forEachChunk(spans: readonly RowSpan[], each: (chunk: Batch) => void): Promise<void> {
+  for (const s of spans) {
+    for await (const chunk of readAheadChunks(s.reader, s.start, s.end, DEFAULT_ROWS_PER_GROUP, 2)) each(chunk);
+  }
+}
+
+/**
+ * Appends the rows of `spans` to `out` in a uniformly random order drawn from `rng`, in bounded memory:
+ * K = clamp(ceil(bytes / bucketBytes), 1, MAX_SHUFFLE_BUCKETS) buckets; pass 1 draws rng.nextInt(K) for
+ * every row in input order and appends the row to that bucket's temporary shard; pass 2 takes buckets
+ * 0..K-1 in turn, loads one, shuffles a row permutation with rng.shuffle (Fisher-Yates) and appends it.
+ */
+async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter, rng: Rng, bucketBytes: number, tmpDir: string, progress: (rows: number) => void): Promise<void> {
+  const rows = spans.reduce((n, s) => n + s.end - s.start, 0);
+  if (rows === 0) return;
+  const bytes = spans.reduce((n, s) => n + (s.reader.fileBytes * (s.end - s.start)) / Math.max(1, s.reader.rows), 0);
+  const K = Math.min(MAX_SHUFFLE_BUCKETS, Math.max(1, Math.ceil(bytes / bucketBytes)));
+  const rowBytes = bytes / rows;
+  const bucketGroupRows = Math.max(256, Math.min(DEFAULT_ROWS_PER_GROUP, Math.floor(bucketBytes / K / rowBytes)));
+  log().info({ rows, buckets: K, approxBytes: Math.round(bytes) }, 'merged file: shuffling rows in buckets');
+  const bucketPaths = Array.from({ length: K }, (_, k) => path.join(tmpDir, `bucket-${k}.bin`));
+  const writers = bucketPaths.map((p) => new ProcessedFileWriter(p, { numDense: out.numDense, numTables: out.numTables, rowsPerGroup: bucketGroupRows }));
+  try {
+    const counts = new Uint32Array(K + 1);
+    await forEachChunk(spans, (chunk) => {
+      const bucketOf = new Uint32Array(chunk.size);
+      counts.fill(0);
+      for (let i = 0; i < chunk.size; i++) counts[(bucketOf[i] = rng.nextInt(K)) + 1]++;
+      for (let k = 0; k < K; k++) counts[k + 1] += counts[k];
+      const order = new Uint32Array(chunk.size); // rows grouped by bucket, input order kept inside a bucket
+      const fill = counts.slice(0, K);
+      for (let i = 0; i < chunk.size; i++) order[fill[bucketOf[i]]++] = i;
+      for (let k = 0; k < K; k++) {
+        if (counts[k + 1] === counts[k]) continue;
+        const part = gatherRows(chunk, order.subarray(counts[k], counts[k + 1]));
+        writers[k].append(part.labels, part.dense, part.sparse);
+      }
+      progress(chunk.size);
+    });
+    for (const w of writers) w.commit({});
+  } catch (err) {
+    for (const w of writers) w.abort();
+    throw err;
+  }
+  for (const p of bucketPaths) {
+    const bucket = ProcessedFileReader.open(p);
+    const all = bucket.read(0, bucket.rows);
+    bucket.close();
+    fs.rmSync(p);
+    const perm = new Uint32Array(all.size);
+    for (let i = 0; i < perm.length; i++) perm[i] = i;
+    rng.shuffle(perm);
+    for (let a = 0; a < all.size; a += DEFAULT_ROWS_PER_GROUP) {
+      const part = gatherRows(all, perm.subarray(a, Math.min(all.size, a + DEFAULT_ROWS_PER_GROUP)));
+      out.append(part.labels, part.dense, part.sparse);
+      progress(part.size);
+    }
+  }
+}
+
+/** Builds the merged file described by `opts` (see the file comment); the output appears only when complete. */
+export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
+  const { dayFiles, trainDays, testRows, randomize, outPath } = opts;
+  if (dayFiles.length < 1 || trainDays !== dayFiles.length - 1) {
+    throw new RangeError(`buildMergedFile: dayFiles must be the ${trainDays} training days followed by the test/val day (got ${dayFiles.length} files)`);
+  }
+  const readers: ProcessedFileReader[] = [];
+  const tmpDir = path.join(path.dirname(outPath), `.${path.basename(outPath)}.shuffle-${process.pid}`);
+  let writer: ProcessedFileWriter | undefined;
+  let bar: Progress | undefined;
+  try {
+    for (const f of dayFiles) readers.push(ProcessedFileReader.open(f));
+    const [first] = readers;
+    for (const r of readers) {
+      if (r.numDense !== first.numDense || r.numTables !== first.numTables) {
+        throw new UserError(`${r.path}: holds ${r.numDense} dense / ${r.numTables} tables but ${first.path} holds ${first.numDense} / ${first.numTables}`);
+      }
+    }
+    const lastDay = readers[readers.length - 1];
+    const train = readers.slice(0, trainDays).map((reader): RowSpan => ({ reader, start: 0, end: reader.rows }));
+    const trainRows = train.reduce((n, s) => n + s.end, 0);
+    if (!Number.isInteger(testRows) || testRows < 0 || testRows > lastDay.rows) throw new RangeError(`buildMergedFile: testRows=${testRows} is outside [0, ${lastDay.rows}]`);
+    const splits = mergedSplits(trainRows, lastDay.rows, testRows);
+    const declared = (opts.metadata as Partial<Manifest>).splits;
+    const agrees = (name: SplitName): boolean => declared?.[name]?.start === splits[name].start && declared?.[name]?.end === splits[name].end;
+    if (declared !== undefined && !(agrees('train') && agrees('test') && agrees('val'))) {
+      throw new Error(`buildMergedFile: metadata.splits ${JSON.stringify(declared)} disagree with the rows (${JSON.stringify(splits)})`);
+    }
+    writer = new ProcessedFileWriter(outPath, { numDense: first.numDense, numTables: first.numTables });
+    const out = writer;
+    const work = (randomize === 'none' ? trainRows : 2 * trainRows) + lastDay.rows;
+    bar = startProgress('merge', work, 'rows');
+    let processed = 0;
+    const done = (rows: number): void => bar?.update((processed += rows));
+    const copy = (chunk: Batch): void => {
+      out.append(chunk.labels, chunk.dense, chunk.sparse);
+      done(chunk.size);
+    };
+    const rng = new Rng(opts.seed);
+    const bucketBytes = opts.shuffleBucketBytes ?? DEFAULT_SHUFFLE_BUCKET_BYTES;
+    if (randomize !== 'none') fs.mkdirSync(tmpDir, { recursive: true });
+    if (randomize === 'none') await forEachChunk(train, copy);
+    else if (randomize === 'total') await bucketShuffle(train, out, rng, bucketBytes, tmpDir, done);
+    else for (const day of train) await bucketShuffle([day], out, rng, bucketBytes, tmpDir, done);
+    await forEachChunk([{ reader: lastDay, start: 0, end: lastDay.rows }], copy);
+    writer.commit(opts.metadata);
+    log().info({ file: outPath, rows: out.rows, ...Object.fromEntries(Object.entries(splits).map(([k, r]) => [k, r.end - r.start])) }, 'merged file written');
+  } catch (err) {
+    writer?.abort();
+    throw err;
+  } finally {
+    bar?.stop();
+    for (const r of readers) r.close();
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+  }
+}
