@@ -3,8 +3,9 @@
 // calibration and average precision. The one metrics module: train-time eval, `dlrm eval` and the
 // benchmarks all use it. Everything works on typed arrays (no JS object per row), so tens of millions
 // of rows are fine: AUC and average precision sort the positive and the negative scores separately and
-// merge-count them, O(n log n). Undefined values (AUC or average precision with one class only, any
+// merge-count them (radix sort, O(n)). Undefined values (AUC or average precision with one class only, any
 // metric of an empty input, NE when the observed click rate is 0 or 1) are NaN; see docs/METRICS.md.
+import { sortFloat32 } from './sortFloat32';
 
 export interface BinaryMetrics {
   /** Number of rows N. */
@@ -54,8 +55,8 @@ function sortedByClass(scores: Float32Array, labels: Labels): { pos: Float32Arra
     if (isPositive(labels[i])) pos[p++] = scores[i];
     else neg[n++] = scores[i];
   }
-  pos.sort();
-  neg.sort();
+  sortFloat32(pos);
+  sortFloat32(neg);
   return { pos, neg };
 }
 
