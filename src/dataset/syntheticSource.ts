@@ -1,0 +1,67 @@
+// Criteo-shaped training data without text: the rows of `dlrm generate` (src/criteo/generator.ts, same
+// seed, same planted click signal) turned directly into Batches the way preprocessing would: dense
+// values clipped at 0 and log1p-transformed (missing = 0), one index per table in [0, tableSizes[t]):
+// the missing value is index 0 (of tables that can be missing), value rank k is index k (+1 when the
+// table can be missing), folded modulo the table size when the model's table is smaller than the
+// data set's cardinality. Deterministic per seed and per row (see generatedSource.ts).
+import { BLOCK_ROWS, CriteoGenerator } from '../criteo/generator';
+import { type GeneratorDataSet, type GeneratorProfile, loadProfile } from '../criteo/generatorProfile';
+import { UserError } from '../util/errors';
+import { BlockedBatchSource, type GeneratedBlock } from './generatedSource';
+
+export interface SyntheticSourceOptions {
+  /** Embedding table sizes of the model (e.g. --arch-embedding-size); one per categorical column. */
+  tableSizes: readonly number[];
+  /** Rows per epoch. */
+  rows: number;
+  seed: number;
+  /** The data-set profile (default: kaggle). */
+  dataSet?: GeneratorDataSet;
+  /** An already loaded profile (overrides dataSet). */
+  profile?: GeneratorProfile;
+  /**
+   * Global index of row 0: with the same seed, a disjoint range is a held-out set drawn from the same
+   * planted model (e.g. train rows [0, N), test rows firstRow = N).
+   */
+  firstRow?: number;
+}
+
+export class SyntheticSource extends BlockedBatchSource {
+  readonly generator: CriteoGenerator;
+  private readonly indexShift: Uint32Array;
+
+  constructor(opts: SyntheticSourceOptions) {
+    const profile = opts.profile ?? loadProfile(opts.dataSet ?? 'kaggle');
+    if (opts.tableSizes.length !== profile.categorical.length) {
+      throw new UserError(`synthetic data: the model has ${opts.tableSizes.length} embedding tables but the ${profile.dataSet} data has ${profile.categorical.length} categorical columns`);
+    }
+    super(profile.dense.length, opts.tableSizes, opts.rows, BLOCK_ROWS, opts.firstRow ?? 0);
+    this.generator = new CriteoGenerator(profile, opts.seed);
+    this.indexShift = Uint32Array.from(this.generator.canBeMissing, (m) => (m ? 1 : 0));
+  }
+
+  protected makeBlock(blockIndex: number): GeneratedBlock {
+    const gen = this.generator;
+    const block = gen.newBlock();
+    gen.fillBlock(blockIndex, block);
+    const R = block.rows;
+    const D = gen.numDense;
+    const T = gen.numTables;
+    const dense = new Float32Array(R * D);
+    for (let i = 0; i < R * D; i++) dense[i] = block.denseMissing[i] || block.dense[i] <= 0 ? 0 : Math.log1p(block.dense[i]);
+    const offsets = Uint32Array.from({ length: R + 1 }, (_, r) => r);
+    const bags = this.tableSizes.map((size, t) => {
+      const indices = new Uint32Array(R);
+      for (let r = 0; r < R; r++) {
+        const rank = block.ranks[r * T + t];
+        indices[r] = rank < 0 ? 0 : (rank + this.indexShift[t]) % size;
+      }
+      return { offsets, indices };
+    });
+    return { rows: R, dense, labels: Float32Array.from(block.labels), bags };
+  }
+}
+
+export function syntheticSource(opts: SyntheticSourceOptions): SyntheticSource {
+  return new SyntheticSource(opts);
+}
