@@ -45,7 +45,7 @@ export interface TrainConfig {
   processedDataFile: string | null;
   /** > 0: fold every categorical index to index % M and each table to min(count, M) rows. */
   maxIndRange: number;
-  /** random/synthetic: indices per embedding bag (the maximum unless fixed). */
+  /** random data: indices per embedding bag (the maximum unless fixed); synthetic bags hold one index as Criteo's. */
   numIndicesPerLookup: number;
   numIndicesPerLookupFixed: boolean;
   /** random/synthetic: rows per epoch. */
@@ -75,7 +75,8 @@ export interface TrainConfig {
 /** Every default, in one place. The synthetic defaults make `dlrm train --data-generation synthetic` learn in well under a minute. */
 export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   archSparseFeatureSize: null,
-  archEmbeddingSize: [1000, 1000, 500, 500, 200, 200, 100, 100],
+  // the Kaggle columns' cardinalities (+1 for the missing value), capped at 10,000 rows
+  archEmbeddingSize: [1461, 584, 10000, 10000, 306, 25, 10000, 634, 4, 10000, 5684, 10000, 3195, 28, 10000, 10000, 11, 5653, 2174, 5, 10000, 19, 16, 10000, 106, 10000],
   archMlpBot: [13, 64, 16],
   archMlpTop: [64, 1],
   archInteractionOp: 'dot',
@@ -91,8 +92,8 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   dataGeneration: null,
   processedDataFile: null,
   maxIndRange: 0,
-  numIndicesPerLookup: 1,
-  numIndicesPerLookupFixed: true,
+  numIndicesPerLookup: 10,
+  numIndicesPerLookupFixed: false,
   dataSize: 131072,
   miniBatchSize: 128,
   nepochs: 1,
@@ -151,8 +152,8 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'dataGeneration', flag: 'data-generation', type: choice(DATA_GENERATIONS), help: 'random | synthetic | dataset (default: dataset with --processed-data-file, else random)' },
   { key: 'processedDataFile', flag: 'processed-data-file', type: { kind: 'path' }, help: 'processed file written by `dlrm preprocess`' },
   { key: 'maxIndRange', flag: 'max-ind-range', type: int(0), help: 'fold categorical indices to index % M, tables to min(count, M) rows (0 = off)' },
-  { key: 'numIndicesPerLookup', flag: 'num-indices-per-lookup', type: int(1), help: 'random/synthetic: indices per embedding bag' },
-  { key: 'numIndicesPerLookupFixed', flag: 'num-indices-per-lookup-fixed', type: { kind: 'bool' }, help: 'random/synthetic: every bag has exactly --num-indices-per-lookup indices' },
+  { key: 'numIndicesPerLookup', flag: 'num-indices-per-lookup', type: int(1), help: 'random data: indices per embedding bag (at most, unless fixed)' },
+  { key: 'numIndicesPerLookupFixed', flag: 'num-indices-per-lookup-fixed', type: { kind: 'bool' }, help: 'random data: every bag has exactly --num-indices-per-lookup indices' },
   { key: 'dataSize', flag: 'data-size', type: int(1), help: 'random/synthetic: rows per epoch' },
   { key: 'miniBatchSize', flag: 'mini-batch-size', type: int(1), help: 'training batch size' },
   { key: 'nepochs', flag: 'nepochs', type: int(1), help: 'epochs' },

@@ -1,0 +1,58 @@
+// The metrics JSONL file of `dlrm train --metrics-file` (read by `dlrm report`): one JSON object per
+// line, appended as training runs; a resumed run appends a new "run" line to the same file.
+//   {"type":"run","runId","startedAt","engine","config":{...}}
+//   {"type":"train","step","epoch","loss","lr","samplesPerSec","time"}
+//   {"type":"eval","step","epoch","split","rows","auc","logloss","accuracy","ne","calibration","averagePrecision","positiveRate","time"}
+// Lines are appended whole with one write each (the file is a log that grows, not an output replaced
+// atomically), so a reader never sees half a line from a finished write. Undefined metrics (NaN) are null.
+import * as fs from 'node:fs';
+import type { BinaryMetrics } from '../eval/metrics';
+import { UserError } from '../util/errors';
+
+export interface TrainLine {
+  step: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+  samplesPerSec: number;
+}
+
+export class MetricsLog {
+  /** `file` null: every call does nothing. */
+  constructor(private readonly file: string | null) {}
+
+  private append(record: Record<string, unknown>): void {
+    if (!this.file) return;
+    try {
+      fs.appendFileSync(this.file, JSON.stringify(record) + '\n');
+    } catch (err) {
+      throw new UserError(`--metrics-file: cannot append to ${this.file}: ${(err as Error).message}`);
+    }
+  }
+
+  run(runId: string, engine: string, config: object, extra: Record<string, unknown> = {}): void {
+    this.append({ type: 'run', runId, startedAt: new Date().toISOString(), engine, config, ...extra });
+  }
+
+  train(line: TrainLine): void {
+    this.append({ type: 'train', ...line, time: new Date().toISOString() });
+  }
+
+  eval(step: number, epoch: number, split: string, m: BinaryMetrics): void {
+    this.append({
+      type: 'eval',
+      step,
+      epoch,
+      split,
+      rows: m.rows,
+      auc: m.auc,
+      logloss: m.logloss,
+      accuracy: m.accuracy,
+      ne: m.ne,
+      calibration: m.calibration,
+      averagePrecision: m.averagePrecision,
+      positiveRate: m.positiveRate,
+      time: new Date().toISOString(),
+    });
+  }
+}
