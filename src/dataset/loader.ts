@@ -37,8 +37,8 @@ export async function* readAheadChunks(reader: ProcessedFileReader, start: numbe
   }
 }
 
-/** The manifest fields a split source needs, checked against the file's own shape. */
-function splitOf(reader: ProcessedFileReader, split: SplitName): { range: RowRange; tableSizes: number[] } {
+/** The row range and table sizes of one split, from the manifest embedded in the file, checked against the file's own shape. */
+export function splitOf(reader: ProcessedFileReader, split: SplitName): { range: RowRange; tableSizes: number[] } {
   const file = reader.path;
   const m = reader.metadata as Partial<Manifest> | null;
   if (m === null || typeof m !== 'object' || typeof m.splits !== 'object' || m.splits === null || !Array.isArray(m.tables)) {
