@@ -1,0 +1,99 @@
+// Loads the native CPU engine's N-API addon (build/Release/dlrm_native.node, built at install time by
+// scripts/build-native.js) and describes its JS surface. A missing build is not an error: callers get the
+// reason and fall back to TensorFlow.js. DLRM_NATIVE_ADDON=<path> loads another build; DLRM_NATIVE_ADDON=none
+// hides the addon (to run the fallback for real).
+import * as path from 'node:path';
+import type { Batch } from '../../dataset/batch';
+
+/** How to get the fast path, for the one fallback log line. */
+export const NATIVE_BUILD_HINT =
+  'the native CPU engine is not built; for it install OpenBLAS and a C++ compiler (Debian/Ubuntu: apt-get install libopenblas-dev g++) and run `npm rebuild dlrm`';
+
+export interface NativeLinearSpec {
+  weight: Float32Array;
+  bias: Float32Array;
+  inFeatures: number;
+  outFeatures: number;
+  /** Adagrad accumulators (not for sgd). */
+  accWeight?: Float32Array;
+  accBias?: Float32Array;
+}
+
+export interface NativeTableSpec {
+  rows: number;
+  dim: number;
+  chunkRows: number;
+  chunks: Float32Array[];
+  /** Optimizer state chunks (not for sgd). */
+  state?: Float32Array[];
+}
+
+export interface NativeModelSpec {
+  bottom: NativeLinearSpec[];
+  top: NativeLinearSpec[];
+  tables: NativeTableSpec[];
+  interaction: 'dot' | 'cat';
+  interactionItself: boolean;
+  loss: 'mse' | 'bce' | 'wbce';
+  lossWeights: [number, number];
+  lossThreshold: number;
+  optimizer: 'sgd' | 'adagrad' | 'rowwise-adagrad';
+  /** Worker threads (0 = one per core). */
+  threads?: number;
+}
+
+export interface NativeGradientOutputs {
+  bottom: { weight: Float32Array; bias: Float32Array }[];
+  top: { weight: Float32Array; bias: Float32Array }[];
+  pooled: Float32Array[];
+}
+
+/** Step modes of NativeDlrm.run. */
+export const enum NativeStepMode {
+  Predict = 0,
+  Gradients = 1,
+  Train = 2,
+}
+
+export interface NativeDlrmHandle {
+  readonly topInputWidth: number;
+  /** Resolves to the mean loss; predictions [B] are written in place. */
+  run(mode: NativeStepMode, batch: Batch, lr: number, predictions: Float32Array, grads?: NativeGradientOutputs): Promise<number>;
+}
+
+export interface NativeEmbeddingBagsHandle {
+  forward(bags: Batch['sparse'], batchSize: number, outs: Float32Array[]): void;
+  update(bags: Batch['sparse'], batchSize: number, grads: Float32Array[], lr: number): void;
+}
+
+export interface NativeAddon {
+  NativeDlrm: new (spec: NativeModelSpec) => NativeDlrmHandle;
+  NativeEmbeddingBags: new (spec: { tables: NativeTableSpec[]; optimizer: NativeModelSpec['optimizer']; threads?: number }) => NativeEmbeddingBagsHandle;
+  info(): { openblas: string; core: string; hardwareThreads: number };
+}
+
+export type NativeAddonLoad = { addon: NativeAddon; reason?: undefined } | { addon?: undefined; reason: string };
+
+/** The default build location, from dist/src/engine/native/ up to the package root. */
+export const DEFAULT_ADDON_PATH = path.resolve(__dirname, '..', '..', '..', '..', 'build', 'Release', 'dlrm_native.node');
+
+let cached: NativeAddonLoad | undefined;
+
+/** Loads the addon from `file` (default: DLRM_NATIVE_ADDON or the build folder); never throws. */
+export function loadNativeAddon(file?: string): NativeAddonLoad {
+  if (file === undefined && cached) return cached;
+  const target = file ?? process.env.DLRM_NATIVE_ADDON ?? DEFAULT_ADDON_PATH;
+  let result: NativeAddonLoad;
+  if (target === 'none') {
+    result = { reason: 'hidden by DLRM_NATIVE_ADDON=none' };
+  } else {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      result = { addon: require(target) as NativeAddon };
+    } catch (err) {
+      result = { reason: `cannot load ${target}: ${(err as Error).message.split('\n')[0]}` };
+    }
+  }
+  if (file === undefined) cached = result;
+  return result;
+}

@@ -1,0 +1,101 @@
+// The native CPU engine behind the Engine interface: every step runs in the N-API addon (OpenBLAS GEMMs,
+// C++ embedding bags and interaction) directly on the host DlrmParams / OptimizerState arrays, so there is
+// nothing to sync and checkpoints are the same as with any engine. Steps run off the JS thread (the addon
+// resolves a promise), so a loader can read ahead meanwhile; steps on one engine must be awaited in turn.
+import type { Batch } from '../../dataset/batch';
+import type { DlrmParams, LinearParams } from '../../model/params';
+import type { OptimizerState, LinearState } from '../../model/optimizerState';
+import type { DlrmGradients, Engine, EngineConfig, StepResult } from '../engine';
+import { loadNativeAddon, NativeStepMode, NATIVE_BUILD_HINT, type NativeAddon, type NativeDlrmHandle, type NativeLinearSpec, type NativeModelSpec } from './nativeAddon';
+
+export interface NativeEngineOptions {
+  /** Worker threads (default: one per core). */
+  threads?: number;
+  /** An addon already loaded (tests); default: loadNativeAddon(). */
+  addon?: NativeAddon;
+}
+
+function linearSpecs(layers: LinearParams[], state: LinearState[] | undefined): NativeLinearSpec[] {
+  return layers.map((l, i) => ({
+    weight: l.weight,
+    bias: l.bias,
+    inFeatures: l.inFeatures,
+    outFeatures: l.outFeatures,
+    ...(state ? { accWeight: state[i].weight, accBias: state[i].bias } : {}),
+  }));
+}
+
+/** The addon's view of a model: the same arrays, no copies. */
+export function nativeModelSpec(config: EngineConfig, params: DlrmParams, state: OptimizerState, threads = 0): NativeModelSpec {
+  if (state.name !== config.optimizer) throw new Error(`optimizer state is for '${state.name}', the engine for '${config.optimizer}'`);
+  const stateful = config.optimizer !== 'sgd';
+  return {
+    bottom: linearSpecs(params.bottom, stateful ? state.bottom : undefined),
+    top: linearSpecs(params.top, stateful ? state.top : undefined),
+    tables: params.tables.map((t, i) => ({
+      rows: t.rows,
+      dim: t.dim,
+      chunkRows: t.chunkRows,
+      chunks: t.chunks,
+      ...(stateful ? { state: state.tables[i] } : {}),
+    })),
+    interaction: config.arch.interaction,
+    interactionItself: config.arch.interactionItself,
+    loss: config.loss,
+    lossWeights: config.lossWeights,
+    lossThreshold: config.lossThreshold,
+    optimizer: config.optimizer,
+    threads,
+  };
+}
+
+export class NativeEngine implements Engine {
+  readonly name = 'native';
+  private handle: NativeDlrmHandle | undefined;
+
+  constructor(
+    config: EngineConfig,
+    private readonly params: DlrmParams,
+    state: OptimizerState,
+    options: NativeEngineOptions = {},
+  ) {
+    const addon = options.addon ?? loadNativeAddon().addon;
+    if (!addon) throw new Error(NATIVE_BUILD_HINT);
+    this.handle = new addon.NativeDlrm(nativeModelSpec(config, params, state, options.threads ?? 0));
+  }
+
+  private live(): NativeDlrmHandle {
+    if (!this.handle) throw new Error('the native engine was disposed');
+    return this.handle;
+  }
+
+  async trainStep(batch: Batch, lr: number): Promise<StepResult> {
+    const predictions = new Float32Array(batch.size);
+    const loss = await this.live().run(NativeStepMode.Train, batch, lr, predictions);
+    return { loss, predictions };
+  }
+
+  async predict(batch: Batch): Promise<Float32Array> {
+    const predictions = new Float32Array(batch.size);
+    await this.live().run(NativeStepMode.Predict, batch, 0, predictions);
+    return predictions;
+  }
+
+  async gradients(batch: Batch): Promise<{ loss: number; grads: DlrmGradients }> {
+    const layerGrads = (layers: LinearParams[]) => layers.map((l) => ({ weight: new Float32Array(l.weight.length), bias: new Float32Array(l.bias.length) }));
+    const grads: DlrmGradients = {
+      bottom: layerGrads(this.params.bottom),
+      top: layerGrads(this.params.top),
+      pooled: this.params.tables.map((t) => new Float32Array(batch.size * t.dim)),
+    };
+    const loss = await this.live().run(NativeStepMode.Gradients, batch, 0, new Float32Array(batch.size), grads);
+    return { loss, grads };
+  }
+
+  /** The addon updates the host arrays in place: nothing to copy back. */
+  async syncToHost(): Promise<void> {}
+
+  dispose(): void {
+    this.handle = undefined;
+  }
+}
