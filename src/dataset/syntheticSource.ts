@@ -1,6 +1,6 @@
 // Criteo-shaped training data without text: the rows of `dlrm generate` (src/criteo/generator.ts, same
 // seed, same planted click signal) turned directly into Batches the way preprocessing would: dense
-// values clipped at 0 and log1p-transformed (missing = 0), one index per table in [0, tableSizes[t]):
+// values clipped at 0 and log(x + 1) in float32 (missing = 0; x < 2^24 so x + 1 is exact, as in the raw parser), one index per table in [0, tableSizes[t]):
 // the missing value is index 0 (of tables that can be missing), value rank k is index k (+1 when the
 // table can be missing), folded modulo the table size when the model's table is smaller than the
 // data set's cardinality. Deterministic per seed and per row (see generatedSource.ts).
@@ -48,7 +48,7 @@ export class SyntheticSource extends BlockedBatchSource {
     const D = gen.numDense;
     const T = gen.numTables;
     const dense = new Float32Array(R * D);
-    for (let i = 0; i < R * D; i++) dense[i] = block.denseMissing[i] || block.dense[i] <= 0 ? 0 : Math.log1p(block.dense[i]);
+    for (let i = 0; i < R * D; i++) dense[i] = block.denseMissing[i] || block.dense[i] <= 0 ? 0 : Math.log(block.dense[i] + 1);
     const offsets = Uint32Array.from({ length: R + 1 }, (_, r) => r);
     const bags = this.tableSizes.map((size, t) => {
       const indices = new Uint32Array(R);
