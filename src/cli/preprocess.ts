@@ -1,0 +1,55 @@
+// `dlrm preprocess`: raw Criteo logs -> per-day shards, vocabularies, manifest and the merged processed
+// file (docs/PREPROCESS.md). Flags are named like the reference's (kebab-case); this file only maps them to
+// a PreprocessConfig and runs the pipeline.
+import { Command } from 'commander';
+import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { choiceOption, floatOption, intOption } from '../util/options';
+import { runPreprocess } from '../preprocess/pipeline';
+
+interface PreprocessFlags extends CommonOptions {
+  rawDataFile: string;
+  processedDataFile?: string;
+  dataSet: 'kaggle' | 'terabyte';
+  maxIndRange: number;
+  dataSubSampleRate: number;
+  dataRandomize: 'total' | 'day' | 'none';
+  minFrequency: number;
+  seed: number;
+  skipInvalidLines: boolean;
+  resume: boolean;
+  workers: number;
+}
+
+export function registerPreprocess(program: Command): void {
+  const cmd = program
+    .command('preprocess')
+    .description('Turn raw Criteo click logs into per-day shards, vocabularies, a manifest and the merged processed file')
+    .requiredOption('--raw-data-file <path>', 'Kaggle train.txt, or the Terabyte prefix path/day (reads day_0 .. day_23, plain or .gz)')
+    .option('--processed-data-file <path>', 'the merged output file (default: the raw path without .txt/.gz, plus .dlrm); parts go to <path>.parts/')
+    .option('--data-set <name>', 'kaggle | terabyte', choiceOption(['kaggle', 'terabyte'] as const), 'kaggle')
+    .option('--max-ind-range <M>', 'take categorical values modulo M (<= 0: off)', intOption(-1, 2 ** 32), -1)
+    .option('--data-sub-sample-rate <r>', 'drop each label-0 line with probability r (seeded)', floatOption(0, 1), 0)
+    .option('--data-randomize <mode>', 'order of training rows in the merged file: total | day | none', choiceOption(['total', 'day', 'none'] as const), 'total')
+    .option('--min-frequency <K>', 'values seen fewer than K times share one index per table (0 or 1: off)', intOption(0, 0x7fffffff), 0)
+    .option('--seed <n>', 'seed of sub-sampling and randomization', intOption(0, 0xffffffff), 0)
+    .option('--skip-invalid-lines', 'count and skip malformed lines instead of stopping at the first', false)
+    .option('--resume', 'continue an interrupted run (same flags) from its last completed day', false)
+    .option('--workers <n>', 'worker threads', intOption(1, 64), 2);
+  addCommonOptions(cmd).action(
+    runAction<PreprocessFlags>(async (o) => {
+      await runPreprocess({
+        rawDataFile: o.rawDataFile,
+        processedDataFile: o.processedDataFile,
+        dataSet: o.dataSet,
+        maxIndRange: o.maxIndRange,
+        dataSubSampleRate: o.dataSubSampleRate,
+        dataRandomize: o.dataRandomize,
+        minFrequency: o.minFrequency,
+        seed: o.seed,
+        skipInvalidLines: o.skipInvalidLines,
+        resume: o.resume,
+        workers: o.workers,
+      });
+    }),
+  );
+}

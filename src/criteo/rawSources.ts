@@ -1,0 +1,137 @@
+// The raw inputs of `dlrm preprocess` and their cut into days. Kaggle: one train.txt cut into 7 contiguous
+// days like the reference (num, extras = divmod(N, 7); the first `extras` days get one more line), which
+// needs the line count first: scanLines() counts lines (memchr via Buffer.indexOf) and hashes the file in
+// one read, keeping the byte offset of every MARK_EVERY-th line so day starts are found without a second
+// full pass. Terabyte: files <base>_0 .. <base>_23 (plain or .gz), whichever exist, contiguous from day 0.
+import * as fs from 'node:fs';
+import * as crypto from 'node:crypto';
+import { UserError } from '../util/errors';
+
+/** One day of raw input: a byte range of a plain file, or a whole (possibly gzipped) file. */
+export interface RawDay {
+  /** 'day_0', 'day_1', ... */
+  name: string;
+  file: string;
+  gzip: boolean;
+  /** Byte range [startByte, endByte) of `file` (plain files only; a gzipped day is the whole file). */
+  startByte: number;
+  endByte: number;
+  /** 1-based line number in `file` of the day's first line (error messages). */
+  firstLineNumber: number;
+  /** Lines in the day when known beforehand (Kaggle). */
+  lines?: number;
+}
+
+export interface LineScan {
+  lines: number;
+  bytes: number;
+  sha256: string;
+  /** marks[k] = byte offset of line k * MARK_EVERY (0-based lines). */
+  marks: number[];
+}
+
+export const MARK_EVERY = 1 << 16;
+const READ_BYTES = 8 << 20;
+const NL = 10;
+
+/** The reference's Kaggle day sizes: num, extras = divmod(N, days); the first `extras` days get num + 1. */
+export function kaggleDaySizes(totalLines: number, days = 7): number[] {
+  const num = Math.floor(totalLines / days);
+  const extras = totalLines % days;
+  return Array.from({ length: days }, (_, d) => num + (d < extras ? 1 : 0));
+}
+
+/** Counts the lines of a plain file (a last line without '\n' counts), hashing it on the way. */
+export function scanLines(file: string, onBytes?: (done: number) => void): LineScan {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const hash = crypto.createHash('sha256');
+    const buf = Buffer.allocUnsafe(READ_BYTES);
+    const marks: number[] = [0];
+    let lines = 0;
+    let offset = 0;
+    let lastByte = NL;
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, READ_BYTES, offset);
+      if (n === 0) break;
+      hash.update(buf.subarray(0, n));
+      let p = buf.indexOf(NL, 0);
+      while (p >= 0 && p < n) {
+        lines++;
+        if (lines % MARK_EVERY === 0) marks.push(offset + p + 1);
+        p = buf.indexOf(NL, p + 1);
+      }
+      lastByte = buf[n - 1];
+      offset += n;
+      onBytes?.(offset);
+    }
+    if (lastByte !== NL) lines++;
+    if (marks[marks.length - 1] === offset) marks.pop();
+    return { lines, bytes: offset, sha256: hash.digest('hex'), marks };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The byte offset where 0-based line `line` starts (file size when line = number of lines). */
+export function lineOffset(file: string, scan: LineScan, line: number): number {
+  if (line >= scan.lines) return scan.bytes;
+  const k = Math.floor(line / MARK_EVERY);
+  let offset = scan.marks[k];
+  let skip = line - k * MARK_EVERY;
+  if (skip === 0) return offset;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, buf.length, offset);
+      if (n === 0) throw new Error(`lineOffset: ${file} ended before line ${line}`);
+      let p = buf.indexOf(NL, 0);
+      while (p >= 0 && p < n) {
+        if (--skip === 0) return offset + p + 1;
+        p = buf.indexOf(NL, p + 1);
+      }
+      offset += n;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Kaggle's 7 days as byte ranges of train.txt. */
+export function kaggleDays(file: string, scan: LineScan, days = 7): RawDay[] {
+  const sizes = kaggleDaySizes(scan.lines, days);
+  const out: RawDay[] = [];
+  let line = 0;
+  let start = 0;
+  sizes.forEach((lines, d) => {
+    const end = lineOffset(file, scan, line + lines);
+    out.push({ name: `day_${d}`, file, gzip: false, startByte: start, endByte: end, firstLineNumber: line + 1, lines });
+    line += lines;
+    start = end;
+  });
+  return out;
+}
+
+/** Terabyte's day files <base>_0 .. <base>_23 (plain or .gz), contiguous from day 0. */
+export function terabyteDays(base: string, maxDays = 24): RawDay[] {
+  const out: RawDay[] = [];
+  const missing: number[] = [];
+  for (let d = 0; d < maxDays; d++) {
+    const plain = `${base}_${d}`;
+    const gz = `${plain}.gz`;
+    const file = fs.existsSync(plain) ? plain : fs.existsSync(gz) ? gz : undefined;
+    if (!file) {
+      missing.push(d);
+      continue;
+    }
+    const bytes = fs.statSync(file).size;
+    out.push({ name: `day_${d}`, file, gzip: file.endsWith('.gz'), startByte: 0, endByte: bytes, firstLineNumber: 1 });
+  }
+  if (out.length === 0) throw new UserError(`${base}_0: no Terabyte day files found (expected ${base}_0 .. ${base}_${maxDays - 1}, plain or .gz)`);
+  const last = Number(out[out.length - 1].name.slice(4));
+  const gap = missing.find((d) => d < last);
+  if (gap !== undefined) throw new UserError(`${base}_${gap}: missing (neither ${base}_${gap} nor ${base}_${gap}.gz exists) although ${out[out.length - 1].file} exists; days must be contiguous from day 0`);
+  if (out.length < 2) throw new UserError(`${out[0].file}: Terabyte preprocessing needs at least 2 day files (training days, then the test/val day)`);
+  return out;
+}

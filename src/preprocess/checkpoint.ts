@@ -1,0 +1,79 @@
+// Resume state of an interrupted `dlrm preprocess` (docs/PREPROCESS.md, "Resume"). The run works in a
+// hidden folder beside the output; after each completed day it holds that day's committed shard, the
+// vocabulary files extended with the day's new values, and checkpoint.json (written atomically last) with
+// what is done. A resumed run checks that options, schema and inputs are unchanged and that every completed
+// shard is intact, truncates the vocabulary files to the checkpointed sizes (a crash may have appended
+// more), rebuilds the hash tables from them and continues with the next day.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from '../util/atomic';
+import { UserError } from '../util/errors';
+import { ProcessedFileReader } from '../dataset/processedFile';
+import type { ColumnSchema } from '../criteo/schema';
+import type { PreprocessOptions } from '../dataset/manifest';
+
+export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_FILE = 'checkpoint.json';
+
+export interface DayCheckpoint {
+  name: string;
+  rows: number;
+  lines: number;
+  invalidLines: number;
+  /** sha256 of the day's source file (Terabyte days; Kaggle hashes train.txt as a whole). */
+  sha256?: string;
+}
+
+export interface Checkpoint {
+  version: number;
+  /** Everything that must be identical for a resume: schema, options, input files and sizes. */
+  fingerprint: { schema: ColumnSchema; options: PreprocessOptions; inputs: { path: string; bytes: number; sha256?: string }[] };
+  /** Completed days, in order. */
+  days: DayCheckpoint[];
+  /** Vocabulary sizes (values in each table's vocabulary file) after the last completed day. */
+  vocabSizes: number[];
+  /** Per table, the index of the raw value 0 (the missing value), -1 when not seen yet. */
+  zeroIndex: number[];
+  /** When the run started (ISO), so a resumed run writes the same createdAt. */
+  createdAt: string;
+}
+
+export function saveCheckpoint(workDir: string, cp: Checkpoint): void {
+  writeFileAtomic(path.join(workDir, CHECKPOINT_FILE), JSON.stringify(cp, null, 1));
+}
+
+/** The checkpoint of an interrupted run in workDir, or undefined when it completed no day yet. */
+export function loadCheckpoint(workDir: string): Checkpoint | undefined {
+  const file = path.join(workDir, CHECKPOINT_FILE);
+  if (!fs.existsSync(file)) return undefined;
+  const cp = JSON.parse(fs.readFileSync(file, 'utf8')) as Checkpoint;
+  if (cp.version !== CHECKPOINT_VERSION) throw new UserError(`${file}: checkpoint version ${cp.version} is not ${CHECKPOINT_VERSION}; delete ${workDir} and start again`);
+  return cp;
+}
+
+/** Refuses to resume when the run's schema, options or inputs differ from the checkpoint's. */
+export function checkFingerprint(workDir: string, cp: Checkpoint, now: Checkpoint['fingerprint']): void {
+  const a = cp.fingerprint, b = now;
+  const differs = (what: string, x: unknown, y: unknown): void => {
+    if (JSON.stringify(x) !== JSON.stringify(y)) {
+      throw new UserError(`--resume: the interrupted run in ${workDir} used different ${what} (${JSON.stringify(x)} vs now ${JSON.stringify(y)}); rerun with its options or delete ${workDir}`);
+    }
+  };
+  differs('options', a.options, b.options);
+  differs('schema', a.schema, b.schema);
+  differs('input files', a.inputs, b.inputs);
+}
+
+/** Checks that each completed day's shard exists with its recorded rows. */
+export function verifyShards(workDir: string, cp: Checkpoint, shardName: (day: string) => string): void {
+  for (const d of cp.days) {
+    const file = path.join(workDir, shardName(d.name));
+    if (!fs.existsSync(file)) throw new UserError(`--resume: ${file} is missing although the checkpoint lists ${d.name} as done; delete ${workDir} and start again`);
+    const reader = ProcessedFileReader.open(file);
+    try {
+      if (reader.rows !== d.rows) throw new UserError(`--resume: ${file} holds ${reader.rows} rows, the checkpoint says ${d.rows}; delete ${workDir} and start again`);
+    } finally {
+      reader.close();
+    }
+  }
+}

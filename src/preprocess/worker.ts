@@ -1,0 +1,68 @@
+// The preprocess worker thread. Each worker parses whole blocks of raw lines (any block, round robin) and
+// owns the vocabularies of one contiguous range of tables (its partition), whose index assignment it
+// performs in block order, so results never depend on thread timing. Messages and replies are listed in
+// workerProtocol.ts; typed arrays travel by transfer, never by copy.
+import { parentPort } from 'node:worker_threads';
+import { LineParser } from '../criteo/lineParser';
+import { TableVocabulary } from './vocabulary';
+import type { WorkerReply, WorkerRequest } from './workerProtocol';
+
+if (!parentPort) throw new Error('preprocess worker: must run in a worker thread');
+const port = parentPort;
+
+let parser: LineParser | undefined;
+let vocabularies: TableVocabulary[] = [];
+
+/** Runs fn over each table's rows [0, rows) of a table-major [tables, capacity] partition array. */
+function perTable(capacity: number, rows: number, fn: (v: TableVocabulary, from: number, to: number) => void): void {
+  vocabularies.forEach((v, t) => fn(v, t * capacity, t * capacity + rows));
+}
+
+function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {
+  switch (msg.type) {
+    case 'init': {
+      parser = new LineParser(msg.layout, msg.parse);
+      vocabularies = Array.from({ length: msg.numTables }, () => new TableVocabulary(msg.minFrequency));
+      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+    }
+    case 'parse': {
+      if (!parser) throw new Error('preprocess worker: parse before init');
+      const b = parser.parseBlock(new Uint8Array(msg.bytes), msg.end, msg.day, msg.firstLine, msg.lines);
+      return {
+        reply: { id: msg.id, type: 'parsed', block: b },
+        transfer: [b.labels.buffer as ArrayBuffer, b.dense.buffer as ArrayBuffer, ...b.parts.map((p) => p.buffer as ArrayBuffer)],
+      };
+    }
+    case 'count': {
+      const values = new Uint32Array(msg.values);
+      perTable(msg.capacity, msg.rows, (v, from, to) => v.count(values, from, to));
+      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+    }
+    case 'finishCount':
+      return { reply: { id: msg.id, type: 'sizes', sizes: vocabularies.map((v) => v.finishCounting()) }, transfer: [] };
+    case 'assign': {
+      const values = new Uint32Array(msg.values);
+      perTable(msg.capacity, msg.rows, (v, from, to) => v.assign(values, from, to));
+      return { reply: { id: msg.id, type: 'assigned', values: msg.values }, transfer: [msg.values] };
+    }
+    case 'restore':
+      msg.values.forEach((vals, t) => vocabularies[t].restore(vals));
+      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+    case 'takeNew': {
+      const values = vocabularies.map((v) => v.takeNew());
+      return {
+        reply: { id: msg.id, type: 'newValues', values, sizes: vocabularies.map((v) => v.size), bytes: vocabularies.reduce((s, v) => s + v.bytes, 0) },
+        transfer: values.map((v) => v.buffer as ArrayBuffer),
+      };
+    }
+  }
+}
+
+port.on('message', (msg: WorkerRequest) => {
+  try {
+    const { reply, transfer } = handle(msg);
+    port.postMessage(reply, transfer);
+  } catch (err) {
+    port.postMessage({ id: msg.id, type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies WorkerReply);
+  }
+});
