@@ -109,6 +109,13 @@ function checkLittleEndian(): void {
   if (os.endianness() !== 'LE') throw new UserError('checkpoints are little-endian float32; this machine is big-endian');
 }
 
+/** A checkpoint refused because the model holds NaN or Infinity (a diverged run). */
+export class NonFiniteValuesError extends UserError {
+  constructor(readonly file: string, readonly section: string, readonly value: number) {
+    super(`refusing to write checkpoint ${file}: ${section} holds ${value} (a diverged model); any previous checkpoint there is left as it was`);
+  }
+}
+
 /** Index of the first NaN/Infinity in `a`, or -1. */
 function firstNonFinite(a: Float32Array): number {
   for (let i = 0; i < a.length; i++) {
@@ -166,9 +173,7 @@ export function saveCheckpoint<C, D>(file: string, c: CheckpointContents<C, D>, 
     for (const s of data) {
       for (const part of s.parts) {
         const bad = firstNonFinite(part);
-        if (bad >= 0) {
-          throw new UserError(`refusing to write checkpoint ${file}: ${s.name} holds ${part[bad]} (a diverged model); any previous checkpoint there is left as it was`);
-        }
+        if (bad >= 0) throw new NonFiniteValuesError(file, s.name, part[bad]);
         for (let start = 0; start < part.length; start += IO_PIECE_BYTES / 4) out.write(part.subarray(start, start + IO_PIECE_BYTES / 4));
       }
     }

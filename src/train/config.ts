@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import { TFJS_BACKENDS, type TfjsBackendName } from '../engine/tfjs/backend';
 import type { InteractionOp, LossFunction, OptimizerName } from '../model/arch';
 import { UserError } from '../util/errors';
 import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
@@ -68,8 +69,8 @@ export interface TrainConfig {
   loadModel: string | null;
   metricsFile: string | null;
   engine: EngineChoice;
-  /** tfjs backend name (e.g. tensorflow, wasm, cpu); null = the fastest that loads. */
-  backend: string | null;
+  /** tfjs backend; null = the fastest that loads. */
+  backend: TfjsBackendName | null;
 }
 
 /** Every default, in one place. The synthetic defaults make `dlrm train --data-generation synthetic` learn in well under a minute. */
@@ -118,8 +119,7 @@ export type FlagKind =
   | { kind: 'floatPair' }
   | { kind: 'bool' }
   | { kind: 'choice'; choices: readonly string[] }
-  | { kind: 'path' }
-  | { kind: 'string' };
+  | { kind: 'path' };
 
 export interface FlagSpec {
   key: keyof TrainConfig;
@@ -167,7 +167,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'loadModel', flag: 'load-model', type: { kind: 'path' }, help: 'resume from this checkpoint (exactly where it stopped)' },
   { key: 'metricsFile', flag: 'metrics-file', type: { kind: 'path' }, help: 'append run/train/eval JSON lines here (read by `dlrm report`)' },
   { key: 'engine', flag: 'engine', type: choice(ENGINE_CHOICES), help: 'auto | tfjs | native' },
-  { key: 'backend', flag: 'backend', type: { kind: 'string' }, help: 'tfjs backend (e.g. tensorflow, wasm, cpu; default: fastest that loads)' },
+  { key: 'backend', flag: 'backend', type: choice(TFJS_BACKENDS), help: `tfjs backend: ${TFJS_BACKENDS.join(' | ')} (default: the fastest that loads)` },
 ];
 
 /** A dash-separated pair of non-negative numbers, e.g. '1.0-3.0'. */
@@ -194,7 +194,6 @@ export function parserFor(type: FlagKind): ((value: string) => unknown) | undefi
     case 'choice':
       return choiceOption(type.choices);
     case 'path':
-    case 'string':
       return (v: string) => v;
     case 'bool':
       return undefined;

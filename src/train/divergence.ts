@@ -1,4 +1,4 @@
-// What `dlrm train` says when the loss becomes NaN or infinite: the step, the likely causes given the
+// What `dlrm train` says when the loss, the predictions or the parameters become NaN or infinite: the step, the likely causes given the
 // run's settings and the batch, and what happened to the checkpoint. Training stops with exit code 3.
 import type { Batch } from '../dataset/batch';
 import { UserError } from '../util/errors';
@@ -15,16 +15,20 @@ function firstBadDense(batch: Batch): { row: number; feature: number; value: num
   return null;
 }
 
-/** The error for a non-finite loss at optimizer step `step` (1-based) of epoch `epoch`, batch `batchInEpoch`. */
+/**
+ * The error for a diverged run: `what` went non-finite (e.g. 'the loss is NaN') at optimizer step
+ * `step` (1-based) of epoch `epoch`, batch `batchInEpoch` (0-based); `batch` is the batch of that step
+ * when known.
+ */
 export function divergenceError(
-  loss: number,
+  what: string,
   at: { step: number; epoch: number; batchInEpoch: number; lr: number },
-  batch: Batch,
+  batch: Batch | null,
   c: TrainConfig,
   checkpoint: { path: string; step: number } | null,
 ): UserError {
   const causes: string[] = [];
-  const bad = firstBadDense(batch);
+  const bad = batch && firstBadDense(batch);
   if (bad) causes.push(`the batch holds dense value ${bad.value} (row ${bad.row} of the batch, dense feature ${bad.feature + 1}): bad input values`);
   if (at.step === 1 && c.loadModel) causes.push(`the loaded model ${c.loadModel} already produces non-finite outputs`);
   causes.push(
@@ -38,7 +42,7 @@ export function divergenceError(
       ? `no checkpoint had been written yet, so ${c.saveModel} was not touched`
       : 'no checkpoint was written (--save-model not given)';
   return new UserError(
-    `training diverged: the loss is ${loss} at step ${at.step} (epoch ${at.epoch}, batch ${at.batchInEpoch + 1}); likely causes: ${causes.join('; ')}. Stopped; ${saved}.`,
+    `training diverged: ${what} at step ${at.step} (epoch ${at.epoch}, batch ${at.batchInEpoch + 1}); likely causes: ${causes.join('; ')}. Stopped; ${saved}.`,
     DIVERGED_EXIT_CODE,
   );
 }

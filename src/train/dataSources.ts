@@ -1,0 +1,88 @@
+// The training and evaluation data of a run, from --data-generation:
+//   dataset:   the train and test splits of --processed-data-file (table sizes from its manifest);
+//   synthetic: Criteo-shaped rows with a planted click signal, train rows [0, N) and a held-out block of
+//              rows [N, N + heldOutRows(N)) from the same planted model (N = --data-size);
+//   random:    the reference's uniform random data, same layout (nothing to learn).
+// --max-ind-range folds every source's indices. The DataState records what a checkpoint needs to check
+// that a resumed run continues on the same data.
+import type { SplitName } from '../dataset/manifest';
+import { openProcessedSplit } from '../dataset/loader';
+import { randomSource } from '../dataset/randomSource';
+import type { BatchSource } from '../dataset/source';
+import { syntheticSource } from '../dataset/syntheticSource';
+import type { DataGeneration, TrainConfig } from './config';
+import { foldIndices } from './foldIndices';
+
+/** Held-out rows for random/synthetic data of `dataSize` training rows: a quarter, at most 1M. */
+export function heldOutRows(dataSize: number): number {
+  return Math.min(1_000_000, Math.ceil(dataSize / 4));
+}
+
+/** What identifies the data stream (stored in checkpoints, compared on resume). */
+export interface DataState {
+  generation: DataGeneration;
+  /** The processed file (dataset) or null. */
+  processedDataFile: string | null;
+  /** Seed of random/synthetic rows (null for a dataset). */
+  seed: number | null;
+  trainRows: number;
+  maxIndRange: number;
+}
+
+export interface TrainData {
+  train: BatchSource;
+  test: BatchSource;
+  /** Name of the evaluation set in metrics lines: 'test' (dataset split) or 'heldout' (generated block). */
+  testSplit: SplitName | 'heldout';
+  state: DataState;
+  close(): void;
+}
+
+/** Opens (or creates) the run's train and evaluation sources. */
+export function openTrainData(c: TrainConfig): TrainData {
+  const generation = c.dataGeneration ?? 'random';
+  let train: BatchSource;
+  let test: BatchSource;
+  let close = () => {};
+  if (generation === 'dataset') {
+    const file = c.processedDataFile as string;
+    const trainSplit = openProcessedSplit(file, 'train');
+    let testSplit;
+    try {
+      testSplit = openProcessedSplit(file, 'test');
+    } catch (err) {
+      trainSplit.close();
+      throw err;
+    }
+    train = trainSplit;
+    test = testSplit;
+    close = () => {
+      trainSplit.close();
+      testSplit.close();
+    };
+  } else {
+    const base = { tableSizes: c.archEmbeddingSize, seed: c.seed, rows: c.dataSize };
+    const heldOut = { ...base, rows: heldOutRows(c.dataSize), firstRow: c.dataSize };
+    if (generation === 'synthetic') {
+      train = syntheticSource(base);
+      test = syntheticSource(heldOut);
+    } else {
+      const lookups = { numDense: c.archMlpBot[0], numIndicesPerLookup: c.numIndicesPerLookup, numIndicesPerLookupFixed: c.numIndicesPerLookupFixed };
+      train = randomSource({ ...base, ...lookups });
+      test = randomSource({ ...heldOut, ...lookups });
+    }
+  }
+  return {
+    train: foldIndices(train, c.maxIndRange),
+    test: foldIndices(test, c.maxIndRange),
+    testSplit: generation === 'dataset' ? 'test' : 'heldout',
+    state: {
+      generation,
+      processedDataFile: c.processedDataFile,
+      seed: generation === 'dataset' ? null : c.seed,
+      trainRows: train.rows,
+      maxIndRange: c.maxIndRange,
+    },
+    close,
+  };
+}

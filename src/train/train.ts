@@ -1,0 +1,170 @@
+// The `dlrm train` loop, top to bottom: config -> data sources -> architecture (table sizes from the
+// data) -> parameters (fresh from --seed or --load-model) -> engine -> epochs of batches: LR from the
+// schedule, trainStep, stop on a non-finite loss, log + metrics "train" line every --print-freq steps,
+// evaluate + checkpoint every --test-freq steps and at each epoch end, checkpoint every --save-freq
+// steps. Progress (epoch, batch in epoch, rows, optimizer step) is what a checkpoint stores, so a
+// resumed run continues with the very batch and learning rate an uninterrupted run would use.
+import { randomUUID } from 'node:crypto';
+import { createEngine } from '../engine/createEngine';
+import type { Engine } from '../engine/engine';
+import type { BinaryMetrics } from '../eval/metrics';
+import { buildDlrmArch } from '../model/archConfig';
+import type { DlrmArch } from '../model/arch';
+import type { DlrmParams } from '../model/params';
+import { NonFiniteValuesError, saveCheckpoint, type CheckpointProgress } from '../model/checkpoint';
+import { log } from '../util/log';
+import { startProgress } from '../util/progress';
+import type { TrainConfig } from './config';
+import { openTrainData, type TrainData } from './dataSources';
+import { divergenceError } from './divergence';
+import { evaluate } from './evaluate';
+import { learningRateAt } from './lrSchedule';
+import { MetricsLog } from './metricsLog';
+import { freshModel, resumeModel, type ModelStart } from './resume';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const VERSION = (require('../../../package.json') as { version: string }).version;
+
+export interface TrainOptions {
+  /** Asked after every step (but the last of an epoch): true saves a checkpoint and stops (e.g. on Ctrl-C). */
+  shouldStop?: (progress: CheckpointProgress) => boolean;
+}
+
+export interface TrainResult {
+  engine: string;
+  /** Optimizer steps done over the whole run (resumed steps included). */
+  globalStep: number;
+  /** The last evaluation (null when stopped before any). */
+  metrics: BinaryMetrics | null;
+  /** True when shouldStop ended the run early. */
+  stopped: boolean;
+  /** The model's final parameters and optimizer state (host arrays). */
+  model: ModelStart;
+}
+
+/** The architecture of the run: flags plus the table sizes and dense width of the data. */
+function archFor(c: TrainConfig, data: TrainData): DlrmArch {
+  return buildDlrmArch({
+    mlpBot: c.archMlpBot,
+    mlpTop: c.archMlpTop,
+    sparseFeatureSize: c.archSparseFeatureSize ?? undefined,
+    tableSizes: data.train.tableSizes,
+    numDense: data.train.numDense,
+    interaction: c.archInteractionOp,
+    interactionItself: c.archInteractionItself,
+  });
+}
+
+/** Runs a whole training as configured; throws a UserError on bad input or divergence. */
+export async function runTraining(c: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  const data = openTrainData(c);
+  let engine: Engine | undefined;
+  try {
+    const arch = archFor(c, data);
+    const model = c.loadModel ? resumeModel(c.loadModel, arch, c.optimizer, data.state) : freshModel(arch, c.optimizer, c.seed);
+    const engineConfig = { arch, optimizer: c.optimizer, loss: c.lossFunction, lossWeights: c.lossWeights, lossThreshold: c.lossThreshold };
+    engine = await createEngine({ engine: c.engine, backend: c.backend ?? undefined }, engineConfig, model.params, model.optimizerState);
+    return await trainLoop(c, data, arch, model, engine, opts);
+  } finally {
+    engine?.dispose();
+    data.close();
+  }
+}
+
+async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model: ModelStart, engine: Engine, opts: TrainOptions): Promise<TrainResult> {
+  const metricsLog = new MetricsLog(c.metricsFile);
+  metricsLog.run(randomUUID(), engine.name, c, { arch, resumedFrom: c.loadModel ? { file: c.loadModel, ...model.progress } : null });
+  const B = c.miniBatchSize;
+  const batchesPerEpoch = Math.min(Math.ceil(data.train.rows / B), c.numBatches > 0 ? c.numBatches : Infinity);
+  log().info(
+    { engine: engine.name, trainRows: data.train.rows, testRows: data.test.rows, tables: arch.tableSizes.length, parameters: countParameters(model.params), batchesPerEpoch, epochs: c.nepochs },
+    'training',
+  );
+
+  const at: CheckpointProgress = { ...model.progress };
+  if (at.batchInEpoch >= batchesPerEpoch) Object.assign(at, { epoch: at.epoch + 1, batchInEpoch: 0, rowInEpoch: 0 });
+  let lastSaved: { path: string; step: number } | null = null;
+  let lastMetrics: BinaryMetrics | null = null;
+  /** Where the last step was, for divergence messages about the model (not a batch). */
+  let lastStep = { step: at.globalStep, epoch: at.epoch, batchInEpoch: Math.max(0, at.batchInEpoch - 1), lr: learningRateAt(c, Math.max(1, at.globalStep)) };
+
+  const save = async (): Promise<void> => {
+    if (!c.saveModel) return;
+    await engine.syncToHost();
+    const contents = { engine: engine.name, arch, params: model.params, optimizerState: model.optimizerState, progress: { ...at }, trainConfig: c, dataState: data.state };
+    try {
+      saveCheckpoint(c.saveModel, contents, `dlrm ${VERSION}`);
+    } catch (err) {
+      if (err instanceof NonFiniteValuesError) throw divergenceError(`${err.section} holds ${err.value}`, lastStep, null, c, lastSaved);
+      throw err;
+    }
+    lastSaved = { path: c.saveModel, step: at.globalStep };
+    log().info({ checkpoint: c.saveModel, step: at.globalStep, epoch: at.epoch, batchInEpoch: at.batchInEpoch }, 'checkpoint saved');
+  };
+  const evaluateAndSave = async (epoch: number): Promise<BinaryMetrics> => {
+    const m = await evaluate(engine, data.test, c.testMiniBatchSize);
+    if (Number.isNaN(m.logloss)) throw divergenceError(`the predictions on the ${data.testSplit} data are NaN`, lastStep, null, c, lastSaved);
+    metricsLog.eval(at.globalStep, epoch, data.testSplit, m);
+    log().info({ step: at.globalStep, epoch, split: data.testSplit, rows: m.rows, auc: m.auc, logloss: m.logloss, accuracy: m.accuracy, ne: m.ne }, 'eval');
+    await save();
+    return m;
+  };
+
+  while (at.epoch < c.nepochs) {
+    const epoch = at.epoch;
+    const bar = startProgress(`epoch ${epoch + 1}/${c.nepochs}`, batchesPerEpoch, 'batches', '{loss}');
+    let windowLoss = 0;
+    let windowRows = 0;
+    let windowStart = performance.now();
+    try {
+      for await (const batch of data.train.batches(B, at.rowInEpoch)) {
+        if (at.batchInEpoch >= batchesPerEpoch) break;
+        const step = at.globalStep + 1;
+        lastStep = { step, epoch, batchInEpoch: at.batchInEpoch, lr: learningRateAt(c, step) };
+        const { loss } = await engine.trainStep(batch, lastStep.lr);
+        if (!Number.isFinite(loss)) throw divergenceError(`the loss is ${loss}`, lastStep, batch, c, lastSaved);
+        Object.assign(at, { globalStep: step, batchInEpoch: at.batchInEpoch + 1, rowInEpoch: at.rowInEpoch + batch.size });
+        windowLoss += loss * batch.size;
+        windowRows += batch.size;
+        const endOfEpoch = at.batchInEpoch === batchesPerEpoch;
+        if (step % c.printFreq === 0 || endOfEpoch) {
+          const line = { step, epoch, loss: windowLoss / windowRows, lr: lastStep.lr, samplesPerSec: windowRows / ((performance.now() - windowStart) / 1000) };
+          log().info(line, 'train');
+          metricsLog.train(line);
+          bar.update(at.batchInEpoch, { loss: `loss ${line.loss.toFixed(5)}` });
+          windowLoss = 0;
+          windowRows = 0;
+          windowStart = performance.now();
+        } else bar.update(at.batchInEpoch, { loss: '' });
+        if (endOfEpoch) break;
+        if (opts.shouldStop?.({ ...at })) {
+          await save();
+          log().info({ step, epoch, batchInEpoch: at.batchInEpoch, checkpoint: c.saveModel }, c.saveModel ? 'stopped: resume with --load-model' : 'stopped (no --save-model: nothing to resume from)');
+          return { engine: engine.name, globalStep: at.globalStep, metrics: lastMetrics, stopped: true, model };
+        }
+        if (c.testFreq > 0 && step % c.testFreq === 0) lastMetrics = await evaluateAndSave(epoch);
+        else if (c.saveFreq > 0 && step % c.saveFreq === 0) await save();
+        else continue;
+        // evaluations and checkpoints don't count against samples/s
+        windowStart = performance.now();
+      }
+    } finally {
+      bar.stop();
+    }
+    // the epoch is complete: progress points at the start of the next one
+    Object.assign(at, { epoch: epoch + 1, batchInEpoch: 0, rowInEpoch: 0 });
+    lastMetrics = await evaluateAndSave(epoch);
+  }
+  // resumed from a checkpoint of a finished run: nothing to train, evaluate it once
+  lastMetrics ??= await evaluateAndSave(Math.max(0, at.epoch - 1));
+  await engine.syncToHost();
+  return { engine: engine.name, globalStep: at.globalStep, metrics: lastMetrics, stopped: false, model };
+}
+
+/** Number of trainable parameters of a model. */
+function countParameters(params: DlrmParams): number {
+  let n = 0;
+  for (const l of [...params.bottom, ...params.top]) n += l.weight.length + l.bias.length;
+  for (const t of params.tables) n += t.rows * t.dim;
+  return n;
+}
