@@ -45,29 +45,51 @@ export function hash2(a: number, b: number): number {
   return fmix32((a ^ fmix32((b + 0x9e3779b9) >>> 0)) >>> 0);
 }
 
+/** Buckets of the Zipf sampler's lookup table over u in [0, 1). */
+const ZIPF_BUCKETS = 1 << 15;
+
 /**
  * Draws Zipf-like ranks in [0, n): the continuous power law x^-s on [1, n+1) sampled by its inverse CDF
- * and floored, so rank k has probability ~ (k+1)^-s. O(1) per draw for any n.
+ * and floored, so rank k has probability ~ (k+1)^-s. O(1) per draw for any n: a table of the ranks at
+ * the bucket edges answers directly when a bucket holds one rank (the frequent head), else one pow.
  */
 export class ZipfSampler {
   private readonly a: number;
   private readonly inv: number;
   private readonly logN1: number;
   private readonly nearOne: boolean;
+  private readonly edges: Int32Array;
 
   constructor(readonly n: number, readonly exponent: number) {
     this.nearOne = Math.abs(1 - exponent) < 1e-9;
     this.logN1 = Math.log(n + 1);
     this.a = Math.pow(n + 1, 1 - exponent) - 1;
     this.inv = 1 / (1 - exponent);
+    this.edges = Int32Array.from({ length: ZIPF_BUCKETS + 1 }, (_, k) => this.exactRank(k / ZIPF_BUCKETS));
   }
 
-  /** The rank for a uniform draw u in [0, 1). */
-  rank(u: number): number {
+  private exactRank(u: number): number {
     const x = this.nearOne ? Math.exp(u * this.logN1) : Math.pow(1 + u * this.a, this.inv);
     const k = Math.floor(x) - 1;
     return k < 0 ? 0 : k >= this.n ? this.n - 1 : k;
   }
+
+  /** The rank for a uniform draw u in [0, 1). */
+  rank(u: number): number {
+    const b = (u * ZIPF_BUCKETS) | 0;
+    const lo = this.edges[b];
+    return lo === this.edges[b + 1] ? lo : this.exactRank(u);
+  }
+}
+
+const samplerCache = new Map<string, ZipfSampler>();
+
+/** A shared ZipfSampler for (n, exponent): generators of the same profile reuse the lookup tables. */
+export function zipfSampler(n: number, exponent: number): ZipfSampler {
+  const key = `${n}/${exponent}`;
+  let s = samplerCache.get(key);
+  if (!s) samplerCache.set(key, (s = new ZipfSampler(n, exponent)));
+  return s;
 }
 
 export class CriteoGenerator {
@@ -104,7 +126,7 @@ export class CriteoGenerator {
     this.tableGroup = Int32Array.from(profile.categorical, (c) => groupOf.get(c.name) ?? -1);
     this.canBeMissing = Array.from(this.tableGroup, (g) => g >= 0 && this.groupRates[g] > 0);
     this.cardinalities = profile.categorical.map((c) => c.cardinality);
-    this.samplers = profile.categorical.map((c, t) => new ZipfSampler(c.cardinality - (this.canBeMissing[t] ? 1 : 0), c.zipfExponent));
+    this.samplers = profile.categorical.map((c, t) => zipfSampler(c.cardinality - (this.canBeMissing[t] ? 1 : 0), c.zipfExponent));
 
     const keyRng = new Rng(hash2(seed >>> 0, 0x5eed));
     this.hexKeys = Uint32Array.from({ length: 2 * this.numTables }, () => keyRng.nextUint32() | 1);

@@ -19,6 +19,7 @@ function maxLineBytes(numDense: number, numTables: number): number {
   return 2 + numDense * 12 + numTables * 9;
 }
 
+/** Writes a 32-bit integer in base 10 at `pos`; returns the position after it. */
 function writeInt(buf: Buffer, pos: number, value: number): number {
   let v = value;
   if (v < 0) {
@@ -30,10 +31,11 @@ function writeInt(buf: Buffer, pos: number, value: number): number {
     return pos;
   }
   let digits = 0;
-  for (let x = v; x > 0; x = Math.floor(x / 10)) digits++;
+  for (let x = v; x > 0; x = (x / 10) | 0) digits++;
   for (let i = pos + digits - 1; i >= pos; i--) {
-    buf[i] = ZERO + (v % 10);
-    v = Math.floor(v / 10);
+    const q = (v / 10) | 0;
+    buf[i] = ZERO + v - 10 * q;
+    v = q;
   }
   return pos + digits;
 }
