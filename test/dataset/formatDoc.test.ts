@@ -1,0 +1,42 @@
+// Runs the numpy reader printed in docs/FORMAT.md against a file written by ProcessedFileWriter, so the
+// documented layout and the code cannot drift apart. Skips (with the reason) when python3/numpy is absent.
+import { after, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Rng } from '../../src/util/random';
+import { repoRoot, tempDir } from '../helpers/sharedData';
+import { randomRows, writeRows } from './fixtures';
+
+const dir = tempDir('format-doc');
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const CHECK = `
+import re, sys, json, numpy as np
+doc = open(sys.argv[1]).read()
+exec(re.search(r'\`\`\`python\\n(.*?)\`\`\`', doc, re.S).group(1))
+rows = json.load(open(sys.argv[3]))
+for a, b in [(0, len(rows)), (63, 65), (100, 377), (len(rows) - 1, len(rows)), (5, 5), (64, 128)]:
+    labels, dense, bags = read_rows(sys.argv[2], a, b)
+    exp = rows[a:b]
+    assert labels.tolist() == [r['label'] for r in exp], ('labels', a, b)
+    assert np.array_equal(dense, np.array([r['dense'] for r in exp], dtype=np.float32).reshape(-1, dense.shape[1])), ('dense', a, b)
+    for t, (o, i) in enumerate(bags):
+        assert [i[o[k]:o[k + 1]].tolist() for k in range(b - a)] == [r['bags'][t] for r in exp], ('bags', a, b, t)
+print(json.dumps(metadata(sys.argv[2])))
+`;
+
+const numpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
+const skip = numpy.status === 0 ? false : 'python3 with numpy is not available to run the docs/FORMAT.md snippet';
+
+test('the numpy snippet in docs/FORMAT.md reads rows and metadata exactly', { skip }, () => {
+  const rows = randomRows(new Rng(3), 500, 3, 4, 3);
+  const file = path.join(dir, 'doc.bin');
+  const rowsJson = path.join(dir, 'rows.json');
+  writeRows(file, rows, 3, 4, 64, { splits: { train: { start: 0, end: 400 } } });
+  fs.writeFileSync(rowsJson, JSON.stringify(rows));
+  const r = spawnSync('python3', ['-c', CHECK, path.join(repoRoot(), 'docs', 'FORMAT.md'), file, rowsJson], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { splits: { train: { start: 0, end: 400 } } });
+});
