@@ -186,7 +186,8 @@ export class LineParser {
       }
       let lineEnd = p;
       while (bytes[lineEnd] !== NL) lineEnd++;
-      if (!bad && field !== numFields) bad = 'count';
+      // a wrong field count explains any bad field of a shifted line better than the field itself
+      if (field !== numFields && countFields(bytes, lineStart, lineEnd, delim) !== numFields) bad = 'count';
       if (bad) {
         const message = bad === 'count' ? fieldCountMessage(bytes, lineStart, lineEnd, delim, L) : fieldMessage(bytes, fieldStart, delim, bad);
         if (firstError === undefined) firstError = { line: lineNo, field: bad === 'count' ? undefined : badField + 1, message };
@@ -213,10 +214,16 @@ function fieldMessage(bytes: Uint8Array, start: number, delim: number, what: str
   return `'${text}'${bytes[end] !== delim && bytes[end] !== NL ? '...' : ''} ${what}`;
 }
 
-/** The message for a line with the wrong number of fields, recognising unlabelled (test-file) lines. */
-function fieldCountMessage(bytes: Uint8Array, start: number, end: number, delim: number, L: ParserLayout): string {
+/** Fields of the line bytes[start, end). */
+function countFields(bytes: Uint8Array, start: number, end: number, delim: number): number {
   let fields = 1;
   for (let p = start; p < end; p++) if (bytes[p] === delim) fields++;
+  return fields;
+}
+
+/** The message for a line with the wrong number of fields, recognising unlabelled (test-file) lines. */
+function fieldCountMessage(bytes: Uint8Array, start: number, end: number, delim: number, L: ParserLayout): string {
+  const fields = countFields(bytes, start, end, delim);
   let msg = `the line has ${fields} fields, expected ${L.numFields} (${describeColumns(L)})`;
   if (L.hasLabel && fields === L.numFields - 1) msg += '; it looks like an unlabelled test-file line (no label column)';
   return msg;
