@@ -1,0 +1,191 @@
+// The TensorFlow.js engine. Dense layers live in tf.Variables (weights transposed, see linear.ts); the
+// embedding tables stay in the host DlrmParams and are pooled/updated on the host (src/embedding), so no
+// gather over a table is ever differentiated. One step:
+//   host: pooled [B,T,d] = EmbeddingBags.forward(batch)
+//   tfjs: x = bottomMlp(dense [B,D]); z = interaction(x, pooled); logits = topMlp(z); loss(logits, labels)
+//         -> gradients of every dense variable and of `pooled`; dense optimizer step on the variables
+//   host: sparse optimizer step of the tables from d(loss)/d(pooled).
+// All tensors of a step are created inside tf.tidy, so the tensor count stays constant across steps. Every
+// differentiated function is a tf.customGrad (linear, interactions, loss): tfjs-core registers no op gradients.
+import * as tf from '@tensorflow/tfjs-core';
+import type { Batch } from '../../dataset/batch';
+import { EmbeddingBags, splitPooledByTable } from '../../embedding/embeddingBags';
+import { lossWeights } from '../../model/loss';
+import type { OptimizerState } from '../../model/optimizerState';
+import type { DlrmParams } from '../../model/params';
+import { UserError } from '../../util/errors';
+import type { DlrmGradients, Engine, EngineConfig, StepResult } from '../engine';
+import { selectTfjsBackend, TFJS_ENGINE_NAMES, type TfjsBackendName } from './backend';
+import { catInteraction } from './catInteraction';
+import { createDenseVariables, disposeDenseVariables, readDenseVariables, transposeMatrix, updateDenseVariables, type DenseLayerVariables } from './denseVariables';
+import { DotInteraction } from './dotInteraction';
+import { bottomMlp, topMlp, type LinearTensors } from './linear';
+import { makeLoss, outputProbabilities, type LossFn } from './loss';
+
+interface StepTensors {
+  loss: tf.Scalar;
+  predictions: tf.Tensor1D;
+  gradPooled: tf.Tensor3D;
+  /** wt, b gradient pairs of the bottom layers then the top layers. */
+  gradDense: tf.Tensor[];
+}
+
+/** Checks that the host params have the shapes `config.arch` describes. */
+function checkParams(config: EngineConfig, params: DlrmParams, state: OptimizerState): void {
+  const { arch } = config;
+  const widths = (layers: DlrmParams['bottom']) => (layers.length ? [layers[0].inFeatures, ...layers.map((l) => l.outFeatures)] : []);
+  if (widths(params.bottom).join('-') !== arch.mlpBot.join('-') || widths(params.top).join('-') !== arch.mlpTop.join('-')) {
+    throw new UserError(`parameters (bottom ${widths(params.bottom).join('-')}, top ${widths(params.top).join('-')}) do not match the architecture (bottom ${arch.mlpBot.join('-')}, top ${arch.mlpTop.join('-')})`);
+  }
+  if (params.tables.length !== arch.tableSizes.length || params.tables.some((t, i) => t.rows !== arch.tableSizes[i] || t.dim !== arch.embeddingDim)) {
+    throw new UserError(`embedding tables do not match the architecture (${arch.tableSizes.length} tables of dim ${arch.embeddingDim})`);
+  }
+  if (state.name !== config.optimizer) throw new UserError(`optimizer state is for '${state.name}' but the optimizer is '${config.optimizer}'`);
+}
+
+export class TfjsEngine implements Engine {
+  private readonly bottom: DenseLayerVariables[];
+  private readonly top: DenseLayerVariables[];
+  private readonly embeddings: EmbeddingBags;
+  private readonly dot: DotInteraction | undefined;
+  private readonly loss: LossFn;
+  private pooled: Float32Array = new Float32Array(0);
+
+  /** Selects the backend (see backend.ts) and builds the engine on it. */
+  static async create(config: EngineConfig, params: DlrmParams, state: OptimizerState, backend?: TfjsBackendName | 'auto'): Promise<TfjsEngine> {
+    const selected = await selectTfjsBackend(backend);
+    return new TfjsEngine(TFJS_ENGINE_NAMES[selected], config, params, state);
+  }
+
+  private constructor(
+    readonly name: string,
+    private readonly config: EngineConfig,
+    private readonly params: DlrmParams,
+    private readonly state: OptimizerState,
+  ) {
+    checkParams(config, params, state);
+    this.bottom = params.bottom.map((l, i) => createDenseVariables(l, state.bottom[i], config.optimizer));
+    this.top = params.top.map((l, i) => createDenseVariables(l, state.top[i], config.optimizer));
+    this.embeddings = new EmbeddingBags(params.tables, config.optimizer, state);
+    this.dot = config.arch.interaction === 'dot' ? new DotInteraction(params.tables.length, config.arch.interactionItself) : undefined;
+    this.loss = makeLoss(config);
+  }
+
+  private checkBatch(batch: Batch): void {
+    const { arch } = this.config;
+    if (batch.numDense !== arch.mlpBot[0]) throw new UserError(`batch has ${batch.numDense} dense features, the model expects ${arch.mlpBot[0]}`);
+    if (batch.sparse.length !== arch.tableSizes.length) throw new UserError(`batch has ${batch.sparse.length} categorical features, the model expects ${arch.tableSizes.length}`);
+  }
+
+  /** Host pooling of the bags into the reused [B,T,d] buffer. */
+  private poolBags(batch: Batch): Float32Array {
+    this.checkBatch(batch);
+    this.pooled = this.embeddings.forward(batch, this.pooled);
+    return this.pooled;
+  }
+
+  /** Logits [B, 1]. */
+  private logits(dense: tf.Tensor2D, pooled: tf.Tensor3D, bottom: LinearTensors[], top: LinearTensors[]): tf.Tensor2D {
+    const x = bottomMlp(dense, bottom);
+    const z = this.dot ? this.dot.apply(x, pooled) : catInteraction(x, pooled);
+    return topMlp(z, top);
+  }
+
+  /** Forward, loss and gradients (call inside tf.tidy; `predictions` is kept: dispose or return it). */
+  private lossAndGradients(batch: Batch, pooledHost: Float32Array): StepTensors {
+    const B = batch.size, T = this.params.tables.length, d = this.config.arch.embeddingDim;
+    const dense = tf.tensor2d(batch.dense, [B, batch.numDense]);
+    const pooled = tf.tensor3d(pooledHost, [B, T, d]);
+    const labels = tf.tensor1d(batch.labels);
+    const weights = tf.tensor1d(lossWeights(batch.labels, this.config));
+    const layers = [...this.bottom, ...this.top];
+    let predictions: tf.Tensor1D | undefined;
+    const f = (...xs: tf.Tensor[]): tf.Scalar => {
+      const [p, ...w] = xs;
+      const asLayers = (from: number, n: number): LinearTensors[] =>
+        Array.from({ length: n }, (_, i) => ({ wt: w[2 * (from + i)] as tf.Tensor2D, b: w[2 * (from + i) + 1] as tf.Tensor1D }));
+      const logits = this.logits(dense, p as tf.Tensor3D, asLayers(0, this.bottom.length), asLayers(this.bottom.length, this.top.length));
+      // kept: tf.grads disposes every other intermediate of f (the caller disposes it)
+      predictions = tf.keep(outputProbabilities(logits, this.config.lossThreshold));
+      return this.loss(logits, labels, weights);
+    };
+    const { value, grads } = tf.valueAndGrads(f)([pooled, ...layers.flatMap((v) => [v.wt, v.b])]);
+    const [gradPooled, ...gradDense] = grads;
+    return {
+      loss: value,
+      predictions: predictions as tf.Tensor1D,
+      gradPooled: gradPooled as tf.Tensor3D,
+      gradDense,
+    };
+  }
+
+  async trainStep(batch: Batch, lr: number): Promise<StepResult> {
+    const pooledHost = this.poolBags(batch);
+    const out = tf.tidy(() => {
+      const s = this.lossAndGradients(batch, pooledHost);
+      const lrT = tf.scalar(lr);
+      [...this.bottom, ...this.top].forEach((v, i) => updateDenseVariables(v, s.gradDense[2 * i], s.gradDense[2 * i + 1], lrT));
+      return { loss: s.loss, predictions: s.predictions, gradPooled: s.gradPooled };
+    });
+    try {
+      const [loss, predictions, gradPooled] = await Promise.all([out.loss.data(), out.predictions.data(), out.gradPooled.data()]);
+      this.embeddings.update(batch, gradPooled as Float32Array, lr);
+      return { loss: loss[0], predictions: Float32Array.from(predictions as Float32Array) };
+    } finally {
+      tf.dispose(out);
+    }
+  }
+
+  async predict(batch: Batch): Promise<Float32Array> {
+    const pooledHost = this.poolBags(batch);
+    const B = batch.size, T = this.params.tables.length, d = this.config.arch.embeddingDim;
+    const p = tf.tidy(() => {
+      const dense = tf.tensor2d(batch.dense, [B, batch.numDense]);
+      const pooled = tf.tensor3d(pooledHost, [B, T, d]);
+      return outputProbabilities(this.logits(dense, pooled, this.bottom, this.top), this.config.lossThreshold);
+    });
+    try {
+      return Float32Array.from((await p.data()) as Float32Array);
+    } finally {
+      p.dispose();
+    }
+  }
+
+  async gradients(batch: Batch): Promise<{ loss: number; grads: DlrmGradients }> {
+    const pooledHost = this.poolBags(batch);
+    const out = tf.tidy(() => {
+      const s = this.lossAndGradients(batch, pooledHost);
+      s.predictions.dispose();
+      return { loss: s.loss, gradPooled: s.gradPooled, gradDense: s.gradDense };
+    });
+    try {
+      const dense = await Promise.all(out.gradDense.map(async (g) => Float32Array.from((await g.data()) as Float32Array)));
+      const layerGrads = (layers: DlrmParams['bottom'], from: number) =>
+        layers.map((l, i) => ({
+          weight: transposeMatrix(dense[2 * (from + i)], l.inFeatures, l.outFeatures),
+          bias: dense[2 * (from + i) + 1],
+        }));
+      const T = this.params.tables.length, d = this.config.arch.embeddingDim;
+      return {
+        loss: (await out.loss.data())[0],
+        grads: {
+          bottom: layerGrads(this.params.bottom, 0),
+          top: layerGrads(this.params.top, this.bottom.length),
+          pooled: splitPooledByTable((await out.gradPooled.data()) as Float32Array, batch.size, T, d),
+        },
+      };
+    } finally {
+      tf.dispose(out);
+    }
+  }
+
+  async syncToHost(): Promise<void> {
+    for (let i = 0; i < this.bottom.length; i++) await readDenseVariables(this.bottom[i], this.params.bottom[i], this.state.bottom[i]);
+    for (let i = 0; i < this.top.length; i++) await readDenseVariables(this.top[i], this.params.top[i], this.state.top[i]);
+  }
+
+  dispose(): void {
+    [...this.bottom, ...this.top].forEach(disposeDenseVariables);
+    this.dot?.dispose();
+  }
+}
