@@ -3,6 +3,7 @@
 // per-table counts, sources, options) as a readable table or JSON; with --rows it prints the decoded rows
 // (label, dense [D], indices per table [T bags]) as JSON lines, rows counted within --split when given.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import type { ColumnSchema } from '../criteo/schema';
 import type { Batch } from '../dataset/batch';
 import { splitOf } from '../dataset/loader';
 import type { Manifest, RowRange, SplitName } from '../dataset/manifest';
@@ -105,12 +106,28 @@ function brief(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/** 'log1p x13' style counts of the distinct values of a list. */
+function tally(values: readonly string[]): string {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].map(([v, n]) => `${v} x${n}`).join(', ');
+}
+
+/** The column schema in one line: column count, delimiter, dense transforms, categorical encodings. */
+function schemaLine(schema: ColumnSchema): string {
+  return (
+    `${schema.columns.length} columns, delimiter ${JSON.stringify(schema.delimiter)}${schema.header ? ', header line' : ''}, ` +
+    `${schema.dense.length} dense (${tally(schema.dense.map((d) => d.transform))}), ` +
+    `${schema.categorical.length} categorical (${tally(schema.categorical.map((c) => c.encoding + (c.multiHotSeparator ? ' multi-hot' : '')))})`
+  );
+}
+
 /** The summary as aligned `key  value` lines, then a per-table table when the metadata lists tables. */
 function readableSummary(s: Record<string, unknown>): string {
   const lines: [string, string][] = [
     ['file', String(s.file)],
-    ['kind', String(s.kind)],
-    ['file format', `version ${s.formatVersion}, ${fmt(Number(s.bytes))} bytes, ${fmt(Number(s.rowGroups))} row groups of ${fmt(Number(s.rowsPerGroup))} rows`],
+    ['file kind', String(s.kind)],
+    ['file format', `version ${s.formatVersion}, ${fmt(Number(s.bytes))} bytes, ${fmt(Number(s.rowGroups))} row group${Number(s.rowGroups) === 1 ? "" : "s"} of ${fmt(Number(s.rowsPerGroup))} rows`],
     ['rows', fmt(Number(s.rows))],
     ['dense features', String(s.numDense)],
     ['tables', String(s.numTables)],
@@ -124,23 +141,29 @@ function readableSummary(s: Record<string, unknown>): string {
   const meta = s.metadata;
   const tables = meta && typeof meta === 'object' && Array.isArray((meta as Partial<Manifest>).tables) ? (meta as Manifest).tables : undefined;
   if (meta && typeof meta === 'object' && !Array.isArray(meta)) {
+    lines.push(['metadata', '']);
     for (const [key, value] of Object.entries(meta)) {
+      const at = `  ${key}`;
       if (key === 'splits' || key === 'tables') continue;
       if (key === 'sources' && Array.isArray(value)) {
-        for (const src of value as Manifest['sources']) lines.push(['source', `${src.path} (${fmt(src.bytes)} bytes, sha256 ${String(src.sha256).slice(0, 16)}…)`]);
+        for (const src of value as Manifest['sources']) lines.push([at, `${src.path} (${fmt(src.bytes)} bytes, sha256 ${String(src.sha256).slice(0, 16)}…)`]);
       } else if (key === 'days' && Array.isArray(value)) {
-        lines.push(['days', (value as Manifest['days']).map((d) => `${d.name}: ${fmt(d.rows)}`).join(', ')]);
+        lines.push([at, (value as Manifest['days']).map((d) => `${d.name}: ${fmt(d.rows)}`).join(', ')]);
       } else if (key === 'options' && value && typeof value === 'object') {
-        lines.push(['options', Object.entries(value).map(([k, v]) => `${k}=${brief(v)}`).join(' ')]);
+        lines.push([at, Object.entries(value).map(([k, v]) => `${k}=${brief(v)}`).join(' ')]);
+      } else if (key === 'schema' && value && typeof value === 'object' && Array.isArray((value as ColumnSchema).columns)) {
+        lines.push([at, schemaLine(value as ColumnSchema)]);
+      } else if (key === 'denseTransforms' && Array.isArray(value)) {
+        lines.push([at, tally(value.map(String))]);
       } else {
-        lines.push([key, brief(value)]);
+        lines.push([at, brief(value)]);
       }
     }
   } else {
     lines.push(['metadata', brief(meta)]);
   }
   const width = Math.max(...lines.map(([k]) => k.length));
-  let out = lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n') + '\n';
+  let out = lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`.trimEnd()).join('\n') + '\n';
   if (tables) {
     const nameWidth = Math.max(5, ...tables.map((t) => String(t.name).length));
     out += `\n${'table'.padStart(5)}  ${'name'.padEnd(nameWidth)}  ${'count'.padStart(13)}  ${'oovIndex'.padStart(13)}\n`;
