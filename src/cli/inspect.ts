@@ -127,7 +127,7 @@ function readableSummary(s: Record<string, unknown>): string {
   const lines: [string, string][] = [
     ['file', String(s.file)],
     ['file kind', String(s.kind)],
-    ['file format', `version ${s.formatVersion}, ${fmt(Number(s.bytes))} bytes, ${fmt(Number(s.rowGroups))} row group${Number(s.rowGroups) === 1 ? "" : "s"} of ${fmt(Number(s.rowsPerGroup))} rows`],
+    ['file format', `version ${s.formatVersion}, ${fmt(Number(s.bytes))} bytes, ${fmt(Number(s.rowGroups))} row group${Number(s.rowGroups) === 1 ? '' : 's'} of ${fmt(Number(s.rowsPerGroup))} rows`],
     ['rows', fmt(Number(s.rows))],
     ['dense features', String(s.numDense)],
     ['tables', String(s.numTables)],

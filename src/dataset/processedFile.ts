@@ -256,8 +256,13 @@ export class ProcessedFileReader {
     } catch {
       throw fail('metadata is not JSON');
     }
-    const last = (this.groups - 1) * this.entryWords;
-    if (this.groups > 0 ? this.index[last] + this.index[last + 1] !== this.rows : this.rows !== 0) throw fail('group index does not cover the rows');
+    let covered = 0;
+    for (let g = 0; g < this.groups; g++) {
+      const e = g * this.entryWords;
+      if (this.index[e] !== covered || this.index[e + 1] < 1) throw fail(`group ${g} of the index does not follow group ${g - 1}`);
+      covered += this.index[e + 1];
+    }
+    if (covered !== this.rows) throw fail(`the group index covers ${covered} rows, the header says ${this.rows}`);
   }
 
   /** Opens `path`; a missing or malformed file is a UserError naming it. */

@@ -143,3 +143,17 @@ test('open refuses a missing file, a non-processed file and a truncated one with
   fs.writeFileSync(cut, fs.readFileSync(file).subarray(0, 4096));
   assert.throws(() => ProcessedFileReader.open(cut), (e: unknown) => e instanceof UserError && /cut\.bin.*truncated/.test(e.message));
 });
+
+test('open refuses a group index that does not match the header', () => {
+  const bytes = Buffer.from(fs.readFileSync(file));
+  const indexOffset = Number(bytes.readBigUInt64LE(40));
+  const W = indexEntryWords(T);
+  const broken = path.join(dir, 'broken-index.bin');
+  bytes.writeBigUInt64LE(BigInt(G + 1), indexOffset + 8 * W); // group 1 claims to start one row late
+  fs.writeFileSync(broken, bytes);
+  assert.throws(() => ProcessedFileReader.open(broken), (e: unknown) => e instanceof UserError && /broken-index\.bin: .*group 1 of the index/.test(e.message));
+  bytes.writeBigUInt64LE(BigInt(G), indexOffset + 8 * W);
+  bytes.writeBigUInt64LE(999n, 24); // header rows
+  fs.writeFileSync(broken, bytes);
+  assert.throws(() => ProcessedFileReader.open(broken), (e: unknown) => e instanceof UserError && /covers 1000 rows, the header says 999/.test(e.message));
+});
