@@ -18,6 +18,8 @@ export const HEADER_BYTES = 64;
 export const SECTION_ALIGN = 64;
 export const DEFAULT_ROWS_PER_GROUP = 65_536;
 const U32_MAX = 0xffff_ffff;
+/** Bytes per read call (fs.read refuses lengths of 2 GiB and more). */
+const MAX_READ_BYTES = 1 << 30;
 
 export interface ProcessedLayout {
   numDense: number;
@@ -380,7 +382,7 @@ export class ProcessedFileReader {
   private readFullySync(piece: ReadPiece): void {
     let done = 0;
     while (done < piece.dest.length) {
-      const got = fs.readSync(this.fd, piece.dest, done, piece.dest.length - done, piece.position + done);
+      const got = fs.readSync(this.fd, piece.dest, done, Math.min(MAX_READ_BYTES, piece.dest.length - done), piece.position + done);
       if (got === 0) throw this.truncated(piece);
       done += got;
     }
@@ -390,7 +392,7 @@ export class ProcessedFileReader {
     let done = 0;
     while (done < piece.dest.length) {
       const got = await new Promise<number>((resolve, reject) =>
-        fs.read(this.fd, piece.dest, done, piece.dest.length - done, piece.position + done, (err, bytes) => (err ? reject(err) : resolve(bytes))),
+        fs.read(this.fd, piece.dest, done, Math.min(MAX_READ_BYTES, piece.dest.length - done), piece.position + done, (err, bytes) => (err ? reject(err) : resolve(bytes))),
       );
       if (got === 0) throw this.truncated(piece);
       done += got;
