@@ -1,14 +1,16 @@
 // The list of subcommands, in pipeline order. Each file in src/cli/ registers one.
 import { Command } from 'commander';
+import { registerEval } from './eval';
 import { registerGenerate } from './generate';
 import { registerInspect } from './inspect';
+import { registerPredict } from './predict';
 import { registerPreprocess } from './preprocess';
 import { registerReport } from './report';
 import { registerTrain } from './train';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [registerGenerate, registerPreprocess, registerInspect, registerTrain, registerReport];
+const registrations: Register[] = [registerGenerate, registerPreprocess, registerInspect, registerTrain, registerEval, registerPredict, registerReport];
 
 export function registerSubcommands(program: Command): void {
   for (const register of registrations) register(program);

@@ -1,0 +1,68 @@
+// Where `dlrm predict` finds the manifest and vocabularies that turn raw rows into model inputs:
+//   --manifest M             the manifest.json that preprocess writes into <merged>.parts/ (vocabularies beside it);
+//   --processed-data-file F  the merged file: its embedded manifest, vocabularies in F.parts/;
+//   neither                  the processed file the checkpoint's training run read (recorded in the checkpoint).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Manifest } from '../dataset/manifest';
+import { ProcessedFileReader } from '../dataset/processedFile';
+import { outputPaths } from '../preprocess/pipeline';
+import { UserError } from '../util/errors';
+import type { InferenceModel } from './inferenceModel';
+
+export interface ManifestLocation {
+  manifest: Manifest;
+  /** The folder the manifest's vocabFile paths are relative to. */
+  dir: string;
+  /** What the manifest was read from, for messages. */
+  source: string;
+}
+
+/** Refuses metadata that is not a preprocess manifest with tables, schema and options. */
+function checkManifest(m: unknown, source: string): Manifest {
+  const x = m as Partial<Manifest> | null;
+  if (x === null || typeof x !== 'object' || !Array.isArray(x.tables) || typeof x.schema !== 'object' || typeof x.options !== 'object' || x.schema === null || x.options === null) {
+    throw new UserError(`${source}: holds no preprocess manifest (tables, schema, options); pass the merged file written by dlrm preprocess`);
+  }
+  return x as Manifest;
+}
+
+function fromMergedFile(file: string): ManifestLocation {
+  const reader = ProcessedFileReader.open(file);
+  try {
+    return { manifest: checkManifest(reader.metadata, file), dir: outputPaths({ rawDataFile: file, processedDataFile: file }).partsDir, source: file };
+  } finally {
+    reader.close();
+  }
+}
+
+function fromManifestFile(file: string): ManifestLocation {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`--manifest ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`--manifest ${file}: not JSON (${(err as Error).message})`);
+  }
+  return { manifest: checkManifest(parsed, file), dir: path.dirname(path.resolve(file)), source: file };
+}
+
+/** The manifest named by the flags, else the one of the processed file the model was trained on. */
+export function locateManifest(flags: { processedDataFile?: string; manifest?: string }, model: InferenceModel): ManifestLocation {
+  if (flags.manifest !== undefined && flags.processedDataFile !== undefined) throw new UserError('--manifest and --processed-data-file: give one of them, not both');
+  if (flags.manifest !== undefined) return fromManifestFile(flags.manifest);
+  if (flags.processedDataFile !== undefined) return fromMergedFile(flags.processedDataFile);
+  const recorded = model.processedDataFile;
+  if (recorded === null) {
+    throw new UserError(`--load-model ${model.file} was not trained on a processed file (random/synthetic data), so it has no vocabularies to map raw rows with`);
+  }
+  if (!fs.existsSync(recorded)) {
+    throw new UserError(`--load-model ${model.file} was trained on ${recorded}, which is not found from here; pass --processed-data-file (the merged file) or --manifest (its manifest.json)`);
+  }
+  return fromMergedFile(recorded);
+}

@@ -1,0 +1,67 @@
+// `dlrm predict`: scores raw Criteo rows with a trained checkpoint. Raw lines -> (preprocess parser +
+// saved vocabularies, RawRowSource) -> the training run's --max-ind-range folding -> engine.predict in
+// batches -> CSV rows, written as they come (bounded memory for any input size). The manifest's tables
+// must fit the model exactly (count and rows per table, dense width), else a UserError.
+import * as fs from 'node:fs';
+import type { EngineOptions } from '../engine/createEngine';
+import { foldIndices } from '../train/foldIndices';
+import { log } from '../util/log';
+import { startProgress } from '../util/progress';
+import { checkModelFitsData, createInferenceEngine, loadInferenceModel } from './inferenceModel';
+import { locateManifest } from './manifestLocation';
+import { PredictionCsv } from './predictionCsv';
+import { RawRowSource } from './rawRowSource';
+import { VocabularyLookup } from './vocabularyLookup';
+
+export interface PredictConfig extends EngineOptions {
+  loadModel: string;
+  input: string;
+  /** CSV output file; null: stdout. */
+  output: string | null;
+  /** Where the vocabularies are found (see locateManifest); both undefined: the checkpoint's training data. */
+  processedDataFile?: string;
+  manifest?: string;
+  miniBatchSize: number;
+}
+
+export interface PredictResult {
+  rows: number;
+  hasLabel: boolean;
+  engine: string;
+  seconds: number;
+}
+
+/** Scores every line of `c.input` and writes the CSV. */
+export async function runPredict(c: PredictConfig): Promise<PredictResult> {
+  const started = performance.now();
+  const model = loadInferenceModel(c.loadModel);
+  const where = locateManifest(c, model);
+  const vocab = VocabularyLookup.load(where.manifest, where.dir);
+  let bytesRead = 0;
+  const raw = await RawRowSource.open(c.input, where.manifest, vocab, { onBytes: (n) => (bytesRead += n) });
+  const source = foldIndices(raw, model.maxIndRange);
+  checkModelFitsData(model, source, `the vocabularies of ${where.source}`);
+  const engine = await createInferenceEngine(model, c);
+  const csv = new PredictionCsv(c.output, raw.hasLabel);
+  const bar = startProgress('predict', Math.max(1, Math.round(fs.statSync(c.input).size / 1e6)), 'MB', '{rows} rows');
+  let rows = 0;
+  try {
+    log().info({ model: c.loadModel, input: c.input, vocabularies: where.source, labelled: raw.hasLabel, engine: engine.name, output: c.output ?? 'stdout' }, 'predicting');
+    for await (const batch of source.batches(c.miniBatchSize)) {
+      const p = await engine.predict(batch);
+      await csv.write(rows + 1, p, batch.labels);
+      rows += batch.size;
+      bar.update(Math.round(bytesRead / 1e6), { rows });
+    }
+    await csv.close();
+  } catch (err) {
+    csv.abort();
+    throw err;
+  } finally {
+    bar.stop();
+    engine.dispose();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  log().info({ rows, seconds, rowsPerSec: Math.round(rows / Math.max(seconds, 1e-9)), output: c.output ?? 'stdout' }, 'predict done');
+  return { rows, hasLabel: raw.hasLabel, engine: engine.name, seconds };
+}
