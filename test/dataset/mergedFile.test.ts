@@ -2,6 +2,7 @@ import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { openProcessedSplit } from '../../src/dataset/loader';
 import { buildMergedFile, mergedSplits, type MergedFileOptions } from '../../src/dataset/mergedFile';
 import { ProcessedFileReader } from '../../src/dataset/processedFile';
 import { UserError } from '../../src/util/errors';
@@ -109,4 +110,17 @@ test('errors: a missing day file is a UserError; wrong splits or testRows refuse
   writeRows(other, randomRows(new Rng(1), 5, D + 1, T), D + 1, T, 64, {});
   await assert.rejects(buildMergedFile({ ...base, dayFiles: [dayFiles[0], other, dayFiles[2]] }), (e: unknown) => e instanceof UserError && /other-shape\.bin: holds 3 dense/.test(e.message));
   assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('bad.bin')), []);
+});
+
+test('the split loader reads the merged file back: train = the shuffled rows, test and val = the last day halves', async () => {
+  const metadata = { numDense: D, tables: [{ count: 1000 }, { count: 1000 }, { count: 1000 }], splits: mergedSplits(1200, 301, testRows) };
+  const m = await build('with-manifest.bin', { randomize: 'total', seed: 5, metadata });
+  const expected = { train: m.rows.slice(0, 1200), test: days[2].slice(0, 151), val: days[2].slice(151) };
+  for (const split of ['train', 'test', 'val'] as const) {
+    const source = openProcessedSplit(m.path, split);
+    const got: Row[] = [];
+    for await (const b of source.batches(128)) got.push(...batchToRows(b));
+    source.close();
+    assert.deepEqual(got, expected[split], split);
+  }
 });
