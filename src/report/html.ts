@@ -23,6 +23,7 @@ svg .series { fill: none; stroke-width: 1.6; stroke-linejoin: round; }
 table { border-collapse: collapse; margin-top: 20px; font-variant-numeric: tabular-nums; }
 th, td { border-bottom: 1px solid #e3e3e3; padding: 4px 10px; text-align: right; }
 th:first-child, td:first-child, td.text { text-align: left; }
+td.text + td.text, td { white-space: nowrap; } td:first-child { white-space: normal; max-width: 420px; overflow-wrap: anywhere; }
 details { margin-top: 10px; } pre { background: #f6f6f6; padding: 8px; overflow-x: auto; }
 `;
 
@@ -60,6 +61,8 @@ function evalSeries(runs: RunRecord[], labels: string[], metric: EvalMetric): Ch
 }
 
 const cell = (v: number | null | undefined): string => `<td>${v === null || v === undefined ? '–' : formatNumber(v)}</td>`;
+/** An exact count (steps, rows) with thousands separators. */
+const countCell = (v: number | null | undefined): string => `<td>${v === null || v === undefined ? '–' : v.toLocaleString('en-US')}</td>`;
 
 /** The last value of a train field (ignoring nulls), and the median throughput. */
 function lastTrain(run: RunRecord, field: keyof TrainPoint): number | null {
@@ -83,8 +86,8 @@ function finalTable(runs: RunRecord[], labels: string[]): string {
     return finals.map(
       (e) =>
         `<tr><td class="text"><i style="color:${PALETTE[i % PALETTE.length]}">■</i> ${escapeHtml(labels[i])}</td>` +
-        `<td class="text">${escapeHtml(run.engine ?? '–')}</td>${cell(Number.isFinite(lastStep) ? lastStep : null)}${cell(lastTrain(run, 'loss'))}` +
-        `${cell(medianThroughput(run))}<td class="text">${escapeHtml(e?.split ?? '–')}</td>${cell(e?.rows)}${cell(e?.auc)}${cell(e?.logloss)}` +
+        `<td class="text">${escapeHtml(run.engine ?? '–')}</td>${countCell(Number.isFinite(lastStep) ? lastStep : null)}${cell(lastTrain(run, 'loss'))}` +
+        `${cell(medianThroughput(run))}<td class="text">${escapeHtml(e?.split ?? '–')}</td>${countCell(e?.rows)}${cell(e?.auc)}${cell(e?.logloss)}` +
         `${cell(e?.ne)}${cell(e?.accuracy)}${cell(e?.calibration)}${cell(e?.averagePrecision)}</tr>`,
     );
   });
