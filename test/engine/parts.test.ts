@@ -38,21 +38,23 @@ for (const backend of TEST_BACKENDS) {
   test(`[${backend}] dot interaction example: x=[1,2], e0=[3,4], e1=[5,6]`, async () => {
     await useBackend(backend);
     const x = tf.tensor2d([[1, 2]]), e = tf.tensor3d([[[3, 4], [5, 6]]]);
-    for (const [itself, expected] of [[false, [1, 2, 11, 17, 39]], [true, [1, 2, 5, 11, 25, 17, 39, 61]]] as const) {
-      const dot = new DotInteraction(2, itself);
-      const out = dot.apply(x, e);
-      assert.deepEqual(Array.from(out.dataSync()), expected);
-      out.dispose();
-      dot.dispose();
+    for (const strategy of ['tensor', 'host'] as const) {
+      for (const [itself, expected] of [[false, [1, 2, 11, 17, 39]], [true, [1, 2, 5, 11, 25, 17, 39, 61]]] as const) {
+        const dot = new DotInteraction(2, itself, strategy);
+        const out = dot.apply(x, e);
+        assert.deepEqual(Array.from(out.dataSync()), expected, `${strategy} itself=${itself}`);
+        out.dispose();
+        dot.dispose();
+      }
     }
     tf.dispose([x, e]);
   });
 
-  for (const itself of [false, true]) {
-    test(`[${backend}] dot interaction gradients (itself=${itself})`, async () => {
+  for (const [itself, strategy] of [[false, 'tensor'], [true, 'tensor'], [false, 'host'], [true, 'host']] as const) {
+    test(`[${backend}] dot interaction gradients (itself=${itself}, ${strategy})`, async () => {
       await useBackend(backend);
       const rng = new Rng(2), B = 3, T = 4, d = 5;
-      const dot = new DotInteraction(T, itself);
+      const dot = new DotInteraction(T, itself, strategy);
       checkGradients(
         (x, e) => dot.apply(x as tf.Tensor2D, e as tf.Tensor3D),
         (x, e) => refInteraction(x, e, B, T, d, 'dot', itself),

@@ -3,9 +3,20 @@
 //   forward  Z = M M^T [B,n,n]; out = [x, Z(1,0), Z(2,0), Z(2,1), ..., Z(T,T-1)] [B, d + n(n-1)/2]
 //            (interactionItself keeps the diagonal too: (0,0),(1,0),(1,1),... -> d + n(n+1)/2);
 //   backward G [B,n,n] symmetric with G(i,j) = G(j,i) = d(out)/d(Z(i,j)) (2x on the diagonal), dM = G M.
-// Only plain batched matMuls (the transpose is explicit) and forward gathers with constant indices: no
-// gather is differentiated (wasm has no UnsortedSegmentSum).
+// Two implementations of the same customGrad:
+//   'tensor': plain batched matMuls (explicit transpose) and forward gathers with constant indices (no gather
+//             is differentiated: wasm has no UnsortedSegmentSum); for the tensorflow (node, GPU) backends.
+//   'host':   the JS kernels of src/model/dotInteraction.ts on downloaded data; for the cpu and wasm
+//             backends, whose batched matMul of 27x16 matrices and GatherV2 are many times slower.
 import * as tf from '@tensorflow/tfjs-core';
+import { dotInteractionBackward, dotInteractionForward } from '../../model/dotInteraction';
+
+export type DotInteractionStrategy = 'tensor' | 'host';
+
+/** The faster strategy for a tfjs backend name (tf.getBackend()). */
+export function dotStrategyFor(tfBackend: string): DotInteractionStrategy {
+  return tfBackend === 'cpu' || tfBackend === 'wasm' ? 'host' : 'tensor';
+}
 
 /** The (i, j) pairs of the interaction output, in order. */
 export function interactionPairs(n: number, itself: boolean): [number, number][] {
@@ -21,7 +32,7 @@ export class DotInteraction {
   private readonly diagonalScale: tf.Tensor1D | undefined;
   readonly apply: (x: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D;
 
-  constructor(numTables: number, itself: boolean) {
+  constructor(numTables: number, itself: boolean, readonly strategy: DotInteractionStrategy) {
     const n = numTables + 1;
     const pairs = interactionPairs(n, itself);
     const P = (this.numPairs = pairs.length);
@@ -35,18 +46,41 @@ export class DotInteraction {
     this.pairIndex = tf.tensor1d(Int32Array.from(pairs, ([i, j]) => i * n + j), 'int32');
     this.symmetricIndex = tf.tensor1d(sym, 'int32');
     this.diagonalScale = itself ? tf.tensor1d(scale) : undefined;
-    this.apply = tf.customGrad<tf.Tensor2D>((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    this.apply = strategy === 'host' ? this.hostApply(numTables, itself) : this.tensorApply(n);
+  }
+
+  private tensorApply(n: number): (x: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D {
+    return tf.customGrad<tf.Tensor2D>((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [x, pooled, save] = args as [tf.Tensor2D, tf.Tensor3D, tf.GradSaveFunc];
       const B = x.shape[0], d = x.shape[1];
       const m = tf.concat([tf.reshape(x, [B, 1, d]), pooled], 1) as tf.Tensor3D;
       const z = tf.matMul(m, tf.transpose(m, [0, 2, 1]));
       const out = tf.concat([x, tf.gather(tf.reshape(z, [B, n * n]), this.pairIndex, 1)], 1) as tf.Tensor2D;
       save([m]);
-      return { value: out, gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => this.backward(dy, saved[0] as tf.Tensor3D) };
+      return { value: out, gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => this.tensorBackward(dy, saved[0] as tf.Tensor3D) };
     }) as (x: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D;
   }
 
-  private backward(dy: tf.Tensor2D, m: tf.Tensor3D): tf.Tensor[] {
+  private hostApply(T: number, itself: boolean): (x: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D {
+    return tf.customGrad<tf.Tensor2D>((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [x, pooled, save] = args as [tf.Tensor2D, tf.Tensor3D, tf.GradSaveFunc];
+      const [B, d] = x.shape;
+      const xs = x.dataSync() as Float32Array, ps = pooled.dataSync() as Float32Array;
+      const out = new Float32Array(B * (d + this.numPairs));
+      dotInteractionForward(xs, ps, B, T, d, itself, out);
+      save([x, pooled]);
+      return {
+        value: tf.tensor2d(out, [B, d + this.numPairs]),
+        gradFunc: (dy: tf.Tensor2D) => {
+          const dx = new Float32Array(B * d), dPooled = new Float32Array(B * T * d);
+          dotInteractionBackward(xs, ps, dy.dataSync() as Float32Array, B, T, d, itself, dx, dPooled);
+          return [tf.tensor2d(dx, [B, d]), tf.tensor3d(dPooled, [B, T, d])];
+        },
+      };
+    }) as (x: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D;
+  }
+
+  private tensorBackward(dy: tf.Tensor2D, m: tf.Tensor3D): tf.Tensor[] {
     const [B, n, d] = m.shape;
     const dPairs = tf.slice(dy, [0, d], [B, this.numPairs]);
     let g = tf.gather(tf.concat([dPairs, tf.zeros([B, 1])], 1), this.symmetricIndex, 1);

@@ -1,6 +1,6 @@
 // One Linear layer y = act(x W^T + b) with an explicit gradient. The weight is held TRANSPOSED as
 // wt [in, out] so that the forward is a plain matMul(x [B,in], wt [in,out]); the backward transposes
-// explicitly and again uses plain matMuls (dx = dy' wt^T, dwt = x^T dy', db = sum dy'), because the wasm
+// explicitly and again uses plain matMuls (dx = dy' wt^T, dwt = x^T dy', db = 1^T dy'), because the wasm
 // backend only reaches XNNPACK when neither matMul input is flagged as transposed.
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -16,7 +16,10 @@ function makeLinear(activation: LinearActivation): (x: tf.Tensor2D, wt: tf.Tenso
       gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => {
         const [xs, wts, ys] = saved as tf.Tensor2D[];
         const g = activation === 'relu' ? tf.mul(dy, tf.step(ys)) : dy;
-        return [tf.matMul(g, tf.transpose(wts)), tf.matMul(tf.transpose(xs), g), tf.sum(g, 0)];
+        // db = 1^T g as a matMul: wasm's Sum over axis 0 transposes first and is slower
+        const [B, O] = g.shape as [number, number];
+        const db = tf.reshape(tf.matMul(tf.ones([1, B]), g), [O]);
+        return [tf.matMul(g, tf.transpose(wts)), tf.matMul(tf.transpose(xs), g), db];
       },
     };
   }) as (x: tf.Tensor2D, wt: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;

@@ -18,7 +18,7 @@ import type { DlrmGradients, Engine, EngineConfig, StepResult } from '../engine'
 import { selectTfjsBackend, TFJS_ENGINE_NAMES, type TfjsBackendName } from './backend';
 import { catInteraction } from './catInteraction';
 import { createDenseVariables, disposeDenseVariables, readDenseVariables, transposeMatrix, updateDenseVariables, type DenseLayerVariables } from './denseVariables';
-import { DotInteraction } from './dotInteraction';
+import { DotInteraction, dotStrategyFor } from './dotInteraction';
 import { bottomMlp, topMlp, type LinearTensors } from './linear';
 import { makeLoss, outputProbabilities, type LossFn } from './loss';
 
@@ -67,7 +67,7 @@ export class TfjsEngine implements Engine {
     this.bottom = params.bottom.map((l, i) => createDenseVariables(l, state.bottom[i], config.optimizer));
     this.top = params.top.map((l, i) => createDenseVariables(l, state.top[i], config.optimizer));
     this.embeddings = new EmbeddingBags(params.tables, config.optimizer, state);
-    this.dot = config.arch.interaction === 'dot' ? new DotInteraction(params.tables.length, config.arch.interactionItself) : undefined;
+    this.dot = config.arch.interaction === 'dot' ? new DotInteraction(params.tables.length, config.arch.interactionItself, dotStrategyFor(tf.getBackend())) : undefined;
     this.loss = makeLoss(config);
   }
 
