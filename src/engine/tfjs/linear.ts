@@ -38,13 +38,3 @@ export interface LinearTensors {
   wt: tf.Tensor2D;
   b: tf.Tensor1D;
 }
-
-/** Bottom MLP: ReLU after every layer, the last included. x [B, D] -> [B, d]. */
-export function bottomMlp(x: tf.Tensor2D, layers: readonly LinearTensors[]): tf.Tensor2D {
-  return layers.reduce((h, l) => linear(h, l.wt, l.b, 'relu'), x);
-}
-
-/** Top MLP: ReLU between layers, none after the last, giving logits [B, 1] (the sigmoid is in the loss). */
-export function topMlp(x: tf.Tensor2D, layers: readonly LinearTensors[]): tf.Tensor2D {
-  return layers.reduce((h, l, i) => linear(h, l.wt, l.b, i === layers.length - 1 ? 'linear' : 'relu'), x);
-}

@@ -19,7 +19,9 @@ import { selectTfjsBackend, TFJS_ENGINE_NAMES, type TfjsBackendName } from './ba
 import { catInteraction } from './catInteraction';
 import { createDenseVariables, disposeDenseVariables, readDenseVariables, transposeMatrix, updateDenseVariables, type DenseLayerVariables } from './denseVariables';
 import { DotInteraction, dotStrategyFor } from './dotInteraction';
-import { bottomMlp, topMlp, type LinearTensors } from './linear';
+import { bottomMlp } from './bottomMlp';
+import type { LinearTensors } from './linear';
+import { topMlp } from './topMlp';
 import { makeLoss, outputProbabilities, type LossFn } from './loss';
 
 interface StepTensors {
