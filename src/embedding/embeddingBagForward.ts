@@ -24,8 +24,17 @@ export function embeddingBagForward(
   const single = chunks.length === 1 ? chunks[0] : undefined;
   for (let b = 0; b < B; b++) {
     const o = b * stride + offset;
+    const start = offsets[b], end = offsets[b + 1];
+    if (single && end === start + 1) {
+      // one index per bag (every Criteo row): a plain copy, no zeroing or accumulation
+      const row = indices[start];
+      if (row >= rows) throw indexOutOfRange(tableIndex, row, rows);
+      const base = row * d;
+      for (let k = 0; k < d; k++) out[o + k] = single[base + k];
+      continue;
+    }
     for (let k = 0; k < d; k++) out[o + k] = 0;
-    for (let p = offsets[b], end = offsets[b + 1]; p < end; p++) {
+    for (let p = start; p < end; p++) {
       const row = indices[p];
       if (row >= rows) throw indexOutOfRange(tableIndex, row, rows);
       let src: Float32Array;

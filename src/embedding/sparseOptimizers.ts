@@ -14,14 +14,20 @@ export function sgdEmbeddingUpdate(table: EmbeddingTableParams, bag: BagInput, g
   const { dim: d, chunkRows, chunks } = table;
   const { offsets, indices } = bag;
   const B = offsets.length - 1;
+  const single = chunks.length === 1 ? chunks[0] : undefined;
   for (let b = 0; b < B; b++) {
     const g = b * stride + offset;
     for (let p = offsets[b], end = offsets[b + 1]; p < end; p++) {
       const row = indices[p];
-      const c = chunks.length === 1 ? 0 : Math.floor(row / chunkRows);
-      const w = chunks[c];
-      const base = (row - c * chunkRows) * d;
-      for (let k = 0; k < d; k++) w[base + k] -= lr * gradPooled[g + k];
+      if (single) {
+        const base = row * d;
+        for (let k = 0; k < d; k++) single[base + k] -= lr * gradPooled[g + k];
+      } else {
+        const c = Math.floor(row / chunkRows);
+        const w = chunks[c];
+        const base = (row - c * chunkRows) * d;
+        for (let k = 0; k < d; k++) w[base + k] -= lr * gradPooled[g + k];
+      }
     }
   }
 }
