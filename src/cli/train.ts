@@ -3,6 +3,7 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_TRAIN_CONFIG, parserFor, RAW_DATA_FILE_REFUSAL, resolveTrainConfig, TRAIN_FLAGS, type TrainConfig } from '../train/config';
 import { UserError } from '../util/errors';
+import { log } from '../util/log';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 
 interface TrainCliOptions extends CommonOptions, Partial<TrainConfig> {
@@ -15,6 +16,30 @@ function shownDefault(key: keyof TrainConfig): string {
   const v = DEFAULT_TRAIN_CONFIG[key];
   if (v === null) return '';
   return ` (default: ${Array.isArray(v) ? v.join('-') : String(v)})`;
+}
+
+/** Exit code of a run stopped by SIGINT/SIGTERM (after saving its checkpoint), as shells report Ctrl-C. */
+const STOPPED_EXIT_CODE = 130;
+
+/**
+ * Runs `work` with SIGINT/SIGTERM turned into a stop request: training finishes its current step, saves
+ * a checkpoint (with --save-model) and returns; a second signal quits at once.
+ */
+async function withStopSignals<T>(work: (shouldStop: () => boolean) => Promise<T>): Promise<T> {
+  let requested = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (requested) process.exit(STOPPED_EXIT_CODE);
+    requested = true;
+    log().warn({ signal }, 'stopping after this step (a checkpoint is saved with --save-model); send it again to quit at once');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await work(() => requested);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 export function registerTrain(program: Command): void {
@@ -38,7 +63,17 @@ export function registerTrain(program: Command): void {
       if (opts.rawDataFile !== undefined) throw new UserError(RAW_DATA_FILE_REFUSAL);
       const config = resolveTrainConfig(opts, opts.config);
       const { runTraining } = await import('../train/train'); // loads the engines only when training
-      await runTraining(config);
+      const started = performance.now();
+      const result = await withStopSignals((shouldStop) => runTraining(config, { shouldStop }));
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      if (result.stopped) {
+        process.stdout.write(`stopped at step ${result.globalStep} after ${seconds} s${config.saveModel ? `; resume with --load-model ${config.saveModel}` : ''}\n`);
+        process.exitCode = STOPPED_EXIT_CODE;
+      } else if (result.metrics) {
+        const m = result.metrics;
+        const f = (v: number) => v.toFixed(4);
+        process.stdout.write(`final ${m.rows} rows: auc ${f(m.auc)} logloss ${f(m.logloss)} accuracy ${f(m.accuracy)} ne ${f(m.ne)} (step ${result.globalStep}, ${result.engine}, ${seconds} s)\n`);
+      }
     }),
   );
 }

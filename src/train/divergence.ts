@@ -35,7 +35,6 @@ export function divergenceError(
     `the learning rate ${at.lr} is too high for --optimizer ${c.optimizer} (try a smaller --learning-rate, or warm up with --lr-num-warmup-steps)`,
   );
   if (c.lossFunction === 'mse' && c.lossThreshold === 0) causes.push('--loss-function mse with --loss-threshold 0 lets the sigmoid saturate; try --loss-function bce or a small --loss-threshold');
-  if (c.lossFunction !== 'mse' && c.lossThreshold === 0) causes.push('probabilities of exactly 0 or 1 in the loss; a small --loss-threshold (e.g. 1e-7) clamps them');
   const saved = checkpoint
     ? `the last good checkpoint ${checkpoint.path} (step ${checkpoint.step}) was left as it was`
     : c.saveModel
