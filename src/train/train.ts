@@ -5,6 +5,7 @@
 // steps. Progress (epoch, batch in epoch, rows, optimizer step) is what a checkpoint stores, so a
 // resumed run continues with the very batch and learning rate an uninterrupted run would use.
 import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
 import { createEngine } from '../engine/createEngine';
 import type { Engine } from '../engine/engine';
 import type { BinaryMetrics } from '../eval/metrics';
@@ -83,7 +84,8 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
 
   const at: CheckpointProgress = { ...model.progress };
   if (at.batchInEpoch >= batchesPerEpoch) Object.assign(at, { epoch: at.epoch + 1, batchInEpoch: 0, rowInEpoch: 0 });
-  let lastSaved: { path: string; step: number } | null = null;
+  // a run resumed in place starts with a good checkpoint at --save-model already
+  let lastSaved = c.saveModel && c.loadModel && path.resolve(c.saveModel) === path.resolve(c.loadModel) ? { path: c.saveModel, step: at.globalStep } : null;
   let lastMetrics: BinaryMetrics | null = null;
   /** Where the last step was, for divergence messages about the model (not a batch). */
   let lastStep = { step: at.globalStep, epoch: at.epoch, batchInEpoch: Math.max(0, at.batchInEpoch - 1), lr: learningRateAt(c, Math.max(1, at.globalStep)) };
