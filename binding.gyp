@@ -6,6 +6,7 @@
         "src/engine/native/csrc/addon.cc",
         "src/engine/native/csrc/dlrmModel.cc",
         "src/engine/native/csrc/embeddingBag.cc",
+        "src/engine/native/csrc/hugePages.cc",
         "src/engine/native/csrc/interaction.cc",
         "src/engine/native/csrc/linearLayer.cc",
         "src/engine/native/csrc/loss.cc",

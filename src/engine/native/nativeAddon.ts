@@ -40,6 +40,8 @@ export interface NativeModelSpec {
   optimizer: 'sgd' | 'adagrad' | 'rowwise-adagrad';
   /** Worker threads (0 = one per core). */
   threads?: number;
+  /** Advise the tables into transparent huge pages (default true). */
+  hugePages?: boolean;
 }
 
 export interface NativeGradientOutputs {
@@ -70,6 +72,8 @@ export interface NativeAddon {
   NativeDlrm: new (spec: NativeModelSpec) => NativeDlrmHandle;
   NativeEmbeddingBags: new (spec: { tables: NativeTableSpec[]; optimizer: NativeModelSpec['optimizer']; threads?: number }) => NativeEmbeddingBagsHandle;
   info(): { openblas: string; core: string; hardwareThreads: number };
+  /** The address of the array's first byte modulo m. */
+  addressModulo(a: ArrayBufferView, m: number): number;
 }
 
 export type NativeAddonLoad = { addon: NativeAddon; reason?: undefined } | { addon?: undefined; reason: string };

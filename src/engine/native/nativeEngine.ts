@@ -2,10 +2,13 @@
 // C++ embedding bags and interaction) directly on the host DlrmParams / OptimizerState arrays, so there is
 // nothing to sync and checkpoints are the same as with any engine. Steps run off the JS thread (the addon
 // resolves a promise), so a loader can read ahead meanwhile; steps on one engine must be awaited in turn.
+// At construction, table chunks that do not start on a cache line are replaced (once) by aligned copies
+// inside the given DlrmParams / OptimizerState, and the tables are advised into transparent huge pages.
 import type { Batch } from '../../dataset/batch';
 import type { DlrmParams, LinearParams } from '../../model/params';
 import type { OptimizerState, LinearState } from '../../model/optimizerState';
 import type { DlrmGradients, Engine, EngineConfig, StepResult } from '../engine';
+import { alignEmbeddingTables } from './cacheAligned';
 import { loadNativeAddon, NativeStepMode, NATIVE_BUILD_HINT, type NativeAddon, type NativeDlrmHandle, type NativeLinearSpec, type NativeModelSpec } from './nativeAddon';
 
 export interface NativeEngineOptions {
@@ -13,6 +16,8 @@ export interface NativeEngineOptions {
   threads?: number;
   /** An addon already loaded (tests); default: loadNativeAddon(). */
   addon?: NativeAddon;
+  /** Move misaligned table chunks to cache-line-aligned copies first (default true; see cacheAligned.ts). */
+  alignTables?: boolean;
 }
 
 function linearSpecs(layers: LinearParams[], state: LinearState[] | undefined): NativeLinearSpec[] {
@@ -61,6 +66,7 @@ export class NativeEngine implements Engine {
   ) {
     const addon = options.addon ?? loadNativeAddon().addon;
     if (!addon) throw new Error(NATIVE_BUILD_HINT);
+    if (options.alignTables ?? true) alignEmbeddingTables(addon, params, state);
     this.handle = new addon.NativeDlrm(nativeModelSpec(config, params, state, options.threads ?? 0));
   }
 

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "dlrmModel.h"
+#include "hugePages.h"
 
 namespace {
 
@@ -48,6 +49,9 @@ int threadCount(const Napi::Object& spec) {
   return std::min(threads, kMaxThreads);
 }
 
+/** spec.hugePages (default true): advise the tables' memory into transparent huge pages. */
+bool hugePagesWanted(const Napi::Object& spec) { return !spec.Has("hugePages") || spec.Get("hugePages").ToBoolean(); }
+
 dlrm::OptimizerKind optimizerOf(const Napi::Env& env, const std::string& name) {
   if (name == "sgd") return dlrm::OptimizerKind::Sgd;
   if (name == "adagrad") return dlrm::OptimizerKind::Adagrad;
@@ -56,7 +60,7 @@ dlrm::OptimizerKind optimizerOf(const Napi::Env& env, const std::string& name) {
 }
 
 /** Reads spec.tables: [{ rows, dim, chunkRows, chunks: Float32Array[], state: Float32Array[] }]. */
-std::vector<EmbeddingTable> readTables(const Napi::Array& specs, dlrm::OptimizerKind opt) {
+std::vector<EmbeddingTable> readTables(const Napi::Array& specs, dlrm::OptimizerKind opt, bool hugePages) {
   std::vector<EmbeddingTable> tables;
   for (uint32_t t = 0; t < specs.Length(); ++t) {
     Napi::Object s = specs.Get(t).As<Napi::Object>();
@@ -78,8 +82,12 @@ std::vector<EmbeddingTable> readTables(const Napi::Array& specs, dlrm::Optimizer
     for (uint32_t c = 0; c < chunks.Length(); ++c) {
       const std::int64_t rowsIn = std::min(table.chunkRows, table.rows - c * table.chunkRows);
       table.chunks.push_back(floatData(chunks.Get(c), rowsIn * table.dim, name + " chunk " + std::to_string(c)));
+      if (hugePages) dlrm::adviseHugePages(table.chunks.back(), sizeof(float) * rowsIn * table.dim);
       if (opt != dlrm::OptimizerKind::Sgd)
+      {
         table.state.push_back(floatData(state.Get(c), rowsIn * stateWidth, name + " state chunk " + std::to_string(c)));
+        if (hugePages) dlrm::adviseHugePages(table.state.back(), sizeof(float) * rowsIn * stateWidth);
+      }
     }
     tables.push_back(std::move(table));
   }
@@ -147,7 +155,7 @@ class NativeDlrm : public Napi::ObjectWrap<NativeDlrm> {
     cfg.optimizer = optimizerOf(env, spec.Get("optimizer").As<Napi::String>().Utf8Value());
     cfg.bottom = readLayers(spec.Get("bottom").As<Napi::Array>(), cfg.optimizer, "bottom");
     cfg.top = readLayers(spec.Get("top").As<Napi::Array>(), cfg.optimizer, "top");
-    cfg.tables = readTables(spec.Get("tables").As<Napi::Array>(), cfg.optimizer);
+    cfg.tables = readTables(spec.Get("tables").As<Napi::Array>(), cfg.optimizer, hugePagesWanted(spec));
     cfg.dim = cfg.bottom.back().out;
     for (const auto& t : cfg.tables)
       if (t.dim != cfg.dim) throw Napi::RangeError::New(env, "every table's dim must equal the bottom MLP output width");
@@ -287,7 +295,7 @@ class NativeEmbeddingBags : public Napi::ObjectWrap<NativeEmbeddingBags> {
   explicit NativeEmbeddingBags(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeEmbeddingBags>(info) {
     Napi::Object spec = info[0].As<Napi::Object>();
     optimizer_ = optimizerOf(info.Env(), spec.Get("optimizer").As<Napi::String>().Utf8Value());
-    tables_ = readTables(spec.Get("tables").As<Napi::Array>(), optimizer_);
+    tables_ = readTables(spec.Get("tables").As<Napi::Array>(), optimizer_, hugePagesWanted(spec));
     pool_ = std::make_unique<dlrm::ThreadPool>(threadCount(spec));
     scratch_.resize(pool_->size());
     ref_ = Napi::Persistent(spec);
@@ -342,12 +350,23 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return o;
 }
 
+/** addressModulo(typedArray, m): the address of its first byte modulo m (to lay rows on cache lines). */
+Napi::Value AddressModulo(const Napi::CallbackInfo& info) {
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "addressModulo needs a typed array");
+  auto a = info[0].As<Napi::TypedArray>();
+  const auto base = reinterpret_cast<std::uintptr_t>(a.ArrayBuffer().Data()) + a.ByteOffset();
+  const std::uintptr_t m = static_cast<std::uintptr_t>(info[1].As<Napi::Number>().Int64Value());
+  if (m == 0) throw Napi::RangeError::New(info.Env(), "addressModulo: modulus must be > 0");
+  return Napi::Number::New(info.Env(), static_cast<double>(base % m));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // this addon's thread pool owns the parallelism: every GEMM runs single-threaded inside one slice
   openblas_set_num_threads(1);
   exports.Set("NativeDlrm", NativeDlrm::Define(env));
   exports.Set("NativeEmbeddingBags", NativeEmbeddingBags::Define(env));
   exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("addressModulo", Napi::Function::New(env, AddressModulo));
   return exports;
 }
 

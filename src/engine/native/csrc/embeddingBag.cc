@@ -11,7 +11,7 @@
 namespace dlrm {
 
 namespace {
-constexpr int kPrefetchDistance = 12;
+constexpr int kPrefetchDistance = 6;
 constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
 
 inline std::uint32_t hashRow(std::uint32_t x) {
