@@ -46,7 +46,7 @@ export function hash2(a: number, b: number): number {
 }
 
 /** Buckets of the Zipf sampler's lookup table over u in [0, 1). */
-const ZIPF_BUCKETS = 1 << 15;
+const ZIPF_BUCKETS = 1 << 12;
 
 /**
  * Draws Zipf-like ranks in [0, n): the continuous power law x^-s on [1, n+1) sampled by its inverse CDF
