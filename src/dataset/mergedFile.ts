@@ -6,10 +6,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Batch } from './batch';
-import { gatherRows } from './batchRows';
 import { readAheadChunks } from './loader';
 import type { Manifest, RowRange, SplitName } from './manifest';
 import { DEFAULT_ROWS_PER_GROUP, ProcessedFileReader, ProcessedFileWriter } from './processedFile';
+import { decodeRecords, recordStarts, RecordWriter } from './rowRecords';
+import { AtomicFile } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
 import { startProgress, type Progress } from '../util/progress';
@@ -34,6 +35,8 @@ export interface MergedFileOptions {
 export const DEFAULT_SHUFFLE_BUCKET_BYTES = 512 * 1024 * 1024;
 /** At most this many buckets (open files) per shuffle; beyond it buckets grow past the budget. */
 export const MAX_SHUFFLE_BUCKETS = 512;
+/** Rows gathered and decoded per block in the shuffle's pass 2 (a few MB: they stay in cache while decoded). */
+const DECODE_ROWS = 8192;
 
 /** The splits of the merged file: train rows first, then the last day's first testRows rows, then val. */
 export function mergedSplits(trainRows: number, lastDayRows: number, testRows: number): Record<SplitName, RowRange> {
@@ -58,54 +61,61 @@ async function forEachChunk(spans: readonly RowSpan[], each: (chunk: Batch) => v
   }
 }
 
+/** The whole file as u32 words (read in calls of at most 1 GiB). */
+function readWords(file: string): Uint32Array {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const bytes = new Uint8Array(fs.fstatSync(fd).size);
+    for (let done = 0; done < bytes.length; ) {
+      const got = fs.readSync(fd, bytes, done, Math.min(1 << 30, bytes.length - done), done);
+      if (got === 0) throw new Error(`${file}: shorter than its size`);
+      done += got;
+    }
+    return new Uint32Array(bytes.buffer, 0, bytes.length / 4);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /**
  * Appends the rows of `spans` to `out` in a uniformly random order drawn from `rng`, in bounded memory:
  * K = clamp(ceil(bytes / bucketBytes), 1, MAX_SHUFFLE_BUCKETS) buckets; pass 1 draws rng.nextInt(K) for
- * every row in input order and appends the row to that bucket's temporary shard; pass 2 takes buckets
- * 0..K-1 in turn, loads one, shuffles a row permutation with rng.shuffle (Fisher-Yates) and appends it.
+ * every row in input order and appends the row to that bucket's temporary file (row-major records);
+ * pass 2 takes buckets 0..K-1 in turn, loads one, shuffles a row permutation with rng.shuffle
+ * (Fisher-Yates) and appends the rows in that order.
  */
 async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter, rng: Rng, bucketBytes: number, tmpDir: string, progress: (rows: number) => void): Promise<void> {
   const rows = spans.reduce((n, s) => n + s.end - s.start, 0);
   if (rows === 0) return;
+  const { numDense, numTables } = out;
   const bytes = spans.reduce((n, s) => n + (s.reader.fileBytes * (s.end - s.start)) / Math.max(1, s.reader.rows), 0);
   const K = Math.min(MAX_SHUFFLE_BUCKETS, Math.max(1, Math.ceil(bytes / bucketBytes)));
-  const rowBytes = bytes / rows;
-  const bucketGroupRows = Math.max(256, Math.min(DEFAULT_ROWS_PER_GROUP, Math.floor(bucketBytes / K / rowBytes)));
   log().info({ rows, buckets: K, approxBytes: Math.round(bytes) }, 'merged file: shuffling rows in buckets');
-  const bucketPaths = Array.from({ length: K }, (_, k) => path.join(tmpDir, `bucket-${k}.bin`));
-  const writers = bucketPaths.map((p) => new ProcessedFileWriter(p, { numDense: out.numDense, numTables: out.numTables, rowsPerGroup: bucketGroupRows }));
+  const files = Array.from({ length: K }, (_, k) => new AtomicFile(path.join(tmpDir, `bucket-${k}.records`)));
+  const bufferWords = Math.max(16_384, Math.min(4 << 20, Math.floor(bucketBytes / K / 4)));
+  const buckets = files.map((f) => new RecordWriter(numDense, numTables, bufferWords, (words) => f.write(words)));
   try {
-    const counts = new Uint32Array(K + 1);
     await forEachChunk(spans, (chunk) => {
-      const bucketOf = new Uint32Array(chunk.size);
-      counts.fill(0);
-      for (let i = 0; i < chunk.size; i++) counts[(bucketOf[i] = rng.nextInt(K)) + 1]++;
-      for (let k = 0; k < K; k++) counts[k + 1] += counts[k];
-      const order = new Uint32Array(chunk.size); // rows grouped by bucket, input order kept inside a bucket
-      const fill = counts.slice(0, K);
-      for (let i = 0; i < chunk.size; i++) order[fill[bucketOf[i]]++] = i;
-      for (let k = 0; k < K; k++) {
-        if (counts[k + 1] === counts[k]) continue;
-        const part = gatherRows(chunk, order.subarray(counts[k], counts[k + 1]));
-        writers[k].append(part.labels, part.dense, part.sparse);
-      }
+      for (let i = 0; i < chunk.size; i++) buckets[rng.nextInt(K)].add(chunk, i);
       progress(chunk.size);
     });
-    for (const w of writers) w.commit({});
+    buckets.forEach((b, k) => {
+      b.finish();
+      files[k].commit();
+    });
   } catch (err) {
-    for (const w of writers) w.abort();
+    for (const f of files) f.abort();
     throw err;
   }
-  for (const p of bucketPaths) {
-    const bucket = ProcessedFileReader.open(p);
-    const all = bucket.read(0, bucket.rows);
-    bucket.close();
-    fs.rmSync(p);
-    const perm = new Uint32Array(all.size);
+  for (let k = 0; k < K; k++) {
+    const words = readWords(files[k].finalPath);
+    fs.rmSync(files[k].finalPath);
+    const starts = recordStarts(words, buckets[k].rows, numDense, numTables);
+    const perm = new Uint32Array(buckets[k].rows);
     for (let i = 0; i < perm.length; i++) perm[i] = i;
     rng.shuffle(perm);
-    for (let a = 0; a < all.size; a += DEFAULT_ROWS_PER_GROUP) {
-      const part = gatherRows(all, perm.subarray(a, Math.min(all.size, a + DEFAULT_ROWS_PER_GROUP)));
+    for (let a = 0; a < perm.length; a += DECODE_ROWS) {
+      const part = decodeRecords(words, starts, perm.subarray(a, Math.min(perm.length, a + DECODE_ROWS)), numDense, numTables);
       out.append(part.labels, part.dense, part.sparse);
       progress(part.size);
     }
