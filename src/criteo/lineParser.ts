@@ -70,11 +70,25 @@ const HEX_DIGIT = Int8Array.from({ length: 256 }, (_, c) => {
 export class LineParser {
   private readonly partOf: Int32Array;
   private readonly localOf: Int32Array;
+  /** Byte classes: hex/decimal digit values, 16 for the delimiter, 17 for '\n', 255 for anything else. */
+  private readonly hexClass: Uint8Array;
+  private readonly decClass: Uint8Array;
+  /** 16 for the delimiter, 17 for '\n', 0 for anything else. */
+  private readonly endClass: Uint8Array;
 
   constructor(
     readonly layout: ParserLayout,
     readonly opts: ParseOptions,
   ) {
+    const classes = (digit: (c: number) => number): Uint8Array => {
+      const t = Uint8Array.from({ length: 256 }, (_, c) => digit(c));
+      t[layout.delimiter] = 16;
+      t[NL] = 17;
+      return t;
+    };
+    this.hexClass = classes((c) => (HEX_DIGIT[c] >= 0 ? HEX_DIGIT[c] : 255));
+    this.decClass = classes((c) => (c >= 48 && c <= 57 ? c - 48 : 255));
+    this.endClass = classes(() => 0);
     this.partOf = new Int32Array(layout.numTables);
     this.localOf = new Int32Array(layout.numTables);
     const b = opts.partitionBounds;
@@ -102,7 +116,16 @@ export class LineParser {
     for (let p = 0; p + 1 < bounds.length; p++) parts.push(new Uint32Array((bounds[p + 1] - bounds[p]) * capacity));
     const roles = L.roles, slots = L.slots, numFields = L.numFields, delim = L.delimiter;
     const denseLog1p = L.denseLog1p, catHex = L.catHex;
-    const partOf = this.partOf, localOf = this.localOf;
+    // per field: where its categorical value goes (array and table-major base), resolved once per block
+    const none = new Uint32Array(0);
+    const catDst: Uint32Array[] = [];
+    const catBase = new Int32Array(numFields);
+    for (let f = 0; f < numFields; f++) {
+      const t = slots[f];
+      catDst.push(roles[f] === FieldRole.Categorical ? parts[this.partOf[t]] : none);
+      catBase[f] = roles[f] === FieldRole.Categorical ? this.localOf[t] * capacity : 0;
+    }
+    const hexClass = this.hexClass, decClass = this.decClass, endClass = this.endClass;
     const M = o.maxIndRange > 0 ? o.maxIndRange : 0;
     const rate = o.subsampleRate;
     let rows = 0;
@@ -112,6 +135,7 @@ export class LineParser {
     let lineNo = 0;
     while (pos < end) {
       const lineStart = pos;
+      const rowBase = rows * D;
       let p = pos;
       let label = 0;
       let bad = '';
@@ -121,62 +145,56 @@ export class LineParser {
       for (; field < numFields; field++) {
         fieldStart = p;
         const role = roles[field];
-        let c = bytes[p];
+        let d = 0;
         if (role === FieldRole.Categorical) {
-          const t = slots[field];
           let v = 0;
-          let nd = 0;
-          if (catHex[t]) {
-            while (c !== delim && c !== NL) {
-              const d = HEX_DIGIT[c];
-              if (d < 0) { nd = 99; break; }
-              v = v * 16 + d;
-              nd++;
-              c = bytes[++p];
+          if (catHex[slots[field]]) {
+            // digits map to 0..15, the delimiter to 16, '\n' to 17, anything else to 255
+            while ((d = hexClass[bytes[p]]) < 16) {
+              v = (v << 4) | d;
+              p++;
             }
-            if (nd > 8) { bad = 'is not 1 to 8 hex digits'; badField = field; break; }
+            if (d === 255 || p - fieldStart > 8) { bad = 'is not 1 to 8 hex digits'; badField = field; break; }
+            v = v >>> 0;
           } else {
-            while (c !== delim && c !== NL) {
-              const d = c - 48;
-              if (d < 0 || d > 9) { nd = 99; break; }
+            while ((d = decClass[bytes[p]]) < 10) {
               v = v * 10 + d;
-              nd++;
-              c = bytes[++p];
+              p++;
             }
-            if (nd > 10 || v > 4294967295) { bad = 'is not an unsigned 32-bit decimal integer'; badField = field; break; }
+            if (d === 255 || p - fieldStart > 10 || v > 4294967295) { bad = 'is not an unsigned 32-bit decimal integer'; badField = field; break; }
           }
           if (M !== 0) v = v % M;
-          parts[partOf[t]][localOf[t] * capacity + rows] = v;
+          catDst[field][catBase[field] + rows] = v;
         } else if (role === FieldRole.Dense) {
-          let neg = false;
-          if (c === MINUS) { neg = true; c = bytes[++p]; }
+          const neg = bytes[p] === MINUS;
+          if (neg) p++;
+          const digitsStart = p;
           let v = 0;
-          let nd = 0;
-          while (c !== delim && c !== NL) {
-            const d = c - 48;
-            if (d < 0 || d > 9) { nd = 99; break; }
+          while ((d = decClass[bytes[p]]) < 10) {
             v = v * 10 + d;
-            nd++;
-            c = bytes[++p];
+            p++;
           }
-          if (nd > 15 || (neg && nd === 0)) { bad = nd === 99 || (neg && nd === 0) ? 'is not an integer' : 'is out of range (more than 15 digits)'; badField = field; break; }
+          const nd = p - digitsStart;
+          if (d === 255 || (neg && nd === 0)) { bad = 'is not an integer'; badField = field; break; }
+          if (nd > 15) { bad = 'is out of range (more than 15 digits)'; badField = field; break; }
           const k = slots[field];
           if (denseLog1p[k]) {
-            dense[rows * D + k] = neg ? 0 : v < LOG1P_TABLE_SIZE ? LOG1P_TABLE[v] : log1pFloat32(v);
+            dense[rowBase + k] = neg ? 0 : v < LOG1P_TABLE_SIZE ? LOG1P_TABLE[v] : log1pFloat32(v);
           } else {
-            dense[rows * D + k] = neg ? -v : v;
+            dense[rowBase + k] = neg ? -v : v;
           }
         } else if (role === FieldRole.Label) {
+          const c = bytes[p];
           if (c === 48 || c === 49) {
             label = c - 48;
-            c = bytes[++p];
+            p++;
           }
-          if (p !== fieldStart + 1 || (c !== delim && c !== NL)) { bad = 'is not 0 or 1'; badField = field; break; }
+          if (p !== fieldStart + 1 || endClass[bytes[p]] === 0) { bad = 'is not 0 or 1'; badField = field; break; }
         } else {
-          while (c !== delim && c !== NL) c = bytes[++p];
+          while (endClass[bytes[p]] === 0) p++;
         }
-        // c is the byte ending this field
-        if (c === NL) {
+        // bytes[p] ends this field: the delimiter (16) or '\n' (17)
+        if (endClass[bytes[p]] === 17) {
           if (field !== numFields - 1) break;
         } else if (field === numFields - 1) {
           break; // more fields than the schema has
