@@ -109,6 +109,6 @@ test('a checkpoint that does not fit the run is refused, naming the difference',
   await assert.rejects(runTraining(smoke({ loadModel: file, archMlpBot: [13, 32, 8] })), refused(/architecture does not match this run: bottom MLP 13-16-8 in the checkpoint, 13-32-8 here/));
   const sizes = smoke().archEmbeddingSize.map((n, t) => (t === 3 ? n + 1 : n));
   await assert.rejects(runTraining(smoke({ loadModel: file, archEmbeddingSize: sizes })), refused(/table 3: 50 rows in the checkpoint, 51 here/));
-  await assert.rejects(runTraining(smoke({ loadModel: file, optimizer: 'adagrad' })), refused(/holds sgd optimizer state but --optimizer is adagrad/));
+  await assert.rejects(runTraining(smoke({ loadModel: file, optimizer: 'sgd' })), refused(/holds adagrad optimizer state but --optimizer is sgd; pass --optimizer adagrad/));
   await assert.rejects(runTraining(smoke({ loadModel: path.join(dir, 'absent.ckpt') })), refused(/--load-model: cannot open/));
 });
