@@ -6,7 +6,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BLOCK_ROWS, CriteoGenerator } from '../../src/criteo/generator';
-import { loadProfile } from '../../src/criteo/generatorProfile';
+import { loadProfile, validateProfile } from '../../src/criteo/generatorProfile';
+import { main } from '../../src/cli/main';
+import { UserError } from '../../src/util/errors';
 import { generateTextFile } from '../../src/criteo/generatorText';
 import { rocAuc } from '../../src/eval/metrics';
 import { Rng } from '../../src/util/random';
@@ -156,4 +158,14 @@ test('a logistic regression on hashed features learns the signal from the text (
   }
   const auc = rocAuc(scores, labels);
   assert.ok(auc > 0.6, `held-out AUC ${auc}`);
+});
+
+test('dlrm generate writes the file; a bad profile or output folder is a UserError', async () => {
+  const out = path.join(dir, 'cli.txt');
+  await main(['node', 'dlrm', 'generate', '--rows', '10', '--out', out, '--seed', '7', '--log-level', 'warn']);
+  assert.equal(fs.readFileSync(out, 'utf8'), lines.slice(0, 10).join('\n') + '\n');
+  const bad = { ...profile, categorical: profile.categorical.map((c, t) => (t === 2 ? { ...c, cardinality: 1 } : c)) };
+  assert.throws(() => validateProfile(bad, 'p.json'), (e: unknown) => e instanceof UserError && /^p\.json: categorical C3: cardinality/.test(e.message));
+  const badGroup = { ...profile, missingGroups: [{ rate: 0.5, columns: ['C99'] }] };
+  assert.throws(() => validateProfile(badGroup, 'p.json'), /unknown column 'C99'/);
 });
