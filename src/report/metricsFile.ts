@@ -1,6 +1,8 @@
 // Reads the metrics JSONL files of `dlrm train --metrics-file` (format in src/train/metricsLog.ts and
 // docs/REPORT.md) into runs: one per (file, runId), with its train and eval points in file order. A
-// resumed run that appends a "run" line with the same runId continues the same run. Lines of unknown
+// resumed run that appends a "run" line with the same runId continues the same run; the first train
+// (eval) point after the resume replaces the points at or beyond its step, which a run resumed from an
+// earlier checkpoint logs again, so the curves show what the final model went through. Lines of unknown
 // type and unknown fields are ignored; a line that is not a JSON object, or a known line with a bad
 // field, is a UserError naming the file, line and field. Undefined metrics are written as null.
 import * as fs from 'node:fs';
@@ -67,6 +69,13 @@ export function parseMetricsText(text: string, file: string): RunRecord[] {
     return run;
   };
   let current: RunRecord | undefined;
+  /** Runs resumed by a repeated "run" line whose train / eval points have not restarted yet. */
+  const trainResumed = new Set<RunRecord>();
+  const evalResumed = new Set<RunRecord>();
+  const restart = <P extends { step: number }>(points: P[], resumed: Set<RunRecord>, run: RunRecord, step: number): P[] => {
+    if (!resumed.delete(run)) return points;
+    return points.filter((p) => p.step < step);
+  };
   const lines = text.split('\n');
   lines.forEach((raw, i) => {
     const at = { file, line: i + 1 };
@@ -87,6 +96,10 @@ export function parseMetricsText(text: string, file: string): RunRecord[] {
       if (runId === null) throw inputError({ ...at, field: 'runId' }, '"runId" is missing');
       current = runOf(runId);
       current.starts++;
+      if (current.starts > 1) {
+        trainResumed.add(current);
+        evalResumed.add(current);
+      }
       current.engine = stringField(obj, 'engine', at) ?? current.engine;
       current.startedAt = current.startedAt ?? stringField(obj, 'startedAt', at);
       const config = obj.config;
@@ -95,16 +108,18 @@ export function parseMetricsText(text: string, file: string): RunRecord[] {
         current.config = config as Json;
       }
     } else if (type === 'train') {
-      current = current ?? runOf(NO_RUN_LINE);
-      current.train.push({
+      const run = (current = current ?? runOf(NO_RUN_LINE));
+      const point: TrainPoint = {
         step: numberField(obj, 'step', at, true) as number,
         epoch: numberField(obj, 'epoch', at, false),
         loss: numberField(obj, 'loss', at, false),
         lr: numberField(obj, 'lr', at, false),
         samplesPerSec: numberField(obj, 'samplesPerSec', at, false),
-      });
+      };
+      run.train = restart(run.train, trainResumed, run, point.step);
+      run.train.push(point);
     } else if (type === 'eval') {
-      current = current ?? runOf(NO_RUN_LINE);
+      const run = (current = current ?? runOf(NO_RUN_LINE));
       const point: EvalPoint = {
         step: numberField(obj, 'step', at, true) as number,
         epoch: numberField(obj, 'epoch', at, false),
@@ -119,7 +134,8 @@ export function parseMetricsText(text: string, file: string): RunRecord[] {
         positiveRate: null,
       };
       for (const m of EVAL_METRICS) point[m] = numberField(obj, m, at, false);
-      current.eval.push(point);
+      run.eval = restart(run.eval, evalResumed, run, point.step);
+      run.eval.push(point);
     }
   });
   return [...runs.values()];

@@ -43,6 +43,18 @@ test('parses runs: resumed run lines continue the run, unknown types and fields 
   assert.equal(run.eval.length, 4);
   assert.equal(run.eval[3].auc, null);
   assert.equal(run.eval[3].epoch, null);
+  // a run resumed from an earlier checkpoint logs steps 20.. again: the new points replace the old ones
+  const replay = [
+    { type: 'run', runId: 'r' },
+    ...[10, 20, 30, 40].map((step) => ({ type: 'train', step, loss: 1 })),
+    { type: 'eval', step: 40, auc: 0.6 },
+    { type: 'run', runId: 'r' },
+    ...[30, 40, 50].map((step) => ({ type: 'train', step, loss: 2 })),
+    { type: 'eval', step: 50, auc: 0.7 },
+  ];
+  const [resumed] = parseMetricsText(replay.map((l) => JSON.stringify(l)).join('\n'), 'r.jsonl');
+  assert.deepEqual(resumed.train.map((p) => [p.step, p.loss]), [[10, 1], [20, 1], [30, 2], [40, 2], [50, 2]]);
+  assert.deepEqual(resumed.eval.map((p) => [p.step, p.auc]), [[40, 0.6], [50, 0.7]]);
   const orphan = parseMetricsText('{"type":"train","step":1,"loss":0.5}\n', 'o.jsonl');
   assert.equal(orphan[0].runId, '(no run line)');
 });
