@@ -177,6 +177,9 @@ test('createEngine: tfjs (and auto with a backend) build a tfjs engine, native b
   }
   await assert.rejects(createEngine({ engine: 'tfjs', backend: 'tensorflow-gpu' }, config, params, state), (err: unknown) => err instanceof UserError && /--backend tensorflow-gpu: cannot load it/.test(err.message));
   await assert.rejects(createEngine({ engine: 'auto', backend: 'cpu' }, { ...config, optimizer: 'adagrad' }, params, state), /optimizer state is for 'sgd'/);
+  const rowwise = allocOptimizerState(params, 'rowwise-adagrad');
+  rowwise.tables[1][0] = new Float32Array(3);
+  await assert.rejects(createEngine({ engine: 'tfjs', backend: 'cpu' }, { ...config, optimizer: 'rowwise-adagrad' }, params, rowwise), /'rowwise-adagrad' optimizer state does not match/);
   const auto = await createEngine({ engine: 'auto', backend: 'wasm' }, config, params, state);
   assert.equal(auto.name, 'tfjs-wasm');
   await assert.rejects(auto.predict(randomBatch(new Rng(1), 2, 5, [7, 5, 9])), /batch has 5 dense features, the model expects 4/);
