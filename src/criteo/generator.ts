@@ -99,8 +99,6 @@ export class CriteoGenerator {
   readonly cardinalities: readonly number[];
   /** Per table: whether the column can be empty. */
   readonly canBeMissing: readonly boolean[];
-  /** The bias of the planted logit, solved so the mean click rate is the profile's target. */
-  readonly bias: number;
 
   private readonly samplers: ZipfSampler[];
   private readonly denseGroup: Int32Array;
@@ -114,7 +112,8 @@ export class CriteoGenerator {
   private readonly signalDenseWeight: Float64Array;
   private readonly signalDenseMean: Float64Array;
   private readonly signalDenseStd: Float64Array;
-  private currentBias = 0;
+  /** The bias of the planted logit, solved (in the constructor) so the mean click rate is the profile's target. */
+  private solvedBias = 0;
 
   constructor(readonly profile: GeneratorProfile, readonly seed: number) {
     this.numDense = profile.dense.length;
@@ -139,7 +138,7 @@ export class CriteoGenerator {
     this.signalDenseWeight = Float64Array.from(profile.signal.dense, (s) => (keyRng.next() < 0.5 ? -s.scale : s.scale));
     this.signalDenseMean = new Float64Array(this.signalDense.length);
     this.signalDenseStd = new Float64Array(this.signalDense.length).fill(1);
-    this.bias = this.calibrate(profile.signal.clickRate);
+    this.calibrate(profile.signal.clickRate);
   }
 
   /** An empty block with room for BLOCK_ROWS rows. */
@@ -222,7 +221,7 @@ export class CriteoGenerator {
 
   /** The planted logit of row r of a filled block, from its categorical ranks and dense values. */
   private rowLogit(block: CriteoRowBlock, r: number): number {
-    let logit = this.currentBias;
+    let logit = this.solvedBias;
     for (let i = 0; i < this.signalTables.length; i++) logit += this.categoryWeight(i, block.ranks[r * this.numTables + this.signalTables[i]]);
     for (let i = 0; i < this.signalDense.length; i++) {
       const at = r * this.numDense + this.signalDense[i];
@@ -236,7 +235,7 @@ export class CriteoGenerator {
    * Standardizes the dense signal columns and solves the bias so that the mean click probability is
    * `clickRate`, both on calibration rows drawn from a seeded Rng of their own.
    */
-  private calibrate(clickRate: number): number {
+  private calibrate(clickRate: number): void {
     const rng = new Rng(hash2(this.seed >>> 0, 0xca11b8a7));
     const blocks = Array.from({ length: Math.ceil(CALIBRATION_ROWS / BLOCK_ROWS) }, () => {
       const block = this.newBlock();
@@ -273,7 +272,11 @@ export class CriteoGenerator {
       if (meanRate(mid) < clickRate) lo = mid;
       else hi = mid;
     }
-    this.currentBias = (lo + hi) / 2;
-    return this.currentBias;
+    this.solvedBias = (lo + hi) / 2;
+  }
+
+  /** The bias of the planted logit. */
+  get bias(): number {
+    return this.solvedBias;
   }
 }
