@@ -35,8 +35,21 @@ function writeRandomShard(file: string, rows: number, rng: Rng, metadata: object
   return fs.statSync(file).size;
 }
 
-function report(what: string, rows: number, bytes: number, seconds: number): void {
-  console.log(`${what.padEnd(34)} ${(rows / seconds / 1e6).toFixed(2).padStart(7)} M rows/s ${(bytes / seconds / 1e6).toFixed(0).padStart(6)} MB/s  (${rows.toLocaleString('en-US')} rows, ${seconds.toFixed(2)} s)`);
+/** Wall and CPU (user + system, all threads) seconds of `work`. */
+async function timed(work: () => Promise<void>): Promise<{ wall: number; cpu: number }> {
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await work();
+  const cpu = process.cpuUsage(cpu0);
+  return { wall: Number(process.hrtime.bigint() - t0) / 1e9, cpu: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** One result line: throughput by wall time, and the CPU seconds (a loaded machine inflates only the wall time). */
+function report(what: string, rows: number, bytes: number, t: { wall: number; cpu: number }): void {
+  console.log(
+    `${what.padEnd(34)} ${(rows / t.wall / 1e6).toFixed(2).padStart(6)} M rows/s ${(bytes / t.wall / 1e6).toFixed(0).padStart(5)} MB/s` +
+      `  (${rows.toLocaleString('en-US')} rows, ${t.wall.toFixed(2)} s wall, ${t.cpu.toFixed(2)} s cpu)`,
+  );
 }
 
 async function benchLoader(dir: string, rows: number): Promise<void> {
@@ -45,17 +58,17 @@ async function benchLoader(dir: string, rows: number): Promise<void> {
   const bytes = writeRandomShard(file, rows, new Rng(1), { numDense: NUM_DENSE, tables, splits: mergedSplits(rows, 0, 0) });
   for (const batchSize of [128, 2048]) {
     const source = openProcessedSplit(file, 'train', { readAhead: 2 });
-    const t0 = process.hrtime.bigint();
     let seen = 0;
     let labelSum = 0;
-    for await (const batch of source.batches(batchSize)) {
-      seen += batch.size;
-      labelSum += batch.labels[0]; // touch the data
-    }
-    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    const t = await timed(async () => {
+      for await (const batch of source.batches(batchSize)) {
+        seen += batch.size;
+        labelSum += batch.labels[0]; // touch the data
+      }
+    });
     source.close();
     if (seen !== rows || labelSum < 0) throw new Error(`loader returned ${seen} rows, expected ${rows}`);
-    report(`loader sequential B=${batchSize}`, rows, bytes, s);
+    report(`loader sequential B=${batchSize}`, rows, bytes, t);
   }
 }
 
@@ -71,10 +84,9 @@ async function benchMerge(dir: string, rows: number): Promise<void> {
   const lastRows = Math.floor(rows / days);
   for (const randomize of ['none', 'total'] as const) {
     const outPath = path.join(dir, `merged-${randomize}.bin`);
-    const t0 = process.hrtime.bigint();
-    await buildMergedFile({ dayFiles, trainDays: days - 1, testRows: Math.ceil(lastRows / 2), randomize, seed: 1, outPath, metadata: {}, shuffleBucketBytes: 128 * 1024 * 1024 });
-    const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    report(`buildMergedFile randomize=${randomize}`, rows, bytes, s);
+    const options = { dayFiles, trainDays: days - 1, testRows: Math.ceil(lastRows / 2), randomize, seed: 1, outPath, metadata: {}, shuffleBucketBytes: 128 * 1024 * 1024 };
+    const t = await timed(() => buildMergedFile(options));
+    report(`buildMergedFile randomize=${randomize}`, rows, bytes, t);
     fs.rmSync(outPath);
   }
 }
