@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { resolveTrainConfig, type TrainConfig } from '../../src/train/config';
 import { runTraining, type TrainResult } from '../../src/train/train';
 import { readCheckpointHeader } from '../../src/model/checkpoint';
+import { loadNativeAddon } from '../../src/engine/native/nativeAddon';
 import type { OptimizerName } from '../../src/model/arch';
 import { UserError } from '../../src/util/errors';
 import { setupLogger } from '../../src/util/log';
@@ -111,4 +112,23 @@ test('a checkpoint that does not fit the run is refused, naming the difference',
   await assert.rejects(runTraining(smoke({ loadModel: file, archEmbeddingSize: sizes })), refused(/table 3: 50 rows in the checkpoint, 51 here/));
   await assert.rejects(runTraining(smoke({ loadModel: file, optimizer: 'sgd' })), refused(/holds adagrad optimizer state but --optimizer is sgd; pass --optimizer adagrad/));
   await assert.rejects(runTraining(smoke({ loadModel: path.join(dir, 'absent.ckpt') })), refused(/--load-model: cannot open/));
+});
+
+test('a checkpoint written by one engine resumes in the other (tfjs <-> native), ending close to a single-engine run', async (t) => {
+  const { addon, reason } = loadNativeAddon();
+  if (!addon) return t.skip(`native addon not built: ${reason}`);
+  const whole = await runTraining(smoke({ nepochs: 1, engine: 'native' }));
+  for (const [first, second] of [['tfjs', 'native'], ['native', 'tfjs']] as const) {
+    const file = path.join(dir, `cross-${first}.ckpt`);
+    await runTraining(smoke({ nepochs: 1, engine: first, saveModel: file }), { shouldStop: (p) => p.globalStep === 40 });
+    assert.match(readCheckpointHeader(file).engine, first === 'native' ? /^native$/ : /^tfjs/);
+    const rest = await runTraining(smoke({ nepochs: 1, engine: second, loadModel: file }));
+    assert.equal(rest.globalStep, whole.globalStep);
+    const a = new Float32Array(bits(rest).buffer), b = new Float32Array(bits(whole).buffer);
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (1e-3 + Math.abs(b[i])));
+    t.diagnostic(`${first} -> ${second}: largest relative parameter difference from a native-only run ${worst.toExponential(2)}`);
+    assert.ok(worst < 1e-2, `${first} -> ${second}: largest relative difference ${worst}`);
+    assert.ok(Math.abs((rest.metrics?.auc ?? 0) - (whole.metrics?.auc ?? 1)) < 0.01);
+  }
 });
