@@ -41,20 +41,37 @@ export function kaggleDaySizes(totalLines: number, days = 7): number[] {
   return Array.from({ length: days }, (_, d) => num + (d < extras ? 1 : 0));
 }
 
-/** Counts the lines of a plain file (a last line without '\n' counts), hashing it on the way. */
-export function scanLines(file: string, onBytes?: (done: number) => void): LineScan {
+/** Where scanLines sends the file's bytes to be hashed (sha256): locally, or to another thread. */
+export interface HashSink {
+  /** Takes ownership of `chunk` (it may be transferred); a returned promise settles when it is consumed. */
+  update(chunk: Uint8Array): Promise<void> | void;
+  digest(): Promise<string> | string;
+}
+
+/** A HashSink hashing on the calling thread. */
+export function localHashSink(): HashSink {
+  const hash = crypto.createHash('sha256');
+  return { update: (chunk) => void hash.update(chunk), digest: () => hash.digest('hex') };
+}
+
+const HASH_CHUNKS_IN_FLIGHT = 4;
+
+/**
+ * Counts the lines of a plain file (a last line without '\n' counts) and hashes it through `sink` in the
+ * same read (with a sink on another thread, hashing and counting run in parallel).
+ */
+export async function scanLines(file: string, sink: HashSink = localHashSink(), onBytes?: (done: number) => void): Promise<LineScan> {
   const fd = fs.openSync(file, 'r');
   try {
-    const hash = crypto.createHash('sha256');
-    const buf = Buffer.allocUnsafe(READ_BYTES);
+    const inFlight: (Promise<void> | void)[] = [];
     const marks: number[] = [0];
     let lines = 0;
     let offset = 0;
     let lastByte = NL;
     for (;;) {
+      const buf = Buffer.allocUnsafeSlow(READ_BYTES);
       const n = fs.readSync(fd, buf, 0, READ_BYTES, offset);
       if (n === 0) break;
-      hash.update(buf.subarray(0, n));
       let p = buf.indexOf(NL, 0);
       while (p >= 0 && p < n) {
         lines++;
@@ -63,11 +80,14 @@ export function scanLines(file: string, onBytes?: (done: number) => void): LineS
       }
       lastByte = buf[n - 1];
       offset += n;
+      inFlight.push(sink.update(buf.subarray(0, n)));
+      if (inFlight.length >= HASH_CHUNKS_IN_FLIGHT) await inFlight.shift();
       onBytes?.(offset);
     }
+    await Promise.all(inFlight);
     if (lastByte !== NL) lines++;
     if (marks[marks.length - 1] === offset) marks.pop();
-    return { lines, bytes: offset, sha256: hash.digest('hex'), marks };
+    return { lines, bytes: offset, sha256: await sink.digest(), marks };
   } finally {
     fs.closeSync(fd);
   }

@@ -15,7 +15,7 @@ import { buildMergedFile, mergedSplits } from '../dataset/mergedFile';
 import { compileLayout, type ParserLayout } from '../criteo/parserLayout';
 import type { LineError, ParsedBlock } from '../criteo/lineParser';
 import { loadSchemaPreset } from '../criteo/schemaPresets';
-import { kaggleDays, scanLines, terabyteDays, type RawDay } from '../criteo/rawSources';
+import { kaggleDays, scanLines, terabyteDays, type HashSink, type RawDay } from '../criteo/rawSources';
 import { inputError, UserError } from '../util/errors';
 import { log } from '../util/log';
 import { startProgress, type Progress } from '../util/progress';
@@ -171,6 +171,18 @@ class Preprocessor {
     this.progress.update(Math.round(this.bytesDone / 1e6), { lines: this.linesDone, rate: Math.round(this.linesDone / seconds) });
   }
 
+  /** A HashSink hashing on the first worker, so the main thread only reads and counts. */
+  hashSink(): HashSink {
+    const w = this.workers[0];
+    return {
+      update: (chunk) => {
+        const bytes = chunk.buffer as ArrayBuffer;
+        return w.request('hashUpdate', { bytes, byteOffset: chunk.byteOffset, length: chunk.length }, 'ok', [bytes]).then(() => undefined);
+      },
+      digest: () => w.request('hashDigest', {}, 'digest').then((r) => r.sha256),
+    };
+  }
+
   /** Sends the restored vocabularies (index order per table) to the workers owning them. */
   async restore(values: Uint32Array[]): Promise<void> {
     await Promise.all(this.workers.map((w, p) => w.request('restore', { values: values.slice(this.bounds[p], this.bounds[p + 1]) }, 'ok')));
@@ -263,7 +275,7 @@ class Preprocessor {
       let markPosted!: () => void;
       posted = new Promise<void>((resolve) => (markPosted = resolve));
       queue.push(assignInOrder(parsed, previous, markPosted, firstLine).catch((failure: unknown) => ({ failure, firstLine })));
-      while (queue.length >= 2 * W + 2) consume(await (queue.shift() as Promise<Outcome>));
+      while (queue.length >= 3 * W + 2) consume(await (queue.shift() as Promise<Outcome>));
     }
     while (queue.length > 0) consume(await (queue.shift() as Promise<Outcome>));
     if (lines === 0) throw new UserError(`${day.file}: the file is empty`);
@@ -312,10 +324,11 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
   if (cfg.resume && !cp) log().info({ workDir }, '--resume: no completed day to resume from; starting at the first day');
 
   try {
+    await pre.start();
     let kaggleSha: string | undefined;
     if (cfg.dataSet === 'kaggle') {
       pre.beginPass('counting lines', days[0].endByte);
-      const scan = scanLines(raw, (done) => pre.bytesProgress(done));
+      const scan = await scanLines(raw, pre.hashSink(), (done) => pre.bytesProgress(done));
       if (scan.lines < 7) throw new UserError(`${raw}: has ${scan.lines} lines; Kaggle preprocessing cuts it into 7 days and needs at least 7`);
       kaggleSha = scan.sha256;
       days = kaggleDays(raw, scan);
@@ -335,7 +348,6 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
     cp = state;
     removeStrayFiles(workDir, new Set([CHECKPOINT_FILE, VOCAB_DIR, ...state.days.map((d) => shardName(d.name))]));
 
-    await pre.start();
     const totalBytes = days.reduce((s, d) => s + d.endByte - d.startByte, 0);
 
     // --min-frequency: the counting pass (re-run on resume: it writes nothing)
@@ -384,7 +396,9 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
             state.vocabSizes[t] += vals.length;
             if (state.vocabSizes[t] !== fresh.sizes[t]) throw new Error(`vocabulary ${layout.tableNames[t]}: ${state.vocabSizes[t]} values written, worker holds ${fresh.sizes[t]}`);
           });
-          for (const fd of vocabFds) fs.fsyncSync(fd);
+          fresh.values.forEach((vals, t) => {
+            if (vals.length > 0) fs.fdatasyncSync(vocabFds[t]);
+          });
           writer.commit({ kind: 'dlrm-day-shard', day: day.name, rows: done.rows, lines: done.lines, invalidLines: done.invalidLines, source: day.file, firstLineNumber: day.firstLineNumber, options, schema });
           state.days.push({ name: day.name, rows: done.rows, lines: done.lines, invalidLines: done.invalidLines, ...(hash ? { sha256: hash.digest('hex') } : {}) });
           saveCheckpoint(workDir, state);

@@ -1,8 +1,10 @@
 // The preprocess worker thread. Each worker parses whole blocks of raw lines (any block, round robin) and
 // owns the vocabularies of one contiguous range of tables (its partition), whose index assignment it
-// performs in block order, so results never depend on thread timing. Messages and replies are listed in
+// performs in block order, so results never depend on thread timing. During Kaggle's line count one
+// worker also hashes train.txt (sha256) while the main thread counts. Messages and replies are listed in
 // workerProtocol.ts; typed arrays travel by transfer, never by copy.
 import { parentPort } from 'node:worker_threads';
+import * as crypto from 'node:crypto';
 import { LineParser } from '../criteo/lineParser';
 import { TableVocabulary } from './vocabulary';
 import type { WorkerReply, WorkerRequest } from './workerProtocol';
@@ -12,6 +14,7 @@ const port = parentPort;
 
 let parser: LineParser | undefined;
 let vocabularies: TableVocabulary[] = [];
+let hash: crypto.Hash | undefined;
 
 /** Runs fn over each table's rows [0, rows) of a table-major [tables, capacity] partition array. */
 function perTable(capacity: number, rows: number, fn: (v: TableVocabulary, from: number, to: number) => void): void {
@@ -48,6 +51,15 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
     case 'restore':
       msg.values.forEach((vals, t) => vocabularies[t].restore(vals));
       return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+    case 'hashUpdate':
+      hash ??= crypto.createHash('sha256');
+      hash.update(new Uint8Array(msg.bytes, msg.byteOffset, msg.length));
+      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+    case 'hashDigest': {
+      const sha256 = (hash ?? crypto.createHash('sha256')).digest('hex');
+      hash = undefined;
+      return { reply: { id: msg.id, type: 'digest', sha256 }, transfer: [] };
+    }
     case 'takeNew': {
       const values = vocabularies.map((v) => v.takeNew());
       return {

@@ -14,7 +14,9 @@ export type WorkerRequest =
   | Req<'finishCount'>
   | Req<'assign', { values: ArrayBuffer; capacity: number; rows: number }>
   | Req<'restore', { values: Uint32Array[] }>
-  | Req<'takeNew'>;
+  | Req<'takeNew'>
+  | Req<'hashUpdate', { bytes: ArrayBuffer; byteOffset: number; length: number }>
+  | Req<'hashDigest'>;
 
 export type WorkerReply =
   | Req<'ok'>
@@ -22,7 +24,8 @@ export type WorkerReply =
   | Req<'parsed', { block: ParsedBlock }>
   | Req<'sizes', { sizes: number[] }>
   | Req<'assigned', { values: ArrayBuffer }>
-  | Req<'newValues', { values: Uint32Array[]; sizes: number[]; bytes: number }>;
+  | Req<'newValues', { values: Uint32Array[]; sizes: number[]; bytes: number }>
+  | Req<'digest', { sha256: string }>;
 
 type Body<T extends WorkerRequest['type']> = Omit<Extract<WorkerRequest, { type: T }>, 'id' | 'type'>;
 type ReplyOf<T extends WorkerReply['type']> = Extract<WorkerReply, { type: T }>;

@@ -18,13 +18,13 @@ test('Kaggle days follow divmod(N, 7): the first N % 7 days get one more line', 
   for (const n of [7, 13, 99, 100_003]) assert.equal(kaggleDaySizes(n).reduce((a, b) => a + b, 0), n);
 });
 
-test('scanLines counts lines across read chunks and marks; day ranges start exactly at line starts', () => {
+test('scanLines counts lines across read chunks and marks; day ranges start exactly at line starts', async () => {
   const n = 2 * MARK_EVERY + 12345;
   const lines = Array.from({ length: n }, (_, i) => `${i}\t${'x'.repeat(i % 7)}`);
   const file = path.join(dir, 'lines.txt');
   const text = lines.join('\n'); // last line without '\n'
   fs.writeFileSync(file, text);
-  const scan = scanLines(file);
+  const scan = await scanLines(file);
   assert.equal(scan.lines, n);
   assert.equal(scan.sha256, crypto.createHash('sha256').update(text).digest('hex'));
   assert.equal(scan.marks.length, 3);
