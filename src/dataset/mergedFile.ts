@@ -10,7 +10,7 @@ import { readAheadChunks } from './loader';
 import type { Manifest, RowRange, SplitName } from './manifest';
 import { DEFAULT_ROWS_PER_GROUP, ProcessedFileReader, ProcessedFileWriter } from './processedFile';
 import { decodeRecords, recordStarts, RecordWriter } from './rowRecords';
-import { AtomicFile } from '../util/atomic';
+import { AtomicFile, tempPathFor } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
 import { startProgress, type Progress } from '../util/progress';
@@ -122,6 +122,39 @@ async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter
   }
 }
 
+/** Whether process `pid` is running (EPERM: running under another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The shuffle folder of this process for `outPath`; `pid` names another run's. */
+function shuffleDirFor(outPath: string, pid = process.pid): string {
+  return path.join(path.dirname(outPath), `.${path.basename(outPath)}.shuffle-${pid}`);
+}
+
+/**
+ * Removes what a killed earlier build of `outPath` left behind (its temporary output and shuffle
+ * folder, possibly as large as the dataset), recognised by the pid in their names no longer running.
+ */
+function removeStaleTemporaries(outPath: string): void {
+  const dir = path.dirname(outPath);
+  const tmpPrefix = path.basename(tempPathFor(outPath)).slice(0, -String(process.pid).length);
+  const shufflePrefix = path.basename(shuffleDirFor(outPath, 0)).slice(0, -1);
+  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    const prefix = [tmpPrefix, shufflePrefix].find((p) => name.startsWith(p));
+    const pid = prefix === undefined ? NaN : Number(name.slice(prefix.length));
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) {
+      log().warn({ file: path.join(dir, name) }, 'removing a temporary file of an interrupted merged-file build');
+      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** Builds the merged file described by `opts` (see the file comment); the output appears only when complete. */
 export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
   const { dayFiles, trainDays, testRows, randomize, outPath } = opts;
@@ -129,10 +162,11 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
     throw new RangeError(`buildMergedFile: dayFiles must be the ${trainDays} training days followed by the test/val day (got ${dayFiles.length} files)`);
   }
   const readers: ProcessedFileReader[] = [];
-  const tmpDir = path.join(path.dirname(outPath), `.${path.basename(outPath)}.shuffle-${process.pid}`);
+  const tmpDir = shuffleDirFor(outPath);
   let writer: ProcessedFileWriter | undefined;
   let bar: Progress | undefined;
   try {
+    removeStaleTemporaries(outPath);
     for (const f of dayFiles) readers.push(ProcessedFileReader.open(f));
     const [first] = readers;
     for (const r of readers) {

@@ -124,3 +124,23 @@ test('the split loader reads the merged file back: train = the shuffled rows, te
     assert.deepEqual(got, expected[split], split);
   }
 });
+
+test('temporaries of a killed earlier build are removed; those of a running process are kept', async () => {
+  const outPath = path.join(dir, 'stale.bin');
+  const dead = 2 ** 22 + 12345; // above the default pid_max (4,194,304): never a running process
+  const staleFile = path.join(dir, `.stale.bin.tmp-${dead}`);
+  const staleDir = path.join(dir, `.stale.bin.shuffle-${dead}`);
+  const live = path.join(dir, `.stale.bin.tmp-${process.ppid}`);
+  const unrelated = path.join(dir, `.other.bin.tmp-${dead}`);
+  fs.writeFileSync(staleFile, 'x');
+  fs.mkdirSync(staleDir);
+  fs.writeFileSync(path.join(staleDir, 'bucket-0.records'), 'x');
+  fs.writeFileSync(live, 'x');
+  fs.writeFileSync(unrelated, 'x');
+  await build('stale.bin', { randomize: 'none' });
+  assert.equal(fs.existsSync(outPath), true);
+  assert.equal(fs.existsSync(staleFile), false);
+  assert.equal(fs.existsSync(staleDir), false);
+  assert.equal(fs.existsSync(live), true, 'a running process keeps its temporary file');
+  assert.equal(fs.existsSync(unrelated), true, 'other outputs are not touched');
+});
