@@ -8,7 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const HINT = 'for the fast CPU engine install OpenBLAS and a C++ compiler (Debian/Ubuntu: apt-get install libopenblas-dev g++) and run `npm rebuild`';
+const HINT = 'for the fast CPU engine install OpenBLAS and a C++ compiler (Debian/Ubuntu: apt-get install libopenblas-dev g++) then run `npm rebuild dlrm` (in a checkout: node scripts/build-native.js)';
 
 function nodeGypScript() {
   const candidates = [

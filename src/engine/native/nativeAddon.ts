@@ -7,7 +7,7 @@ import type { Batch } from '../../dataset/batch';
 
 /** How to get the fast path, for the one fallback log line. */
 export const NATIVE_BUILD_HINT =
-  'the native CPU engine is not built; for it install OpenBLAS and a C++ compiler (Debian/Ubuntu: apt-get install libopenblas-dev g++) and run `npm rebuild dlrm`';
+  'the native CPU engine is not built; for it install OpenBLAS and a C++ compiler (Debian/Ubuntu: apt-get install libopenblas-dev g++) then run `npm rebuild dlrm` (in a checkout: node scripts/build-native.js)';
 
 export interface NativeLinearSpec {
   weight: Float32Array;

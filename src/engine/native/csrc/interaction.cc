@@ -1,9 +1,10 @@
-// Dot interaction kernels (see interaction.h): per sample, d-wide dot products and axpys that the
-// compiler vectorises (d = 16 is one AVX-512 register).
+// Dot interaction kernels (see interaction.h): per sample, loops the compiler vectorises without
+// reassociating float sums (forward: axpys over a transposed copy of T; backward: d-wide axpys).
 #include "interaction.h"
 
 #include <cstddef>
 #include <cstring>
+#include <vector>
 
 #include "simd.h"
 
@@ -14,20 +15,27 @@ int dotPairCount(int n, bool itself) { return itself ? n * (n + 1) / 2 : n * (n 
 DLRM_MULTIVERSION
 void dotInteractionForward(const float* T, int rows, int n, int d, bool itself, float* R) {
   const int width = d + dotPairCount(n, itself);
+  // per sample, Tᵀ [d, n] makes every row of pair values a sum of contiguous axpys (vectorised, no reduction)
+  thread_local std::vector<float> transposed;
+  transposed.resize(static_cast<std::size_t>(n) * d);
+  float* tt = transposed.data();
   for (int r = 0; r < rows; ++r) {
     const float* t = T + static_cast<std::size_t>(r) * n * d;
     float* out = R + static_cast<std::size_t>(r) * width;
     std::memcpy(out, t, sizeof(float) * d);
-    int k = d;
+    for (int i = 0; i < n; ++i)
+      for (int c = 0; c < d; ++c) tt[static_cast<std::size_t>(c) * n + i] = t[static_cast<std::size_t>(i) * d + c];
+    float* z = out + d;
     for (int i = 0; i < n; ++i) {
-      const float* ti = t + static_cast<std::size_t>(i) * d;
       const int jEnd = itself ? i + 1 : i;
-      for (int j = 0; j < jEnd; ++j) {
-        const float* tj = t + static_cast<std::size_t>(j) * d;
-        float s = 0.0f;
-        for (int c = 0; c < d; ++c) s += ti[c] * tj[c];
-        out[k++] = s;
+      const float* ti = t + static_cast<std::size_t>(i) * d;
+      for (int j = 0; j < jEnd; ++j) z[j] = 0.0f;
+      for (int c = 0; c < d; ++c) {
+        const float v = ti[c];
+        const float* col = tt + static_cast<std::size_t>(c) * n;
+        for (int j = 0; j < jEnd; ++j) z[j] += v * col[j];
       }
+      z += jEnd;
     }
   }
 }
