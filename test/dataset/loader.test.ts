@@ -2,7 +2,9 @@ import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openProcessedSplit } from '../../src/dataset/loader';
+import type { Batch } from '../../src/dataset/batch';
+import { openProcessedSplit, readAheadChunks } from '../../src/dataset/loader';
+import type { ProcessedFileReader } from '../../src/dataset/processedFile';
 import type { SplitName } from '../../src/dataset/manifest';
 import { UserError } from '../../src/util/errors';
 import { Rng } from '../../src/util/random';
@@ -95,4 +97,27 @@ test('a missing file, a file without splits, a missing or empty split are UserEr
   const wrongTables = path.join(dir, 'wrong-tables.bin');
   writeRows(wrongTables, rows.slice(0, 10), D, T, 64, { ...manifest, tables: manifest.tables.slice(1), splits: { ...splits, train: { start: 0, end: 10 } } });
   assert.throws(() => openProcessedSplit(wrongTables, 'train'), isUserError(/wrong-tables\.bin: manifest describes/));
+});
+
+test('read-ahead: readAhead chunk reads are in flight before the consumer takes the first chunk', async () => {
+  const calls: [number, number][] = [];
+  const pending: (() => void)[] = [];
+  const fake = {
+    readAsync(a: number, b: number): Promise<Batch> {
+      calls.push([a, b]);
+      return new Promise((resolve) => pending.push(() => resolve({ size: b - a, numDense: 0, dense: new Float32Array(0), labels: new Float32Array(b - a), sparse: [] })));
+    },
+  } as unknown as ProcessedFileReader;
+  const chunks = readAheadChunks(fake, 10, 100, 25, 3);
+  const first = chunks.next();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(calls, [[10, 35], [35, 60], [60, 85]], 'three reads launched at once');
+  pending[0]();
+  assert.equal((await first).value?.size, 25);
+  assert.deepEqual(calls.at(-1), [85, 100], 'taking a chunk launches the next read');
+  for (const p of pending.slice(1)) p();
+  const sizes: number[] = [];
+  for await (const c of chunks) sizes.push(c.size);
+  assert.deepEqual(sizes, [25, 25, 15]);
+  assert.equal(calls.length, 4);
 });
