@@ -2,7 +2,8 @@
 // (bottom 13-512-256-64-16, 26 tables of dim 16 with the Kaggle counts capped at --max-table-rows, dot
 // interaction, top 367-512-256-1, bce, sgd) at B=128 and B=2048, on every backend that loads (each in its
 // own child process, so peak RSS is per backend), from random batches (uniform indices, one per bag).
-// Prints a table: backend, B, steps, ms/step, samples/s, peak RSS.
+// Prints a table: backend, B, steps, wall ms/step, CPU ms/step (user+system: on a busy machine this is the
+// better estimate of a quiet machine's ms/step for the single-threaded backends), samples/s, peak RSS.
 // Usage: node dist/scripts/bench-train.js [--backends wasm,cpu] [--max-table-rows 1000000] [--steps 20]
 //   --steps scales the per-backend defaults (wasm/tensorflow: 20 at B=128, 4 at B=2048; cpu: 3 and 1).
 import { spawnSync } from 'node:child_process';
@@ -37,6 +38,8 @@ interface Row {
   batch: number;
   steps: number;
   msPerStep: number;
+  /** CPU time (user + system) per step: on a busy machine, wall time over-states a single-threaded backend. */
+  cpuMsPerStep: number;
   samplesPerSec: number;
   peakRssMb: number;
 }
@@ -61,9 +64,12 @@ async function worker(backend: TfjsBackendName, maxRows: number, scale: number):
     const warmup = backend === 'cpu' ? 1 : 2;
     for (let i = 0; i < warmup; i++) await engine.trainStep(batches[i % batches.length], 0.01);
     const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     for (let i = 0; i < steps; i++) await engine.trainStep(batches[i % batches.length], 0.01);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6 / steps;
-    rows.push({ backend, engine: engine.name, batch: B, steps, msPerStep: ms, samplesPerSec: (B * 1000) / ms, peakRssMb: process.resourceUsage().maxRSS / 1024 });
+    const cpu = process.cpuUsage(c0);
+    const cpuMs = (cpu.user + cpu.system) / 1000 / steps;
+    rows.push({ backend, engine: engine.name, batch: B, steps, msPerStep: ms, cpuMsPerStep: cpuMs, samplesPerSec: (B * 1000) / ms, peakRssMb: process.resourceUsage().maxRSS / 1024 });
   }
   engine.dispose();
   return rows;
@@ -85,8 +91,8 @@ function main(): void {
     }
     results.push(...(JSON.parse(line) as Row[]));
   }
-  const header = ['backend', 'engine', 'B', 'steps', 'ms/step', 'samples/s', 'peak RSS MiB'];
-  const table = results.map((r) => [r.backend, r.engine, String(r.batch), String(r.steps), r.msPerStep.toFixed(1), r.samplesPerSec.toFixed(0), r.peakRssMb.toFixed(0)]);
+  const header = ['backend', 'engine', 'B', 'steps', 'ms/step', 'cpu ms/step', 'samples/s', 'peak RSS MiB'];
+  const table = results.map((r) => [r.backend, r.engine, String(r.batch), String(r.steps), r.msPerStep.toFixed(1), r.cpuMsPerStep.toFixed(1), r.samplesPerSec.toFixed(0), r.peakRssMb.toFixed(0)]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
   const fmt = (row: string[]) => row.map((c, i) => c.padStart(widths[i])).join('  ');
   console.log(fmt(header));
