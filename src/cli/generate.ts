@@ -1,6 +1,7 @@
 // `dlrm generate`: writes a Criteo-shaped raw click log (the Kaggle train.txt format, or test.txt's with
 // --no-label) from the seeded generator, for tests and benchmarks. See docs/GENERATE.md.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { DATA_SETS, type GeneratorDataSet, loadProfile } from '../criteo/generatorProfile';
@@ -15,6 +16,7 @@ interface GenerateCliOptions extends CommonOptions {
   seed: number;
   dataSet: GeneratorDataSet;
   label: boolean;
+  workers: number;
 }
 
 export function registerGenerate(program: Command): void {
@@ -25,12 +27,13 @@ export function registerGenerate(program: Command): void {
     .requiredOption('--out <file>', 'output file (written atomically)')
     .option('--seed <s>', 'seed: the same seed gives the same bytes', intOption(0, 2 ** 32 - 1), 1)
     .addOption(new Option('--data-set <name>', `data-set profile: ${DATA_SETS.join(' | ')}`).argParser(choiceOption(DATA_SETS)).default('kaggle'))
-    .option('--no-label', 'write test.txt-style lines (39 fields, no label column)');
+    .option('--no-label', 'write test.txt-style lines (39 fields, no label column)')
+    .option('--workers <n>', 'worker threads drawing rows (the output is the same for any number)', intOption(1, 64), Math.min(4, os.availableParallelism()));
   addCommonOptions(cmd).action(
-    runAction((opts: GenerateCliOptions) => {
+    runAction(async (opts: GenerateCliOptions) => {
       const dir = path.dirname(path.resolve(opts.out));
       if (!fs.existsSync(dir)) throw new UserError(`--out: folder ${dir} does not exist`);
-      generateTextFile({ profile: loadProfile(opts.dataSet), rows: opts.rows, out: opts.out, seed: opts.seed, withLabel: opts.label });
+      await generateTextFile({ profile: loadProfile(opts.dataSet), rows: opts.rows, out: opts.out, seed: opts.seed, withLabel: opts.label, workers: opts.workers });
     }),
   );
 }

@@ -1,12 +1,17 @@
 // Writes generated rows as raw Criteo text: per line the label (unless --no-label), I1..I13 as base-10
 // integers and C1..C26 as 8 lowercase hex digits, TAB-separated, empty when missing, '\n'-terminated.
 // Lines are formatted straight into a reused byte buffer per block (no per-field strings) and streamed
-// to an atomic output file, so memory stays bounded whatever the row count.
+// to an atomic output file, so memory stays bounded whatever the row count. With workers > 1, worker
+// threads (generatorWorker.ts) draw and format blocks in parallel and the main thread writes them in
+// block order: the bytes are the same whatever the number of workers.
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { AtomicFile } from '../util/atomic';
 import { log } from '../util/log';
 import { startProgress } from '../util/progress';
 import { BLOCK_ROWS, CriteoGenerator, type CriteoRowBlock } from './generator';
 import type { GeneratorProfile } from './generatorProfile';
+import type { GeneratorWorkerReply, GeneratorWorkerRequest } from './generatorWorker';
 
 const TAB = 9;
 const NEWLINE = 10;
@@ -15,7 +20,7 @@ const ZERO = 48;
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
 
 /** The longest possible line: label, 13 int32 values and 26 hex values with their separators. */
-function maxLineBytes(numDense: number, numTables: number): number {
+export function maxLineBytes(numDense: number, numTables: number): number {
   return 2 + numDense * 12 + numTables * 9;
 }
 
@@ -74,21 +79,82 @@ export interface GenerateTextOptions {
   out: string;
   seed: number;
   withLabel: boolean;
+  /** Worker threads drawing blocks in parallel (1: draw on the main thread). */
+  workers?: number;
 }
 
-/** Writes `rows` generated lines to `out` atomically, with a progress bar; returns the bytes written. */
-export function generateTextFile(opts: GenerateTextOptions): number {
+/** Blocks in flight per worker: enough to keep each busy while the main thread writes. */
+const BLOCKS_IN_FLIGHT_PER_WORKER = 3;
+
+/** Produces the formatted bytes of blocks 0, 1, 2, ... in order, on the main thread. */
+async function* blocksInThread(opts: GenerateTextOptions, numBlocks: number): AsyncGenerator<Uint8Array> {
   const gen = new CriteoGenerator(opts.profile, opts.seed);
   const block = gen.newBlock();
   const buf = Buffer.allocUnsafe(BLOCK_ROWS * maxLineBytes(gen.numDense, gen.numTables));
+  for (let b = 0; b < numBlocks; b++) {
+    gen.fillBlock(b, block, Math.min(BLOCK_ROWS, opts.rows - b * BLOCK_ROWS));
+    yield buf.subarray(0, formatBlock(gen, block, buf, opts.withLabel));
+  }
+}
+
+/** Produces the formatted bytes of blocks 0, 1, 2, ... in order, drawn by `workers` worker threads. */
+async function* blocksInWorkers(opts: GenerateTextOptions, numBlocks: number, workers: number): AsyncGenerator<Uint8Array> {
+  const pool = Array.from({ length: workers }, () => new Worker(path.join(__dirname, 'generatorWorker.js')));
+  const waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
+  const results: Promise<Uint8Array>[] = [];
+  let failure: Error | undefined;
+  const fail = (err: Error): void => {
+    failure ??= err;
+    for (const w of waiting.values()) w.reject(failure);
+    waiting.clear();
+  };
+  for (const w of pool) {
+    w.on('message', (reply: GeneratorWorkerReply) => {
+      if (reply.type === 'error') return fail(new Error(`generator worker failed: ${reply.message}`));
+      waiting.get(reply.blockIndex)?.resolve(new Uint8Array(reply.bytes, 0, reply.length));
+      waiting.delete(reply.blockIndex);
+    });
+    w.on('error', fail);
+    w.on('exit', (code) => {
+      if (code !== 0) fail(new Error(`generator worker exited with code ${code}`));
+    });
+    w.postMessage({ type: 'init', profile: opts.profile, seed: opts.seed, withLabel: opts.withLabel } satisfies GeneratorWorkerRequest);
+  }
+  const request = (b: number): void => {
+    results[b] = new Promise<Uint8Array>((resolve, reject) => {
+      if (failure) return reject(failure);
+      waiting.set(b, { resolve, reject });
+      const msg: GeneratorWorkerRequest = { type: 'block', blockIndex: b, rows: Math.min(BLOCK_ROWS, opts.rows - b * BLOCK_ROWS) };
+      pool[b % workers].postMessage(msg);
+    });
+    results[b].catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
+  };
+  try {
+    let next = 0;
+    for (; next < Math.min(numBlocks, workers * BLOCKS_IN_FLIGHT_PER_WORKER); next++) request(next);
+    for (let b = 0; b < numBlocks; b++) {
+      const bytes = await results[b];
+      delete results[b];
+      if (next < numBlocks) request(next++);
+      yield bytes;
+    }
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+}
+
+/** Writes `rows` generated lines to `out` atomically, with a progress bar; returns the bytes written. */
+export async function generateTextFile(opts: GenerateTextOptions): Promise<number> {
+  const numBlocks = Math.ceil(opts.rows / BLOCK_ROWS);
+  const workers = Math.max(1, Math.min(opts.workers ?? 1, numBlocks));
   const file = new AtomicFile(opts.out);
   const progress = startProgress('generate', opts.rows, 'rows');
   const started = Date.now();
   try {
-    for (let b = 0; b * BLOCK_ROWS < opts.rows; b++) {
-      gen.fillBlock(b, block, Math.min(BLOCK_ROWS, opts.rows - b * BLOCK_ROWS));
-      file.write(buf.subarray(0, formatBlock(gen, block, buf, opts.withLabel)));
-      if (b % 16 === 0) progress.update(b * BLOCK_ROWS + block.rows);
+    let b = 0;
+    for await (const bytes of workers > 1 ? blocksInWorkers(opts, numBlocks, workers) : blocksInThread(opts, numBlocks)) {
+      file.write(bytes);
+      if (++b % 16 === 0) progress.update(Math.min(opts.rows, b * BLOCK_ROWS));
     }
     progress.update(opts.rows);
     file.commit();
@@ -99,6 +165,6 @@ export function generateTextFile(opts: GenerateTextOptions): number {
     progress.stop();
   }
   const seconds = (Date.now() - started) / 1000;
-  log().info({ rows: opts.rows, bytes: file.size, seconds, rowsPerSec: Math.round(opts.rows / Math.max(seconds, 1e-3)), out: opts.out }, 'generated Criteo-shaped rows');
+  log().info({ rows: opts.rows, bytes: file.size, seconds, rowsPerSec: Math.round(opts.rows / Math.max(seconds, 1e-3)), workers, out: opts.out }, 'generated Criteo-shaped rows');
   return file.size;
 }

@@ -1,7 +1,7 @@
 // Tests of the Criteo-shaped generator (src/criteo/generator*.ts): byte-for-byte determinism per seed,
 // the format of every line, missing and click rates near the profile's targets, cardinalities, and a
 // planted signal that a model can learn (a tiny logistic regression on hashed features, in plain TS).
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -20,16 +20,20 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const ROWS = 40_000;
 const file = path.join(dir, 'train.txt');
-generateTextFile({ profile, rows: ROWS, out: file, seed: 7, withLabel: true });
-const lines = fs.readFileSync(file, 'utf8').split('\n');
-assert.equal(lines.pop(), '', 'the file ends with a newline');
-const fields = lines.map((l) => l.split('\t'));
+let lines: string[] = [];
+let fields: string[][] = [];
+before(async () => {
+  await generateTextFile({ profile, rows: ROWS, out: file, seed: 7, withLabel: true });
+  lines = fs.readFileSync(file, 'utf8').split('\n');
+  assert.equal(lines.pop(), '', 'the file ends with a newline');
+  fields = lines.map((l) => l.split('\t'));
+});
 
-test('the same seed gives the same bytes, another seed other bytes; no temp file is left', () => {
+test('the same seed gives the same bytes (with any number of workers), another seed other bytes; no temp file is left', async () => {
   const again = path.join(dir, 'again.txt');
   const other = path.join(dir, 'other.txt');
-  generateTextFile({ profile, rows: ROWS, out: again, seed: 7, withLabel: true });
-  generateTextFile({ profile, rows: 1000, out: other, seed: 8, withLabel: true });
+  await generateTextFile({ profile, rows: ROWS, out: again, seed: 7, withLabel: true, workers: 3 });
+  await generateTextFile({ profile, rows: 1000, out: other, seed: 8, withLabel: true });
   assert.ok(fs.readFileSync(again).equals(fs.readFileSync(file)));
   assert.notEqual(fs.readFileSync(other, 'utf8').slice(0, 5000), lines.slice(0, 1000).join('\n').slice(0, 5000));
   assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
@@ -51,9 +55,9 @@ test('every line has 40 fields: 0/1 label, 13 integers, 26 hex8 values, empty wh
   }
 });
 
-test('--no-label lines are the same rows with 39 fields', () => {
+test('--no-label lines are the same rows with 39 fields', async () => {
   const noLabel = path.join(dir, 'test.txt');
-  generateTextFile({ profile, rows: 500, out: noLabel, seed: 7, withLabel: false });
+  await generateTextFile({ profile, rows: 500, out: noLabel, seed: 7, withLabel: false });
   const got = fs.readFileSync(noLabel, 'utf8').split('\n').slice(0, 500);
   got.forEach((l, i) => assert.equal(l, lines[i].slice(lines[i].indexOf('\t') + 1)));
 });
@@ -160,10 +164,10 @@ test('a logistic regression on hashed features learns the signal from the text (
   assert.ok(auc > 0.6, `held-out AUC ${auc}`);
 });
 
-test('dlrm generate writes the file; a bad profile or output folder is a UserError', async () => {
+test('dlrm generate (2 workers) writes the library bytes; a bad profile is a UserError', async () => {
   const out = path.join(dir, 'cli.txt');
-  await main(['node', 'dlrm', 'generate', '--rows', '10', '--out', out, '--seed', '7', '--log-level', 'warn']);
-  assert.equal(fs.readFileSync(out, 'utf8'), lines.slice(0, 10).join('\n') + '\n');
+  await main(['node', 'dlrm', 'generate', '--rows', '9000', '--out', out, '--seed', '7', '--workers', '2', '--log-level', 'warn']);
+  assert.equal(fs.readFileSync(out, 'utf8'), lines.slice(0, 9000).join('\n') + '\n');
   const bad = { ...profile, categorical: profile.categorical.map((c, t) => (t === 2 ? { ...c, cardinality: 1 } : c)) };
   assert.throws(() => validateProfile(bad, 'p.json'), (e: unknown) => e instanceof UserError && /^p\.json: categorical C3: cardinality/.test(e.message));
   const badGroup = { ...profile, missingGroups: [{ rate: 0.5, columns: ['C99'] }] };
