@@ -20,6 +20,7 @@ import { openTrainData, type TrainData } from './dataSources';
 import { divergenceError } from './divergence';
 import { evaluate } from './evaluate';
 import { learningRateAt } from './lrSchedule';
+import { lookahead } from './lookahead';
 import { MetricsLog } from './metricsLog';
 import { freshModel, resumeModel, type ModelStart } from './resume';
 
@@ -119,7 +120,7 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
     let windowRows = 0;
     let windowStart = performance.now();
     try {
-      for await (const batch of data.train.batches(B, at.rowInEpoch)) {
+      for await (const batch of lookahead(data.train.batches(B, at.rowInEpoch))) {
         if (at.batchInEpoch >= batchesPerEpoch) break;
         const step = at.globalStep + 1;
         lastStep = { step, epoch, batchInEpoch: at.batchInEpoch, lr: learningRateAt(c, step) };
