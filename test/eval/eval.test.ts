@@ -190,3 +190,17 @@ test('dense width and table count mismatches, an empty split and missing files a
   assert.match(r.stderr, /--load-model: cannot open .*nope\.ckpt/);
   for (const x of [r.stderr]) assert.equal(x.trim().split('\n').filter((l) => l.startsWith('dlrm:')).length, 1);
 });
+
+test('undefined metrics (a split with one class only) are null in the JSON and n/a in the table', () => {
+  const counts = fx.manifest.tables.map((t) => t.count);
+  const oneClass = path.join(dir, 'one-class.dlrm');
+  writeProcessed(oneClass, 13, counts, { train: { start: 0, end: 10 }, test: { start: 10, end: 40 }, val: { start: 40, end: 50 } });
+  const got = evalJson('--processed-data-file', oneClass, '--load-model', fx.model);
+  assert.equal(got.rows, 30);
+  assert.equal(got.positiveRate, 0);
+  for (const k of ['auc', 'averagePrecision', 'ne', 'calibration']) assert.equal(got[k], null, k);
+  assert.equal(typeof got.logloss, 'number');
+  const table = dlrm('eval', '--processed-data-file', oneClass, '--load-model', fx.model);
+  assert.equal(table.status, 0, table.stderr);
+  assert.match(table.stdout, /ROC AUC\s+n\/a\n/);
+});

@@ -66,7 +66,7 @@ export async function preprocessAndTrain(dir: string, name: string, raw: string,
 /** Generates `rows` raw lines, preprocesses them and trains a model. */
 export async function buildFixture(dir: string, name: string, o: FixtureOptions): Promise<Fixture> {
   const raw = path.join(dir, `${name}.txt`);
-  generateTextFile({ profile: loadProfile('kaggle'), rows: o.rows, out: raw, seed: o.seed, withLabel: true });
+  await generateTextFile({ profile: loadProfile('kaggle'), rows: o.rows, out: raw, seed: o.seed, withLabel: true }); // (async with the generator's workers)
   return preprocessAndTrain(dir, name, raw, o);
 }
 

@@ -179,3 +179,14 @@ test('vocabularies that do not fit the model, and a missing input, are refused',
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /--input .*none\.txt: cannot read it/);
 });
+
+test('a vocabulary file that disagrees with its manifest is refused, naming the file', () => {
+  const copy = path.join(dir, 'copy.parts');
+  fs.cpSync(`${fx.merged}.parts`, copy, { recursive: true });
+  const t = fx.manifest.tables[3];
+  const vocabFile = path.join(copy, t.vocabFile);
+  fs.truncateSync(vocabFile, fs.statSync(vocabFile).size - 4);
+  const r = dlrm('predict', '--load-model', fx.model, '--input', fx.raw, '--manifest', path.join(copy, 'manifest.json'));
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, new RegExp(`${t.vocabFile.replace('.', '\\.')}: ${(t.count - 1) * 4} bytes, expected ${t.count} uint32 values`));
+});
