@@ -83,8 +83,8 @@ export class RawRowSource implements BatchSource {
     }
     const fields = await firstLineFields(day, labelled.delimiter);
     if (fields === null) throw new UserError(`--input ${file}: the file is empty`);
-    const hasLabel = !(labelled.hasLabel && fields === labelled.numFields - 1);
-    return new RawRowSource(day, hasLabel, hasLabel ? labelled : compileLayout(unlabelledSchema(manifest.schema)), manifest, vocab, opts);
+    const withoutLabel = labelled.hasLabel && fields === labelled.numFields - 1;
+    return new RawRowSource(day, labelled.hasLabel && !withoutLabel, withoutLabel ? compileLayout(unlabelledSchema(manifest.schema)) : labelled, manifest, vocab, opts);
   }
 
   /** The file's rows in order, `batchSize` per batch (the last may be smaller). */
