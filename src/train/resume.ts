@@ -54,7 +54,7 @@ function dataDifferences(saved: unknown, run: DataState): string[] {
 }
 
 /** Loads a checkpoint for this run, refusing one that does not fit it. */
-export function resumeModel(file: string, arch: DlrmArch, optimizer: OptimizerName, dataState: DataState): ModelStart {
+export function resumeModel(file: string, arch: DlrmArch, optimizer: OptimizerName, miniBatchSize: number, dataState: DataState): ModelStart {
   const header = readCheckpointHeader(file);
   const diffs = archDifferences(header.arch, arch);
   if (diffs.length > 0) throw new UserError(`--load-model ${file}: the checkpoint's architecture does not match this run: ${diffs.join('; ')}`);
@@ -65,7 +65,9 @@ export function resumeModel(file: string, arch: DlrmArch, optimizer: OptimizerNa
   const optimizerState = allocOptimizerState(params, optimizer);
   loadCheckpointInto(file, header, params, optimizerState);
   const dataDiffs = dataDifferences(header.dataState, dataState);
-  if (dataDiffs.length > 0) log().warn({ checkpoint: file, differences: dataDiffs }, 'resuming on different data than the checkpoint was trained on: not an exact continuation');
+  const savedBatchSize = (header.trainConfig as { miniBatchSize?: unknown } | null)?.miniBatchSize;
+  if (savedBatchSize !== miniBatchSize) dataDiffs.push(`mini-batch size: ${String(savedBatchSize)} in the checkpoint, ${miniBatchSize} here (continuing at row ${header.progress.rowInEpoch} of epoch ${header.progress.epoch})`);
+  if (dataDiffs.length > 0) log().warn({ checkpoint: file, differences: dataDiffs }, 'resuming with different data or batches than the checkpoint was trained with: not an exact continuation');
   log().info({ checkpoint: file, ...header.progress, trainedBy: header.engine }, 'resuming from checkpoint');
   return { params, optimizerState, progress: header.progress };
 }

@@ -63,7 +63,7 @@ export async function runTraining(c: TrainConfig, opts: TrainOptions = {}): Prom
   let engine: Engine | undefined;
   try {
     const arch = archFor(c, data);
-    const model = c.loadModel ? resumeModel(c.loadModel, arch, c.optimizer, data.state) : freshModel(arch, c.optimizer, c.seed);
+    const model = c.loadModel ? resumeModel(c.loadModel, arch, c.optimizer, c.miniBatchSize, data.state) : freshModel(arch, c.optimizer, c.seed);
     const engineConfig = { arch, optimizer: c.optimizer, loss: c.lossFunction, lossWeights: c.lossWeights, lossThreshold: c.lossThreshold };
     engine = await createEngine({ engine: c.engine, backend: c.backend ?? undefined }, engineConfig, model.params, model.optimizerState);
     return await trainLoop(c, data, arch, model, engine, opts);
@@ -84,6 +84,8 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
   );
 
   const at: CheckpointProgress = { ...model.progress };
+  // rows are the position in the data; batches are counted in this run's batch size
+  at.batchInEpoch = Math.ceil(at.rowInEpoch / B);
   if (at.batchInEpoch >= batchesPerEpoch) Object.assign(at, { epoch: at.epoch + 1, batchInEpoch: 0, rowInEpoch: 0 });
   // a run resumed in place starts with a good checkpoint at --save-model already
   let lastSaved = c.saveModel && c.loadModel && path.resolve(c.saveModel) === path.resolve(c.loadModel) ? { path: c.saveModel, step: at.globalStep } : null;
@@ -138,7 +140,7 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
           windowLoss = 0;
           windowRows = 0;
           windowStart = performance.now();
-        } else bar.update(at.batchInEpoch, { loss: '' });
+        } else bar.update(at.batchInEpoch);
         if (endOfEpoch) break;
         if (opts.shouldStop?.({ ...at })) {
           await save();
