@@ -1,7 +1,7 @@
 // `dlrm train`: registers the training flags (from the TRAIN_FLAGS table, kebab-case names as the
 // reference DLRM), merges defaults < --config file < command line into a TrainConfig and runs the loop.
 import { Command, Option } from 'commander';
-import { DEFAULT_TRAIN_CONFIG, parserFor, RAW_DATA_FILE_REFUSAL, resolveTrainConfig, TRAIN_FLAGS, type TrainConfig } from '../train/config';
+import { DEFAULT_TRAIN_CONFIG, parserFor, RAW_DATA_FILE_REFUSAL, resolveTrainConfig, TRAIN_FLAGS, type FlagKind, type TrainConfig } from '../train/config';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
@@ -10,6 +10,9 @@ interface TrainCliOptions extends CommonOptions, Partial<TrainConfig> {
   config?: string;
   rawDataFile?: string;
 }
+
+/** How --help shows a flag's value. */
+const PLACEHOLDERS: Record<Exclude<FlagKind['kind'], 'bool' | 'choice'>, string> = { int: 'n', float: 'x', intList: 'n1-n2-...', floatPair: 'neg-pos', path: 'path' };
 
 /** The default shown in --help, in the flag's own notation. */
 function shownDefault(key: keyof TrainConfig): string {
@@ -53,7 +56,7 @@ export function registerTrain(program: Command): void {
       cmd.addOption(new Option(`--${spec.flag}`, help));
       cmd.addOption(new Option(`--no-${spec.flag}`, `turn --${spec.flag} off (e.g. over a config file)`));
     } else {
-      const placeholder = spec.type.kind === 'choice' ? spec.type.choices.join('|') : spec.type.kind === 'path' ? 'path' : 'value';
+      const placeholder = spec.type.kind === 'choice' ? spec.type.choices.join('|') : PLACEHOLDERS[spec.type.kind];
       cmd.addOption(new Option(`--${spec.flag} <${placeholder}>`, help).argParser(parserFor(spec.type)!));
     }
   }
