@@ -1,6 +1,7 @@
 // Where `dlrm predict` finds the manifest and vocabularies that turn raw rows into model inputs:
 //   --manifest M             the manifest.json that preprocess writes into <merged>.parts/ (vocabularies beside it);
-//   --processed-data-file F  the merged file: its embedded manifest, vocabularies in F.parts/;
+//   --processed-data-file F  the merged file: its embedded manifest, vocabularies in F.parts/ (a warning when
+//                            the file the checkpoint says the model was trained on exists and is another one);
 //   neither                  the processed file the checkpoint's training run read (recorded in the checkpoint).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,6 +9,7 @@ import type { Manifest } from '../dataset/manifest';
 import { ProcessedFileReader } from '../dataset/processedFile';
 import { outputPaths } from '../preprocess/pipeline';
 import { UserError } from '../util/errors';
+import { log } from '../util/log';
 import type { InferenceModel } from './inferenceModel';
 
 export interface ManifestLocation {
@@ -52,11 +54,27 @@ function fromManifestFile(file: string): ManifestLocation {
   return { manifest: checkManifest(parsed, file), dir: path.dirname(path.resolve(file)), source: file };
 }
 
+/** True when both paths exist and name the same file; false when either is missing or they differ. */
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = fs.statSync(a);
+    const y = fs.statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
 /** The manifest named by the flags, else the one of the processed file the model was trained on. */
 export function locateManifest(flags: { processedDataFile?: string; manifest?: string }, model: InferenceModel): ManifestLocation {
   if (flags.manifest !== undefined && flags.processedDataFile !== undefined) throw new UserError('--manifest and --processed-data-file: give one of them, not both');
   if (flags.manifest !== undefined) return fromManifestFile(flags.manifest);
-  if (flags.processedDataFile !== undefined) return fromMergedFile(flags.processedDataFile);
+  if (flags.processedDataFile !== undefined) {
+    if (model.processedDataFile !== null && fs.existsSync(model.processedDataFile) && !sameFile(model.processedDataFile, flags.processedDataFile)) {
+      log().warn({ model: model.file, trainedOn: model.processedDataFile, vocabularies: flags.processedDataFile }, 'the vocabularies are not those of the processed file the model was trained on; its indices may mean other categories');
+    }
+    return fromMergedFile(flags.processedDataFile);
+  }
   const recorded = model.processedDataFile;
   if (recorded === null) {
     throw new UserError(`--load-model ${model.file} was not trained on a processed file (random/synthetic data), so it has no vocabularies to map raw rows with`);

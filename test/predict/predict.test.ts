@@ -174,6 +174,7 @@ test('a wrong field count or a bad value is refused naming file, line and field;
 test('vocabularies that do not fit the model, and a missing input, are refused', () => {
   const r = dlrm('predict', '--load-model', fx.model, '--input', fx.raw, '--processed-data-file', rare.merged);
   assert.equal(r.status, 2);
+  assert.match(r.stderr, /not those of the processed file the model was trained on/, 'a warning first');
   assert.match(r.stderr, /does not fit the vocabularies of .*rare\.dlrm/);
   const missing = dlrm('predict', '--load-model', fx.model, '--input', path.join(dir, 'none.txt'));
   assert.equal(missing.status, 2);
