@@ -18,7 +18,7 @@ import { startProgress } from '../util/progress';
 import type { TrainConfig } from './config';
 import { openTrainData, type TrainData } from './dataSources';
 import { divergenceError } from './divergence';
-import { evaluate } from './evaluate';
+import { evaluate } from '../eval/evaluate';
 import { learningRateAt } from './lrSchedule';
 import { lookahead } from './lookahead';
 import { MetricsLog } from './metricsLog';
