@@ -8,9 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
-import type { BagInput } from '../dataset/batch';
 import { MANIFEST_FORMAT_VERSION, type DayInfo, type Manifest, type PreprocessOptions, type SourceFile, type TableInfo } from '../dataset/manifest';
-import { ProcessedFileWriter } from '../dataset/processedFile';
 import { buildMergedFile, mergedSplits } from '../dataset/mergedFile';
 import { compileLayout, type ParserLayout } from '../criteo/parserLayout';
 import type { LineError, ParsedBlock } from '../criteo/lineParser';
@@ -21,6 +19,7 @@ import { log } from '../util/log';
 import { startProgress, type Progress } from '../util/progress';
 import { readDayBlocks } from './dayReader';
 import { PreprocessWorker } from './workerProtocol';
+import { RemoteShardWriter } from './shardWriter';
 import { checkFingerprint, CHECKPOINT_FILE, CHECKPOINT_VERSION, loadCheckpoint, saveCheckpoint, verifyShards, type Checkpoint } from './checkpoint';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -101,9 +100,8 @@ class Preprocessor {
   readonly layout: ParserLayout;
   readonly bounds: number[];
   readonly workers: PreprocessWorker[] = [];
-  private readonly partOf: Int32Array;
-  private readonly localOf: Int32Array;
-  private iota = new Uint32Array(0);
+  /** The worker writing day shards (not one of the parsing/vocabulary workers). */
+  shardWorker: PreprocessWorker | undefined;
   private progress: Progress = { update() {}, stop() {} };
   private bytesDone = 0;
   private linesDone = 0;
@@ -117,19 +115,12 @@ class Preprocessor {
     this.layout = compileLayout(schema);
     const W = Math.max(1, Math.min(cfg.workers, this.layout.numTables || 1));
     this.bounds = partitionBounds(this.layout.numTables, W);
-    this.partOf = new Int32Array(this.layout.numTables);
-    this.localOf = new Int32Array(this.layout.numTables);
-    for (let p = 0; p < W; p++) {
-      for (let t = this.bounds[p]; t < this.bounds[p + 1]; t++) {
-        this.partOf[t] = p;
-        this.localOf[t] = t - this.bounds[p];
-      }
-    }
   }
 
   async start(): Promise<void> {
     const W = this.bounds.length - 1;
     for (let p = 0; p < W; p++) this.workers.push(new PreprocessWorker());
+    this.shardWorker = new PreprocessWorker();
     await Promise.all(
       this.workers.map((w, p) =>
         w.request(
@@ -148,7 +139,7 @@ class Preprocessor {
 
   async stop(): Promise<void> {
     this.progress.stop();
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all([...this.workers, ...(this.shardWorker ? [this.shardWorker] : [])].map((w) => w.terminate()));
   }
 
   beginPass(label: string, totalBytes: number): void {
@@ -205,23 +196,12 @@ class Preprocessor {
     return inputError({ file: day.file, line: day.firstLineNumber + firstLine + e.line, field }, e.message);
   }
 
-  private bagsOf(block: ParsedBlock, indices: Uint32Array[]): BagInput[] {
-    const n = block.rows, cap = block.capacity;
-    if (this.iota.length < n + 1) this.iota = Uint32Array.from({ length: Math.max(n + 1, this.iota.length * 2) }, (_, i) => i);
-    const offsets = this.iota.subarray(0, n + 1);
-    return Array.from({ length: this.layout.numTables }, (_, t) => {
-      const l = this.localOf[t];
-      return { offsets, indices: indices[this.partOf[t]].subarray(l * cap, l * cap + n) };
-    });
-  }
-
   /**
    * One pass over one day: 'count' feeds the min-frequency counters, 'assign' maps values to indices and
-   * appends the rows to `writer`. Returns the day's rows, lines and invalid lines.
+   * appends the rows to `shard`. Returns the day's rows, lines and invalid lines.
    */
-  async dayPass(day: RawDay, dayIndex: number, mode: 'count' | 'assign', writer?: ProcessedFileWriter, hash?: crypto.Hash): Promise<{ rows: number; lines: number; invalidLines: number }> {
+  async dayPass(day: RawDay, dayIndex: number, mode: 'count' | 'assign', shard?: RemoteShardWriter, hash?: crypto.Hash): Promise<{ rows: number; lines: number; invalidLines: number }> {
     const W = this.workers.length;
-    const D = this.layout.numDense;
     const skip = this.options.skipInvalidLines;
     type Outcome = { block?: ParsedBlock; indices?: Uint32Array[]; firstLine: number; failure?: unknown };
     const queue: Promise<Outcome>[] = [];
@@ -250,7 +230,7 @@ class Preprocessor {
       return { block, firstLine, indices: indices as Uint32Array[] };
     };
 
-    const consume = (o: Outcome): void => {
+    const consume = async (o: Outcome): Promise<void> => {
       if (o.failure !== undefined) throw o.failure;
       const b = o.block as ParsedBlock;
       if (b.firstError) {
@@ -261,7 +241,7 @@ class Preprocessor {
       }
       invalidLines += b.invalidLines;
       rows += b.rows;
-      if (writer && b.rows > 0) writer.append(b.labels.subarray(0, b.rows), b.dense.subarray(0, b.rows * D), this.bagsOf(b, o.indices as Uint32Array[]));
+      if (shard && b.rows > 0) await shard.append(b, o.indices as Uint32Array[]);
     };
 
     const onBytes = (n: number): void => this.tick(n, 0);
@@ -275,9 +255,9 @@ class Preprocessor {
       let markPosted!: () => void;
       posted = new Promise<void>((resolve) => (markPosted = resolve));
       queue.push(assignInOrder(parsed, previous, markPosted, firstLine).catch((failure: unknown) => ({ failure, firstLine })));
-      while (queue.length >= 3 * W + 2) consume(await (queue.shift() as Promise<Outcome>));
+      while (queue.length >= 3 * W + 2) await consume(await (queue.shift() as Promise<Outcome>));
     }
-    while (queue.length > 0) consume(await (queue.shift() as Promise<Outcome>));
+    while (queue.length > 0) await consume(await (queue.shift() as Promise<Outcome>));
     if (lines === 0) throw new UserError(`${day.file}: the file is empty`);
     if (day.lines !== undefined && lines !== day.lines) throw new UserError(`${day.file}: ${day.name} has ${lines} lines, expected ${day.lines} (did the file change while being read?)`);
     return { rows, lines, invalidLines };
@@ -367,6 +347,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       fs.ftruncateSync(fd, want);
       return fd;
     });
+    let checkpointed: Promise<void> = Promise.resolve();
     try {
       if (state.days.length > 0) {
         await pre.restore(vocabFds.map((fd, t) => {
@@ -377,38 +358,42 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
         log().info({ daysDone: state.days.length }, `--resume: continuing after ${state.days[state.days.length - 1].name}`);
       }
 
-      // the assignment pass, day by day, checkpointed
+      // the assignment pass, day by day. A day's vocabulary growth is written and synced, its shard
+      // committed and then its checkpoint written while the next day is already being processed.
       pre.beginPass('preprocess', days.slice(state.days.length).reduce((s, d) => s + d.endByte - d.startByte, 0));
       for (let d = state.days.length; d < days.length; d++) {
         const day = days[d];
         const hash = day.gzip || cfg.dataSet === 'terabyte' ? crypto.createHash('sha256') : undefined;
-        const writer = new ProcessedFileWriter(path.join(workDir, shardName(day.name)), { numDense: layout.numDense, numTables: T });
+        const shard = await RemoteShardWriter.open(pre.shardWorker as PreprocessWorker, path.join(workDir, shardName(day.name)), layout.numDense, T, pre.bounds);
+        let done: { rows: number; lines: number; invalidLines: number };
         try {
-          const done = await pre.dayPass(day, d, 'assign', writer, hash);
-          const fresh = await pre.takeNew();
-          fresh.values.forEach((vals, t) => {
-            if (vals.length === 0) return;
-            if (state.zeroIndex[t] < 0) {
-              const z = vals.indexOf(0);
-              if (z >= 0) state.zeroIndex[t] = state.vocabSizes[t] + z;
-            }
-            fs.writeSync(vocabFds[t], vals, 0, vals.byteLength, state.vocabSizes[t] * 4);
-            state.vocabSizes[t] += vals.length;
-            if (state.vocabSizes[t] !== fresh.sizes[t]) throw new Error(`vocabulary ${layout.tableNames[t]}: ${state.vocabSizes[t]} values written, worker holds ${fresh.sizes[t]}`);
-          });
-          fresh.values.forEach((vals, t) => {
-            if (vals.length > 0) fs.fdatasyncSync(vocabFds[t]);
-          });
-          writer.commit({ kind: 'dlrm-day-shard', day: day.name, rows: done.rows, lines: done.lines, invalidLines: done.invalidLines, source: day.file, firstLineNumber: day.firstLineNumber, options, schema });
-          state.days.push({ name: day.name, rows: done.rows, lines: done.lines, invalidLines: done.invalidLines, ...(hash ? { sha256: hash.digest('hex') } : {}) });
-          saveCheckpoint(workDir, state);
-          log().info({ day: day.name, rows: done.rows, lines: done.lines, invalidLines: done.invalidLines, vocabularyMB: Math.round(fresh.bytes / 1e6) }, 'day done');
+          done = await pre.dayPass(day, d, 'assign', shard, hash);
         } catch (err) {
-          writer.abort();
+          await shard.abort();
           throw err;
         }
+        const fresh = await pre.takeNew();
+        const writes: Promise<void>[] = [];
+        fresh.values.forEach((vals, t) => {
+          if (vals.length === 0) return;
+          if (state.zeroIndex[t] < 0) {
+            const z = vals.indexOf(0);
+            if (z >= 0) state.zeroIndex[t] = state.vocabSizes[t] + z;
+          }
+          writes.push(writeAndSync(vocabFds[t], vals, state.vocabSizes[t] * 4));
+          state.vocabSizes[t] += vals.length;
+          if (state.vocabSizes[t] !== fresh.sizes[t]) throw new Error(`vocabulary ${layout.tableNames[t]}: ${state.vocabSizes[t]} values written, worker holds ${fresh.sizes[t]}`);
+        });
+        const committed = shard.commit({ kind: 'dlrm-day-shard', day: day.name, rows: done.rows, lines: done.lines, invalidLines: done.invalidLines, source: day.file, firstLineNumber: day.firstLineNumber, options, schema });
+        state.days.push({ name: day.name, rows: done.rows, lines: done.lines, invalidLines: done.invalidLines, ...(hash ? { sha256: hash.digest('hex') } : {}) });
+        const snapshot = JSON.parse(JSON.stringify(state)) as Checkpoint;
+        checkpointed = Promise.all([checkpointed, committed, ...writes]).then(() => saveCheckpoint(workDir, snapshot));
+        checkpointed.catch(() => undefined); // awaited below; this only marks the rejection handled meanwhile
+        log().info({ day: day.name, rows: done.rows, lines: done.lines, invalidLines: done.invalidLines, vocabularyMB: Math.round(fresh.bytes / 1e6) }, 'day done');
       }
+      await checkpointed;
     } finally {
+      await checkpointed.catch(() => undefined);
       for (const fd of vocabFds) fs.closeSync(fd);
     }
     await pre.stop();
@@ -455,6 +440,17 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
     if (err instanceof UserError && freshWorkDir) fs.rmSync(workDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** Writes `values` at byte `position` of `fd` and fdatasyncs it, off the main thread (libuv pool). */
+function writeAndSync(fd: number, values: Uint32Array, position: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    fs.write(fd, values, 0, values.byteLength, position, (err, written) => {
+      if (err) return reject(err);
+      if (written !== values.byteLength) return reject(new Error(`short write to a vocabulary file (${written} of ${values.byteLength} bytes)`));
+      fs.fdatasync(fd, (syncErr) => (syncErr ? reject(syncErr) : resolve()));
+    });
+  });
 }
 
 /** Removes files of the work folder not in `keep` (shards of unfinished days, temporary files of a crash). */

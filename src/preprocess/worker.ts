@@ -1,12 +1,15 @@
 // The preprocess worker thread. Each worker parses whole blocks of raw lines (any block, round robin) and
 // owns the vocabularies of one contiguous range of tables (its partition), whose index assignment it
 // performs in block order, so results never depend on thread timing. During Kaggle's line count one
-// worker also hashes train.txt (sha256) while the main thread counts. Messages and replies are listed in
+// worker also hashes train.txt (sha256) while the main thread counts. A separate worker writes the day
+// shards (rows arrive in block order). Messages and replies are listed in
 // workerProtocol.ts; typed arrays travel by transfer, never by copy.
 import { parentPort } from 'node:worker_threads';
 import * as crypto from 'node:crypto';
 import { LineParser } from '../criteo/lineParser';
 import { TableVocabulary } from './vocabulary';
+import { ProcessedFileWriter } from '../dataset/processedFile';
+import type { BagInput } from '../dataset/batch';
 import type { WorkerReply, WorkerRequest } from './workerProtocol';
 
 if (!parentPort) throw new Error('preprocess worker: must run in a worker thread');
@@ -15,6 +18,20 @@ const port = parentPort;
 let parser: LineParser | undefined;
 let vocabularies: TableVocabulary[] = [];
 let hash: crypto.Hash | undefined;
+let shard: { writer: ProcessedFileWriter; numDense: number; bounds: number[]; iota: Uint32Array } | undefined;
+
+/** Appends a parsed block's rows (labels, dense, per-partition table-major indices) to the open shard. */
+function appendToShard(labels: Float32Array, dense: Float32Array, parts: Uint32Array[], capacity: number, rows: number): void {
+  if (!shard) throw new Error('preprocess worker: shardAppend without shardOpen');
+  const s = shard;
+  if (s.iota.length < rows + 1) s.iota = Uint32Array.from({ length: Math.max(rows + 1, 2 * s.iota.length) }, (_, i) => i);
+  const offsets = s.iota.subarray(0, rows + 1);
+  const bags: BagInput[] = [];
+  for (let p = 0; p + 1 < s.bounds.length; p++) {
+    for (let l = 0; l < s.bounds[p + 1] - s.bounds[p]; l++) bags.push({ offsets, indices: parts[p].subarray(l * capacity, l * capacity + rows) });
+  }
+  s.writer.append(labels.subarray(0, rows), dense.subarray(0, rows * s.numDense), bags);
+}
 
 /** Runs fn over each table's rows [0, rows) of a table-major [tables, capacity] partition array. */
 function perTable(capacity: number, rows: number, fn: (v: TableVocabulary, from: number, to: number) => void): void {
@@ -60,6 +77,21 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
       hash = undefined;
       return { reply: { id: msg.id, type: 'digest', sha256 }, transfer: [] };
     }
+    case 'shardOpen':
+      shard = { writer: new ProcessedFileWriter(msg.path, { numDense: msg.numDense, numTables: msg.numTables }), numDense: msg.numDense, bounds: msg.partitionBounds, iota: new Uint32Array(0) };
+      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+    case 'shardAppend':
+      appendToShard(new Float32Array(msg.labels), new Float32Array(msg.dense), msg.parts.map((b) => new Uint32Array(b)), msg.capacity, msg.rows);
+      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+    case 'shardCommit':
+      if (!shard) throw new Error('preprocess worker: shardCommit without shardOpen');
+      shard.writer.commit(msg.metadata);
+      shard = undefined;
+      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+    case 'shardAbort':
+      shard?.writer.abort();
+      shard = undefined;
+      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
     case 'takeNew': {
       const values = vocabularies.map((v) => v.takeNew());
       return {

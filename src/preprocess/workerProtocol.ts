@@ -16,7 +16,11 @@ export type WorkerRequest =
   | Req<'restore', { values: Uint32Array[] }>
   | Req<'takeNew'>
   | Req<'hashUpdate', { bytes: ArrayBuffer; byteOffset: number; length: number }>
-  | Req<'hashDigest'>;
+  | Req<'hashDigest'>
+  | Req<'shardOpen', { path: string; numDense: number; numTables: number; partitionBounds: number[] }>
+  | Req<'shardAppend', { labels: ArrayBuffer; dense: ArrayBuffer; parts: ArrayBuffer[]; capacity: number; rows: number }>
+  | Req<'shardCommit', { metadata: object }>
+  | Req<'shardAbort'>;
 
 export type WorkerReply =
   | Req<'ok'>
