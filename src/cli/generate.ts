@@ -1,12 +1,10 @@
 // `dlrm generate`: writes a Criteo-shaped raw click log (the Kaggle train.txt format, or test.txt's with
 // --no-label) from the seeded generator, for tests and benchmarks. See docs/GENERATE.md.
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { DATA_SETS, type GeneratorDataSet, loadProfile } from '../criteo/generatorProfile';
 import { generateTextFile } from '../criteo/generatorText';
-import { UserError } from '../util/errors';
+import { checkOutputFile } from '../util/atomic';
 import { choiceOption, intOption } from '../util/options';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 
@@ -31,8 +29,7 @@ export function registerGenerate(program: Command): void {
     .option('--workers <n>', 'worker threads drawing rows (the output is the same for any number)', intOption(1, 64), Math.min(4, os.availableParallelism()));
   addCommonOptions(cmd).action(
     runAction(async (opts: GenerateCliOptions) => {
-      const dir = path.dirname(path.resolve(opts.out));
-      if (!fs.existsSync(dir)) throw new UserError(`--out: folder ${dir} does not exist`);
+      checkOutputFile('--out', opts.out);
       await generateTextFile({ profile: loadProfile(opts.dataSet), rows: opts.rows, out: opts.out, seed: opts.seed, withLabel: opts.label, workers: opts.workers });
     }),
   );

@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { renderReport } from '../report/html';
 import { readMetricsFile } from '../report/metricsFile';
-import { writeFileAtomic } from '../util/atomic';
+import { checkOutputFile, writeFileAtomic } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
@@ -23,6 +23,7 @@ export function registerReport(program: Command): void {
     .option('--title <text>', 'page title');
   addCommonOptions(cmd).action(
     runAction((opts: ReportCliOptions) => {
+      checkOutputFile('--out', opts.out);
       const runs = opts.metrics.flatMap((f) => readMetricsFile(f));
       if (runs.length === 0) throw new UserError(`--metrics: ${opts.metrics.join(', ')}: no run, train or eval lines found`);
       writeFileAtomic(opts.out, renderReport(runs, opts.title));

@@ -3,6 +3,17 @@
 // under a final name.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { UserError } from './errors';
+
+/**
+ * Refuses, as a UserError naming `flag`, an output path that cannot be written atomically: its folder
+ * is missing or it names an existing folder.
+ */
+export function checkOutputFile(flag: string, finalPath: string): void {
+  const dir = path.dirname(path.resolve(finalPath));
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${flag}: folder ${dir} does not exist`);
+  if (fs.existsSync(finalPath) && fs.statSync(finalPath).isDirectory()) throw new UserError(`${flag}: ${finalPath} is a folder, not a file`);
+}
 
 /** The temporary name used while `finalPath` is being written. */
 export function tempPathFor(finalPath: string): string {
