@@ -59,6 +59,12 @@ async function load(name: TfjsBackendName): Promise<void> {
 
 /** Details logged once the backend runs. */
 function describe(name: TfjsBackendName): Record<string, unknown> {
+  if (name === 'tensorflow-gpu') {
+    // tfjs-node-gpu runs on the CPU when libtensorflow finds no CUDA device; its backend says which
+    const gpu = (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
+    if (gpu === false) log().warn('@tensorflow/tfjs-node-gpu loaded but found no CUDA device: running on the CPU');
+    return { gpu };
+  }
   if (name !== 'wasm') return {};
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
