@@ -9,6 +9,7 @@ import { main } from '../../src/cli/main';
 import { renderReport } from '../../src/report/html';
 import { parseMetricsText, readMetricsFile } from '../../src/report/metricsFile';
 import { formatNumber, niceTicks, renderLineChart } from '../../src/report/svgChart';
+import { checkOutputFile } from '../../src/util/atomic';
 import { UserError } from '../../src/util/errors';
 import { tempDir } from '../helpers/sharedData';
 
@@ -112,6 +113,8 @@ test('dlrm report writes the page atomically from several --metrics files', asyn
   const html = fs.readFileSync(out, 'utf8');
   assert.ok(html.includes('data-series="c.jsonl · cli"') && html.includes('data-series="d.jsonl · other"'));
   assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
+  assert.throws(() => checkOutputFile('--out', dir), (e: unknown) => e instanceof UserError && /is a folder, not a file/.test(e.message));
+  assert.throws(() => checkOutputFile('--out', path.join(dir, 'absent', 'r.html')), /--out: folder .*absent does not exist/);
 });
 
 test('charts: nice ticks, short numbers, and thinning that keeps a spike of a long series', () => {
