@@ -4,7 +4,7 @@
 // written to a processed file and then read back through the loader's read-ahead path while training
 // (so data loading is included); PyTorch (scripts/bench_torch.py, /usr/bin/python3) gets the same rows from
 // memory. Then the sparse tier alone: 26 tables of R rows x 16, B=2048, forward + backward + sparse SGD.
-// Usage: node dist/scripts/bench-native.js [--steps-small 200] [--steps-large 15] [--sparse-rows 10000000]
+// Usage: node dist/scripts/bench-native.js [--steps-small 150] [--steps-large 10] [--sparse-rows 10000000]
 //        [--max-table-rows N] [--skip-sparse] [--skip-torch] [--threads 0]
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -30,8 +30,8 @@ const DIM = 16;
 
 const { values: opts } = parseArgs({
   options: {
-    'steps-small': { type: 'string', default: '200' },
-    'steps-large': { type: 'string', default: '15' },
+    'steps-small': { type: 'string', default: '150' },
+    'steps-large': { type: 'string', default: '10' },
     'sparse-rows': { type: 'string', default: '10000000' },
     'sparse-steps': { type: 'string', default: '20' },
     'max-table-rows': { type: 'string', default: '0' },
@@ -87,8 +87,25 @@ async function writeData(arch: DlrmArch, rows: number, dir: string): Promise<{ s
   return { shard, dump };
 }
 
-/** ms per training step over `steps` steps after WARMUP, batches streamed from the processed file. */
-async function timeNative(engine: NativeEngine, shard: string, rows: number, B: number, steps: number, fromFile: boolean): Promise<number> {
+interface Timing {
+  /** Wall-clock ms per step. */
+  ms: number;
+  /** CPU ms per step, all threads (robust to other load; wall >= cpu / threads). */
+  cpuMs: number;
+}
+
+function startTiming(): () => Timing {
+  const t0 = performance.now(), c0 = process.cpuUsage();
+  return () => {
+    const c = process.cpuUsage(c0);
+    return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+  };
+}
+
+const perStep = (t: Timing, steps: number): Timing => ({ ms: t.ms / steps, cpuMs: t.cpuMs / steps });
+
+/** Time per training step over `steps` steps after WARMUP, batches streamed from the processed file (or pre-read). */
+async function timeNative(engine: NativeEngine, shard: string, rows: number, B: number, steps: number, fromFile: boolean): Promise<Timing> {
   const reader = ProcessedFileReader.open(shard);
   const chunkRows = B * Math.max(1, Math.floor(reader.rowsPerGroup / B));
   async function* batches(): AsyncGenerator<Batch> {
@@ -107,19 +124,19 @@ async function timeNative(engine: NativeEngine, shard: string, rows: number, B: 
     }
   }
   const source = inMemory ? (function* () { for (let k = 0; ; k++) yield inMemory[k % inMemory.length]; })() : batches();
-  let t0 = 0;
+  let stop = startTiming();
   for (let k = 0; k < WARMUP + steps; k++) {
-    if (k === WARMUP) t0 = performance.now();
+    if (k === WARMUP) stop = startTiming();
     const { value } = await source.next();
     await engine.trainStep(value as Batch, 0.01);
   }
-  const ms = (performance.now() - t0) / steps;
+  const t = perStep(stop(), steps);
   reader.close();
-  return ms;
+  return t;
 }
 
-/** ms per sparse-tier step (forward + backward + sparse SGD of 26 tables, B=2048 uniform indices). */
-function timeNativeSparse(rows: number, steps: number, threads: number): number {
+/** Time per sparse-tier step (forward + backward + sparse SGD of 26 tables, B=2048 uniform indices). */
+function timeNativeSparse(rows: number, steps: number, threads: number): Timing {
   const addon = loadNativeAddon().addon;
   if (!addon) throw new Error('native addon not built');
   const B = 2048;
@@ -131,13 +148,13 @@ function timeNativeSparse(rows: number, steps: number, threads: number): number 
   const batches = Array.from({ length: 8 }, () => tables.map(() => ({ offsets, indices: Uint32Array.from({ length: B }, () => Math.floor(rand() * rows)) })));
   const outs = tables.map(() => new Float32Array(B * DIM));
   const grads = tables.map(() => new Float32Array(B * DIM).fill(1e-3));
-  let t0 = 0;
+  let stop = startTiming();
   for (let k = 0; k < WARMUP + steps; k++) {
-    if (k === WARMUP) t0 = performance.now();
+    if (k === WARMUP) stop = startTiming();
     bags.forward(batches[k % 8], B, outs);
     bags.update(batches[k % 8], B, grads, 0.01);
   }
-  return (performance.now() - t0) / steps;
+  return perStep(stop(), steps);
 }
 
 function sparseRowsThatFit(): number {
@@ -153,7 +170,7 @@ async function main(): Promise<void> {
   const load = loadNativeAddon();
   if (!load.addon) throw new Error(`native engine not available: ${load.reason}`);
   if (opts['only-sparse-native']) {
-    console.log(JSON.stringify({ msPerStep: timeNativeSparse(num('sparse-rows'), num('sparse-steps'), num('threads')) }));
+    console.log(JSON.stringify(timeNativeSparse(num('sparse-rows'), num('sparse-steps'), num('threads'))));
     return;
   }
   const info = load.addon.info();
@@ -161,16 +178,18 @@ async function main(): Promise<void> {
   const torchMissing = torchAvailable();
   if (torchMissing) console.log(`note: ${torchMissing}`);
 
-  const report: string[] = [];
   if (!opts['skip-sparse']) {
     const rows = sparseRowsThatFit();
-    const torchSparse = torchMissing ? undefined : (runTorch(['--mode', 'sparse', '--sparse-rows', String(rows), '--sparse-steps', opts['sparse-steps'] as string]) as { sparse: { msPerStep: number } } | undefined);
+    const torchSparse = torchMissing ? undefined : (runTorch(['--mode', 'sparse', '--sparse-rows', String(rows), '--sparse-steps', opts['sparse-steps'] as string]) as { sparse: { msPerStep: number; cpuMsPerStep: number } } | undefined);
     const child = spawnSync(process.execPath, [__filename, '--only-sparse-native', '--sparse-rows', String(rows), '--sparse-steps', opts['sparse-steps'] as string, '--threads', opts.threads as string], { encoding: 'utf8' });
     if (child.status !== 0) throw new Error(`sparse benchmark failed: ${child.stderr}`);
-    const ours = (JSON.parse(child.stdout.trim().split('\n').pop() as string) as { msPerStep: number }).msPerStep;
-    const theirs = torchSparse?.sparse.msPerStep;
-    report.push(`sparse tier (26 tables x ${rows} rows x 16, B=2048, fwd+bwd+SGD): native ${ours.toFixed(2)} ms, PyTorch ${theirs ? theirs.toFixed(2) + ' ms' : 'n/a'}${theirs ? `, speed-up ${(theirs / ours).toFixed(2)}x` : ''} (target <= 4 ms)`);
-    console.log(report[report.length - 1]);
+    const ours = JSON.parse(child.stdout.trim().split('\n').pop() as string) as Timing;
+    const theirs = torchSparse?.sparse;
+    console.log(
+      `sparse tier (26 tables x ${rows} rows x 16, B=2048, fwd+bwd+SGD): native ${ours.ms.toFixed(2)} ms (cpu ${ours.cpuMs.toFixed(2)}), ` +
+        (theirs ? `PyTorch ${theirs.msPerStep.toFixed(2)} ms (cpu ${theirs.cpuMsPerStep.toFixed(2)}), speed-up ${(theirs.msPerStep / ours.ms).toFixed(2)}x` : 'PyTorch n/a') +
+        ' (target <= 4 ms)',
+    );
   }
 
   const arch = kaggleArch(num('max-table-rows'));
@@ -182,19 +201,23 @@ async function main(): Promise<void> {
     const { shard, dump } = await writeData(arch, rows, dir);
     const torch = torchMissing
       ? undefined
-      : (runTorch(['--mode', 'model', '--data', dump, '--rows', String(rows), '--table-sizes', arch.tableSizes.join(','), '--steps-small', String(sSmall), '--steps-large', String(sLarge), '--warmup', String(WARMUP)]) as Record<string, { msPerStep: number; samplesPerSec: number }> | undefined);
+      : (runTorch(['--mode', 'model', '--data', dump, '--rows', String(rows), '--table-sizes', arch.tableSizes.join(','), '--steps-small', String(sSmall), '--steps-large', String(sLarge), '--warmup', String(WARMUP)]) as Record<string, { msPerStep: number; cpuMsPerStep: number; samplesPerSec: number }> | undefined);
     const params = initDlrmParams(arch, 1);
     const engine = new NativeEngine({ arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 }, params, allocOptimizerState(params, 'sgd'), { threads: num('threads') });
-    console.log('    batch   native ms  (in memory)   samples/s    torch ms   samples/s   ratio   target');
+    console.log('    batch   native ms  (in memory)   (cpu ms)   samples/s    torch ms    (cpu ms)   samples/s   ratio   target');
     for (const [B, steps, target] of [[128, sSmall, 2], [2048, sLarge, 1.5]] as const) {
-      const msFile = await timeNative(engine, shard, rows, B, steps, true);
-      const msMem = await timeNative(engine, shard, rows, B, steps, false);
+      const file = await timeNative(engine, shard, rows, B, steps, true);
+      const mem = await timeNative(engine, shard, rows, B, steps, false);
       const t = torch?.[`b${B}`];
-      const ratio = t ? t.msPerStep / msFile : undefined;
-      const line = `${String(B).padStart(9)} ${fmt(msFile, 2)}   ${fmt(msMem, 2)}   ${fmt((B * 1000) / msFile, 0)} ${t ? fmt(t.msPerStep, 2) : '      n/a'} ${t ? fmt(t.samplesPerSec, 0) : '      n/a'} ${ratio ? fmt(ratio, 2) + 'x' : '     n/a'}  >= ${target}x`;
-      console.log(line);
+      const na = '      n/a';
+      const ratio = t ? fmt(t.msPerStep / file.ms, 2) + 'x' : na;
+      console.log(
+        `${String(B).padStart(9)} ${fmt(file.ms, 2)}   ${fmt(mem.ms, 2)}   ${fmt(file.cpuMs, 2)}   ${fmt((B * 1000) / file.ms, 0)} ` +
+          `${t ? fmt(t.msPerStep, 2) : na}   ${t ? fmt(t.cpuMsPerStep, 2) : na}   ${t ? fmt(t.samplesPerSec, 0) : na} ${ratio}  >= ${target}x`,
+      );
     }
     engine.dispose();
+    console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     console.log(`(native ms: batches streamed from the processed file through readAheadChunks; in memory: the same batches pre-read; torch: in-memory tensors, ${torch ? `torch ${String(torch.torch)}, ${String(torch.threads)} thread(s)` : 'not run'})`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

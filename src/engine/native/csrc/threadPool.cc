@@ -13,8 +13,9 @@
 namespace dlrm {
 
 namespace {
-// Spin iterations before a worker sleeps (roughly 50-100 microseconds).
-constexpr int kSpinIterations = 20000;
+// Spin iterations (pause instructions, roughly 20-50 microseconds) before a worker sleeps or a waiting
+// caller starts yielding its time slice.
+constexpr int kSpinIterations = 4000;
 }  // namespace
 
 ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads) {
@@ -44,7 +45,11 @@ void ThreadPool::run(const std::function<void(int)>& job) {
   }
   wake_.notify_all();
   job(0);
-  while (pending_.load(std::memory_order_acquire) != 0) DLRM_PAUSE();
+  // spin briefly, then yield: on a busy machine the worker we wait for may be descheduled
+  for (int spins = 0; pending_.load(std::memory_order_acquire) != 0; ++spins) {
+    if (spins < kSpinIterations) DLRM_PAUSE();
+    else std::this_thread::yield();
+  }
 }
 
 void ThreadPool::workerLoop(int k) {
