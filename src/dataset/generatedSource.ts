@@ -1,7 +1,8 @@
 // The common machinery of the generated batch sources (randomSource, syntheticSource): rows are drawn in
 // fixed-size blocks, block b from its own seed, and batches of any size are cut from those blocks. So row
 // r is the same whatever the batch size or the start row (a resumed run sees the same data), and each
-// epoch repeats the same `rows` rows. Shapes: blocks and batches hold [rows x numDense] dense values,
+// epoch repeats the same `rows` rows. Blocks are kept in memory up to a byte budget (default 256 MB), so
+// later epochs and repeated evaluations of a small source cost no generation. Shapes: blocks and batches hold [rows x numDense] dense values,
 // [rows] labels and one BagInput (indices + offsets) per table.
 import type { BagInput, Batch } from './batch';
 import type { BatchSource } from './source';
@@ -19,8 +20,20 @@ export function checkCount(name: string, n: number, allowZero = false): void {
   if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new RangeError(`${name} must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${n}`);
 }
 
+/** Default memory budget for kept blocks. */
+export const DEFAULT_BLOCK_CACHE_BYTES = 256 * 1024 * 1024;
+
+function blockBytes(b: GeneratedBlock): number {
+  return b.dense.byteLength + b.labels.byteLength + b.bags.reduce((s, bag) => s + bag.offsets.byteLength + bag.indices.byteLength, 0);
+}
+
 export abstract class BlockedBatchSource implements BatchSource {
-  private cached: { index: number; block: GeneratedBlock } | undefined;
+  /** Blocks kept while within the budget; past it, only the most recent block is kept. */
+  private readonly kept = new Map<number, GeneratedBlock>();
+  private keptBytes = 0;
+  private last: { index: number; block: GeneratedBlock } | undefined;
+  /** Memory budget for kept blocks (0: keep only the current block). */
+  cacheBytes = DEFAULT_BLOCK_CACHE_BYTES;
 
   /**
    * @param rows rows per epoch; @param firstRow the global index of this source's row 0, so that two
@@ -43,8 +56,18 @@ export abstract class BlockedBatchSource implements BatchSource {
   protected abstract makeBlock(blockIndex: number): GeneratedBlock;
 
   private block(index: number): GeneratedBlock {
-    if (this.cached?.index !== index) this.cached = { index, block: this.makeBlock(index) };
-    return this.cached.block;
+    const kept = this.kept.get(index);
+    if (kept) return kept;
+    if (this.last?.index === index) return this.last.block;
+    const block = this.makeBlock(index);
+    const bytes = blockBytes(block);
+    if (this.keptBytes + bytes <= this.cacheBytes) {
+      this.kept.set(index, block);
+      this.keptBytes += bytes;
+    } else {
+      this.last = { index, block };
+    }
+    return block;
   }
 
   async *batches(batchSize: number, startRow = 0): AsyncIterable<Batch> {

@@ -117,3 +117,17 @@ test('sources refuse bad sizes with a message naming the value', () => {
   assert.throws(() => new RandomSource({ numDense: 1, tableSizes: [0], rows: 1, seed: 1, numIndicesPerLookup: 1, numIndicesPerLookupFixed: false }), /tableSizes\[0\] must be a positive integer, got 0/);
   assert.throws(() => new SyntheticSource({ tableSizes: KAGGLE_SIZES, rows: 1.5, seed: 1 }), /rows must be a positive integer, got 1.5/);
 });
+
+test('kept blocks: a second epoch and a source without cache give the same rows', async () => {
+  const rows = 2 * BLOCK_ROWS + 100;
+  const cached = new SyntheticSource({ tableSizes: KAGGLE_SIZES, rows, seed: 6 });
+  const uncached = new SyntheticSource({ tableSizes: KAGGLE_SIZES, rows, seed: 6 });
+  uncached.cacheBytes = 0;
+  const first = rowsOf(await collect(cached, 1000));
+  assert.deepEqual(rowsOf(await collect(cached, 999)), first);
+  assert.deepEqual(rowsOf(await collect(uncached, 3000, 0)), first);
+  // batches are fresh arrays: a consumer writing into one does not change the kept blocks
+  const [b] = await collect(cached, 10);
+  b.dense.fill(-1);
+  assert.deepEqual(rowsOf(await collect(cached, 10)).slice(0, 10), first.slice(0, 10));
+});
