@@ -43,16 +43,15 @@ function checkParams(config: EngineConfig, params: DlrmParams, state: OptimizerS
     throw new UserError(`embedding tables do not match the architecture (${arch.tableSizes.length} tables of dim ${arch.embeddingDim})`);
   }
   if (state.name !== config.optimizer) throw new UserError(`optimizer state is for '${state.name}' but the optimizer is '${config.optimizer}'`);
-  const dense = config.optimizer !== 'sgd';
+  if (config.optimizer === 'sgd') return; // sgd reads no state (it may be empty arrays or none at all)
   const layersOk = (ls: DlrmParams['bottom'], ss: OptimizerState['bottom']) =>
-    ls.length === ss.length && ls.every((l, i) => ss[i].weight.length === (dense ? l.weight.length : 0) && ss[i].bias.length === (dense ? l.bias.length : 0));
+    ls.length === ss.length && ls.every((l, i) => ss[i].weight.length === l.weight.length && ss[i].bias.length === l.bias.length);
   const tablesOk =
     state.tables.length === params.tables.length &&
-    params.tables.every((t, i) =>
-      config.optimizer === 'sgd'
-        ? state.tables[i].length === 0
-        : state.tables[i].length === t.chunks.length &&
-          t.chunks.every((c, k) => state.tables[i][k].length === (config.optimizer === 'adagrad' ? c.length : c.length / t.dim)),
+    params.tables.every(
+      (t, i) =>
+        state.tables[i].length === t.chunks.length &&
+        t.chunks.every((c, k) => state.tables[i][k].length === (config.optimizer === 'adagrad' ? c.length : c.length / t.dim)),
     );
   if (!layersOk(params.bottom, state.bottom) || !layersOk(params.top, state.top) || !tablesOk) {
     throw new UserError(`the '${config.optimizer}' optimizer state does not match the parameters' shapes`);
