@@ -51,6 +51,8 @@ export interface PreprocessResult {
   partsDir: string;
   lines: number;
   seconds: number;
+  /** Wall seconds per phase: 'count lines', 'count values', 'days', 'merge'. */
+  phases: Record<string, number>;
 }
 
 export const DEFAULT_BLOCK_BYTES = 4 << 20;
@@ -267,6 +269,13 @@ class Preprocessor {
 /** Runs the whole preprocessing described by `cfg`. */
 export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessResult> {
   const started = Date.now();
+  const phases: Record<string, number> = {};
+  let phaseStart = started;
+  const endPhase = (name: string): void => {
+    const now = Date.now();
+    phases[name] = (now - phaseStart) / 1000;
+    phaseStart = now;
+  };
   const schema = loadSchemaPreset(cfg.dataSet);
   const options: PreprocessOptions = {
     dataSet: cfg.dataSet,
@@ -312,7 +321,8 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       if (scan.lines < 7) throw new UserError(`${raw}: has ${scan.lines} lines; Kaggle preprocessing cuts it into 7 days and needs at least 7`);
       kaggleSha = scan.sha256;
       days = kaggleDays(raw, scan);
-      log().info({ lines: scan.lines, seconds: (Date.now() - started) / 1000 }, 'counted lines of train.txt');
+      endPhase('count lines');
+      log().info({ lines: scan.lines, seconds: phases['count lines'] }, 'counted lines of train.txt');
     }
     const inputs = days
       .filter((d, i) => i === 0 || d.file !== days[i - 1].file)
@@ -336,6 +346,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       pre.beginPass('counting values', totalBytes);
       for (let d = 0; d < days.length; d++) await pre.dayPass(days[d], d, 'count');
       frequent = await pre.finishCounting();
+      endPhase('count values');
     }
 
     // vocabulary files: truncated to the checkpoint's sizes and replayed into the hash tables
@@ -397,6 +408,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       for (const fd of vocabFds) fs.closeSync(fd);
     }
     await pre.stop();
+    endPhase('days');
 
     // manifest, merged file, and the parts folder moved into place
     if (frequent) {
@@ -414,6 +426,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       outPath: mergedFile,
       metadata: manifest,
     });
+    endPhase('merge');
     fs.writeFileSync(path.join(workDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     fs.rmSync(path.join(workDir, CHECKPOINT_FILE));
     fs.rmSync(partsDir, { recursive: true, force: true });
@@ -427,6 +440,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
         countsPerTable: manifest.tables.map((t) => t.count),
         invalidLines: manifest.days.reduce((s, d) => s + d.invalidLines, 0),
         seconds,
+        phases,
         linesPerSec: Math.round(lines / Math.max(seconds, 1e-3)),
         peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
         mergedFile,
@@ -434,7 +448,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       },
       'preprocess done',
     );
-    return { manifest, mergedFile, partsDir, lines, seconds };
+    return { manifest, mergedFile, partsDir, lines, seconds, phases };
   } catch (err) {
     await pre.stop();
     if (err instanceof UserError && freshWorkDir) fs.rmSync(workDir, { recursive: true, force: true });
