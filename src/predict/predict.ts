@@ -1,6 +1,7 @@
 // `dlrm predict`: scores raw Criteo rows with a trained checkpoint. Raw lines -> (preprocess parser +
 // saved vocabularies, RawRowSource) -> the training run's --max-ind-range folding -> engine.predict in
-// batches -> CSV rows, written as they come (bounded memory for any input size). The manifest's tables
+// batches -> CSV rows, written as they come (bounded memory for any input size). One batch is scored
+// while the previous one is written, so an engine working off the main thread (native) overlaps the CSV. The manifest's tables
 // must fit the model exactly (count and rows per table, dense width), else a UserError.
 import * as fs from 'node:fs';
 import type { EngineOptions } from '../engine/createEngine';
@@ -45,16 +46,24 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
   const csv = new PredictionCsv(c.output, raw.hasLabel);
   const bar = startProgress('predict', Math.max(1, Math.round(fs.statSync(c.input).size / 1e6)), 'MB', '{rows} rows');
   let rows = 0;
+  // one batch in the engine while the main thread writes the previous one's CSV and parses the next block
+  let inFlight: { scores: Promise<Float32Array>; labels: Float32Array; firstLine: number } | null = null;
   try {
     log().info({ model: c.loadModel, input: c.input, vocabularies: where.source, labelled: raw.hasLabel, engine: engine.name, output: c.output ?? 'stdout' }, 'predicting');
     for await (const batch of source.batches(c.miniBatchSize)) {
-      const p = await engine.predict(batch);
-      await csv.write(rows + 1, p, batch.labels);
+      const previous = inFlight;
+      const previousScores = previous ? await previous.scores : null;
+      const scores = engine.predict(batch);
+      scores.catch(() => undefined); // awaited below; a failure while the CSV is written must not go unhandled
+      inFlight = { scores, labels: batch.labels, firstLine: rows + 1 };
       rows += batch.size;
+      if (previous && previousScores) await csv.write(previous.firstLine, previousScores, previous.labels);
       bar.update(Math.round(bytesRead / 1e6), { rows });
     }
+    if (inFlight) await csv.write(inFlight.firstLine, await inFlight.scores, inFlight.labels);
     await csv.close();
   } catch (err) {
+    await inFlight?.scores.catch(() => undefined); // the engine must be idle before it is disposed
     csv.abort();
     throw err;
   } finally {
