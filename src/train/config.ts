@@ -1,7 +1,7 @@
 // The training configuration: one plain typed object (TrainConfig) with every default in one place
 // (DEFAULT_TRAIN_CONFIG), the table of `dlrm train` flags that fill it (TRAIN_FLAGS: flag name, value
-// kind, help), and how a run's config is assembled: defaults < --config file.json < command-line flags,
-// then validated. Keys are the flags in camelCase (--arch-mlp-bot -> archMlpBot); config files may use
+// kind, help), and how a run's config is assembled: defaults < a --load-model checkpoint's saved
+// settings < --config file.json < command-line flags, then validated. Keys are the flags in camelCase (--arch-mlp-bot -> archMlpBot); config files may use
 // either spelling. Booleans are real booleans (JSON true/false; --flag / --no-flag on the command line).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,6 +10,7 @@ import { TFJS_BACKENDS, type TfjsBackendName } from '../engine/tfjs/backend';
 import type { InteractionOp, LossFunction, OptimizerName } from '../model/arch';
 import { UserError } from '../util/errors';
 import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
+import { readCheckpointHeader } from '../model/checkpoint';
 import { validateLrSchedule } from './lrSchedule';
 
 export const DATA_GENERATIONS = ['random', 'synthetic', 'dataset'] as const;
@@ -235,6 +236,29 @@ function configValue(spec: FlagSpec, value: unknown, where: string): unknown {
 }
 
 /**
+ * The settings of a JSON object (a config file's or a checkpoint's): keys are flag names or their
+ * camelCase, values as configValue reads them. Relative paths resolve against `baseDir`. Unknown keys
+ * are refused, or skipped with `ignoreUnknown` (a checkpoint from another dlrm version).
+ */
+function configFromObject(json: object, where: string, baseDir: string, ignoreUnknown: boolean): Partial<TrainConfig> {
+  const out: Record<string, unknown> = {};
+  for (const [rawKey, value] of Object.entries(json)) {
+    if (rawKey.startsWith('_')) continue;
+    const key = camel(rawKey);
+    if (key === 'rawDataFile') throw new UserError(`${where}: ${RAW_DATA_FILE_REFUSAL}`);
+    const spec = FLAG_BY_KEY.get(key);
+    if (!spec) {
+      if (ignoreUnknown) continue;
+      throw new UserError(`${where}: unknown setting "${rawKey}" (settings are dlrm train flag names, e.g. "mini-batch-size")`);
+    }
+    let v = configValue(spec, value, where);
+    if (spec.type.kind === 'path' && typeof v === 'string') v = path.resolve(baseDir, v);
+    out[key] = v;
+  }
+  return out as Partial<TrainConfig>;
+}
+
+/**
  * Reads a --config JSON file into a partial TrainConfig. Keys are flag names (kebab-case) or their
  * camelCase; keys starting with '_' are comments. Relative paths in it are relative to the file.
  */
@@ -252,18 +276,22 @@ export function readConfigFile(file: string): Partial<TrainConfig> {
     throw new UserError(`${file}: not valid JSON: ${(err as Error).message}`);
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`${file}: a config file holds one JSON object of flag: value`);
-  const out: Record<string, unknown> = {};
-  for (const [rawKey, value] of Object.entries(json)) {
-    if (rawKey.startsWith('_')) continue;
-    const key = camel(rawKey);
-    if (key === 'rawDataFile') throw new UserError(`${file}: ${RAW_DATA_FILE_REFUSAL}`);
-    const spec = FLAG_BY_KEY.get(key);
-    if (!spec) throw new UserError(`${file}: unknown setting "${rawKey}" (settings are dlrm train flag names, e.g. "mini-batch-size")`);
-    let v = configValue(spec, value, file);
-    if (spec.type.kind === 'path' && typeof v === 'string') v = path.resolve(path.dirname(file), v);
-    out[key] = v;
-  }
-  return out as Partial<TrainConfig>;
+  return configFromObject(json, file, path.dirname(file), false);
+}
+
+/**
+ * The settings a checkpoint was trained with, to continue its run by default: all but its files
+ * (--load-model, --save-model, --metrics-file), which a resumed run names itself, so it never
+ * overwrites a checkpoint or log it was not told to.
+ */
+function checkpointSettings(file: string): Partial<TrainConfig> {
+  const saved = readCheckpointHeader(file).trainConfig;
+  if (typeof saved !== 'object' || saved === null) return {};
+  const settings = configFromObject(saved, `--load-model ${file}: its saved train config`, process.cwd(), true);
+  delete settings.loadModel;
+  delete settings.saveModel;
+  delete settings.metricsFile;
+  return settings;
 }
 
 /** Keeps only the TrainConfig fields that are set (commander leaves absent flags undefined). */
@@ -276,10 +304,21 @@ function definedFields(opts: Partial<TrainConfig>): Partial<TrainConfig> {
   return out as Partial<TrainConfig>;
 }
 
-/** The run's config: defaults < config file < command line, with dataGeneration resolved, validated. */
+/**
+ * The run's config: defaults < the --load-model checkpoint's saved settings < config file < command
+ * line, with paths made absolute and dataGeneration resolved, validated. So `--load-model F` alone
+ * continues F's run; any setting given again overrides it (a different architecture is then refused
+ * when the checkpoint is loaded).
+ */
 export function resolveTrainConfig(cli: Partial<TrainConfig>, configFile?: string): TrainConfig {
   const fromFile = configFile ? readConfigFile(configFile) : {};
-  const merged: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...fromFile, ...definedFields(cli) };
+  const given = { ...fromFile, ...definedFields(cli) };
+  const fromCheckpoint = given.loadModel ? checkpointSettings(given.loadModel) : {};
+  const merged: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...fromCheckpoint, ...given };
+  for (const spec of TRAIN_FLAGS) {
+    const v = merged[spec.key];
+    if (spec.type.kind === 'path' && typeof v === 'string') Object.assign(merged, { [spec.key]: path.resolve(v) });
+  }
   merged.dataGeneration ??= merged.processedDataFile ? 'dataset' : 'random';
   validateTrainConfig(merged);
   return merged;

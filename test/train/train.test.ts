@@ -90,12 +90,15 @@ for (const { name, optimizer, stopAtStep } of resumeCases) {
   });
 }
 
-test('exact resume across a finished run: 1 epoch, then --nepochs 2 from its checkpoint == 2 epochs', async () => {
+test('exact resume across a finished run: 1 epoch, then --load-model with --nepochs 2 == 2 epochs', async () => {
   const whole = await runTraining(smoke({ nepochs: 2 }));
   const file = path.join(dir, 'epoch.ckpt');
   await runTraining(smoke({ nepochs: 1, saveModel: file }));
   assert.deepEqual(readCheckpointHeader(file).progress, { epoch: 1, batchInEpoch: 0, rowInEpoch: 0, globalStep: 16 });
-  const rest = await runTraining(smoke({ nepochs: 2, loadModel: file }));
+  // --load-model alone continues the checkpoint's run with its saved settings (here: the smoke config, 2048 rows)
+  const resumed = resolveTrainConfig({ nepochs: 2, loadModel: file });
+  assert.deepEqual([resumed.dataGeneration, resumed.dataSize, resumed.optimizer, resumed.archMlpBot, resumed.saveModel], ['synthetic', 2048, 'adagrad', [13, 16, 8], null]);
+  const rest = await runTraining(resumed);
   assert.equal(firstDifference(bits(rest), bits(whole)), -1);
   // resuming a finished run trains nothing and evaluates it
   const again = await runTraining(smoke({ nepochs: 1, loadModel: file }));
@@ -111,7 +114,7 @@ test('a checkpoint that does not fit the run is refused, naming the difference',
   const sizes = smoke().archEmbeddingSize.map((n, t) => (t === 3 ? n + 1 : n));
   await assert.rejects(runTraining(smoke({ loadModel: file, archEmbeddingSize: sizes })), refused(/table 3: 50 rows in the checkpoint, 51 here/));
   await assert.rejects(runTraining(smoke({ loadModel: file, optimizer: 'sgd' })), refused(/holds adagrad optimizer state but --optimizer is sgd; pass --optimizer adagrad/));
-  await assert.rejects(runTraining(smoke({ loadModel: path.join(dir, 'absent.ckpt') })), refused(/--load-model: cannot open/));
+  assert.throws(() => smoke({ loadModel: path.join(dir, 'absent.ckpt') }), refused(/--load-model: cannot open/));
 });
 
 test('a checkpoint written by one engine resumes in the other (tfjs <-> native), ending close to a single-engine run', async (t) => {
