@@ -191,3 +191,16 @@ test('a vocabulary file that disagrees with its manifest is refused, naming the 
   assert.equal(r.status, 2);
   assert.match(r.stderr, new RegExp(`${t.vocabFile.replace('.', '\\.')}: ${(t.count - 1) * 4} bytes, expected ${t.count} uint32 values`));
 });
+
+test('a bad line after several MB (batches already scored and written) still leaves no output file', () => {
+  const text = fs.readFileSync(fx.raw, 'utf8');
+  const copies = Math.ceil((5 << 20) / text.length); // past the first 4 MiB block
+  const input = path.join(dir, 'late-error.txt');
+  fs.writeFileSync(input, text.repeat(copies) + '1\t2\n');
+  const out = path.join(dir, 'late-error.csv');
+  const r = dlrm('predict', '--mini-batch-size', '1000', '--load-model', fx.model, '--input', input, '--output', out);
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`late-error\\.txt:${fx.manifest.totalRows * copies + 1}: the line has 2 fields, expected 40`));
+  assert.ok(!fs.existsSync(out));
+  assert.deepEqual(fs.readdirSync(dir).filter((n) => n.includes('.tmp-')), [], 'no temporary file left');
+});
