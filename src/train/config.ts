@@ -320,6 +320,13 @@ export function resolveTrainConfig(cli: Partial<TrainConfig>, configFile?: strin
     if (spec.type.kind === 'path' && typeof v === 'string') Object.assign(merged, { [spec.key]: path.resolve(v) });
   }
   merged.dataGeneration ??= merged.processedDataFile ? 'dataset' : 'random';
+  if (merged.dataGeneration === 'dataset') {
+    for (const flag of ['archEmbeddingSize', 'dataSize'] as const) {
+      if (given[flag] !== undefined) {
+        throw new UserError(`--${FLAG_BY_KEY.get(flag)?.flag} applies to random/synthetic data only: a processed file's table sizes and rows come from its manifest (use --max-ind-range to cap tables, --num-batches to shorten epochs)`);
+      }
+    }
+  }
   validateTrainConfig(merged);
   return merged;
 }

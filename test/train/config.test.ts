@@ -68,6 +68,8 @@ test('validation: data generation and processed file must agree', () => {
     userError(/--processed-data-file is given but --data-generation is random: use --data-generation dataset/),
   );
   assert.throws(() => resolveTrainConfig({ learningRate: 1, lrNumWarmupSteps: 10, lrDecayStartStep: 5, lrNumDecaySteps: 5 }), userError(/inside the warmup/));
+  assert.throws(() => resolveTrainConfig({ processedDataFile: 'k.dlrm', archEmbeddingSize: [10, 10] }), userError(/--arch-embedding-size applies to random\/synthetic data only/));
+  assert.throws(() => resolveTrainConfig({ processedDataFile: 'k.dlrm', dataSize: 1000 }), userError(/--data-size applies to random\/synthetic data only/));
 });
 
 test('the shipped configs load and hold the reference settings', () => {
