@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectTfjsBackend, TFJS_BACKENDS } from '../../src/engine/tfjs/backend';
 import { UserError } from '../../src/util/errors';
+import './backends'; // quiet logger
 
 const tfName = (b: string) => (b.startsWith('tensorflow') ? 'tensorflow' : b);
 

@@ -4,10 +4,13 @@
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectTfjsBackend, type TfjsBackendName } from '../../src/engine/tfjs/backend';
+import { setupLogger } from '../../src/util/log';
 import { Rng } from '../../src/util/random';
 import { centralDifference } from '../model/referenceDlrm';
 
 export const TEST_BACKENDS: TfjsBackendName[] = ['cpu', 'wasm'];
+
+setupLogger({ level: 'warn' }); // no "TensorFlow.js backend: ..." line per engine in the test output
 
 export async function useBackend(name: TfjsBackendName): Promise<void> {
   await selectTfjsBackend(name);
