@@ -19,7 +19,7 @@ const METRIC_ROWS: [keyof BinaryMetrics, string][] = [
 /** The result as one JSON object: where it comes from, every metric (NaN -> null) and the speed. */
 export function evalJson(r: EvalResult): string {
   const metrics = Object.fromEntries(METRIC_ROWS.map(([k]) => [k, Number.isNaN(r.metrics[k]) ? null : r.metrics[k]]));
-  return JSON.stringify({ model: r.model, processedDataFile: r.processedDataFile, split: r.split, engine: r.engine, ...metrics, seconds: r.seconds, samplesPerSec: r.samplesPerSec });
+  return JSON.stringify({ model: r.model, modelSteps: r.modelSteps, processedDataFile: r.processedDataFile, split: r.split, engine: r.engine, ...metrics, seconds: r.seconds, samplesPerSec: r.samplesPerSec });
 }
 
 /** The result as an aligned two-column table. */
@@ -31,7 +31,7 @@ export function evalTable(r: EvalResult): string {
   rows.push(['samples/s', Math.round(r.samplesPerSec).toLocaleString('en-US')]);
   const width = Math.max(...rows.map(([name]) => name.length));
   return [
-    `model ${r.model}`,
+    `model ${r.model} (trained ${r.modelSteps.toLocaleString('en-US')} steps)`,
     `data  ${r.processedDataFile}, split ${r.split} (engine ${r.engine})`,
     ...rows.map(([name, value]) => `  ${name.padEnd(width)}  ${value}`),
   ].join('\n');

@@ -21,6 +21,8 @@ export interface EvalConfig extends EngineOptions {
 export interface EvalResult {
   processedDataFile: string;
   model: string;
+  /** Optimizer steps the model was trained for (from its checkpoint). */
+  modelSteps: number;
   split: SplitName;
   engine: string;
   metrics: BinaryMetrics;
@@ -44,7 +46,7 @@ export async function runEval(c: EvalConfig): Promise<EvalResult> {
       const seconds = (performance.now() - started) / 1000;
       const samplesPerSec = metrics.rows / Math.max(seconds, 1e-9);
       log().info({ rows: metrics.rows, seconds, samplesPerSec: Math.round(samplesPerSec) }, 'eval done');
-      return { processedDataFile: c.processedDataFile, model: c.loadModel, split: c.split, engine: engine.name, metrics, seconds, samplesPerSec };
+      return { processedDataFile: c.processedDataFile, model: c.loadModel, modelSteps: model.header.progress.globalStep, split: c.split, engine: engine.name, metrics, seconds, samplesPerSec };
     } finally {
       engine.dispose();
     }

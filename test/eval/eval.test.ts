@@ -105,6 +105,7 @@ function evalJson(...args: string[]): Record<string, unknown> {
 test('--json prints the test split metrics, equal to metrics computed independently from the engine predictions', async () => {
   const got = evalJson('--processed-data-file', fx.merged, '--load-model', fx.model);
   assert.equal(got.split, 'test');
+  assert.equal(got.modelSteps, fx.trained.globalStep);
   assert.equal(got.rows, fx.manifest.splits.test.end - fx.manifest.splits.test.start);
   const want = await expectedFor(fx, engine, 'test');
   assert.ok(want.auc > 0.5 && want.auc < 1, `a non-trivial model (AUC ${want.auc})`);
