@@ -50,6 +50,7 @@ export function buildDlrmArch(flags: ArchFlags): DlrmArch {
   }
   const topOut = flags.mlpTop[flags.mlpTop.length - 1];
   if (topOut !== 1) throw new UserError(`--arch-mlp-top: the last width ${topOut} (in '${flags.mlpTop.join('-')}') must be 1 (one click probability)`);
+  if (flags.tableSizes.length === 0) throw new UserError('the model needs at least one categorical feature (embedding table)');
   flags.tableSizes.forEach((n, t) => {
     if (!Number.isSafeInteger(n) || n <= 0) throw new UserError(`embedding table ${t}: size '${n}' is not a positive integer`);
   });

@@ -28,5 +28,6 @@ test('arch validation names the bad value', () => {
   bad({ mlpBot: [13, 0, 16] }, /--arch-mlp-bot: width '0'/);
   bad({ mlpBot: [16] }, /needs at least an input and an output/);
   bad({ tableSizes: [10, 0] }, /embedding table 1: size '0'/);
+  bad({ tableSizes: [] }, /at least one categorical feature/);
   assert.throws(() => validateDlrmArch({ ...buildDlrmArch(base), mlpTop: [300, 512, 256, 1] }), /top MLP input width 300 .* 367/);
 });
