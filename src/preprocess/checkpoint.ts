@@ -77,3 +77,24 @@ export function verifyShards(workDir: string, cp: Checkpoint, shardName: (day: s
     }
   }
 }
+
+/** Writes `values` at byte `position` of `fd` and fdatasyncs it, off the main thread (libuv pool). */
+export function writeAndSync(fd: number, values: Uint32Array, position: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    fs.write(fd, values, 0, values.byteLength, position, (err, written) => {
+      if (err) return reject(err);
+      if (written !== values.byteLength) return reject(new Error(`short write to a vocabulary file (${written} of ${values.byteLength} bytes)`));
+      fs.fdatasync(fd, (syncErr) => (syncErr ? reject(syncErr) : resolve()));
+    });
+  });
+}
+
+/** Removes files of the work folder not in `keep` (shards of unfinished days, temporary files of a crash). */
+export function removeStrayFiles(workDir: string, keep: Set<string>, vocabDir: string): void {
+  for (const name of fs.readdirSync(workDir)) {
+    if (!keep.has(name)) fs.rmSync(path.join(workDir, name), { recursive: true, force: true });
+  }
+  for (const name of fs.readdirSync(path.join(workDir, vocabDir))) {
+    if (name.startsWith('.')) fs.rmSync(path.join(workDir, vocabDir, name), { force: true });
+  }
+}
