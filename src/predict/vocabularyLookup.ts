@@ -15,6 +15,33 @@ interface TableLookup {
   oovIndex: number;
 }
 
+/** Largest single read (fs.read refuses 2 GiB and more). */
+const READ_PIECE_BYTES = 1 << 30;
+
+/** A vocabulary file read straight into a Uint32Array, refused unless it holds exactly `expected` values. */
+function readVocabularyFile(file: string, table: string, expected: number, why: string): Uint32Array {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (err) {
+    throw new UserError(`${file}: cannot read the vocabulary of table ${table} (${(err as NodeJS.ErrnoException).code ?? String(err)}); it is written by dlrm preprocess beside the manifest`);
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size !== expected * 4) throw new UserError(`${file}: ${size} bytes, expected ${expected} uint32 values (${why}); the vocabulary does not belong to this manifest`);
+    const values = new Uint32Array(expected);
+    const bytes = new Uint8Array(values.buffer);
+    for (let done = 0; done < size; ) {
+      const n = fs.readSync(fd, bytes, done, Math.min(READ_PIECE_BYTES, size - done), done);
+      if (n <= 0) throw new UserError(`${file}: ended early at byte ${done}`);
+      done += n;
+    }
+    return values;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export class VocabularyLookup {
   private constructor(private readonly tables: TableLookup[]) {}
 
@@ -24,18 +51,9 @@ export class VocabularyLookup {
     return new VocabularyLookup(
       manifest.tables.map((t) => {
         const file = path.join(dir, t.vocabFile);
-        let bytes: Buffer;
-        try {
-          bytes = fs.readFileSync(file);
-        } catch (err) {
-          throw new UserError(`${file}: cannot read the vocabulary of table ${t.name} (${(err as NodeJS.ErrnoException).code ?? String(err)}); it is written by dlrm preprocess beside the manifest`);
-        }
         const expected = t.count - (rare ? 1 : 0);
-        if (bytes.length !== expected * 4) {
-          throw new UserError(`${file}: ${bytes.length} bytes, expected ${expected} uint32 values (table ${t.name} has ${t.count} rows${rare ? ', the last the shared rare index' : ''}); the vocabulary does not belong to this manifest`);
-        }
+        const raw = readVocabularyFile(file, t.name, expected, rare ? `table ${t.name} has ${t.count} rows, the last the shared rare index` : `table ${t.name} has ${t.count} rows`);
         if (!Number.isInteger(t.oovIndex) || t.oovIndex < 0 || t.oovIndex >= t.count) throw new UserError(`manifest table ${t.name}: oovIndex ${String(t.oovIndex)} is outside [0, ${t.count})`);
-        const raw = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
         const values = new U32HashTable(raw.length);
         for (let i = 0; i < raw.length; i++) values.set(raw[i], i);
         return { name: t.name, values, oovIndex: t.oovIndex };
