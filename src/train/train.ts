@@ -134,7 +134,7 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
         const endOfEpoch = at.batchInEpoch === batchesPerEpoch;
         if (step % c.printFreq === 0 || endOfEpoch) {
           const line = { step, epoch, loss: windowLoss / windowRows, lr: lastStep.lr, samplesPerSec: windowRows / ((performance.now() - windowStart) / 1000) };
-          log().info(line, 'train');
+          log().info({ ...line, loss: Number(line.loss.toFixed(6)), samplesPerSec: Math.round(line.samplesPerSec) }, 'train');
           metricsLog.train(line);
           bar.update(at.batchInEpoch, { loss: `loss ${line.loss.toFixed(5)}` });
           windowLoss = 0;
