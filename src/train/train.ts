@@ -118,9 +118,12 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
   while (at.epoch < c.nepochs) {
     const epoch = at.epoch;
     const bar = startProgress(`epoch ${epoch + 1}/${c.nepochs}`, batchesPerEpoch, 'batches', '{loss}');
+    // the print window: loss and rows since the last train line, and the training time they took
     let windowLoss = 0;
     let windowRows = 0;
-    let windowStart = performance.now();
+    let windowSeconds = 0;
+    let segmentStart = performance.now();
+    const pauseClock = () => (windowSeconds += (performance.now() - segmentStart) / 1000);
     try {
       for await (const batch of lookahead(data.train.batches(B, at.rowInEpoch))) {
         if (at.batchInEpoch >= batchesPerEpoch) break;
@@ -133,13 +136,15 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
         windowRows += batch.size;
         const endOfEpoch = at.batchInEpoch === batchesPerEpoch;
         if (step % c.printFreq === 0 || endOfEpoch) {
-          const line = { step, epoch, loss: windowLoss / windowRows, lr: lastStep.lr, samplesPerSec: windowRows / ((performance.now() - windowStart) / 1000) };
+          pauseClock();
+          const line = { step, epoch, loss: windowLoss / windowRows, lr: lastStep.lr, samplesPerSec: windowRows / windowSeconds };
           log().info({ ...line, loss: Number(line.loss.toFixed(6)), samplesPerSec: Math.round(line.samplesPerSec) }, 'train');
           metricsLog.train(line);
           bar.update(at.batchInEpoch, { loss: `loss ${line.loss.toFixed(5)}` });
           windowLoss = 0;
           windowRows = 0;
-          windowStart = performance.now();
+          windowSeconds = 0;
+          segmentStart = performance.now();
         } else bar.update(at.batchInEpoch);
         if (endOfEpoch) break;
         if (opts.shouldStop?.({ ...at })) {
@@ -147,11 +152,14 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
           log().info({ step, epoch, batchInEpoch: at.batchInEpoch, checkpoint: c.saveModel }, c.saveModel ? 'stopped: resume with --load-model' : 'stopped (no --save-model: nothing to resume from)');
           return { engine: engine.name, globalStep: at.globalStep, metrics: lastMetrics, stopped: true, model };
         }
-        if (c.testFreq > 0 && step % c.testFreq === 0) lastMetrics = await evaluateAndSave(epoch);
-        else if (c.saveFreq > 0 && step % c.saveFreq === 0) await save();
-        else continue;
         // evaluations and checkpoints don't count against samples/s
-        windowStart = performance.now();
+        const evalNow = c.testFreq > 0 && step % c.testFreq === 0;
+        const saveNow = c.saveFreq > 0 && step % c.saveFreq === 0;
+        if (!evalNow && !saveNow) continue;
+        pauseClock();
+        if (evalNow) lastMetrics = await evaluateAndSave(epoch);
+        else await save();
+        segmentStart = performance.now();
       }
     } finally {
       bar.stop();
