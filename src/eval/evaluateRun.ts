@@ -37,7 +37,7 @@ export async function runEval(c: EvalConfig): Promise<EvalResult> {
   const split = openProcessedSplit(c.processedDataFile, c.split);
   try {
     const source = foldIndices(split, model.maxIndRange);
-    checkModelFitsData(model, source, `${c.processedDataFile}`);
+    checkModelFitsData(model, source, c.processedDataFile);
     const engine = await createInferenceEngine(model, c);
     try {
       log().info({ model: c.loadModel, data: c.processedDataFile, split: c.split, rows: source.rows, engine: engine.name }, 'evaluating');

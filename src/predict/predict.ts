@@ -1,11 +1,13 @@
 // `dlrm predict`: scores raw Criteo rows with a trained checkpoint. Raw lines -> (preprocess parser +
 // saved vocabularies, RawRowSource) -> the training run's --max-ind-range folding -> engine.predict in
 // batches -> CSV rows, written as they come (bounded memory for any input size). One batch is scored
-// while the previous one is written, so an engine working off the main thread (native) overlaps the CSV. The manifest's tables
-// must fit the model exactly (count and rows per table, dense width), else a UserError.
+// while the previous one is written, so an engine working off the main thread (native) overlaps the CSV.
+// The manifest's tables must fit the model exactly (count and rows per table, dense width), else a UserError.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { EngineOptions } from '../engine/createEngine';
 import { foldIndices } from '../train/foldIndices';
+import { UserError } from '../util/errors';
 import { log } from '../util/log';
 import { startProgress } from '../util/progress';
 import { checkModelFitsData, createInferenceEngine, loadInferenceModel } from './inferenceModel';
@@ -35,6 +37,7 @@ export interface PredictResult {
 /** Scores every line of `c.input` and writes the CSV. */
 export async function runPredict(c: PredictConfig): Promise<PredictResult> {
   const started = performance.now();
+  if (c.output !== null && !fs.existsSync(path.dirname(path.resolve(c.output)))) throw new UserError(`--output ${c.output}: folder ${path.dirname(path.resolve(c.output))} does not exist`);
   const model = loadInferenceModel(c.loadModel);
   const where = locateManifest(c, model);
   const vocab = VocabularyLookup.load(where.manifest, where.dir);

@@ -171,7 +171,7 @@ test('a wrong field count or a bad value is refused naming file, line and field;
   }
 });
 
-test('vocabularies that do not fit the model, and a missing input, are refused', () => {
+test('vocabularies that do not fit the model, a missing input and a missing output folder are refused', () => {
   const r = dlrm('predict', '--load-model', fx.model, '--input', fx.raw, '--processed-data-file', rare.merged);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /not those of the processed file the model was trained on/, 'a warning first');
@@ -179,6 +179,9 @@ test('vocabularies that do not fit the model, and a missing input, are refused',
   const missing = dlrm('predict', '--load-model', fx.model, '--input', path.join(dir, 'none.txt'));
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /--input .*none\.txt: cannot read it/);
+  const noFolder = dlrm('predict', '--load-model', fx.model, '--input', fx.raw, '--output', path.join(dir, 'no-such-folder', 'p.csv'));
+  assert.equal(noFolder.status, 2);
+  assert.match(noFolder.stderr, /--output .*p\.csv: folder .*no-such-folder does not exist/);
 });
 
 test('a vocabulary file that disagrees with its manifest is refused, naming the file', () => {
