@@ -120,3 +120,11 @@ test('SIGINT stops after the current step, saves a checkpoint at that step and e
   assert.equal(progress.globalStep, Number(m[1]));
   assert.deepEqual([progress.epoch, progress.batchInEpoch, progress.rowInEpoch], [0, progress.globalStep, progress.globalStep * 128]);
 });
+
+test("the README's first command, `dlrm train --data-generation synthetic` with no other flag, learns (AUC > 0.65)", () => {
+  const r = spawnSync(process.execPath, [bin, 'train', '--data-generation', 'synthetic'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const m = /^final 32768 rows: auc (0\.\d+) /.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.ok(Number(m[1]) > 0.65, r.stdout);
+});
