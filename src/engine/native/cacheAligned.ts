@@ -8,6 +8,7 @@ import type { OptimizerState } from '../../model/optimizerState';
 import type { NativeAddon } from './nativeAddon';
 
 export const CACHE_LINE_BYTES = 64;
+const HUGE_PAGE_WORTHWHILE_BYTES = 4 << 20;
 
 /** A zero-filled Float32Array of `length` whose first element starts a cache line. */
 export function cacheAlignedFloat32Array(addon: NativeAddon, length: number): Float32Array {
@@ -21,6 +22,8 @@ export function cacheAlignedFloat32Array(addon: NativeAddon, length: number): Fl
 export function cacheAligned(addon: NativeAddon, a: Float32Array): Float32Array {
   if (a.length === 0 || addon.addressModulo(a, CACHE_LINE_BYTES) === 0) return a;
   const copy = cacheAlignedFloat32Array(addon, a.length);
+  // advised before the first touch, the copy faults straight into huge pages
+  if (copy.byteLength >= HUGE_PAGE_WORTHWHILE_BYTES) addon.adviseHugePages(copy);
   copy.set(a);
   return copy;
 }

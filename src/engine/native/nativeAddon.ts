@@ -74,6 +74,8 @@ export interface NativeAddon {
   info(): { openblas: string; core: string; hardwareThreads: number };
   /** The address of the array's first byte modulo m. */
   addressModulo(a: ArrayBufferView, m: number): number;
+  /** Advises the array's memory into transparent huge pages (before first touch: no later collapse copy). */
+  adviseHugePages(a: ArrayBufferView): number;
 }
 
 export type NativeAddonLoad = { addon: NativeAddon; reason?: undefined } | { addon?: undefined; reason: string };

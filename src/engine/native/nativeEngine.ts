@@ -8,16 +8,23 @@ import type { Batch } from '../../dataset/batch';
 import type { DlrmParams, LinearParams } from '../../model/params';
 import type { OptimizerState, LinearState } from '../../model/optimizerState';
 import type { DlrmGradients, Engine, EngineConfig, StepResult } from '../engine';
+import { log } from '../../util/log';
 import { alignEmbeddingTables } from './cacheAligned';
 import { loadNativeAddon, NativeStepMode, NATIVE_BUILD_HINT, type NativeAddon, type NativeDlrmHandle, type NativeLinearSpec, type NativeModelSpec } from './nativeAddon';
 
 export interface NativeEngineOptions {
-  /** Worker threads (default: one per core). */
+  /** Worker threads (default: DLRM_NATIVE_THREADS, else one per core). */
   threads?: number;
   /** An addon already loaded (tests); default: loadNativeAddon(). */
   addon?: NativeAddon;
   /** Move misaligned table chunks to cache-line-aligned copies first (default true; see cacheAligned.ts). */
   alignTables?: boolean;
+}
+
+/** DLRM_NATIVE_THREADS=n overrides the thread count (0 or unset: one per core). */
+function threadsFromEnv(): number {
+  const v = Number(process.env.DLRM_NATIVE_THREADS ?? 0);
+  return Number.isInteger(v) && v > 0 ? v : 0;
 }
 
 function linearSpecs(layers: LinearParams[], state: LinearState[] | undefined): NativeLinearSpec[] {
@@ -66,8 +73,12 @@ export class NativeEngine implements Engine {
   ) {
     const addon = options.addon ?? loadNativeAddon().addon;
     if (!addon) throw new Error(NATIVE_BUILD_HINT);
-    if (options.alignTables ?? true) alignEmbeddingTables(addon, params, state);
-    this.handle = new addon.NativeDlrm(nativeModelSpec(config, params, state, options.threads ?? 0));
+    const started = performance.now();
+    const moved = options.alignTables ?? true ? alignEmbeddingTables(addon, params, state) : 0;
+    const threads = options.threads ?? threadsFromEnv();
+    this.handle = new addon.NativeDlrm(nativeModelSpec(config, params, state, threads));
+    const { core } = addon.info();
+    log().info({ threads: threads || 'one per core', openblasCore: core, alignedChunks: moved, setupMs: Math.round(performance.now() - started) }, 'native engine ready');
   }
 
   private live(): NativeDlrmHandle {

@@ -360,6 +360,14 @@ Napi::Value AddressModulo(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(base % m));
 }
 
+/** adviseHugePages(typedArray): MADV_HUGEPAGE (+ collapse) on its 2 MiB-aligned part; returns the bytes covered. */
+Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
+  if (!info[0].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "adviseHugePages needs a typed array");
+  auto a = info[0].As<Napi::TypedArray>();
+  auto* base = static_cast<std::uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset();
+  return Napi::Number::New(info.Env(), static_cast<double>(dlrm::adviseHugePages(base, a.ByteLength())));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // this addon's thread pool owns the parallelism: every GEMM runs single-threaded inside one slice
   openblas_set_num_threads(1);
@@ -367,6 +375,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeEmbeddingBags", NativeEmbeddingBags::Define(env));
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("addressModulo", Napi::Function::New(env, AddressModulo));
+  exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
   return exports;
 }
 
