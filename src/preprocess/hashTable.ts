@@ -1,16 +1,18 @@
-// An open-addressing hash table from uint32 keys to uint32 values on typed arrays (linear probing,
-// Fibonacci hashing, growth by rehash into twice the capacity at 3/4 load). It holds the vocabularies:
-// no JS Map/Object (V8 Maps stop at 2^24 entries and cost ~50+ bytes per entry); this costs 8 bytes per
-// slot, i.e. at most 8 / 0.375 ≈ 21 bytes per entry right after a growth and 8 / 0.75 at best.
+// An open-addressing hash table from uint32 keys to uint32 values on one typed array (slot s holds its key
+// at 2s and its value at 2s+1, so a lookup touches one cache line; linear probing, Fibonacci hashing,
+// growth by rehash into twice the capacity at 3/4 load). It holds the vocabularies: no JS Map/Object (V8
+// Maps stop at 2^24 entries and cost ~50+ bytes per entry); this costs 8 bytes per slot, i.e. at most
+// 8 / 0.375 ≈ 21 bytes per entry right after a growth and 8 / 0.75 at best.
 // The value 0xFFFFFFFF marks an empty slot and cannot be stored.
 
 export const EMPTY_VALUE = 0xffffffff;
 const MIN_CAPACITY_LOG2 = 10;
+const MAX_CAPACITY_LOG2 = 29;
 const MAX_LOAD = 0.75;
 
 export class U32HashTable {
-  private keys: Uint32Array;
-  private values: Uint32Array;
+  /** [key, value] pairs; value EMPTY_VALUE = free slot. */
+  private slots: Uint32Array;
   private shift: number;
   private mask: number;
   private limit: number;
@@ -18,12 +20,17 @@ export class U32HashTable {
 
   constructor(expectedEntries = 0) {
     let log2 = MIN_CAPACITY_LOG2;
-    while ((1 << log2) * MAX_LOAD < expectedEntries && log2 < 30) log2++;
-    this.keys = new Uint32Array(1 << log2);
-    this.values = new Uint32Array(1 << log2).fill(EMPTY_VALUE);
+    while ((1 << log2) * MAX_LOAD < expectedEntries && log2 < MAX_CAPACITY_LOG2) log2++;
+    this.slots = U32HashTable.emptySlots(log2);
     this.shift = 32 - log2;
     this.mask = (1 << log2) - 1;
     this.limit = Math.floor((1 << log2) * MAX_LOAD);
+  }
+
+  private static emptySlots(log2: number): Uint32Array {
+    const slots = new Uint32Array(2 * 2 ** log2);
+    for (let i = 1; i < slots.length; i += 2) slots[i] = EMPTY_VALUE;
+    return slots;
   }
 
   /** Number of keys stored. */
@@ -33,96 +40,93 @@ export class U32HashTable {
 
   /** Number of slots (a power of two). */
   get capacity(): number {
-    return this.keys.length;
+    return this.slots.length >>> 1;
   }
 
-  /** Bytes held by the two slot arrays. */
+  /** Bytes held by the slot array. */
   get bytes(): number {
-    return this.keys.byteLength + this.values.byteLength;
+    return this.slots.byteLength;
   }
 
-  private slotOf(key: number): number {
-    const keys = this.keys, values = this.values, mask = this.mask;
+  /** The index in `slots` of key's pair: where it is, or the free slot where it would go. */
+  private pairOf(key: number): number {
+    const slots = this.slots, mask = this.mask;
     let s = Math.imul(key, 0x9e3779b1) >>> this.shift;
-    while (values[s] !== EMPTY_VALUE && keys[s] !== key) s = (s + 1) & mask;
-    return s;
+    for (;;) {
+      const at = s << 1;
+      if (slots[at + 1] === EMPTY_VALUE || slots[at] === key) return at;
+      s = (s + 1) & mask;
+    }
   }
 
   /** The value of `key`, or -1 when absent. */
   get(key: number): number {
-    const s = this.slotOf(key);
-    const v = this.values[s];
+    const v = this.slots[this.pairOf(key) + 1];
     return v === EMPTY_VALUE ? -1 : v;
   }
 
   /** The value of `key`; when absent, stores `value` for it first and returns it. */
   getOrAdd(key: number, value: number): number {
-    const s = this.slotOf(key);
-    const v = this.values[s];
+    const at = this.pairOf(key);
+    const v = this.slots[at + 1];
     if (v !== EMPTY_VALUE) return v;
-    this.insertAt(s, key, value);
+    this.insertAt(at, key, value);
     return value;
   }
 
   /** Stores `value` for `key` (replacing any previous value). */
   set(key: number, value: number): void {
-    const s = this.slotOf(key);
-    if (this.values[s] !== EMPTY_VALUE) this.values[s] = value;
-    else this.insertAt(s, key, value);
+    const at = this.pairOf(key);
+    if (this.slots[at + 1] !== EMPTY_VALUE) this.slots[at + 1] = value;
+    else this.insertAt(at, key, value);
   }
 
   /** Adds `delta` to the value of `key` (absent keys start at 0), saturating at `max`; returns the new value. */
   add(key: number, delta: number, max = 0x7fffffff): number {
-    const s = this.slotOf(key);
-    const v = this.values[s];
+    const at = this.pairOf(key);
+    const v = this.slots[at + 1];
     if (v === EMPTY_VALUE) {
       const first = Math.min(delta, max);
-      this.insertAt(s, key, first);
+      this.insertAt(at, key, first);
       return first;
     }
     const next = Math.min(v + delta, max);
-    this.values[s] = next;
+    this.slots[at + 1] = next;
     return next;
   }
 
   /** Calls fn(key, value) for every entry, in slot order. */
   forEach(fn: (key: number, value: number) => void): void {
-    const keys = this.keys, values = this.values;
-    for (let s = 0; s < keys.length; s++) if (values[s] !== EMPTY_VALUE) fn(keys[s], values[s]);
+    const slots = this.slots;
+    for (let at = 0; at < slots.length; at += 2) if (slots[at + 1] !== EMPTY_VALUE) fn(slots[at], slots[at + 1]);
   }
 
-  /** Replaces every value v by fn(key, v) in place. */
-  mapValues(fn: (key: number, value: number) => number): void {
-    const keys = this.keys, values = this.values;
-    for (let s = 0; s < keys.length; s++) if (values[s] !== EMPTY_VALUE) values[s] = fn(keys[s], values[s]);
-  }
-
-  private insertAt(slot: number, key: number, value: number): void {
+  private insertAt(at: number, key: number, value: number): void {
     if (value === EMPTY_VALUE) throw new RangeError('U32HashTable: 0xFFFFFFFF cannot be stored as a value');
-    this.keys[slot] = key;
-    this.values[slot] = value;
+    this.slots[at] = key;
+    this.slots[at + 1] = value;
     this.count++;
     if (this.count > this.limit) this.grow();
   }
 
   private grow(): void {
-    const oldKeys = this.keys, oldValues = this.values;
+    const old = this.slots;
     const log2 = 32 - this.shift + 1;
-    if (log2 > 30) throw new RangeError('U32HashTable: more than 2^30 slots needed');
-    this.keys = new Uint32Array(1 << log2);
-    this.values = new Uint32Array(1 << log2).fill(EMPTY_VALUE);
-    this.shift = 32 - log2;
-    this.mask = (1 << log2) - 1;
-    this.limit = Math.floor((1 << log2) * MAX_LOAD);
-    const keys = this.keys, values = this.values, mask = this.mask, shift = this.shift;
-    for (let i = 0; i < oldKeys.length; i++) {
-      const v = oldValues[i];
+    if (log2 > MAX_CAPACITY_LOG2) throw new RangeError(`U32HashTable: more than 2^${MAX_CAPACITY_LOG2} slots needed`);
+    const slots = U32HashTable.emptySlots(log2);
+    const mask = (1 << log2) - 1, shift = 32 - log2;
+    for (let i = 0; i < old.length; i += 2) {
+      const v = old[i + 1];
       if (v === EMPTY_VALUE) continue;
-      const k = oldKeys[i];
+      const k = old[i];
       let s = Math.imul(k, 0x9e3779b1) >>> shift;
-      while (values[s] !== EMPTY_VALUE) s = (s + 1) & mask;
-      keys[s] = k;
-      values[s] = v;
+      while (slots[(s << 1) + 1] !== EMPTY_VALUE) s = (s + 1) & mask;
+      slots[s << 1] = k;
+      slots[(s << 1) + 1] = v;
     }
+    this.slots = slots;
+    this.shift = shift;
+    this.mask = mask;
+    this.limit = Math.floor((1 << log2) * MAX_LOAD);
   }
 }
