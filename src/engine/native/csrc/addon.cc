@@ -140,8 +140,6 @@ std::vector<dlrm::LinearLayer> readLayers(const Napi::Array& specs, dlrm::Optimi
   return layers;
 }
 
-class StepWorker;
-
 class NativeDlrm : public Napi::ObjectWrap<NativeDlrm> {
  public:
   static Napi::Function Define(Napi::Env env) {

@@ -53,7 +53,7 @@ struct SparseScratch {
  */
 void embeddingBagUpdate(EmbeddingTable& table, OptimizerKind kind, const BagInput& bag, int batch, const float* grad, std::size_t gradStride, float lr, SparseScratch& scratch);
 
-/** Writes the per-unique-row gradient sums without updating (tests): rows into uniqueRows, sums [unique, dim]. */
+/** The gradient sums per unique row (rows into scratch.uniqueRows, sums [unique, dim] into scratch.gradSums). */
 void embeddingBagGradient(const EmbeddingTable& table, const BagInput& bag, int batch, const float* grad, std::size_t gradStride, SparseScratch& scratch);
 
 }  // namespace dlrm

@@ -1,8 +1,6 @@
 // ThreadPool implementation (see threadPool.h): generation counter + spin-then-sleep workers.
 #include "threadPool.h"
 
-#include <chrono>
-
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define DLRM_PAUSE() _mm_pause()
