@@ -315,6 +315,9 @@ export function resolveTrainConfig(cli: Partial<TrainConfig>, configFile?: strin
   const given = { ...fromFile, ...definedFields(cli) };
   const fromCheckpoint = given.loadModel ? checkpointSettings(given.loadModel) : {};
   const merged: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...fromCheckpoint, ...given };
+  // the data source is chosen as a whole: a generation or file given now replaces the checkpoint's pair
+  if (given.processedDataFile && given.dataGeneration === undefined) merged.dataGeneration = 'dataset';
+  if (given.dataGeneration && given.dataGeneration !== 'dataset' && given.processedDataFile === undefined) merged.processedDataFile = null;
   for (const spec of TRAIN_FLAGS) {
     const v = merged[spec.key];
     if (spec.type.kind === 'path' && typeof v === 'string') Object.assign(merged, { [spec.key]: path.resolve(v) });

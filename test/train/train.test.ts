@@ -98,6 +98,9 @@ test('exact resume across a finished run: 1 epoch, then --load-model with --nepo
   // --load-model alone continues the checkpoint's run with its saved settings (here: the smoke config, 2048 rows)
   const resumed = resolveTrainConfig({ nepochs: 2, loadModel: file });
   assert.deepEqual([resumed.dataGeneration, resumed.dataSize, resumed.optimizer, resumed.archMlpBot, resumed.saveModel], ['synthetic', 2048, 'adagrad', [13, 16, 8], null]);
+  // a data source given now replaces the checkpoint's as a whole
+  const other = resolveTrainConfig({ loadModel: file, processedDataFile: 'k.dlrm' });
+  assert.deepEqual([other.dataGeneration, other.processedDataFile], ['dataset', path.resolve('k.dlrm')]);
   const rest = await runTraining(resumed);
   assert.equal(firstDifference(bits(rest), bits(whole)), -1);
   // resuming a finished run trains nothing and evaluates it
