@@ -70,11 +70,18 @@ export async function buildFixture(dir: string, name: string, o: FixtureOptions)
   return preprocessAndTrain(dir, name, raw, o);
 }
 
+/**
+ * The engine of every comparison, in process and in the CLI: pure-JS tfjs, the same in any process. (With
+ * 'auto' one process may get the native engine and another tfjs, whose float32 sums differ in the last
+ * bit, and the comparisons are exact.)
+ */
+const ENGINE = { engine: 'tfjs', backend: 'cpu' } as const;
+
 /** An engine on the training run's final parameters. */
 export function referenceEngine(f: Fixture): Promise<Engine> {
   const { arch } = readCheckpointHeader(f.model);
   const params = f.trained.model.params;
-  return createEngine({ engine: 'auto' }, { arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 }, params, allocOptimizerState(params, 'sgd'));
+  return createEngine(ENGINE, { arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 }, params, allocOptimizerState(params, 'sgd'));
 }
 
 /** `batch` with every index of a table larger than M replaced by index % M (the training run's folding). */
@@ -100,8 +107,9 @@ export async function predictInChunks(engine: Engine, batch: Batch, chunk: numbe
   return out;
 }
 
-/** Runs the built CLI (`node bin/dlrm.js ...`). */
-export function dlrm(...args: string[]): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+/** Runs the built CLI (`node bin/dlrm.js <command> --engine tfjs --backend cpu ...`, the reference engine's). */
+export function dlrm(command: 'eval' | 'predict', ...args: string[]): { stdout: string; stderr: string; status: number | null } {
+  const cli = [path.join(repoRoot(), 'bin', 'dlrm.js'), command, '--engine', ENGINE.engine, '--backend', ENGINE.backend, ...args];
+  const r = spawnSync(process.execPath, cli, { encoding: 'utf8', maxBuffer: 1 << 28 });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
