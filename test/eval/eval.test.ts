@@ -205,3 +205,12 @@ test('undefined metrics (a split with one class only) are null in the JSON and n
   assert.equal(table.status, 0, table.stderr);
   assert.match(table.stdout, /ROC AUC\s+n\/a\n/);
 });
+
+test("the checkpoint evaluates as the training run's own final evaluation of the test split did", () => {
+  const got = evalJson('--processed-data-file', fx.merged, '--load-model', fx.model);
+  const final = fx.trained.metrics;
+  assert.ok(final, 'training evaluated at its end');
+  assert.equal(got.rows, final.rows);
+  // the training run may have used another engine (float32 sums differ in the last bits)
+  for (const k of ['auc', 'logloss', 'accuracy', 'averagePrecision'] as const) assert.ok(Math.abs((got[k] as number) - final[k]) < 1e-5, `${k}: ${String(got[k])} vs ${final[k]}`);
+});
