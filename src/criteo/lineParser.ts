@@ -75,6 +75,8 @@ export class LineParser {
   private readonly decClass: Uint8Array;
   /** 16 for the delimiter, 17 for '\n', 0 for anything else. */
   private readonly endClass: Uint8Array;
+  /** The layout is Criteo's shape (label, then log1p dense columns, then hex categoricals, in slot order). */
+  private readonly criteoShape: boolean;
 
   constructor(
     readonly layout: ParserLayout,
@@ -89,6 +91,10 @@ export class LineParser {
     this.hexClass = classes((c) => (HEX_DIGIT[c] >= 0 ? HEX_DIGIT[c] : 255));
     this.decClass = classes((c) => (c >= 48 && c <= 57 ? c - 48 : 255));
     this.endClass = classes(() => 0);
+    const D = layout.numDense, T = layout.numTables;
+    this.criteoShape =
+      layout.hasLabel && layout.numFields === 1 + D + T && layout.roles[0] === FieldRole.Label && layout.denseLog1p.every((x) => x) && layout.catHex.every((x) => x) &&
+      layout.roles.every((r, f) => (f === 0 ? true : f <= D ? r === FieldRole.Dense && layout.slots[f] === f - 1 : r === FieldRole.Categorical && layout.slots[f] === f - 1 - D));
     this.partOf = new Int32Array(layout.numTables);
     this.localOf = new Int32Array(layout.numTables);
     const b = opts.partitionBounds;
@@ -126,6 +132,8 @@ export class LineParser {
       catBase[f] = roles[f] === FieldRole.Categorical ? this.localOf[t] * capacity : 0;
     }
     const hexClass = this.hexClass, decClass = this.decClass, endClass = this.endClass;
+    const fast = this.criteoShape;
+    const tableDst = catDst.slice(1 + D), tableBase = catBase.subarray(1 + D);
     const M = o.maxIndRange > 0 ? o.maxIndRange : 0;
     const rate = o.subsampleRate;
     let rows = 0;
@@ -136,6 +144,20 @@ export class LineParser {
     while (pos < end) {
       const lineStart = pos;
       const rowBase = rows * D;
+      if (fast) {
+        const next = this.criteoLine(bytes, pos, rows, rowBase, dense, tableDst, tableBase, M);
+        if (next >= 0) {
+          const label = bytes[pos] - 48;
+          if (label !== 0 || rate === 0 || subsampleDraw(o.seed, day, firstLine + lineNo) >= rate) {
+            labels[rows] = label;
+            rows++;
+          }
+          pos = next;
+          lineNo++;
+          continue;
+        }
+        // anything unusual in the line: the general path below parses it again and names the problem
+      }
       let p = pos;
       let label = 0;
       let bad = '';
@@ -221,6 +243,45 @@ export class LineParser {
       lineNo++;
     }
     return { lines: lineNo, rows, capacity, labels, dense, parts, invalidLines, firstError };
+  }
+
+  /**
+   * The fast path for Criteo-shaped lines: parses the line at `pos` into row `rows` and returns the next
+   * line's start, or -1 when anything is unusual (the general path then re-parses it and reports errors).
+   */
+  private criteoLine(bytes: Uint8Array, pos: number, rows: number, rowBase: number, dense: Float32Array, tableDst: Uint32Array[], tableBase: Int32Array, M: number): number {
+    const hexClass = this.hexClass, decClass = this.decClass;
+    const D = this.layout.numDense, T = this.layout.numTables;
+    let p = pos;
+    const c = bytes[p];
+    if ((c !== 48 && c !== 49) || decClass[bytes[p + 1]] !== 16) return -1;
+    p += 2;
+    let d = 0;
+    for (let k = 0; k < D; k++) {
+      const neg = bytes[p] === MINUS;
+      if (neg) p++;
+      const start = p;
+      let v = 0;
+      while ((d = decClass[bytes[p]]) < 10) {
+        v = v * 10 + d;
+        p++;
+      }
+      if (d !== 16 || p - start > 15 || (neg && p === start)) return -1;
+      dense[rowBase + k] = neg ? 0 : v < LOG1P_TABLE_SIZE ? LOG1P_TABLE[v] : log1pFloat32(v);
+      p++;
+    }
+    for (let t = 0; t < T; t++) {
+      const start = p;
+      let v = 0;
+      while ((d = hexClass[bytes[p]]) < 16) {
+        v = (v << 4) | d;
+        p++;
+      }
+      if (p - start > 8 || d !== (t === T - 1 ? 17 : 16)) return -1;
+      tableDst[t][tableBase[t] + rows] = M !== 0 ? (v >>> 0) % M : v >>> 0;
+      p++;
+    }
+    return p;
   }
 }
 
