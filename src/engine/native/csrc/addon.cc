@@ -295,7 +295,7 @@ class NativeEmbeddingBags : public Napi::ObjectWrap<NativeEmbeddingBags> {
     optimizer_ = optimizerOf(info.Env(), spec.Get("optimizer").As<Napi::String>().Utf8Value());
     tables_ = readTables(spec.Get("tables").As<Napi::Array>(), optimizer_, hugePagesWanted(spec));
     pool_ = std::make_unique<dlrm::ThreadPool>(threadCount(spec));
-    scratch_.resize(pool_->size());
+    scratch_.resize(tables_.size());
     ref_ = Napi::Persistent(spec);
   }
 
@@ -304,10 +304,7 @@ class NativeEmbeddingBags : public Napi::ObjectWrap<NativeEmbeddingBags> {
     const int B = info[1].As<Napi::Number>().Int32Value();
     auto bags = readBags(info[0].As<Napi::Array>(), B, tables_);
     std::vector<float*> outs = outputs(info[2].As<Napi::Array>(), B, "outs");
-    const int parts = pool_->size();
-    pool_->run([&](int k) {
-      for (std::size_t t = k; t < tables_.size(); t += parts) dlrm::embeddingBagForward(tables_[t], bags[t], 0, B, outs[t], tables_[t].dim);
-    });
+    pool_->parallelFor(static_cast<int>(tables_.size()), [&](int t) { dlrm::embeddingBagForward(tables_[t], bags[t], 0, B, outs[t], tables_[t].dim); });
     return info.Env().Undefined();
   }
 
@@ -317,10 +314,8 @@ class NativeEmbeddingBags : public Napi::ObjectWrap<NativeEmbeddingBags> {
     auto bags = readBags(info[0].As<Napi::Array>(), B, tables_);
     std::vector<float*> grads = outputs(info[2].As<Napi::Array>(), B, "grads");
     const float lr = info[3].As<Napi::Number>().FloatValue();
-    const int parts = pool_->size();
-    pool_->run([&](int k) {
-      for (std::size_t t = k; t < tables_.size(); t += parts)
-        dlrm::embeddingBagUpdate(tables_[t], optimizer_, bags[t], B, grads[t], tables_[t].dim, lr, scratch_[k]);
+    pool_->parallelFor(static_cast<int>(tables_.size()), [&](int t) {
+      dlrm::embeddingBagUpdate(tables_[t], optimizer_, bags[t], B, grads[t], tables_[t].dim, lr, scratch_[t]);
     });
     return info.Env().Undefined();
   }

@@ -173,14 +173,14 @@ double DlrmModel::step(StepMode mode, const BatchView& batch, float lr, float* p
   if (slices > threads) slices = threads;
   if (slices < 1) slices = 1;
   double lossParts[64] = {0};
-  pool_.run([&](int k) {
-    if (k >= slices) return;
-    auto [r0, r1] = splitRange(batch.size, k, slices);
-    lossParts[k] = forwardBackwardSlice(mode, batch, static_cast<int>(r0), static_cast<int>(r1), k, predictions);
+  // pass 1: row slices; pass 2: parameter slices (dense element ranges, tables by index)
+  pool_.parallelFor(slices, [&](int s) {
+    auto [r0, r1] = splitRange(batch.size, s, slices);
+    lossParts[s] = forwardBackwardSlice(mode, batch, static_cast<int>(r0), static_cast<int>(r1), s, predictions);
   });
+  if (mode != StepMode::Predict) pool_.parallelFor(threads, [&](int part) { updateSlice(mode, batch, part, threads, slices, lr, grads); });
   double loss = 0.0;
   for (int k = 0; k < slices; ++k) loss += lossParts[k];
-  if (mode != StepMode::Predict) pool_.run([&](int k) { updateSlice(mode, batch, k, threads, slices, lr, grads); });
   return loss / batch.size;
 }
 

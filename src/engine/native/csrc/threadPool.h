@@ -1,7 +1,9 @@
-// A tiny fixed-size thread pool owned by the native engine: run(fn) calls fn(k) for k = 0..n-1, k = 0 on
-// the calling thread, and returns when every part is done. Workers spin briefly (a training step
-// dispatches a few jobs in quick succession) and then sleep on a condition variable, so an idle engine
-// costs no CPU. OpenBLAS is set to one thread: this pool owns the parallelism.
+// A tiny fixed-size thread pool owned by the native engine. parallelFor(units, fn) runs fn(u) for every
+// unit u in [0, units) on whichever threads are free: the caller claims units itself, and a worker that
+// wakes late (a busy machine) finds nothing left and never delays the caller, so the engine is never slower
+// than one thread. Workers spin briefly (a step dispatches twice in quick succession) and then sleep on a
+// condition variable, so an idle engine costs no CPU. OpenBLAS is set to one thread: this pool owns the
+// parallelism.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -20,17 +22,22 @@ class ThreadPool {
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   int size() const { return threads_; }
-  /** Runs job(k) for k in [0, size()) in parallel; part 0 runs on the caller. */
-  void run(const std::function<void(int)>& job);
+  /** Runs fn(u) for u in [0, units), each unit exactly once, on the caller and any free workers. */
+  void parallelFor(int units, const std::function<void(int)>& fn);
 
  private:
-  void workerLoop(int k);
+  void workerLoop();
+  void claimUnits();
 
   int threads_;
   std::vector<std::thread> workers_;
   const std::function<void(int)>* job_ = nullptr;
+  int units_ = 0;
+  std::atomic<int> next_{0};
+  std::atomic<int> done_{0};
+  // bit 30: the job is closed to new helpers; low bits: workers currently helping
+  std::atomic<int> state_{0};
   std::atomic<unsigned> generation_{0};
-  std::atomic<int> pending_{0};
   std::atomic<bool> stop_{false};
   std::mutex mutex_;
   std::condition_variable wake_;
