@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     input = path.join(os.tmpdir(), `dlrm-bench-kaggle-${lines}.txt`);
     if (!fs.existsSync(input)) {
       const t0 = Date.now();
-      generateTextFile({ profile: loadProfile('kaggle'), rows: lines, out: input, seed: 1, withLabel: true });
+      await generateTextFile({ profile: loadProfile('kaggle'), rows: lines, out: input, seed: 1, withLabel: true, workers: 2 });
       console.log(`generated ${lines} lines into ${input} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
   }

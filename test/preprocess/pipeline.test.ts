@@ -8,6 +8,8 @@ import { kaggleDaySizes } from '../../src/criteo/rawSources';
 import { subsampleDraw } from '../../src/preprocess/subsample';
 import type { Manifest } from '../../src/dataset/manifest';
 import { setupLogger } from '../../src/util/log';
+import { generateTextFile } from '../../src/criteo/generatorText';
+import { loadProfile } from '../../src/criteo/generatorProfile';
 import { tempDir } from '../helpers/sharedData';
 import { criteoLines, readProcessed, readVocab, referencePreprocess, type ReferenceResult } from './fixtures';
 
@@ -174,4 +176,14 @@ test('--skip-invalid-lines counts bad lines per day and keeps the good ones', as
   const cut = kaggleCut(bad);
   const isBad = (l: string): boolean => l === bad[10] || l === bad[11] || l === bad[500];
   checkAgainstReference(out, referencePreprocess(cut.map((d) => d.filter((l) => !isBad(l)))), cut.map((d) => d.filter(isBad).length));
+});
+
+test('end to end on a file from the Criteo generator (src/criteo/generator.ts)', async () => {
+  const gen = path.join(dir, 'generated.txt');
+  await generateTextFile({ profile: loadProfile('kaggle'), rows: 5000, out: gen, seed: 3, withLabel: true });
+  const genLines = fs.readFileSync(gen, 'utf8').split('\n').slice(0, -1);
+  assert.equal(genLines.length, 5000);
+  const out = path.join(dir, 'generated.dlrm');
+  await runPreprocess(config(gen, out, { maxIndRange: 100_000, workers: 2, blockBytes: 1 << 16 }));
+  checkAgainstReference(out, referencePreprocess(kaggleCut(genLines), { maxIndRange: 100_000 }), new Array(7).fill(0));
 });
