@@ -193,7 +193,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       for (let d = state.days.length; d < days.length; d++) {
         const day = days[d];
         const hash = day.gzip || cfg.dataSet === 'terabyte' ? crypto.createHash('sha256') : undefined;
-        const shard = await RemoteShardWriter.open(pre.shardWorker as PreprocessWorker, path.join(workDir, shardName(day.name)), layout.numDense, T, pre.bounds);
+        const shard = RemoteShardWriter.open(pre.shardWorker as PreprocessWorker, path.join(workDir, shardName(day.name)), layout.numDense, T, pre.bounds);
         let done: { rows: number; lines: number; invalidLines: number };
         try {
           done = await pre.dayPass(day, d, 'assign', shard, hash);

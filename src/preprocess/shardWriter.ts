@@ -4,7 +4,8 @@
 import type { ParsedBlock } from '../criteo/lineParser';
 import type { PreprocessWorker } from './workerProtocol';
 
-const MAX_IN_FLIGHT = 4;
+/** Blocks (~2.6 MB each for Criteo) queued at the writer, e.g. while it fsyncs the previous day. */
+const MAX_IN_FLIGHT = 16;
 
 export class RemoteShardWriter {
   private readonly inFlight: Promise<void>[] = [];
@@ -12,10 +13,19 @@ export class RemoteShardWriter {
 
   private constructor(private readonly worker: PreprocessWorker) {}
 
-  /** Opens `path` (written atomically) for rows with these dense/table counts and index partitions. */
-  static async open(worker: PreprocessWorker, path: string, numDense: number, numTables: number, partitionBounds: number[]): Promise<RemoteShardWriter> {
-    await worker.request('shardOpen', { path, numDense, numTables, partitionBounds }, 'ok');
-    return new RemoteShardWriter(worker);
+  /**
+   * Opens `path` (written atomically) for rows with these dense/table counts and index partitions. The
+   * request is only posted: the worker may still be committing the previous day (its fsync), and the
+   * main thread goes on reading meanwhile; a failure surfaces at the next append or at commit.
+   */
+  static open(worker: PreprocessWorker, path: string, numDense: number, numTables: number, partitionBounds: number[]): RemoteShardWriter {
+    const w = new RemoteShardWriter(worker);
+    w.track(worker.request('shardOpen', { path, numDense, numTables, partitionBounds }, 'ok'));
+    return w;
+  }
+
+  private track(request: Promise<unknown>): void {
+    this.inFlight.push(request.then(() => undefined, (err: unknown) => void (this.failure ??= err)));
   }
 
   /** Appends a parsed block's kept rows with their indices (per partition, table-major); transfers the arrays. */
@@ -23,8 +33,7 @@ export class RemoteShardWriter {
     if (this.failure !== undefined) throw this.failure;
     const parts = indices.map((a) => a.buffer as ArrayBuffer);
     const labels = block.labels.buffer as ArrayBuffer, dense = block.dense.buffer as ArrayBuffer;
-    const sent = this.worker.request('shardAppend', { labels, dense, parts, capacity: block.capacity, rows: block.rows }, 'ok', [labels, dense, ...parts]);
-    this.inFlight.push(sent.then(() => undefined, (err: unknown) => void (this.failure ??= err)));
+    this.track(this.worker.request('shardAppend', { labels, dense, parts, capacity: block.capacity, rows: block.rows }, 'ok', [labels, dense, ...parts]));
     if (this.inFlight.length > MAX_IN_FLIGHT) await this.inFlight.shift();
   }
 
