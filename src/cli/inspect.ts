@@ -9,6 +9,7 @@ import { splitOf } from '../dataset/loader';
 import type { Manifest, RowRange, SplitName } from '../dataset/manifest';
 import { ProcessedFileReader } from '../dataset/processedFile';
 import { UserError } from '../util/errors';
+import { float32Text } from '../util/float32Text';
 import { choiceOption } from '../util/options';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 
@@ -46,15 +47,6 @@ function resolveRows(arg: RowsArg, base: RowRange, where: string): RowRange {
   if (end > n) throw new UserError(`--rows ${arg.text}: ${where} has ${n} rows (valid rows are 0..${n - 1})`);
   if (start >= end) throw new UserError(`--rows ${arg.text}: the range is empty (start ${start} must be below end ${end})`);
   return { start: base.start + start, end: base.start + end };
-}
-
-/** The shortest decimal that reads back as the same float32 (0.6931472, not 0.6931471824645996). */
-function float32Text(x: number): string {
-  for (let p = 1; p < 9; p++) {
-    const s = Number(x.toPrecision(p));
-    if (Math.fround(s) === x) return String(s);
-  }
-  return String(x);
 }
 
 /** One decoded row as a JSON line. */

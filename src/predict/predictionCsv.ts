@@ -7,7 +7,7 @@
 import { once } from 'node:events';
 import { format, type CsvFormatterStream } from 'fast-csv';
 import { AtomicFile } from '../util/atomic';
-import { float32Text } from './float32Text';
+import { float32Text } from '../util/float32Text';
 
 type CsvRow = (string | number)[];
 

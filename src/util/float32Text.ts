@@ -1,4 +1,4 @@
-// Printing float32 values (model probabilities) as the shortest decimal that reads back as the same
+// Printing float32 values (model probabilities, dense features) as the shortest decimal that reads back as the same
 // float32: 0.6931472, not 0.6931471824645996. Nine significant digits always round-trip a float32, and
 // if p digits round-trip so do p+1 (the p-digit decimals are a subset of the (p+1)-digit ones). Most
 // probabilities need 8 digits (about 2/3) or 7 (about 1/3), so 8 is tried first, then fewer digits
