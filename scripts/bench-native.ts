@@ -19,6 +19,7 @@ import { syntheticSource } from '../src/dataset/syntheticSource';
 import { loadProfile } from '../src/criteo/generatorProfile';
 import { NativeEngine } from '../src/engine/native/nativeEngine';
 import { loadNativeAddon } from '../src/engine/native/nativeAddon';
+import { cacheAlignedFloat32Array } from '../src/engine/native/cacheAligned';
 import type { DlrmArch } from '../src/model/arch';
 import { allocOptimizerState } from '../src/model/allocOptimizerState';
 import { initDlrmParams } from '../src/model/initParams';
@@ -140,7 +141,13 @@ function timeNativeSparse(rows: number, steps: number, threads: number): Timing 
   const addon = loadNativeAddon().addon;
   if (!addon) throw new Error('native addon not built');
   const B = 2048;
-  const tables = Array.from({ length: SPARSE_TABLES }, () => ({ rows, dim: DIM, chunkRows: rows, chunks: [new Float32Array(rows * DIM).fill(0.01)] }));
+  // laid out as the engine lays out tables: cache-line aligned, advised into huge pages before the first touch
+  const table = () => {
+    const chunk = cacheAlignedFloat32Array(addon, rows * DIM);
+    addon.adviseHugePages(chunk);
+    return { rows, dim: DIM, chunkRows: rows, chunks: [chunk.fill(0.01)] };
+  };
+  const tables = Array.from({ length: SPARSE_TABLES }, table);
   const bags = new addon.NativeEmbeddingBags({ tables, optimizer: 'sgd', threads });
   let seed = 12345;
   const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
