@@ -5,10 +5,13 @@ import { Command } from 'commander';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 import { choiceOption, floatOption, intOption } from '../util/options';
 import { runPreprocess } from '../preprocess/pipeline';
+import { runCustomPreprocess } from '../schema/customPreprocess';
+import { UserError } from '../util/errors';
 
 interface PreprocessFlags extends CommonOptions {
   rawDataFile: string;
   processedDataFile?: string;
+  schema?: string;
   dataSet: 'kaggle' | 'terabyte';
   maxIndRange: number;
   dataSubSampleRate: number;
@@ -27,6 +30,7 @@ export function registerPreprocess(program: Command): void {
     .requiredOption('--raw-data-file <path>', 'Kaggle train.txt, or the Terabyte prefix path/day (reads day_0 .. day_23, plain or .gz)')
     .option('--processed-data-file <path>', 'the merged output file (default: the raw path without .txt/.gz, plus .dlrm); parts go to <path>.parts/')
     .option('--data-set <name>', 'kaggle | terabyte', choiceOption(['kaggle', 'terabyte'] as const), 'kaggle')
+    .option('--schema <file>', "your own click log's column schema (docs/SCHEMA.md; `dlrm schema --infer` writes a first one); replaces --data-set")
     .option('--max-ind-range <M>', 'take categorical values modulo M (<= 0: off)', intOption(-1, 2 ** 32), -1)
     .option('--data-sub-sample-rate <r>', 'drop each label-0 line with probability r (seeded)', floatOption(0, 1), 0)
     .option('--data-randomize <mode>', 'order of training rows in the merged file: total | day | none', choiceOption(['total', 'day', 'none'] as const), 'total')
@@ -37,6 +41,21 @@ export function registerPreprocess(program: Command): void {
     .option('--workers <n>', 'worker threads', intOption(1, 64), 2);
   addCommonOptions(cmd).action(
     runAction<PreprocessFlags>(async (o) => {
+      if (o.schema !== undefined) {
+        if (o.resume) throw new UserError('--resume is not available with --schema (a custom-schema run is restarted from the beginning)');
+        await runCustomPreprocess({
+          schemaFile: o.schema,
+          rawDataFile: o.rawDataFile,
+          processedDataFile: o.processedDataFile,
+          maxIndRange: o.maxIndRange,
+          dataSubSampleRate: o.dataSubSampleRate,
+          dataRandomize: o.dataRandomize,
+          minFrequency: o.minFrequency,
+          seed: o.seed,
+          skipInvalidLines: o.skipInvalidLines,
+        });
+        return;
+      }
       await runPreprocess({
         rawDataFile: o.rawDataFile,
         processedDataFile: o.processedDataFile,

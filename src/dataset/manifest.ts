@@ -28,6 +28,8 @@ export interface TableInfo {
   oovIndex: number;
   /** Vocabulary file, relative to the manifest's folder. */
   vocabFile: string;
+  /** 64: the vocabulary file holds uint64 keys (custom schemas' hashed string columns); absent: uint32 values. */
+  keyBits?: 64;
 }
 
 export interface DayInfo {

@@ -1,0 +1,261 @@
+// The general row parser of custom schemas (docs/SCHEMA.md): one line of bytes -> label, raw dense values
+// [D] (NaN = missing) and per categorical table a bag of 64-bit keys (hi, lo words), plus the split's date
+// text. Fields are split at the delimiter, optionally CSV-quoted ("a,b" and "" inside quotes; a quoted
+// field cannot hold a newline). Keys: hex = 1..8 hex digits, decimal = 1..10 digits <= 2^32-1 (hi = 0),
+// string = FNV-1a 64 of the UTF-8 bytes; with --max-ind-range M every key is folded to key mod M (hi = 0).
+// An empty single-hot field is the column's missing value (0, or the hash of ""); an empty multi-hot field
+// is an empty bag, and empty list elements ("a||b") are skipped. Criteo presets keep the faster
+// src/criteo/lineParser.ts; this parser serves users' own logs (preprocess and predict alike).
+import type { ColumnSchema } from '../criteo/schema';
+import { fnv1a64 } from './hash64';
+
+const QUOTE = 34;
+const CR = 13;
+
+/** What is wrong with a line: the 0-based field (or -1 for the whole line) and a message. */
+export interface RowError {
+  field: number;
+  message: string;
+}
+
+/** One table's bag of keys for the current row. */
+export interface KeyBag {
+  hi: number[];
+  lo: number[];
+}
+
+const enum Role {
+  Ignore,
+  Label,
+  Dense,
+  Categorical,
+  Date,
+}
+
+const HEX = Int8Array.from({ length: 256 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1));
+
+export class CustomRowParser {
+  readonly numFields: number;
+  readonly numDense: number;
+  readonly numTables: number;
+  /** The current row's label (0 when the layout has no label column). */
+  label = 0;
+  /** The current row's raw dense values, NaN when missing. */
+  readonly dense: Float64Array;
+  readonly bags: KeyBag[];
+  /** The current row's date-split field text, if the schema splits by date. */
+  dateText = '';
+  private readonly roles: Role[] = [];
+  private readonly slots: number[] = [];
+  private readonly fieldBuf: Uint8Array[] = [];
+  private readonly fieldStart: Int32Array;
+  private readonly fieldEnd: Int32Array;
+  private readonly hash = new Uint32Array(2);
+  private readonly delim: number;
+
+  /**
+   * `withLabel` false: the lines lack the label column (unlabelled rows to score). `maxIndRange` > 0 folds
+   * every categorical key modulo it.
+   */
+  constructor(
+    readonly schema: ColumnSchema,
+    readonly maxIndRange: number,
+    readonly withLabel = true,
+  ) {
+    const denseIndex = new Map(schema.dense.map((d, i) => [d.name, i]));
+    const catIndex = new Map(schema.categorical.map((c, i) => [c.name, i]));
+    const dateColumn = schema.split?.by === 'date' ? schema.split.column : undefined;
+    for (const name of schema.columns) {
+      if (schema.label && name === schema.label.name) {
+        if (!withLabel) continue;
+        this.roles.push(Role.Label);
+        this.slots.push(-1);
+      } else if (denseIndex.has(name)) {
+        this.roles.push(Role.Dense);
+        this.slots.push(denseIndex.get(name) as number);
+      } else if (catIndex.has(name)) {
+        this.roles.push(Role.Categorical);
+        this.slots.push(catIndex.get(name) as number);
+      } else {
+        this.roles.push(name === dateColumn ? Role.Date : Role.Ignore);
+        this.slots.push(-1);
+      }
+    }
+    this.numFields = this.roles.length;
+    this.numDense = schema.dense.length;
+    this.numTables = schema.categorical.length;
+    this.dense = new Float64Array(this.numDense);
+    this.bags = schema.categorical.map(() => ({ hi: [], lo: [] }));
+    this.fieldStart = new Int32Array(this.numFields);
+    this.fieldEnd = new Int32Array(this.numFields);
+    this.delim = schema.delimiter.charCodeAt(0);
+  }
+
+  /** The column names of the fields this parser expects, in order. */
+  get fieldNames(): string[] {
+    const label = this.schema.label?.name;
+    return this.schema.columns.filter((c) => this.withLabel || c !== label);
+  }
+
+  /** Splits bytes[start, end) (one line without its '\n') into fields; returns the field count. */
+  splitFields(bytes: Uint8Array, start: number, end: number): number | RowError {
+    if (end > start && bytes[end - 1] === CR) end--;
+    const quoted = this.schema.quoted === true;
+    let n = 0;
+    let p = start;
+    for (;;) {
+      let buf = bytes, s = p, e: number;
+      if (quoted && bytes[p] === QUOTE) {
+        // a quoted field: up to the closing quote; "" is one quote (copied out only when present)
+        let q = p + 1;
+        let parts: number[] | undefined;
+        for (;;) {
+          if (q >= end) return { field: n, message: 'has an opening quote without a closing one (quoted fields cannot span lines)' };
+          if (bytes[q] === QUOTE) {
+            if (bytes[q + 1] === QUOTE && q + 1 < end) {
+              (parts ??= []).push(q);
+              q += 2;
+              continue;
+            }
+            break;
+          }
+          q++;
+        }
+        s = p + 1;
+        e = q;
+        if (parts) {
+          const out: number[] = [];
+          for (let i = s; i < e; i++) {
+            out.push(bytes[i]);
+            if (bytes[i] === QUOTE) i++;
+          }
+          buf = Uint8Array.from(out);
+          s = 0;
+          e = out.length;
+        }
+        p = q + 1;
+        if (p < end && bytes[p] !== this.delim) return { field: n, message: 'has text after its closing quote' };
+      } else {
+        while (p < end && bytes[p] !== this.delim) p++;
+        e = p;
+      }
+      if (n < this.numFields) {
+        this.fieldBuf[n] = buf;
+        this.fieldStart[n] = s;
+        this.fieldEnd[n] = e;
+      }
+      n++;
+      if (p >= end) return n;
+      p++;
+    }
+  }
+
+  /** Field f's text (after splitFields). */
+  fieldText(f: number): string {
+    return Buffer.from(this.fieldBuf[f].buffer, this.fieldBuf[f].byteOffset + this.fieldStart[f], this.fieldEnd[f] - this.fieldStart[f]).toString('utf8');
+  }
+
+  /** The names in a header line (quotes removed, trimmed). */
+  headerNames(bytes: Uint8Array, start: number, end: number): string[] {
+    const n = this.splitFields(bytes, start, end);
+    if (typeof n !== 'number') return [];
+    const names: string[] = [];
+    for (let f = 0; f < Math.min(n, this.numFields); f++) names.push(this.fieldText(f).trim());
+    for (let f = this.numFields; f < n; f++) names.push('?');
+    return names;
+  }
+
+  /** Parses one line (without '\n') into label, dense, bags and dateText; returns an error or null. */
+  parse(bytes: Uint8Array, start: number, end: number): RowError | null {
+    const n = this.splitFields(bytes, start, end);
+    if (typeof n !== 'number') return n;
+    if (n !== this.numFields) {
+      const msg = `the line has ${n} fields, expected ${this.numFields} (${this.fieldNames.join(', ')})`;
+      const label = this.schema.label?.name;
+      return { field: -1, message: this.withLabel && label && n === this.numFields - 1 ? `${msg}; is the label column ${label} missing?` : msg };
+    }
+    this.label = 0;
+    for (const bag of this.bags) {
+      bag.hi.length = 0;
+      bag.lo.length = 0;
+    }
+    for (let f = 0; f < n; f++) {
+      const role = this.roles[f];
+      if (role === Role.Ignore) continue;
+      const buf = this.fieldBuf[f], s = this.fieldStart[f], e = this.fieldEnd[f];
+      if (role === Role.Label) {
+        if (e - s !== 1 || (buf[s] !== 48 && buf[s] !== 49)) return { field: f, message: `'${this.fieldText(f)}' is not 0 or 1` };
+        this.label = buf[s] - 48;
+      } else if (role === Role.Dense) {
+        const text = this.fieldText(f).trim();
+        const v = text === '' ? NaN : Number(text);
+        if (text !== '' && !Number.isFinite(v)) return { field: f, message: `'${text}' is not a number` };
+        this.dense[this.slots[f]] = v;
+      } else if (role === Role.Date) {
+        this.dateText = this.fieldText(f).trim();
+      } else {
+        const t = this.slots[f];
+        const col = this.schema.categorical[t];
+        const bag = this.bags[t];
+        if (col.multiHotSeparator === undefined) {
+          const bad = this.addKey(buf, s, e, t, bag);
+          if (bad) return { field: f, message: `'${this.fieldText(f)}' ${bad}` };
+        } else {
+          const sep = col.multiHotSeparator.charCodeAt(0);
+          let a = s;
+          for (let p = s; p <= e; p++) {
+            if (p < e && buf[p] !== sep) continue;
+            if (p > a) {
+              const bad = this.addKey(buf, a, p, t, bag);
+              if (bad) return { field: f, message: `list element '${Buffer.from(buf.subarray(a, p)).toString('utf8')}' ${bad}` };
+            }
+            a = p + 1;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The key an empty field of table t maps to (its missing value), as [hi, lo]. */
+  missingKey(t: number): [number, number] {
+    const bag: KeyBag = { hi: [], lo: [] };
+    this.addKey(new Uint8Array(0), 0, 0, t, bag);
+    return [bag.hi[0], bag.lo[0]];
+  }
+
+  /** Appends the key of buf[s, e) (empty = the missing value) to the bag; returns what is wrong, or ''. */
+  private addKey(buf: Uint8Array, s: number, e: number, t: number, bag: KeyBag): string {
+    const encoding = this.schema.categorical[t].encoding;
+    let hi = 0, lo = 0;
+    if (encoding === 'string') {
+      fnv1a64(buf, s, e, this.hash);
+      hi = this.hash[0];
+      lo = this.hash[1];
+    } else if (encoding === 'hex') {
+      if (e - s > 8) return 'is not 1 to 8 hex digits';
+      for (let p = s; p < e; p++) {
+        const d = HEX[buf[p]];
+        if (d < 0) return 'is not 1 to 8 hex digits';
+        lo = lo * 16 + d;
+      }
+    } else {
+      if (e - s > 10) return 'is not an unsigned 32-bit decimal integer';
+      for (let p = s; p < e; p++) {
+        const d = buf[p] - 48;
+        if (d < 0 || d > 9) return 'is not an unsigned 32-bit decimal integer';
+        lo = lo * 10 + d;
+      }
+      if (lo > 0xffffffff) return 'is not an unsigned 32-bit decimal integer';
+    }
+    const M = this.maxIndRange;
+    if (M > 0) {
+      // (hi * 2^32 + lo) mod M in steps that stay below 2^53
+      lo = ((((((hi % M) * 65536) % M) * 65536) % M) + lo) % M;
+      hi = 0;
+    }
+    bag.hi.push(hi);
+    bag.lo.push(lo);
+    return '';
+  }
+}
