@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors';
 import { log, setupLogger } from '../util/log';
 import { registerSubcommands } from './commands';
+import { refuseSwitchValues } from './switchValues';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../../../package.json') as { version: string };
@@ -50,6 +51,7 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
   try {
+    refuseSwitchValues(program, argv);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
