@@ -14,6 +14,7 @@ import { checkModelFitsData, createInferenceEngine, loadInferenceModel } from '.
 import { locateManifest } from './manifestLocation';
 import { PredictionCsv } from './predictionCsv';
 import { RawRowSource } from './rawRowSource';
+import { CustomRowSource } from '../schema/customRowSource';
 import { VocabularyLookup } from './vocabularyLookup';
 
 export interface PredictConfig extends EngineOptions {
@@ -40,9 +41,13 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
   if (c.output !== null && !fs.existsSync(path.dirname(path.resolve(c.output)))) throw new UserError(`--output ${c.output}: folder ${path.dirname(path.resolve(c.output))} does not exist`);
   const model = loadInferenceModel(c.loadModel);
   const where = locateManifest(c, model);
-  const vocab = VocabularyLookup.load(where.manifest, where.dir);
   let bytesRead = 0;
-  const raw = await RawRowSource.open(c.input, where.manifest, vocab, { onBytes: (n) => (bytesRead += n) });
+  const onBytes = (n: number): void => void (bytesRead += n);
+  // users' own schemas (dlrm preprocess --schema) have their own row parser and 64-bit vocabularies
+  const raw =
+    where.manifest.options.dataSet === 'custom'
+      ? await CustomRowSource.open(c.input, where.manifest, where.dir, onBytes)
+      : await RawRowSource.open(c.input, where.manifest, VocabularyLookup.load(where.manifest, where.dir), { onBytes });
   const source = foldIndices(raw, model.maxIndRange);
   checkModelFitsData(model, source, `the vocabularies of ${where.source}`);
   const engine = await createInferenceEngine(model, c);

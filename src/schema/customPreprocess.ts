@@ -104,7 +104,7 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
   const fieldName = (f: number): string | undefined => (f < 0 ? undefined : `${f + 1} (${parser.fieldNames[f]})`);
 
   // One pass: every kept row goes to onRow (line index among data lines, 1-based line number).
-  const pass = async (label: string, onRow: (dataLine: number, lineNo: number) => void, afterBlock?: () => Promise<void> | void, hash?: crypto.Hash) => {
+  const pass = async (label: string, onRow: (dataLine: number, lineNo: number) => void, hash?: crypto.Hash) => {
     const bar = startProgress(label, Math.max(1, Math.round(day.endByte / 1e6)), 'MB', '{lines} lines');
     let bytesRead = 0, dataLines = 0, rows = 0, invalid = 0;
     let firstInvalid: UserError | undefined;
@@ -137,7 +137,6 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
           bytesRead += n;
           bar.update(Math.round(bytesRead / 1e6), { lines: dataLines });
         },
-        afterBlock,
       }, hash);
       if (dataLines === 0) throw new UserError(`${raw}: no data lines${lines > 0 ? ' after the header' : ' (the file is empty)'}`);
       if (firstInvalid && label === 'pass 1') log().warn({ invalidLines: invalid }, `skipping invalid lines (--skip-invalid-lines); the first: ${firstInvalid.message}`);
@@ -171,7 +170,7 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
         for (let i = 0; i < bag.lo.length; i++) vocabs[t].count(bag.hi[i], bag.lo[i]);
       }
     }
-  }, undefined, hash);
+  }, hash);
   const sha256 = hash.digest('hex');
   const finalSchema: ColumnSchema = JSON.parse(JSON.stringify(schema)) as ColumnSchema;
   finalSchema.dense.forEach((d, k) => {
