@@ -6,11 +6,12 @@ import { registerInspect } from './inspect';
 import { registerPredict } from './predict';
 import { registerPreprocess } from './preprocess';
 import { registerReport } from './report';
+import { registerSchema } from './schema';
 import { registerTrain } from './train';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [registerGenerate, registerPreprocess, registerInspect, registerTrain, registerEval, registerPredict, registerReport];
+const registrations: Register[] = [registerGenerate, registerSchema, registerPreprocess, registerInspect, registerTrain, registerEval, registerPredict, registerReport];
 
 export function registerSubcommands(program: Command): void {
   for (const register of registrations) register(program);

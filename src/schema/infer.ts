@@ -1,0 +1,160 @@
+// `dlrm schema --infer`: a starting column schema guessed from the first rows of a click log, for the user
+// to check and edit (docs/SCHEMA.md "Inference"). Detects the delimiter (the candidate whose count per line
+// is the same and highest on the sampled lines), CSV quoting, a header line, and per column: the label (a
+// 0/1 column named label/click/clicked/y/target/is_click, else the first 0/1 column), dense numeric (log1p
+// for non-negative integers, standardize otherwise), categorical hex / decimal (id-like integer columns) /
+// string, multi-hot when values contain a list separator ('|', ';', or ',' when it is not the delimiter),
+// and a date column (YYYY-MM-DD...) proposed as the date split. Each column records its sampled cardinality
+// and empty rate in an "_inferred" note (keys starting with '_' are ignored by the schema loader).
+import type { CategoricalColumn, ColumnSchema, DenseColumn } from '../criteo/schema';
+import { UserError } from '../util/errors';
+import { forEachLine, lineBlocks, wholeFileDay } from './lineReader';
+import { compareDates } from './loadSchema';
+import { CustomRowParser } from './rowParser';
+
+const DELIMITERS = ['\t', ',', ';', '|'];
+const LIST_SEPARATORS = ['|', ';', ','];
+const LABEL_NAMES = ['label', 'click', 'clicked', 'clicks', 'y', 'target', 'is_click'];
+const DATE = /^\d{4}-\d{2}-\d{2}([ T].*)?$/;
+const HEX = /^[0-9a-fA-F]{1,8}$/;
+const UINT = /^\d{1,10}$/;
+const INT = /^-?\d{1,15}$/;
+
+export interface InferredColumn {
+  name: string;
+  kind: 'label' | 'dense' | 'categorical' | 'date' | 'ignore';
+  detail: string;
+  distinct: number;
+  emptyRate: number;
+}
+
+export interface InferredSchema {
+  schema: ColumnSchema & { _comment: string };
+  columns: InferredColumn[];
+  rowsSampled: number;
+}
+
+/** The first `maxLines` non-empty lines of the file, as strings. */
+async function sampleLines(file: string, maxLines: number): Promise<string[]> {
+  const day = wholeFileDay(file, 'dlrm schema --infer');
+  const lines: string[] = [];
+  for await (const block of lineBlocks(day, () => {})) {
+    forEachLine(block.bytes, block.end, 1, (start, end) => {
+      if (lines.length < maxLines) lines.push(Buffer.from(block.bytes.subarray(start, end)).toString('utf8').replace(/\r$/, ''));
+    });
+    if (lines.length >= maxLines) break;
+  }
+  if (lines.length === 0) throw new UserError(`${file}: the file is empty`);
+  return lines;
+}
+
+/** The delimiter whose per-line count is constant and highest over the sampled lines (outside quotes). */
+function detectDelimiter(lines: string[]): string {
+  let best = '\t', bestCount = 0;
+  for (const d of DELIMITERS) {
+    const counts = lines.map((l) => l.replace(/"[^"]*"/g, '').split(d).length - 1);
+    if (counts[0] > bestCount && counts.every((c) => c === counts[0])) {
+      best = d;
+      bestCount = counts[0];
+    }
+  }
+  return best;
+}
+
+/** Splits the sampled lines into fields with the row parser (quotes honoured); all must have the first line's count. */
+function splitAll(lines: string[], delimiter: string, quoted: boolean): string[][] {
+  const parserOf = (fields: number): CustomRowParser => new CustomRowParser({ delimiter, header: false, quoted, columns: new Array<string>(fields).fill('ignore'), dense: [], categorical: [] }, 0, false);
+  const firstLine = Buffer.from(lines[0], 'utf8');
+  const counted = parserOf(1).splitFields(firstLine, 0, firstLine.length);
+  const fields = typeof counted === 'number' ? counted : 1;
+  const parser = parserOf(fields);
+  return lines.map((line, i) => {
+    const bytes = Buffer.from(line, 'utf8');
+    const n = parser.splitFields(bytes, 0, bytes.length);
+    if (typeof n !== 'number') throw new UserError(`sampled line ${i + 1}: field ${n.field + 1} ${n.message}`);
+    if (n !== fields) throw new UserError(`sampled line ${i + 1} has ${n} fields, the first line ${fields}: is the file consistently delimited?`);
+    return Array.from({ length: n }, (_, f) => parser.fieldText(f));
+  });
+}
+
+const isNumber = (v: string): boolean => v.trim() !== '' && Number.isFinite(Number(v));
+
+/** Guesses a schema from the first `rows` data rows of `file`. */
+export async function inferSchema(file: string, rows = 1000): Promise<InferredSchema> {
+  const lines = await sampleLines(file, rows + 1);
+  const delimiter = detectDelimiter(lines);
+  const quoted = lines.some((l) => l.startsWith('"') || l.includes(`${delimiter}"`));
+  const table = splitAll(lines, delimiter, quoted);
+  // a header: every first-line field is a non-empty non-number, and some column's first value is a
+  // non-number above numeric data, or no first-line value reappears below it
+  const first = table[0];
+  const body = table.slice(1);
+  const header =
+    body.length > 0 &&
+    first.every((v) => v.trim() !== '' && !isNumber(v)) &&
+    first.some((v, c) => body.every((r) => isNumber(r[c]) || r[c].trim() === '') || !body.some((r) => r[c] === v));
+  const data = header ? body : table;
+  if (data.length === 0) throw new UserError(`${file}: only a header line; inference needs data rows`);
+  const names = header ? first.map((v) => v.trim()) : first.map((_, c) => `f${c + 1}`);
+  const seen = new Set<string>();
+  names.forEach((n, c) => {
+    if (seen.has(n)) names[c] = `${n}_${c + 1}`;
+    seen.add(names[c]);
+  });
+
+  const columns: InferredColumn[] = names.map((name, c) => {
+    const values = data.map((r) => r[c]);
+    const present = values.filter((v) => v.trim() !== '');
+    const distinct = new Set(present).size;
+    const emptyRate = (values.length - present.length) / values.length;
+    const base = { name, distinct, emptyRate };  // multi-hot: distinct list elements
+    if (present.length === 0) return { ...base, kind: 'ignore', detail: 'always empty in the sample' };
+    if (present.every((v) => v === '0' || v === '1') && emptyRate === 0) return { ...base, kind: 'label', detail: '0/1' };
+    if (present.every((v) => DATE.test(v))) return { ...base, kind: 'date', detail: 'date' };
+    const separator = present.every((v) => isNumber(v)) ? undefined : LIST_SEPARATORS.find((s) => s !== delimiter && present.some((v) => v.includes(s)));
+    const elements = separator ? present.flatMap((v) => v.split(separator).filter((e) => e !== '')) : present;
+    const multi = separator ? ` multi-hot '${separator}'` : '';
+    if (separator) base.distinct = new Set(elements).size;
+    if (!separator && present.every((v) => isNumber(v)) && !/(^id$|_id$|^id_|Id$)/.test(name)) {
+      const counts = present.every((v) => INT.test(v.trim()) && Number(v) >= 0);
+      return { ...base, kind: 'dense', detail: counts ? 'log1p' : 'standardize' };
+    }
+    if (elements.every((v) => UINT.test(v) && Number(v) <= 0xffffffff)) return { ...base, kind: 'categorical', detail: `decimal${multi}` };
+    if (elements.every((v) => HEX.test(v)) && elements.some((v) => /[a-fA-F]/.test(v)) && elements.some((v) => v.length >= 6)) return { ...base, kind: 'categorical', detail: `hex${multi}` };
+    return { ...base, kind: 'categorical', detail: `string${multi}` };
+  });
+  // the label: a 0/1 column with a label-like name, else the first 0/1 column; other 0/1 columns are features
+  const binary = columns.filter((col) => col.kind === 'label');
+  const label = binary.find((col) => LABEL_NAMES.includes(col.name.toLowerCase())) ?? binary[0];
+  for (const col of binary) if (col !== label) Object.assign(col, { kind: 'categorical', detail: 'decimal' });
+  const dateColumn = columns.find((col) => col.kind === 'date');
+  for (const col of columns) if (col.kind === 'date' && col !== dateColumn) Object.assign(col, { kind: 'categorical', detail: 'string' });
+
+  const note = (col: InferredColumn): string => `${col.distinct} distinct in ${data.length} sampled rows${col.distinct === data.length - Math.round(col.emptyRate * data.length) ? ' (all different: a large or id-like vocabulary)' : ''}; ${(100 * col.emptyRate).toFixed(1)}% empty`;
+  const dense: DenseColumn[] = columns.filter((col) => col.kind === 'dense').map((col) => ({ name: col.name, transform: col.detail as DenseColumn['transform'], _inferred: note(col) }) as DenseColumn);
+  const categorical: CategoricalColumn[] = columns
+    .filter((col) => col.kind === 'categorical')
+    .map((col) => {
+      const encoding = col.detail.split(' ')[0] as CategoricalColumn['encoding'];
+      const sep = /'(.)'/.exec(col.detail)?.[1];
+      return { name: col.name, encoding, ...(sep ? { multiHotSeparator: sep } : {}), _inferred: note(col) } as CategoricalColumn;
+    });
+  let split: ColumnSchema['split'] = { by: 'blocks', blocks: 7 };
+  if (dateColumn) {
+    const dates = [...new Set(data.map((r) => r[names.indexOf(dateColumn.name)].trim()))].sort(compareDates);
+    if (dates.length >= 2) split = { by: 'date', column: dateColumn.name, test: dates[dates.length - 1] };
+    else dateColumn.kind = 'ignore';
+  }
+  const schema = {
+    _comment: `inferred by dlrm schema --infer from the first ${data.length} rows of ${file}: check every column (docs/SCHEMA.md)${label ? '' : '; NO LABEL COLUMN FOUND: add "label": {"name": ...}'}`,
+    delimiter,
+    header,
+    ...(quoted ? { quoted } : {}),
+    columns: columns.map((col) => (col.kind === 'ignore' ? 'ignore' : col.name)),
+    ...(label ? { label: { name: label.name } } : {}),
+    dense,
+    categorical,
+    split,
+  } as ColumnSchema & { _comment: string };
+  return { schema, columns, rowsSampled: data.length };
+}
