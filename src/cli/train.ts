@@ -76,6 +76,7 @@ export function registerTrain(program: Command): void {
         const m = result.metrics;
         const f = (v: number) => v.toFixed(4);
         process.stdout.write(`final ${m.rows} rows: auc ${f(m.auc)} logloss ${f(m.logloss)} accuracy ${f(m.accuracy)} ne ${f(m.ne)} (step ${result.globalStep}, ${result.engine}, ${seconds} s)\n`);
+        if (config.saveBest && result.best) process.stdout.write(`best auc ${f(result.best.auc)} at step ${result.best.step}: ${result.best.file}\n`);
       }
     }),
   );

@@ -1,5 +1,5 @@
 // Training checkpoints: parameters, optimizer state, architecture, train config, progress (epoch, batch
-// within the epoch, optimizer step) and data state, in one binary file (docs/TRAINING.md, "Checkpoint
+// within the epoch, optimizer step), the best evaluation so far (--save-best) and data state, in one binary file (docs/TRAINING.md, "Checkpoint
 // format"):
 //   bytes 0-7   magic "DLRMCKPT"
 //   bytes 8-11  format version, uint32 little-endian
@@ -38,6 +38,18 @@ export interface CheckpointProgress {
   globalStep: number;
 }
 
+/** The best evaluation of a run so far and where its checkpoint was kept (`dlrm train --save-best`). */
+export interface BestCheckpoint {
+  /** The --save-best file holding the model of that evaluation. */
+  file: string;
+  /** The split it was evaluated on ('test', 'val' or 'heldout'): AUCs of different splits never compare. */
+  split: string;
+  /** Optimizer steps done when it was evaluated. */
+  step: number;
+  /** Its AUC (never NaN). */
+  auc: number;
+}
+
 export interface CheckpointSection {
   /** e.g. 'bottom.0.weight', 'table.3', 'opt.table.3'. */
   name: string;
@@ -56,6 +68,8 @@ export interface CheckpointHeader<C = unknown, D = unknown> {
   arch: DlrmArch;
   optimizer: OptimizerName;
   progress: CheckpointProgress;
+  /** The best evaluation so far (null when none was kept; absent in checkpoints written before --save-best). */
+  best?: BestCheckpoint | null;
   /** The full train config of the run that wrote it. */
   trainConfig: C;
   /** What a data source needs to continue its stream (seed, generation, ...). */
@@ -69,6 +83,7 @@ export interface CheckpointContents<C, D> {
   params: DlrmParams;
   optimizerState: OptimizerState;
   progress: CheckpointProgress;
+  best?: BestCheckpoint | null;
   trainConfig: C;
   dataState: D;
 }
@@ -141,6 +156,7 @@ export function saveCheckpoint<C, D>(file: string, c: CheckpointContents<C, D>, 
     arch: c.arch,
     optimizer: c.optimizerState.name,
     progress: c.progress,
+    best: c.best ?? null,
     trainConfig: c.trainConfig,
     dataState: c.dataState,
     sections: [],

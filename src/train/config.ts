@@ -17,6 +17,9 @@ export const DATA_GENERATIONS = ['random', 'synthetic', 'dataset'] as const;
 export type DataGeneration = (typeof DATA_GENERATIONS)[number];
 export const ENGINE_CHOICES = ['auto', 'tfjs', 'native'] as const;
 export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+/** The processed-data split train-time evaluations use (generated data always uses its held-out block). */
+export const TEST_SPLITS = ['test', 'val'] as const;
+export type TestSplit = (typeof TEST_SPLITS)[number];
 
 export interface TrainConfig {
   // --- architecture
@@ -62,11 +65,15 @@ export interface TrainConfig {
   /** Evaluate every this many steps (0 = only at the end of each epoch). */
   testFreq: number;
   testMiniBatchSize: number;
+  /** dataset: the split evaluated during training ('test', as the reference, or 'val'). */
+  testSplit: TestSplit;
   seed: number;
   // --- files and engine
   saveModel: string | null;
   /** Also checkpoint every this many steps (0 = only at evaluations and the end). */
   saveFreq: number;
+  /** Keep the checkpoint of the evaluation with the best AUC so far here. */
+  saveBest: string | null;
   loadModel: string | null;
   metricsFile: string | null;
   engine: EngineChoice;
@@ -103,9 +110,11 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   printFreq: 256,
   testFreq: 0,
   testMiniBatchSize: 4096,
+  testSplit: 'test',
   seed: 123,
   saveModel: null,
   saveFreq: 0,
+  saveBest: null,
   loadModel: null,
   metricsFile: null,
   engine: 'auto',
@@ -162,9 +171,11 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'printFreq', flag: 'print-freq', type: int(1), help: 'log loss, lr and samples/s every N steps' },
   { key: 'testFreq', flag: 'test-freq', type: int(0), help: 'evaluate every N steps (0 = at the end of each epoch only)' },
   { key: 'testMiniBatchSize', flag: 'test-mini-batch-size', type: int(1), help: 'evaluation batch size' },
+  { key: 'testSplit', flag: 'test-split', type: choice(TEST_SPLITS), help: 'processed data: the split evaluated during training, test | val' },
   { key: 'seed', flag: 'seed', type: int(0, 2 ** 32 - 1), help: 'seed of initialisation and random/synthetic data' },
   { key: 'saveModel', flag: 'save-model', type: { kind: 'path' }, help: 'checkpoint file written at evaluations, every --save-freq steps and at the end' },
   { key: 'saveFreq', flag: 'save-freq', type: int(0), help: 'also checkpoint every N steps (0 = off)' },
+  { key: 'saveBest', flag: 'save-best', type: { kind: 'path' }, help: 'keep the checkpoint of the best evaluation AUC so far in this file (written when an evaluation beats it)' },
   { key: 'loadModel', flag: 'load-model', type: { kind: 'path' }, help: 'resume from this checkpoint (exactly where it stopped)' },
   { key: 'metricsFile', flag: 'metrics-file', type: { kind: 'path' }, help: 'append run/train/eval JSON lines here (read by `dlrm report`)' },
   { key: 'engine', flag: 'engine', type: choice(ENGINE_CHOICES), help: 'auto | tfjs | native' },
@@ -281,7 +292,7 @@ export function readConfigFile(file: string): Partial<TrainConfig> {
 
 /**
  * The settings a checkpoint was trained with, to continue its run by default: all but its files
- * (--load-model, --save-model, --metrics-file), which a resumed run names itself, so it never
+ * (--load-model, --save-model, --save-best, --metrics-file), which a resumed run names itself, so it never
  * overwrites a checkpoint or log it was not told to.
  */
 function checkpointSettings(file: string): Partial<TrainConfig> {
@@ -290,6 +301,7 @@ function checkpointSettings(file: string): Partial<TrainConfig> {
   const settings = configFromObject(saved, `--load-model ${file}: its saved train config`, process.cwd(), true);
   delete settings.loadModel;
   delete settings.saveModel;
+  delete settings.saveBest;
   delete settings.metricsFile;
   return settings;
 }
@@ -347,6 +359,12 @@ export function validateTrainConfig(c: TrainConfig): void {
   }
   if (c.dataGeneration !== 'dataset' && c.archEmbeddingSize.length === 0) {
     throw new UserError(`--arch-embedding-size: ${c.dataGeneration} data needs at least one embedding table`);
+  }
+  if (c.dataGeneration !== 'dataset' && c.testSplit !== 'test') {
+    throw new UserError(`--test-split ${c.testSplit}: only a processed file has a val split; ${c.dataGeneration} data is evaluated on its held-out block`);
+  }
+  if (c.saveBest && c.saveBest === c.saveModel) {
+    throw new UserError(`--save-best and --save-model both name ${c.saveBest}: the best checkpoint needs a file of its own`);
   }
   if (c.lossFunction === 'wbce' && c.lossWeights.every((w) => w === 0)) throw new UserError('--loss-weights: both class weights are 0');
   if (!(c.lossThreshold >= 0 && c.lossThreshold < 0.5)) throw new UserError(`--loss-threshold: ${c.lossThreshold} must be in [0, 0.5)`);

@@ -1,5 +1,6 @@
 // The training and evaluation data of a run, from --data-generation:
-//   dataset:   the train and test splits of --processed-data-file (table sizes from its manifest);
+//   dataset:   the train split of --processed-data-file and its test (or --test-split val) split (table
+//              sizes from its manifest);
 //   synthetic: Criteo-shaped rows with a planted click signal, train rows [0, N) and a held-out block of
 //              rows [N, N + heldOutRows(N)) from the same planted model (N = --data-size);
 //   random:    the reference's uniform random data, same layout (nothing to learn).
@@ -11,6 +12,7 @@ import { randomSource } from '../dataset/randomSource';
 import type { BatchSource } from '../dataset/source';
 import { syntheticSource } from '../dataset/syntheticSource';
 import type { DataGeneration, TrainConfig } from './config';
+import { UserError } from '../util/errors';
 import { foldIndices } from './foldIndices';
 
 /** Held-out rows for random/synthetic data of `dataSize` training rows: a quarter, at most 1M. */
@@ -32,7 +34,7 @@ export interface DataState {
 export interface TrainData {
   train: BatchSource;
   test: BatchSource;
-  /** Name of the evaluation set in metrics lines: 'test' (dataset split) or 'heldout' (generated block). */
+  /** Name of the evaluation set in metrics lines: 'test' or 'val' (dataset split) or 'heldout' (generated block). */
   testSplit: SplitName | 'heldout';
   state: DataState;
   close(): void;
@@ -49,7 +51,11 @@ export function openTrainData(c: TrainConfig): TrainData {
     const trainSplit = openProcessedSplit(file, 'train');
     let testSplit;
     try {
-      testSplit = openProcessedSplit(file, 'test');
+      testSplit = openProcessedSplit(file, c.testSplit);
+      if (testSplit.rows === 0) {
+        testSplit.close();
+        throw new UserError(`${file}: its ${c.testSplit} split is empty: nothing to evaluate on (try --test-split ${c.testSplit === 'test' ? 'val' : 'test'})`);
+      }
     } catch (err) {
       trainSplit.close();
       throw err;
@@ -75,7 +81,7 @@ export function openTrainData(c: TrainConfig): TrainData {
   return {
     train: foldIndices(train, c.maxIndRange),
     test: foldIndices(test, c.maxIndRange),
-    testSplit: generation === 'dataset' ? 'test' : 'heldout',
+    testSplit: generation === 'dataset' ? c.testSplit : 'heldout',
     state: {
       generation,
       processedDataFile: c.processedDataFile,

@@ -2,7 +2,8 @@
 // line, appended as training runs; a resumed run appends a new "run" line to the same file.
 //   {"type":"run","runId","startedAt","engine","config":{...}}
 //   {"type":"train","step","epoch","loss","lr","samplesPerSec","time"}
-//   {"type":"eval","step","epoch","split","rows","auc","logloss","accuracy","ne","calibration","averagePrecision","positiveRate","time"}
+//   {"type":"eval","step","epoch","split","rows","auc","logloss","accuracy","ne","calibration","averagePrecision","positiveRate",["best",]"time"}
+// ("best": with --save-best only, true when this evaluation's model was kept as the best checkpoint)
 // Lines are appended whole with one write each (the file is a log that grows, not an output replaced
 // atomically), so a reader never sees half a line from a finished write. Undefined metrics (NaN) are null.
 import * as fs from 'node:fs';
@@ -38,7 +39,8 @@ export class MetricsLog {
     this.append({ type: 'train', ...line, time: new Date().toISOString() });
   }
 
-  eval(step: number, epoch: number, split: string, m: BinaryMetrics): void {
+  /** `best`: undefined without --save-best, else whether this evaluation's checkpoint was kept. */
+  eval(step: number, epoch: number, split: string, m: BinaryMetrics, best?: boolean): void {
     this.append({
       type: 'eval',
       step,
@@ -52,6 +54,7 @@ export class MetricsLog {
       calibration: m.calibration,
       averagePrecision: m.averagePrecision,
       positiveRate: m.positiveRate,
+      best,
       time: new Date().toISOString(),
     });
   }

@@ -1,10 +1,10 @@
-// Starting a run's model: fresh parameters from --seed, or the parameters, optimizer state and progress
-// of a --load-model checkpoint after checking that it fits the run (same architecture as the data and
+// Starting a run's model: fresh parameters from --seed, or the parameters, optimizer state, progress and
+// best evaluation so far of a --load-model checkpoint after checking that it fits the run (same architecture as the data and
 // flags give, same optimizer). Mismatches are refused with a message naming each difference.
 import type { DlrmArch, OptimizerName } from '../model/arch';
 import { allocDlrmParams } from '../model/allocParams';
 import { allocOptimizerState } from '../model/allocOptimizerState';
-import { loadCheckpointInto, readCheckpointHeader, type CheckpointProgress } from '../model/checkpoint';
+import { loadCheckpointInto, readCheckpointHeader, type BestCheckpoint, type CheckpointProgress } from '../model/checkpoint';
 import { initDlrmParams } from '../model/initParams';
 import type { OptimizerState } from '../model/optimizerState';
 import type { DlrmParams } from '../model/params';
@@ -16,6 +16,8 @@ export interface ModelStart {
   params: DlrmParams;
   optimizerState: OptimizerState;
   progress: CheckpointProgress;
+  /** The best evaluation so far (--save-best), null in a fresh run. */
+  best: BestCheckpoint | null;
 }
 
 /** The differences between a checkpoint's architecture and the run's, in words (empty when equal). */
@@ -41,7 +43,7 @@ export function archDifferences(saved: DlrmArch, run: DlrmArch): string[] {
 /** Fresh parameters (reference init from `seed`) and zero optimizer state. */
 export function freshModel(arch: DlrmArch, optimizer: OptimizerName, seed: number): ModelStart {
   const params = initDlrmParams(arch, seed);
-  return { params, optimizerState: allocOptimizerState(params, optimizer), progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 } };
+  return { params, optimizerState: allocOptimizerState(params, optimizer), progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 }, best: null };
 }
 
 /** The data a checkpoint was trained on, compared with this run's: differences in words. */
@@ -69,5 +71,5 @@ export function resumeModel(file: string, arch: DlrmArch, optimizer: OptimizerNa
   if (savedBatchSize !== miniBatchSize) dataDiffs.push(`mini-batch size: ${String(savedBatchSize)} in the checkpoint, ${miniBatchSize} here (continuing at row ${header.progress.rowInEpoch} of epoch ${header.progress.epoch})`);
   if (dataDiffs.length > 0) log().warn({ checkpoint: file, differences: dataDiffs }, 'resuming with different data or batches than the checkpoint was trained with: not an exact continuation');
   log().info({ checkpoint: file, ...header.progress, trainedBy: header.engine }, 'resuming from checkpoint');
-  return { params, optimizerState, progress: header.progress };
+  return { params, optimizerState, progress: header.progress, best: header.best ?? null };
 }

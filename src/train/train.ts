@@ -1,8 +1,8 @@
 // The `dlrm train` loop, top to bottom: config -> data sources -> architecture (table sizes from the
 // data) -> parameters (fresh from --seed or --load-model) -> engine -> epochs of batches: LR from the
 // schedule, trainStep, stop on a non-finite loss, log + metrics "train" line every --print-freq steps,
-// evaluate + checkpoint every --test-freq steps and at each epoch end, checkpoint every --save-freq
-// steps. Progress (epoch, batch in epoch, rows, optimizer step) is what a checkpoint stores, so a
+// evaluate + checkpoint every --test-freq steps and at each epoch end (and keep the evaluation's model
+// in --save-best when its AUC beats the best so far), checkpoint every --save-freq steps. Progress (epoch, batch in epoch, rows, optimizer step) is what a checkpoint stores, so a
 // resumed run continues with the very batch and learning rate an uninterrupted run would use.
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
@@ -12,10 +12,11 @@ import type { BinaryMetrics } from '../eval/metrics';
 import { buildDlrmArch } from '../model/archConfig';
 import type { DlrmArch } from '../model/arch';
 import type { DlrmParams } from '../model/params';
-import { NonFiniteValuesError, saveCheckpoint, type CheckpointProgress } from '../model/checkpoint';
+import { NonFiniteValuesError, saveCheckpoint, type BestCheckpoint, type CheckpointProgress } from '../model/checkpoint';
 import { log } from '../util/log';
 import { startProgress } from '../util/progress';
 import type { TrainConfig } from './config';
+import { beatsBest, startingBest } from './bestCheckpoint';
 import { openTrainData, type TrainData } from './dataSources';
 import { divergenceError } from './divergence';
 import { evaluate } from '../eval/evaluate';
@@ -38,6 +39,8 @@ export interface TrainResult {
   globalStep: number;
   /** The last evaluation (null when stopped before any). */
   metrics: BinaryMetrics | null;
+  /** The best evaluation so far and its --save-best file (null when none was kept). */
+  best: BestCheckpoint | null;
   /** True when shouldStop ended the run early. */
   stopped: boolean;
   /** The model's final parameters and optimizer state (host arrays). */
@@ -90,27 +93,39 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
   // a run resumed in place starts with a good checkpoint at --save-model already
   let lastSaved = c.saveModel && c.loadModel && path.resolve(c.saveModel) === path.resolve(c.loadModel) ? { path: c.saveModel, step: at.globalStep } : null;
   let lastMetrics: BinaryMetrics | null = null;
+  let best = startingBest(c.saveBest, data.testSplit, model.best);
   /** Where the last step was, for divergence messages about the model (not a batch). */
   let lastStep = { step: at.globalStep, epoch: at.epoch, batchInEpoch: Math.max(0, at.batchInEpoch - 1), lr: learningRateAt(c, Math.max(1, at.globalStep)) };
 
-  const save = async (): Promise<void> => {
-    if (!c.saveModel) return;
+  const writeCheckpoint = async (file: string): Promise<void> => {
     await engine.syncToHost();
-    const contents = { engine: engine.name, arch, params: model.params, optimizerState: model.optimizerState, progress: { ...at }, trainConfig: c, dataState: data.state };
+    const contents = { engine: engine.name, arch, params: model.params, optimizerState: model.optimizerState, progress: { ...at }, best, trainConfig: c, dataState: data.state };
     try {
-      saveCheckpoint(c.saveModel, contents, `dlrm ${VERSION}`);
+      saveCheckpoint(file, contents, `dlrm ${VERSION}`);
     } catch (err) {
       if (err instanceof NonFiniteValuesError) throw divergenceError(`${err.section} holds ${err.value}`, lastStep, null, c, lastSaved);
       throw err;
     }
+  };
+  const save = async (): Promise<void> => {
+    if (!c.saveModel) return;
+    await writeCheckpoint(c.saveModel);
     lastSaved = { path: c.saveModel, step: at.globalStep };
     log().info({ checkpoint: c.saveModel, step: at.globalStep, epoch: at.epoch, batchInEpoch: at.batchInEpoch }, 'checkpoint saved');
   };
   const evaluateAndSave = async (epoch: number): Promise<BinaryMetrics> => {
     const m = await evaluate(engine, data.test, c.testMiniBatchSize);
     if (Number.isNaN(m.logloss)) throw divergenceError(`the predictions on the ${data.testSplit} data are NaN`, lastStep, null, c, lastSaved);
-    metricsLog.eval(at.globalStep, epoch, data.testSplit, m);
-    log().info({ step: at.globalStep, epoch, split: data.testSplit, rows: m.rows, auc: m.auc, logloss: m.logloss, accuracy: m.accuracy, ne: m.ne }, 'eval');
+    // the best checkpoint is written before the eval line that says it was kept
+    let kept = false;
+    if (c.saveBest !== null && beatsBest(m.auc, best)) {
+      best = { file: c.saveBest, split: data.testSplit, step: at.globalStep, auc: m.auc };
+      await writeCheckpoint(c.saveBest);
+      kept = true;
+      log().info({ checkpoint: c.saveBest, step: at.globalStep, auc: m.auc }, 'best checkpoint saved');
+    }
+    metricsLog.eval(at.globalStep, epoch, data.testSplit, m, c.saveBest ? kept : undefined);
+    log().info({ step: at.globalStep, epoch, split: data.testSplit, rows: m.rows, auc: m.auc, logloss: m.logloss, accuracy: m.accuracy, ne: m.ne, best: c.saveBest ? kept : undefined }, 'eval');
     await save();
     return m;
   };
@@ -150,7 +165,7 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
         if (opts.shouldStop?.({ ...at })) {
           await save();
           log().info({ step, epoch, batchInEpoch: at.batchInEpoch, checkpoint: c.saveModel }, c.saveModel ? 'stopped: resume with --load-model' : 'stopped (no --save-model: nothing to resume from)');
-          return { engine: engine.name, globalStep: at.globalStep, metrics: lastMetrics, stopped: true, model };
+          return { engine: engine.name, globalStep: at.globalStep, metrics: lastMetrics, best, stopped: true, model };
         }
         // evaluations and checkpoints don't count against samples/s
         const evalNow = c.testFreq > 0 && step % c.testFreq === 0;
@@ -171,7 +186,7 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
   // resumed from a checkpoint of a finished run: nothing to train, evaluate it once
   lastMetrics ??= await evaluateAndSave(Math.max(0, at.epoch - 1));
   await engine.syncToHost();
-  return { engine: engine.name, globalStep: at.globalStep, metrics: lastMetrics, stopped: false, model };
+  return { engine: engine.name, globalStep: at.globalStep, metrics: lastMetrics, best, stopped: false, model };
 }
 
 /** Number of trainable parameters of a model. */
