@@ -1,6 +1,6 @@
 // Tests of `dlrm train` as a command (spawned `node bin/dlrm.js train ...` on the compiled build): flag
 // refusals with their messages and exit codes, config + flag merging seen in the metrics JSONL, the
-// JSONL format, a NaN stop that leaves the previous checkpoint intact, and a graceful stop on SIGINT.
+// JSONL format, --save-best end to end, a NaN stop that leaves the previous checkpoint intact, and a graceful stop on SIGINT.
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -81,6 +81,24 @@ test('config file + overriding flags reach the run, and the metrics JSONL has th
   assert.equal(ev.step, 3);
   for (const k of ['auc', 'logloss', 'accuracy', 'ne', 'calibration', 'averagePrecision', 'positiveRate']) assert.equal(typeof ev[k], 'number', k);
   assert.ok(!Number.isNaN(Date.parse(ev.time as string)));
+});
+
+test('--save-best: the eval lines say which evaluation was kept, stdout names the best, the file holds that step', () => {
+  const metrics = path.join(dir, 'best.jsonl');
+  const best = path.join(dir, 'best.ckpt');
+  const r = dlrmTrain('--config', smoke, '--num-batches', '12', '--test-freq', '4', '--save-best', best, '--metrics-file', metrics);
+  assert.equal(r.status, 0, r.stderr);
+  const evals = jsonLines(metrics).filter((l) => l.type === 'eval');
+  assert.deepEqual(evals.map((e) => e.step), [4, 8, 12]);
+  assert.equal(evals[0].best, true);
+  const kept = evals.filter((e) => e.best === true).pop() as { step: number; auc: number };
+  assert.equal(Math.max(...evals.map((e) => e.auc as number)), kept.auc);
+  const m = /\nbest auc (0\.\d{4}) at step (\d+): (.*best\.ckpt)\n$/.exec(r.stdout);
+  assert.ok(m, r.stdout);
+  assert.deepEqual([m[1], Number(m[2]), m[3]], [kept.auc.toFixed(4), kept.step, best]);
+  const header = readCheckpointHeader(best);
+  assert.equal(header.progress.globalStep, kept.step);
+  assert.deepEqual(header.best, { file: best, split: 'heldout', step: kept.step, auc: kept.auc });
 });
 
 test('a NaN loss (huge learning rate) stops with exit 3 naming the step; the previous checkpoint stays intact', () => {
