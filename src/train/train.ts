@@ -2,7 +2,8 @@
 // data) -> parameters (fresh from --seed or --load-model) -> engine -> epochs of batches: LR from the
 // schedule, trainStep, stop on a non-finite loss, log + metrics "train" line every --print-freq steps,
 // evaluate + checkpoint every --test-freq steps and at each epoch end (and keep the evaluation's model
-// in --save-best when its AUC beats the best so far), checkpoint every --save-freq steps. Progress (epoch, batch in epoch, rows, optimizer step) is what a checkpoint stores, so a
+// in --save-best when its AUC beats the best so far), checkpoint every --save-freq steps. Progress
+// (epoch, batch in epoch, rows, optimizer step) and the best so far are what a checkpoint stores, so a
 // resumed run continues with the very batch and learning rate an uninterrupted run would use.
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
@@ -39,7 +40,7 @@ export interface TrainResult {
   globalStep: number;
   /** The last evaluation (null when stopped before any). */
   metrics: BinaryMetrics | null;
-  /** The best evaluation so far and its --save-best file (null when none was kept). */
+  /** The best evaluation so far and its --save-best file (null when none was kept; without --save-best, the loaded checkpoint's record). */
   best: BestCheckpoint | null;
   /** True when shouldStop ended the run early. */
   stopped: boolean;
