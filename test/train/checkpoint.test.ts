@@ -1,5 +1,5 @@
 // Tests of the checkpoint file (src/model/checkpoint.ts): bit-exact round trip of params and optimizer
-// state across different table chunkings, header contents, refusal of NaN params (the old file stays),
+// state across different table chunkings, header contents (the best-evaluation record too), refusal of NaN params (the old file stays),
 // and detection of truncated or foreign files.
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -67,6 +67,15 @@ for (const optimizer of ['sgd', 'adagrad', 'rowwise-adagrad'] as const) {
     assert.deepEqual(new Uint32Array(b.buffer), new Uint32Array(a.buffer));
   });
 }
+
+test('the best-evaluation record round-trips; a checkpoint without one records null', () => {
+  const file = path.join(dir, 'best.ckpt');
+  const best = { file: '/abs/best.ckpt', split: 'val', step: 31, auc: 0.7312345678 };
+  saveCheckpoint(file, { ...contents('sgd'), best }, 'dlrm test');
+  assert.deepEqual(readCheckpointHeader(file).best, best);
+  saveCheckpoint(file, contents('sgd'), 'dlrm test');
+  assert.equal(readCheckpointHeader(file).best, null);
+});
 
 test('a NaN parameter aborts the write and leaves the previous checkpoint intact', () => {
   const file = path.join(dir, 'nan.ckpt');
