@@ -54,9 +54,18 @@ export class ProcessedFileWriter {
   readonly numTables: number;
   readonly rowsPerGroup: number;
   private readonly file: AtomicFile;
+  /**
+   * The group buffer: one block laid out as a full group of one-index bags (labels, dense, then per
+   * table offsets and indices, each section 64-byte aligned). The column arrays below are views into it,
+   * so a full one-hot group is written as is (one write, no copy); other groups are compacted in place.
+   */
+  private readonly block: Uint8Array;
+  /** Byte position of each section in `block`: labels, dense, then offsets/indices per table. */
+  private readonly nominal: number[];
   private readonly labels: Float32Array;
   private readonly dense: Float32Array;
   private readonly offsets: Uint32Array[];
+  /** Per table: a view into `block`, or (multi-hot bags outgrowing it) a separate array. */
   private indices: Uint32Array[];
   private fill = 0;
   private rowsWritten = 0;
@@ -73,10 +82,20 @@ export class ProcessedFileWriter {
     this.numDense = numDense;
     this.numTables = numTables;
     this.rowsPerGroup = rowsPerGroup;
-    this.labels = new Float32Array(rowsPerGroup);
-    this.dense = new Float32Array(rowsPerGroup * numDense);
-    this.offsets = Array.from({ length: numTables }, () => new Uint32Array(rowsPerGroup + 1));
-    this.indices = Array.from({ length: numTables }, () => new Uint32Array(rowsPerGroup));
+    const sizes = [rowsPerGroup, rowsPerGroup * numDense];
+    for (let t = 0; t < numTables; t++) sizes.push(rowsPerGroup + 1, rowsPerGroup);
+    this.nominal = [];
+    let at = 0;
+    for (const words of sizes) {
+      this.nominal.push(at);
+      at += alignUp(4 * words);
+    }
+    this.block = new Uint8Array(at);
+    const view = (section: number): Uint32Array => new Uint32Array(this.block.buffer, this.nominal[section], sizes[section]);
+    this.labels = new Float32Array(this.block.buffer, this.nominal[0], rowsPerGroup);
+    this.dense = new Float32Array(this.block.buffer, this.nominal[1], rowsPerGroup * numDense);
+    this.offsets = Array.from({ length: numTables }, (_, t) => view(2 + 2 * t));
+    this.indices = Array.from({ length: numTables }, (_, t) => view(3 + 2 * t));
     this.file = new AtomicFile(finalPath);
     this.file.write(new Uint8Array(HEADER_BYTES)); // filled in by commit()
   }
@@ -131,33 +150,45 @@ export class ProcessedFileWriter {
     }
   }
 
-  /** Writes the buffered rows as one row group (one write call) and records its index entry. */
+  /**
+   * Writes the buffered rows as one row group (one write call) and records its index entry. The sections
+   * are moved to their final positions inside the group buffer (a full one-hot group is already there;
+   * final positions never lie after the nominal ones, so moving front to back overwrites nothing unread);
+   * only bags outgrowing the buffer need a fresh block.
+   */
   private flushGroup(): void {
     const n = this.fill;
     if (n === 0) return;
     const D = this.numDense;
     const sections: Uint8Array[] = [bytesOf(this.labels.subarray(0, n)), bytesOf(this.dense.subarray(0, n * D))];
+    const counts = this.offsets.map((o) => o[n]); // read before the moves below
     for (let t = 0; t < this.numTables; t++) {
-      sections.push(bytesOf(this.offsets[t].subarray(0, n + 1)), bytesOf(this.indices[t].subarray(0, this.offsets[t][n])));
+      sections.push(bytesOf(this.offsets[t].subarray(0, n + 1)), bytesOf(this.indices[t].subarray(0, counts[t])));
     }
     const groupStart = this.file.size;
-    const positions = [];
+    const positions: number[] = [];
     let total = 0;
-    for (const s of sections) {
+    let fits = true;
+    sections.forEach((s, i) => {
       positions.push(groupStart + total);
+      fits &&= total <= this.nominal[i] && (s.buffer !== this.block.buffer || s.byteOffset === this.nominal[i]);
       total += alignUp(s.length);
-    }
-    const block = new Uint8Array(total);
+    });
+    fits &&= total <= this.block.length;
+    const block = fits ? this.block : new Uint8Array(total);
     let at = 0;
     for (const s of sections) {
-      block.set(s, at);
+      if (s.buffer !== block.buffer) block.set(s, at);
+      else if (s.byteOffset !== at) block.copyWithin(at, s.byteOffset, s.byteOffset + s.length);
+      block.fill(0, at + s.length, at + alignUp(s.length));
       at += alignUp(s.length);
     }
-    this.file.write(block);
+    this.file.write(block.subarray(0, total));
     this.index.push(this.rowsWritten, n, positions[0], positions[1]);
-    for (let t = 0; t < this.numTables; t++) this.index.push(positions[2 + 2 * t], positions[3 + 2 * t], this.offsets[t][n]);
+    for (let t = 0; t < this.numTables; t++) this.index.push(positions[2 + 2 * t], positions[3 + 2 * t], counts[t]);
     this.rowsWritten += n;
     this.fill = 0;
+    for (const o of this.offsets) o[0] = 0; // a move may have overwritten it
   }
 
   /** Writes the last group, the index, the metadata JSON and the header, then fsyncs and renames into place. */

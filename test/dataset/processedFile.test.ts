@@ -7,7 +7,7 @@ import { tempPathFor } from '../../src/util/atomic';
 import { UserError } from '../../src/util/errors';
 import { Rng } from '../../src/util/random';
 import { tempDir } from '../helpers/sharedData';
-import { assertBatchRows, randomRows, rowsToBatch, writeRows } from './fixtures';
+import { assertBatchRows, randomRows, rowsToBatch, writeRows, type Row } from './fixtures';
 
 const dir = tempDir('processed-file');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -156,4 +156,52 @@ test('open refuses a group index that does not match the header', () => {
   bytes.writeBigUInt64LE(999n, 24); // header rows
   fs.writeFileSync(broken, bytes);
   assert.throws(() => ProcessedFileReader.open(broken), (e: unknown) => e instanceof UserError && /covers 1000 rows, the header says 999/.test(e.message));
+});
+
+/** The file bytes per docs/FORMAT.md, encoded independently of ProcessedFileWriter (zero padding included). */
+function naiveFileBytes(rs: readonly Row[], numDense: number, numTables: number, rowsPerGroup: number, metadata: object): Buffer {
+  const pad = (b: Buffer): Buffer => Buffer.concat([b, Buffer.alloc((SECTION_ALIGN - (b.length % SECTION_ALIGN)) % SECTION_ALIGN)]);
+  const f32 = (v: number[]): Buffer => Buffer.from(Float32Array.from(v).buffer);
+  const u32 = (v: number[]): Buffer => Buffer.from(Uint32Array.from(v).buffer);
+  const body: Buffer[] = [];
+  const index: number[] = [];
+  let at = HEADER_BYTES;
+  const put = (b: Buffer): number => {
+    body.push(pad(b));
+    at += pad(b).length;
+    return at - pad(b).length;
+  };
+  for (let first = 0; first < rs.length; first += rowsPerGroup) {
+    const g = rs.slice(first, first + rowsPerGroup);
+    index.push(first, g.length, put(f32(g.map((r) => r.label))), put(f32(g.flatMap((r) => r.dense))));
+    for (let t = 0; t < numTables; t++) {
+      const offsets = [0];
+      for (const r of g) offsets.push(offsets[offsets.length - 1] + r.bags[t].length);
+      index.push(put(u32(offsets)), put(u32(g.flatMap((r) => r.bags[t]))), offsets[g.length]);
+    }
+  }
+  const indexOffset = at;
+  put(Buffer.from(BigUint64Array.from(index, BigInt).buffer));
+  const json = Buffer.from(JSON.stringify(metadata));
+  const metadataOffset = put(json);
+  const header = Buffer.alloc(HEADER_BYTES);
+  header.write('DLRMPROC', 0, 'latin1');
+  [1, numDense, numTables, rowsPerGroup].forEach((v, i) => header.writeUInt32LE(v, 8 + 4 * i));
+  [rs.length, index.length / indexEntryWords(numTables), indexOffset, metadataOffset, json.length].forEach((v, i) => header.writeBigUInt64LE(BigInt(v), 24 + 8 * i));
+  return Buffer.concat([header, ...body]);
+}
+
+test('bytes equal an independent encoding: one-hot, multi-hot (groups above and below one index per row) and sparse bags', () => {
+  const cases: [string, number, number][] = [['one-hot', 1, 1], ['multi-hot', 3, 0], ['sparse', 1, 0], ['wide', 5, 2]];
+  cases.forEach(([name, maxBag, minBag], k) => {
+    const rs = randomRows(new Rng(10 + k), 700, D, T, maxBag, minBag);
+    const p = path.join(dir, `naive-${name}.bin`);
+    writeRows(p, rs, D, T, G, { name });
+    const got = fs.readFileSync(p);
+    const want = naiveFileBytes(rs, D, T, G, { name });
+    let at = 0;
+    while (at < Math.min(got.length, want.length) && got[at] === want[at]) at++;
+    assert.equal(at, want.length, `${name}: first difference at byte ${at} (sizes ${got.length}, ${want.length})`);
+    assert.equal(got.length, want.length, name);
+  });
 });
