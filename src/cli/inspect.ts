@@ -10,7 +10,8 @@ import type { Manifest, RowRange, SplitName } from '../dataset/manifest';
 import { ProcessedFileReader } from '../dataset/processedFile';
 import { UserError } from '../util/errors';
 import { float32Text } from '../util/float32Text';
-import { choiceOption } from '../util/options';
+import { choiceOption, floatOption, intOption } from '../util/options';
+import { computeStats, formatStats } from '../dataset/stats';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 
 /** A --rows value: [start, end) with either bound left open ('a:', ':b'), or one row 'a'. */
@@ -25,6 +26,9 @@ interface InspectOptions extends CommonOptions {
   rows?: RowsArg;
   split?: SplitName;
   json?: boolean;
+  stats?: boolean;
+  embeddingDim: number;
+  memoryGb?: number;
 }
 
 const SAMPLE_CHUNK_ROWS = 4096;
@@ -170,7 +174,10 @@ async function runInspect(opts: InspectOptions): Promise<void> {
   const reader = ProcessedFileReader.open(opts.processedDataFile);
   try {
     const base = opts.split ? splitOf(reader, opts.split).range : { start: 0, end: reader.rows };
-    if (opts.rows) {
+    if (opts.stats) {
+      const stats = await computeStats(reader, opts.embeddingDim, opts.memoryGb === undefined ? undefined : opts.memoryGb * 2 ** 30);
+      await writeOut(opts.json ? JSON.stringify(stats, null, 2) + '\n' : formatStats(stats));
+    } else if (opts.rows) {
       const where = opts.split ? `split '${opts.split}' of ${reader.path}` : reader.path;
       await printSamples(reader, resolveRows(opts.rows, base, where));
     } else {
@@ -189,6 +196,9 @@ export function registerInspect(program: Command): void {
     .requiredOption('--processed-data-file <path>', 'a merged processed file or a per-day shard')
     .addOption(new Option('--rows <a:b>', 'print rows [a, b) as JSON lines (also a:, :b or one row a)').argParser(parseRows))
     .addOption(new Option('--split <name>', 'count --rows within this split (train, val or test)').argParser(choiceOption(['train', 'val', 'test'] as const)))
-    .option('--json', 'print the summary as JSON');
+    .option('--json', 'print the summary as JSON')
+    .option('--stats', 'scan the file: table sizes, top-1% share, missing rates, dense ranges, label rate per split, embedding memory (docs/SCHEMA.md)')
+    .option('--embedding-dim <d>', '--stats: embedding dimension for the memory estimate', intOption(1, 65536), 16)
+    .option('--memory-gb <x>', '--stats: machine memory to plan for (default: this machine, os.totalmem())', floatOption(1e-9, 1e9));
   addCommonOptions(cmd).action(runAction(runInspect));
 }
