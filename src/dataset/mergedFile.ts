@@ -141,7 +141,7 @@ function shuffleDirFor(outPath: string, pid = process.pid): string {
  * Removes what a killed earlier build of `outPath` left behind (its temporary output and shuffle
  * folder, possibly as large as the dataset), recognised by the pid in their names no longer running.
  */
-function removeStaleTemporaries(outPath: string): void {
+export function removeStaleTemporaries(outPath: string): void {
   const dir = path.dirname(outPath);
   const tmpPrefix = path.basename(tempPathFor(outPath)).slice(0, -String(process.pid).length);
   const shufflePrefix = path.basename(shuffleDirFor(outPath, 0)).slice(0, -1);

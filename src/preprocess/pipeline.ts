@@ -17,6 +17,7 @@ import { readDayBlocks } from './dayReader';
 import { Preprocessor } from './passes';
 import { buildManifest, shardName, VOCAB_DIR, vocabName } from './manifestBuilder';
 import { RemoteShardWriter } from './shardWriter';
+import { StreamedMergedFile } from './mergedStream';
 import type { PreprocessWorker } from './workerProtocol';
 import { checkFingerprint, CHECKPOINT_FILE, CHECKPOINT_VERSION, loadCheckpoint, removeStrayFiles, saveCheckpoint, verifyShards, writeAndSync, type Checkpoint } from './checkpoint';
 
@@ -130,6 +131,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
   let cp = cfg.resume ? loadCheckpoint(workDir) : undefined;
   if (cfg.resume && !cp) log().info({ workDir }, '--resume: no completed day to resume from; starting at the first day');
 
+  let streamed: StreamedMergedFile | undefined;
   try {
     await pre.start();
     let kaggleSha: string | undefined;
@@ -190,6 +192,9 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       // the assignment pass, day by day. A day's vocabulary growth is written and synced, its shard
       // committed and then its checkpoint written while the next day is already being processed.
       pre.beginPass('preprocess', days.slice(state.days.length).reduce((s, d) => s + d.endByte - d.startByte, 0));
+      // in file order the merged file is the shards' rows one after the other: written along with them
+      // (a resumed run builds it from the shards at the end)
+      if (options.dataRandomize === 'none' && state.days.length === 0) streamed = StreamedMergedFile.open(pre.shardWorker as PreprocessWorker, mergedFile, layout.numDense, T);
       for (let d = state.days.length; d < days.length; d++) {
         const day = days[d];
         const hash = day.gzip || cfg.dataSet === 'terabyte' ? crypto.createHash('sha256') : undefined;
@@ -225,7 +230,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       await checkpointed.catch(() => undefined);
       for (const fd of vocabFds) fs.closeSync(fd);
     }
-    await pre.stop();
+    if (!streamed) await pre.stop();
     endPhase('days');
 
     // manifest, merged file, and the parts folder moved into place
@@ -235,15 +240,21 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       });
     }
     const manifest = buildManifest(state, days, layout, options, schema, mergedFile, partsDir, kaggleSha);
-    await buildMergedFile({
-      dayFiles: days.map((d) => path.join(workDir, shardName(d.name))),
-      trainDays: days.length - 1,
-      testRows: manifest.splits.test.end - manifest.splits.test.start,
-      randomize: options.dataRandomize,
-      seed: options.seed,
-      outPath: mergedFile,
-      metadata: manifest,
-    });
+    if (streamed) {
+      await streamed.commit(manifest);
+      streamed = undefined;
+      await pre.stop();
+    } else {
+      await buildMergedFile({
+        dayFiles: days.map((d) => path.join(workDir, shardName(d.name))),
+        trainDays: days.length - 1,
+        testRows: manifest.splits.test.end - manifest.splits.test.start,
+        randomize: options.dataRandomize,
+        seed: options.seed,
+        outPath: mergedFile,
+        metadata: manifest,
+      });
+    }
     endPhase('merge');
     fs.writeFileSync(path.join(workDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     fs.rmSync(path.join(workDir, CHECKPOINT_FILE));
@@ -268,6 +279,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
     );
     return { manifest, mergedFile, partsDir, lines, seconds, phases };
   } catch (err) {
+    await streamed?.abort();
     await pre.stop();
     if (err instanceof UserError && freshWorkDir) fs.rmSync(workDir, { recursive: true, force: true });
     throw err;

@@ -2,7 +2,8 @@
 // owns the vocabularies of one contiguous range of tables (its partition), whose index assignment it
 // performs in block order, so results never depend on thread timing. During Kaggle's line count one
 // worker also hashes train.txt (sha256) while the main thread counts. A separate worker writes the day
-// shards (rows arrive in block order). Messages and replies are listed in
+// shards (rows arrive in block order) and, when the merged file keeps file order (--data-randomize none),
+// the merged file too, from the same blocks. Messages and replies are listed in
 // workerProtocol.ts; typed arrays travel by transfer, never by copy.
 import { parentPort } from 'node:worker_threads';
 import * as crypto from 'node:crypto';
@@ -19,8 +20,10 @@ let parser: LineParser | undefined;
 let vocabularies: TableVocabulary[] = [];
 let hash: crypto.Hash | undefined;
 let shard: { writer: ProcessedFileWriter; numDense: number; bounds: number[]; iota: Uint32Array } | undefined;
+/** The merged file while it is written along with the day shards (every appended block goes to both). */
+let merged: ProcessedFileWriter | undefined;
 
-/** Appends a parsed block's rows (labels, dense, per-partition table-major indices) to the open shard. */
+/** Appends a parsed block's rows (labels, dense, per-partition table-major indices) to the open shard (and merged file). */
 function appendToShard(labels: Float32Array, dense: Float32Array, parts: Uint32Array[], capacity: number, rows: number): void {
   if (!shard) throw new Error('preprocess worker: shardAppend without shardOpen');
   const s = shard;
@@ -31,6 +34,7 @@ function appendToShard(labels: Float32Array, dense: Float32Array, parts: Uint32A
     for (let l = 0; l < s.bounds[p + 1] - s.bounds[p]; l++) bags.push({ offsets, indices: parts[p].subarray(l * capacity, l * capacity + rows) });
   }
   s.writer.append(labels.subarray(0, rows), dense.subarray(0, rows * s.numDense), bags);
+  merged?.append(labels.subarray(0, rows), dense.subarray(0, rows * s.numDense), bags);
 }
 
 /** Runs fn over each table's rows [0, rows) of a table-major [tables, capacity] partition array. */
@@ -91,6 +95,20 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
     case 'shardAbort':
       shard?.writer.abort();
       shard = undefined;
+      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+    case 'mergedOpen':
+      merged = new ProcessedFileWriter(msg.path, { numDense: msg.numDense, numTables: msg.numTables });
+      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+    case 'mergedCommit': {
+      if (!merged) throw new Error('preprocess worker: mergedCommit without mergedOpen');
+      const rows = merged.rows;
+      merged.commit(msg.metadata);
+      merged = undefined;
+      return { reply: { id: msg.id, type: 'rows', rows }, transfer: [] };
+    }
+    case 'mergedAbort':
+      merged?.abort();
+      merged = undefined;
       return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
     case 'takeNew': {
       const values = vocabularies.map((v) => v.takeNew());

@@ -8,6 +8,8 @@ import { kaggleDaySizes } from '../../src/criteo/rawSources';
 import { subsampleDraw } from '../../src/preprocess/subsample';
 import type { Manifest } from '../../src/dataset/manifest';
 import { setupLogger } from '../../src/util/log';
+import { buildMergedFile } from '../../src/dataset/mergedFile';
+import { UserError } from '../../src/util/errors';
 import { generateTextFile } from '../../src/criteo/generatorText';
 import { loadProfile } from '../../src/criteo/generatorProfile';
 import { tempDir } from '../helpers/sharedData';
@@ -186,4 +188,36 @@ test('end to end on a file from the Criteo generator (src/criteo/generator.ts)',
   const out = path.join(dir, 'generated.dlrm');
   await runPreprocess(config(gen, out, { maxIndRange: 100_000, workers: 2, blockBytes: 1 << 16 }));
   checkAgainstReference(out, referencePreprocess(kaggleCut(genLines), { maxIndRange: 100_000 }), new Array(7).fill(0));
+});
+
+test('--data-randomize none: the merged file written along with the shards equals the one built from them', async () => {
+  const d = path.join(dir, 'streamed');
+  fs.mkdirSync(d);
+  const out = path.join(d, 'none.dlrm');
+  await runPreprocess(config(raw, out, { blockBytes: 5000 }));
+  const parts = `${out}.parts`;
+  const manifest = JSON.parse(fs.readFileSync(path.join(parts, 'manifest.json'), 'utf8')) as Manifest;
+  const rebuilt = path.join(d, 'rebuilt.dlrm');
+  await buildMergedFile({
+    dayFiles: manifest.days.map((day) => path.join(parts, day.shard)),
+    trainDays: manifest.days.length - 1,
+    testRows: manifest.splits.test.end - manifest.splits.test.start,
+    randomize: 'none',
+    seed: 0,
+    outPath: rebuilt,
+    metadata: manifest,
+  });
+  assert.ok(fs.readFileSync(out).equals(fs.readFileSync(rebuilt)), 'merged bytes differ');
+  assert.deepEqual(fs.readdirSync(d).sort(), ['none.dlrm', 'none.dlrm.parts', 'rebuilt.dlrm']);
+});
+
+test('--data-randomize none: a bad line in a late day leaves nothing behind (no partial merged file)', async () => {
+  const d = path.join(dir, 'streamed-bad');
+  fs.mkdirSync(d);
+  const input = path.join(d, 'train.txt');
+  const bad = [...lines];
+  bad[2900] = bad[2900].replace(/^[01]/, '7');
+  fs.writeFileSync(input, bad.join('\n') + '\n');
+  await assert.rejects(runPreprocess(config(input, path.join(d, 'out.dlrm'))), (e: unknown) => e instanceof UserError && /train\.txt:2901: field 1/.test(e.message));
+  assert.deepEqual(fs.readdirSync(d), ['train.txt']);
 });
