@@ -68,6 +68,8 @@ export class ProcessedFileWriter {
   /** Per table: a view into `block`, or (multi-hot bags outgrowing it) a separate array. */
   private indices: Uint32Array[];
   private fill = 0;
+  /** 0, 1, 2, ... rowsPerGroup: the offsets of one-index bags (made on the first appendOneHot). */
+  private iota: Uint32Array | undefined;
   private rowsWritten = 0;
   private readonly index: number[] = [];
   private state: 'open' | 'committed' | 'aborted' = 'open';
@@ -103,6 +105,36 @@ export class ProcessedFileWriter {
   /** Rows appended so far. */
   get rows(): number {
     return this.rowsWritten + this.fill;
+  }
+
+  /**
+   * Appends n rows whose bags hold exactly one index each (Criteo): indices[t] [n] is table t's column.
+   * The same bytes as append() with offsets 0..n, without the per-row offset rebasing (two copies per table).
+   */
+  appendOneHot(labels: Float32Array, dense: Float32Array, indices: readonly Uint32Array[]): void {
+    const n = labels.length;
+    if (indices.length !== this.numTables || indices.some((ix) => ix.length !== n) || this.offsets.some((o) => o[this.fill] !== this.fill)) {
+      const offsets = Uint32Array.from({ length: n + 1 }, (_, i) => i);
+      this.append(labels, dense, indices.map((ix) => ({ offsets, indices: ix })));
+      return;
+    }
+    if (this.state !== 'open') throw new Error(`ProcessedFileWriter(${this.finalPath}): append after ${this.state}`);
+    const D = this.numDense;
+    if (dense.length !== n * D) throw new RangeError(`append: dense has ${dense.length} values, expected ${n}x${D}`);
+    const iota = (this.iota ??= Uint32Array.from({ length: this.rowsPerGroup + 1 }, (_, i) => i));
+    let done = 0;
+    while (done < n) {
+      const take = Math.min(n - done, this.rowsPerGroup - this.fill);
+      this.labels.set(labels.subarray(done, done + take), this.fill);
+      this.dense.set(dense.subarray(done * D, (done + take) * D), this.fill * D);
+      for (let t = 0; t < this.numTables; t++) {
+        this.indices[t].set(indices[t].subarray(done, done + take), this.fill);
+        this.offsets[t].set(iota.subarray(this.fill + 1, this.fill + take + 1), this.fill + 1);
+      }
+      this.fill += take;
+      done += take;
+      if (this.fill === this.rowsPerGroup) this.flushGroup();
+    }
   }
 
   /** Appends n rows: labels [n], dense [n, numDense] row-major, one bag input per table over these n rows. */

@@ -10,7 +10,6 @@ import * as crypto from 'node:crypto';
 import { LineParser } from '../criteo/lineParser';
 import { TableVocabulary } from './vocabulary';
 import { ProcessedFileWriter } from '../dataset/processedFile';
-import type { BagInput } from '../dataset/batch';
 import type { WorkerReply, WorkerRequest } from './workerProtocol';
 
 if (!parentPort) throw new Error('preprocess worker: must run in a worker thread');
@@ -19,7 +18,7 @@ const port = parentPort;
 let parser: LineParser | undefined;
 let vocabularies: TableVocabulary[] = [];
 let hash: crypto.Hash | undefined;
-let shard: { writer: ProcessedFileWriter; numDense: number; bounds: number[]; iota: Uint32Array } | undefined;
+let shard: { writer: ProcessedFileWriter; numDense: number; bounds: number[] } | undefined;
 /** The merged file while it is written along with the day shards (every appended block goes to both). */
 let merged: ProcessedFileWriter | undefined;
 
@@ -27,14 +26,12 @@ let merged: ProcessedFileWriter | undefined;
 function appendToShard(labels: Float32Array, dense: Float32Array, parts: Uint32Array[], capacity: number, rows: number): void {
   if (!shard) throw new Error('preprocess worker: shardAppend without shardOpen');
   const s = shard;
-  if (s.iota.length < rows + 1) s.iota = Uint32Array.from({ length: Math.max(rows + 1, 2 * s.iota.length) }, (_, i) => i);
-  const offsets = s.iota.subarray(0, rows + 1);
-  const bags: BagInput[] = [];
+  const columns: Uint32Array[] = [];
   for (let p = 0; p + 1 < s.bounds.length; p++) {
-    for (let l = 0; l < s.bounds[p + 1] - s.bounds[p]; l++) bags.push({ offsets, indices: parts[p].subarray(l * capacity, l * capacity + rows) });
+    for (let l = 0; l < s.bounds[p + 1] - s.bounds[p]; l++) columns.push(parts[p].subarray(l * capacity, l * capacity + rows));
   }
-  s.writer.append(labels.subarray(0, rows), dense.subarray(0, rows * s.numDense), bags);
-  merged?.append(labels.subarray(0, rows), dense.subarray(0, rows * s.numDense), bags);
+  s.writer.appendOneHot(labels.subarray(0, rows), dense.subarray(0, rows * s.numDense), columns);
+  merged?.appendOneHot(labels.subarray(0, rows), dense.subarray(0, rows * s.numDense), columns);
 }
 
 /** Runs fn over each table's rows [0, rows) of a table-major [tables, capacity] partition array. */
@@ -82,7 +79,7 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
       return { reply: { id: msg.id, type: 'digest', sha256 }, transfer: [] };
     }
     case 'shardOpen':
-      shard = { writer: new ProcessedFileWriter(msg.path, { numDense: msg.numDense, numTables: msg.numTables }), numDense: msg.numDense, bounds: msg.partitionBounds, iota: new Uint32Array(0) };
+      shard = { writer: new ProcessedFileWriter(msg.path, { numDense: msg.numDense, numTables: msg.numTables }), numDense: msg.numDense, bounds: msg.partitionBounds };
       return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
     case 'shardAppend':
       appendToShard(new Float32Array(msg.labels), new Float32Array(msg.dense), msg.parts.map((b) => new Uint32Array(b)), msg.capacity, msg.rows);

@@ -205,3 +205,21 @@ test('bytes equal an independent encoding: one-hot, multi-hot (groups above and 
     assert.equal(got.length, want.length, name);
   });
 });
+
+test('appendOneHot writes the bytes of append with one index per bag, also mixed with multi-hot appends', () => {
+  const oneHot = randomRows(new Rng(21), 500, D, T, 1, 1);
+  const mixed = [...randomRows(new Rng(22), 50, D, T, 3, 0), ...oneHot, ...randomRows(new Rng(23), 30, D, T, 2, 0), ...oneHot.slice(0, 90)];
+  const p = path.join(dir, 'one-hot-fast.bin');
+  const w = new ProcessedFileWriter(p, { numDense: D, numTables: T, rowsPerGroup: G });
+  const rng = new Rng(24);
+  for (let at = 0; at < mixed.length; ) {
+    const n = Math.min(mixed.length - at, 1 + rng.nextInt(2 * G));
+    const part = mixed.slice(at, at + n);
+    const b = rowsToBatch(part, D, T);
+    if (part.every((r) => r.bags.every((bag) => bag.length === 1))) w.appendOneHot(b.labels, b.dense, b.sparse.map((s) => s.indices));
+    else w.append(b.labels, b.dense, b.sparse);
+    at += n;
+  }
+  w.commit({ mixed: true });
+  assert.ok(fs.readFileSync(p).equals(naiveFileBytes(mixed, D, T, G, { mixed: true })));
+});
