@@ -111,13 +111,8 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
     try {
       const lines = await visitLines(day, schema.header, {
         onHeader: (bytes, start, end) => {
-          const names = parser.headerNames(bytes, start, end);
-          const want = parser.fieldNames;
-          const bad = want.findIndex((w, i) => names[i] !== w);
-          if (bad >= 0 || names.length !== want.length) {
-            const at = bad >= 0 ? `column ${bad + 1} is '${names[bad] ?? '(none)'}', the schema says '${want[bad]}'` : `it has ${names.length} columns, the schema ${want.length}`;
-            throw inputError({ file: raw, line: 1 }, `the header does not match the schema's columns: ${at}`);
-          }
+          const bad = parser.headerMismatch(bytes, start, end);
+          if (bad) throw inputError({ file: raw, line: 1 }, bad);
         },
         onLine: (bytes, start, end, lineNo) => {
           const dataLine = dataLines++;

@@ -76,7 +76,11 @@ export class CustomRowSource implements BatchSource {
     let lines = 0;
     for await (const block of lineBlocks(this.day, this.onBytes)) {
       lines += forEachLine(block.bytes, block.end, lines + 1, (start, end, lineNo) => {
-        if (lineNo === 1 && header) return;
+        if (lineNo === 1 && header) {
+          const bad = p.headerMismatch(block.bytes, start, end);
+          if (bad) throw inputError({ file: this.day.file, line: 1 }, bad);
+          return;
+        }
         const err = p.parse(block.bytes, start, end);
         if (err) throw inputError({ file: this.day.file, line: lineNo, field: err.field < 0 ? undefined : `${err.field + 1} (${p.fieldNames[err.field]})` }, err.message);
         for (let k = 0; k < p.numDense; k++) dense[k] = transformDense(p.schema.dense[k], p.dense[k]);

@@ -165,6 +165,16 @@ export class CustomRowParser {
     return names;
   }
 
+  /** What is wrong with a header line, or '' when its names are the schema's columns ("ignore" matches any name). */
+  headerMismatch(bytes: Uint8Array, start: number, end: number): string {
+    const names = this.headerNames(bytes, start, end);
+    const want = this.fieldNames;
+    const bad = want.findIndex((w, i) => w !== 'ignore' && names[i] !== w);
+    if (bad >= 0) return `the header does not match the schema's columns: column ${bad + 1} is '${names[bad] ?? '(none)'}', the schema says '${want[bad]}'`;
+    if (names.length !== want.length) return `the header has ${names.length} columns, the schema ${want.length} (${want.join(', ')})`;
+    return '';
+  }
+
   /** Parses one line (without '\n') into label, dense, bags and dateText; returns an error or null. */
   parse(bytes: Uint8Array, start: number, end: number): RowError | null {
     const n = this.splitFields(bytes, start, end);
