@@ -41,9 +41,11 @@ export interface CustomPreprocessConfig {
   skipInvalidLines: boolean;
 }
 
-/** Shard rows per row group (many date shards may be open at once: keep each writer's buffer small). */
+/** Shard rows per row group, and rows gathered before a shard append (all shards are open at once). */
 const SHARD_ROWS_PER_GROUP = 8192;
 const FLUSH_ROWS = 4096;
+/** With more shards than this (a date split over many dates), groups and gathering shrink 8x and 16x. */
+const MANY_SHARDS = 64;
 /** The "day" number of the random split's draws (sub-sampling uses day 0: independent draws). */
 const RANDOM_SPLIT_STREAM = 0x5eed;
 /** Holdout routes (training days are 0, 1, ...). */
@@ -214,10 +216,12 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
 
   fs.mkdirSync(path.join(workDir, 'vocab'), { recursive: true });
   const shards: Shard[] = [];
+  const many = dayNames.length > MANY_SHARDS;
+  const flushRows = many ? FLUSH_ROWS / 16 : FLUSH_ROWS;
   try {
     const openShard = (file: string): Shard => {
       const s = { file: path.join(workDir, file), writer: undefined as unknown as ProcessedFileWriter, rows: new RowBatchBuilder(D, T) };
-      s.writer = new ProcessedFileWriter(s.file, { numDense: D, numTables: T, rowsPerGroup: SHARD_ROWS_PER_GROUP });
+      s.writer = new ProcessedFileWriter(s.file, { numDense: D, numTables: T, rowsPerGroup: many ? SHARD_ROWS_PER_GROUP / 8 : SHARD_ROWS_PER_GROUP });
       shards.push(s);
       return s;
     };
@@ -241,7 +245,7 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
         for (let i = 0; i < bag.lo.length; i++) out.push(vocabs[t].assign(bag.hi[i], bag.lo[i]));
       }
       shard.rows.push(parser.label, denseRow, bagRows);
-      if (shard.rows.size >= FLUSH_ROWS) flush(shard);
+      if (shard.rows.size >= flushRows) flush(shard);
     });
     if (second.rows !== first.rows) throw new UserError(`${raw}: ${second.rows} rows in pass 2, ${first.rows} in pass 1 (did the file change while being read?)`);
     for (const s of shards) flush(s);

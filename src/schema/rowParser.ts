@@ -34,6 +34,33 @@ const enum Role {
 
 const HEX = Int8Array.from({ length: 256 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1));
 
+/**
+ * The value of a plain decimal buf[s, e) ('-'? digits ('.' digits)?, at most 15 digits) without making a
+ * string: the digits as an exact integer divided by an exact power of ten, which IEEE division rounds
+ * correctly, i.e. exactly Number(text). Anything else (empty, exponents, spaces, longer): undefined.
+ */
+function plainDecimal(buf: Uint8Array, s: number, e: number): number | undefined {
+  let p = s;
+  const neg = buf[p] === 45;
+  if (neg) p++;
+  let digits = 0, scale = -1, v = 0;
+  for (; p < e; p++) {
+    const c = buf[p];
+    if (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      digits++;
+      if (scale >= 0) scale++;
+    } else if (c === 46 && scale < 0) {
+      scale = 0;
+    } else {
+      return undefined;
+    }
+  }
+  if (digits === 0 || digits > 15 || scale === 0) return undefined;
+  if (scale > 0) v /= 10 ** scale;
+  return neg ? -v : v;
+}
+
 export class CustomRowParser {
   readonly numFields: number;
   readonly numDense: number;
@@ -197,9 +224,12 @@ export class CustomRowParser {
         if (e - s !== 1 || (buf[s] !== 48 && buf[s] !== 49)) return { field: f, message: `'${this.fieldText(f)}' is not 0 or 1` };
         this.label = buf[s] - 48;
       } else if (role === Role.Dense) {
-        const text = this.fieldText(f).trim();
-        const v = text === '' ? NaN : Number(text);
-        if (text !== '' && !Number.isFinite(v)) return { field: f, message: `'${text}' is not a number` };
+        let v = plainDecimal(buf, s, e);
+        if (v === undefined) {
+          const text = this.fieldText(f).trim();
+          v = text === '' ? NaN : Number(text);
+          if (text !== '' && !Number.isFinite(v)) return { field: f, message: `'${text}' is not a number` };
+        }
         this.dense[this.slots[f]] = v;
       } else if (role === Role.Date) {
         this.dateText = this.fieldText(f).trim();
