@@ -10,7 +10,7 @@ import { readAheadChunks } from './loader';
 import type { Manifest, RowRange, SplitName } from './manifest';
 import { DEFAULT_ROWS_PER_GROUP, ProcessedFileReader, ProcessedFileWriter } from './processedFile';
 import { decodeRecords, recordStarts, RecordWriter } from './rowRecords';
-import { AtomicFile, tempPathFor } from '../util/atomic';
+import { tempPathFor } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
 import { startProgress, type Progress } from '../util/progress';
@@ -77,6 +77,12 @@ function readWords(file: string): Uint32Array {
   }
 }
 
+/** Appends `words` at the end of the file open as `fd`. */
+function writeFully(fd: number, words: Uint32Array): void {
+  const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+  for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+}
+
 /**
  * Appends the rows of `spans` to `out` in a uniformly random order drawn from `rng`, in bounded memory:
  * K = clamp(ceil(bytes / bucketBytes), 1, MAX_SHUFFLE_BUCKETS) buckets; pass 1 draws rng.nextInt(K) for
@@ -91,25 +97,23 @@ async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter
   const bytes = spans.reduce((n, s) => n + (s.reader.fileBytes * (s.end - s.start)) / Math.max(1, s.reader.rows), 0);
   const K = Math.min(MAX_SHUFFLE_BUCKETS, Math.max(1, Math.ceil(bytes / bucketBytes)));
   log().info({ rows, buckets: K, approxBytes: Math.round(bytes) }, 'merged file: shuffling rows in buckets');
-  const files = Array.from({ length: K }, (_, k) => new AtomicFile(path.join(tmpDir, `bucket-${k}.records`)));
+  // spill files: read back once and deleted (the caller removes tmpDir in any case), so never fsynced
+  const files = Array.from({ length: K }, (_, k) => path.join(tmpDir, `bucket-${k}.records`));
+  const fds = files.map((f) => fs.openSync(f, 'w'));
   const bufferWords = Math.max(16_384, Math.min(4 << 20, Math.floor(bucketBytes / K / 4)));
-  const buckets = files.map((f) => new RecordWriter(numDense, numTables, bufferWords, (words) => f.write(words)));
+  const buckets = fds.map((fd) => new RecordWriter(numDense, numTables, bufferWords, (words) => writeFully(fd, words)));
   try {
     await forEachChunk(spans, (chunk) => {
       for (let i = 0; i < chunk.size; i++) buckets[rng.nextInt(K)].add(chunk, i);
       progress(chunk.size);
     });
-    buckets.forEach((b, k) => {
-      b.finish();
-      files[k].commit();
-    });
-  } catch (err) {
-    for (const f of files) f.abort();
-    throw err;
+    for (const b of buckets) b.finish();
+  } finally {
+    for (const fd of fds) fs.closeSync(fd);
   }
   for (let k = 0; k < K; k++) {
-    const words = readWords(files[k].finalPath);
-    fs.rmSync(files[k].finalPath);
+    const words = readWords(files[k]);
+    fs.rmSync(files[k]);
     const starts = recordStarts(words, buckets[k].rows, numDense, numTables);
     const perm = new Uint32Array(buckets[k].rows);
     for (let i = 0; i < perm.length; i++) perm[i] = i;
