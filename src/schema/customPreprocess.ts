@@ -164,7 +164,7 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
     if (options.minFrequency > 1) {
       for (let t = 0; t < T; t++) {
         const bag = parser.bags[t];
-        for (let i = 0; i < bag.lo.length; i++) vocabs[t].count(bag.hi[i], bag.lo[i]);
+        for (let i = 0; i < bag.n; i++) vocabs[t].count(bag.hi[i], bag.lo[i]);
       }
     }
   }, hash);
@@ -234,17 +234,20 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
       if (b.size > 0) s.writer.append(b.labels, b.dense, b.sparse);
     };
     const denseRow = new Float64Array(D);
-    const bagRows: number[][] = Array.from({ length: T }, () => []);
+    const bagRows = Array.from({ length: T }, () => new Uint32Array(8));
+    const bagLengths = new Int32Array(T);
     const second = await pass('pass 2', (dataLine) => {
       const route = routeOf(dataLine);
       const shard = route === TEST ? testShard : route === VAL ? valShard : trainShards[route];
       for (let k = 0; k < D; k++) denseRow[k] = transformDense(parser.schema.dense[k], parser.dense[k]);
       for (let t = 0; t < T; t++) {
-        const bag = parser.bags[t], out = bagRows[t];
-        out.length = 0;
-        for (let i = 0; i < bag.lo.length; i++) out.push(vocabs[t].assign(bag.hi[i], bag.lo[i]));
+        const bag = parser.bags[t];
+        if (bagRows[t].length < bag.n) bagRows[t] = new Uint32Array(bag.hi.length);
+        const out = bagRows[t];
+        for (let i = 0; i < bag.n; i++) out[i] = vocabs[t].assign(bag.hi[i], bag.lo[i]);
+        bagLengths[t] = bag.n;
       }
-      shard.rows.push(parser.label, denseRow, bagRows);
+      shard.rows.push(parser.label, denseRow, bagRows, bagLengths);
       if (shard.rows.size >= flushRows) flush(shard);
     });
     if (second.rows !== first.rows) throw new UserError(`${raw}: ${second.rows} rows in pass 2, ${first.rows} in pass 1 (did the file change while being read?)`);

@@ -71,7 +71,8 @@ export class CustomRowSource implements BatchSource {
     const p = this.parser;
     const header = p.schema.header;
     const dense = new Float64Array(p.numDense);
-    const bags: number[][] = Array.from({ length: p.numTables }, () => []);
+    const bags = Array.from({ length: p.numTables }, () => new Uint32Array(8));
+    const lengths = new Int32Array(p.numTables);
     const rows = new RowBatchBuilder(p.numDense, p.numTables);
     let lines = 0;
     for await (const block of lineBlocks(this.day, this.onBytes)) {
@@ -85,14 +86,16 @@ export class CustomRowSource implements BatchSource {
         if (err) throw inputError({ file: this.day.file, line: lineNo, field: err.field < 0 ? undefined : `${err.field + 1} (${p.fieldNames[err.field]})` }, err.message);
         for (let k = 0; k < p.numDense; k++) dense[k] = transformDense(p.schema.dense[k], p.dense[k]);
         for (let t = 0; t < p.numTables; t++) {
-          const bag = p.bags[t], out = bags[t], v = this.vocabs[t];
-          out.length = 0;
-          for (let i = 0; i < bag.lo.length; i++) {
+          const bag = p.bags[t], v = this.vocabs[t];
+          if (bags[t].length < bag.n) bags[t] = new Uint32Array(bag.hi.length);
+          const out = bags[t];
+          for (let i = 0; i < bag.n; i++) {
             const idx = v.indexOf(bag.hi[i], bag.lo[i]);
-            out.push(idx < 0 ? this.oov[t] : idx);
+            out[i] = idx < 0 ? this.oov[t] : idx;
           }
+          lengths[t] = bag.n;
         }
-        rows.push(p.label, dense, bags);
+        rows.push(p.label, dense, bags, lengths);
       });
       const batch = rows.take();
       for (let a = 0; a < batch.size; a += batchSize) yield sliceBatch(batch, a, Math.min(batch.size, a + batchSize));

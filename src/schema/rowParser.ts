@@ -18,10 +18,23 @@ export interface RowError {
   message: string;
 }
 
-/** One table's bag of keys for the current row. */
-export interface KeyBag {
-  hi: number[];
-  lo: number[];
+/** One table's bag of keys for the current row: keys i < n are (hi[i], lo[i]); the arrays grow as needed. */
+export class KeyBag {
+  hi = new Uint32Array(8);
+  lo = new Uint32Array(8);
+  n = 0;
+
+  push(hi: number, lo: number): void {
+    if (this.n === this.hi.length) {
+      const h = new Uint32Array(2 * this.n), l = new Uint32Array(2 * this.n);
+      h.set(this.hi);
+      l.set(this.lo);
+      this.hi = h;
+      this.lo = l;
+    }
+    this.hi[this.n] = hi;
+    this.lo[this.n++] = lo;
+  }
 }
 
 const enum Role {
@@ -112,7 +125,7 @@ export class CustomRowParser {
     this.numDense = schema.dense.length;
     this.numTables = schema.categorical.length;
     this.dense = new Float64Array(this.numDense);
-    this.bags = schema.categorical.map(() => ({ hi: [], lo: [] }));
+    this.bags = schema.categorical.map(() => new KeyBag());
     this.fieldStart = new Int32Array(this.numFields);
     this.fieldEnd = new Int32Array(this.numFields);
     this.delim = schema.delimiter.charCodeAt(0);
@@ -212,10 +225,7 @@ export class CustomRowParser {
       return { field: -1, message: this.withLabel && label && n === this.numFields - 1 ? `${msg}; is the label column ${label} missing?` : msg };
     }
     this.label = 0;
-    for (const bag of this.bags) {
-      bag.hi.length = 0;
-      bag.lo.length = 0;
-    }
+    for (const bag of this.bags) bag.n = 0;
     for (let f = 0; f < n; f++) {
       const role = this.roles[f];
       if (role === Role.Ignore) continue;
@@ -259,7 +269,7 @@ export class CustomRowParser {
 
   /** The key an empty field of table t maps to (its missing value), as [hi, lo]. */
   missingKey(t: number): [number, number] {
-    const bag: KeyBag = { hi: [], lo: [] };
+    const bag = new KeyBag();
     this.addKey(new Uint8Array(0), 0, 0, t, bag);
     return [bag.hi[0], bag.lo[0]];
   }
@@ -294,8 +304,7 @@ export class CustomRowParser {
       lo = ((((((hi % M) * 65536) % M) * 65536) % M) + lo) % M;
       hi = 0;
     }
-    bag.hi.push(hi);
-    bag.lo.push(lo);
+    bag.push(hi, lo);
     return '';
   }
 }

@@ -45,10 +45,10 @@ test('quotes, CRLF, multi-hot lists and missing keys', () => {
   assert.equal(parse(p, '1,2,"Paris, ""FR""",a|ff||0c,zzz\r'), null);
   assert.equal(p.label, 1);
   assert.equal(key(p.bags[0].hi[0], p.bags[0].lo[0]), fnv1a64String('Paris, "FR"'));
-  assert.deepEqual(p.bags[1].lo, [0xa, 0xff, 0xc], 'empty list elements are skipped');
+  assert.deepEqual(Array.from(p.bags[1].lo.subarray(0, p.bags[1].n)), [0xa, 0xff, 0xc], 'empty list elements are skipped');
   assert.equal(parse(p, '0,2,,,'), null);
   assert.equal(key(p.bags[0].hi[0], p.bags[0].lo[0]), fnv1a64String(''), 'an empty string field is the hash of ""');
-  assert.deepEqual(p.bags[1].lo, [], 'an empty multi-hot field is an empty bag');
+  assert.equal(p.bags[1].n, 0, 'an empty multi-hot field is an empty bag');
   assert.deepEqual(p.missingKey(0), [0xcbf29ce4, 0x84222325]);
   assert.deepEqual(parse(p, '0,2,a,xyz,'), { field: 3, message: "list element 'xyz' is not 1 to 8 hex digits" });
   assert.deepEqual(parse(p, '0,2,"a,'), { field: 2, message: 'has an opening quote without a closing one (quoted fields cannot span lines)' });
