@@ -43,6 +43,8 @@ export function registerPreprocess(program: Command): void {
     runAction<PreprocessFlags>(async (o) => {
       if (o.schema !== undefined) {
         if (o.resume) throw new UserError('--resume is not available with --schema (a custom-schema run is restarted from the beginning)');
+        if (cmd.getOptionValueSource('dataSet') === 'cli') throw new UserError('--schema and --data-set exclude each other: --data-set picks a Criteo preset schema, --schema gives your own');
+        if (cmd.getOptionValueSource('workers') === 'cli') throw new UserError('--workers is not available with --schema (a custom-schema run uses one thread)');
         await runCustomPreprocess({
           schemaFile: o.schema,
           rawDataFile: o.rawDataFile,

@@ -71,3 +71,14 @@ test('data that does not match the schema names file, line and field', () => {
     assert.ok(!fs.existsSync(file.replace(/\.csv$/, '.dlrm')) && !fs.readdirSync(dir).some((f) => f.startsWith(`.bad-${name}`)), 'nothing left behind');
   }
 });
+
+test('--schema refuses the Criteo-only flags --data-set, --resume and --workers', () => {
+  const schema = writeJson(path.join(dir, 'flags.json'), LOG_SCHEMA);
+  const raw = path.join(dir, 'flags.csv');
+  fs.writeFileSync(raw, logCsv(logRows(30, 1)));
+  for (const [flag, message] of [[['--data-set', 'kaggle'], /--schema and --data-set exclude each other/], [['--resume'], /--resume is not available with --schema/], [['--workers', '2'], /--workers is not available with --schema/]] as const) {
+    const r = dlrm('preprocess', '--schema', schema, '--raw-data-file', raw, ...flag);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, message);
+  }
+});
