@@ -134,7 +134,9 @@ export async function computeStats(reader: ProcessedFileReader, embeddingDim: nu
       return f.subarray(0, n);
     });
   }
-  const names = manifest ? manifest.tables.map((t) => t.name) : freq.map((_, t) => `table ${t}`);
+  // a day shard carries the schema (names) but not the table counts
+  const schema = meta?.schema && meta.schema.categorical?.length === T && meta.schema.dense?.length === D ? meta.schema : undefined;
+  const names = schema ? schema.categorical.map((c) => c.name) : freq.map((_, t) => `table ${t}`);
   const tables: TableStats[] = freq.map((f, t) => {
     const sorted = Uint32Array.from(f).sort();
     const top = Math.max(1, Math.ceil(f.length / 100));
@@ -149,7 +151,7 @@ export async function computeStats(reader: ProcessedFileReader, embeddingDim: nu
       meanBagLength: reader.rows > 0 ? lookups[t] / reader.rows : 0,
     };
   });
-  const denseNames = manifest ? manifest.schema.dense.map((d) => d.name) : dense.map((_, k) => `dense ${k}`);
+  const denseNames = schema ? schema.dense.map((d) => d.name) : dense.map((_, k) => `dense ${k}`);
   const counts = tables.map((t) => t.rows);
   const rowsTotal = counts.reduce((a, b) => a + b, 0);
   const perRow = embeddingDim * 4;
