@@ -220,8 +220,8 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
   const flushRows = many ? FLUSH_ROWS / 16 : FLUSH_ROWS;
   try {
     const openShard = (file: string): Shard => {
-      const s = { file: path.join(workDir, file), writer: undefined as unknown as ProcessedFileWriter, rows: new RowBatchBuilder(D, T) };
-      s.writer = new ProcessedFileWriter(s.file, { numDense: D, numTables: T, rowsPerGroup: many ? SHARD_ROWS_PER_GROUP / 8 : SHARD_ROWS_PER_GROUP });
+      const at = path.join(workDir, file);
+      const s: Shard = { file: at, writer: new ProcessedFileWriter(at, { numDense: D, numTables: T, rowsPerGroup: many ? SHARD_ROWS_PER_GROUP / 8 : SHARD_ROWS_PER_GROUP }), rows: new RowBatchBuilder(D, T) };
       shards.push(s);
       return s;
     };
