@@ -1,7 +1,7 @@
 // End to end on a user's own log (test/schema/fixtures.ts: header, quoted CSV field, string categoricals,
 // a multi-hot list, a standardize dense column, a date split) through the CLI: preprocess --schema, then
 // every processed row is compared with an independent naive computation (Map vocabularies in file order,
-// mean/std by hand), then train a few steps on both engines, eval, and predict raw rows (labelled and
+// mean/std by hand), then train a few steps on both engines, report, eval, and predict raw rows (labelled and
 // unlabelled give the same scores; unseen values fall back to the table's oovIndex).
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -66,14 +66,19 @@ test('preprocess --schema: splits, vocabularies, standardize and multi-hot bags 
 test('train (both engines), eval and predict work on the custom dataset', () => {
   const ckpt = path.join(dir, 'model.ckpt');
   const arch = ['--arch-mlp-bot', '1-8-4', '--arch-mlp-top', '8-1', '--mini-batch-size', '32', '--num-batches', '10'];
+  const metrics = path.join(dir, 'metrics.jsonl');
   for (const engine of [['--engine', 'tfjs', '--backend', 'cpu'], ['--engine', 'auto']]) {
-    const r = dlrm('train', '--processed-data-file', merged, ...arch, ...engine, '--save-model', ckpt);
+    const r = dlrm('train', '--processed-data-file', merged, ...arch, ...engine, '--save-model', ckpt, '--metrics-file', metrics);
     assert.equal(r.status, 0, r.stderr);
   }
+  const html = path.join(dir, 'report.html');
+  const rep = dlrm('report', '--metrics', metrics, '--out', html);
+  assert.equal(rep.status, 0, rep.stderr);
+  assert.ok(fs.statSync(html).size > 1000);
   const ev = dlrm('eval', '--processed-data-file', merged, '--load-model', ckpt, '--json', '--engine', 'tfjs', '--backend', 'cpu');
   assert.equal(ev.status, 0, ev.stderr);
-  const metrics = JSON.parse(ev.stdout) as Record<string, unknown>;
-  assert.equal(JSON.stringify(metrics).includes('"rows":'), true);
+  const evaluation = JSON.parse(ev.stdout) as Record<string, unknown>;
+  assert.ok(JSON.stringify(evaluation).includes(`"rows":${Math.ceil(rows.filter((x) => x.day >= '2024-01-06').length / 2)}`), ev.stdout);
 
   const holdout = rows.filter((x) => x.day >= '2024-01-06');
   const labelled = path.join(dir, 'holdout.csv'), unlabelled = path.join(dir, 'holdout-nolabel.csv');
