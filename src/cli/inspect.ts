@@ -1,7 +1,8 @@
 // `dlrm inspect --processed-data-file F [--rows a:b] [--split S] [--json]`: looks inside a processed file
 // (a merged file or a per-day shard). Without --rows it prints a summary (rows, row groups, split sizes,
 // per-table counts, sources, options) as a readable table or JSON; with --rows it prints the decoded rows
-// (label, dense [D], indices per table [T bags]) as JSON lines, rows counted within --split when given.
+// (label, dense [D], indices per table [T bags]) as JSON lines, rows counted within --split when given;
+// with --stats it scans the file for table sizes, skew, missing rates and embedding memory (src/dataset/stats.ts).
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ColumnSchema } from '../criteo/schema';
 import type { Batch } from '../dataset/batch';
