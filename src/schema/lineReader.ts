@@ -1,5 +1,6 @@
 // Streams the lines of a custom-schema input (plain or .gz; whole file) through the preprocess block reader
-// and hands each line to a callback as a byte range, with its 1-based line number. Lines may end in '\r\n';
+// and hands each line to a callback as a byte range, with its 1-based line number. A leading UTF-8 BOM is
+// skipped. Lines may end in '\r\n';
 // empty lines are skipped. With a header, line 1 is handed to `onHeader` instead.
 import * as fs from 'node:fs';
 import type { Hash } from 'node:crypto';
@@ -27,7 +28,8 @@ export function wholeFileDay(file: string, flag: string): RawDay {
  * them from firstLineNo; returns the number of lines (empty ones included, but not handed to fn).
  */
 export function forEachLine(bytes: Uint8Array, blockEnd: number, firstLineNo: number, fn: (start: number, end: number, lineNo: number) => void): number {
-  let start = 0;
+  // a UTF-8 byte-order mark (spreadsheet exports) before line 1 is not part of the first field
+  let start = firstLineNo === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   let lineNo = firstLineNo - 1;
   while (start < blockEnd) {
     let end = bytes.indexOf(NL, start);

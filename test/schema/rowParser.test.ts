@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { CustomRowParser } from '../../src/schema/rowParser';
+import { forEachLine } from '../../src/schema/lineReader';
 import { fnv1a64String } from '../../src/schema/hash64';
 import type { ColumnSchema } from '../../src/criteo/schema';
 import { Rng } from '../../src/util/random';
@@ -65,4 +66,12 @@ test('--max-ind-range folds 64-bit hashes exactly', () => {
       assert.equal(BigInt(p.bags[0].lo[0]), fnv1a64String(s) % BigInt(M), `${s} mod ${M}`);
     }
   }
+});
+
+test('forEachLine: a UTF-8 BOM, CRLF and empty lines', () => {
+  const bytes = Buffer.from('\ufeffclick,x\r\n\n1,2\r\n0,3\n', 'utf8');
+  const seen: [string, number][] = [];
+  const lines = forEachLine(bytes, bytes.length, 1, (s, e, n) => seen.push([bytes.subarray(s, e).toString('utf8'), n]));
+  assert.equal(lines, 4);
+  assert.deepEqual(seen, [['click,x\r', 1], ['1,2\r', 3], ['0,3', 4]]);
 });
