@@ -1,6 +1,7 @@
 // `dlrm preprocess`: raw Criteo logs -> per-day shards, vocabularies, manifest and the merged processed
 // file (docs/PREPROCESS.md). Flags are named like the reference's (kebab-case); this file only maps them to
-// a PreprocessConfig and runs the pipeline.
+// a PreprocessConfig and runs the pipeline; with --schema (a user's own log, docs/SCHEMA.md) it runs the
+// custom-schema pipeline instead (src/schema/customPreprocess.ts).
 import { Command } from 'commander';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 import { choiceOption, floatOption, intOption } from '../util/options';
@@ -26,7 +27,7 @@ interface PreprocessFlags extends CommonOptions {
 export function registerPreprocess(program: Command): void {
   const cmd = program
     .command('preprocess')
-    .description('Turn raw Criteo click logs into per-day shards, vocabularies, a manifest and the merged processed file')
+    .description('Turn raw click logs (Criteo presets, or your own with --schema) into per-day shards, vocabularies, a manifest and the merged processed file')
     .requiredOption('--raw-data-file <path>', 'Kaggle train.txt, or the Terabyte prefix path/day (reads day_0 .. day_23, plain or .gz)')
     .option('--processed-data-file <path>', 'the merged output file (default: the raw path without .txt/.gz, plus .dlrm); parts go to <path>.parts/')
     .option('--data-set <name>', 'kaggle | terabyte', choiceOption(['kaggle', 'terabyte'] as const), 'kaggle')
