@@ -144,7 +144,8 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
   };
 
   // pass 1: statistics
-  const stats = schema.dense.map(() => ({ n: 0, sum: 0, sumSq: 0 }));
+  // Welford's running mean and sum of squared deviations (stable for large values with a small spread)
+  const stats = schema.dense.map(() => ({ n: 0, mean: 0, m2: 0 }));
   const trainDates = new Map<string, number>();
   const standardize = schema.dense.map((d) => d.transform === 'standardize' && d.mean === undefined);
   const hash = crypto.createHash('sha256');
@@ -152,9 +153,11 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
     for (let k = 0; k < D; k++) {
       const v = parser.dense[k];
       if (standardize[k] && !Number.isNaN(v)) {
-        stats[k].n++;
-        stats[k].sum += v;
-        stats[k].sumSq += v * v;
+        const s = stats[k];
+        const delta = v - s.mean;
+        s.n++;
+        s.mean += delta / s.n;
+        s.m2 += delta * (v - s.mean);
       }
     }
     if (split.by === 'date') {
@@ -173,9 +176,8 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
   finalSchema.dense.forEach((d, k) => {
     if (!standardize[k]) return;
     const s = stats[k];
-    const mean = s.n > 0 ? s.sum / s.n : 0;
-    const std = s.n > 1 ? Math.sqrt(Math.max(0, (s.sumSq - s.n * mean * mean) / (s.n - 1))) : 0;
-    d.mean = mean;
+    const std = s.n > 1 ? Math.sqrt(s.m2 / (s.n - 1)) : 0;
+    d.mean = s.mean;
     d.std = std > 0 ? std : 1;
   });
   parser.schema.dense.forEach((d, k) => Object.assign(d, finalSchema.dense[k]));

@@ -116,3 +116,19 @@ test('--skip-invalid-lines counts bad lines; without it the first bad line stops
   assert.equal(manifest.totalRows, rows.length);
   assert.equal(manifest.days.reduce((s, d) => s + d.invalidLines, 0), 1);
 });
+
+test('standardize statistics stay exact for large values with a small spread (timestamps)', () => {
+  const ts = Array.from({ length: 400 }, (_, i) => 1_700_000_000 + ((i * 37) % 11) + 0.25);
+  const file = path.join(dir, 'ts.tsv');
+  fs.writeFileSync(file, ts.map((t, i) => `${i % 3 === 0 ? 1 : 0}\t${t}\tk${i % 5}`).join('\n') + '\n');
+  const schema = writeJson(path.join(dir, 'ts.json'), { columns: ['y', 'ts', 'k'], label: { name: 'y' }, dense: [{ name: 'ts', transform: 'standardize' }], categorical: [{ name: 'k' }] });
+  const r = dlrm('preprocess', '--schema', schema, '--raw-data-file', file);
+  assert.equal(r.status, 0, r.stderr);
+  const m = JSON.parse(fs.readFileSync(path.join(dir, 'ts.dlrm.parts', 'manifest.json'), 'utf8')) as Manifest;
+  // two-pass reference on the offsets (exact in doubles)
+  const off = ts.map((t) => t - 1_700_000_000);
+  const mean = off.reduce((a, b) => a + b, 0) / off.length;
+  const std = Math.sqrt(off.reduce((a, b) => a + (b - mean) ** 2, 0) / (off.length - 1));
+  assert.ok(Math.abs((m.schema.dense[0].mean as number) - 1_700_000_000 - mean) < 1e-6);
+  assert.ok(Math.abs((m.schema.dense[0].std as number) - std) < 1e-6 * std, `${m.schema.dense[0].std} vs ${std}`);
+});
