@@ -26,11 +26,6 @@ export class KeyVocabulary {
     return this.assigned;
   }
 
-  /** Bytes held by the hash table and the key list. */
-  get bytes(): number {
-    return this.table.bytes + this.keys.byteLength;
-  }
-
   /** Counting pass (min-frequency only). */
   count(hi: number, lo: number): void {
     this.table.increment(hi, lo);

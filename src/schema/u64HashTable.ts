@@ -31,11 +31,6 @@ export class U64HashTable {
     return this.count;
   }
 
-  /** Bytes held by the slot array. */
-  get bytes(): number {
-    return this.slots.byteLength;
-  }
-
   /** The word index of the key's slot: where it is, or the free slot where it would go. */
   private slotOf(hi: number, lo: number): number {
     const slots = this.slots;
