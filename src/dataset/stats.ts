@@ -65,7 +65,9 @@ function missingIndex(manifest: Manifest, partsDir: string, t: number): number |
   const file = path.join(partsDir, table.vocabFile);
   if (!fs.existsSync(file)) return null;
   const [hi, lo] = new CustomRowParser(manifest.schema, manifest.options.maxIndRange).missingKey(t);
-  const words = new Uint32Array(fs.readFileSync(file).buffer.slice(0));
+  const bytes = fs.readFileSync(file);
+  const words = new Uint32Array(bytes.length >>> 2);
+  new Uint8Array(words.buffer).set(bytes.subarray(0, words.byteLength));
   const wide = table.keyBits === 64;
   for (let i = 0; i < (wide ? words.length / 2 : words.length); i++) {
     if (wide ? words[2 * i] === lo && words[2 * i + 1] === hi : words[i] === lo && hi === 0) return i;
