@@ -2,14 +2,16 @@
 // 'day' or 'none'), then the last day in file order (its first testRows rows = test, the rest = val).
 // Shuffles of any size run in bounded memory by a seeded external bucket shuffle (docs/FORMAT.md, "Merged
 // file"): every row gets a uniform random bucket, buckets go to temporary shards, then each bucket is
-// loaded, permuted (Fisher-Yates) and appended. Works in row-group-sized blocks throughout.
+// loaded, permuted (Fisher-Yates) and appended; a worker thread loads and decodes the buckets while the
+// main thread writes. Works in row-group-sized blocks throughout.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Batch } from './batch';
 import { readAheadChunks } from './loader';
 import type { Manifest, RowRange, SplitName } from './manifest';
 import { DEFAULT_ROWS_PER_GROUP, ProcessedFileReader, ProcessedFileWriter } from './processedFile';
-import { decodeRecords, recordStarts, RecordWriter } from './rowRecords';
+import { RecordWriter } from './rowRecords';
+import { BucketDecoder } from './bucketDecoder';
 import { tempPathFor } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
@@ -37,6 +39,8 @@ export const DEFAULT_SHUFFLE_BUCKET_BYTES = 512 * 1024 * 1024;
 export const MAX_SHUFFLE_BUCKETS = 512;
 /** Rows gathered and decoded per block in the shuffle's pass 2 (a few MB: they stay in cache while decoded). */
 const DECODE_ROWS = 8192;
+/** Decoded blocks requested ahead of the one being appended (bounded memory: a few MB). */
+const DECODES_IN_FLIGHT = 4;
 
 /** The splits of the merged file: train rows first, then the last day's first testRows rows, then val. */
 export function mergedSplits(trainRows: number, lastDayRows: number, testRows: number): Record<SplitName, RowRange> {
@@ -58,22 +62,6 @@ interface RowSpan {
 async function forEachChunk(spans: readonly RowSpan[], each: (chunk: Batch) => void): Promise<void> {
   for (const s of spans) {
     for await (const chunk of readAheadChunks(s.reader, s.start, s.end, DEFAULT_ROWS_PER_GROUP, 2)) each(chunk);
-  }
-}
-
-/** The whole file as u32 words (read in calls of at most 1 GiB). */
-function readWords(file: string): Uint32Array {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const bytes = new Uint8Array(fs.fstatSync(fd).size);
-    for (let done = 0; done < bytes.length; ) {
-      const got = fs.readSync(fd, bytes, done, Math.min(1 << 30, bytes.length - done), done);
-      if (got === 0) throw new Error(`${file}: shorter than its size`);
-      done += got;
-    }
-    return new Uint32Array(bytes.buffer, 0, bytes.length / 4);
-  } finally {
-    fs.closeSync(fd);
   }
 }
 
@@ -111,18 +99,31 @@ async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter
   } finally {
     for (const fd of fds) fs.closeSync(fd);
   }
-  for (let k = 0; k < K; k++) {
-    const words = readWords(files[k]);
-    fs.rmSync(files[k]);
-    const starts = recordStarts(words, buckets[k].rows, numDense, numTables);
-    const perm = new Uint32Array(buckets[k].rows);
-    for (let i = 0; i < perm.length; i++) perm[i] = i;
-    rng.shuffle(perm);
-    for (let a = 0; a < perm.length; a += DECODE_ROWS) {
-      const part = decodeRecords(words, starts, perm.subarray(a, Math.min(perm.length, a + DECODE_ROWS)), numDense, numTables);
+  // pass 2 on a worker thread: it loads and decodes the buckets while this thread appends and writes;
+  // the permutations are drawn here, in bucket order, as before
+  const decoder = new BucketDecoder(numDense, numTables);
+  try {
+    const inFlight: Promise<Batch>[] = [];
+    const appendOldest = async (): Promise<void> => {
+      const part = await (inFlight.shift() as Promise<Batch>);
       out.append(part.labels, part.dense, part.sparse);
       progress(part.size);
+    };
+    for (let k = 0; k < K; k++) {
+      const perm = new Uint32Array(buckets[k].rows);
+      for (let i = 0; i < perm.length; i++) perm[i] = i;
+      rng.shuffle(perm);
+      const loaded = decoder.load(files[k], perm.length, perm);
+      loaded.catch(() => undefined); // its failure also fails the decodes below, which are awaited
+      for (let a = 0; a < buckets[k].rows; a += DECODE_ROWS) {
+        inFlight.push(decoder.decode(a, Math.min(buckets[k].rows, a + DECODE_ROWS)));
+        inFlight[inFlight.length - 1].catch(() => undefined); // awaited in order by appendOldest
+        while (inFlight.length > DECODES_IN_FLIGHT) await appendOldest();
+      }
     }
+    while (inFlight.length > 0) await appendOldest();
+  } finally {
+    await decoder.terminate();
   }
 }
 
