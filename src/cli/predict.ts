@@ -18,7 +18,7 @@ interface PredictCliOptions extends CommonOptions, EngineFlags {
 export function registerPredict(program: Command): void {
   const cmd = program
     .command('predict')
-    .description('score raw Criteo rows (with or without the label column) with a trained model; CSV of line,probability[,label]')
+    .description('score raw rows (Criteo, or the columns of the --schema the data was preprocessed with; with or without the label column) with a trained model; CSV of line,probability[,label]')
     .requiredOption('--load-model <path>', 'the checkpoint (from dlrm train --save-model)')
     .requiredOption('--input <path>', 'raw Criteo lines, TAB-separated, plain or .gz')
     .option('--output <path>', 'CSV output file, written atomically (default: stdout)')
