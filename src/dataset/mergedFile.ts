@@ -10,8 +10,7 @@ import type { Batch } from './batch';
 import { readAheadChunks } from './loader';
 import type { Manifest, RowRange, SplitName } from './manifest';
 import { DEFAULT_ROWS_PER_GROUP, ProcessedFileReader, ProcessedFileWriter } from './processedFile';
-import { RecordWriter } from './rowRecords';
-import { BucketDecoder } from './bucketDecoder';
+import { ShuffleWorker } from './shuffleWorker';
 import { tempPathFor } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
@@ -41,6 +40,8 @@ export const MAX_SHUFFLE_BUCKETS = 512;
 const DECODE_ROWS = 8192;
 /** Decoded blocks requested ahead of the one being appended (bounded memory: a few MB). */
 const DECODES_IN_FLIGHT = 4;
+/** Blocks read and handed to the shuffle worker's pass 1 ahead of its progress (~17 MB each for Criteo). */
+const SPILLS_IN_FLIGHT = 3;
 
 /** The splits of the merged file: train rows first, then the last day's first testRows rows, then val. */
 export function mergedSplits(trainRows: number, lastDayRows: number, testRows: number): Record<SplitName, RowRange> {
@@ -65,12 +66,6 @@ async function forEachChunk(spans: readonly RowSpan[], each: (chunk: Batch) => v
   }
 }
 
-/** Appends `words` at the end of the file open as `fd`. */
-function writeFully(fd: number, words: Uint32Array): void {
-  const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
-  for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
-}
-
 /**
  * Appends the rows of `spans` to `out` in a uniformly random order drawn from `rng`, in bounded memory:
  * K = clamp(ceil(bytes / bucketBytes), 1, MAX_SHUFFLE_BUCKETS) buckets; pass 1 draws rng.nextInt(K) for
@@ -85,24 +80,34 @@ async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter
   const bytes = spans.reduce((n, s) => n + (s.reader.fileBytes * (s.end - s.start)) / Math.max(1, s.reader.rows), 0);
   const K = Math.min(MAX_SHUFFLE_BUCKETS, Math.max(1, Math.ceil(bytes / bucketBytes)));
   log().info({ rows, buckets: K, approxBytes: Math.round(bytes) }, 'merged file: shuffling rows in buckets');
-  // spill files: read back once and deleted (the caller removes tmpDir in any case), so never fsynced
+  // the bucket numbers and the permutations are drawn here, in the same order as ever; a worker thread
+  // writes the bucket records (pass 1), then loads and decodes the buckets (pass 2) while this thread
+  // reads the shards and then appends and writes the merged file
   const files = Array.from({ length: K }, (_, k) => path.join(tmpDir, `bucket-${k}.records`));
-  const fds = files.map((f) => fs.openSync(f, 'w'));
   const bufferWords = Math.max(16_384, Math.min(4 << 20, Math.floor(bucketBytes / K / 4)));
-  const buckets = fds.map((fd) => new RecordWriter(numDense, numTables, bufferWords, (words) => writeFully(fd, words)));
+  const shuffler = new ShuffleWorker(numDense, numTables);
   try {
-    await forEachChunk(spans, (chunk) => {
-      for (let i = 0; i < chunk.size; i++) buckets[rng.nextInt(K)].add(chunk, i);
-      progress(chunk.size);
-    });
-    for (const b of buckets) b.finish();
-  } finally {
-    for (const fd of fds) fs.closeSync(fd);
-  }
-  // pass 2 on a worker thread: it loads and decodes the buckets while this thread appends and writes;
-  // the permutations are drawn here, in bucket order, as before
-  const decoder = new BucketDecoder(numDense, numTables);
-  try {
+    const spilled: Promise<void>[] = [shuffler.spillOpen(files, bufferWords)];
+    const track = (p: Promise<void>): void => {
+      p.catch(() => undefined); // awaited in order below
+      spilled.push(p);
+    };
+    try {
+      for (const s of spans) {
+        for await (const chunk of readAheadChunks(s.reader, s.start, s.end, DEFAULT_ROWS_PER_GROUP, 2)) {
+          const ids = new Uint16Array(chunk.size);
+          for (let i = 0; i < ids.length; i++) ids[i] = rng.nextInt(K);
+          progress(chunk.size);
+          track(shuffler.spill(chunk, ids)); // transfers the chunk's arrays
+          while (spilled.length > SPILLS_IN_FLIGHT) await spilled.shift();
+        }
+      }
+      await Promise.all(spilled);
+    } catch (err) {
+      await shuffler.spillAbort();
+      throw err;
+    }
+    const bucketRows = await shuffler.spillClose();
     const inFlight: Promise<Batch>[] = [];
     const appendOldest = async (): Promise<void> => {
       const part = await (inFlight.shift() as Promise<Batch>);
@@ -110,20 +115,20 @@ async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter
       progress(part.size);
     };
     for (let k = 0; k < K; k++) {
-      const perm = new Uint32Array(buckets[k].rows);
+      const perm = new Uint32Array(bucketRows[k]);
       for (let i = 0; i < perm.length; i++) perm[i] = i;
       rng.shuffle(perm);
-      const loaded = decoder.load(files[k], perm.length, perm);
+      const loaded = shuffler.load(files[k], perm.length, perm);
       loaded.catch(() => undefined); // its failure also fails the decodes below, which are awaited
-      for (let a = 0; a < buckets[k].rows; a += DECODE_ROWS) {
-        inFlight.push(decoder.decode(a, Math.min(buckets[k].rows, a + DECODE_ROWS)));
+      for (let a = 0; a < bucketRows[k]; a += DECODE_ROWS) {
+        inFlight.push(shuffler.decode(a, Math.min(bucketRows[k], a + DECODE_ROWS)));
         inFlight[inFlight.length - 1].catch(() => undefined); // awaited in order by appendOldest
         while (inFlight.length > DECODES_IN_FLIGHT) await appendOldest();
       }
     }
     while (inFlight.length > 0) await appendOldest();
   } finally {
-    await decoder.terminate();
+    await shuffler.terminate();
   }
 }
 

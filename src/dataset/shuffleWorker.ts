@@ -1,36 +1,73 @@
-// The main-thread side of the merged-file shuffle's decode worker (bucketDecodeWorker.ts): load(file,
-// rows, perm) hands it one bucket file and the bucket's permutation; decode(from, to) resolves with the
-// records perm[from..to) as one column Batch. Requests are handled in posting order, so the main thread
-// keeps a few decodes in flight and appends each one while the worker decodes the next.
+// The main-thread side of the merged-file shuffle's worker thread (shuffleWorkerThread.ts). Pass 1:
+// spillOpen(files), then spill(batch, bucket numbers) per block (the worker appends the rows as records
+// to the bucket files), then spillClose() gives the rows per bucket. Pass 2: load(file, rows, perm) hands
+// over one bucket and its permutation; decode(from, to) resolves with records perm[from..to) as one column
+// Batch. Requests are handled in posting order, so the main thread keeps a few in flight and works on
+// the previous ones meanwhile (drawing bucket numbers and reading shards; appending and writing).
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import type { Batch } from './batch';
 
-export type BucketRequest =
+export type ShuffleRequest =
+  | { id: number; type: 'spillOpen'; files: string[]; numDense: number; numTables: number; bufferWords: number }
+  | { id: number; type: 'spill'; batch: Batch; buckets: ArrayBuffer }
+  | { id: number; type: 'spillClose' }
+  | { id: number; type: 'spillAbort' }
   | { id: number; type: 'load'; file: string; rows: number; perm: ArrayBuffer; numDense: number; numTables: number }
   | { id: number; type: 'decode'; from: number; to: number };
 
-export type BucketReply = { id: number; type: 'loaded' } | { id: number; type: 'decoded'; batch: Batch } | { id: number; type: 'error'; message: string };
+export type ShuffleReply =
+  | { id: number; type: 'ok' }
+  | { id: number; type: 'rows'; rows: number[] }
+  | { id: number; type: 'loaded' }
+  | { id: number; type: 'decoded'; batch: Batch }
+  | { id: number; type: 'error'; message: string };
 
-export class BucketDecoder {
-  private readonly worker = new Worker(path.join(__dirname, 'bucketDecodeWorker.js'));
+/** The arrays of a Batch, to transfer it. */
+function batchBuffers(b: Batch): ArrayBuffer[] {
+  return [b.labels.buffer, b.dense.buffer, ...b.sparse.flatMap((s) => [s.offsets.buffer, s.indices.buffer])] as ArrayBuffer[];
+}
+
+export class ShuffleWorker {
+  private readonly worker = new Worker(path.join(__dirname, 'shuffleWorkerThread.js'));
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: BucketReply) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (r: ShuffleReply) => void; reject: (e: Error) => void }>();
   private failure: Error | undefined;
 
   constructor(
     private readonly numDense: number,
     private readonly numTables: number,
   ) {
-    this.worker.on('message', (reply: BucketReply) => {
+    this.worker.on('message', (reply: ShuffleReply) => {
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
-      if (reply.type === 'error') p.reject(new Error(`merged-file decode worker failed: ${reply.message}`));
+      if (reply.type === 'error') p.reject(new Error(`merged-file shuffle worker failed: ${reply.message}`));
       else p.resolve(reply);
     });
     this.worker.on('error', (err) => this.fail(err));
-    this.worker.on('exit', (code) => this.fail(new Error(`merged-file decode worker exited with code ${code}`)));
+    this.worker.on('exit', (code) => this.fail(new Error(`merged-file shuffle worker exited with code ${code}`)));
+  }
+
+  /** Opens the bucket files (one RecordWriter of `bufferWords` each). */
+  spillOpen(files: string[], bufferWords: number): Promise<void> {
+    return this.request({ id: 0, type: 'spillOpen', files, numDense: this.numDense, numTables: this.numTables, bufferWords }, []).then(() => undefined);
+  }
+
+  /** Appends row i of `batch` to bucket buckets[i]; transfers the arrays (a batch read for this, whose buffers are its own). */
+  spill(batch: Batch, buckets: Uint16Array): Promise<void> {
+    const transfer = [...new Set([...batchBuffers(batch), buckets.buffer as ArrayBuffer])];
+    return this.request({ id: 0, type: 'spill', batch, buckets: buckets.buffer as ArrayBuffer }, transfer).then(() => undefined);
+  }
+
+  /** Flushes and closes the bucket files; resolves with the rows of each. */
+  spillClose(): Promise<number[]> {
+    return this.request({ id: 0, type: 'spillClose' }, []).then((r) => (r as Extract<ShuffleReply, { type: 'rows' }>).rows);
+  }
+
+  /** Closes the bucket files after a failure (best effort). */
+  async spillAbort(): Promise<void> {
+    await this.request({ id: 0, type: 'spillAbort' }, []).catch(() => undefined);
   }
 
   /** Hands over the bucket file `file` (deleted once read) of `rows` records and its permutation (transferred). */
@@ -41,18 +78,18 @@ export class BucketDecoder {
 
   /** The current bucket's records perm[from..to) as one Batch. */
   decode(from: number, to: number): Promise<Batch> {
-    return this.request({ id: 0, type: 'decode', from, to }, []).then((r) => (r as Extract<BucketReply, { type: 'decoded' }>).batch);
+    return this.request({ id: 0, type: 'decode', from, to }, []).then((r) => (r as Extract<ShuffleReply, { type: 'decoded' }>).batch);
   }
 
   async terminate(): Promise<void> {
-    this.failure ??= new Error('merged-file decode worker terminated');
+    this.failure ??= new Error('merged-file shuffle worker terminated');
     await this.worker.terminate();
   }
 
-  private request(msg: BucketRequest, transfer: ArrayBuffer[]): Promise<BucketReply> {
+  private request(msg: ShuffleRequest, transfer: ArrayBuffer[]): Promise<ShuffleReply> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
-    return new Promise<BucketReply>((resolve, reject) => {
+    return new Promise<ShuffleReply>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ ...msg, id }, transfer);
     });

@@ -1,15 +1,18 @@
-// The worker thread of the merged-file shuffle's second pass (src/dataset/bucketDecoder.ts is its main-
-// thread side): it loads one bucket file of row-major records (rowRecords.ts) at a time, deletes it, and
-// decodes runs of the bucket's permutation into column Batches, while the main thread appends the previous
-// ones to the merged file. Requests are handled in posting order; arrays travel by transfer.
+// The worker thread of the merged-file shuffle (src/dataset/shuffleWorker.ts is its main-thread side).
+// Pass 1: it appends rows, with the bucket numbers the main thread drew, as row-major records
+// (rowRecords.ts) to the bucket files. Pass 2: it loads one bucket file at a time, deletes it, and decodes
+// runs of the bucket's permutation into column Batches, while the main thread appends the previous ones to
+// the merged file. Requests are handled in posting order; arrays travel by transfer.
 import { parentPort } from 'node:worker_threads';
 import * as fs from 'node:fs';
-import { decodeRecords, recordStarts } from './rowRecords';
-import type { BucketReply, BucketRequest } from './bucketDecoder';
+import type { Batch } from './batch';
+import { decodeRecords, recordStarts, RecordWriter } from './rowRecords';
+import type { ShuffleReply, ShuffleRequest } from './shuffleWorker';
 
-if (!parentPort) throw new Error('bucket decode worker: must run in a worker thread');
+if (!parentPort) throw new Error('shuffle worker: must run in a worker thread');
 const port = parentPort;
 
+let spill: { fds: number[]; writers: RecordWriter[] } | undefined;
 let bucket: { words: Uint32Array; starts: Uint32Array; perm: Uint32Array; numDense: number; numTables: number } | undefined;
 
 /** The whole file as u32 words (read in calls of at most 1 GiB). */
@@ -28,7 +31,42 @@ function readWords(file: string): Uint32Array {
   }
 }
 
-function handle(msg: BucketRequest): { reply: BucketReply; transfer: ArrayBuffer[] } {
+/** Appends `words` at the end of the file open as `fd`. */
+function writeFully(fd: number, words: Uint32Array): void {
+  const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+  for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+}
+
+function closeSpill(): number[] {
+  const rows = spill?.writers.map((w) => w.rows) ?? [];
+  for (const fd of spill?.fds ?? []) fs.closeSync(fd);
+  spill = undefined;
+  return rows;
+}
+
+function handle(msg: ShuffleRequest): { reply: ShuffleReply; transfer: ArrayBuffer[] } {
+  if (msg.type === 'spillOpen') {
+    // spill files: read back once and deleted (the caller removes their folder in any case), so never fsynced
+    const fds = msg.files.map((f) => fs.openSync(f, 'w'));
+    spill = { fds, writers: fds.map((fd) => new RecordWriter(msg.numDense, msg.numTables, msg.bufferWords, (words) => writeFully(fd, words))) };
+    return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+  }
+  if (msg.type === 'spill') {
+    if (!spill) throw new Error('shuffle worker: spill before spillOpen');
+    const b: Batch = msg.batch;
+    const ids = new Uint16Array(msg.buckets);
+    const writers = spill.writers;
+    for (let i = 0; i < b.size; i++) writers[ids[i]].add(b, i);
+    return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+  }
+  if (msg.type === 'spillClose') {
+    for (const w of spill?.writers ?? []) w.finish();
+    return { reply: { id: msg.id, type: 'rows', rows: closeSpill() }, transfer: [] };
+  }
+  if (msg.type === 'spillAbort') {
+    closeSpill();
+    return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+  }
   if (msg.type === 'load') {
     bucket = undefined; // the previous bucket's memory can go before the next is read
     const words = readWords(msg.file);
@@ -36,17 +74,17 @@ function handle(msg: BucketRequest): { reply: BucketReply; transfer: ArrayBuffer
     bucket = { words, starts: recordStarts(words, msg.rows, msg.numDense, msg.numTables), perm: new Uint32Array(msg.perm), numDense: msg.numDense, numTables: msg.numTables };
     return { reply: { id: msg.id, type: 'loaded' }, transfer: [] };
   }
-  if (!bucket) throw new Error('bucket decode worker: decode before load');
+  if (!bucket) throw new Error('shuffle worker: decode before load');
   const b = decodeRecords(bucket.words, bucket.starts, bucket.perm.subarray(msg.from, msg.to), bucket.numDense, bucket.numTables);
   const transfer = [b.labels.buffer, b.dense.buffer, ...b.sparse.flatMap((s) => [s.offsets.buffer, s.indices.buffer])] as ArrayBuffer[];
   return { reply: { id: msg.id, type: 'decoded', batch: b }, transfer };
 }
 
-port.on('message', (msg: BucketRequest) => {
+port.on('message', (msg: ShuffleRequest) => {
   try {
     const { reply, transfer } = handle(msg);
     port.postMessage(reply, transfer);
   } catch (err) {
-    port.postMessage({ id: msg.id, type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies BucketReply);
+    port.postMessage({ id: msg.id, type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies ShuffleReply);
   }
 });
