@@ -36,10 +36,10 @@ export interface MergedFileOptions {
 export const DEFAULT_SHUFFLE_BUCKET_BYTES = 512 * 1024 * 1024;
 /** At most this many buckets (open files) per shuffle; beyond it buckets grow past the budget. */
 export const MAX_SHUFFLE_BUCKETS = 512;
-/** Rows gathered and decoded per block in the shuffle's pass 2 (a few MB: they stay in cache while decoded). */
-const DECODE_ROWS = 8192;
-/** Decoded blocks requested ahead of the one being appended (bounded memory: a few MB). */
-const DECODES_IN_FLIGHT = 4;
+/** Rows gathered per block in the shuffle's pass 2 (a few MB: they stay in cache while appended). */
+const GATHER_ROWS = 8192;
+/** Gathered blocks requested ahead of the one being appended (bounded memory: a few MB). */
+const GATHERS_IN_FLIGHT = 4;
 /** Blocks read and handed to the shuffle worker's pass 1 ahead of its progress (~17 MB each for Criteo). */
 const SPILLS_IN_FLIGHT = 3;
 
@@ -108,11 +108,11 @@ async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter
       throw err;
     }
     const bucketRows = await shuffler.spillClose();
-    const inFlight: Promise<Batch>[] = [];
+    const inFlight: { rows: number; records: Promise<Uint32Array> }[] = [];
     const appendOldest = async (): Promise<void> => {
-      const part = await (inFlight.shift() as Promise<Batch>);
-      out.append(part.labels, part.dense, part.sparse);
-      progress(part.size);
+      const part = inFlight.shift() as { rows: number; records: Promise<Uint32Array> };
+      out.appendRecords(await part.records, part.rows);
+      progress(part.rows);
     };
     for (let k = 0; k < K; k++) {
       const perm = new Uint32Array(bucketRows[k]);
@@ -120,10 +120,12 @@ async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter
       rng.shuffle(perm);
       const loaded = shuffler.load(files[k], perm.length, perm);
       loaded.catch(() => undefined); // its failure also fails the decodes below, which are awaited
-      for (let a = 0; a < bucketRows[k]; a += DECODE_ROWS) {
-        inFlight.push(shuffler.decode(a, Math.min(bucketRows[k], a + DECODE_ROWS)));
-        inFlight[inFlight.length - 1].catch(() => undefined); // awaited in order by appendOldest
-        while (inFlight.length > DECODES_IN_FLIGHT) await appendOldest();
+      for (let a = 0; a < bucketRows[k]; a += GATHER_ROWS) {
+        const b = Math.min(bucketRows[k], a + GATHER_ROWS);
+        const records = shuffler.gather(a, b);
+        records.catch(() => undefined); // awaited in order by appendOldest
+        inFlight.push({ rows: b - a, records });
+        while (inFlight.length > GATHERS_IN_FLIGHT) await appendOldest();
       }
     }
     while (inFlight.length > 0) await appendOldest();

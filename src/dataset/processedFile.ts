@@ -137,6 +137,38 @@ export class ProcessedFileWriter {
     }
   }
 
+  /**
+   * Appends `n` consecutive row-major records (src/dataset/rowRecords.ts: label, dense, the T bag lengths,
+   * then the bags' indices) straight into the group buffer: the same bytes as append() of their columns.
+   */
+  appendRecords(words: Uint32Array, n: number): void {
+    if (this.state !== 'open') throw new Error(`ProcessedFileWriter(${this.finalPath}): append after ${this.state}`);
+    const floats = new Float32Array(words.buffer, words.byteOffset, words.length);
+    const D = this.numDense;
+    const T = this.numTables;
+    let at = 0;
+    for (let r = 0; r < n; r++) {
+      const row = this.fill;
+      this.labels[row] = floats[at];
+      for (let j = 0; j < D; j++) this.dense[row * D + j] = floats[at + 1 + j];
+      let src = at + 1 + D + T;
+      for (let t = 0; t < T; t++) {
+        const c = words[at + 1 + D + t];
+        const offsets = this.offsets[t];
+        const have = offsets[row];
+        if (have + c > this.indices[t].length) this.growIndices(t, have + c);
+        const indices = this.indices[t];
+        for (let k = 0; k < c; k++) indices[have + k] = words[src + k];
+        src += c;
+        offsets[row + 1] = have + c;
+      }
+      if (src > words.length) throw new RangeError(`appendRecords: record ${r} ends at word ${src}, beyond the ${words.length} given`);
+      at = src;
+      this.fill++;
+      if (this.fill === this.rowsPerGroup) this.flushGroup();
+    }
+  }
+
   /** Appends n rows: labels [n], dense [n, numDense] row-major, one bag input per table over these n rows. */
   append(labels: Float32Array, dense: Float32Array, bags: readonly BagInput[]): void {
     if (this.state !== 'open') throw new Error(`ProcessedFileWriter(${this.finalPath}): append after ${this.state}`);
@@ -160,18 +192,21 @@ export class ProcessedFileWriter {
     }
   }
 
+  /** Gives table t's group indices room for `need` values (keeping those held), in a separate array. */
+  private growIndices(t: number, need: number): void {
+    if (need > U32_MAX) throw new RangeError(`table ${t}: more than 2^32-1 indices in one row group; use a smaller rowsPerGroup`);
+    const grown = new Uint32Array(Math.min(U32_MAX, Math.max(need, 2 * this.indices[t].length)));
+    grown.set(this.indices[t].subarray(0, this.offsets[t][this.fill]));
+    this.indices[t] = grown;
+  }
+
   /** Copies rows [from, from+take) of one table's bag input into the group buffer, rebasing offsets. */
   private appendBags(t: number, bag: BagInput, from: number, take: number): void {
     const groupOffsets = this.offsets[t];
     const have = groupOffsets[this.fill];
     const base = bag.offsets[from];
     const count = bag.offsets[from + take] - base;
-    if (have + count > U32_MAX) throw new RangeError(`table ${t}: more than 2^32-1 indices in one row group; use a smaller rowsPerGroup`);
-    if (have + count > this.indices[t].length) {
-      const grown = new Uint32Array(Math.min(U32_MAX, Math.max(have + count, 2 * this.indices[t].length)));
-      grown.set(this.indices[t].subarray(0, have));
-      this.indices[t] = grown;
-    }
+    if (have + count > this.indices[t].length) this.growIndices(t, have + count);
     this.indices[t].set(bag.indices.subarray(base, base + count), have);
     let prev = base;
     for (let i = 1; i <= take; i++) {

@@ -1,8 +1,9 @@
 // Row-major records of Batch rows: the spill format of the merged-file shuffle. One record per row, as
 // u32 words: [label (f32 bits)] [dense: D f32] [T bag lengths] [the bags' indices, table 0 .. T-1].
 // Moving rows in a random order then touches one contiguous run of memory per row instead of 2T + 2
-// columns, which is what makes the shuffle's random gather fast.
-import type { BagInput, Batch } from './batch';
+// columns, which is what makes the shuffle's random gather fast; ProcessedFileWriter.appendRecords
+// decodes gathered records straight into a row group.
+import type { Batch } from './batch';
 
 /** Buffers records of rows and hands full buffers to `flush` (e.g. appends them to a file). */
 export class RecordWriter {
@@ -81,11 +82,8 @@ export function recordStarts(words: Uint32Array, rows: number, numDense: number,
   return starts;
 }
 
-/**
- * Records order[0], order[1], ... (numbered as in `starts`) as one Batch: first copied whole, one
- * contiguous block each, into consecutive memory, then decoded sequentially into columns.
- */
-export function decodeRecords(words: Uint32Array, starts: Uint32Array, order: ArrayLike<number>, numDense: number, numTables: number): Batch {
+/** Records order[0], order[1], ... (numbered as in `starts`) copied whole, one after the other, into a new array. */
+export function gatherRecords(words: Uint32Array, starts: Uint32Array, order: ArrayLike<number>): Uint32Array {
   const n = order.length;
   let total = 0;
   for (let i = 0; i < n; i++) total += starts[order[i] + 1] - starts[order[i]];
@@ -95,35 +93,5 @@ export function decodeRecords(words: Uint32Array, starts: Uint32Array, order: Ar
     packed.set(words.subarray(starts[r], starts[r + 1]), at);
     at += starts[r + 1] - starts[r];
   }
-  return decodeConsecutive(packed, n, numDense, numTables);
-}
-
-/** `n` consecutive records as one Batch. */
-function decodeConsecutive(words: Uint32Array, n: number, D: number, T: number): Batch {
-  const floats = new Float32Array(words.buffer, words.byteOffset, words.length);
-  const labels = new Float32Array(n);
-  const dense = new Float32Array(n * D);
-  const offsets = Array.from({ length: T }, () => new Uint32Array(n + 1));
-  for (let i = 0, at = 0; i < n; i++) {
-    labels[i] = floats[at];
-    for (let j = 0; j < D; j++) dense[i * D + j] = floats[at + 1 + j];
-    let len = 1 + D + T;
-    for (let t = 0; t < T; t++) {
-      const c = words[at + 1 + D + t];
-      offsets[t][i + 1] = offsets[t][i] + c;
-      len += c;
-    }
-    at += len;
-  }
-  const indices = offsets.map((o) => new Uint32Array(o[n]));
-  for (let i = 0, at = 0; i < n; i++) {
-    let src = at + 1 + D + T;
-    for (let t = 0; t < T; t++) {
-      const dst = indices[t];
-      for (let k = offsets[t][i], end = offsets[t][i + 1]; k < end; k++) dst[k] = words[src++];
-    }
-    at = src;
-  }
-  const sparse = offsets.map((o, t): BagInput => ({ offsets: o, indices: indices[t] }));
-  return { size: n, numDense: D, labels, dense, sparse };
+  return packed;
 }

@@ -1,8 +1,8 @@
 // The main-thread side of the merged-file shuffle's worker thread (shuffleWorkerThread.ts). Pass 1:
 // spillOpen(files), then spill(batch, bucket numbers) per block (the worker appends the rows as records
 // to the bucket files), then spillClose() gives the rows per bucket. Pass 2: load(file, rows, perm) hands
-// over one bucket and its permutation; decode(from, to) resolves with records perm[from..to) as one column
-// Batch. Requests are handled in posting order, so the main thread keeps a few in flight and works on
+// over one bucket and its permutation; gather(from, to) resolves with records perm[from..to), one after
+// the other (ProcessedFileWriter.appendRecords takes them). Requests are handled in posting order, so the main thread keeps a few in flight and works on
 // the previous ones meanwhile (drawing bucket numbers and reading shards; appending and writing).
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
@@ -14,13 +14,13 @@ export type ShuffleRequest =
   | { id: number; type: 'spillClose' }
   | { id: number; type: 'spillAbort' }
   | { id: number; type: 'load'; file: string; rows: number; perm: ArrayBuffer; numDense: number; numTables: number }
-  | { id: number; type: 'decode'; from: number; to: number };
+  | { id: number; type: 'gather'; from: number; to: number };
 
 export type ShuffleReply =
   | { id: number; type: 'ok' }
   | { id: number; type: 'rows'; rows: number[] }
   | { id: number; type: 'loaded' }
-  | { id: number; type: 'decoded'; batch: Batch }
+  | { id: number; type: 'gathered'; records: Uint32Array; rows: number }
   | { id: number; type: 'error'; message: string };
 
 /** The arrays of a Batch, to transfer it. */
@@ -76,9 +76,9 @@ export class ShuffleWorker {
     return this.request({ id: 0, type: 'load', file, rows, perm: buffer, numDense: this.numDense, numTables: this.numTables }, [buffer]).then(() => undefined);
   }
 
-  /** The current bucket's records perm[from..to) as one Batch. */
-  decode(from: number, to: number): Promise<Batch> {
-    return this.request({ id: 0, type: 'decode', from, to }, []).then((r) => (r as Extract<ShuffleReply, { type: 'decoded' }>).batch);
+  /** The current bucket's records perm[from..to), consecutive. */
+  gather(from: number, to: number): Promise<Uint32Array> {
+    return this.request({ id: 0, type: 'gather', from, to }, []).then((r) => (r as Extract<ShuffleReply, { type: 'gathered' }>).records);
   }
 
   async terminate(): Promise<void> {

@@ -1,12 +1,12 @@
 // The worker thread of the merged-file shuffle (src/dataset/shuffleWorker.ts is its main-thread side).
 // Pass 1: it appends rows, with the bucket numbers the main thread drew, as row-major records
-// (rowRecords.ts) to the bucket files. Pass 2: it loads one bucket file at a time, deletes it, and decodes
-// runs of the bucket's permutation into column Batches, while the main thread appends the previous ones to
-// the merged file. Requests are handled in posting order; arrays travel by transfer.
+// (rowRecords.ts) to the bucket files. Pass 2: it loads one bucket file at a time, deletes it, and gathers
+// runs of the bucket's permutation into consecutive records, while the main thread appends the previous
+// ones to the merged file. Requests are handled in posting order; arrays travel by transfer.
 import { parentPort } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import type { Batch } from './batch';
-import { decodeRecords, recordStarts, RecordWriter } from './rowRecords';
+import { gatherRecords, recordStarts, RecordWriter } from './rowRecords';
 import type { ShuffleReply, ShuffleRequest } from './shuffleWorker';
 
 if (!parentPort) throw new Error('shuffle worker: must run in a worker thread');
@@ -75,9 +75,8 @@ function handle(msg: ShuffleRequest): { reply: ShuffleReply; transfer: ArrayBuff
     return { reply: { id: msg.id, type: 'loaded' }, transfer: [] };
   }
   if (!bucket) throw new Error('shuffle worker: decode before load');
-  const b = decodeRecords(bucket.words, bucket.starts, bucket.perm.subarray(msg.from, msg.to), bucket.numDense, bucket.numTables);
-  const transfer = [b.labels.buffer, b.dense.buffer, ...b.sparse.flatMap((s) => [s.offsets.buffer, s.indices.buffer])] as ArrayBuffer[];
-  return { reply: { id: msg.id, type: 'decoded', batch: b }, transfer };
+  const records = gatherRecords(bucket.words, bucket.starts, bucket.perm.subarray(msg.from, msg.to));
+  return { reply: { id: msg.id, type: 'gathered', records, rows: msg.to - msg.from }, transfer: [records.buffer as ArrayBuffer] };
 }
 
 port.on('message', (msg: ShuffleRequest) => {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ProcessedFileReader, ProcessedFileWriter, HEADER_BYTES, SECTION_ALIGN, indexEntryWords } from '../../src/dataset/processedFile';
 import { tempPathFor } from '../../src/util/atomic';
+import { RecordWriter } from '../../src/dataset/rowRecords';
 import { UserError } from '../../src/util/errors';
 import { Rng } from '../../src/util/random';
 import { tempDir } from '../helpers/sharedData';
@@ -222,4 +223,24 @@ test('appendOneHot writes the bytes of append with one index per bag, also mixed
   }
   w.commit({ mixed: true });
   assert.ok(fs.readFileSync(p).equals(naiveFileBytes(mixed, D, T, G, { mixed: true })));
+});
+
+test('appendRecords (row-major records) writes the bytes of append: one-hot, multi-hot, empty bags', () => {
+  const rs = [...randomRows(new Rng(31), 300, D, T, 3, 0), ...randomRows(new Rng(32), 200, D, T, 1, 1), ...randomRows(new Rng(33), 100, D, T, 6, 0)];
+  const p = path.join(dir, 'records.bin');
+  const w = new ProcessedFileWriter(p, { numDense: D, numTables: T, rowsPerGroup: G });
+  const rng = new Rng(34);
+  for (let at = 0; at < rs.length; ) {
+    const n = Math.min(rs.length - at, 1 + rng.nextInt(2 * G));
+    const chunks: Uint32Array[] = [];
+    const rw = new RecordWriter(D, T, 1 << 16, (words) => chunks.push(words.slice()));
+    const b = rowsToBatch(rs.slice(at, at + n), D, T);
+    for (let i = 0; i < n; i++) rw.add(b, i);
+    rw.finish();
+    assert.equal(chunks.length, 1);
+    w.appendRecords(chunks[0], n);
+    at += n;
+  }
+  w.commit({ records: true });
+  assert.ok(fs.readFileSync(p).equals(naiveFileBytes(rs, D, T, G, { records: true })));
 });
