@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import { AtomicFile } from '../util/atomic';
 import { UserError } from '../util/errors';
 import type { BagInput, Batch } from './batch';
+import { ONE_HOT_RECORD } from './rowRecords';
 
 /** The first 8 bytes of every processed file. */
 export const PROCESSED_MAGIC = 'DLRMPROC';
@@ -139,7 +140,8 @@ export class ProcessedFileWriter {
 
   /**
    * Appends `n` consecutive row-major records (src/dataset/rowRecords.ts: label, dense, the T bag lengths,
-   * then the bags' indices) straight into the group buffer: the same bytes as append() of their columns.
+   * then the bags' indices; or the one-hot form) straight into the group buffer: the same bytes as append()
+   * of their columns.
    */
   appendRecords(words: Uint32Array, n: number): void {
     if (this.state !== 'open') throw new Error(`ProcessedFileWriter(${this.finalPath}): append after ${this.state}`);
@@ -151,6 +153,19 @@ export class ProcessedFileWriter {
       const row = this.fill;
       this.labels[row] = floats[at];
       for (let j = 0; j < D; j++) this.dense[row * D + j] = floats[at + 1 + j];
+      if (T > 0 && words[at + 1 + D] === ONE_HOT_RECORD) {
+        for (let t = 0; t < T; t++) {
+          const offsets = this.offsets[t];
+          const have = offsets[row];
+          if (have + 1 > this.indices[t].length) this.growIndices(t, have + 1);
+          this.indices[t][have] = words[at + 2 + D + t];
+          offsets[row + 1] = have + 1;
+        }
+        at += 2 + D + T;
+        if (at > words.length) throw new RangeError(`appendRecords: record ${r} ends at word ${at}, beyond the ${words.length} given`);
+        if (++this.fill === this.rowsPerGroup) this.flushGroup();
+        continue;
+      }
       let src = at + 1 + D + T;
       for (let t = 0; t < T; t++) {
         const c = words[at + 1 + D + t];

@@ -1,9 +1,13 @@
 // Row-major records of Batch rows: the spill format of the merged-file shuffle. One record per row, as
-// u32 words: [label (f32 bits)] [dense: D f32] [T bag lengths] [the bags' indices, table 0 .. T-1].
+// u32 words: [label (f32 bits)] [dense: D f32] [T bag lengths] [the bags' indices, table 0 .. T-1], or,
+// for a row whose T >= 1 bags all hold one index (Criteo), [label] [dense] [ONE_HOT_RECORD] [T indices].
 // Moving rows in a random order then touches one contiguous run of memory per row instead of 2T + 2
 // columns, which is what makes the shuffle's random gather fast; ProcessedFileWriter.appendRecords
 // decodes gathered records straight into a row group.
 import type { Batch } from './batch';
+
+/** In place of the first bag length: every bag of this record holds exactly one index (no lengths follow). */
+export const ONE_HOT_RECORD = 0xffffffff;
 
 /** Buffers records of rows and hands full buffers to `flush` (e.g. appends them to a file). */
 export class RecordWriter {
@@ -38,7 +42,13 @@ export class RecordWriter {
     const D = this.numDense;
     const T = this.numTables;
     let need = 1 + D + T;
-    for (let t = 0; t < T; t++) need += offsets[t][r + 1] - offsets[t][r];
+    let oneHot = T > 0;
+    for (let t = 0; t < T; t++) {
+      const c = offsets[t][r + 1] - offsets[t][r];
+      need += c;
+      oneHot &&= c === 1;
+    }
+    if (oneHot) need = 2 + D + T;
     if (this.used + need > this.words.length) {
       this.finish();
       if (need > this.words.length) {
@@ -51,10 +61,15 @@ export class RecordWriter {
     let at = this.used;
     f[at++] = batch.labels[r];
     for (let j = 0, src = r * D; j < D; j++) f[at++] = batch.dense[src + j];
-    for (let t = 0; t < T; t++) w[at++] = offsets[t][r + 1] - offsets[t][r];
-    for (let t = 0; t < T; t++) {
-      const from = indices[t];
-      for (let k = offsets[t][r], end = offsets[t][r + 1]; k < end; k++) w[at++] = from[k];
+    if (oneHot) {
+      w[at++] = ONE_HOT_RECORD;
+      for (let t = 0; t < T; t++) w[at++] = indices[t][offsets[t][r]];
+    } else {
+      for (let t = 0; t < T; t++) w[at++] = offsets[t][r + 1] - offsets[t][r];
+      for (let t = 0; t < T; t++) {
+        const from = indices[t];
+        for (let k = offsets[t][r], end = offsets[t][r + 1]; k < end; k++) w[at++] = from[k];
+      }
     }
     this.used = at;
     this.rows++;
@@ -74,7 +89,9 @@ export function recordStarts(words: Uint32Array, rows: number, numDense: number,
   for (let r = 0; r < rows; r++) {
     starts[r] = at;
     let len = 1 + numDense + numTables;
-    for (let t = 0, c = at + 1 + numDense; t < numTables; t++) len += words[c + t];
+    const c = at + 1 + numDense;
+    if (numTables > 0 && words[c] === ONE_HOT_RECORD) len++;
+    else for (let t = 0; t < numTables; t++) len += words[c + t];
     at += len;
   }
   if (at !== words.length) throw new Error(`row records: ${rows} records end at word ${at}, the buffer holds ${words.length}`);
