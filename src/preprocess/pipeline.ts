@@ -2,7 +2,8 @@
 // (docs/PREPROCESS.md). Passes: (Kaggle) count lines and hash train.txt; (--min-frequency) count values;
 // then day by day the worker passes of passes.ts (parse, first-appearance indices, shard rows). After each
 // day: vocabularies extended, shard committed, checkpoint written (resume), overlapping the next day.
-// Finally the manifest and the merged file are built and the work folder is renamed into place.
+// Finally the manifest and the merged file are built (with --data-randomize none it was written along
+// with the shards and is only completed) and the work folder is renamed into place.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
