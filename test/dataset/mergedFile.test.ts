@@ -144,3 +144,32 @@ test('temporaries of a killed earlier build are removed; those of a running proc
   assert.equal(fs.existsSync(live), true, 'a running process keeps its temporary file');
   assert.equal(fs.existsSync(unrelated), true, 'other outputs are not touched');
 });
+
+/** The shuffle's order as docs/FORMAT.md describes it, computed from the row count and the bucket count alone. */
+function documentedOrder(rng: Rng, ids: number[], K: number): number[] {
+  const buckets: number[][] = Array.from({ length: K }, () => []);
+  for (const id of ids) buckets[rng.nextInt(K)].push(id);
+  return buckets.flatMap((b) => {
+    const perm = Uint32Array.from(b.keys());
+    rng.shuffle(perm);
+    return Array.from(perm, (i) => b[i]);
+  });
+}
+
+test('total and day orders equal the documented draws (bucket per row in input order, then Fisher-Yates per bucket)', async () => {
+  const bucketBytes = 4096;
+  const readers = dayFiles.map((f) => ProcessedFileReader.open(f));
+  const bytesOf = (d: number[]): number => d.reduce((s, i) => s + readers[i].fileBytes, 0);
+  const K = (bytes: number): number => Math.min(512, Math.max(1, Math.ceil(bytes / bucketBytes)));
+  readers.forEach((r) => r.close());
+  const total = await build('documented-total.bin', { randomize: 'total', seed: 12, shuffleBucketBytes: bucketBytes });
+  const rng = new Rng(12);
+  const expected = documentedOrder(rng, ids(trainInput), K(bytesOf([0, 1])));
+  assert.ok(K(bytesOf([0, 1])) > 2, 'several buckets');
+  assert.deepEqual(ids(total.rows.slice(0, 1200)), expected);
+  const day = await build('documented-day.bin', { randomize: 'day', seed: 13, shuffleBucketBytes: bucketBytes });
+  const rngDay = new Rng(13);
+  const expectedDay = [0, 1].flatMap((d) => documentedOrder(rngDay, ids(days[d]), K(bytesOf([d]))));
+  assert.deepEqual(ids(day.rows.slice(0, 1200)), expectedDay);
+  assert.deepEqual(day.rows.slice(1200), days[2]);
+});
