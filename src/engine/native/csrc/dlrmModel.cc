@@ -1,6 +1,7 @@
 // The DLRM step orchestration (see dlrmModel.h).
 #include "dlrmModel.h"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -21,20 +22,16 @@ std::pair<std::size_t, std::size_t> splitRange(std::size_t n, int part, int part
 DlrmModel::DlrmModel(ModelConfig config, int threads) : cfg_(std::move(config)), pool_(threads) {
   n_ = static_cast<int>(cfg_.tables.size()) + 1;
   topIn_ = cfg_.dotInteraction ? cfg_.dim + dotPairCount(n_, cfg_.interactionItself) : n_ * cfg_.dim;
-  const int slices = pool_.size();
-  auto alloc = [&](std::vector<std::vector<std::vector<float>>>& dst, const std::vector<LinearLayer>& layers, bool weights) {
-    dst.resize(slices);
-    for (auto& perSlice : dst) {
-      perSlice.resize(layers.size());
-      for (std::size_t l = 0; l < layers.size(); ++l)
-        perSlice[l].resize(weights ? static_cast<std::size_t>(layers[l].out) * layers[l].in : layers[l].out);
+  const int parts = pool_.size();
+  std::size_t maxW = 0, maxB = 0;
+  for (const auto* layers : {&cfg_.bottom, &cfg_.top})
+    for (const LinearLayer& L : *layers) {
+      maxW = std::max(maxW, static_cast<std::size_t>(L.out) * L.in);
+      maxB = std::max(maxB, static_cast<std::size_t>(L.out));
     }
-  };
-  alloc(partialBottomW_, cfg_.bottom, true);
-  alloc(partialBottomB_, cfg_.bottom, false);
-  alloc(partialTopW_, cfg_.top, true);
-  alloc(partialTopB_, cfg_.top, false);
-  scratch_.resize(slices);
+  gradW_.assign(parts, std::vector<float>(cfg_.optimizer == OptimizerKind::Sgd ? 0 : maxW));
+  gradB_.assign(parts, std::vector<float>(maxB));
+  scratch_.resize(parts);
   bottomAct_.resize(cfg_.bottom.size());
   bottomGrad_.resize(cfg_.bottom.size());
   topAct_.resize(cfg_.top.size());
@@ -61,7 +58,7 @@ void DlrmModel::ensureCapacity(int batch) {
   capacity_ = batch;
 }
 
-double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, int r0, int r1, int part, float* predictions) {
+double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, int r0, int r1, float* predictions) {
   const int rows = r1 - r0;
   const int d = cfg_.dim, n = n_, nd = n_ * cfg_.dim;
   const int D = cfg_.bottom.front().in;
@@ -101,13 +98,11 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
                                   backward ? topGrad_.back().data() + R0 : nullptr);
   if (!backward) return loss;
 
-  // top MLP backward: partial dW over this slice's rows; dX masked by the previous layer's ReLU
+  // top MLP backward of activations (dW is pass 2's); dX masked by the previous layer's ReLU
   float* dTopInput = cfg_.dotInteraction ? topInputGrad_.data() : interactionGrad_.data();
   for (std::size_t l = cfg_.top.size(); l-- > 0;) {
     const LinearLayer& L = cfg_.top[l];
     const float* dy = topGrad_[l].data() + R0 * L.out;
-    const float* xin = l == 0 ? topInput + R0 * topIn_ : topAct_[l - 1].data() + R0 * L.in;
-    linearBackwardWeights(dy, rows, L.out, xin, L.in, partialTopW_[part][l].data(), partialTopB_[part][l].data());
     if (l == 0) linearBackwardInput(dy, rows, L.out, L.weight, L.in, dTopInput + R0 * topIn_, nullptr);
     else linearBackwardInput(dy, rows, L.out, L.weight, L.in, topGrad_[l - 1].data() + R0 * L.in, topAct_[l - 1].data() + R0 * L.in);
   }
@@ -119,37 +114,45 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
   float* dx = bottomGrad_[last].data() + R0 * d;
   for (int r = 0; r < rows; ++r) std::memcpy(dx + static_cast<std::size_t>(r) * d, dT + (R0 + r) * nd, sizeof(float) * d);
   reluBackward(dx, bottomAct_[last].data() + R0 * d, static_cast<std::size_t>(rows) * d);
-  for (std::size_t l = cfg_.bottom.size(); l-- > 0;) {
+  for (std::size_t l = cfg_.bottom.size(); l-- > 1;) {
     const LinearLayer& L = cfg_.bottom[l];
-    const float* dy = bottomGrad_[l].data() + R0 * L.out;
-    const float* xin = l == 0 ? batch.dense + R0 * D : bottomAct_[l - 1].data() + R0 * L.in;
-    linearBackwardWeights(dy, rows, L.out, xin, L.in, partialBottomW_[part][l].data(), partialBottomB_[part][l].data());
-    if (l > 0) linearBackwardInput(dy, rows, L.out, L.weight, L.in, bottomGrad_[l - 1].data() + R0 * L.in, bottomAct_[l - 1].data() + R0 * L.in);
+    linearBackwardInput(bottomGrad_[l].data() + R0 * L.out, rows, L.out, L.weight, L.in, bottomGrad_[l - 1].data() + R0 * L.in, bottomAct_[l - 1].data() + R0 * L.in);
   }
   return loss;
 }
 
-void DlrmModel::updateSlice(StepMode mode, const BatchView& batch, int part, int parts, int sliceCount, float lr, const GradientOutputs* grads) {
+void DlrmModel::updateSlice(StepMode mode, const BatchView& batch, int part, int parts, float lr, const GradientOutputs* grads) {
   const bool train = mode == StepMode::Train;
-  float* partials[64];
-  auto layerPass = [&](std::vector<LinearLayer>& layers, std::vector<std::vector<std::vector<float>>>& pW,
-                       std::vector<std::vector<std::vector<float>>>& pB, const std::vector<float*>* outW,
-                       const std::vector<float*>* outB) {
+  const bool sgd = cfg_.optimizer == OptimizerKind::Sgd;
+  const int B = batch.size;
+  float* gB = gradB_[part].data();
+  // layer l's input x [B, in] and output gradient dy [B, out], whole batch
+  auto layerPass = [&](std::vector<LinearLayer>& layers, const float* firstInput, std::vector<std::vector<float>>& acts,
+                       std::vector<std::vector<float>>& dys, const std::vector<float*>* outW, const std::vector<float*>* outB) {
     for (std::size_t l = 0; l < layers.size(); ++l) {
       LinearLayer& L = layers[l];
-      const std::size_t nw = static_cast<std::size_t>(L.out) * L.in;
-      auto [wb, we] = splitRange(nw, part, parts);
-      for (int s = 0; s < sliceCount; ++s) partials[s] = pW[s][l].data();
-      if (train) denseUpdate(cfg_.optimizer, L.weight, L.accWeight, partials, sliceCount, wb, we, lr);
-      else sumPartials(partials, sliceCount, wb, we, (*outW)[l]);
-      auto [bb, be] = splitRange(L.out, part, parts);
-      for (int s = 0; s < sliceCount; ++s) partials[s] = pB[s][l].data();
-      if (train) denseUpdate(cfg_.optimizer, L.bias, L.accBias, partials, sliceCount, bb, be, lr);
-      else sumPartials(partials, sliceCount, bb, be, (*outB)[l]);
+      auto [o0, o1] = splitRange(L.out, part, parts);
+      if (o0 == o1) continue;
+      const float* x = l == 0 ? firstInput : acts[l - 1].data();
+      const float* dy = dys[l].data();
+      const std::size_t w0 = o0 * L.in, nw = (o1 - o0) * L.in, nb = o1 - o0;
+      const int a = static_cast<int>(o0), b = static_cast<int>(o1);
+      if (!train) {
+        linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, 1.0f, 0.0f, (*outW)[l] + w0, (*outB)[l] + o0);
+      } else if (sgd) {
+        linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, -lr, 1.0f, L.weight + w0, gB);
+        denseUpdate(cfg_.optimizer, L.bias + o0, nullptr, gB, nb, lr);
+      } else {
+        float* gW = gradW_[part].data();
+        linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, 1.0f, 0.0f, gW, gB);
+        denseUpdate(cfg_.optimizer, L.weight + w0, L.accWeight + w0, gW, nw, lr);
+        denseUpdate(cfg_.optimizer, L.bias + o0, L.accBias + o0, gB, nb, lr);
+      }
     }
   };
-  layerPass(cfg_.bottom, partialBottomW_, partialBottomB_, grads ? &grads->bottomWeight : nullptr, grads ? &grads->bottomBias : nullptr);
-  layerPass(cfg_.top, partialTopW_, partialTopB_, grads ? &grads->topWeight : nullptr, grads ? &grads->topBias : nullptr);
+  layerPass(cfg_.bottom, batch.dense, bottomAct_, bottomGrad_, grads ? &grads->bottomWeight : nullptr, grads ? &grads->bottomBias : nullptr);
+  layerPass(cfg_.top, cfg_.dotInteraction ? topInput_.data() : interactionIn_.data(), topAct_, topGrad_, grads ? &grads->topWeight : nullptr,
+            grads ? &grads->topBias : nullptr);
 
   const int d = cfg_.dim;
   const std::size_t nd = static_cast<std::size_t>(n_) * d;
@@ -176,9 +179,9 @@ double DlrmModel::step(StepMode mode, const BatchView& batch, float lr, float* p
   // pass 1: row slices; pass 2: parameter slices (dense element ranges, tables by index)
   pool_.parallelFor(slices, [&](int s) {
     auto [r0, r1] = splitRange(batch.size, s, slices);
-    lossParts[s] = forwardBackwardSlice(mode, batch, static_cast<int>(r0), static_cast<int>(r1), s, predictions);
+    lossParts[s] = forwardBackwardSlice(mode, batch, static_cast<int>(r0), static_cast<int>(r1), predictions);
   });
-  if (mode != StepMode::Predict) pool_.parallelFor(threads, [&](int part) { updateSlice(mode, batch, part, threads, slices, lr, grads); });
+  if (mode != StepMode::Predict) pool_.parallelFor(threads, [&](int part) { updateSlice(mode, batch, part, threads, lr, grads); });
   double loss = 0.0;
   for (int k = 0; k < slices; ++k) loss += lossParts[k];
   return loss / batch.size;

@@ -1,9 +1,10 @@
 // One DLRM training step on host memory: bottom MLP, embedding bags, interaction, top MLP, sigmoid + loss,
 // backward and the optimizer update, on the caller's parameter arrays (zero copy).
 // Parallel plan (P = pool threads): pass 1 splits the batch rows in P slices; each slice runs the whole
-// forward and the backward of activations on its rows and writes partial weight gradients over its rows
-// into its own buffers. Pass 2 splits the parameters: dense weights by element range (summing the
-// partials and updating in one sweep), embedding tables by table (so duplicate rows never race).
+// forward and the backward of activations on its rows (keeping every layer's dy for the whole batch).
+// Pass 2 splits the parameters: each dense layer by output rows (one GEMM over the whole batch per range;
+// for SGD straight into the weights, dW never stored; the result does not depend on P), embedding tables
+// by table (so duplicate rows never race).
 // Shapes: dense [B, D]; interaction input T [B, n, d] with n = tables + 1; top input [B, topIn].
 #pragma once
 #include <cstdint>
@@ -61,8 +62,8 @@ class DlrmModel {
 
  private:
   void ensureCapacity(int batch);
-  double forwardBackwardSlice(StepMode mode, const BatchView& batch, int r0, int r1, int part, float* predictions);
-  void updateSlice(StepMode mode, const BatchView& batch, int part, int parts, int sliceCount, float lr, const GradientOutputs* grads);
+  double forwardBackwardSlice(StepMode mode, const BatchView& batch, int r0, int r1, float* predictions);
+  void updateSlice(StepMode mode, const BatchView& batch, int part, int parts, float lr, const GradientOutputs* grads);
 
   ModelConfig cfg_;
   ThreadPool pool_;
@@ -71,8 +72,8 @@ class DlrmModel {
   int capacity_ = 0;
   std::vector<std::vector<float>> bottomAct_, topAct_, bottomGrad_, topGrad_;
   std::vector<float> interactionIn_, interactionGrad_, topInput_, topInputGrad_;
-  // partial weight / bias gradients per pass-1 slice: [slice][layer]
-  std::vector<std::vector<std::vector<float>>> partialBottomW_, partialBottomB_, partialTopW_, partialTopB_;
+  // per pass-2 part: a weight-gradient range (adagrad) and a bias-gradient range, sized for the widest layer
+  std::vector<std::vector<float>> gradW_, gradB_;
   std::vector<SparseScratch> scratch_;
 };
 

@@ -38,22 +38,19 @@ void linearBackwardInput(const float* dy, int rows, int out, const float* W, int
 }
 
 DLRM_MULTIVERSION
-static void columnSums(const float* dy, int rows, int out, float* db) {
-  for (int o = 0; o < out; ++o) db[o] = 0.0f;
+static void columnSums(const float* dy, int rows, int out, int o0, int o1, float* db) {
+  const int n = o1 - o0;
+  for (int o = 0; o < n; ++o) db[o] = 0.0f;
   for (int r = 0; r < rows; ++r) {
-    const float* row = dy + static_cast<std::size_t>(r) * out;
-    for (int o = 0; o < out; ++o) db[o] += row[o];
+    const float* row = dy + static_cast<std::size_t>(r) * out + o0;
+    for (int o = 0; o < n; ++o) db[o] += row[o];
   }
 }
 
-void linearBackwardWeights(const float* dy, int rows, int out, const float* x, int in, float* dW, float* db) {
-  if (rows <= 0) {
-    std::memset(dW, 0, sizeof(float) * static_cast<std::size_t>(out) * in);
-    std::memset(db, 0, sizeof(float) * out);
-    return;
-  }
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, rows, 1.0f, dy, out, x, in, 0.0f, dW, in);
-  columnSums(dy, rows, out, db);
+void linearWeightGradientRows(const float* dy, int rows, int out, int o0, int o1, const float* x, int in, float alpha, float beta, float* dWRows, float* dbRows) {
+  if (o1 <= o0) return;
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o1 - o0, in, rows, alpha, dy + o0, out, x, in, beta, dWRows, in);
+  columnSums(dy, rows, out, o0, o1, dbRows);
 }
 
 }  // namespace dlrm

@@ -12,8 +12,10 @@ void linearForward(const float* x, int rows, int in, const float* W, const float
 /** dx = dy W; when `reluOutput` is given (the ReLU output that fed this layer, [rows, in]) dx is masked by it. */
 void linearBackwardInput(const float* dy, int rows, int out, const float* W, int in, float* dx, const float* reluOutput);
 
-/** dW = dyᵀ x and db = column sums of dy (overwritten, not accumulated). */
-void linearBackwardWeights(const float* dy, int rows, int out, const float* x, int in, float* dW, float* db);
+/** Output rows [o0, o1) of the weight gradient over all `rows` samples: dWRows = alpha dy[:, o0:o1]ᵀ x + beta dWRows
+ *  ([o1 - o0, in]; beta = 1 with alpha = -lr is an SGD step straight on the weights) and dbRows = the column sums
+ *  of dy[:, o0:o1] (overwritten, not scaled). */
+void linearWeightGradientRows(const float* dy, int rows, int out, int o0, int o1, const float* x, int in, float alpha, float beta, float* dWRows, float* dbRows);
 
 /** ReLU backward in place: dy[i] = 0 where y[i] <= 0. */
 void reluBackward(float* dy, const float* y, std::size_t n);

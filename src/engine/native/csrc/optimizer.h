@@ -1,5 +1,5 @@
-// Dense optimizer updates on flat parameter slices. The gradient is the sum of per-thread partial gradients
-// (each thread reduced over its own batch rows), summed here on the fly so no reduced copy is stored.
+// Dense optimizer updates on flat parameter slices (a thread's range of a layer's weights or biases), from
+// the gradient of that range over the whole batch.
 //   sgd:     w -= lr g
 //   adagrad: acc += g^2; w -= lr g / (sqrt(acc) + 1e-10)   (also the dense layers of rowwise-adagrad)
 #pragma once
@@ -11,10 +11,7 @@ enum class OptimizerKind { Sgd = 0, Adagrad = 1, RowwiseAdagrad = 2 };
 
 constexpr float kAdagradEps = 1e-10f;
 
-/** Sums `parts` partial gradients (each at partial[k] + begin) into out[begin, end). */
-void sumPartials(float* const* partials, int parts, std::size_t begin, std::size_t end, float* out);
-
-/** Updates w[begin, end) (and acc for adagrad) with the summed partial gradients. */
-void denseUpdate(OptimizerKind kind, float* w, float* acc, float* const* partials, int parts, std::size_t begin, std::size_t end, float lr);
+/** Updates w[0, n) (and acc[0, n) for adagrad) with the gradient g[0, n). */
+void denseUpdate(OptimizerKind kind, float* w, float* acc, const float* g, std::size_t n, float lr);
 
 }  // namespace dlrm
