@@ -4,14 +4,12 @@
 // rows; val = the rest).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { MANIFEST_FORMAT_VERSION, type DayInfo, type Manifest, type PreprocessOptions, type SourceFile, type TableInfo } from '../dataset/manifest';
+import { type DayInfo, type Manifest, type PreprocessOptions, type SourceFile, type TableInfo } from '../dataset/manifest';
 import { mergedSplits } from '../dataset/mergedFile';
 import type { ParserLayout } from '../criteo/parserLayout';
 import type { RawDay } from '../criteo/rawSources';
 import type { Checkpoint } from './checkpoint';
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pkg = require('../../../package.json') as { version: string };
+import { manifestStamp } from './publish';
 
 export const shardName = (day: string): string => `${day}.dlrm`;
 export const VOCAB_DIR = 'vocab';
@@ -33,9 +31,7 @@ export function buildManifest(state: Checkpoint, days: RawDay[], layout: ParserL
   const trainRows = state.days.slice(0, -1).reduce((s, d) => s + d.rows, 0);
   const splits = mergedSplits(trainRows, last.rows, Math.ceil(last.rows / 2));
   return {
-    formatVersion: MANIFEST_FORMAT_VERSION,
-    createdBy: `dlrm ${pkg.version}`,
-    createdAt: state.createdAt,
+    ...manifestStamp(state.createdAt),
     sources,
     schema,
     options,

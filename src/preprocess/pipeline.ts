@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import type { Manifest, PreprocessOptions } from '../dataset/manifest';
-import { buildMergedFile } from '../dataset/mergedFile';
 import type { ParserLayout } from '../criteo/parserLayout';
 import { loadSchemaPreset } from '../criteo/schemaPresets';
 import { kaggleDays, scanLines, terabyteDays, type RawDay } from '../criteo/rawSources';
@@ -19,6 +18,7 @@ import { Preprocessor } from './passes';
 import { buildManifest, shardName, VOCAB_DIR, vocabName } from './manifestBuilder';
 import { RemoteShardWriter } from './shardWriter';
 import { StreamedMergedFile } from './mergedStream';
+import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from './publish';
 import type { PreprocessWorker } from './workerProtocol';
 import { checkFingerprint, CHECKPOINT_FILE, CHECKPOINT_VERSION, loadCheckpoint, removeStrayFiles, saveCheckpoint, verifyShards, writeAndSync, type Checkpoint } from './checkpoint';
 
@@ -153,7 +153,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       checkFingerprint(workDir, cp, fingerprint);
       verifyShards(workDir, cp, shardName);
     }
-    const createdAt = process.env.SOURCE_DATE_EPOCH ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000).toISOString() : (cp?.createdAt ?? new Date(started).toISOString());
+    const { createdAt } = manifestStamp(cp?.createdAt ?? new Date(started).toISOString());
     const state: Checkpoint = cp ?? { version: CHECKPOINT_VERSION, fingerprint, days: [], vocabSizes: new Array(T).fill(0), zeroIndex: new Array(T).fill(-1), createdAt };
     state.createdAt = createdAt;
     cp = state;
@@ -246,21 +246,11 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       streamed = undefined;
       await pre.stop();
     } else {
-      await buildMergedFile({
-        dayFiles: days.map((d) => path.join(workDir, shardName(d.name))),
-        trainDays: days.length - 1,
-        testRows: manifest.splits.test.end - manifest.splits.test.start,
-        randomize: options.dataRandomize,
-        seed: options.seed,
-        outPath: mergedFile,
-        metadata: manifest,
-      });
+      await buildMergedFromShards(manifest, workDir, mergedFile);
     }
     endPhase('merge');
-    fs.writeFileSync(path.join(workDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     fs.rmSync(path.join(workDir, CHECKPOINT_FILE));
-    fs.rmSync(partsDir, { recursive: true, force: true });
-    fs.renameSync(workDir, partsDir);
+    movePartsIntoPlace(manifest, workDir, partsDir);
 
     const seconds = (Date.now() - started) / 1000;
     const lines = state.days.reduce((s, d) => s + d.lines, 0);

@@ -11,10 +11,10 @@ import * as crypto from 'node:crypto';
 import type { ColumnSchema } from '../criteo/schema';
 import { kaggleDaySizes } from '../criteo/rawSources';
 import type { DayInfo, Manifest, PreprocessOptions, TableInfo } from '../dataset/manifest';
-import { MANIFEST_FORMAT_VERSION } from '../dataset/manifest';
-import { buildMergedFile, mergedSplits } from '../dataset/mergedFile';
+import { mergedSplits } from '../dataset/mergedFile';
 import { ProcessedFileReader, ProcessedFileWriter } from '../dataset/processedFile';
 import { outputPaths, type PreprocessResult } from '../preprocess/pipeline';
+import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from '../preprocess/publish';
 import { subsampleDraw } from '../preprocess/subsample';
 import { inputError, UserError } from '../util/errors';
 import { log } from '../util/log';
@@ -26,8 +26,6 @@ import { compareDates, loadSchemaFile } from './loadSchema';
 import { CustomRowParser } from './rowParser';
 import { RowBatchBuilder } from './rowBatch';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const pkg = require('../../../package.json') as { version: string };
 
 export interface CustomPreprocessConfig {
   schemaFile: string;
@@ -288,9 +286,7 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
     const days: DayInfo[] = [...dayNames, 'holdout'].map((name, d) => ({ name, rows: d < dayNames.length ? trainRowsPerDay[d] : holdoutRows, invalidLines: d === 0 ? first.invalid : 0, shard: `day_${d}.dlrm` }));
     const trainRows = trainRowsPerDay.reduce((a, b) => a + b, 0);
     const manifest: Manifest = {
-      formatVersion: MANIFEST_FORMAT_VERSION,
-      createdBy: `dlrm ${pkg.version}`,
-      createdAt: process.env.SOURCE_DATE_EPOCH ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000).toISOString() : new Date(started).toISOString(),
+      ...manifestStamp(new Date(started).toISOString()),
       sources: [{ path: raw, bytes: day.endByte, sha256 }],
       schema: finalSchema,
       options,
@@ -302,19 +298,9 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
       mergedFile: path.relative(partsDir, mergedFile),
       totalRows: trainRows + holdoutRows,
     };
-    await buildMergedFile({
-      dayFiles: days.map((d) => path.join(workDir, d.shard)),
-      trainDays: dayNames.length,
-      testRows: manifest.splits.test.end - manifest.splits.test.start,
-      randomize: options.dataRandomize,
-      seed: options.seed,
-      outPath: mergedFile,
-      metadata: manifest,
-    });
+    await buildMergedFromShards(manifest, workDir, mergedFile);
     endPhase('merge');
-    fs.writeFileSync(path.join(workDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-    fs.rmSync(partsDir, { recursive: true, force: true });
-    fs.renameSync(workDir, partsDir);
+    movePartsIntoPlace(manifest, workDir, partsDir);
     const seconds = (Date.now() - started) / 1000;
     log().info({ rowsPerDay: days.map((d) => d.rows), splits: manifest.splits, countsPerTable: tables.map((t) => t.count), invalidLines: first.invalid, seconds, phases, mergedFile, partsDir }, 'preprocess done');
     return { manifest, mergedFile, partsDir, lines: first.dataLines, seconds, phases };
