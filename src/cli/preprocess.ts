@@ -5,23 +5,12 @@
 import { Command } from 'commander';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 import { choiceOption, floatOption, intOption } from '../util/options';
-import { runPreprocess } from '../preprocess/pipeline';
+import { runPreprocess, type PreprocessConfig } from '../preprocess/pipeline';
 import { runCustomPreprocess } from '../schema/customPreprocess';
 import { UserError } from '../util/errors';
 
-interface PreprocessFlags extends CommonOptions {
-  rawDataFile: string;
-  processedDataFile?: string;
+interface PreprocessFlags extends CommonOptions, Omit<PreprocessConfig, 'blockBytes'> {
   schema?: string;
-  dataSet: 'kaggle' | 'terabyte';
-  maxIndRange: number;
-  dataSubSampleRate: number;
-  dataRandomize: 'total' | 'day' | 'none';
-  minFrequency: number;
-  seed: number;
-  skipInvalidLines: boolean;
-  resume: boolean;
-  workers: number;
 }
 
 export function registerPreprocess(program: Command): void {
@@ -46,32 +35,12 @@ export function registerPreprocess(program: Command): void {
         if (o.resume) throw new UserError('--resume is not available with --schema (a custom-schema run is restarted from the beginning)');
         if (cmd.getOptionValueSource('dataSet') === 'cli') throw new UserError('--schema and --data-set exclude each other: --data-set picks a Criteo preset schema, --schema gives your own');
         if (cmd.getOptionValueSource('workers') === 'cli') throw new UserError('--workers is not available with --schema (a custom-schema run uses one thread)');
-        await runCustomPreprocess({
-          schemaFile: o.schema,
-          rawDataFile: o.rawDataFile,
-          processedDataFile: o.processedDataFile,
-          maxIndRange: o.maxIndRange,
-          dataSubSampleRate: o.dataSubSampleRate,
-          dataRandomize: o.dataRandomize,
-          minFrequency: o.minFrequency,
-          seed: o.seed,
-          skipInvalidLines: o.skipInvalidLines,
-        });
+        const { schema, dataSet: _preset, resume: _resume, workers: _workers, logFile: _logFile, logLevel: _logLevel, ...options } = o;
+        await runCustomPreprocess({ schemaFile: schema, ...options });
         return;
       }
-      await runPreprocess({
-        rawDataFile: o.rawDataFile,
-        processedDataFile: o.processedDataFile,
-        dataSet: o.dataSet,
-        maxIndRange: o.maxIndRange,
-        dataSubSampleRate: o.dataSubSampleRate,
-        dataRandomize: o.dataRandomize,
-        minFrequency: o.minFrequency,
-        seed: o.seed,
-        skipInvalidLines: o.skipInvalidLines,
-        resume: o.resume,
-        workers: o.workers,
-      });
+      const { schema: _schema, logFile: _logFile, logLevel: _logLevel, ...config } = o;
+      await runPreprocess(config);
     }),
   );
 }

@@ -13,7 +13,7 @@ import { kaggleDaySizes } from '../criteo/rawSources';
 import type { DayInfo, Manifest, PreprocessOptions, TableInfo } from '../dataset/manifest';
 import { mergedSplits } from '../dataset/mergedFile';
 import { ProcessedFileReader, ProcessedFileWriter } from '../dataset/processedFile';
-import { outputPaths, type PreprocessResult } from '../preprocess/pipeline';
+import { outputPaths, type PreprocessConfig, type PreprocessResult } from '../preprocess/pipeline';
 import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from '../preprocess/publish';
 import { subsampleDraw } from '../preprocess/subsample';
 import { inputError, UserError } from '../util/errors';
@@ -27,16 +27,9 @@ import { CustomRowParser } from './rowParser';
 import { RowBatchBuilder } from './rowBatch';
 
 
-export interface CustomPreprocessConfig {
+/** The Criteo pipeline's options less the preset, resume and threads (a custom-schema run has one thread). */
+export interface CustomPreprocessConfig extends Omit<PreprocessConfig, 'dataSet' | 'resume' | 'workers' | 'blockBytes'> {
   schemaFile: string;
-  rawDataFile: string;
-  processedDataFile?: string;
-  maxIndRange: number;
-  dataSubSampleRate: number;
-  dataRandomize: 'total' | 'day' | 'none';
-  minFrequency: number;
-  seed: number;
-  skipInvalidLines: boolean;
 }
 
 /** Shard rows per row group, and rows gathered before a shard append (all shards are open at once). */
