@@ -23,6 +23,7 @@ import { cacheAlignedFloat32Array } from '../src/engine/native/cacheAligned';
 import type { DlrmArch } from '../src/model/arch';
 import { allocOptimizerState } from '../src/model/allocOptimizerState';
 import { initDlrmParams } from '../src/model/initParams';
+import { lookahead } from '../src/train/lookahead';
 
 const TORCH_PYTHON = '/usr/bin/python3';
 const WARMUP = 3;
@@ -105,7 +106,7 @@ function startTiming(): () => Timing {
 
 const perStep = (t: Timing, steps: number): Timing => ({ ms: t.ms / steps, cpuMs: t.cpuMs / steps });
 
-/** Time per training step over `steps` steps after WARMUP, batches streamed from the processed file (or pre-read). */
+/** Time per training step over `steps` steps after WARMUP, batches streamed from the processed file through the trainer's lookahead (or pre-read). */
 async function timeNative(engine: NativeEngine, shard: string, rows: number, B: number, steps: number, fromFile: boolean): Promise<Timing> {
   const reader = ProcessedFileReader.open(shard);
   const chunkRows = B * Math.max(1, Math.floor(reader.rowsPerGroup / B));
@@ -124,7 +125,8 @@ async function timeNative(engine: NativeEngine, shard: string, rows: number, B: 
       if (inMemory.length * B >= Math.min(rows, (steps + WARMUP) * B)) break;
     }
   }
-  const source = inMemory ? (function* () { for (let k = 0; ; k++) yield inMemory[k % inMemory.length]; })() : batches();
+  // streamed: the next batch is sliced while the step runs, as `dlrm train` does (lookahead)
+  const source = inMemory ? (function* () { for (let k = 0; ; k++) yield inMemory[k % inMemory.length]; })() : lookahead(batches());
   let stop = startTiming();
   for (let k = 0; k < WARMUP + steps; k++) {
     if (k === WARMUP) stop = startTiming();
