@@ -1,6 +1,7 @@
 // `dlrm eval`: one split of a merged processed file scored by a trained checkpoint. The split is streamed
 // through the loader (any size), its indices folded by the training run's --max-ind-range exactly as
-// training did, and the model is refused when its dense width or tables do not fit the file.
+// training did (and given its constant dense input when the file has no dense feature), and the model is refused when its dense width or tables do not fit the file.
+import { withConstantDense } from '../dataset/constantDense';
 import { openProcessedSplit } from '../dataset/loader';
 import type { SplitName } from '../dataset/manifest';
 import type { EngineOptions } from '../engine/createEngine';
@@ -36,7 +37,7 @@ export async function runEval(c: EvalConfig): Promise<EvalResult> {
   const model = loadInferenceModel(c.loadModel);
   const split = openProcessedSplit(c.processedDataFile, c.split);
   try {
-    const source = foldIndices(split, model.maxIndRange);
+    const source = withConstantDense(foldIndices(split, model.maxIndRange));
     checkModelFitsData(model, source, c.processedDataFile);
     const engine = await createInferenceEngine(model, c);
     try {

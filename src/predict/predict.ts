@@ -1,10 +1,12 @@
 // `dlrm predict`: scores raw Criteo rows with a trained checkpoint. Raw lines -> (preprocess parser +
-// saved vocabularies, RawRowSource) -> the training run's --max-ind-range folding -> engine.predict in
+// saved vocabularies, RawRowSource) -> the training run's --max-ind-range folding (and the constant dense
+// input of data without dense features, src/dataset/constantDense.ts) -> engine.predict in
 // batches -> CSV rows, written as they come (bounded memory for any input size). One batch is scored
 // while the previous one is written, so an engine working off the main thread (native) overlaps the CSV.
 // The manifest's tables must fit the model exactly (count and rows per table, dense width), else a UserError.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { withConstantDense } from '../dataset/constantDense';
 import type { EngineOptions } from '../engine/createEngine';
 import { foldIndices } from '../train/foldIndices';
 import { UserError } from '../util/errors';
@@ -48,7 +50,7 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
     where.manifest.options.dataSet === 'custom'
       ? await CustomRowSource.open(c.input, where.manifest, where.dir, onBytes)
       : await RawRowSource.open(c.input, where.manifest, VocabularyLookup.load(where.manifest, where.dir), { onBytes });
-  const source = foldIndices(raw, model.maxIndRange);
+  const source = withConstantDense(foldIndices(raw, model.maxIndRange));
   checkModelFitsData(model, source, `the vocabularies of ${where.source}`);
   const engine = await createInferenceEngine(model, c);
   const csv = new PredictionCsv(c.output, raw.hasLabel);

@@ -4,9 +4,11 @@
 //   synthetic: Criteo-shaped rows with a planted click signal, train rows [0, N) and a held-out block of
 //              rows [N, N + heldOutRows(N)) from the same planted model (N = --data-size);
 //   random:    the reference's uniform random data, same layout (nothing to learn).
-// --max-ind-range folds every source's indices. The DataState records what a checkpoint needs to check
+// --max-ind-range folds every source's indices; data without dense features gets one constant dense
+// input (src/dataset/constantDense.ts). The DataState records what a checkpoint needs to check
 // that a resumed run continues on the same data.
 import type { SplitName } from '../dataset/manifest';
+import { withConstantDense } from '../dataset/constantDense';
 import { openProcessedSplit } from '../dataset/loader';
 import { randomSource } from '../dataset/randomSource';
 import type { BatchSource } from '../dataset/source';
@@ -79,8 +81,8 @@ export function openTrainData(c: TrainConfig): TrainData {
     }
   }
   return {
-    train: foldIndices(train, c.maxIndRange),
-    test: foldIndices(test, c.maxIndRange),
+    train: withConstantDense(foldIndices(train, c.maxIndRange)),
+    test: withConstantDense(foldIndices(test, c.maxIndRange)),
     testSplit: generation === 'dataset' ? c.testSplit : 'heldout',
     state: {
       generation,

@@ -10,10 +10,12 @@ import * as path from 'node:path';
 import { createEngine } from '../engine/createEngine';
 import type { Engine } from '../engine/engine';
 import type { BinaryMetrics } from '../eval/metrics';
+import { hasConstantDenseInput } from '../dataset/constantDense';
 import { buildDlrmArch } from '../model/archConfig';
 import type { DlrmArch } from '../model/arch';
 import type { DlrmParams } from '../model/params';
 import { NonFiniteValuesError, saveCheckpoint, type BestCheckpoint, type CheckpointProgress } from '../model/checkpoint';
+import { UserError } from '../util/errors';
 import { log } from '../util/log';
 import { startProgress } from '../util/progress';
 import type { TrainConfig } from './config';
@@ -50,6 +52,12 @@ export interface TrainResult {
 
 /** The architecture of the run: flags plus the table sizes and dense width of the data. */
 function archFor(c: TrainConfig, data: TrainData): DlrmArch {
+  if (hasConstantDenseInput(data.train) && c.archMlpBot[0] !== 1) {
+    const bot = c.archMlpBot.join('-');
+    throw new UserError(
+      `--arch-mlp-bot: the first width ${c.archMlpBot[0]} (in '${bot}') must be 1: the data has no dense features, so the bottom MLP takes one constant input equal to 1 (its output is a learned vector); e.g. --arch-mlp-bot ${[1, ...c.archMlpBot.slice(1)].join('-')}`,
+    );
+  }
   return buildDlrmArch({
     mlpBot: c.archMlpBot,
     mlpTop: c.archMlpTop,
