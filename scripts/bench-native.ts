@@ -227,7 +227,7 @@ async function main(): Promise<void> {
     }
     engine.dispose();
     console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    console.log(`(native ms: batches streamed from the processed file through readAheadChunks; in memory: the same batches pre-read; torch: in-memory tensors, ${torch ? `torch ${String(torch.torch)}, ${String(torch.threads)} thread(s)` : 'not run'})`);
+    console.log(`(native ms: batches streamed from the processed file through readAheadChunks + the trainer's lookahead; in memory: the same batches pre-read; torch: in-memory tensors, ${torch ? `torch ${String(torch.torch)}, ${String(torch.threads)} thread(s)` : 'not run'})`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
