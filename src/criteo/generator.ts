@@ -5,6 +5,7 @@
 // Rng seeded by (seed, b), so row r is the same whoever asks for it and in whatever batch size: the
 // text writer (`dlrm generate`) and the training source (syntheticSource) see the very same rows.
 import { Rng } from '../util/random';
+import { fmix32 } from '../util/hash';
 import type { GeneratorProfile } from './generatorProfile';
 
 /** Rows per independently seeded block. */
@@ -28,16 +29,6 @@ export interface CriteoRowBlock {
   ranks: Int32Array;
   /** The planted logit of each row (the oracle score, before the label draw) [BLOCK_ROWS]. */
   logits: Float32Array;
-}
-
-/** murmur3's 32-bit finalizer: a bijection of uint32 that mixes all bits. */
-export function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /** A uint32 hash of two uint32 values. */

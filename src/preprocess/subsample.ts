@@ -3,15 +3,7 @@
 // (not of a generator's running state), the decision is the same whatever thread parses the line, whatever
 // the block size, and in the counting pass, the assignment pass and a resumed run alike.
 
-/** murmur3's 32-bit finaliser: a bijective avalanche mix of a uint32. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32 } from '../util/hash';
 
 /** The uniform draw in [0, 1) of line `line` (0-based within its day) of day `day` under `seed`. */
 export function subsampleDraw(seed: number, day: number, line: number): number {
