@@ -11,31 +11,14 @@ import { allocDlrmParams } from '../../src/model/allocParams';
 import { allocOptimizerState } from '../../src/model/allocOptimizerState';
 import { loadCheckpointInto, readCheckpointHeader, saveCheckpoint, type CheckpointContents } from '../../src/model/checkpoint';
 import type { OptimizerName } from '../../src/model/arch';
-import type { DlrmParams } from '../../src/model/params';
-import type { OptimizerState } from '../../src/model/optimizerState';
 import { Rng } from '../../src/util/random';
 import { tempDir } from '../helpers/sharedData';
+import { modelFloats } from '../helpers/modelFloats';
 
 const dir = tempDir('ckpt');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const arch = buildDlrmArch({ mlpBot: [3, 8, 4], mlpTop: [6, 1], tableSizes: [37, 5, 100], interaction: 'dot', interactionItself: false });
-
-/** Every float of params and state, in a fixed order, for bitwise comparison. */
-function flatten(p: DlrmParams, s: OptimizerState): Float32Array {
-  const parts: Float32Array[] = [];
-  for (const l of [...p.bottom, ...p.top]) parts.push(l.weight, l.bias);
-  for (const t of p.tables) parts.push(...t.chunks);
-  for (const l of [...s.bottom, ...s.top]) parts.push(l.weight, l.bias);
-  for (const t of s.tables) parts.push(...t);
-  const out = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
-  let o = 0;
-  for (const a of parts) {
-    out.set(a, o);
-    o += a.length;
-  }
-  return out;
-}
 
 function contents(optimizer: OptimizerName, maxChunkBytes?: number): CheckpointContents<{ lr: number }, { seed: number }> {
   const params = initDlrmParams(arch, 5, maxChunkBytes);
@@ -62,7 +45,7 @@ for (const optimizer of ['sgd', 'adagrad', 'rowwise-adagrad'] as const) {
     const params = allocDlrmParams(arch); // one chunk per table
     const state = allocOptimizerState(params, optimizer);
     loadCheckpointInto(file, header, params, state);
-    const a = flatten(c.params, c.optimizerState), b = flatten(params, state);
+    const a = modelFloats(c.params, c.optimizerState), b = modelFloats(params, state);
     assert.equal(a.length, b.length);
     assert.deepEqual(new Uint32Array(b.buffer), new Uint32Array(a.buffer));
   });

@@ -13,6 +13,7 @@ import type { OptimizerName } from '../../src/model/arch';
 import { UserError } from '../../src/util/errors';
 import { setupLogger } from '../../src/util/log';
 import { repoRoot, tempDir } from '../helpers/sharedData';
+import { modelFloats } from '../helpers/modelFloats';
 
 const dir = tempDir('train');
 before(() => setupLogger({ level: 'warn', pretty: false }));
@@ -25,19 +26,7 @@ function smoke(over: Partial<TrainConfig> = {}): TrainConfig {
 
 /** Every parameter and optimizer-state float of a run's final model, as raw bits. */
 function bits(r: TrainResult): Uint32Array {
-  const { params, optimizerState: s } = r.model;
-  const parts: Float32Array[] = [];
-  for (const l of [...params.bottom, ...params.top]) parts.push(l.weight, l.bias);
-  for (const t of params.tables) parts.push(...t.chunks);
-  for (const l of [...s.bottom, ...s.top]) parts.push(l.weight, l.bias);
-  for (const t of s.tables) parts.push(...t);
-  const out = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
-  let o = 0;
-  for (const a of parts) {
-    out.set(a, o);
-    o += a.length;
-  }
-  return new Uint32Array(out.buffer);
+  return new Uint32Array(modelFloats(r.model.params, r.model.optimizerState).buffer);
 }
 
 function firstDifference(a: Uint32Array, b: Uint32Array): number {
