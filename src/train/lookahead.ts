@@ -1,22 +1,20 @@
-// Overlaps making the next batch with the engine's step on the current one: items of an async iterable
-// are handed out one ahead, the next one requested on a later turn of the event loop (setImmediate), i.e.
-// after the consumer has started its asynchronous step. The native engine computes off the JS thread, so
-// generating or slicing the next batch meanwhile is free; with a JS engine it costs nothing either.
+// Overlaps reading the next batch with the engine's step on the current one: items of an async iterable
+// are handed out one ahead, the next one requested as soon as the current one has arrived, before it is
+// handed out. A source's synchronous work (slicing a batch out of a read-ahead chunk) thus runs between
+// steps, while its asynchronous work (a chunk read in the libuv thread pool) overlaps the step. Requesting
+// it later, on a turn of the event loop during the step (setImmediate), woke the JS thread mid-step: with the
+// native engine computing on every core, that preempted a compute thread (B=128 step 4.7 -> 3.3 ms without).
 
-/** `source`, with item k+1 produced while the consumer works on item k. */
+/** `source`, with item k+1 requested before item k is handed to the consumer. */
 export async function* lookahead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
-  const later = (): Promise<IteratorResult<T>> => {
-    const p = new Promise<IteratorResult<T>>((resolve, reject) => setImmediate(() => it.next().then(resolve, reject)));
-    p.catch(() => undefined); // surfaced when awaited below; never an unhandled rejection if the consumer stops first
-    return p;
-  };
   try {
     let next = it.next();
     for (;;) {
       const r = await next;
       if (r.done) return;
-      next = later();
+      next = it.next();
+      next.catch(() => undefined); // surfaced when awaited above; never an unhandled rejection if the consumer stops first
       yield r.value;
     }
   } finally {
