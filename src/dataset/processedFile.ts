@@ -460,6 +460,16 @@ export class ProcessedFileReader {
       let total = 0;
       for (const p of parts) total += p.offsets[t][p.b - p.a] - p.offsets[t][0];
       const indices = new Uint32Array(total);
+      if (parts.length === 1) {
+        // rows within one group (a read-ahead chunk, usually): its offsets are the batch's, rebased in place
+        const [p] = parts;
+        const o = p.offsets[t];
+        const base = o[0];
+        if (total > 0) second.push({ position: this.index[p.entry + 5 + 3 * t] + 4 * base, dest: bytesOf(indices) });
+        if (base !== 0) for (let i = 0; i <= n; i++) o[i] -= base;
+        sparse.push({ offsets: o, indices });
+        continue;
+      }
       const batchOffsets = new Uint32Array(n + 1);
       let have = 0;
       for (const p of parts) {
