@@ -125,7 +125,7 @@ async function timeNative(engine: NativeEngine, shard: string, rows: number, B: 
       if (inMemory.length * B >= Math.min(rows, (steps + WARMUP) * B)) break;
     }
   }
-  // streamed: the next batch is sliced while the step runs, as `dlrm train` does (lookahead)
+  // streamed: through the trainer's lookahead, as `dlrm train` does (the next batch is asked for between steps; chunk reads overlap the step)
   const source = inMemory ? (function* () { for (let k = 0; ; k++) yield inMemory[k % inMemory.length]; })() : lookahead(batches());
   let stop = startTiming();
   for (let k = 0; k < WARMUP + steps; k++) {
