@@ -2,6 +2,7 @@
 // repeated categories, short hex values), and an independent, deliberately naive re-implementation of the
 // reference semantics (string splitting, Map vocabularies) that the pipeline's outputs are compared with.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { Rng } from '../../src/util/random';
 import { ProcessedFileReader } from '../../src/dataset/processedFile';
 
@@ -115,4 +116,17 @@ export function readProcessed(file: string): ReferenceDay & { metadata: unknown 
 export function readVocab(file: string): number[] {
   const b = fs.readFileSync(file);
   return [...new Uint32Array(b.buffer, b.byteOffset, b.length / 4)];
+}
+
+/** All output files of a preprocess run (the merged file `out` and everything in `out.parts/`) as name -> bytes. */
+export function outputBytes(out: string): Map<string, Buffer> {
+  const m = new Map<string, Buffer>([['merged', fs.readFileSync(out)]]);
+  const walk = (d: string, rel: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(path.join(d, e.name), `${rel}${e.name}/`);
+      else m.set(rel + e.name, fs.readFileSync(path.join(d, e.name)));
+    }
+  };
+  walk(`${out}.parts`, '');
+  return m;
 }

@@ -13,7 +13,7 @@ import { UserError } from '../../src/util/errors';
 import { generateTextFile } from '../../src/criteo/generatorText';
 import { loadProfile } from '../../src/criteo/generatorProfile';
 import { tempDir } from '../helpers/sharedData';
-import { criteoLines, readProcessed, readVocab, referencePreprocess, type ReferenceResult } from './fixtures';
+import { criteoLines, outputBytes, readProcessed, readVocab, referencePreprocess, type ReferenceResult } from './fixtures';
 
 setupLogger({ level: 'error' });
 const dir = tempDir('pp-pipeline');
@@ -75,19 +75,6 @@ function checkAgainstReference(out: string, ref: ReferenceResult, invalidPerDay?
   }
   assert.ok(!fs.existsSync(path.join(path.dirname(out), `.${path.basename(out)}.parts.partial`)), 'work folder removed');
   return manifest;
-}
-
-/** All output files of a run as name -> bytes. */
-function outputBytes(out: string): Map<string, Buffer> {
-  const m = new Map<string, Buffer>([['merged', fs.readFileSync(out)]]);
-  const walk = (d: string, rel: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(path.join(d, e.name), `${rel}${e.name}/`);
-      else m.set(rel + e.name, fs.readFileSync(path.join(d, e.name)));
-    }
-  };
-  walk(`${out}.parts`, '');
-  return m;
 }
 
 const lines = criteoLines(3000, 1);

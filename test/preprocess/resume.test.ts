@@ -6,24 +6,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { repoRoot, tempDir } from '../helpers/sharedData';
-import { criteoLines } from './fixtures';
+import { criteoLines, outputBytes } from './fixtures';
 
 const dir = tempDir('pp-resume');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const cli = path.join(repoRoot(), 'bin', 'dlrm.js');
 const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
-
-function outputs(out: string): Map<string, Buffer> {
-  const m = new Map<string, Buffer>([['merged', fs.readFileSync(out)]]);
-  const walk = (d: string, rel: string): void => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(path.join(d, e.name), `${rel}${e.name}/`);
-      else m.set(rel + e.name, fs.readFileSync(path.join(d, e.name)));
-    }
-  };
-  walk(`${out}.parts`, '');
-  return m;
-}
 
 test('kill -9 mid-run, then --resume: outputs byte-identical to an uninterrupted run', async () => {
   const raw = path.join(dir, 'train.txt');
@@ -71,7 +59,7 @@ test('kill -9 mid-run, then --resume: outputs byte-identical to an uninterrupted
   assert.match(resumed.stderr, /--resume: continuing after day_\d/);
   assert.ok(!fs.existsSync(work));
 
-  const a = outputs(fullOut), b = outputs(out);
+  const a = outputBytes(fullOut), b = outputBytes(out);
   assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
   for (const [k, v] of a) assert.ok(v.equals(b.get(k) as Buffer), `${k} differs after resume`);
 });
