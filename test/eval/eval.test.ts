@@ -13,6 +13,7 @@ import type { Engine } from '../../src/engine/engine';
 import { setupLogger } from '../../src/util/log';
 import { tempDir } from '../helpers/sharedData';
 import { buildFixture, dlrm, mergedRows, predictInChunks, referenceEngine, type Fixture } from '../predict/fixtures';
+import type { BinaryMetrics } from '../../src/eval/metrics';
 
 const dir = tempDir('eval');
 let fx: Fixture;
@@ -33,16 +34,8 @@ after(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-interface Expected {
-  rows: number;
-  positiveRate: number;
-  accuracy: number;
-  auc: number;
-  logloss: number;
-  ne: number;
-  calibration: number;
-  averagePrecision: number;
-}
+/** The metrics computed independently in this test, in the metrics module's shape. */
+type Expected = BinaryMetrics;
 
 /** The metrics, computed the slow obvious way. */
 function naiveMetrics(p: Float32Array, y: Float32Array): Expected {
