@@ -11,9 +11,11 @@
         "src/engine/native/csrc/linearLayer.cc",
         "src/engine/native/csrc/loss.cc",
         "src/engine/native/csrc/optimizer.cc",
-        "src/engine/native/csrc/threadPool.cc"
+        "src/engine/native/csrc/threadPool.cc",
+        "src/preprocess/csrc/criteoBlockParser.cc",
+        "src/preprocess/csrc/vocabularyAssign.cc"
       ],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/x86_64-linux-gnu/openblas-pthread", "/usr/include/openblas"],
+      "include_dirs": ["src/preprocess/csrc", "<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/x86_64-linux-gnu/openblas-pthread", "/usr/include/openblas"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions", "-O2"],
       "cflags_cc!": ["-fno-exceptions", "-O2", "-fno-rtti"],

@@ -3,7 +3,10 @@
 // growth by rehash into twice the capacity at 3/4 load). It holds the vocabularies: no JS Map/Object (V8
 // Maps stop at 2^24 entries and cost ~50+ bytes per entry); this costs 8 bytes per slot, i.e. at most
 // 8 / 0.375 ≈ 21 bytes per entry right after a growth and 8 / 0.75 at best.
-// The value 0xFFFFFFFF marks an empty slot and cannot be stored.
+// The value 0xFFFFFFFF marks an empty slot and cannot be stored. assignSequential, the vocabularies' hot
+// loop, runs in the native addon when it is built (src/preprocess/csrc/vocabularyAssign.cc: the same probing
+// on this same array, with prefetching), else in JS here.
+import { nativePreprocessKernels, type PreprocessKernels } from './nativeKernels';
 
 export const EMPTY_VALUE = 0xffffffff;
 const MIN_CAPACITY_LOG2 = 10;
@@ -17,8 +20,14 @@ export class U32HashTable {
   private mask: number;
   private limit: number;
   private count = 0;
+  /** [count, limit, nextValue, freshCount] exchanged with the native kernel. */
+  private readonly kernelState = new Uint32Array(4);
 
-  constructor(expectedEntries = 0) {
+  /** `kernels`: the native kernels for assignSequential (default: the addon's, when built); null: JS only. */
+  constructor(
+    expectedEntries = 0,
+    private readonly kernels: PreprocessKernels | null | undefined = nativePreprocessKernels(),
+  ) {
     let log2 = MIN_CAPACITY_LOG2;
     while ((1 << log2) * MAX_LOAD < expectedEntries && log2 < MAX_CAPACITY_LOG2) log2++;
     this.slots = U32HashTable.emptySlots(log2);
@@ -93,6 +102,38 @@ export class U32HashTable {
     const next = Math.min(v + delta, max);
     this.slots[at + 1] = next;
     return next;
+  }
+
+  /**
+   * First-appearance assignment, in place: values[i] = getOrAdd(values[i], next) for i in [from, to), where
+   * `next` starts at `firstValue` and counts the keys added; each added key is also written to
+   * fresh[freshAt + k] (fresh must have room for to - from more). Returns the number of keys added.
+   */
+  assignSequential(values: Uint32Array, from: number, to: number, firstValue: number, fresh: Uint32Array, freshAt: number): number {
+    if (freshAt + (to - from) > fresh.length) throw new RangeError('U32HashTable.assignSequential: fresh has no room for to - from keys');
+    let added = 0;
+    if (this.kernels) {
+      const st = this.kernelState;
+      for (let i = from; i < to; ) {
+        st[0] = this.count;
+        st[1] = this.limit;
+        st[2] = firstValue + added;
+        st[3] = freshAt + added;
+        i = this.kernels.assignFirstAppearance(this.slots, this.shift, values, i, to, st, fresh);
+        added += st[0] - this.count;
+        this.count = st[0];
+        if (this.count > this.limit) this.grow();
+      }
+      return added;
+    }
+    for (let i = from; i < to; i++) {
+      const key = values[i];
+      const next = firstValue + added;
+      const value = this.getOrAdd(key, next);
+      if (value === next) fresh[freshAt + added++] = key;
+      values[i] = value;
+    }
+    return added;
   }
 
   /** Calls fn(key, value) for every entry, in slot order. */

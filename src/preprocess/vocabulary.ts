@@ -57,13 +57,10 @@ export class TableVocabulary {
   assign(values: Uint32Array, from: number, to: number): void {
     const t = this.table;
     if (this.minFrequency <= 1) {
-      for (let i = from; i < to; i++) {
-        const key = values[i];
-        const next = this.assigned;
-        const idx = t.getOrAdd(key, next);
-        if (idx === next) this.addFresh(key);
-        values[i] = idx;
-      }
+      this.reserveFresh(to - from);
+      const added = t.assignSequential(values, from, to, this.assigned, this.fresh, this.freshCount);
+      this.freshCount += added;
+      this.assigned += added;
       return;
     }
     const k = this.minFrequency, rare = this.frequent;
@@ -104,12 +101,18 @@ export class TableVocabulary {
   }
 
   private addFresh(key: number): void {
-    if (this.freshCount === this.fresh.length) {
-      const grown = new Uint32Array(this.fresh.length * 2);
-      grown.set(this.fresh);
-      this.fresh = grown;
-    }
+    this.reserveFresh(1);
     this.fresh[this.freshCount++] = key;
     this.assigned++;
+  }
+
+  /** Makes room in `fresh` for n more values. */
+  private reserveFresh(n: number): void {
+    if (this.freshCount + n <= this.fresh.length) return;
+    let length = this.fresh.length * 2;
+    while (length < this.freshCount + n) length *= 2;
+    const grown = new Uint32Array(length);
+    grown.set(this.fresh.subarray(0, this.freshCount));
+    this.fresh = grown;
   }
 }

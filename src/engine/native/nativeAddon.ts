@@ -4,6 +4,7 @@
 // hides the addon (to run the fallback for real).
 import * as path from 'node:path';
 import type { Batch } from '../../dataset/batch';
+import type { PreprocessKernels } from '../../preprocess/nativeKernels';
 
 /** How to get the fast path, for the one fallback log line. */
 export const NATIVE_BUILD_HINT =
@@ -68,7 +69,8 @@ export interface NativeEmbeddingBagsHandle {
   update(bags: Batch['sparse'], batchSize: number, grads: Float32Array[], lr: number): void;
 }
 
-export interface NativeAddon {
+/** The addon's exports; a build older than the preprocess kernels lacks them (see nativePreprocessKernels). */
+export interface NativeAddon extends Partial<PreprocessKernels> {
   NativeDlrm: new (spec: NativeModelSpec) => NativeDlrmHandle;
   NativeEmbeddingBags: new (spec: { tables: NativeTableSpec[]; optimizer: NativeModelSpec['optimizer']; threads?: number }) => NativeEmbeddingBagsHandle;
   info(): { openblas: string; core: string; hardwareThreads: number };

@@ -4,6 +4,7 @@
 //   NativeEmbeddingBags(spec)   the sparse tier alone (benchmarks, tests)
 //     .forward(bags, batchSize, outs)   .update(bags, batchSize, grads, lr)   (synchronous)
 //   info() -> { openblas, core, threads }
+//   parseCriteoBlock, assignFirstAppearance: the preprocess kernels (src/preprocess/csrc)
 // Every shape is checked here, before any pointer reaches a kernel: an out-of-range index throws.
 #include <napi.h>
 #include <cblas.h>
@@ -15,6 +16,7 @@
 
 #include "dlrmModel.h"
 #include "hugePages.h"
+#include "preprocessKernels.h"
 
 namespace {
 
@@ -369,6 +371,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("addressModulo", Napi::Function::New(env, AddressModulo));
   exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
+  exports.Set("parseCriteoBlock", Napi::Function::New(env, dlrm::ParseCriteoBlock));
+  exports.Set("assignFirstAppearance", Napi::Function::New(env, dlrm::AssignFirstAppearance));
   return exports;
 }
 

@@ -1,0 +1,16 @@
+// The native kernels of `dlrm preprocess`, registered by the addon (src/engine/native/csrc/addon.cc). Their
+// JS twins stay the reference and the fallback when the addon is not built: LineParser's Criteo fast path
+// (src/criteo/lineParser.ts) and U32HashTable.assignSequential (src/preprocess/hashTable.ts). Both kernels
+// produce exactly what the JS code produces; tests compare the two on the same input.
+#pragma once
+#include <napi.h>
+
+namespace dlrm {
+
+/** parseCriteoBlock(args) -> rows kept, or -1 when any line needs the JS parser (errors, unusual shapes). */
+Napi::Value ParseCriteoBlock(const Napi::CallbackInfo& info);
+
+/** assignFirstAppearance(slots, shift, values, from, to, state, fresh) -> where it stopped (see the .cc). */
+Napi::Value AssignFirstAppearance(const Napi::CallbackInfo& info);
+
+}  // namespace dlrm
