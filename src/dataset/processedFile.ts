@@ -1,6 +1,8 @@
 // The processed-file format (byte layout in docs/FORMAT.md): N rows of labels [N] f32, dense [N, D] f32
 // and, per table, embedding-bag offsets + indices u32, stored in row groups (default 65,536 rows) indexed
 // by a table after the groups, so any row range is read by seeking, never by loading a whole day.
+// A table whose bags in a group all hold exactly one index (Criteo) has no offsets section in that group
+// (format version 2: offsetsOffset 0 in the index; they are 0..n); version-1 files are still read.
 // The same format holds a per-day shard and the merged file; the JSON metadata (the manifest) is embedded.
 // ProcessedFileWriter streams with bounded memory (one row group buffered) through AtomicFile;
 // ProcessedFileReader reads any [start, end) range synchronously or asynchronously.
@@ -13,7 +15,11 @@ import { ONE_HOT_RECORD } from './rowRecords';
 
 /** The first 8 bytes of every processed file. */
 export const PROCESSED_MAGIC = 'DLRMPROC';
-export const PROCESSED_FORMAT_VERSION = 1;
+export const PROCESSED_FORMAT_VERSION = 2;
+/** Format versions the reader knows: 1 always stores offsets sections, 2 omits one-index-per-row ones. */
+const READABLE_FORMAT_VERSIONS: readonly number[] = [1, PROCESSED_FORMAT_VERSION];
+/** offsetsOffset[t] of a group whose table t holds one index per row and so has no offsets section. */
+export const NO_OFFSETS_SECTION = 0;
 export const HEADER_BYTES = 64;
 /** Every section (and the index and metadata) starts at a multiple of this many bytes. */
 export const SECTION_ALIGN = 64;
@@ -31,7 +37,8 @@ export interface ProcessedLayout {
 
 /**
  * One row group's index entry, as u64 words: firstRow, numRows, labelsOffset, denseOffset, then per table
- * offsetsOffset, indicesOffset, numIndices. Offsets are absolute byte positions in the file.
+ * offsetsOffset, indicesOffset, numIndices. Offsets are absolute byte positions in the file;
+ * offsetsOffset = NO_OFFSETS_SECTION (0, the header's position) means offsets 0..numRows, none stored.
  */
 export function indexEntryWords(numTables: number): number {
   return 4 + 3 * numTables;
@@ -58,19 +65,23 @@ export class ProcessedFileWriter {
   /**
    * The group buffer: one block laid out as a full group of one-index bags (labels, dense, then per
    * table offsets and indices, each section 64-byte aligned). The column arrays below are views into it,
-   * so a full one-hot group is written as is (one write, no copy); other groups are compacted in place.
+   * and the sections a group writes are compacted in place (a one-hot group drops its offsets sections).
    */
   private readonly block: Uint8Array;
   /** Byte position of each section in `block`: labels, dense, then offsets/indices per table. */
   private readonly nominal: number[];
   private readonly labels: Float32Array;
   private readonly dense: Float32Array;
+  /** Per table: the group's offsets [fill + 1], kept only while the group's table is not one-hot. */
   private readonly offsets: Uint32Array[];
   /** Per table: a view into `block`, or (multi-hot bags outgrowing it) a separate array. */
   private indices: Uint32Array[];
+  /**
+   * Per table: every row of the group so far holds exactly one index, so its indices are indices[t][0, fill)
+   * and offsets[t] is not maintained (the group gets no offsets section unless a longer or empty bag comes).
+   */
+  private readonly oneHot: boolean[];
   private fill = 0;
-  /** 0, 1, 2, ... rowsPerGroup: the offsets of one-index bags (made on the first appendOneHot). */
-  private iota: Uint32Array | undefined;
   private rowsWritten = 0;
   private readonly index: number[] = [];
   private state: 'open' | 'committed' | 'aborted' = 'open';
@@ -99,6 +110,7 @@ export class ProcessedFileWriter {
     this.dense = new Float32Array(this.block.buffer, this.nominal[1], rowsPerGroup * numDense);
     this.offsets = Array.from({ length: numTables }, (_, t) => view(2 + 2 * t));
     this.indices = Array.from({ length: numTables }, (_, t) => view(3 + 2 * t));
+    this.oneHot = new Array<boolean>(numTables).fill(true);
     this.file = new AtomicFile(finalPath);
     this.file.write(new Uint8Array(HEADER_BYTES)); // filled in by commit()
   }
@@ -110,32 +122,14 @@ export class ProcessedFileWriter {
 
   /**
    * Appends n rows whose bags hold exactly one index each (Criteo): indices[t] [n] is table t's column.
-   * The same bytes as append() with offsets 0..n, without the per-row offset rebasing (two copies per table).
+   * The same bytes as append() with offsets 0..n; while the group's tables are one-hot, no offsets at all.
    */
   appendOneHot(labels: Float32Array, dense: Float32Array, indices: readonly Uint32Array[]): void {
     const n = labels.length;
-    if (indices.length !== this.numTables || indices.some((ix) => ix.length !== n) || this.offsets.some((o) => o[this.fill] !== this.fill)) {
-      const offsets = Uint32Array.from({ length: n + 1 }, (_, i) => i);
-      this.append(labels, dense, indices.map((ix) => ({ offsets, indices: ix })));
-      return;
+    if (indices.length !== this.numTables || indices.some((ix) => ix.length !== n)) {
+      throw new RangeError(`appendOneHot: index columns of lengths [${indices.map((ix) => ix.length).join(', ')}], expected ${this.numTables} of ${n}`);
     }
-    if (this.state !== 'open') throw new Error(`ProcessedFileWriter(${this.finalPath}): append after ${this.state}`);
-    const D = this.numDense;
-    if (dense.length !== n * D) throw new RangeError(`append: dense has ${dense.length} values, expected ${n}x${D}`);
-    const iota = (this.iota ??= Uint32Array.from({ length: this.rowsPerGroup + 1 }, (_, i) => i));
-    let done = 0;
-    while (done < n) {
-      const take = Math.min(n - done, this.rowsPerGroup - this.fill);
-      this.labels.set(labels.subarray(done, done + take), this.fill);
-      this.dense.set(dense.subarray(done * D, (done + take) * D), this.fill * D);
-      for (let t = 0; t < this.numTables; t++) {
-        this.indices[t].set(indices[t].subarray(done, done + take), this.fill);
-        this.offsets[t].set(iota.subarray(this.fill + 1, this.fill + take + 1), this.fill + 1);
-      }
-      this.fill += take;
-      done += take;
-      if (this.fill === this.rowsPerGroup) this.flushGroup();
-    }
+    this.appendColumns(labels, dense, n, (t, from, take) => this.appendSingles(t, indices[t].subarray(from, from + take)));
   }
 
   /**
@@ -155,6 +149,10 @@ export class ProcessedFileWriter {
       for (let j = 0; j < D; j++) this.dense[row * D + j] = floats[at + 1 + j];
       if (T > 0 && words[at + 1 + D] === ONE_HOT_RECORD) {
         for (let t = 0; t < T; t++) {
+          if (this.oneHot[t]) {
+            this.indices[t][row] = words[at + 2 + D + t];
+            continue;
+          }
           const offsets = this.offsets[t];
           const have = offsets[row];
           if (have + 1 > this.indices[t].length) this.growIndices(t, have + 1);
@@ -169,6 +167,13 @@ export class ProcessedFileWriter {
       let src = at + 1 + D + T;
       for (let t = 0; t < T; t++) {
         const c = words[at + 1 + D + t];
+        if (this.oneHot[t]) {
+          if (c === 1) {
+            this.indices[t][row] = words[src++];
+            continue;
+          }
+          this.keepOffsets(t);
+        }
         const offsets = this.offsets[t];
         const have = offsets[row];
         if (have + c > this.indices[t].length) this.growIndices(t, have + c);
@@ -186,40 +191,80 @@ export class ProcessedFileWriter {
 
   /** Appends n rows: labels [n], dense [n, numDense] row-major, one bag input per table over these n rows. */
   append(labels: Float32Array, dense: Float32Array, bags: readonly BagInput[]): void {
-    if (this.state !== 'open') throw new Error(`ProcessedFileWriter(${this.finalPath}): append after ${this.state}`);
     const n = labels.length;
-    const D = this.numDense;
-    if (dense.length !== n * D) throw new RangeError(`append: dense has ${dense.length} values, expected ${n}x${D}`);
     if (bags.length !== this.numTables) throw new RangeError(`append: ${bags.length} bags, expected ${this.numTables} tables`);
     bags.forEach((bag, t) => {
       if (bag.offsets.length !== n + 1) throw new RangeError(`append: table ${t} offsets has length ${bag.offsets.length}, expected ${n + 1}`);
       if (bag.offsets[n] > bag.indices.length) throw new RangeError(`append: table ${t} offsets end at ${bag.offsets[n]} beyond ${bag.indices.length} indices`);
     });
+    this.appendColumns(labels, dense, n, (t, from, take) => this.appendBags(t, bags[t], from, take));
+  }
+
+  /**
+   * Appends n rows group by group: labels and dense here, each table's bags of rows [from, from + take)
+   * through `appendTable`, which must leave them at group rows [fill, fill + take).
+   */
+  private appendColumns(labels: Float32Array, dense: Float32Array, n: number, appendTable: (t: number, from: number, take: number) => void): void {
+    if (this.state !== 'open') throw new Error(`ProcessedFileWriter(${this.finalPath}): append after ${this.state}`);
+    const D = this.numDense;
+    if (dense.length !== n * D) throw new RangeError(`append: dense has ${dense.length} values, expected ${n}x${D}`);
     let done = 0;
     while (done < n) {
       const take = Math.min(n - done, this.rowsPerGroup - this.fill);
       this.labels.set(labels.subarray(done, done + take), this.fill);
       this.dense.set(dense.subarray(done * D, (done + take) * D), this.fill * D);
-      for (let t = 0; t < this.numTables; t++) this.appendBags(t, bags[t], done, take);
+      for (let t = 0; t < this.numTables; t++) appendTable(t, done, take);
       this.fill += take;
       done += take;
       if (this.fill === this.rowsPerGroup) this.flushGroup();
     }
   }
 
+  /** Table t's indices of the group so far. */
+  private groupIndices(t: number): number {
+    return this.oneHot[t] ? this.fill : this.offsets[t][this.fill];
+  }
+
+  /** Ends table t's one-hot run in this group: writes the offsets 0..fill it had implied. */
+  private keepOffsets(t: number): void {
+    if (!this.oneHot[t]) return;
+    const offsets = this.offsets[t];
+    for (let i = 0; i <= this.fill; i++) offsets[i] = i;
+    this.oneHot[t] = false;
+  }
+
+  /** Appends `column` as the next column.length rows of table t, one index per bag. */
+  private appendSingles(t: number, column: Uint32Array): void {
+    if (this.oneHot[t]) {
+      this.indices[t].set(column, this.fill);
+      return;
+    }
+    const groupOffsets = this.offsets[t];
+    const have = groupOffsets[this.fill];
+    if (have + column.length > this.indices[t].length) this.growIndices(t, have + column.length);
+    this.indices[t].set(column, have);
+    for (let i = 1; i <= column.length; i++) groupOffsets[this.fill + i] = have + i;
+  }
+
   /** Gives table t's group indices room for `need` values (keeping those held), in a separate array. */
   private growIndices(t: number, need: number): void {
     if (need > U32_MAX) throw new RangeError(`table ${t}: more than 2^32-1 indices in one row group; use a smaller rowsPerGroup`);
     const grown = new Uint32Array(Math.min(U32_MAX, Math.max(need, 2 * this.indices[t].length)));
-    grown.set(this.indices[t].subarray(0, this.offsets[t][this.fill]));
+    grown.set(this.indices[t].subarray(0, this.groupIndices(t)));
     this.indices[t] = grown;
   }
 
   /** Copies rows [from, from+take) of one table's bag input into the group buffer, rebasing offsets. */
   private appendBags(t: number, bag: BagInput, from: number, take: number): void {
+    const base = bag.offsets[from];
+    if (this.oneHot[t]) {
+      let i = 1;
+      while (i <= take && bag.offsets[from + i] - base === i) i++;
+      if (i > take) return this.appendSingles(t, bag.indices.subarray(base, base + take));
+      this.keepOffsets(t);
+    }
     const groupOffsets = this.offsets[t];
     const have = groupOffsets[this.fill];
-    const base = bag.offsets[from];
     const count = bag.offsets[from + take] - base;
     if (have + count > this.indices[t].length) this.growIndices(t, have + count);
     this.indices[t].set(bag.indices.subarray(base, base + count), have);
@@ -233,44 +278,55 @@ export class ProcessedFileWriter {
   }
 
   /**
-   * Writes the buffered rows as one row group (one write call) and records its index entry. The sections
-   * are moved to their final positions inside the group buffer (a full one-hot group is already there;
-   * final positions never lie after the nominal ones, so moving front to back overwrites nothing unread);
-   * only bags outgrowing the buffer need a fresh block.
+   * Writes the buffered rows as one row group (one write call) and records its index entry; a one-hot
+   * table gets no offsets section. The sections are moved to their final positions inside the group
+   * buffer (final positions never lie after the nominal ones, so moving front to back overwrites nothing
+   * unread); only bags outgrowing the buffer need a fresh block.
    */
   private flushGroup(): void {
     const n = this.fill;
     if (n === 0) return;
     const D = this.numDense;
-    const sections: Uint8Array[] = [bytesOf(this.labels.subarray(0, n)), bytesOf(this.dense.subarray(0, n * D))];
-    const counts = this.offsets.map((o) => o[n]); // read before the moves below
+    /** The group's sections in file order, each with its nominal position in `block`. */
+    const sections: { bytes: Uint8Array; nominal: number }[] = [
+      { bytes: bytesOf(this.labels.subarray(0, n)), nominal: this.nominal[0] },
+      { bytes: bytesOf(this.dense.subarray(0, n * D)), nominal: this.nominal[1] },
+    ];
+    const counts: number[] = [];
     for (let t = 0; t < this.numTables; t++) {
-      sections.push(bytesOf(this.offsets[t].subarray(0, n + 1)), bytesOf(this.indices[t].subarray(0, counts[t])));
+      counts.push(this.groupIndices(t)); // before the moves below
+      if (!this.oneHot[t]) sections.push({ bytes: bytesOf(this.offsets[t].subarray(0, n + 1)), nominal: this.nominal[2 + 2 * t] });
+      sections.push({ bytes: bytesOf(this.indices[t].subarray(0, counts[t])), nominal: this.nominal[3 + 2 * t] });
     }
     const groupStart = this.file.size;
     const positions: number[] = [];
     let total = 0;
     let fits = true;
-    sections.forEach((s, i) => {
+    for (const { bytes, nominal } of sections) {
       positions.push(groupStart + total);
-      fits &&= total <= this.nominal[i] && (s.buffer !== this.block.buffer || s.byteOffset === this.nominal[i]);
-      total += alignUp(s.length);
-    });
+      fits &&= total <= nominal && (bytes.buffer !== this.block.buffer || bytes.byteOffset === nominal);
+      total += alignUp(bytes.length);
+    }
     fits &&= total <= this.block.length;
     const block = fits ? this.block : new Uint8Array(total);
     let at = 0;
-    for (const s of sections) {
-      if (s.buffer !== block.buffer) block.set(s, at);
-      else if (s.byteOffset !== at) block.copyWithin(at, s.byteOffset, s.byteOffset + s.length);
-      block.fill(0, at + s.length, at + alignUp(s.length));
-      at += alignUp(s.length);
+    for (const { bytes } of sections) {
+      if (bytes.buffer !== block.buffer) block.set(bytes, at);
+      else if (bytes.byteOffset !== at) block.copyWithin(at, bytes.byteOffset, bytes.byteOffset + bytes.length);
+      block.fill(0, at + bytes.length, at + alignUp(bytes.length));
+      at += alignUp(bytes.length);
     }
     this.file.write(block.subarray(0, total));
     this.index.push(this.rowsWritten, n, positions[0], positions[1]);
-    for (let t = 0; t < this.numTables; t++) this.index.push(positions[2 + 2 * t], positions[3 + 2 * t], counts[t]);
+    let section = 2;
+    for (let t = 0; t < this.numTables; t++) {
+      const offsetsAt = this.oneHot[t] ? NO_OFFSETS_SECTION : positions[section++];
+      this.index.push(offsetsAt, positions[section++], counts[t]);
+    }
     this.rowsWritten += n;
     this.fill = 0;
     for (const o of this.offsets) o[0] = 0; // a move may have overwritten it
+    this.oneHot.fill(true);
   }
 
   /** Writes the last group, the index, the metadata JSON and the header, then fsyncs and renames into place. */
@@ -324,6 +380,30 @@ interface ReadPiece {
   dest: Uint8Array;
 }
 
+/**
+ * Rows [a, b) of the row group whose index entry starts at word `entry`, landing at batch row `out`;
+ * offsets[t] holds table t's group offsets a..b as read, or is undefined when the group has no offsets
+ * section for table t (one index per row: the offsets are a..b themselves).
+ */
+interface GroupPart {
+  entry: number;
+  a: number;
+  b: number;
+  out: number;
+  offsets: (Uint32Array | undefined)[];
+}
+
+/** Where part p's indices of table t start within its group's indices section. */
+function firstIndex(p: GroupPart, t: number): number {
+  return p.offsets[t]?.[0] ?? p.a;
+}
+
+/** How many indices of table t part p's rows hold. */
+function indexCount(p: GroupPart, t: number): number {
+  const o = p.offsets[t];
+  return o ? o[p.b - p.a] - o[0] : p.b - p.a;
+}
+
 /** Reads row ranges of a processed file by seeking; only the header, group index and metadata stay in memory. */
 export class ProcessedFileReader {
   readonly formatVersion: number;
@@ -337,6 +417,8 @@ export class ProcessedFileReader {
   /** The group index, one entry of indexEntryWords(numTables) numbers per group (see indexEntryWords). */
   private readonly index: Float64Array;
   private readonly entryWords: number;
+  /** 0, 1, 2, ...: copied out as the offsets of one-index-per-row bags (grown on demand). */
+  private iota = new Uint32Array(0);
 
   private constructor(readonly path: string, private fd: number) {
     const fail = (why: string): UserError => new UserError(`${path}: not a valid dlrm processed file (${why})`);
@@ -346,8 +428,8 @@ export class ProcessedFileReader {
     this.readFullySync({ position: 0, dest: header });
     if (header.toString('latin1', 0, 8) !== PROCESSED_MAGIC) throw fail(`no '${PROCESSED_MAGIC}' magic at byte 0`);
     this.formatVersion = header.readUInt32LE(8);
-    if (this.formatVersion !== PROCESSED_FORMAT_VERSION) {
-      throw new UserError(`${path}: processed-file format version ${this.formatVersion}; this dlrm reads version ${PROCESSED_FORMAT_VERSION}`);
+    if (!READABLE_FORMAT_VERSIONS.includes(this.formatVersion)) {
+      throw new UserError(`${path}: processed-file format version ${this.formatVersion}; this dlrm reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')}`);
     }
     this.numDense = header.readUInt32LE(12);
     this.numTables = header.readUInt32LE(16);
@@ -376,6 +458,11 @@ export class ProcessedFileReader {
       const e = g * this.entryWords;
       if (this.index[e] !== covered || this.index[e + 1] < 1) throw fail(`group ${g} of the index does not follow group ${g - 1}`);
       covered += this.index[e + 1];
+      for (let t = 0; t < this.numTables; t++) {
+        if (this.index[e + 4 + 3 * t] !== NO_OFFSETS_SECTION) continue;
+        if (this.formatVersion < 2) throw fail(`group ${g} table ${t}: no offsets section, which version ${this.formatVersion} does not allow`);
+        if (this.index[e + 6 + 3 * t] !== this.index[e + 1]) throw fail(`group ${g} table ${t}: no offsets section but ${this.index[e + 6 + 3 * t]} indices for ${this.index[e + 1]} rows`);
+      }
     }
     if (covered !== this.rows) throw fail(`the group index covers ${covered} rows, the header says ${this.rows}`);
   }
@@ -423,6 +510,7 @@ export class ProcessedFileReader {
   /**
    * Plans the reads of rows [start, end): first yields labels, dense and offsets pieces, then (once the
    * offsets are known) the indices pieces, and returns the assembled Batch. Shared by read and readAsync.
+   * A table without an offsets section in a group (one index per row) reads no offsets: they are a..b.
    */
   private *readSteps(start: number, end: number): Generator<ReadPiece[], Batch, void> {
     if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= this.rows)) {
@@ -434,7 +522,7 @@ export class ProcessedFileReader {
     const T = this.numTables;
     const labels = new Float32Array(n);
     const dense = new Float32Array(n * D);
-    const parts: { entry: number; a: number; b: number; out: number; offsets: Uint32Array[] }[] = [];
+    const parts: GroupPart[] = [];
     const first: ReadPiece[] = [];
     for (let g = start < end ? this.groupOf(start) : this.groups; g < this.groups; g++) {
       const entry = g * this.entryWords;
@@ -445,10 +533,15 @@ export class ProcessedFileReader {
       const out = groupFirst + a - start;
       first.push({ position: this.index[entry + 2] + 4 * a, dest: bytesOf(labels.subarray(out, out + b - a)) });
       first.push({ position: this.index[entry + 3] + 4 * a * D, dest: bytesOf(dense.subarray(out * D, (out + b - a) * D)) });
-      const offsets: Uint32Array[] = [];
+      const offsets: (Uint32Array | undefined)[] = [];
       for (let t = 0; t < T; t++) {
+        const at = this.index[entry + 4 + 3 * t];
+        if (at === NO_OFFSETS_SECTION) {
+          offsets.push(undefined);
+          continue;
+        }
         const o = new Uint32Array(b - a + 1);
-        first.push({ position: this.index[entry + 4 + 3 * t] + 4 * a, dest: bytesOf(o) });
+        first.push({ position: at + 4 * a, dest: bytesOf(o) });
         offsets.push(o);
       }
       parts.push({ entry, a, b, out, offsets });
@@ -458,16 +551,16 @@ export class ProcessedFileReader {
     const second: ReadPiece[] = [];
     for (let t = 0; t < T; t++) {
       let total = 0;
-      for (const p of parts) total += p.offsets[t][p.b - p.a] - p.offsets[t][0];
+      for (const p of parts) total += indexCount(p, t);
       const indices = new Uint32Array(total);
       if (parts.length === 1) {
         // rows within one group (a read-ahead chunk, usually): its offsets are the batch's, rebased in place
         const [p] = parts;
-        const o = p.offsets[t];
-        const base = o[0];
+        const base = firstIndex(p, t);
         if (total > 0) second.push({ position: this.index[p.entry + 5 + 3 * t] + 4 * base, dest: bytesOf(indices) });
-        if (base !== 0) for (let i = 0; i <= n; i++) o[i] -= base;
-        sparse.push({ offsets: o, indices });
+        const o = p.offsets[t];
+        if (o && base !== 0) for (let i = 0; i <= n; i++) o[i] -= base;
+        sparse.push({ offsets: o ?? this.iotaCopy(n), indices });
         continue;
       }
       const batchOffsets = new Uint32Array(n + 1);
@@ -475,15 +568,25 @@ export class ProcessedFileReader {
       for (const p of parts) {
         const o = p.offsets[t];
         const rows = p.b - p.a;
-        const count = o[rows] - o[0];
-        if (count > 0) second.push({ position: this.index[p.entry + 5 + 3 * t] + 4 * o[0], dest: bytesOf(indices.subarray(have, have + count)) });
-        for (let i = 1; i <= rows; i++) batchOffsets[p.out + i] = have + o[i] - o[0];
-        have += count;
+        const c = indexCount(p, t);
+        if (c > 0) second.push({ position: this.index[p.entry + 5 + 3 * t] + 4 * firstIndex(p, t), dest: bytesOf(indices.subarray(have, have + c)) });
+        if (o) for (let i = 1; i <= rows; i++) batchOffsets[p.out + i] = have + o[i] - o[0];
+        else for (let i = 1; i <= rows; i++) batchOffsets[p.out + i] = have + i;
+        have += c;
       }
       sparse.push({ offsets: batchOffsets, indices });
     }
     yield second;
     return { size: n, dense, numDense: D, sparse, labels };
+  }
+
+  /** A new array holding 0, 1, ..., n: the offsets of n one-index bags. */
+  private iotaCopy(n: number): Uint32Array {
+    if (this.iota.length < n + 1) {
+      this.iota = new Uint32Array(Math.max(n + 1, 2 * this.iota.length));
+      for (let i = 0; i < this.iota.length; i++) this.iota[i] = i;
+    }
+    return this.iota.slice(0, n + 1);
   }
 
   /** The group holding `row` (binary search over the groups' first rows). */

@@ -1,8 +1,9 @@
 // Test fixtures for the processed-file tests: random rows (labels, dense, multi-hot bags with empty bags
-// too) kept as plain per-row records, converted to Batch form for writing and compared with what is read.
+// too) kept as plain per-row records, converted to Batch form for writing and compared with what is read,
+// and an encoder of such rows into file bytes per docs/FORMAT.md (version 1 or 2), independent of the writer.
 import * as assert from 'node:assert/strict';
 import type { Batch } from '../../src/dataset/batch';
-import { ProcessedFileWriter } from '../../src/dataset/processedFile';
+import { HEADER_BYTES, indexEntryWords, NO_OFFSETS_SECTION, ProcessedFileWriter, SECTION_ALIGN } from '../../src/dataset/processedFile';
 import { Rng } from '../../src/util/random';
 
 export interface Row {
@@ -66,4 +67,67 @@ export function assertBatchRows(batch: Batch, rows: readonly Row[], what: string
     assert.equal(bag.offsets[batch.size], bag.indices.length, `${what}: table ${t} offsets end`);
   });
   assert.deepEqual(batchToRows(batch), rows, what);
+}
+
+/** Bytes of table t's offsets sections a version-1 file has and a version-2 one omits (one index per row), over all groups and tables. */
+export function oneHotOffsetsBytes(rows: readonly Row[], numTables: number, rowsPerGroup: number): number {
+  let bytes = 0;
+  for (let first = 0; first < rows.length; first += rowsPerGroup) {
+    const g = rows.slice(first, first + rowsPerGroup);
+    for (let t = 0; t < numTables; t++) {
+      if (g.every((r) => r.bags[t].length === 1)) bytes += Math.ceil((4 * (g.length + 1)) / SECTION_ALIGN) * SECTION_ALIGN;
+    }
+  }
+  return bytes;
+}
+
+/**
+ * The file bytes per docs/FORMAT.md, encoded independently of ProcessedFileWriter (zero padding included):
+ * version 2 omits the offsets section of a table whose bags in a group all hold one index, version 1 never.
+ */
+export function encodeProcessedFile(rows: readonly Row[], numDense: number, numTables: number, rowsPerGroup: number, metadata: object, version: 1 | 2 = 2): Buffer {
+  const pad = (b: Buffer): Buffer => Buffer.concat([b, Buffer.alloc((SECTION_ALIGN - (b.length % SECTION_ALIGN)) % SECTION_ALIGN)]);
+  const f32 = (v: number[]): Buffer => Buffer.from(Float32Array.from(v).buffer);
+  const u32 = (v: number[]): Buffer => Buffer.from(Uint32Array.from(v).buffer);
+  const body: Buffer[] = [];
+  const index: number[] = [];
+  let at = HEADER_BYTES;
+  const put = (b: Buffer): number => {
+    body.push(pad(b));
+    at += pad(b).length;
+    return at - pad(b).length;
+  };
+  for (let first = 0; first < rows.length; first += rowsPerGroup) {
+    const g = rows.slice(first, first + rowsPerGroup);
+    index.push(first, g.length, put(f32(g.map((r) => r.label))), put(f32(g.flatMap((r) => r.dense))));
+    for (let t = 0; t < numTables; t++) {
+      const offsets = [0];
+      for (const r of g) offsets.push(offsets[offsets.length - 1] + r.bags[t].length);
+      const omit = version === 2 && g.every((r) => r.bags[t].length === 1);
+      const offsetsAt = omit ? NO_OFFSETS_SECTION : put(u32(offsets));
+      index.push(offsetsAt, put(u32(g.flatMap((r) => r.bags[t]))), offsets[g.length]);
+    }
+  }
+  const indexOffset = at;
+  put(Buffer.from(BigUint64Array.from(index, BigInt).buffer));
+  const json = Buffer.from(JSON.stringify(metadata));
+  const metadataOffset = put(json);
+  const header = Buffer.alloc(HEADER_BYTES);
+  header.write('DLRMPROC', 0, 'latin1');
+  [version, numDense, numTables, rowsPerGroup].forEach((v, i) => header.writeUInt32LE(v, 8 + 4 * i));
+  [rows.length, index.length / indexEntryWords(numTables), indexOffset, metadataOffset, json.length].forEach((v, i) => header.writeBigUInt64LE(BigInt(v), 24 + 8 * i));
+  return Buffer.concat([header, ...body]);
+}
+
+/**
+ * Rows whose table 0 is one-hot everywhere, table 2 one-hot in group `oneHotGroup` only (rowsPerGroup
+ * rows per group) and the other tables multi-hot (0..3 indices, so no group of them is one-hot).
+ */
+export function mixedRows(rng: Rng, n: number, numDense: number, numTables: number, rowsPerGroup: number, oneHotGroup: number): Row[] {
+  const multi = randomRows(rng, n, numDense, numTables, 3, 0);
+  const single = randomRows(rng, n, numDense, numTables, 1, 1);
+  return multi.map((r, i) => ({
+    ...r,
+    bags: r.bags.map((bag, t) => (t === 0 || (t === 2 && Math.floor(i / rowsPerGroup) === oneHotGroup) ? single[i].bags[t] : bag)),
+  }));
 }

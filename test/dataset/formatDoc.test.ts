@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Rng } from '../../src/util/random';
 import { repoRoot, tempDir } from '../helpers/sharedData';
-import { randomRows, writeRows } from './fixtures';
+import { encodeProcessedFile, mixedRows, randomRows, writeRows, type Row } from './fixtures';
 
 const dir = tempDir('format-doc');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -30,13 +30,21 @@ print(json.dumps(metadata(sys.argv[2])))
 const numpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
 const skip = numpy.status === 0 ? false : 'python3 with numpy is not available to run the docs/FORMAT.md snippet';
 
-test('the numpy snippet in docs/FORMAT.md reads rows and metadata exactly', { skip }, () => {
-  const rows = randomRows(new Rng(3), 500, 3, 4, 3);
-  const file = path.join(dir, 'doc.bin');
-  const rowsJson = path.join(dir, 'rows.json');
-  writeRows(file, rows, 3, 4, 64, { splits: { train: { start: 0, end: 400 } } });
-  fs.writeFileSync(rowsJson, JSON.stringify(rows));
-  const r = spawnSync('python3', ['-c', CHECK, path.join(repoRoot(), 'docs', 'FORMAT.md'), file, rowsJson], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { splits: { train: { start: 0, end: 400 } } });
+test('the numpy snippet in docs/FORMAT.md reads rows and metadata exactly: multi-hot, one-hot (no offsets sections), mixed, version 1', { skip }, () => {
+  const metadata = { splits: { train: { start: 0, end: 400 } } };
+  const cases: [string, Row[], (file: string, rows: Row[]) => void][] = [
+    ['multi-hot', randomRows(new Rng(3), 500, 3, 4, 3), (f, rows) => writeRows(f, rows, 3, 4, 64, metadata)],
+    ['one-hot', randomRows(new Rng(4), 500, 3, 4, 1, 1), (f, rows) => writeRows(f, rows, 3, 4, 64, metadata)],
+    ['mixed', mixedRows(new Rng(5), 500, 3, 4, 64, 1), (f, rows) => writeRows(f, rows, 3, 4, 64, metadata)],
+    ['version-1', mixedRows(new Rng(6), 500, 3, 4, 64, 1), (f, rows) => fs.writeFileSync(f, encodeProcessedFile(rows, 3, 4, 64, metadata, 1))],
+  ];
+  for (const [name, rows, write] of cases) {
+    const file = path.join(dir, `${name}.bin`);
+    const rowsJson = path.join(dir, `${name}.json`);
+    write(file, rows);
+    fs.writeFileSync(rowsJson, JSON.stringify(rows));
+    const r = spawnSync('python3', ['-c', CHECK, path.join(repoRoot(), 'docs', 'FORMAT.md'), file, rowsJson], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+    assert.deepEqual(JSON.parse(r.stdout), metadata, name);
+  }
 });

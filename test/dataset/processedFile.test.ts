@@ -2,13 +2,13 @@ import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ProcessedFileReader, ProcessedFileWriter, HEADER_BYTES, SECTION_ALIGN, indexEntryWords } from '../../src/dataset/processedFile';
+import { ProcessedFileReader, ProcessedFileWriter, HEADER_BYTES, NO_OFFSETS_SECTION, PROCESSED_FORMAT_VERSION, SECTION_ALIGN, indexEntryWords } from '../../src/dataset/processedFile';
 import { tempPathFor } from '../../src/util/atomic';
 import { RecordWriter } from '../../src/dataset/rowRecords';
 import { UserError } from '../../src/util/errors';
 import { Rng } from '../../src/util/random';
 import { tempDir } from '../helpers/sharedData';
-import { assertBatchRows, randomRows, rowsToBatch, writeRows, type Row } from './fixtures';
+import { assertBatchRows, encodeProcessedFile, mixedRows, oneHotOffsetsBytes, randomRows, rowsToBatch, writeRows, type Row } from './fixtures';
 
 const dir = tempDir('processed-file');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -18,6 +18,33 @@ const T = 4;
 const G = 64; // rows per group: 1000 rows = 15 full groups + a partial one of 40
 const rows = randomRows(new Rng(1), 1000, D, T);
 const file = path.join(dir, 'round-trip.bin');
+
+/** Word w of group g's entry in the group index of a processed file's bytes. */
+function indexEntry(bytes: Buffer, numTables: number): (g: number, w: number) => number {
+  const indexOffset = Number(bytes.readBigUInt64LE(40));
+  const W = indexEntryWords(numTables);
+  return (g, w) => Number(bytes.readBigUInt64LE(indexOffset + 8 * (g * W + w)));
+}
+
+/** Reads back every row, then ranges crossing groups, inside groups and empty ones (sync and async). */
+async function assertReadsRows(p: string, rs: readonly Row[], seed: number): Promise<void> {
+  const r = ProcessedFileReader.open(p);
+  try {
+    assertBatchRows(r.read(0, rs.length), rs, `${p}: all rows`);
+    const rng = new Rng(seed);
+    const ranges: [number, number][] = [[0, 1], [63, 65], [100, 300], [128, 192], [127, 193], [rs.length - 1, rs.length], [70, 70]];
+    for (let i = 0; i < 20; i++) {
+      const a = rng.nextInt(rs.length + 1);
+      ranges.push([a, a + rng.nextInt(rs.length + 1 - a)]);
+    }
+    for (const [a, b] of ranges) {
+      assertBatchRows(r.read(a, b), rs.slice(a, b), `${p}: read(${a}, ${b})`);
+      assertBatchRows(await r.readAsync(a, b), rs.slice(a, b), `${p}: readAsync(${a}, ${b})`);
+    }
+  } finally {
+    r.close();
+  }
+}
 writeRows(file, rows, D, T, G, { kind: 'test', note: 'é ✓' });
 
 test('round trip: header fields, metadata and every row come back', () => {
@@ -61,7 +88,7 @@ test('ranges crossing group boundaries, inside one group, the last partial group
 test('byte layout: little-endian header, 64-byte-aligned sections, labels of group 1 where the index says', () => {
   const bytes = fs.readFileSync(file);
   assert.equal(bytes.toString('latin1', 0, 8), 'DLRMPROC');
-  assert.equal(bytes.readUInt32LE(8), 1);
+  assert.equal(bytes.readUInt32LE(8), 2);
   assert.equal(Number(bytes.readBigUInt64LE(24)), 1000);
   const groups = Number(bytes.readBigUInt64LE(32));
   const indexOffset = Number(bytes.readBigUInt64LE(40));
@@ -71,7 +98,7 @@ test('byte layout: little-endian header, 64-byte-aligned sections, labels of gro
   assert.equal(bytes.length % SECTION_ALIGN, 0);
   assert.equal(JSON.parse(bytes.toString('utf8', metadataOffset, metadataOffset + Number(bytes.readBigUInt64LE(56)))).kind, 'test');
   const W = indexEntryWords(T);
-  const entry = (g: number, w: number): number => Number(bytes.readBigUInt64LE(indexOffset + 8 * (g * W + w)));
+  const entry = indexEntry(bytes, T);
   assert.equal(entry(0, 2), HEADER_BYTES);
   for (let g = 0; g < groups; g++) {
     assert.equal(entry(g, 0), g * G);
@@ -159,39 +186,6 @@ test('open refuses a group index that does not match the header', () => {
   assert.throws(() => ProcessedFileReader.open(broken), (e: unknown) => e instanceof UserError && /covers 1000 rows, the header says 999/.test(e.message));
 });
 
-/** The file bytes per docs/FORMAT.md, encoded independently of ProcessedFileWriter (zero padding included). */
-function naiveFileBytes(rs: readonly Row[], numDense: number, numTables: number, rowsPerGroup: number, metadata: object): Buffer {
-  const pad = (b: Buffer): Buffer => Buffer.concat([b, Buffer.alloc((SECTION_ALIGN - (b.length % SECTION_ALIGN)) % SECTION_ALIGN)]);
-  const f32 = (v: number[]): Buffer => Buffer.from(Float32Array.from(v).buffer);
-  const u32 = (v: number[]): Buffer => Buffer.from(Uint32Array.from(v).buffer);
-  const body: Buffer[] = [];
-  const index: number[] = [];
-  let at = HEADER_BYTES;
-  const put = (b: Buffer): number => {
-    body.push(pad(b));
-    at += pad(b).length;
-    return at - pad(b).length;
-  };
-  for (let first = 0; first < rs.length; first += rowsPerGroup) {
-    const g = rs.slice(first, first + rowsPerGroup);
-    index.push(first, g.length, put(f32(g.map((r) => r.label))), put(f32(g.flatMap((r) => r.dense))));
-    for (let t = 0; t < numTables; t++) {
-      const offsets = [0];
-      for (const r of g) offsets.push(offsets[offsets.length - 1] + r.bags[t].length);
-      index.push(put(u32(offsets)), put(u32(g.flatMap((r) => r.bags[t]))), offsets[g.length]);
-    }
-  }
-  const indexOffset = at;
-  put(Buffer.from(BigUint64Array.from(index, BigInt).buffer));
-  const json = Buffer.from(JSON.stringify(metadata));
-  const metadataOffset = put(json);
-  const header = Buffer.alloc(HEADER_BYTES);
-  header.write('DLRMPROC', 0, 'latin1');
-  [1, numDense, numTables, rowsPerGroup].forEach((v, i) => header.writeUInt32LE(v, 8 + 4 * i));
-  [rs.length, index.length / indexEntryWords(numTables), indexOffset, metadataOffset, json.length].forEach((v, i) => header.writeBigUInt64LE(BigInt(v), 24 + 8 * i));
-  return Buffer.concat([header, ...body]);
-}
-
 test('bytes equal an independent encoding: one-hot, multi-hot (groups above and below one index per row) and sparse bags', () => {
   const cases: [string, number, number][] = [['one-hot', 1, 1], ['multi-hot', 3, 0], ['sparse', 1, 0], ['wide', 5, 2]];
   cases.forEach(([name, maxBag, minBag], k) => {
@@ -199,7 +193,7 @@ test('bytes equal an independent encoding: one-hot, multi-hot (groups above and 
     const p = path.join(dir, `naive-${name}.bin`);
     writeRows(p, rs, D, T, G, { name });
     const got = fs.readFileSync(p);
-    const want = naiveFileBytes(rs, D, T, G, { name });
+    const want = encodeProcessedFile(rs, D, T, G, { name });
     let at = 0;
     while (at < Math.min(got.length, want.length) && got[at] === want[at]) at++;
     assert.equal(at, want.length, `${name}: first difference at byte ${at} (sizes ${got.length}, ${want.length})`);
@@ -222,7 +216,7 @@ test('appendOneHot writes the bytes of append with one index per bag, also mixed
     at += n;
   }
   w.commit({ mixed: true });
-  assert.ok(fs.readFileSync(p).equals(naiveFileBytes(mixed, D, T, G, { mixed: true })));
+  assert.ok(fs.readFileSync(p).equals(encodeProcessedFile(mixed, D, T, G, { mixed: true })));
 });
 
 test('appendRecords (row-major records) writes the bytes of append: one-hot, multi-hot, empty bags', () => {
@@ -242,5 +236,102 @@ test('appendRecords (row-major records) writes the bytes of append: one-hot, mul
     at += n;
   }
   w.commit({ records: true });
-  assert.ok(fs.readFileSync(p).equals(naiveFileBytes(rs, D, T, G, { records: true })));
+  assert.ok(fs.readFileSync(p).equals(encodeProcessedFile(rs, D, T, G, { records: true })));
+});
+
+test('one-hot groups have no offsets sections: the file is smaller than version 1 by exactly those bytes', async () => {
+  const crit = randomRows(new Rng(41), 1000, 13, 26, 1, 1);
+  const p = path.join(dir, 'one-hot-size.bin');
+  const w = new ProcessedFileWriter(p, { numDense: 13, numTables: 26, rowsPerGroup: G });
+  const rng = new Rng(42);
+  for (let at = 0; at < crit.length; ) {
+    const n = Math.min(crit.length - at, 1 + rng.nextInt(2 * G));
+    const b = rowsToBatch(crit.slice(at, at + n), 13, 26);
+    w.appendOneHot(b.labels, b.dense, b.sparse.map((s) => s.indices));
+    at += n;
+  }
+  w.commit({ oneHot: true });
+  const bytes = fs.readFileSync(p);
+  // 15 full groups of 64 rows (offsets 65 words: 320 bytes padded) and one of 40 (41 words: 192 bytes), 26 tables
+  const saved = 26 * (15 * 320 + 192);
+  assert.equal(oneHotOffsetsBytes(crit, 26, G), saved);
+  assert.equal(bytes.length, encodeProcessedFile(crit, 13, 26, G, { oneHot: true }, 1).length - saved);
+  assert.ok(bytes.equals(encodeProcessedFile(crit, 13, 26, G, { oneHot: true })));
+  const entry = indexEntry(bytes, 26);
+  for (let g = 0; g < 16; g++) {
+    for (let t = 0; t < 26; t++) {
+      assert.equal(entry(g, 4 + 3 * t), NO_OFFSETS_SECTION, `group ${g} table ${t} offsetsOffset`);
+      assert.equal(entry(g, 6 + 3 * t), g < 15 ? G : 40, `group ${g} table ${t} numIndices`);
+    }
+  }
+  await assertReadsRows(p, crit, 43);
+});
+
+test('mixed tables (one-hot, multi-hot, multi-hot but one index per row in one group): every append path writes the same bytes, any range reads back', async () => {
+  const rs = mixedRows(new Rng(51), 700, D, T, G, 2);
+  const want = encodeProcessedFile(rs, D, T, G, { mixed: 2 });
+  const entry = indexEntry(want, T);
+  for (let g = 0; g < 11; g++) {
+    for (let t = 0; t < T; t++) {
+      const compact = t === 0 || (t === 2 && g === 2);
+      assert.equal(entry(g, 4 + 3 * t) === NO_OFFSETS_SECTION, compact, `group ${g} table ${t}: offsets section ${compact ? 'present' : 'missing'}`);
+    }
+  }
+  const viaAppend = path.join(dir, 'mixed-append.bin');
+  writeRows(viaAppend, rs, D, T, G, { mixed: 2 }, new Rng(52));
+  assert.ok(fs.readFileSync(viaAppend).equals(want), 'append');
+  const viaRecords = path.join(dir, 'mixed-records.bin');
+  const w = new ProcessedFileWriter(viaRecords, { numDense: D, numTables: T, rowsPerGroup: G });
+  const chunks: Uint32Array[] = [];
+  const rw = new RecordWriter(D, T, 1 << 20, (words) => chunks.push(words.slice()));
+  const b = rowsToBatch(rs, D, T);
+  for (let i = 0; i < rs.length; i++) rw.add(b, i);
+  rw.finish();
+  assert.equal(chunks.length, 1);
+  w.appendRecords(chunks[0], rs.length);
+  w.commit({ mixed: 2 });
+  assert.ok(fs.readFileSync(viaRecords).equals(want), 'appendRecords');
+  await assertReadsRows(viaAppend, rs, 53);
+});
+
+test('version-1 files (offsets always stored) still read; unknown versions and misplaced no-offsets markers are refused', async () => {
+  const rs = [...mixedRows(new Rng(61), 300, D, T, G, 1), ...randomRows(new Rng(62), 200, D, T, 1, 1)];
+  const v1 = path.join(dir, 'version-1.bin');
+  const bytes = encodeProcessedFile(rs, D, T, G, { v: 1 }, 1);
+  fs.writeFileSync(v1, bytes);
+  const r = ProcessedFileReader.open(v1);
+  assert.equal(r.formatVersion, 1);
+  assert.deepEqual(r.metadata, { v: 1 });
+  r.close();
+  await assertReadsRows(v1, rs, 63);
+
+  const v3 = path.join(dir, 'version-3.bin');
+  const future = Buffer.from(bytes);
+  future.writeUInt32LE(3, 8);
+  fs.writeFileSync(v3, future);
+  assert.throws(() => ProcessedFileReader.open(v3), (e: unknown) => e instanceof UserError && e.message.includes(v3) && /format version 3; this dlrm reads versions 1 and 2/.test(e.message));
+
+  const entry = indexEntry(bytes, T);
+  const wordAt = (g: number, w: number): number => Number(bytes.readBigUInt64LE(40)) + 8 * (g * indexEntryWords(T) + w);
+  assert.notEqual(entry(0, 4), NO_OFFSETS_SECTION);
+  const marked = Buffer.from(bytes);
+  marked.writeBigUInt64LE(BigInt(NO_OFFSETS_SECTION), wordAt(0, 4)); // group 0 table 0: one index per row
+  const v1Marked = path.join(dir, 'version-1-marked.bin');
+  fs.writeFileSync(v1Marked, marked);
+  assert.throws(() => ProcessedFileReader.open(v1Marked), (e: unknown) => e instanceof UserError && /group 0 table 0: no offsets section, which version 1 does not allow/.test(e.message));
+  marked.writeUInt32LE(PROCESSED_FORMAT_VERSION, 8);
+  const v2Multi = path.join(dir, 'version-2-multi-marked.bin');
+  marked.writeBigUInt64LE(BigInt(NO_OFFSETS_SECTION), wordAt(0, 4 + 3)); // table 1 is multi-hot
+  fs.writeFileSync(v2Multi, marked);
+  assert.throws(() => ProcessedFileReader.open(v2Multi), (e: unknown) => e instanceof UserError && /group 0 table 1: no offsets section but \d+ indices for 64 rows/.test(e.message));
+});
+
+test('appendOneHot refuses index columns of the wrong number or length', () => {
+  const w = new ProcessedFileWriter(path.join(dir, 'bad-one-hot.bin'), { numDense: D, numTables: T });
+  const b = rowsToBatch(randomRows(new Rng(71), 10, D, T, 1, 1), D, T);
+  const columns = b.sparse.map((s) => s.indices);
+  assert.throws(() => w.appendOneHot(b.labels, b.dense, columns.slice(1)), /expected 4 of 10/);
+  assert.throws(() => w.appendOneHot(b.labels, b.dense, [...columns.slice(1), columns[0].subarray(1)]), /lengths \[10, 10, 10, 9\]/);
+  assert.throws(() => w.appendOneHot(b.labels, b.dense.subarray(1), columns), /dense has/);
+  w.abort();
 });
