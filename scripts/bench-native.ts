@@ -1,15 +1,21 @@
-// Benchmark (not a test): the native CPU engine against PyTorch on the same network and data, printed side
-// by side. Kaggle architecture (13-512-256-64-16, 26 tables of dim 16 with the Kaggle cardinalities, dot
-// interaction, 367-512-256-1, BCE, SGD), B=128 and B=2048, on Criteo-shaped synthetic rows that are first
-// written to a processed file and then read back through the loader's read-ahead path while training
-// (so data loading is included); PyTorch (scripts/bench_torch.py, /usr/bin/python3) gets the same rows from
-// memory. Then the sparse tier alone: 26 tables of R rows x 16, B=2048, forward + backward + sparse SGD.
-// Usage: node dist/scripts/bench-native.js [--steps-small 150] [--steps-large 10] [--sparse-rows 10000000]
-//        [--max-table-rows N] [--skip-sparse] [--skip-torch] [--threads 0]
-import { spawnSync } from 'node:child_process';
+// Benchmark (not a test): the native CPU engine against PyTorch on the same network and data, side by side.
+// Kaggle architecture (13-512-256-64-16, 26 tables of dim 16 with the Kaggle cardinalities, dot interaction,
+// 367-512-256-1, BCE, SGD), B=128 and B=2048, on Criteo-shaped synthetic rows that are first written to a
+// processed file and then read back through the loader's read-ahead path while training (so data loading is
+// in our timed path); PyTorch (scripts/bench_torch.py, /usr/bin/python3, a long-lived process driven over
+// stdin) trains on the same rows held in memory. Rounds alternate between the two sides (which side goes first
+// alternates too) so a noisy moment on the shared machine does not land on one side only; each side reports
+// the median, min and max ms/step over the rounds, and the ratio of the medians is checked against the issue's
+// targets. Then the sparse tier alone: 26 tables of R rows x 16, B=2048, forward + backward + sparse SGD, in
+// rounds too (the two sides run one after the other there: both sets of 10M-row tables do not fit at once).
+// Usage: node dist/scripts/bench-native.js [--rounds 5] [--steps-small 150] [--steps-large 10]
+//        [--sparse-rows 10000000] [--sparse-steps 20] [--max-table-rows N] [--skip-sparse] [--skip-torch]
+//        [--threads 0] [--torch-threads 1]
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Batch } from '../src/dataset/batch';
 import { sliceBatch } from '../src/dataset/batchRows';
@@ -26,18 +32,21 @@ import { initDlrmParams } from '../src/model/initParams';
 import { lookahead } from '../src/train/lookahead';
 
 const TORCH_PYTHON = '/usr/bin/python3';
+const TORCH_SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'bench_torch.py');
 const WARMUP = 3;
 const SPARSE_TABLES = 26;
 const DIM = 16;
 
 const { values: opts } = parseArgs({
   options: {
+    rounds: { type: 'string', default: '5' },
     'steps-small': { type: 'string', default: '150' },
     'steps-large': { type: 'string', default: '10' },
     'sparse-rows': { type: 'string', default: '10000000' },
     'sparse-steps': { type: 'string', default: '20' },
     'max-table-rows': { type: 'string', default: '0' },
     threads: { type: 'string', default: '0' },
+    'torch-threads': { type: 'string', default: '1' },
     'skip-sparse': { type: 'boolean', default: false },
     'skip-torch': { type: 'boolean', default: false },
     'only-sparse-native': { type: 'boolean', default: false },
@@ -45,20 +54,78 @@ const { values: opts } = parseArgs({
 });
 const num = (k: keyof typeof opts): number => Number(opts[k]);
 
-function torchAvailable(): string | undefined {
+interface Timing {
+  /** Wall-clock ms per step. */
+  ms: number;
+  /** CPU ms per step, all threads of the process (wall >= cpu / cores). */
+  cpuMs: number;
+}
+
+const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+function startTiming(): () => Timing {
+  const t0 = performance.now(), c0 = process.cpuUsage();
+  return () => {
+    const c = process.cpuUsage(c0);
+    return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
+  };
+}
+
+const perStep = (t: Timing, steps: number): Timing => ({ ms: t.ms / steps, cpuMs: t.cpuMs / steps });
+
+/** What bench_torch.py says of itself on its first line. */
+interface TorchInfo {
+  torch: string;
+  atenThreads: number;
+  blas: string;
+  blasThreads: number | null;
+  osThreads: number;
+}
+
+/** A long-lived scripts/bench_torch.py: one JSON command per stdin line, one JSON answer per stdout line. */
+class TorchProcess {
+  private stderr = '';
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    private readonly lines: AsyncIterator<string>,
+  ) {
+    child.stderr.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-4000)));
+  }
+
+  static async start(args: string[]): Promise<{ torch: TorchProcess; info: TorchInfo }> {
+    const child = spawn(TORCH_PYTHON, [TORCH_SCRIPT, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const torch = new TorchProcess(child, readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]());
+    return { torch, info: (await torch.nextAnswer()) as TorchInfo };
+  }
+
+  private async nextAnswer(): Promise<unknown> {
+    const r = await this.lines.next();
+    if (r.done) throw new Error(`PyTorch baseline exited: ${this.stderr.trim().split('\n').pop() ?? ''}`);
+    return JSON.parse(r.value) as unknown;
+  }
+
+  async run(command: { B?: number; steps: number; warmup: number }): Promise<Timing> {
+    this.child.stdin.write(`${JSON.stringify(command)}\n`);
+    const a = (await this.nextAnswer()) as { msPerStep: number; cpuMsPerStep: number };
+    return { ms: a.msPerStep, cpuMs: a.cpuMsPerStep };
+  }
+
+  /** Ends the process and waits for it to exit (so its memory is free). */
+  async close(): Promise<void> {
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.stdin.end();
+    await exited;
+  }
+}
+
+function torchMissing(): string | undefined {
   if (opts['skip-torch']) return 'skipped (--skip-torch)';
   const r = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
   return r.status === 0 ? undefined : `${TORCH_PYTHON} has no torch (Debian: apt-get install python3-torch); PyTorch baseline skipped`;
 }
 
-function runTorch(args: string[]): Record<string, unknown> | undefined {
-  const r = spawnSync(TORCH_PYTHON, [path.join(__dirname, '..', '..', 'scripts', 'bench_torch.py'), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
-  if (r.status !== 0) {
-    console.log(`PyTorch baseline failed: ${r.stderr.trim().split('\n').pop()}`);
-    return undefined;
-  }
-  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as Record<string, unknown>;
-}
+const describeTorch = (i: TorchInfo): string =>
+  `PyTorch ${i.torch}: torch.set_num_threads(${i.atenThreads}) (ATen/OpenMP), GEMMs in ${i.blas} with ${i.blasThreads ?? '?'} thread(s), ${i.osThreads} OS threads in the process`;
 
 function kaggleArch(maxTableRows: number): DlrmArch {
   const sizes = loadProfile('kaggle').categorical.map((c) => (maxTableRows > 0 ? Math.min(c.cardinality, maxTableRows) : c.cardinality));
@@ -89,23 +156,6 @@ async function writeData(arch: DlrmArch, rows: number, dir: string): Promise<{ s
   return { shard, dump };
 }
 
-interface Timing {
-  /** Wall-clock ms per step. */
-  ms: number;
-  /** CPU ms per step, all threads (robust to other load; wall >= cpu / threads). */
-  cpuMs: number;
-}
-
-function startTiming(): () => Timing {
-  const t0 = performance.now(), c0 = process.cpuUsage();
-  return () => {
-    const c = process.cpuUsage(c0);
-    return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
-  };
-}
-
-const perStep = (t: Timing, steps: number): Timing => ({ ms: t.ms / steps, cpuMs: t.cpuMs / steps });
-
 /** Time per training step over `steps` steps after WARMUP, batches streamed from the processed file through the trainer's lookahead (or pre-read). */
 async function timeNative(engine: NativeEngine, shard: string, rows: number, B: number, steps: number, fromFile: boolean): Promise<Timing> {
   const reader = ProcessedFileReader.open(shard);
@@ -134,12 +184,13 @@ async function timeNative(engine: NativeEngine, shard: string, rows: number, B: 
     await engine.trainStep(value as Batch, 0.01);
   }
   const t = perStep(stop(), steps);
+  if (!inMemory) await (source as AsyncGenerator<Batch>).return(undefined); // ends the chunk reads before the reader closes
   reader.close();
   return t;
 }
 
-/** Time per sparse-tier step (forward + backward + sparse SGD of 26 tables, B=2048 uniform indices). */
-function timeNativeSparse(rows: number, steps: number, threads: number): Timing {
+/** Rounds of `steps` sparse-tier steps each (forward + backward + sparse SGD of 26 tables, B=2048 uniform indices). */
+function timeNativeSparse(rows: number, steps: number, rounds: number, threads: number): Timing[] {
   const addon = loadNativeAddon().addon;
   if (!addon) throw new Error('native addon not built');
   const B = 2048;
@@ -157,13 +208,16 @@ function timeNativeSparse(rows: number, steps: number, threads: number): Timing 
   const batches = Array.from({ length: 8 }, () => tables.map(() => ({ offsets, indices: Uint32Array.from({ length: B }, () => Math.floor(rand() * rows)) })));
   const outs = tables.map(() => new Float32Array(B * DIM));
   const grads = tables.map(() => new Float32Array(B * DIM).fill(1e-3));
-  let stop = startTiming();
-  for (let k = 0; k < WARMUP + steps; k++) {
-    if (k === WARMUP) stop = startTiming();
+  const step = (k: number) => {
     bags.forward(batches[k % 8], B, outs);
     bags.update(batches[k % 8], B, grads, 0.01);
-  }
-  return perStep(stop(), steps);
+  };
+  return Array.from({ length: rounds }, () => {
+    for (let k = 0; k < WARMUP; k++) step(k);
+    const stop = startTiming();
+    for (let k = 0; k < steps; k++) step(k);
+    return perStep(stop(), steps);
+  });
 }
 
 function sparseRowsThatFit(): number {
@@ -173,61 +227,118 @@ function sparseRowsThatFit(): number {
   return Math.min(wanted, fit);
 }
 
-const fmt = (x: number, digits = 1) => x.toFixed(digits).padStart(9);
+/** Median, min and max over rounds (of wall ms; cpu ms is the median too). */
+interface Summary {
+  ms: number;
+  min: number;
+  max: number;
+  cpuMs: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function summarize(rounds: Timing[]): Summary {
+  const ms = rounds.map((r) => r.ms);
+  return { ms: median(ms), min: Math.min(...ms), max: Math.max(...ms), cpuMs: median(rounds.map((r) => r.cpuMs)) };
+}
+
+const fmt = (x: number, width = 9, digits = 2) => x.toFixed(digits).padStart(width);
+const summaryColumns = (s: Summary, B: number) => `${fmt(s.ms)} ${fmt(s.min)} ${fmt(s.max)} ${fmt(s.cpuMs)} ${fmt((B * 1000) / s.ms, 11, 0)}`;
+
+async function sparseTier(torchOk: boolean): Promise<void> {
+  const rows = sparseRowsThatFit();
+  const rounds = num('rounds'), steps = num('sparse-steps');
+  // PyTorch first, its process ended before ours allocates: both sets of tables do not fit in memory at once
+  let theirs: Summary | undefined;
+  if (torchOk) {
+    const { torch } = await TorchProcess.start(['--mode', 'sparse', '--sparse-rows', String(rows), '--threads', opts['torch-threads'] as string]);
+    const timings: Timing[] = [];
+    for (let r = 0; r < rounds; r++) timings.push(await torch.run({ steps, warmup: WARMUP }));
+    await torch.close();
+    theirs = summarize(timings);
+  }
+  const child = spawnSync(process.execPath, [__filename, '--only-sparse-native', '--sparse-rows', String(rows), '--sparse-steps', String(steps), '--rounds', String(rounds), '--threads', opts.threads as string], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`sparse benchmark failed: ${child.stderr}`);
+  const ours = summarize(JSON.parse(child.stdout.trim().split('\n').pop() as string) as Timing[]);
+  console.log(`sparse tier: 26 tables x ${rows} rows x 16, B=2048, fwd+bwd+SGD, ${rounds} rounds of ${steps} steps per side (PyTorch's rounds, then ours)`);
+  console.log('    side          median ms    min ms    max ms    cpu ms');
+  const line = (label: string, s: Summary) => console.log(`    ${label.padEnd(10)} ${fmt(s.ms, 12)} ${fmt(s.min)} ${fmt(s.max)} ${fmt(s.cpuMs)}`);
+  line('native', ours);
+  if (theirs) line('PyTorch', theirs);
+  console.log(`    native median ${ours.ms.toFixed(2)} ms: target <= 4 ms ${ours.ms <= 4 ? 'met' : 'NOT met'}${theirs ? `; PyTorch / native ${(theirs.ms / ours.ms).toFixed(2)}x` : ''}`);
+}
 
 async function main(): Promise<void> {
   const load = loadNativeAddon();
   if (!load.addon) throw new Error(`native engine not available: ${load.reason}`);
   if (opts['only-sparse-native']) {
-    console.log(JSON.stringify(timeNativeSparse(num('sparse-rows'), num('sparse-steps'), num('threads'))));
+    console.log(JSON.stringify(timeNativeSparse(num('sparse-rows'), num('sparse-steps'), num('rounds'), num('threads'))));
     return;
   }
   const info = load.addon.info();
-  console.log(`native engine: OpenBLAS ${info.openblas.trim()} (core ${info.core}), ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  const torchMissing = torchAvailable();
-  if (torchMissing) console.log(`note: ${torchMissing}`);
+  const threads = num('threads') || info.hardwareThreads;
+  console.log(`load average at the start: ${loadAverage()}; ${os.cpus().length} cores`);
+  console.log(`native: a pool of ${threads} thread(s), OpenBLAS set to 1 thread (${info.openblas.trim()}, core ${info.core})`);
+  const missing = torchMissing();
+  if (missing) console.log(`note: ${missing}`);
 
-  if (!opts['skip-sparse']) {
-    const rows = sparseRowsThatFit();
-    const torchSparse = torchMissing ? undefined : (runTorch(['--mode', 'sparse', '--sparse-rows', String(rows), '--sparse-steps', opts['sparse-steps'] as string]) as { sparse: { msPerStep: number; cpuMsPerStep: number } } | undefined);
-    const child = spawnSync(process.execPath, [__filename, '--only-sparse-native', '--sparse-rows', String(rows), '--sparse-steps', opts['sparse-steps'] as string, '--threads', opts.threads as string], { encoding: 'utf8' });
-    if (child.status !== 0) throw new Error(`sparse benchmark failed: ${child.stderr}`);
-    const ours = JSON.parse(child.stdout.trim().split('\n').pop() as string) as Timing;
-    const theirs = torchSparse?.sparse;
-    console.log(
-      `sparse tier (26 tables x ${rows} rows x 16, B=2048, fwd+bwd+SGD): native ${ours.ms.toFixed(2)} ms (cpu ${ours.cpuMs.toFixed(2)}), ` +
-        (theirs ? `PyTorch ${theirs.msPerStep.toFixed(2)} ms (cpu ${theirs.cpuMsPerStep.toFixed(2)}), speed-up ${(theirs.msPerStep / ours.ms).toFixed(2)}x` : 'PyTorch n/a') +
-        ' (target <= 4 ms)',
-    );
-  }
+  if (!opts['skip-sparse']) await sparseTier(!missing);
 
   const arch = kaggleArch(num('max-table-rows'));
-  const sSmall = num('steps-small'), sLarge = num('steps-large');
-  const rows = Math.max((sSmall + WARMUP) * 128, (sLarge + WARMUP) * 2048);
+  const rounds = num('rounds');
+  const sizes = [
+    { B: 128, steps: num('steps-small'), target: 2 },
+    { B: 2048, steps: num('steps-large'), target: 1.5 },
+  ];
+  const rows = Math.max(...sizes.map((s) => (s.steps + WARMUP) * s.B));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bench-'));
   try {
     console.log(`data: ${rows} Criteo-shaped synthetic rows written to a processed file (tables: ${arch.tableSizes.reduce((a, b) => a + b, 0)} rows in all)`);
     const { shard, dump } = await writeData(arch, rows, dir);
-    const torch = torchMissing
+    const started = missing
       ? undefined
-      : (runTorch(['--mode', 'model', '--data', dump, '--rows', String(rows), '--table-sizes', arch.tableSizes.join(','), '--steps-small', String(sSmall), '--steps-large', String(sLarge), '--warmup', String(WARMUP)]) as Record<string, { msPerStep: number; cpuMsPerStep: number; samplesPerSec: number }> | undefined);
+      : await TorchProcess.start(['--mode', 'model', '--data', dump, '--rows', String(rows), '--table-sizes', arch.tableSizes.join(','), '--threads', opts['torch-threads'] as string]);
+    if (started) console.log(describeTorch(started.info));
     const params = initDlrmParams(arch, 1);
     const engine = new NativeEngine({ arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 }, params, allocOptimizerState(params, 'sgd'), { threads: num('threads') });
-    console.log('    batch   native ms  (in memory)   (cpu ms)   samples/s    torch ms    (cpu ms)   samples/s   ratio   target');
-    for (const [B, steps, target] of [[128, sSmall, 2], [2048, sLarge, 1.5]] as const) {
-      const file = await timeNative(engine, shard, rows, B, steps, true);
-      const mem = await timeNative(engine, shard, rows, B, steps, false);
-      const t = torch?.[`b${B}`];
-      const na = '      n/a';
-      const ratio = t ? fmt(t.msPerStep / file.ms, 2) + 'x' : na;
-      console.log(
-        `${String(B).padStart(9)} ${fmt(file.ms, 2)}   ${fmt(mem.ms, 2)}   ${fmt(file.cpuMs, 2)}   ${fmt((B * 1000) / file.ms, 0)} ` +
-          `${t ? fmt(t.msPerStep, 2) : na}   ${t ? fmt(t.cpuMsPerStep, 2) : na}   ${t ? fmt(t.samplesPerSec, 0) : na} ${ratio}  >= ${target}x`,
-      );
+    const series = sizes.map(() => ({ file: [] as Timing[], memory: [] as Timing[], torch: [] as Timing[] }));
+    console.log(`${rounds} rounds; in each, per batch size, ours (from the file, then in memory) and PyTorch's, which side first alternating; ${WARMUP} untimed steps before each`);
+    for (let r = 0; r < rounds; r++) {
+      const parts: string[] = [];
+      for (const [i, { B, steps }] of sizes.entries()) {
+        const sides = [
+          async () => {
+            series[i].file.push(await timeNative(engine, shard, rows, B, steps, true));
+            series[i].memory.push(await timeNative(engine, shard, rows, B, steps, false));
+          },
+          async () => {
+            if (started) series[i].torch.push(await started.torch.run({ B, steps, warmup: WARMUP }));
+          },
+        ];
+        for (const side of r % 2 === 0 ? sides : sides.reverse()) await side();
+        const t = series[i].torch[r];
+        parts.push(`B=${B} native ${series[i].file[r].ms.toFixed(2)} (in memory ${series[i].memory[r].ms.toFixed(2)}) PyTorch ${t ? t.ms.toFixed(2) : 'n/a'}`);
+      }
+      console.log(`  round ${r + 1} (${r % 2 === 0 ? 'native first' : 'PyTorch first'}, load ${os.loadavg()[0].toFixed(2)}): ${parts.join('; ')} ms`);
     }
     engine.dispose();
-    console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-    console.log(`(native ms: batches streamed from the processed file through readAheadChunks + the trainer's lookahead; in memory: the same batches pre-read; torch: in-memory tensors, ${torch ? `torch ${String(torch.torch)}, ${String(torch.threads)} thread(s)` : 'not run'})`);
+    await started?.torch.close();
+    console.log(`    batch  side                  median ms    min ms    max ms    cpu ms   samples/s   (over ${rounds} rounds)`);
+    for (const [i, { B, target }] of sizes.entries()) {
+      const file = summarize(series[i].file), memory = summarize(series[i].memory);
+      console.log(`${String(B).padStart(9)}  native, from the file ${summaryColumns(file, B)}`);
+      console.log(`${String(B).padStart(9)}  native, in memory      ${summaryColumns(memory, B)}`);
+      if (!series[i].torch.length) continue;
+      const torch = summarize(series[i].torch);
+      console.log(`${String(B).padStart(9)}  PyTorch, in memory     ${summaryColumns(torch, B)}`);
+      const ratio = torch.ms / file.ms;
+      console.log(`${String(B).padStart(9)}  samples/s ratio of medians (native from the file vs PyTorch): ${ratio.toFixed(2)}x, target >= ${target}x ${ratio >= target ? 'met' : 'NOT met'}`);
+    }
+    console.log(`load average at the end: ${loadAverage()}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

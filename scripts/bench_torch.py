@@ -1,12 +1,26 @@
 #!/usr/bin/env python3
-"""PyTorch baseline for scripts/bench-native.ts: the same DLRM (Kaggle architecture: bottom 13-512-256-64-16,
-26 EmbeddingBags of dim 16 with sparse gradients, dot interaction, top 367-512-256-1, sigmoid, BCE, plain
-SGD) trained on the same batches, read from the raw dump the TypeScript side writes (dense float32 [N, 13],
-labels float32 [N], one index per table uint32 [26, N]); --mode sparse: the sparse tier alone: 26 EmbeddingBags of R
-rows x 16, B=2048 random indices, forward + backward + sparse SGD. Prints one JSON object on stdout.
-Run with /usr/bin/python3 (Debian's python3-torch)."""
+"""PyTorch baseline for scripts/bench-native.ts, a long-lived process driven by one JSON command per stdin line
+(one JSON answer per stdout line), so the TypeScript side can interleave rounds of ours and PyTorch's.
+
+--mode model: the same DLRM as the native engine (Kaggle architecture: bottom 13-512-256-64-16 with ReLU after
+every layer, 26 EmbeddingBags (sum, sparse gradients) of dim 16, dot interaction R = [x, lower triangle of
+T Tᵀ in row-major order] like the reference's torch.tril_indices(offset=-1), top 367-512-256-1 with ReLU then
+sigmoid, mean BCE, plain SGD with lr 0.01), initialised as the reference DLRM (and src/model/initParams.ts)
+does: Linear W ~ N(0, sqrt(2/(in+out))), b ~ N(0, sqrt(1/out)), tables U(-sqrt(1/n), sqrt(1/n)).
+Trained on the rows of the raw dump the TypeScript side writes (dense float32 [N, 13], labels float32 [N],
+one index per table uint32 [26, N]), held in memory as tensors; batch k is rows [k B, (k+1) B) mod N.
+  command {"B": 128, "steps": 150, "warmup": 3} -> {"msPerStep", "cpuMsPerStep"}
+--mode sparse: the sparse tier alone: 26 EmbeddingBags of R rows x 16, B=2048 uniform random indices, one
+per bag, forward + backward (output gradient 1e-3) + sparse SGD.
+  command {"steps": 20, "warmup": 3} -> {"msPerStep", "cpuMsPerStep"}
+The first line out describes the process: torch version, ATen threads, the BLAS library torch loaded and
+its thread count, the OS threads of the process. Run with /usr/bin/python3 (Debian's python3-torch)."""
 import argparse
+import ctypes
 import json
+import math
+import os
+import sys
 import time
 
 import numpy as np
@@ -25,6 +39,7 @@ class Dlrm(nn.Module):
         self.top = self.mlp((top_in,) + tuple(top), last_sigmoid=True)
         li, lj = torch.tril_indices(n, n, offset=-1)
         self.li, self.lj = li, lj
+        self.reference_init()
 
     @staticmethod
     def mlp(widths, last_sigmoid):
@@ -35,6 +50,16 @@ class Dlrm(nn.Module):
             layers.append(nn.Sigmoid() if (last and last_sigmoid) else nn.ReLU())
         return nn.Sequential(*layers)
 
+    @torch.no_grad()
+    def reference_init(self):
+        for m in self.modules():
+            if isinstance(m, nn.Linear):
+                m.weight.normal_(0.0, math.sqrt(2.0 / (m.in_features + m.out_features)))
+                m.bias.normal_(0.0, math.sqrt(1.0 / m.out_features))
+            elif isinstance(m, nn.EmbeddingBag):
+                bound = math.sqrt(1.0 / m.num_embeddings)
+                m.weight.uniform_(-bound, bound)
+
     def forward(self, dense, indices, offsets):
         x = self.bot(dense)
         ly = [e(indices[t], offsets) for t, e in enumerate(self.emb)]
@@ -44,18 +69,30 @@ class Dlrm(nn.Module):
         return self.top(R)
 
 
-def bench_model(args, table_sizes):
+def timed(step, first, warmup, steps):
+    """ms and CPU ms (all threads of the process) per step over `steps` steps after `warmup` untimed ones."""
+    for k in range(warmup):
+        step(first + k)
+    t0, c0 = time.perf_counter(), time.process_time()
+    for k in range(steps):
+        step(first + warmup + k)
+    return {"msPerStep": (time.perf_counter() - t0) * 1000 / steps, "cpuMsPerStep": (time.process_time() - c0) * 1000 / steps}
+
+
+def model_runner(args):
     N = args.rows
     raw = np.fromfile(args.data, dtype=np.uint8)
     dense = torch.from_numpy(raw[: N * 13 * 4].view(np.float32).reshape(N, 13).copy())
     labels = torch.from_numpy(raw[N * 13 * 4 : N * 14 * 4].view(np.float32).copy())
     idx = torch.from_numpy(raw[N * 14 * 4 :].view(np.uint32).reshape(26, N).astype(np.int64))
     torch.manual_seed(0)
-    model = Dlrm(table_sizes)
+    model = Dlrm([int(s) for s in args.table_sizes.split(",")])
     loss_fn = nn.BCELoss()
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    out = {}
-    for B, steps in ((128, args.steps_small), (2048, args.steps_large)):
+    position = {}  # per batch size: the next batch number, so rounds continue through the data
+
+    def run(cmd):
+        B = cmd["B"]
         offsets = torch.arange(B, dtype=torch.int64)
         nb = N // B
 
@@ -67,18 +104,14 @@ def bench_model(args, table_sizes):
             loss.backward()
             opt.step()
 
-        for k in range(args.warmup):
-            step(k)
-        t0, c0 = time.perf_counter(), time.process_time()
-        for k in range(steps):
-            step(args.warmup + k)
-        ms = (time.perf_counter() - t0) * 1000 / steps
-        cpu = (time.process_time() - c0) * 1000 / steps
-        out[f"b{B}"] = {"msPerStep": ms, "cpuMsPerStep": cpu, "samplesPerSec": B * 1000 / ms}
-    return out
+        first = position.get(B, 0)
+        position[B] = first + cmd["warmup"] + cmd["steps"]
+        return timed(step, first, cmd["warmup"], cmd["steps"])
+
+    return run
 
 
-def bench_sparse(args):
+def sparse_runner(args):
     T, d, B, R = 26, 16, 2048, args.sparse_rows
     bags = nn.ModuleList(nn.EmbeddingBag(R, d, mode="sum", sparse=True) for _ in range(T))
     with torch.no_grad():
@@ -96,13 +129,21 @@ def bench_sparse(args):
         torch.autograd.backward(outs, [grad] * T)
         opt.step()
 
-    for k in range(3):
-        step(k)
-    t0, c0 = time.perf_counter(), time.process_time()
-    for k in range(args.sparse_steps):
-        step(k)
-    n = args.sparse_steps
-    return {"msPerStep": (time.perf_counter() - t0) * 1000 / n, "cpuMsPerStep": (time.process_time() - c0) * 1000 / n, "rows": R}
+    return lambda cmd: timed(step, 0, cmd["warmup"], cmd["steps"])
+
+
+def blas_info():
+    """The BLAS library torch actually loaded (Debian's torch is built with BLAS_INFO=generic) and its threads."""
+    with open("/proc/self/maps") as maps:
+        libs = sorted({line.split()[-1] for line in maps if "blas" in line.split()[-1]})
+    threads = None
+    for lib in libs:
+        try:
+            threads = ctypes.CDLL(lib).openblas_get_num_threads()
+            return {"blas": lib, "blasThreads": threads}
+        except (OSError, AttributeError):
+            continue
+    return {"blas": ",".join(libs) or "unknown", "blasThreads": threads}
 
 
 def main():
@@ -111,20 +152,17 @@ def main():
     ap.add_argument("--data", help="model: the raw batch dump")
     ap.add_argument("--rows", type=int, help="model: rows in the dump")
     ap.add_argument("--table-sizes", help="model: comma-separated table rows")
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--steps-small", type=int, default=200)
-    ap.add_argument("--steps-large", type=int, default=15)
+    ap.add_argument("--threads", type=int, default=1, help="ATen threads (torch.set_num_threads); its OpenBLAS GEMMs use every core regardless")
     ap.add_argument("--sparse-rows", type=int, default=10_000_000)
-    ap.add_argument("--sparse-steps", type=int, default=20)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    result = {"torch": torch.__version__, "threads": args.threads}
-    if args.mode == "model":
-        result.update(bench_model(args, [int(s) for s in args.table_sizes.split(",")]))
-    else:
-        result["sparse"] = bench_sparse(args)
-    print(json.dumps(result))
+    run = model_runner(args) if args.mode == "model" else sparse_runner(args)
+    run({"B": 128, "steps": 1, "warmup": 0})  # one step first: the BLAS and ATen threads exist when counted
+    info = {"torch": torch.__version__, "atenThreads": torch.get_num_threads(), **blas_info(), "osThreads": len(os.listdir("/proc/self/task"))}
+    print(json.dumps(info), flush=True)
+    for line in sys.stdin:
+        if line.strip():
+            print(json.dumps(run(json.loads(line))), flush=True)
 
 
 if __name__ == "__main__":
