@@ -3,7 +3,9 @@
 // Shuffles of any size run in bounded memory by a seeded external bucket shuffle (docs/FORMAT.md, "Merged
 // file"): every row gets a uniform random bucket, buckets go to temporary shards, then each bucket is
 // loaded, permuted (Fisher-Yates) and appended; a worker thread loads and decodes the buckets while the
-// main thread writes. Works in row-group-sized blocks throughout.
+// main thread writes. Works in row-group-sized blocks throughout. Rows that fit the memory budget (and
+// hold one index per bag) are shuffled in memory instead (memoryShuffle.ts): the same draws, so the same
+// file, without the temporary files.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Batch } from './batch';
@@ -11,6 +13,8 @@ import { readAheadChunks } from './loader';
 import type { Manifest, RowRange, SplitName } from './manifest';
 import { DEFAULT_ROWS_PER_GROUP, ProcessedFileReader, ProcessedFileWriter } from './processedFile';
 import { ShuffleWorker } from './shuffleWorker';
+import { drawBucketIds, drawBucketPermutation, shuffledOrder } from './shuffleOrder';
+import { OneHotRows, ORDER_BYTES_PER_ROW } from './memoryShuffle';
 import { tempPathFor } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
@@ -31,9 +35,12 @@ export interface MergedFileOptions {
   metadata: object;
   /** Memory budget of one shuffle bucket (default 512 MiB); part of what fixes the order for a seed. */
   shuffleBucketBytes?: number;
+  /** Rows up to this many bytes are shuffled in memory (default 4 GiB); does not change the order. */
+  shuffleMemoryBytes?: number;
 }
 
 export const DEFAULT_SHUFFLE_BUCKET_BYTES = 512 * 1024 * 1024;
+export const DEFAULT_SHUFFLE_MEMORY_BYTES = 4 * 1024 * 1024 * 1024;
 /** At most this many buckets (open files) per shuffle; beyond it buckets grow past the budget. */
 export const MAX_SHUFFLE_BUCKETS = 512;
 /** Rows gathered per block in the shuffle's pass 2 (a few MB: they stay in cache while appended). */
@@ -73,18 +80,34 @@ async function forEachChunk(spans: readonly RowSpan[], each: (chunk: Batch) => v
  * pass 2 takes buckets 0..K-1 in turn, loads one, shuffles a row permutation with rng.shuffle
  * (Fisher-Yates) and appends the rows in that order.
  */
-async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter, rng: Rng, bucketBytes: number, tmpDir: string, progress: (rows: number) => void): Promise<void> {
+async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter, rng: Rng, budget: { bucketBytes: number; memoryBytes: number }, tmpDir: string, progress: (rows: number) => void): Promise<void> {
   const rows = spans.reduce((n, s) => n + s.end - s.start, 0);
   if (rows === 0) return;
   const { numDense, numTables } = out;
   const bytes = spans.reduce((n, s) => n + (s.reader.fileBytes * (s.end - s.start)) / Math.max(1, s.reader.rows), 0);
-  const K = Math.min(MAX_SHUFFLE_BUCKETS, Math.max(1, Math.ceil(bytes / bucketBytes)));
+  const K = Math.min(MAX_SHUFFLE_BUCKETS, Math.max(1, Math.ceil(bytes / budget.bucketBytes)));
+  if (bytes + ORDER_BYTES_PER_ROW * rows <= budget.memoryBytes) {
+    const columns = new OneHotRows(rows, numDense, numTables);
+    let oneHot = true;
+    for (const s of spans) {
+      for await (const chunk of readAheadChunks(s.reader, s.start, s.end, DEFAULT_ROWS_PER_GROUP, 2)) {
+        oneHot &&= columns.append(chunk);
+        progress(chunk.size);
+      }
+    }
+    if (oneHot) {
+      log().info({ rows, buckets: K, approxBytes: Math.round(bytes) }, 'merged file: shuffling rows in memory');
+      columns.appendInOrder(shuffledOrder(rng, rows, K), out, progress);
+      return;
+    }
+    progress(-rows); // multi-hot bags: the bucket shuffle below reads the rows again
+  }
   log().info({ rows, buckets: K, approxBytes: Math.round(bytes) }, 'merged file: shuffling rows in buckets');
   // the bucket numbers and the permutations are drawn here, in the same order as ever; a worker thread
   // writes the bucket records (pass 1), then loads and decodes the buckets (pass 2) while this thread
   // reads the shards and then appends and writes the merged file
   const files = Array.from({ length: K }, (_, k) => path.join(tmpDir, `bucket-${k}.records`));
-  const bufferWords = Math.max(16_384, Math.min(4 << 20, Math.floor(bucketBytes / K / 4)));
+  const bufferWords = Math.max(16_384, Math.min(4 << 20, Math.floor(budget.bucketBytes / K / 4)));
   const shuffler = new ShuffleWorker(numDense, numTables);
   try {
     const spilled: Promise<void>[] = [shuffler.spillOpen(files, bufferWords)];
@@ -95,8 +118,7 @@ async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter
     try {
       for (const s of spans) {
         for await (const chunk of readAheadChunks(s.reader, s.start, s.end, DEFAULT_ROWS_PER_GROUP, 2)) {
-          const ids = new Uint16Array(chunk.size);
-          for (let i = 0; i < ids.length; i++) ids[i] = rng.nextInt(K);
+          const ids = drawBucketIds(rng, chunk.size, K);
           progress(chunk.size);
           track(shuffler.spill(chunk, ids)); // transfers the chunk's arrays
           while (spilled.length > SPILLS_IN_FLIGHT) await spilled.shift();
@@ -115,9 +137,7 @@ async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter
       progress(part.rows);
     };
     for (let k = 0; k < K; k++) {
-      const perm = new Uint32Array(bucketRows[k]);
-      for (let i = 0; i < perm.length; i++) perm[i] = i;
-      rng.shuffle(perm);
+      const perm = drawBucketPermutation(rng, bucketRows[k]);
       const loaded = shuffler.load(files[k], perm.length, perm);
       loaded.catch(() => undefined); // its failure also fails the decodes below, which are awaited
       for (let a = 0; a < bucketRows[k]; a += GATHER_ROWS) {
@@ -207,11 +227,11 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
       done(chunk.size);
     };
     const rng = new Rng(opts.seed);
-    const bucketBytes = opts.shuffleBucketBytes ?? DEFAULT_SHUFFLE_BUCKET_BYTES;
+    const budget = { bucketBytes: opts.shuffleBucketBytes ?? DEFAULT_SHUFFLE_BUCKET_BYTES, memoryBytes: opts.shuffleMemoryBytes ?? DEFAULT_SHUFFLE_MEMORY_BYTES };
     if (randomize !== 'none') fs.mkdirSync(tmpDir, { recursive: true });
     if (randomize === 'none') await forEachChunk(train, copy);
-    else if (randomize === 'total') await bucketShuffle(train, out, rng, bucketBytes, tmpDir, done);
-    else for (const day of train) await bucketShuffle([day], out, rng, bucketBytes, tmpDir, done);
+    else if (randomize === 'total') await bucketShuffle(train, out, rng, budget, tmpDir, done);
+    else for (const day of train) await bucketShuffle([day], out, rng, budget, tmpDir, done);
     await forEachChunk([{ reader: lastDay, start: 0, end: lastDay.rows }], copy);
     writer.commit(opts.metadata);
     log().info({ file: outPath, rows: out.rows, ...Object.fromEntries(Object.entries(splits).map(([k, r]) => [k, r.end - r.start])) }, 'merged file written');

@@ -1,6 +1,6 @@
 // The native preprocess kernels (C++ in src/preprocess/csrc, part of the native addon) when the addon is
 // built and has them, else undefined: callers then run the JS twins, which stay the reference semantics
-// (LineParser's Criteo fast path, U32HashTable.assignSequential). DLRM_NATIVE_ADDON=none hides them too.
+// (LineParser's Criteo fast path, U32HashTable.assignSequential, OneHotRows.appendInOrder). DLRM_NATIVE_ADDON=none hides them too.
 import { loadNativeAddon } from '../engine/native/nativeAddon';
 
 /** One block for parseCriteoBlock: the inputs and output arrays of LineParser.parseBlock's fast path. */
@@ -35,11 +35,16 @@ export interface PreprocessKernels {
    * updated in place; returns where it stopped (to, or just after the insert that passed the limit).
    */
   assignFirstAppearance(slots: Uint32Array, shift: number, values: Uint32Array, from: number, to: number, state: Uint32Array, fresh: Uint32Array): number;
+  /**
+   * Rows order[from, to) of row-major one-hot rows (`width` = 1 + numDense + tables words each) into the
+   * column outputs (OneHotRows.appendInOrder's gather).
+   */
+  gatherRows(words: Uint32Array, width: number, numDense: number, order: Uint32Array, from: number, to: number, labels: Float32Array, dense: Float32Array, indices: Uint32Array[]): void;
 }
 
 /** The kernels, or undefined (addon not built, hidden, or built before the kernels existed). */
 export function nativePreprocessKernels(): PreprocessKernels | undefined {
   const { addon } = loadNativeAddon();
-  const parseCriteoBlock = addon?.parseCriteoBlock, assignFirstAppearance = addon?.assignFirstAppearance;
-  return parseCriteoBlock && assignFirstAppearance ? { parseCriteoBlock, assignFirstAppearance } : undefined;
+  const parseCriteoBlock = addon?.parseCriteoBlock, assignFirstAppearance = addon?.assignFirstAppearance, gatherRows = addon?.gatherRows;
+  return parseCriteoBlock && assignFirstAppearance && gatherRows ? { parseCriteoBlock, assignFirstAppearance, gatherRows } : undefined;
 }

@@ -102,8 +102,10 @@ export class Preprocessor {
     const w = this.workers[0];
     return {
       update: (chunk) => {
-        const bytes = chunk.buffer as ArrayBuffer;
-        return w.request('hashUpdate', { bytes, byteOffset: chunk.byteOffset, length: chunk.length }, 'ok', [bytes]).then(() => undefined);
+        const bytes = chunk.buffer;
+        // shared memory is shared by postMessage; a plain buffer is handed over (transferred)
+        const transfer = bytes instanceof ArrayBuffer ? [bytes] : [];
+        return w.request('hashUpdate', { bytes, byteOffset: chunk.byteOffset, length: chunk.length }, 'ok', transfer).then(() => undefined);
       },
       digest: () => w.request('hashDigest', {}, 'digest').then((r) => r.sha256),
     };

@@ -15,7 +15,7 @@ export type WorkerRequest =
   | Req<'assign', { values: ArrayBuffer; capacity: number; rows: number }>
   | Req<'restore', { values: Uint32Array[] }>
   | Req<'takeNew'>
-  | Req<'hashUpdate', { bytes: ArrayBuffer; byteOffset: number; length: number }>
+  | Req<'hashUpdate', { bytes: ArrayBufferLike; byteOffset: number; length: number }>
   | Req<'hashDigest'>
   | Req<'shardOpen', { path: string; numDense: number; numTables: number; partitionBounds: number[] }>
   | Req<'shardAppend', { labels: ArrayBuffer; dense: ArrayBuffer; parts: ArrayBuffer[]; capacity: number; rows: number }>

@@ -6,6 +6,7 @@ import { openProcessedSplit } from '../../src/dataset/loader';
 import { buildMergedFile, mergedSplits, type MergedFileOptions } from '../../src/dataset/mergedFile';
 import { ProcessedFileReader } from '../../src/dataset/processedFile';
 import { UserError } from '../../src/util/errors';
+import { log } from '../../src/util/log';
 import { Rng } from '../../src/util/random';
 import { tempDir } from '../helpers/sharedData';
 import { batchToRows, randomRows, writeRows, type Row } from './fixtures';
@@ -172,4 +173,41 @@ test('total and day orders equal the documented draws (bucket per row in input o
   const expectedDay = [0, 1].flatMap((d) => documentedOrder(rngDay, ids(days[d]), K(bytesOf([d]))));
   assert.deepEqual(ids(day.rows.slice(0, 1200)), expectedDay);
   assert.deepEqual(day.rows.slice(1200), days[2]);
+});
+
+test('one-hot rows are shuffled in memory into exactly the file the bucket shuffle writes (total and day, several buckets)', async () => {
+  // one index per bag: the in-memory path applies
+  const oneHotDays = dayRows.map((n, d) => randomRows(new Rng(40 + d), n, D, T, 1, 1));
+  const oneHotFiles = oneHotDays.map((rows, d) => {
+    const p = path.join(dir, `onehot_${d}.bin`);
+    writeRows(p, rows, D, T, 64, { day: d });
+    return p;
+  });
+  const messages: string[] = [];
+  const logger = log();
+  const info = logger.info.bind(logger);
+  logger.info = ((obj: unknown, msg?: string) => {
+    if (typeof msg === 'string') messages.push(msg);
+    return info(obj as object, msg);
+  }) as typeof logger.info;
+  try {
+    for (const [randomize, seed, bucketBytes] of [['total', 3, 2048], ['total', 4, 1 << 30], ['day', 5, 1024]] as const) {
+      const files = await Promise.all(
+        [undefined, 0].map(async (memoryBytes) => {
+          const outPath = path.join(dir, `onehot-${randomize}-${seed}-${memoryBytes ?? 'default'}.bin`);
+          await buildMergedFile({ dayFiles: oneHotFiles, trainDays: 2, testRows, randomize, seed, outPath, metadata: {}, shuffleBucketBytes: bucketBytes, ...(memoryBytes === 0 ? { shuffleMemoryBytes: 0 } : {}) });
+          return outPath;
+        }),
+      );
+      assert.ok(fs.readFileSync(files[0]).equals(fs.readFileSync(files[1])), `${randomize} seed ${seed}: in-memory and bucket files differ`);
+      const r = ProcessedFileReader.open(files[0]);
+      const train = batchToRows(r.read(0, 1200));
+      r.close();
+      assert.notDeepEqual(train, [...oneHotDays[0], ...oneHotDays[1]], 'the rows were shuffled');
+    }
+  } finally {
+    logger.info = info as typeof logger.info;
+  }
+  assert.equal(messages.filter((m) => m.includes('in memory')).length, 4, messages.join(' | '));
+  assert.equal(messages.filter((m) => m.includes('in buckets')).length, 4, messages.join(' | '));
 });

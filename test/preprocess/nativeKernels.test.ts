@@ -1,16 +1,22 @@
 // The native preprocess kernels against their JS twins: LineParser with and without the native Criteo block
 // parser on the same random blocks (edge-case dense and hex values, --max-ind-range, sub-sampling,
-// partitions), blocks the kernel must decline (bad lines, odd shapes), and U32HashTable.assignSequential
-// native vs JS vs a Map through many table growths. Skips with the reason when the addon is not built
+// partitions), blocks the kernel must decline (bad lines, odd shapes), U32HashTable.assignSequential
+// native vs JS vs a Map through many table growths, and the in-memory shuffle's row gather. Skips with the reason when the addon is not built
 // (fails instead when DLRM_REQUIRE_NATIVE is set).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { LineParser, type ParseOptions, type ParsedBlock } from '../../src/criteo/lineParser';
 import { compileLayout } from '../../src/criteo/parserLayout';
 import { loadSchemaPreset } from '../../src/criteo/schemaPresets';
 import { nativePreprocessKernels, type PreprocessKernels } from '../../src/preprocess/nativeKernels';
 import { U32HashTable } from '../../src/preprocess/hashTable';
 import { Rng } from '../../src/util/random';
+import { OneHotRows } from '../../src/dataset/memoryShuffle';
+import { ProcessedFileReader, ProcessedFileWriter } from '../../src/dataset/processedFile';
+import { shuffledOrder } from '../../src/dataset/shuffleOrder';
+import { batchToRows, randomRows, rowsToBatch } from '../dataset/fixtures';
+import { tempDir } from '../helpers/sharedData';
 import { nativeSkip } from '../engine/nativeAddonForTests';
 
 const kernels = nativePreprocessKernels();
@@ -47,6 +53,10 @@ const countingKernels: PreprocessKernels | undefined = kernels && {
   assignFirstAppearance: (...args) => {
     kernelResults.push(-2);
     return kernels.assignFirstAppearance(...args);
+  },
+  gatherRows: (...args) => {
+    kernelResults.push(-3);
+    kernels.gatherRows(...args);
   },
 };
 function takeKernelResults(): number[] {
@@ -181,4 +191,33 @@ test('native first-appearance assignment equals the JS loop and a Map through ma
     assert.deepEqual([...fresh.subarray(3, 3 + added)], order);
     for (const [k, v] of map) assert.equal(table.get(k), v);
   }
+});
+
+test('native row gather of the in-memory shuffle equals the JS gather and the rows it was given', { skip }, () => {
+  const dir = tempDir('gather');
+  const D = 3, T = 4, n = 70_000; // more than one row group
+  const rows = randomRows(new Rng(2), n, D, T, 1, 1);
+  const order = shuffledOrder(new Rng(9), n, 3);
+  const files = [true, false].map((withKernels) => {
+    const held = new OneHotRows(n, D, T, withKernels ? countingKernels : null);
+    for (let a = 0; a < n; a += 30_000) assert.ok(held.append(rowsToBatch(rows.slice(a, a + 30_000), D, T)));
+    assert.equal(held.rows, n);
+    const file = `${dir}/${withKernels ? 'native' : 'js'}.bin`;
+    const out = new ProcessedFileWriter(file, { numDense: D, numTables: T });
+    takeKernelResults();
+    held.appendInOrder(order, out, () => undefined);
+    assert.equal(takeKernelResults().length, withKernels ? 2 : 0, 'one kernel call per row group');
+    out.commit({});
+    return file;
+  });
+  const [native, js] = files.map((f) => {
+    const r = ProcessedFileReader.open(f);
+    const got = batchToRows(r.read(0, r.rows));
+    r.close();
+    return got;
+  });
+  assert.deepEqual(native, js);
+  assert.deepEqual(native, Array.from(order, (i) => rows[i]));
+  assert.equal(new OneHotRows(1, D, T).append(rowsToBatch(randomRows(new Rng(1), 1, D, T, 2, 2), D, T)), false, 'a two-index bag is refused');
+  fs.rmSync(dir, { recursive: true, force: true });
 });
