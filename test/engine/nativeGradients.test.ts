@@ -1,10 +1,12 @@
 // Native engine vs the float64 reference: loss, predictions and every gradient (bottom, top, pooled bags)
-// for each loss, the loss threshold and every interaction, on Kaggle-shaped random models and batches.
+// for each loss, the loss threshold and every interaction, on Kaggle-shaped random models and batches, and
+// the dot interaction on other table counts and embedding widths.
 // Also checks the reference itself against central finite differences.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { NativeEngine } from '../../src/engine/native/nativeEngine';
 import type { EngineConfig } from '../../src/engine/engine';
+import type { DlrmArch } from '../../src/model/arch';
 import { engineConfig, kaggleArch, randomBatch, randomParams, referenceGradients, relativeError, zeroState } from './nativeReference';
 import { nativeAddon, nativeSkip } from './nativeAddonForTests';
 
@@ -16,7 +18,27 @@ const cases: { name: string; cfg: EngineConfig }[] = [
   { name: 'wbce, dot + interaction-itself', cfg: engineConfig(kaggleArch('dot', true), 'sgd', { loss: 'wbce', lossWeights: [0.3, 1.7] }) },
   { name: 'bce, cat', cfg: engineConfig(kaggleArch('cat'), 'sgd', { loss: 'bce' }) },
   { name: 'mse, cat', cfg: engineConfig(kaggleArch('cat'), 'sgd', { loss: 'mse' }) },
+  // the vector dot-interaction kernels' edges: one vector block or several, rows that end exactly on a block,
+  // the last pair values of a sample (never written past), embedding widths that are not a multiple of 16
+  ...[
+    [2, 3, false],
+    [2, 3, true],
+    [15, 16, false],
+    [16, 16, true],
+    [16, 16, false],
+    [40, 32, false],
+    [33, 5, true],
+  ].map(([tables, d, itself]) => ({
+    name: `bce, dot${itself ? ' + interaction-itself' : ''}, ${String(tables)} tables of dim ${String(d)}`,
+    cfg: engineConfig(dotArch(tables as number, d as number, itself as boolean), 'sgd', { loss: 'bce' }),
+  })),
 ];
+
+/** A small DLRM with `tables` tables of dimension d and the dot interaction. */
+function dotArch(tables: number, d: number, itself: boolean): DlrmArch {
+  const n = tables + 1;
+  return { ...kaggleArch('dot', itself), mlpBot: [13, 8, d], mlpTop: [d + (itself ? (n * (n + 1)) / 2 : (n * (n - 1)) / 2), 8, 1], tableSizes: Array.from({ length: tables }, (_, t) => 5 + t), embeddingDim: d };
+}
 
 for (const { name, cfg } of cases) {
   test(`native gradients match the float64 reference: ${name}`, { skip: nativeSkip }, async () => {

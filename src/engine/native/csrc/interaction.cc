@@ -6,8 +6,8 @@
 // every row first: the lanes past a row's end land in later rows' first blocks, which are stored after them;
 // a vector that would cross the end of the sample's pair values goes through a scratch copy instead, so
 // nothing is written past the sample.
-// Backward, per sample: dT[i] = Σ_j<i dz(i,j) T[j] (kept in a register over j) and dT[j] += dz(i,j) T[i],
-// one FMA per 16 columns of d.
+// Backward, per sample: dT[i] = Σ_j<i dz(i,j) T[j] (kept in a register over j, stored once, no zeroing
+// pass) and dT[j] += dz(i,j) T[i], one FMA per 16 columns of d.
 #include "interaction.h"
 
 #include <cstddef>
@@ -81,17 +81,22 @@ void dotInteractionBackward(const float* T, const float* dR, int rows, int n, in
     const float* t = T + static_cast<std::size_t>(r) * n * d;
     const float* g = dR + static_cast<std::size_t>(r) * width;
     float* dt = dT + static_cast<std::size_t>(r) * n * d;
-    std::memcpy(dt, g, sizeof(float) * d);
-    std::memset(dt + d, 0, sizeof(float) * (n - 1) * d);
+    if (!vectorised) {
+      std::memcpy(dt, g, sizeof(float) * d);
+      std::memset(dt + d, 0, sizeof(float) * (n - 1) * d);
+    }
     const float* gz = g + d;
     for (int i = 0; i < n; ++i) {
       const float* ti = t + static_cast<std::size_t>(i) * d;
       float* dti = dt + static_cast<std::size_t>(i) * d;
       const float diag = itself ? 2.0f * gz[i] : 0.0f;
       if (vectorised) {
+        // rows before i never touch dT[i] (they add into rows j < themselves): row i's value starts here, from
+        // dR's x part for row 0, and later rows add into it
         for (int c = 0; c < d; c += kLanes) {
           const Vec vi = DLRM_VEC_AT_CONST(ti + c);
-          Vec acc = DLRM_VEC_AT(dti + c) + diag * vi;
+          Vec acc = diag * vi;
+          if (i == 0) acc += DLRM_VEC_AT_CONST(g + c);
           for (int j = 0; j < i; ++j) {
             const float* tj = t + static_cast<std::size_t>(j) * d + c;
             float* dtj = dt + static_cast<std::size_t>(j) * d + c;
