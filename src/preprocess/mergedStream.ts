@@ -1,43 +1,48 @@
 // The merged processed file written during the day pass, when it keeps file order (--data-randomize
-// none): it then holds the days' rows exactly as the day shards do, one after the other, so the shard
-// worker appends every block to both files and the merge phase shrinks to writing the index and the
-// manifest. The bytes equal those of buildMergedFile (src/dataset/mergedFile.ts) for the same rows:
-// the same ProcessedFileWriter sees the same rows in the same order.
+// none): it then holds the days' rows exactly as the day shards do, one after the other, so every block
+// a day shard's worker has copied is forwarded to this file's own worker thread (the two files are
+// written on two threads) and the merge phase shrinks to writing the index and the manifest. The bytes
+// equal those of buildMergedFile (src/dataset/mergedFile.ts) for the same rows: the same
+// ProcessedFileWriter sees the same rows in the same order.
 import type { Manifest } from '../dataset/manifest';
 import { removeStaleTemporaries } from '../dataset/mergedFile';
 import { log } from '../util/log';
-import type { PreprocessWorker } from './workerProtocol';
+import { RemoteShardWriter } from './shardWriter';
+import { PreprocessWorker } from './workerProtocol';
 
 export class StreamedMergedFile {
-  private opened: Promise<unknown>;
-
-  private constructor(private readonly worker: PreprocessWorker, private readonly outPath: string) {
-    this.opened = Promise.resolve();
-  }
+  private constructor(
+    private readonly worker: PreprocessWorker,
+    /** Where the day shards forward their blocks. */
+    readonly writer: RemoteShardWriter,
+    private readonly outPath: string,
+  ) {}
 
   /**
-   * Opens `outPath` (written atomically) on `worker`, which must be the one writing the day shards,
-   * before any shard row is appended. The request is only posted; a failure surfaces at commit.
+   * Opens `outPath` (written atomically) on a worker of its own, before any shard row is appended (pass
+   * `writer` as every day shard's forward). The request is only posted; a failure surfaces at commit.
    */
-  static open(worker: PreprocessWorker, outPath: string, numDense: number, numTables: number): StreamedMergedFile {
+  static open(outPath: string, numDense: number, numTables: number, partitionBounds: number[]): StreamedMergedFile {
     removeStaleTemporaries(outPath);
-    const m = new StreamedMergedFile(worker, outPath);
-    m.opened = worker.request('mergedOpen', { path: outPath, numDense, numTables }, 'ok');
-    m.opened.catch(() => undefined); // awaited in commit; this only marks the rejection handled meanwhile
-    return m;
+    const worker = new PreprocessWorker();
+    return new StreamedMergedFile(worker, RemoteShardWriter.open(worker, outPath, numDense, numTables, partitionBounds), outPath);
   }
 
   /** After the last day's rows: writes the index and `manifest`, fsyncs and renames the file into place. */
   async commit(manifest: Manifest): Promise<void> {
-    await this.opened;
-    const { rows } = await this.worker.request('mergedCommit', { metadata: manifest }, 'rows');
-    if (rows !== manifest.splits.val.end) throw new Error(`merged file: ${rows} rows written, the manifest's splits end at ${manifest.splits.val.end}`);
-    const sizes = Object.fromEntries(Object.entries(manifest.splits).map(([k, r]) => [k, r.end - r.start]));
-    log().info({ file: this.outPath, rows, ...sizes }, 'merged file written (along with the day shards)');
+    try {
+      const rows = await this.writer.commit(manifest);
+      if (rows !== manifest.splits.val.end) throw new Error(`merged file: ${rows} rows written, the manifest's splits end at ${manifest.splits.val.end}`);
+      const sizes = Object.fromEntries(Object.entries(manifest.splits).map(([k, r]) => [k, r.end - r.start]));
+      log().info({ file: this.outPath, rows, ...sizes }, 'merged file written (along with the day shards)');
+    } finally {
+      await this.worker.terminate();
+    }
   }
 
-  /** Removes the temporary file. */
+  /** Removes the temporary file and stops the worker. */
   async abort(): Promise<void> {
-    await this.worker.request('mergedAbort', {}, 'ok').catch(() => undefined);
+    await this.writer.abort();
+    await this.worker.terminate();
   }
 }

@@ -178,7 +178,7 @@ export class Preprocessor {
       }
       invalidLines += b.invalidLines;
       rows += b.rows;
-      if (shard && b.rows > 0) await shard.append(b, o.indices as Uint32Array[]);
+      if (shard && b.rows > 0) await shard.append({ labels: b.labels, dense: b.dense, parts: o.indices as Uint32Array[], capacity: b.capacity, rows: b.rows });
     };
 
     const onBytes = (n: number): void => this.tick(n, 0);

@@ -195,11 +195,11 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       pre.beginPass('preprocess', days.slice(state.days.length).reduce((s, d) => s + d.endByte - d.startByte, 0));
       // in file order the merged file is the shards' rows one after the other: written along with them
       // (a resumed run builds it from the shards at the end)
-      if (options.dataRandomize === 'none' && state.days.length === 0) streamed = StreamedMergedFile.open(pre.shardWorker as PreprocessWorker, mergedFile, layout.numDense, T);
+      if (options.dataRandomize === 'none' && state.days.length === 0) streamed = StreamedMergedFile.open(mergedFile, layout.numDense, T, pre.bounds);
       for (let d = state.days.length; d < days.length; d++) {
         const day = days[d];
         const hash = day.gzip || cfg.dataSet === 'terabyte' ? crypto.createHash('sha256') : undefined;
-        const shard = RemoteShardWriter.open(pre.shardWorker as PreprocessWorker, path.join(workDir, shardName(day.name)), layout.numDense, T, pre.bounds);
+        const shard = RemoteShardWriter.open(pre.shardWorker as PreprocessWorker, path.join(workDir, shardName(day.name)), layout.numDense, T, pre.bounds, streamed?.writer);
         let done: { rows: number; lines: number; invalidLines: number };
         try {
           done = await pre.dayPass(day, d, 'assign', shard, hash);
@@ -231,7 +231,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       await checkpointed.catch(() => undefined);
       for (const fd of vocabFds) fs.closeSync(fd);
     }
-    if (!streamed) await pre.stop();
+    await pre.stop();
     endPhase('days');
 
     // manifest, merged file, and the parts folder moved into place
@@ -244,7 +244,6 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
     if (streamed) {
       await streamed.commit(manifest);
       streamed = undefined;
-      await pre.stop();
     } else {
       await buildMergedFromShards(manifest, workDir, mergedFile);
     }

@@ -2,9 +2,9 @@
 // owns the vocabularies of one contiguous range of tables (its partition), whose index assignment it
 // performs in block order, so results never depend on thread timing. During Kaggle's line count one
 // worker also hashes train.txt (sha256) while the main thread counts. A separate worker writes the day
-// shards (rows arrive in block order) and, when the merged file keeps file order (--data-randomize none),
-// the merged file too, from the same blocks. Messages and replies are listed in
-// workerProtocol.ts; typed arrays travel by transfer, never by copy.
+// shards (rows arrive in block order) and hands each block's arrays back once copied; when the merged
+// file keeps file order (--data-randomize none) one more worker writes it from those same arrays.
+// Messages and replies are listed in workerProtocol.ts; typed arrays travel by transfer, never by copy.
 import { parentPort } from 'node:worker_threads';
 import * as crypto from 'node:crypto';
 import { LineParser } from '../criteo/lineParser';
@@ -19,10 +19,8 @@ let parser: LineParser | undefined;
 let vocabularies: TableVocabulary[] = [];
 let hash: crypto.Hash | undefined;
 let shard: { writer: ProcessedFileWriter; numDense: number; bounds: number[] } | undefined;
-/** The merged file while it is written along with the day shards (every appended block goes to both). */
-let merged: ProcessedFileWriter | undefined;
 
-/** Appends a parsed block's rows (labels, dense, per-partition table-major indices) to the open shard (and merged file). */
+/** Appends a parsed block's rows (labels, dense, per-partition table-major indices) to the open shard. */
 function appendToShard(labels: Float32Array, dense: Float32Array, parts: Uint32Array[], capacity: number, rows: number): void {
   if (!shard) throw new Error('preprocess worker: shardAppend without shardOpen');
   const s = shard;
@@ -31,7 +29,6 @@ function appendToShard(labels: Float32Array, dense: Float32Array, parts: Uint32A
     for (let l = 0; l < s.bounds[p + 1] - s.bounds[p]; l++) columns.push(parts[p].subarray(l * capacity, l * capacity + rows));
   }
   s.writer.appendOneHot(labels.subarray(0, rows), dense.subarray(0, rows * s.numDense), columns);
-  merged?.appendOneHot(labels.subarray(0, rows), dense.subarray(0, rows * s.numDense), columns);
 }
 
 /** Runs fn over each table's rows [0, rows) of a table-major [tables, capacity] partition array. */
@@ -81,31 +78,22 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
     case 'shardOpen':
       shard = { writer: new ProcessedFileWriter(msg.path, { numDense: msg.numDense, numTables: msg.numTables }), numDense: msg.numDense, bounds: msg.partitionBounds };
       return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
-    case 'shardAppend':
+    case 'shardAppend': {
       appendToShard(new Float32Array(msg.labels), new Float32Array(msg.dense), msg.parts.map((b) => new Uint32Array(b)), msg.capacity, msg.rows);
-      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
-    case 'shardCommit':
+      // the rows are copied into the writer's group buffer: the arrays go back (e.g. on to the merged file)
+      const { labels, dense, parts, capacity, rows } = msg;
+      return { reply: { id: msg.id, type: 'appended', labels, dense, parts, capacity, rows }, transfer: [labels, dense, ...parts] };
+    }
+    case 'shardCommit': {
       if (!shard) throw new Error('preprocess worker: shardCommit without shardOpen');
+      const rows = shard.writer.rows;
       shard.writer.commit(msg.metadata);
       shard = undefined;
-      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+      return { reply: { id: msg.id, type: 'rows', rows }, transfer: [] };
+    }
     case 'shardAbort':
       shard?.writer.abort();
       shard = undefined;
-      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
-    case 'mergedOpen':
-      merged = new ProcessedFileWriter(msg.path, { numDense: msg.numDense, numTables: msg.numTables });
-      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
-    case 'mergedCommit': {
-      if (!merged) throw new Error('preprocess worker: mergedCommit without mergedOpen');
-      const rows = merged.rows;
-      merged.commit(msg.metadata);
-      merged = undefined;
-      return { reply: { id: msg.id, type: 'rows', rows }, transfer: [] };
-    }
-    case 'mergedAbort':
-      merged?.abort();
-      merged = undefined;
       return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
     case 'takeNew': {
       const values = vocabularies.map((v) => v.takeNew());

@@ -20,10 +20,7 @@ export type WorkerRequest =
   | Req<'shardOpen', { path: string; numDense: number; numTables: number; partitionBounds: number[] }>
   | Req<'shardAppend', { labels: ArrayBuffer; dense: ArrayBuffer; parts: ArrayBuffer[]; capacity: number; rows: number }>
   | Req<'shardCommit', { metadata: object }>
-  | Req<'shardAbort'>
-  | Req<'mergedOpen', { path: string; numDense: number; numTables: number }>
-  | Req<'mergedCommit', { metadata: object }>
-  | Req<'mergedAbort'>;
+  | Req<'shardAbort'>;
 
 export type WorkerReply =
   | Req<'ok'>
@@ -31,6 +28,7 @@ export type WorkerReply =
   | Req<'parsed', { block: ParsedBlock }>
   | Req<'sizes', { sizes: number[] }>
   | Req<'rows', { rows: number }>
+  | Req<'appended', { labels: ArrayBuffer; dense: ArrayBuffer; parts: ArrayBuffer[]; capacity: number; rows: number }>
   | Req<'assigned', { values: ArrayBuffer }>
   | Req<'newValues', { values: Uint32Array[]; sizes: number[]; bytes: number }>
   | Req<'digest', { sha256: string }>;
