@@ -111,7 +111,7 @@ export class ProcessedFileWriter {
     this.offsets = Array.from({ length: numTables }, (_, t) => view(2 + 2 * t));
     this.indices = Array.from({ length: numTables }, (_, t) => view(3 + 2 * t));
     this.oneHot = new Array<boolean>(numTables).fill(true);
-    this.file = new AtomicFile(finalPath);
+    this.file = new AtomicFile(finalPath, { direct: true });
     this.file.write(new Uint8Array(HEADER_BYTES)); // filled in by commit()
   }
 

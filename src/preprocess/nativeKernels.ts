@@ -1,6 +1,6 @@
 // The native preprocess kernels (C++ in src/preprocess/csrc, part of the native addon) when the addon is
 // built and has them, else undefined: callers then run the JS twins, which stay the reference semantics
-// (LineParser's Criteo fast path, U32HashTable.assignSequential, OneHotRows.appendInOrder). DLRM_NATIVE_ADDON=none hides them too.
+// (LineParser's Criteo fast path, U32HashTable.assignSequential, OneHotRows.append/appendInOrder). DLRM_NATIVE_ADDON=none hides them too.
 import { loadNativeAddon } from '../engine/native/nativeAddon';
 
 /** One block for parseCriteoBlock: the inputs and output arrays of LineParser.parseBlock's fast path. */
@@ -35,6 +35,8 @@ export interface PreprocessKernels {
    * updated in place; returns where it stopped (to, or just after the insert that passed the limit).
    */
   assignFirstAppearance(slots: Uint32Array, shift: number, values: Uint32Array, from: number, to: number, state: Uint32Array, fresh: Uint32Array): number;
+  /** A chunk's columns into rows firstRow.. of row-major one-hot rows; false (nothing written) unless one-hot. */
+  packRows(words: Uint32Array, width: number, numDense: number, firstRow: number, labels: Float32Array, dense: Float32Array, offsets: Uint32Array[], indices: Uint32Array[]): boolean;
   /**
    * Rows order[from, to) of row-major one-hot rows (`width` = 1 + numDense + tables words each) into the
    * column outputs (OneHotRows.appendInOrder's gather).
@@ -45,6 +47,7 @@ export interface PreprocessKernels {
 /** The kernels, or undefined (addon not built, hidden, or built before the kernels existed). */
 export function nativePreprocessKernels(): PreprocessKernels | undefined {
   const { addon } = loadNativeAddon();
-  const parseCriteoBlock = addon?.parseCriteoBlock, assignFirstAppearance = addon?.assignFirstAppearance, gatherRows = addon?.gatherRows;
-  return parseCriteoBlock && assignFirstAppearance && gatherRows ? { parseCriteoBlock, assignFirstAppearance, gatherRows } : undefined;
+  if (!addon) return undefined;
+  const { parseCriteoBlock, assignFirstAppearance, packRows, gatherRows } = addon;
+  return parseCriteoBlock && assignFirstAppearance && packRows && gatherRows ? { parseCriteoBlock, assignFirstAppearance, packRows, gatherRows } : undefined;
 }

@@ -33,18 +33,75 @@ export function writeFileAtomic(finalPath: string, data: string | NodeJS.ArrayBu
   fs.renameSync(tmp, finalPath);
 }
 
+/** Bytes staged per O_DIRECT write (a multiple of any alignment O_DIRECT asks for). */
+const DIRECT_STAGE_BYTES = 8 << 20;
+/** The largest alignment O_DIRECT may ask of the memory, the file offset and the length. */
+const DIRECT_ALIGN = 4096;
+
+/** The O_DIRECT side of an AtomicFile: a descriptor and an aligned staging buffer. */
+interface DirectStage {
+  fd: number;
+  stage: Uint8Array;
+  fill: number;
+  /** File position of stage[0]. */
+  flushed: number;
+}
+
+/** Writes all of `bytes` at `position`. */
+function writeFully(fd: number, bytes: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
+}
+
+/**
+ * Opens `file` (already created) a second time with O_DIRECT, or returns undefined where that is not
+ * possible (no O_DIRECT, tmpfs). O_DIRECT needs an aligned memory address and Node never tells addresses,
+ * so the aligned place in the staging buffer is found by trying: a write from a misaligned address fails
+ * with EINVAL (the probe writes DIRECT_ALIGN zero bytes at offset 0, which the data then overwrites).
+ */
+function openDirect(file: string): DirectStage | undefined {
+  const flag = fs.constants.O_DIRECT;
+  if (!flag) return undefined;
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_WRONLY | flag);
+  } catch {
+    return undefined;
+  }
+  const raw = new Uint8Array(DIRECT_STAGE_BYTES + DIRECT_ALIGN);
+  for (let offset = 0; offset < DIRECT_ALIGN; offset += 16) {
+    try {
+      fs.writeSync(fd, raw, offset, DIRECT_ALIGN, 0);
+      return { fd, stage: raw.subarray(offset, offset + DIRECT_STAGE_BYTES), fill: 0, flushed: 0 };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EINVAL') break;
+    }
+  }
+  fs.closeSync(fd);
+  return undefined;
+}
+
 /**
  * A file being written under a temporary name: append with `write`, then `commit()` renames it to its
- * final name, or `abort()` removes it.
+ * final name, or `abort()` removes it. With `direct`, appended bytes bypass the page cache (O_DIRECT, in
+ * 8 MiB aligned pieces) where the file system allows: for the large processed files, whose buffered
+ * writes cost this VM 0.3-2.3 s of kernel time per GB against ~0.15 s direct, so a writer thread mostly
+ * waits for the disk while the others compute. The unaligned tail and later writes at an offset go
+ * through the ordinary descriptor (Linux keeps mixed direct and buffered writes of a file coherent).
  */
 export class AtomicFile {
   readonly tmpPath: string;
   private fd: number;
   private position = 0;
+  private direct: DirectStage | undefined;
 
-  constructor(readonly finalPath: string) {
+  constructor(
+    readonly finalPath: string,
+    opts: { direct?: boolean } = {},
+  ) {
     this.tmpPath = tempPathFor(finalPath);
     this.fd = fs.openSync(this.tmpPath, 'w');
+    if (opts.direct) this.direct = openDirect(this.tmpPath);
   }
 
   /** Bytes written so far. */
@@ -52,32 +109,64 @@ export class AtomicFile {
     return this.position;
   }
 
+  /** Whether appends currently bypass the page cache. */
+  get isDirect(): boolean {
+    return this.direct !== undefined;
+  }
+
   write(data: NodeJS.ArrayBufferView): void {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    let done = 0;
-    while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, this.position + done);
+    const d = this.direct;
+    if (!d) {
+      writeFully(this.fd, bytes, this.position);
+    } else {
+      for (let at = 0; at < bytes.length; ) {
+        const take = Math.min(bytes.length - at, d.stage.length - d.fill);
+        d.stage.set(bytes.subarray(at, at + take), d.fill);
+        d.fill += take;
+        at += take;
+        if (d.fill === d.stage.length) {
+          writeFully(d.fd, d.stage, d.flushed);
+          d.flushed += d.fill;
+          d.fill = 0;
+        }
+      }
+    }
     this.position += bytes.length;
   }
 
   /** Writes `data` at an absolute offset already reserved (e.g. a header filled in at the end). */
   writeAt(offset: number, data: NodeJS.ArrayBufferView): void {
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    let done = 0;
-    while (done < bytes.length) done += fs.writeSync(this.fd, bytes, done, bytes.length - done, offset + done);
+    this.endDirect();
+    writeFully(this.fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
   }
 
   commit(): void {
+    this.endDirect();
     fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     fs.renameSync(this.tmpPath, this.finalPath);
   }
 
   abort(): void {
-    try {
-      fs.closeSync(this.fd);
-    } catch {
-      // already closed
+    for (const fd of [this.fd, ...(this.direct ? [this.direct.fd] : [])]) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // already closed
+      }
     }
+    this.direct = undefined;
     fs.rmSync(this.tmpPath, { force: true });
+  }
+
+  /** Ends direct appending: the staged tail is written through the ordinary descriptor, the size set. */
+  private endDirect(): void {
+    const d = this.direct;
+    if (!d) return;
+    this.direct = undefined;
+    fs.closeSync(d.fd);
+    writeFully(this.fd, d.stage.subarray(0, d.fill), d.flushed);
+    fs.ftruncateSync(this.fd, this.position); // the alignment probe may have written past a short file's end
   }
 }

@@ -54,6 +54,10 @@ const countingKernels: PreprocessKernels | undefined = kernels && {
     kernelResults.push(-2);
     return kernels.assignFirstAppearance(...args);
   },
+  packRows: (...args) => {
+    kernelResults.push(-4);
+    return kernels.packRows(...args);
+  },
   gatherRows: (...args) => {
     kernelResults.push(-3);
     kernels.gatherRows(...args);
@@ -193,15 +197,17 @@ test('native first-appearance assignment equals the JS loop and a Map through ma
   }
 });
 
-test('native row gather of the in-memory shuffle equals the JS gather and the rows it was given', { skip }, () => {
+test('native row packing and gather of the in-memory shuffle equal the JS copies and the rows given', { skip }, () => {
   const dir = tempDir('gather');
   const D = 3, T = 4, n = 70_000; // more than one row group
   const rows = randomRows(new Rng(2), n, D, T, 1, 1);
   const order = shuffledOrder(new Rng(9), n, 3);
   const files = [true, false].map((withKernels) => {
     const held = new OneHotRows(n, D, T, withKernels ? countingKernels : null);
+    takeKernelResults();
     for (let a = 0; a < n; a += 30_000) assert.ok(held.append(rowsToBatch(rows.slice(a, a + 30_000), D, T)));
     assert.equal(held.rows, n);
+    assert.equal(takeKernelResults().length, withKernels ? 3 : 0, 'one kernel call per chunk');
     const file = `${dir}/${withKernels ? 'native' : 'js'}.bin`;
     const out = new ProcessedFileWriter(file, { numDense: D, numTables: T });
     takeKernelResults();
@@ -218,6 +224,11 @@ test('native row gather of the in-memory shuffle equals the JS gather and the ro
   });
   assert.deepEqual(native, js);
   assert.deepEqual(native, Array.from(order, (i) => rows[i]));
-  assert.equal(new OneHotRows(1, D, T).append(rowsToBatch(randomRows(new Rng(1), 1, D, T, 2, 2), D, T)), false, 'a two-index bag is refused');
+  for (const k of [kernels, null]) {
+    const held = new OneHotRows(2, D, T, k);
+    assert.equal(held.append(rowsToBatch(randomRows(new Rng(1), 1, D, T, 2, 2), D, T)), false, 'a two-index bag is refused');
+    assert.equal(held.append(rowsToBatch(randomRows(new Rng(1), 1, D, T, 0, 0), D, T)), false, 'an empty bag is refused');
+    assert.equal(held.rows, 0);
+  }
   fs.rmSync(dir, { recursive: true, force: true });
 });

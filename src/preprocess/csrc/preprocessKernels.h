@@ -1,7 +1,7 @@
 // The native kernels of `dlrm preprocess`, registered by the addon (src/engine/native/csrc/addon.cc). Their
 // JS twins stay the reference and the fallback when the addon is not built: LineParser's Criteo fast path
 // (src/criteo/lineParser.ts), U32HashTable.assignSequential (src/preprocess/hashTable.ts) and
-// OneHotRows.appendInOrder's gather (src/dataset/memoryShuffle.ts). Each kernel
+// OneHotRows.append and appendInOrder (src/dataset/memoryShuffle.ts). Each kernel
 // produces exactly what its JS twin produces; tests compare the two on the same input.
 #pragma once
 #include <napi.h>
@@ -14,7 +14,8 @@ Napi::Value ParseCriteoBlock(const Napi::CallbackInfo& info);
 /** assignFirstAppearance(slots, shift, values, from, to, state, fresh) -> where it stopped (see the .cc). */
 Napi::Value AssignFirstAppearance(const Napi::CallbackInfo& info);
 
-/** gatherRows(words, width, numDense, order, from, to, labels, dense, indices[]): the in-memory shuffle's gather. */
+/** packRows / gatherRows: the in-memory shuffle's copies into and out of row-major rows (rowGather.cc). */
+Napi::Value PackRows(const Napi::CallbackInfo& info);
 Napi::Value GatherRows(const Napi::CallbackInfo& info);
 
 }  // namespace dlrm

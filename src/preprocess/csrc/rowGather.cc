@@ -1,8 +1,11 @@
-// Native twin of OneHotRows.appendInOrder's gather (src/dataset/memoryShuffle.ts): copies the rows
-// order[from..to) of a row-major table of one-hot rows (row r = `width` uint32 words at r * width: label
-// and D dense values as float32 bits, then T indices) into column outputs labels [n], dense [n, D] and
-// indices[t] [n], n = to - from. The rows are hundreds of MB and read in random order, so the rows a few
-// positions ahead are prefetched; in JS each row cost a cache and TLB miss in full.
+// Native twins of the in-memory shuffle's two copies (src/dataset/memoryShuffle.ts), on a row-major table
+// of one-hot rows (row r = `width` uint32 words at r * width: label and D dense values as float32 bits,
+// then T indices):
+//   packRows: a chunk's columns (labels [n], dense [n, D], per table offsets [n+1] and indices [n]) into
+//     rows firstRow.. of the table; refuses (false, nothing written) a chunk with a bag of other than one index.
+//   gatherRows: rows order[from..to) into column outputs labels [n], dense [n, D], indices[t] [n]. The rows
+//     are hundreds of MB and read in random order, so rows a few positions ahead are prefetched; in JS each
+//     row cost a cache and TLB miss in full.
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -19,7 +22,7 @@ constexpr std::size_t kLineWords = 16;
 template <typename T>
 T* typed(const Napi::Value& v, napi_typedarray_type type, const char* typeName, const std::string& what, std::size_t* length) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
-    throw Napi::TypeError::New(v.Env(), "gatherRows: " + what + " must be a " + typeName);
+    throw Napi::TypeError::New(v.Env(), what + " must be a " + typeName);
   auto a = v.As<Napi::TypedArray>();
   *length = a.ElementLength();
   return reinterpret_cast<T*>(static_cast<std::uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
@@ -27,24 +30,73 @@ T* typed(const Napi::Value& v, napi_typedarray_type type, const char* typeName, 
 
 std::size_t count(const Napi::Value& v, const char* what) {
   if (!v.IsNumber() || v.As<Napi::Number>().DoubleValue() < 0)
-    throw Napi::TypeError::New(v.Env(), std::string("gatherRows: ") + what + " must be a non-negative number");
+    throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a non-negative number");
   return static_cast<std::size_t>(v.As<Napi::Number>().DoubleValue());
 }
 
+/** An array of Uint32Array, each at least minLength long (packRows' argument `what`). */
+std::vector<const std::uint32_t*> uint32Arrays(const Napi::Value& v, const char* what, std::size_t minLength) {
+  if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), std::string("packRows: ") + what + " must be an array of Uint32Array");
+  const Napi::Array a = v.As<Napi::Array>();
+  std::vector<const std::uint32_t*> out(a.Length());
+  for (std::size_t t = 0; t < out.size(); ++t) {
+    std::size_t len = 0;
+    const std::string name = std::string(what) + "[" + std::to_string(t) + "]";
+    out[t] = typed<const std::uint32_t>(a.Get(static_cast<std::uint32_t>(t)), napi_uint32_array, "Uint32Array", name, &len);
+    if (len < minLength) throw Napi::RangeError::New(v.Env(), "packRows: " + name + " holds " + std::to_string(len) + " values, fewer than " + std::to_string(minLength));
+  }
+  return out;
+}
+
 }  // namespace
+
+/** packRows(words, width, numDense, firstRow, labels, dense, offsets[], indices[]) -> whether the chunk was one-hot */
+Napi::Value PackRows(const Napi::CallbackInfo& info) {
+  const Napi::Env env = info.Env();
+  std::size_t wordsLen = 0, labelsLen = 0, denseLen = 0;
+  auto* words = typed<std::uint32_t>(info[0], napi_uint32_array, "Uint32Array", "packRows: words", &wordsLen);
+  const std::size_t width = count(info[1], "packRows: width");
+  const std::size_t D = count(info[2], "packRows: numDense");
+  const std::size_t firstRow = count(info[3], "packRows: firstRow");
+  const auto* labels = typed<const float>(info[4], napi_float32_array, "Float32Array", "packRows: labels", &labelsLen);
+  const auto* dense = typed<const float>(info[5], napi_float32_array, "Float32Array", "packRows: dense", &denseLen);
+  const std::size_t n = labelsLen;
+  const auto offsets = uint32Arrays(info[6], "offsets", n + 1);
+  const auto indices = uint32Arrays(info[7], "indices", 0);
+  const std::size_t T = indices.size();
+  if (offsets.size() != T) throw Napi::RangeError::New(env, "packRows: offsets and indices differ in length");
+  if (width != 1 + D + T) throw Napi::RangeError::New(env, "packRows: width " + std::to_string(width) + " is not 1 + numDense + tables");
+  if (denseLen != n * D) throw Napi::RangeError::New(env, "packRows: dense holds " + std::to_string(denseLen) + " values, not rows x numDense");
+  if ((firstRow + n) * width > wordsLen) throw Napi::RangeError::New(env, "packRows: rows " + std::to_string(firstRow) + " + " + std::to_string(n) + " are past the table");
+  for (std::size_t t = 0; t < T; ++t) {
+    const std::uint32_t* o = offsets[t];
+    for (std::size_t i = 0; i <= n; ++i) {
+      if (o[i] != i) return Napi::Boolean::New(env, false);
+    }
+    if (info[7].As<Napi::Array>().Get(static_cast<std::uint32_t>(t)).As<Napi::Uint32Array>().ElementLength() < n)
+      throw Napi::RangeError::New(env, "packRows: indices[" + std::to_string(t) + "] is shorter than its offsets say");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t* row = words + (firstRow + i) * width;
+    std::memcpy(row, labels + i, 4);
+    std::memcpy(row + 1, dense + i * D, 4 * D);
+    for (std::size_t t = 0; t < T; ++t) row[1 + D + t] = indices[t][i];
+  }
+  return Napi::Boolean::New(env, true);
+}
 
 /** gatherRows(words, width, numDense, order, from, to, labels, dense, indices[]) -> undefined */
 Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   std::size_t wordsLen = 0, orderLen = 0, labelsLen = 0, denseLen = 0;
-  const auto* words = typed<const std::uint32_t>(info[0], napi_uint32_array, "Uint32Array", "words", &wordsLen);
-  const std::size_t width = count(info[1], "width");
-  const std::size_t D = count(info[2], "numDense");
-  const auto* order = typed<const std::uint32_t>(info[3], napi_uint32_array, "Uint32Array", "order", &orderLen);
-  const std::size_t from = count(info[4], "from");
-  const std::size_t to = count(info[5], "to");
-  auto* labels = typed<float>(info[6], napi_float32_array, "Float32Array", "labels", &labelsLen);
-  auto* dense = typed<float>(info[7], napi_float32_array, "Float32Array", "dense", &denseLen);
+  const auto* words = typed<const std::uint32_t>(info[0], napi_uint32_array, "Uint32Array", "gatherRows: words", &wordsLen);
+  const std::size_t width = count(info[1], "gatherRows: width");
+  const std::size_t D = count(info[2], "gatherRows: numDense");
+  const auto* order = typed<const std::uint32_t>(info[3], napi_uint32_array, "Uint32Array", "gatherRows: order", &orderLen);
+  const std::size_t from = count(info[4], "gatherRows: from");
+  const std::size_t to = count(info[5], "gatherRows: to");
+  auto* labels = typed<float>(info[6], napi_float32_array, "Float32Array", "gatherRows: labels", &labelsLen);
+  auto* dense = typed<float>(info[7], napi_float32_array, "Float32Array", "gatherRows: dense", &denseLen);
   if (!info[8].IsArray()) throw Napi::TypeError::New(env, "gatherRows: indices must be an array of Uint32Array");
   const Napi::Array indexArrays = info[8].As<Napi::Array>();
   const std::size_t T = indexArrays.Length();
@@ -55,7 +107,7 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   std::vector<std::uint32_t*> indices(T);
   for (std::size_t t = 0; t < T; ++t) {
     std::size_t len = 0;
-    indices[t] = typed<std::uint32_t>(indexArrays.Get(static_cast<std::uint32_t>(t)), napi_uint32_array, "Uint32Array", "indices[" + std::to_string(t) + "]", &len);
+    indices[t] = typed<std::uint32_t>(indexArrays.Get(static_cast<std::uint32_t>(t)), napi_uint32_array, "Uint32Array", "gatherRows: indices[" + std::to_string(t) + "]", &len);
     if (len < n) throw Napi::RangeError::New(env, "gatherRows: indices[" + std::to_string(t) + "] holds fewer than to - from rows");
   }
   const std::size_t rows = wordsLen / width;
