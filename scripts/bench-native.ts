@@ -11,6 +11,8 @@
 // Usage: node dist/scripts/bench-native.js [--rounds 5] [--steps-small 150] [--steps-large 10]
 //        [--sparse-rows 10000000] [--sparse-steps 20] [--max-table-rows N] [--skip-sparse] [--skip-torch]
 //        [--threads 0] [--torch-threads 1]
+//        [--compare-addon other.node]: instead of PyTorch, A/B the built addon (or DLRM_NATIVE_ADDON) against another
+//        build, both in this process, in interleaved rounds (in-memory batches; no sparse tier)
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -50,6 +52,7 @@ const { values: opts } = parseArgs({
     'skip-sparse': { type: 'boolean', default: false },
     'skip-torch': { type: 'boolean', default: false },
     'only-sparse-native': { type: 'boolean', default: false },
+    'compare-addon': { type: 'string' },
   },
 });
 const num = (k: keyof typeof opts): number => Number(opts[k]);
@@ -227,6 +230,12 @@ function sparseRowsThatFit(): number {
   return Math.min(wanted, fit);
 }
 
+/** One timed configuration: ms per step for B rows over `steps` steps after WARMUP. */
+interface Side {
+  label: string;
+  time: (B: number, steps: number) => Promise<Timing>;
+}
+
 /** Median, min and max over rounds (of wall ms; cpu ms is the median too). */
 interface Summary {
   ms: number;
@@ -283,10 +292,10 @@ async function main(): Promise<void> {
   const threads = num('threads') || info.hardwareThreads;
   console.log(`load average at the start: ${loadAverage()}; ${os.cpus().length} cores`);
   console.log(`native: a pool of ${threads} thread(s), OpenBLAS set to 1 thread (${info.openblas.trim()}, core ${info.core})`);
-  const missing = torchMissing();
+  const missing = opts['compare-addon'] ? 'PyTorch baseline not run (--compare-addon)' : torchMissing();
   if (missing) console.log(`note: ${missing}`);
 
-  if (!opts['skip-sparse']) await sparseTier(!missing);
+  if (!opts['skip-sparse'] && !opts['compare-addon']) await sparseTier(!missing);
 
   const arch = kaggleArch(num('max-table-rows'));
   const rounds = num('rounds');
@@ -296,50 +305,67 @@ async function main(): Promise<void> {
   ];
   const rows = Math.max(...sizes.map((s) => (s.steps + WARMUP) * s.B));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bench-'));
+  const cleanups: (() => unknown)[] = [];
   try {
     console.log(`data: ${rows} Criteo-shaped synthetic rows written to a processed file (tables: ${arch.tableSizes.reduce((a, b) => a + b, 0)} rows in all)`);
     const { shard, dump } = await writeData(arch, rows, dir);
-    const started = missing
-      ? undefined
-      : await TorchProcess.start(['--mode', 'model', '--data', dump, '--rows', String(rows), '--table-sizes', arch.tableSizes.join(','), '--threads', opts['torch-threads'] as string]);
-    if (started) console.log(describeTorch(started.info));
-    const params = initDlrmParams(arch, 1);
-    const engine = new NativeEngine({ arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 }, params, allocOptimizerState(params, 'sgd'), { threads: num('threads') });
-    const series = sizes.map(() => ({ file: [] as Timing[], memory: [] as Timing[], torch: [] as Timing[] }));
-    console.log(`${rounds} rounds; in each, per batch size, ours (from the file, then in memory) and PyTorch's, which side first alternating; ${WARMUP} untimed steps before each`);
+    // an engine on its own parameters (same seed), from the built addon or another build
+    const engineFrom = (addon = load.addon) => {
+      const params = initDlrmParams(arch, 1);
+      const engine = new NativeEngine({ arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 }, params, allocOptimizerState(params, 'sgd'), { threads: num('threads'), addon });
+      cleanups.push(() => engine.dispose());
+      return engine;
+    };
+    // groups of sides timed together in a round; the order of the groups alternates between rounds
+    let groups: Side[][];
+    const compare = opts['compare-addon'];
+    if (compare) {
+      const other = loadNativeAddon(path.resolve(compare));
+      if (!other.addon) throw new Error(other.reason);
+      const [a, b] = [engineFrom(), engineFrom(other.addon)];
+      groups = [[{ label: 'native (built), in memory', time: (B, steps) => timeNative(a, shard, rows, B, steps, false) }], [{ label: `native (${path.basename(compare)}), in memory`, time: (B, steps) => timeNative(b, shard, rows, B, steps, false) }]];
+    } else {
+      const engine = engineFrom();
+      groups = [
+        [
+          { label: 'native, from the file', time: (B, steps) => timeNative(engine, shard, rows, B, steps, true) },
+          { label: 'native, in memory', time: (B, steps) => timeNative(engine, shard, rows, B, steps, false) },
+        ],
+      ];
+      if (!missing) {
+        const { torch, info } = await TorchProcess.start(['--mode', 'model', '--data', dump, '--rows', String(rows), '--table-sizes', arch.tableSizes.join(','), '--threads', opts['torch-threads'] as string]);
+        cleanups.push(() => torch.close());
+        console.log(describeTorch(info));
+        groups.push([{ label: 'PyTorch, in memory', time: (B, steps) => torch.run({ B, steps, warmup: WARMUP }) }]);
+      }
+    }
+    const sides = groups.flat();
+    const series = sizes.map(() => sides.map(() => [] as Timing[]));
+    console.log(`${rounds} rounds; in each, per batch size: ${groups.map((g) => g.map((s) => s.label).join(' then ')).join(' | ')}; the order of these alternating; ${WARMUP} untimed steps before each`);
     for (let r = 0; r < rounds; r++) {
       const parts: string[] = [];
       for (const [i, { B, steps }] of sizes.entries()) {
-        const sides = [
-          async () => {
-            series[i].file.push(await timeNative(engine, shard, rows, B, steps, true));
-            series[i].memory.push(await timeNative(engine, shard, rows, B, steps, false));
-          },
-          async () => {
-            if (started) series[i].torch.push(await started.torch.run({ B, steps, warmup: WARMUP }));
-          },
-        ];
-        for (const side of r % 2 === 0 ? sides : sides.reverse()) await side();
-        const t = series[i].torch[r];
-        parts.push(`B=${B} native ${series[i].file[r].ms.toFixed(2)} (in memory ${series[i].memory[r].ms.toFixed(2)}) PyTorch ${t ? t.ms.toFixed(2) : 'n/a'}`);
+        for (const group of r % 2 === 0 ? groups : [...groups].reverse()) for (const side of group) series[i][sides.indexOf(side)].push(await side.time(B, steps));
+        parts.push(`B=${B} ${series[i].map((t) => t[r].ms.toFixed(2)).join(' / ')}`);
       }
-      console.log(`  round ${r + 1} (${r % 2 === 0 ? 'native first' : 'PyTorch first'}, load ${os.loadavg()[0].toFixed(2)}): ${parts.join('; ')} ms`);
+      console.log(`  round ${r + 1} (${r % 2 === 0 ? 'in that order' : 'reversed'}, load ${os.loadavg()[0].toFixed(2)}): ${parts.join('; ')} ms`);
     }
-    engine.dispose();
-    await started?.torch.close();
-    console.log(`    batch  side                  median ms    min ms    max ms    cpu ms   samples/s   (over ${rounds} rounds)`);
+    const width = Math.max(...sides.map((s) => s.label.length));
+    console.log(`    batch  ${'side'.padEnd(width)}  median ms    min ms    max ms    cpu ms   samples/s   (over ${rounds} rounds)`);
     for (const [i, { B, target }] of sizes.entries()) {
-      const file = summarize(series[i].file), memory = summarize(series[i].memory);
-      console.log(`${String(B).padStart(9)}  native, from the file ${summaryColumns(file, B)}`);
-      console.log(`${String(B).padStart(9)}  native, in memory      ${summaryColumns(memory, B)}`);
-      if (!series[i].torch.length) continue;
-      const torch = summarize(series[i].torch);
-      console.log(`${String(B).padStart(9)}  PyTorch, in memory     ${summaryColumns(torch, B)}`);
-      const ratio = torch.ms / file.ms;
-      console.log(`${String(B).padStart(9)}  samples/s ratio of medians (native from the file vs PyTorch): ${ratio.toFixed(2)}x, target >= ${target}x ${ratio >= target ? 'met' : 'NOT met'}`);
+      const summaries = series[i].map(summarize);
+      sides.forEach((side, k) => console.log(`${String(B).padStart(9)}  ${side.label.padEnd(width)} ${summaryColumns(summaries[k], B)}`));
+      const [first, , torch] = summaries;
+      if (compare) {
+        console.log(`${String(B).padStart(9)}  ratio of medians: ${(summaries[0].ms / summaries[1].ms).toFixed(3)} (built / ${path.basename(compare)}; > 1: the other build is faster)`);
+      } else if (torch) {
+        const ratio = torch.ms / first.ms;
+        console.log(`${String(B).padStart(9)}  samples/s ratio of medians (native from the file vs PyTorch): ${ratio.toFixed(2)}x, target >= ${target}x ${ratio >= target ? 'met' : 'NOT met'}`);
+      }
     }
     console.log(`load average at the end: ${loadAverage()}`);
   } finally {
+    for (const c of cleanups) await c();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
