@@ -20,25 +20,38 @@ export const ORDER_BYTES_PER_ROW = 14;
  */
 export class OneHotRows {
   private size = 0;
+  /** offsets 0..n shared by every table of appendOneHot's blocks. */
+  private identity = new Uint32Array(0);
   /** Words per row. */
   readonly width: number;
   private readonly words: Uint32Array;
   private readonly floats: Float32Array;
 
-  /** `kernels`: the native copies (default: the addon's, when built); null copies in JS. */
+  /**
+   * `kernels`: the native copies (default: the addon's, when built); null copies in JS. `held`: the words
+   * and row count of rows packed elsewhere (handed over from the preprocess shard worker by transfer).
+   */
   constructor(
     readonly capacity: number,
     readonly numDense: number,
     readonly numTables: number,
     private readonly kernels: PreprocessKernels | null | undefined = nativePreprocessKernels(),
+    held?: { words: Uint32Array; rows: number },
   ) {
     this.width = 1 + numDense + numTables;
-    this.words = new Uint32Array(capacity * this.width);
-    this.floats = new Float32Array(this.words.buffer);
+    if (held && (held.words.length !== capacity * this.width || held.rows > capacity)) throw new RangeError(`OneHotRows: held words do not hold ${capacity} rows of ${this.width} words`);
+    this.words = held?.words ?? new Uint32Array(capacity * this.width);
+    this.floats = new Float32Array(this.words.buffer, this.words.byteOffset, this.words.length);
+    this.size = held?.rows ?? 0;
   }
 
   get rows(): number {
     return this.size;
+  }
+
+  /** The packed words (all `capacity` rows' worth; rows [0, rows) are filled), e.g. to hand over by transfer. */
+  get buffer(): Uint32Array {
+    return this.words;
   }
 
   /** Appends a chunk's rows; false (nothing appended) when one of its bags does not hold exactly one index. */
@@ -68,8 +81,22 @@ export class OneHotRows {
     return true;
   }
 
-  /** Appends rows order[0], order[1], ... to `out`, one row group at a time. */
-  appendInOrder(order: Uint32Array, out: ProcessedFileWriter, progress: (rows: number) => void): void {
+  /**
+   * Appends n = labels.length rows whose bags hold one index each by construction (the preprocess shard
+   * worker's blocks): dense [n, D], indices[t] [n] per table.
+   */
+  appendOneHot(labels: Float32Array, dense: Float32Array, indices: Uint32Array[]): void {
+    const n = labels.length;
+    if (this.identity.length !== n + 1) this.identity = Uint32Array.from({ length: n + 1 }, (_, i) => i);
+    const offsets = indices.map(() => this.identity);
+    if (!this.append({ size: n, labels, dense, numDense: this.numDense, sparse: indices.map((ix, t) => ({ indices: ix, offsets: offsets[t] })) })) {
+      throw new RangeError(`OneHotRows.appendOneHot: index columns of lengths [${indices.map((ix) => ix.length).join(', ')}], expected ${n}`);
+    }
+  }
+
+  /** Appends rows firstRow + order[0], firstRow + order[1], ... to `out`, one row group at a time. */
+  appendInOrder(order: Uint32Array, out: ProcessedFileWriter, progress: (rows: number) => void, firstRow = 0): void {
+    if (firstRow !== 0) for (let i = 0; i < order.length; i++) order[i] += firstRow;
     const W = this.width, D = this.numDense, T = this.numTables, words = this.words, floats = this.floats;
     const group = DEFAULT_ROWS_PER_GROUP;
     const labels = new Float32Array(group);

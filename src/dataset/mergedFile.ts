@@ -37,6 +37,11 @@ export interface MergedFileOptions {
   shuffleBucketBytes?: number;
   /** Rows up to this many bytes are shuffled in memory (default 4 GiB); does not change the order. */
   shuffleMemoryBytes?: number;
+  /**
+   * The training days' rows, in day order, already in memory (packed by the preprocess shard worker while
+   * it wrote the shards): the in-memory shuffle then reads no shard. Ignored unless it holds every row.
+   */
+  heldTrainRows?: OneHotRows;
 }
 
 export const DEFAULT_SHUFFLE_BUCKET_BYTES = 512 * 1024 * 1024;
@@ -80,27 +85,41 @@ async function forEachChunk(spans: readonly RowSpan[], each: (chunk: Batch) => v
  * pass 2 takes buckets 0..K-1 in turn, loads one, shuffles a row permutation with rng.shuffle
  * (Fisher-Yates) and appends the rows in that order.
  */
-async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter, rng: Rng, budget: { bucketBytes: number; memoryBytes: number }, tmpDir: string, progress: (rows: number) => void): Promise<void> {
+async function bucketShuffle(
+  spans: readonly RowSpan[],
+  out: ProcessedFileWriter,
+  rng: Rng,
+  budget: { bucketBytes: number; memoryBytes: number },
+  tmpDir: string,
+  progress: (rows: number) => void,
+  held?: { rows: OneHotRows; firstRow: number },
+): Promise<void> {
   const rows = spans.reduce((n, s) => n + s.end - s.start, 0);
   if (rows === 0) return;
   const { numDense, numTables } = out;
   const bytes = spans.reduce((n, s) => n + (s.reader.fileBytes * (s.end - s.start)) / Math.max(1, s.reader.rows), 0);
   const K = Math.min(MAX_SHUFFLE_BUCKETS, Math.max(1, Math.ceil(bytes / budget.bucketBytes)));
   if (bytes + ORDER_BYTES_PER_ROW * rows <= budget.memoryBytes) {
-    const columns = new OneHotRows(rows, numDense, numTables);
-    let oneHot = true;
-    for (const s of spans) {
-      for await (const chunk of readAheadChunks(s.reader, s.start, s.end, DEFAULT_ROWS_PER_GROUP, 2)) {
-        oneHot &&= columns.append(chunk);
-        progress(chunk.size);
+    let source = held;
+    if (source) {
+      progress(rows);
+    } else {
+      const loaded = new OneHotRows(rows, numDense, numTables);
+      let oneHot = true;
+      for (const s of spans) {
+        for await (const chunk of readAheadChunks(s.reader, s.start, s.end, DEFAULT_ROWS_PER_GROUP, 2)) {
+          oneHot &&= loaded.append(chunk);
+          progress(chunk.size);
+        }
       }
+      if (oneHot) source = { rows: loaded, firstRow: 0 };
+      else progress(-rows); // multi-hot bags: the bucket shuffle below reads the rows again
     }
-    if (oneHot) {
-      log().info({ rows, buckets: K, approxBytes: Math.round(bytes) }, 'merged file: shuffling rows in memory');
-      columns.appendInOrder(shuffledOrder(rng, rows, K), out, progress);
+    if (source) {
+      log().info({ rows, buckets: K, approxBytes: Math.round(bytes), readShards: !held }, 'merged file: shuffling rows in memory');
+      source.rows.appendInOrder(shuffledOrder(rng, rows, K), out, progress, source.firstRow);
       return;
     }
-    progress(-rows); // multi-hot bags: the bucket shuffle below reads the rows again
   }
   log().info({ rows, buckets: K, approxBytes: Math.round(bytes) }, 'merged file: shuffling rows in buckets');
   // the bucket numbers and the permutations are drawn here, in the same order as ever; a worker thread
@@ -229,9 +248,16 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
     const rng = new Rng(opts.seed);
     const budget = { bucketBytes: opts.shuffleBucketBytes ?? DEFAULT_SHUFFLE_BUCKET_BYTES, memoryBytes: opts.shuffleMemoryBytes ?? DEFAULT_SHUFFLE_MEMORY_BYTES };
     if (randomize !== 'none') fs.mkdirSync(tmpDir, { recursive: true });
+    const held = opts.heldTrainRows?.rows === trainRows ? opts.heldTrainRows : undefined;
     if (randomize === 'none') await forEachChunk(train, copy);
-    else if (randomize === 'total') await bucketShuffle(train, out, rng, budget, tmpDir, done);
-    else for (const day of train) await bucketShuffle([day], out, rng, budget, tmpDir, done);
+    else if (randomize === 'total') await bucketShuffle(train, out, rng, budget, tmpDir, done, held && { rows: held, firstRow: 0 });
+    else {
+      let firstRow = 0;
+      for (const day of train) {
+        await bucketShuffle([day], out, rng, budget, tmpDir, done, held && { rows: held, firstRow });
+        firstRow += day.end - day.start;
+      }
+    }
     await forEachChunk([{ reader: lastDay, start: 0, end: lastDay.rows }], copy);
     writer.commit(opts.metadata);
     log().info({ file: outPath, rows: out.rows, ...Object.fromEntries(Object.entries(splits).map(([k, r]) => [k, r.end - r.start])) }, 'merged file written');

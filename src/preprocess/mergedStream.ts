@@ -25,7 +25,7 @@ export class StreamedMergedFile {
   static open(outPath: string, numDense: number, numTables: number, partitionBounds: number[]): StreamedMergedFile {
     removeStaleTemporaries(outPath);
     const worker = new PreprocessWorker();
-    return new StreamedMergedFile(worker, RemoteShardWriter.open(worker, outPath, numDense, numTables, partitionBounds), outPath);
+    return new StreamedMergedFile(worker, RemoteShardWriter.open(worker, outPath, { numDense, numTables, partitionBounds }), outPath);
   }
 
   /** After the last day's rows: writes the index and `manifest`, fsyncs and renames the file into place. */

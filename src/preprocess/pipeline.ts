@@ -18,6 +18,8 @@ import { Preprocessor } from './passes';
 import { buildManifest, shardName, VOCAB_DIR, vocabName } from './manifestBuilder';
 import { RemoteShardWriter } from './shardWriter';
 import { StreamedMergedFile } from './mergedStream';
+import { DEFAULT_SHUFFLE_MEMORY_BYTES } from '../dataset/mergedFile';
+import { OneHotRows, ORDER_BYTES_PER_ROW } from '../dataset/memoryShuffle';
 import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from './publish';
 import type { PreprocessWorker } from './workerProtocol';
 import { checkFingerprint, CHECKPOINT_FILE, CHECKPOINT_VERSION, loadCheckpoint, removeStrayFiles, saveCheckpoint, verifyShards, writeAndSync, type Checkpoint } from './checkpoint';
@@ -180,6 +182,8 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       return fd;
     });
     let checkpointed: Promise<void> = Promise.resolve();
+    const shardWorker = pre.shardWorker as PreprocessWorker;
+    let heldTrainRows: OneHotRows | undefined;
     try {
       if (state.days.length > 0) {
         await pre.restore(vocabFds.map((fd, t) => {
@@ -196,10 +200,16 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       // in file order the merged file is the shards' rows one after the other: written along with them
       // (a resumed run builds it from the shards at the end)
       if (options.dataRandomize === 'none' && state.days.length === 0) streamed = StreamedMergedFile.open(mergedFile, layout.numDense, T, pre.bounds);
+      // a shuffle that will run in memory: the shard worker also packs the training days' rows as it writes
+      // them, so the shuffle reads no shard back (a resumed run, or days of unknown length, read the shards)
+      const trainLines = days.slice(0, -1).reduce((n, d) => n + (d.lines ?? NaN), 0);
+      const rowBytes = 4 * (1 + layout.numDense + T) + ORDER_BYTES_PER_ROW;
+      const hold = options.dataRandomize !== 'none' && state.days.length === 0 && trainLines * rowBytes <= DEFAULT_SHUFFLE_MEMORY_BYTES;
+      if (hold) await shardWorker.request('holdOpen', { capacity: trainLines, numDense: layout.numDense, numTables: T }, 'ok');
       for (let d = state.days.length; d < days.length; d++) {
         const day = days[d];
         const hash = day.gzip || cfg.dataSet === 'terabyte' ? crypto.createHash('sha256') : undefined;
-        const shard = RemoteShardWriter.open(pre.shardWorker as PreprocessWorker, path.join(workDir, shardName(day.name)), layout.numDense, T, pre.bounds, streamed?.writer);
+        const shard = RemoteShardWriter.open(shardWorker, path.join(workDir, shardName(day.name)), { numDense: layout.numDense, numTables: T, partitionBounds: pre.bounds }, { forward: streamed?.writer, hold: hold && d < days.length - 1 });
         let done: { rows: number; lines: number; invalidLines: number };
         try {
           done = await pre.dayPass(day, d, 'assign', shard, hash);
@@ -227,6 +237,10 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
         log().info({ day: day.name, rows: done.rows, lines: done.lines, invalidLines: done.invalidLines, vocabularyMB: Math.round(fresh.bytes / 1e6) }, 'day done');
       }
       await checkpointed;
+      if (hold) {
+        const h = await shardWorker.request('holdTake', {}, 'held');
+        heldTrainRows = new OneHotRows(h.capacity, layout.numDense, T, undefined, { words: new Uint32Array(h.words), rows: h.rows });
+      }
     } finally {
       await checkpointed.catch(() => undefined);
       for (const fd of vocabFds) fs.closeSync(fd);
@@ -245,7 +259,8 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       await streamed.commit(manifest);
       streamed = undefined;
     } else {
-      await buildMergedFromShards(manifest, workDir, mergedFile);
+      await buildMergedFromShards(manifest, workDir, mergedFile, heldTrainRows);
+      heldTrainRows = undefined;
     }
     endPhase('merge');
     fs.rmSync(path.join(workDir, CHECKPOINT_FILE));

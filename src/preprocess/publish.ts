@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MANIFEST_FORMAT_VERSION, type Manifest } from '../dataset/manifest';
 import { buildMergedFile } from '../dataset/mergedFile';
+import type { OneHotRows } from '../dataset/memoryShuffle';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../../../package.json') as { version: string };
@@ -19,8 +20,11 @@ export function manifestStamp(fallbackCreatedAt: string): Pick<Manifest, 'format
   };
 }
 
-/** Builds the merged file from the manifest's day shards in `workDir`: all days but the last are training days. */
-export function buildMergedFromShards(manifest: Manifest, workDir: string, mergedFile: string): Promise<void> {
+/**
+ * Builds the merged file from the manifest's day shards in `workDir`: all days but the last are training
+ * days (`heldTrainRows`: their rows already in memory, see MergedFileOptions).
+ */
+export function buildMergedFromShards(manifest: Manifest, workDir: string, mergedFile: string, heldTrainRows?: OneHotRows): Promise<void> {
   return buildMergedFile({
     dayFiles: manifest.days.map((d) => path.join(workDir, d.shard)),
     trainDays: manifest.days.length - 1,
@@ -29,6 +33,7 @@ export function buildMergedFromShards(manifest: Manifest, workDir: string, merge
     seed: manifest.options.seed,
     outPath: mergedFile,
     metadata: manifest,
+    ...(heldTrainRows ? { heldTrainRows } : {}),
   });
 }
 

@@ -33,11 +33,17 @@ export class RemoteShardWriter {
    * Opens `path` (written atomically) for rows with these dense/table counts and index partitions. The
    * request is only posted: the worker may still be committing the previous day (its fsync), and the
    * main thread goes on reading meanwhile; a failure surfaces at the next append or at commit. Appended
-   * blocks go on to `forward` when given.
+   * blocks go on to `forward` when given; with `hold` the worker also packs them into its held rows
+   * (holdOpen/holdTake, for the in-memory shuffle).
    */
-  static open(worker: PreprocessWorker, path: string, numDense: number, numTables: number, partitionBounds: number[], forward?: RemoteShardWriter): RemoteShardWriter {
-    const w = new RemoteShardWriter(worker, forward);
-    w.track(worker.request('shardOpen', { path, numDense, numTables, partitionBounds }, 'ok'));
+  static open(
+    worker: PreprocessWorker,
+    path: string,
+    layout: { numDense: number; numTables: number; partitionBounds: number[] },
+    opts: { forward?: RemoteShardWriter; hold?: boolean } = {},
+  ): RemoteShardWriter {
+    const w = new RemoteShardWriter(worker, opts.forward);
+    w.track(worker.request('shardOpen', { path, ...layout, hold: opts.hold ?? false }, 'ok'));
     return w;
   }
 

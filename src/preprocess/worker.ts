@@ -3,13 +3,16 @@
 // performs in block order, so results never depend on thread timing. During Kaggle's line count one
 // worker also hashes train.txt (sha256) while the main thread counts. A separate worker writes the day
 // shards (rows arrive in block order) and hands each block's arrays back once copied; when the merged
-// file keeps file order (--data-randomize none) one more worker writes it from those same arrays.
+// file keeps file order (--data-randomize none) one more worker writes it from those same arrays; when it
+// is shuffled in memory, the shard worker also packs the training days' rows (OneHotRows) and hands them
+// over at the end, so the shuffle reads no shard back.
 // Messages and replies are listed in workerProtocol.ts; typed arrays travel by transfer, never by copy.
 import { parentPort } from 'node:worker_threads';
 import * as crypto from 'node:crypto';
 import { LineParser } from '../criteo/lineParser';
 import { TableVocabulary } from './vocabulary';
 import { ProcessedFileWriter } from '../dataset/processedFile';
+import { OneHotRows } from '../dataset/memoryShuffle';
 import type { WorkerReply, WorkerRequest } from './workerProtocol';
 
 if (!parentPort) throw new Error('preprocess worker: must run in a worker thread');
@@ -18,7 +21,9 @@ const port = parentPort;
 let parser: LineParser | undefined;
 let vocabularies: TableVocabulary[] = [];
 let hash: crypto.Hash | undefined;
-let shard: { writer: ProcessedFileWriter; numDense: number; bounds: number[] } | undefined;
+let shard: { writer: ProcessedFileWriter; numDense: number; bounds: number[]; hold: boolean } | undefined;
+/** The training days' rows, packed while their shards are written (holdOpen .. holdTake). */
+let held: OneHotRows | undefined;
 
 /** Appends a parsed block's rows (labels, dense, per-partition table-major indices) to the open shard. */
 function appendToShard(labels: Float32Array, dense: Float32Array, parts: Uint32Array[], capacity: number, rows: number): void {
@@ -29,6 +34,10 @@ function appendToShard(labels: Float32Array, dense: Float32Array, parts: Uint32A
     for (let l = 0; l < s.bounds[p + 1] - s.bounds[p]; l++) columns.push(parts[p].subarray(l * capacity, l * capacity + rows));
   }
   s.writer.appendOneHot(labels.subarray(0, rows), dense.subarray(0, rows * s.numDense), columns);
+  if (s.hold) {
+    if (!held) throw new Error('preprocess worker: a held shard without holdOpen');
+    held.appendOneHot(labels.subarray(0, rows), dense.subarray(0, rows * s.numDense), columns);
+  }
 }
 
 /** Runs fn over each table's rows [0, rows) of a table-major [tables, capacity] partition array. */
@@ -76,7 +85,7 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
       return { reply: { id: msg.id, type: 'digest', sha256 }, transfer: [] };
     }
     case 'shardOpen':
-      shard = { writer: new ProcessedFileWriter(msg.path, { numDense: msg.numDense, numTables: msg.numTables }), numDense: msg.numDense, bounds: msg.partitionBounds };
+      shard = { writer: new ProcessedFileWriter(msg.path, { numDense: msg.numDense, numTables: msg.numTables }), numDense: msg.numDense, bounds: msg.partitionBounds, hold: msg.hold };
       return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
     case 'shardAppend': {
       appendToShard(new Float32Array(msg.labels), new Float32Array(msg.dense), msg.parts.map((b) => new Uint32Array(b)), msg.capacity, msg.rows);
@@ -95,6 +104,16 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
       shard?.writer.abort();
       shard = undefined;
       return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+    case 'holdOpen':
+      held = new OneHotRows(msg.capacity, msg.numDense, msg.numTables);
+      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+    case 'holdTake': {
+      if (!held) throw new Error('preprocess worker: holdTake without holdOpen');
+      const words = held.buffer.buffer as ArrayBuffer;
+      const reply: WorkerReply = { id: msg.id, type: 'held', words, capacity: held.capacity, rows: held.rows };
+      held = undefined;
+      return { reply, transfer: [words] };
+    }
     case 'takeNew': {
       const values = vocabularies.map((v) => v.takeNew());
       return {

@@ -17,10 +17,12 @@ export type WorkerRequest =
   | Req<'takeNew'>
   | Req<'hashUpdate', { bytes: ArrayBufferLike; byteOffset: number; length: number }>
   | Req<'hashDigest'>
-  | Req<'shardOpen', { path: string; numDense: number; numTables: number; partitionBounds: number[] }>
+  | Req<'shardOpen', { path: string; numDense: number; numTables: number; partitionBounds: number[]; hold: boolean }>
   | Req<'shardAppend', { labels: ArrayBuffer; dense: ArrayBuffer; parts: ArrayBuffer[]; capacity: number; rows: number }>
   | Req<'shardCommit', { metadata: object }>
-  | Req<'shardAbort'>;
+  | Req<'shardAbort'>
+  | Req<'holdOpen', { capacity: number; numDense: number; numTables: number }>
+  | Req<'holdTake'>;
 
 export type WorkerReply =
   | Req<'ok'>
@@ -31,7 +33,8 @@ export type WorkerReply =
   | Req<'appended', { labels: ArrayBuffer; dense: ArrayBuffer; parts: ArrayBuffer[]; capacity: number; rows: number }>
   | Req<'assigned', { values: ArrayBuffer }>
   | Req<'newValues', { values: Uint32Array[]; sizes: number[]; bytes: number }>
-  | Req<'digest', { sha256: string }>;
+  | Req<'digest', { sha256: string }>
+  | Req<'held', { words: ArrayBuffer; capacity: number; rows: number }>;
 
 type Body<T extends WorkerRequest['type']> = Omit<Extract<WorkerRequest, { type: T }>, 'id' | 'type'>;
 type ReplyOf<T extends WorkerReply['type']> = Extract<WorkerReply, { type: T }>;

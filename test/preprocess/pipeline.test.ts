@@ -7,7 +7,8 @@ import { runPreprocess, type PreprocessConfig } from '../../src/preprocess/pipel
 import { kaggleDaySizes } from '../../src/criteo/rawSources';
 import { subsampleDraw } from '../../src/preprocess/subsample';
 import type { Manifest } from '../../src/dataset/manifest';
-import { setupLogger } from '../../src/util/log';
+import { log, setupLogger } from '../../src/util/log';
+import { buildMergedFromShards } from '../../src/preprocess/publish';
 import { buildMergedFile } from '../../src/dataset/mergedFile';
 import { UserError } from '../../src/util/errors';
 import { generateTextFile } from '../../src/criteo/generatorText';
@@ -207,4 +208,30 @@ test('--data-randomize none: a bad line in a late day leaves nothing behind (no 
   fs.writeFileSync(input, bad.join('\n') + '\n');
   await assert.rejects(runPreprocess(config(input, path.join(d, 'out.dlrm'))), (e: unknown) => e instanceof UserError && /train\.txt:2901: field 1/.test(e.message));
   assert.deepEqual(fs.readdirSync(d), ['train.txt']);
+});
+
+test('total and day: the merged file shuffled from rows held during the days equals the one built from the shards', async () => {
+  const d = path.join(dir, 'held');
+  fs.mkdirSync(d);
+  const logger = log();
+  const info = logger.info.bind(logger);
+  const readShards: unknown[] = [];
+  logger.info = ((obj: unknown, msg?: string) => {
+    if (msg === 'merged file: shuffling rows in memory') readShards.push((obj as { readShards: unknown }).readShards);
+    return info(obj as object, msg);
+  }) as typeof logger.info;
+  try {
+    for (const randomize of ['total', 'day'] as const) {
+      const out = path.join(d, `${randomize}.dlrm`);
+      await runPreprocess(config(raw, out, { blockBytes: 5000, dataRandomize: randomize, seed: 11 }));
+      const manifest = JSON.parse(fs.readFileSync(path.join(`${out}.parts`, 'manifest.json'), 'utf8')) as Manifest;
+      const rebuilt = path.join(d, `${randomize}-rebuilt.dlrm`);
+      await buildMergedFromShards(manifest, `${out}.parts`, rebuilt);
+      assert.ok(fs.readFileSync(out).equals(fs.readFileSync(rebuilt)), `${randomize}: merged bytes differ`);
+    }
+  } finally {
+    logger.info = info as typeof logger.info;
+  }
+  // total: one in-memory shuffle from held rows, then one reading the shards; day: 6 days each way
+  assert.deepEqual(readShards, [false, true, ...new Array(6).fill(false), ...new Array(6).fill(true)]);
 });
