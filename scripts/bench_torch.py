@@ -5,8 +5,9 @@
 --mode model: the same DLRM as the native engine (Kaggle architecture: bottom 13-512-256-64-16 with ReLU after
 every layer, 26 EmbeddingBags (sum, sparse gradients) of dim 16, dot interaction R = [x, lower triangle of
 T Tᵀ in row-major order] like the reference's torch.tril_indices(offset=-1), top 367-512-256-1 with ReLU then
-sigmoid, mean BCE, plain SGD with lr 0.01), initialised as the reference DLRM (and src/model/initParams.ts)
-does: Linear W ~ N(0, sqrt(2/(in+out))), b ~ N(0, sqrt(1/out)), tables U(-sqrt(1/n), sqrt(1/n)).
+sigmoid, mean BCE, plain SGD with lr 0.01; gradients reset with zero_grad(set_to_none=True), PyTorch's
+cheapest way), initialised as the reference DLRM (and src/model/initParams.ts) does: Linear
+W ~ N(0, sqrt(2/(in+out))), b ~ N(0, sqrt(1/out)), tables U(-sqrt(1/n), sqrt(1/n)).
 Trained on the rows of the raw dump the TypeScript side writes (dense float32 [N, 13], labels float32 [N],
 one index per table uint32 [26, N]), held in memory as tensors; batch k is rows [k B, (k+1) B) mod N.
   command {"B": 128, "steps": 150, "warmup": 3} -> {"msPerStep", "cpuMsPerStep"}
@@ -98,7 +99,7 @@ def model_runner(args):
 
         def step(k):
             a = (k % nb) * B
-            opt.zero_grad()
+            opt.zero_grad(set_to_none=True)
             p = model(dense[a : a + B], [idx[t, a : a + B] for t in range(26)], offsets)
             loss = loss_fn(p.view(-1), labels[a : a + B])
             loss.backward()
@@ -124,7 +125,7 @@ def sparse_runner(args):
     grad = torch.full((B, d), 1e-3)
 
     def step(k):
-        opt.zero_grad()
+        opt.zero_grad(set_to_none=True)
         outs = [bags[t](batches[k % 8][t], offsets) for t in range(T)]
         torch.autograd.backward(outs, [grad] * T)
         opt.step()
