@@ -3,7 +3,8 @@
 // then day by day the worker passes of passes.ts (parse, first-appearance indices, shard rows). After each
 // day: vocabularies extended, shard committed, checkpoint written (resume), overlapping the next day.
 // Finally the manifest and the merged file are built (with --data-randomize none it was written along
-// with the shards and is only completed) and the work folder is renamed into place.
+// with the shards and is only completed; a shuffle in memory gets the training rows the shard worker
+// packed while writing them) and the work folder is renamed into place.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
