@@ -225,7 +225,7 @@ function timeNativeSparse(rows: number, steps: number, rounds: number, threads: 
 
 function sparseRowsThatFit(): number {
   const wanted = num('sparse-rows');
-  const fit = Math.floor((0.6 * os.freemem()) / (SPARSE_TABLES * DIM * 4));
+  const fit = Math.floor((0.75 * os.freemem()) / (SPARSE_TABLES * DIM * 4));
   if (fit < wanted) console.log(`note: sparse tier reduced to ${fit} rows per table (free memory ${(os.freemem() / 2 ** 30).toFixed(1)} GiB)`);
   return Math.min(wanted, fit);
 }
