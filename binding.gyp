@@ -14,6 +14,7 @@
         "src/engine/native/csrc/threadPool.cc",
         "src/preprocess/csrc/criteoBlockParser.cc",
         "src/preprocess/csrc/rowGather.cc",
+        "src/preprocess/csrc/shuffleOrder.cc",
         "src/preprocess/csrc/vocabularyAssign.cc"
       ],
       "include_dirs": ["src/preprocess/csrc", "<!(node -p \"require('node-addon-api').include_dir\")", "/usr/include/x86_64-linux-gnu/openblas-pthread", "/usr/include/openblas"],

@@ -5,6 +5,7 @@
 // Fisher-Yates permutation of the bucket's rows (kept in input order). Output: bucket 0's rows in its
 // permutation's order, then bucket 1's, ...
 import type { Rng } from '../util/random';
+import { nativePreprocessKernels, type PreprocessKernels } from '../preprocess/nativeKernels';
 
 /** The bucket numbers of the next `rows` input rows. */
 export function drawBucketIds(rng: Rng, rows: number, buckets: number): Uint16Array {
@@ -21,8 +22,19 @@ export function drawBucketPermutation(rng: Rng, rows: number): Uint32Array {
   return rng.shuffle(perm);
 }
 
-/** The whole shuffle of `rows` input rows in K buckets: order[j] = the input row at output position j. */
-export function shuffledOrder(rng: Rng, rows: number, buckets: number): Uint32Array {
+/**
+ * The whole shuffle of `rows` input rows in K buckets: order[j] = the input row at output position j. The
+ * draws run in the native addon when built (src/preprocess/csrc/shuffleOrder.cc: the same generator and
+ * steps, ~0.7 s less for 4.3M rows), which takes the generator's state and gives it back advanced.
+ */
+export function shuffledOrder(rng: Rng, rows: number, buckets: number, kernels: PreprocessKernels | null | undefined = nativePreprocessKernels()): Uint32Array {
+  if (kernels) {
+    const state = rng.getState();
+    const order = new Uint32Array(rows);
+    kernels.shuffledOrder(state, rows, buckets, order);
+    rng.setState(state);
+    return order;
+  }
   const ids = drawBucketIds(rng, rows, buckets);
   const starts = new Float64Array(buckets + 1);
   for (let i = 0; i < rows; i++) starts[ids[i] + 1]++;

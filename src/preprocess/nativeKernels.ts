@@ -1,6 +1,7 @@
 // The native preprocess kernels (C++ in src/preprocess/csrc, part of the native addon) when the addon is
 // built and has them, else undefined: callers then run the JS twins, which stay the reference semantics
-// (LineParser's Criteo fast path, U32HashTable.assignSequential, OneHotRows.append/appendInOrder). DLRM_NATIVE_ADDON=none hides them too.
+// (LineParser's Criteo fast path, U32HashTable.assignSequential, OneHotRows.append/appendInOrder,
+// shuffledOrder). DLRM_NATIVE_ADDON=none hides them too.
 import { loadNativeAddon } from '../engine/native/nativeAddon';
 
 /** One block for parseCriteoBlock: the inputs and output arrays of LineParser.parseBlock's fast path. */
@@ -42,12 +43,14 @@ export interface PreprocessKernels {
    * column outputs (OneHotRows.appendInOrder's gather).
    */
   gatherRows(words: Uint32Array, width: number, numDense: number, order: Uint32Array, from: number, to: number, labels: Float32Array, dense: Float32Array, indices: Uint32Array[]): void;
+  /** shuffledOrder's draws for `rows` rows in `buckets` buckets into order [rows], from and back into the Rng state words. */
+  shuffledOrder(state: Uint32Array, rows: number, buckets: number, order: Uint32Array): void;
 }
 
 /** The kernels, or undefined (addon not built, hidden, or built before the kernels existed). */
 export function nativePreprocessKernels(): PreprocessKernels | undefined {
   const { addon } = loadNativeAddon();
   if (!addon) return undefined;
-  const { parseCriteoBlock, assignFirstAppearance, packRows, gatherRows } = addon;
-  return parseCriteoBlock && assignFirstAppearance && packRows && gatherRows ? { parseCriteoBlock, assignFirstAppearance, packRows, gatherRows } : undefined;
+  const { parseCriteoBlock, assignFirstAppearance, packRows, gatherRows, shuffledOrder } = addon;
+  return parseCriteoBlock && assignFirstAppearance && packRows && gatherRows && shuffledOrder ? { parseCriteoBlock, assignFirstAppearance, packRows, gatherRows, shuffledOrder } : undefined;
 }

@@ -24,6 +24,17 @@ export class Rng {
     this.s3 = next() | 1;
   }
 
+  /** The four state words (to hand the generator to native code, which draws the same sequence). */
+  getState(): Uint32Array {
+    return Uint32Array.of(this.s0, this.s1, this.s2, this.s3);
+  }
+
+  /** Continues from state words taken by getState() and advanced elsewhere. */
+  setState(state: Uint32Array): void {
+    if (state.length !== 4) throw new RangeError(`Rng.setState: ${state.length} words, expected 4`);
+    [this.s0, this.s1, this.s2, this.s3] = state;
+  }
+
   /** A uniform unsigned 32-bit integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;

@@ -58,6 +58,10 @@ const countingKernels: PreprocessKernels | undefined = kernels && {
     kernelResults.push(-4);
     return kernels.packRows(...args);
   },
+  shuffledOrder: (...args) => {
+    kernelResults.push(-5);
+    kernels.shuffledOrder(...args);
+  },
   gatherRows: (...args) => {
     kernelResults.push(-3);
     kernels.gatherRows(...args);
@@ -231,4 +235,18 @@ test('native row packing and gather of the in-memory shuffle equal the JS copies
     assert.equal(held.rows, 0);
   }
   fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('native shuffle draws give the JS order and leave the generator where the JS draws leave it', { skip }, () => {
+  for (const [rows, buckets, seed] of [[0, 1, 1], [1, 1, 2], [10, 3, 3], [100_000, 1, 4], [250_000, 7, 5], [70_000, 512, 6]]) {
+    const [a, b] = [new Rng(seed), new Rng(seed)];
+    a.next(); // not a fresh generator
+    b.next();
+    takeKernelResults();
+    const native = shuffledOrder(a, rows, buckets, countingKernels);
+    assert.deepEqual(takeKernelResults(), [-5]);
+    const js = shuffledOrder(b, rows, buckets, null);
+    assert.deepEqual(native, js, `${rows} rows in ${buckets} buckets`);
+    assert.deepEqual([a.nextUint32(), a.nextInt(1000), a.normal()], [b.nextUint32(), b.nextInt(1000), b.normal()]);
+  }
 });

@@ -1,8 +1,8 @@
 // The native kernels of `dlrm preprocess`, registered by the addon (src/engine/native/csrc/addon.cc). Their
 // JS twins stay the reference and the fallback when the addon is not built: LineParser's Criteo fast path
-// (src/criteo/lineParser.ts), U32HashTable.assignSequential (src/preprocess/hashTable.ts) and
-// OneHotRows.append and appendInOrder (src/dataset/memoryShuffle.ts). Each kernel
-// produces exactly what its JS twin produces; tests compare the two on the same input.
+// (src/criteo/lineParser.ts), U32HashTable.assignSequential (src/preprocess/hashTable.ts), OneHotRows.append
+// and appendInOrder (src/dataset/memoryShuffle.ts) and shuffledOrder (src/dataset/shuffleOrder.ts). Each
+// kernel produces exactly what its JS twin produces; tests compare the two on the same input.
 #pragma once
 #include <napi.h>
 
@@ -17,5 +17,8 @@ Napi::Value AssignFirstAppearance(const Napi::CallbackInfo& info);
 /** packRows / gatherRows: the in-memory shuffle's copies into and out of row-major rows (rowGather.cc). */
 Napi::Value PackRows(const Napi::CallbackInfo& info);
 Napi::Value GatherRows(const Napi::CallbackInfo& info);
+
+/** shuffledOrder(state, rows, buckets, order): the shuffle's draws (shuffleOrder.cc). */
+Napi::Value ShuffledOrder(const Napi::CallbackInfo& info);
 
 }  // namespace dlrm

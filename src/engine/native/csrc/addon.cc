@@ -4,7 +4,7 @@
 //   NativeEmbeddingBags(spec)   the sparse tier alone (benchmarks, tests)
 //     .forward(bags, batchSize, outs)   .update(bags, batchSize, grads, lr)   (synchronous)
 //   info() -> { openblas, core, threads }
-//   parseCriteoBlock, assignFirstAppearance, packRows, gatherRows: the preprocess kernels (src/preprocess/csrc)
+//   parseCriteoBlock, assignFirstAppearance, packRows, gatherRows, shuffledOrder: the preprocess kernels (src/preprocess/csrc)
 // Every shape is checked here, before any pointer reaches a kernel: an out-of-range index throws.
 #include <napi.h>
 #include <cblas.h>
@@ -375,6 +375,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("assignFirstAppearance", Napi::Function::New(env, dlrm::AssignFirstAppearance));
   exports.Set("packRows", Napi::Function::New(env, dlrm::PackRows));
   exports.Set("gatherRows", Napi::Function::New(env, dlrm::GatherRows));
+  exports.Set("shuffledOrder", Napi::Function::New(env, dlrm::ShuffledOrder));
   return exports;
 }
 
