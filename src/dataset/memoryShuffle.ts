@@ -6,6 +6,7 @@
 // row through temporary files and converts rows to records and back.
 import type { Batch } from './batch';
 import { DEFAULT_ROWS_PER_GROUP, type ProcessedFileWriter } from './processedFile';
+import { ShuffleWorker } from './shuffleWorker';
 import { nativePreprocessKernels, type PreprocessKernels } from '../preprocess/nativeKernels';
 
 /** Bytes per row held in memory besides the row itself: the order's bucket ids, sort and permutations. */
@@ -94,25 +95,95 @@ export class OneHotRows {
     }
   }
 
-  /** Appends rows firstRow + order[0], firstRow + order[1], ... to `out`, one row group at a time. */
-  appendInOrder(order: Uint32Array, out: ProcessedFileWriter, progress: (rows: number) => void, firstRow = 0): void {
-    if (firstRow !== 0) for (let i = 0; i < order.length; i++) order[i] += firstRow;
+  /**
+   * Copies rows order[from], ..., order[to - 1] into labels [n], dense [n, D] and indices[t] [n] (n = to -
+   * from): natively when the addon is built, prefetching rows ahead.
+   */
+  gatherInto(order: Uint32Array, from: number, to: number, labels: Float32Array, dense: Float32Array, indices: Uint32Array[]): void {
     const W = this.width, D = this.numDense, T = this.numTables, words = this.words, floats = this.floats;
-    const group = DEFAULT_ROWS_PER_GROUP;
-    const labels = new Float32Array(group);
-    const dense = new Float32Array(group * D);
-    const indices = Array.from({ length: T }, () => new Uint32Array(group));
-    for (let a = 0; a < order.length; a += group) {
-      const n = Math.min(group, order.length - a);
-      if (this.kernels) this.kernels.gatherRows(words, W, D, order, a, a + n, labels, dense, indices);
-      else for (let j = 0; j < n; j++) {
-        const s = order[a + j] * W;
-        labels[j] = floats[s];
-        for (let k = 0, d = j * D; k < D; k++) dense[d + k] = floats[s + 1 + k];
-        for (let t = 0; t < T; t++) indices[t][j] = words[s + 1 + D + t];
-      }
-      out.appendOneHot(labels.subarray(0, n), dense.subarray(0, n * D), indices.map((ix) => ix.subarray(0, n)));
-      progress(n);
+    if (this.kernels) {
+      this.kernels.gatherRows(words, W, D, order, from, to, labels, dense, indices);
+      return;
     }
+    for (let j = 0; j < to - from; j++) {
+      const s = order[from + j] * W;
+      labels[j] = floats[s];
+      for (let k = 0, d = j * D; k < D; k++) dense[d + k] = floats[s + 1 + k];
+      for (let t = 0; t < T; t++) indices[t][j] = words[s + 1 + D + t];
+    }
+  }
+}
+
+/** One row group's gathered columns, on shared memory (filled by the shuffle worker, read by the caller). */
+export interface GroupSlot {
+  labels: Float32Array;
+  dense: Float32Array;
+  /** Per table: [DEFAULT_ROWS_PER_GROUP] indices. */
+  indices: Uint32Array[];
+}
+
+/** Views of a slot's shared buffer: labels, dense, then the tables' indices, one row group each. */
+export function groupSlotViews(buffer: SharedArrayBuffer, numDense: number, numTables: number): GroupSlot {
+  const G = DEFAULT_ROWS_PER_GROUP;
+  return {
+    labels: new Float32Array(buffer, 0, G),
+    dense: new Float32Array(buffer, 4 * G, G * numDense),
+    indices: Array.from({ length: numTables }, (_, t) => new Uint32Array(buffer, 4 * G * (1 + numDense + t), G)),
+  };
+}
+
+/** Row groups gathered ahead of the one being appended and written. */
+const SLOTS = 4;
+
+/**
+ * The in-memory shuffle's output stage: the rows move (by transfer) to the shuffle worker thread, which
+ * gathers row groups in shuffled order into a ring of shared slots while this thread appends and writes
+ * the previous ones (the O_DIRECT writes wait on the disk: ~0.6 s for 4.3M Criteo rows, now overlapped).
+ */
+export class ShuffledRowsWriter {
+  private worker: ShuffleWorker | undefined;
+  private held: OneHotRows | undefined;
+  private slots: GroupSlot[] = [];
+
+  /** Appends rows firstRow + order[j] of `rows` (handed to the worker on first use) to `out`, in order. */
+  async append(rows: OneHotRows, order: Uint32Array, firstRow: number, out: ProcessedFileWriter, progress: (rows: number) => void): Promise<void> {
+    if (this.held !== rows) {
+      await this.close();
+      const buffers = Array.from({ length: SLOTS }, () => new SharedArrayBuffer(4 * DEFAULT_ROWS_PER_GROUP * (1 + rows.numDense + rows.numTables)));
+      this.slots = buffers.map((b) => groupSlotViews(b, rows.numDense, rows.numTables));
+      this.worker = new ShuffleWorker(rows.numDense, rows.numTables);
+      this.held = rows;
+      await this.worker.holdRows(rows, buffers);
+    }
+    const worker = this.worker as ShuffleWorker;
+    const total = order.length;
+    const G = DEFAULT_ROWS_PER_GROUP, D = rows.numDense;
+    worker.heldOrder(order, firstRow).catch(() => undefined); // its failure fails the gathers below
+    const inFlight: { slot: number; n: number; gathered: Promise<void> }[] = [];
+    let next = 0;
+    const post = (): void => {
+      const slot = inFlight.length === 0 ? 0 : (inFlight[inFlight.length - 1].slot + 1) % SLOTS;
+      const n = Math.min(G, total - next);
+      const gathered = worker.gatherHeld(slot, next, next + n);
+      gathered.catch(() => undefined); // awaited in order below
+      inFlight.push({ slot, n, gathered });
+      next += n;
+    };
+    while (next < total && inFlight.length < SLOTS) post();
+    while (inFlight.length > 0) {
+      const { slot, n, gathered } = inFlight.shift() as { slot: number; n: number; gathered: Promise<void> };
+      await gathered;
+      const s = this.slots[slot];
+      out.appendOneHot(s.labels.subarray(0, n), s.dense.subarray(0, n * D), s.indices.map((ix) => ix.subarray(0, n)));
+      progress(n);
+      if (next < total) post();
+    }
+  }
+
+  /** Ends the worker (and the rows it holds). */
+  async close(): Promise<void> {
+    await this.worker?.terminate();
+    this.worker = undefined;
+    this.held = undefined;
   }
 }

@@ -14,7 +14,7 @@ import type { Manifest, RowRange, SplitName } from './manifest';
 import { DEFAULT_ROWS_PER_GROUP, ProcessedFileReader, ProcessedFileWriter } from './processedFile';
 import { ShuffleWorker } from './shuffleWorker';
 import { drawBucketIds, drawBucketPermutation, shuffledOrder } from './shuffleOrder';
-import { OneHotRows, ORDER_BYTES_PER_ROW } from './memoryShuffle';
+import { OneHotRows, ORDER_BYTES_PER_ROW, ShuffledRowsWriter } from './memoryShuffle';
 import { tempPathFor } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
@@ -92,6 +92,7 @@ async function bucketShuffle(
   budget: { bucketBytes: number; memoryBytes: number },
   tmpDir: string,
   progress: (rows: number) => void,
+  memoryWriter: ShuffledRowsWriter,
   held?: { rows: OneHotRows; firstRow: number },
 ): Promise<void> {
   const rows = spans.reduce((n, s) => n + s.end - s.start, 0);
@@ -117,7 +118,7 @@ async function bucketShuffle(
     }
     if (source) {
       log().info({ rows, buckets: K, approxBytes: Math.round(bytes), readShards: !held }, 'merged file: shuffling rows in memory');
-      source.rows.appendInOrder(shuffledOrder(rng, rows, K), out, progress, source.firstRow);
+      await memoryWriter.append(source.rows, shuffledOrder(rng, rows, K), source.firstRow, out, progress);
       return;
     }
   }
@@ -215,6 +216,7 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
   const readers: ProcessedFileReader[] = [];
   const tmpDir = shuffleDirFor(outPath);
   let writer: ProcessedFileWriter | undefined;
+  const memoryWriter = new ShuffledRowsWriter();
   let bar: Progress | undefined;
   try {
     removeStaleTemporaries(outPath);
@@ -250,14 +252,15 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
     if (randomize !== 'none') fs.mkdirSync(tmpDir, { recursive: true });
     const held = opts.heldTrainRows?.rows === trainRows ? opts.heldTrainRows : undefined;
     if (randomize === 'none') await forEachChunk(train, copy);
-    else if (randomize === 'total') await bucketShuffle(train, out, rng, budget, tmpDir, done, held && { rows: held, firstRow: 0 });
+    else if (randomize === 'total') await bucketShuffle(train, out, rng, budget, tmpDir, done, memoryWriter, held && { rows: held, firstRow: 0 });
     else {
       let firstRow = 0;
       for (const day of train) {
-        await bucketShuffle([day], out, rng, budget, tmpDir, done, held && { rows: held, firstRow });
+        await bucketShuffle([day], out, rng, budget, tmpDir, done, memoryWriter, held && { rows: held, firstRow });
         firstRow += day.end - day.start;
       }
     }
+    await memoryWriter.close();
     await forEachChunk([{ reader: lastDay, start: 0, end: lastDay.rows }], copy);
     writer.commit(opts.metadata);
     log().info({ file: outPath, rows: out.rows, ...Object.fromEntries(Object.entries(splits).map(([k, r]) => [k, r.end - r.start])) }, 'merged file written');
@@ -265,6 +268,7 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
     writer?.abort();
     throw err;
   } finally {
+    await memoryWriter.close();
     bar?.stop();
     for (const r of readers) r.close();
     fs.rmSync(tmpDir, { recursive: true, force: true });

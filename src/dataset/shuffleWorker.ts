@@ -2,11 +2,15 @@
 // spillOpen(files), then spill(batch, bucket numbers) per block (the worker appends the rows as records
 // to the bucket files), then spillClose() gives the rows per bucket. Pass 2: load(file, rows, perm) hands
 // over one bucket and its permutation; gather(from, to) resolves with records perm[from..to), one after
-// the other (ProcessedFileWriter.appendRecords takes them). Requests are handled in posting order, so the main thread keeps a few in flight and works on
-// the previous ones meanwhile (drawing bucket numbers and reading shards; appending and writing).
+// the other (ProcessedFileWriter.appendRecords takes them). In memory (memoryShuffle.ts): holdRows(rows,
+// slots) hands over the rows and a ring of shared slots, heldOrder(order, firstRow) the order, and
+// gatherHeld(slot, from, to) fills a slot with that order's rows [from, to). Requests are handled in
+// posting order, so the main thread keeps a few in flight and works on the previous ones meanwhile
+// (drawing bucket numbers and reading shards; appending and writing).
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import type { Batch } from './batch';
+import type { OneHotRows } from './memoryShuffle';
 
 export type ShuffleRequest =
   | { id: number; type: 'spillOpen'; files: string[]; numDense: number; numTables: number; bufferWords: number }
@@ -14,7 +18,10 @@ export type ShuffleRequest =
   | { id: number; type: 'spillClose' }
   | { id: number; type: 'spillAbort' }
   | { id: number; type: 'load'; file: string; rows: number; perm: ArrayBuffer; numDense: number; numTables: number }
-  | { id: number; type: 'gather'; from: number; to: number };
+  | { id: number; type: 'gather'; from: number; to: number }
+  | { id: number; type: 'holdRows'; words: ArrayBuffer; capacity: number; rows: number; numDense: number; numTables: number; slots: SharedArrayBuffer[] }
+  | { id: number; type: 'heldOrder'; order: ArrayBuffer; firstRow: number }
+  | { id: number; type: 'gatherHeld'; slot: number; from: number; to: number };
 
 export type ShuffleReply =
   | { id: number; type: 'ok' }
@@ -79,6 +86,23 @@ export class ShuffleWorker {
   /** The current bucket's records perm[from..to), consecutive. */
   gather(from: number, to: number): Promise<Uint32Array> {
     return this.request({ id: 0, type: 'gather', from, to }, []).then((r) => (r as Extract<ShuffleReply, { type: 'gathered' }>).records);
+  }
+
+  /** Hands over one-hot rows (their buffer is transferred: `rows` is unusable here afterwards) and the slots. */
+  holdRows(rows: OneHotRows, slots: SharedArrayBuffer[]): Promise<void> {
+    const words = rows.buffer.buffer as ArrayBuffer;
+    return this.request({ id: 0, type: 'holdRows', words, capacity: rows.capacity, rows: rows.rows, numDense: this.numDense, numTables: this.numTables, slots }, [words]).then(() => undefined);
+  }
+
+  /** The order of the next gathers: held row firstRow + order[j] (order is transferred). */
+  heldOrder(order: Uint32Array, firstRow: number): Promise<void> {
+    const buffer = order.buffer as ArrayBuffer;
+    return this.request({ id: 0, type: 'heldOrder', order: buffer, firstRow }, [buffer]).then(() => undefined);
+  }
+
+  /** Fills slot `slot` with the held rows at order positions [from, to). */
+  gatherHeld(slot: number, from: number, to: number): Promise<void> {
+    return this.request({ id: 0, type: 'gatherHeld', slot, from, to }, []).then(() => undefined);
   }
 
   async terminate(): Promise<void> {

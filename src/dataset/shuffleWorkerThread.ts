@@ -2,11 +2,14 @@
 // Pass 1: it appends rows, with the bucket numbers the main thread drew, as row-major records
 // (rowRecords.ts) to the bucket files. Pass 2: it loads one bucket file at a time, deletes it, and gathers
 // runs of the bucket's permutation into consecutive records, while the main thread appends the previous
-// ones to the merged file. Requests are handled in posting order; arrays travel by transfer.
+// ones to the merged file. In memory (memoryShuffle.ts) it holds the rows and gathers row groups in the
+// shuffled order into shared slots, while the main thread appends and writes the previous ones. Requests
+// are handled in posting order; arrays travel by transfer.
 import { parentPort } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import type { Batch } from './batch';
 import { gatherRecords, recordStarts, RecordWriter } from './rowRecords';
+import { groupSlotViews, OneHotRows, type GroupSlot } from './memoryShuffle';
 import type { ShuffleReply, ShuffleRequest } from './shuffleWorker';
 
 if (!parentPort) throw new Error('shuffle worker: must run in a worker thread');
@@ -14,6 +17,8 @@ const port = parentPort;
 
 let spill: { fds: number[]; writers: RecordWriter[] } | undefined;
 let bucket: { words: Uint32Array; starts: Uint32Array; perm: Uint32Array; numDense: number; numTables: number } | undefined;
+/** The in-memory shuffle's rows, output slots and current order (held row = order[j], firstRow added). */
+let held: { rows: OneHotRows; slots: GroupSlot[]; order: Uint32Array } | undefined;
 
 /** The whole file as u32 words (read in calls of at most 1 GiB). */
 function readWords(file: string): Uint32Array {
@@ -73,6 +78,23 @@ function handle(msg: ShuffleRequest): { reply: ShuffleReply; transfer: ArrayBuff
     fs.rmSync(msg.file);
     bucket = { words, starts: recordStarts(words, msg.rows, msg.numDense, msg.numTables), perm: new Uint32Array(msg.perm), numDense: msg.numDense, numTables: msg.numTables };
     return { reply: { id: msg.id, type: 'loaded' }, transfer: [] };
+  }
+  if (msg.type === 'holdRows') {
+    const rows = new OneHotRows(msg.capacity, msg.numDense, msg.numTables, undefined, { words: new Uint32Array(msg.words), rows: msg.rows });
+    held = { rows, slots: msg.slots.map((b) => groupSlotViews(b, msg.numDense, msg.numTables)), order: new Uint32Array(0) };
+    return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+  }
+  if (msg.type === 'heldOrder') {
+    if (!held) throw new Error('shuffle worker: heldOrder before holdRows');
+    held.order = new Uint32Array(msg.order);
+    if (msg.firstRow !== 0) for (let i = 0; i < held.order.length; i++) held.order[i] += msg.firstRow;
+    return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
+  }
+  if (msg.type === 'gatherHeld') {
+    if (!held) throw new Error('shuffle worker: gatherHeld before holdRows');
+    const slot = held.slots[msg.slot];
+    held.rows.gatherInto(held.order, msg.from, msg.to, slot.labels, slot.dense, slot.indices);
+    return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
   }
   if (!bucket) throw new Error('shuffle worker: decode before load');
   const records = gatherRecords(bucket.words, bucket.starts, bucket.perm.subarray(msg.from, msg.to));

@@ -69,9 +69,11 @@ T* typedData(const Napi::Object& o, const char* key, napi_typedarray_type type, 
   const Napi::Value v = o.Get(key);
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
     throw Napi::TypeError::New(o.Env(), std::string("parseCriteoBlock: ") + key + " must be a " + typeName);
-  auto a = v.As<Napi::TypedArray>();
-  *length = a.ElementLength();
-  return reinterpret_cast<T*>(static_cast<std::uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
+  // the data pointer from napi_get_typedarray_info, which also works on SharedArrayBuffer memory (where
+  // TypedArray::ArrayBuffer() fails)
+  void* data = nullptr;
+  napi_get_typedarray_info(v.Env(), v, nullptr, length, &data, nullptr, nullptr);
+  return static_cast<T*>(data);
 }
 
 double number(const Napi::Object& o, const char* key) {

@@ -23,9 +23,11 @@ template <typename T>
 T* typed(const Napi::Value& v, napi_typedarray_type type, const char* typeName, const std::string& what, std::size_t* length) {
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
     throw Napi::TypeError::New(v.Env(), what + " must be a " + typeName);
-  auto a = v.As<Napi::TypedArray>();
-  *length = a.ElementLength();
-  return reinterpret_cast<T*>(static_cast<std::uint8_t*>(a.ArrayBuffer().Data()) + a.ByteOffset());
+  // the data pointer from napi_get_typedarray_info: it also works on SharedArrayBuffer memory (where
+  // TypedArray::ArrayBuffer() fails), e.g. the in-memory shuffle's shared output slots
+  void* data = nullptr;
+  napi_get_typedarray_info(v.Env(), v, nullptr, length, &data, nullptr, nullptr);
+  return static_cast<T*>(data);
 }
 
 std::size_t count(const Napi::Value& v, const char* what) {
