@@ -38,10 +38,11 @@ export interface MergedFileOptions {
   /** Rows up to this many bytes are shuffled in memory (default 4 GiB); does not change the order. */
   shuffleMemoryBytes?: number;
   /**
-   * The training days' rows, in day order, already in memory (packed by the preprocess shard worker while
-   * it wrote the shards): the in-memory shuffle then reads no shard. Ignored unless it holds every row.
+   * Every day's rows, in day order, already in memory (packed by the preprocess shard worker while it
+   * wrote the shards): the in-memory shuffle and the last day's copy then read no shard. Ignored unless
+   * it holds exactly the days' rows.
    */
-  heldTrainRows?: OneHotRows;
+  heldRows?: OneHotRows;
 }
 
 export const DEFAULT_SHUFFLE_BUCKET_BYTES = 512 * 1024 * 1024;
@@ -250,7 +251,7 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
     const rng = new Rng(opts.seed);
     const budget = { bucketBytes: opts.shuffleBucketBytes ?? DEFAULT_SHUFFLE_BUCKET_BYTES, memoryBytes: opts.shuffleMemoryBytes ?? DEFAULT_SHUFFLE_MEMORY_BYTES };
     if (randomize !== 'none') fs.mkdirSync(tmpDir, { recursive: true });
-    const held = opts.heldTrainRows?.rows === trainRows ? opts.heldTrainRows : undefined;
+    const held = opts.heldRows?.rows === trainRows + lastDay.rows ? opts.heldRows : undefined;
     if (randomize === 'none') await forEachChunk(train, copy);
     else if (randomize === 'total') await bucketShuffle(train, out, rng, budget, tmpDir, done, memoryWriter, held && { rows: held, firstRow: 0 });
     else {
@@ -260,8 +261,9 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
         firstRow += day.end - day.start;
       }
     }
+    if (held) await memoryWriter.append(held, Uint32Array.from({ length: lastDay.rows }, (_, i) => i), trainRows, out, done);
+    else await forEachChunk([{ reader: lastDay, start: 0, end: lastDay.rows }], copy);
     await memoryWriter.close();
-    await forEachChunk([{ reader: lastDay, start: 0, end: lastDay.rows }], copy);
     writer.commit(opts.metadata);
     log().info({ file: outPath, rows: out.rows, ...Object.fromEntries(Object.entries(splits).map(([k, r]) => [k, r.end - r.start])) }, 'merged file written');
   } catch (err) {

@@ -3,8 +3,8 @@
 // then day by day the worker passes of passes.ts (parse, first-appearance indices, shard rows). After each
 // day: vocabularies extended, shard committed, checkpoint written (resume), overlapping the next day.
 // Finally the manifest and the merged file are built (with --data-randomize none it was written along
-// with the shards and is only completed; a shuffle in memory gets the training rows the shard worker
-// packed while writing them) and the work folder is renamed into place.
+// with the shards and is only completed; a shuffle in memory gets the rows the shard worker packed
+// while writing them) and the work folder is renamed into place.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
@@ -184,7 +184,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
     });
     let checkpointed: Promise<void> = Promise.resolve();
     const shardWorker = pre.shardWorker as PreprocessWorker;
-    let heldTrainRows: OneHotRows | undefined;
+    let heldRows: OneHotRows | undefined;
     try {
       if (state.days.length > 0) {
         await pre.restore(vocabFds.map((fd, t) => {
@@ -201,16 +201,16 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       // in file order the merged file is the shards' rows one after the other: written along with them
       // (a resumed run builds it from the shards at the end)
       if (options.dataRandomize === 'none' && state.days.length === 0) streamed = StreamedMergedFile.open(mergedFile, layout.numDense, T, pre.bounds);
-      // a shuffle that will run in memory: the shard worker also packs the training days' rows as it writes
-      // them, so the shuffle reads no shard back (a resumed run, or days of unknown length, read the shards)
-      const trainLines = days.slice(0, -1).reduce((n, d) => n + (d.lines ?? NaN), 0);
+      // a shuffle that will run in memory: the shard worker also packs the days' rows as it writes them, so
+      // the merge reads no shard back (a resumed run, or days of unknown length, read the shards)
+      const lines = days.reduce((n, d) => n + (d.lines ?? NaN), 0);
       const rowBytes = 4 * (1 + layout.numDense + T) + ORDER_BYTES_PER_ROW;
-      const hold = options.dataRandomize !== 'none' && state.days.length === 0 && trainLines * rowBytes <= DEFAULT_SHUFFLE_MEMORY_BYTES;
-      if (hold) await shardWorker.request('holdOpen', { capacity: trainLines, numDense: layout.numDense, numTables: T }, 'ok');
+      const hold = options.dataRandomize !== 'none' && state.days.length === 0 && lines * rowBytes <= DEFAULT_SHUFFLE_MEMORY_BYTES;
+      if (hold) await shardWorker.request('holdOpen', { capacity: lines, numDense: layout.numDense, numTables: T }, 'ok');
       for (let d = state.days.length; d < days.length; d++) {
         const day = days[d];
         const hash = day.gzip || cfg.dataSet === 'terabyte' ? crypto.createHash('sha256') : undefined;
-        const shard = RemoteShardWriter.open(shardWorker, path.join(workDir, shardName(day.name)), { numDense: layout.numDense, numTables: T, partitionBounds: pre.bounds }, { forward: streamed?.writer, hold: hold && d < days.length - 1 });
+        const shard = RemoteShardWriter.open(shardWorker, path.join(workDir, shardName(day.name)), { numDense: layout.numDense, numTables: T, partitionBounds: pre.bounds }, { forward: streamed?.writer, hold });
         let done: { rows: number; lines: number; invalidLines: number };
         try {
           done = await pre.dayPass(day, d, 'assign', shard, hash);
@@ -240,7 +240,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       await checkpointed;
       if (hold) {
         const h = await shardWorker.request('holdTake', {}, 'held');
-        heldTrainRows = new OneHotRows(h.capacity, layout.numDense, T, undefined, { words: new Uint32Array(h.words), rows: h.rows });
+        heldRows = new OneHotRows(h.capacity, layout.numDense, T, undefined, { words: new Uint32Array(h.words), rows: h.rows });
       }
     } finally {
       await checkpointed.catch(() => undefined);
@@ -260,8 +260,8 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       await streamed.commit(manifest);
       streamed = undefined;
     } else {
-      await buildMergedFromShards(manifest, workDir, mergedFile, heldTrainRows);
-      heldTrainRows = undefined;
+      await buildMergedFromShards(manifest, workDir, mergedFile, heldRows);
+      heldRows = undefined;
     }
     endPhase('merge');
     fs.rmSync(path.join(workDir, CHECKPOINT_FILE));

@@ -4,7 +4,7 @@
 // worker also hashes train.txt (sha256) while the main thread counts. A separate worker writes the day
 // shards (rows arrive in block order) and hands each block's arrays back once copied; when the merged
 // file keeps file order (--data-randomize none) one more worker writes it from those same arrays; when it
-// is shuffled in memory, the shard worker also packs the training days' rows (OneHotRows) and hands them
+// is shuffled in memory, the shard worker also packs every day's rows (OneHotRows) and hands them
 // over at the end, so the shuffle reads no shard back.
 // Messages and replies are listed in workerProtocol.ts; typed arrays travel by transfer, never by copy.
 import { parentPort } from 'node:worker_threads';
@@ -22,7 +22,7 @@ let parser: LineParser | undefined;
 let vocabularies: TableVocabulary[] = [];
 let hash: crypto.Hash | undefined;
 let shard: { writer: ProcessedFileWriter; numDense: number; bounds: number[]; hold: boolean } | undefined;
-/** The training days' rows, packed while their shards are written (holdOpen .. holdTake). */
+/** The days' rows, packed while their shards are written (holdOpen .. holdTake). */
 let held: OneHotRows | undefined;
 
 /** Appends a parsed block's rows (labels, dense, per-partition table-major indices) to the open shard. */
