@@ -3,7 +3,7 @@
 // to the bucket files), then spillClose() gives the rows per bucket. Pass 2: load(file, rows, perm) hands
 // over one bucket and its permutation; gather(from, to) resolves with records perm[from..to), one after
 // the other (ProcessedFileWriter.appendRecords takes them). In memory (memoryShuffle.ts): holdRows(rows,
-// slots) hands over the rows and a ring of shared slots, heldOrder(order, firstRow) the order, and
+// slots) shares the rows and a ring of slots (shared memory), heldOrder(order) the order, and
 // gatherHeld(slot, from, to) fills a slot with that order's rows [from, to). Requests are handled in
 // posting order, so the main thread keeps a few in flight and works on the previous ones meanwhile
 // (drawing bucket numbers and reading shards; appending and writing).
@@ -19,8 +19,8 @@ export type ShuffleRequest =
   | { id: number; type: 'spillAbort' }
   | { id: number; type: 'load'; file: string; rows: number; perm: ArrayBuffer; numDense: number; numTables: number }
   | { id: number; type: 'gather'; from: number; to: number }
-  | { id: number; type: 'holdRows'; words: ArrayBuffer; capacity: number; rows: number; numDense: number; numTables: number; slots: SharedArrayBuffer[] }
-  | { id: number; type: 'heldOrder'; order: ArrayBuffer; firstRow: number }
+  | { id: number; type: 'holdRows'; words: SharedArrayBuffer; capacity: number; rows: number; numDense: number; numTables: number; slots: SharedArrayBuffer[] }
+  | { id: number; type: 'heldOrder'; order: SharedArrayBuffer }
   | { id: number; type: 'gatherHeld'; slot: number; from: number; to: number };
 
 export type ShuffleReply =
@@ -88,16 +88,18 @@ export class ShuffleWorker {
     return this.request({ id: 0, type: 'gather', from, to }, []).then((r) => (r as Extract<ShuffleReply, { type: 'gathered' }>).records);
   }
 
-  /** Hands over one-hot rows (their buffer is transferred: `rows` is unusable here afterwards) and the slots. */
+  /** Shares one-hot rows (on shared memory) and the output slots with the thread. */
   holdRows(rows: OneHotRows, slots: SharedArrayBuffer[]): Promise<void> {
-    const words = rows.buffer.buffer as ArrayBuffer;
-    return this.request({ id: 0, type: 'holdRows', words, capacity: rows.capacity, rows: rows.rows, numDense: this.numDense, numTables: this.numTables, slots }, [words]).then(() => undefined);
+    const words = rows.buffer.buffer;
+    if (!(words instanceof SharedArrayBuffer)) throw new TypeError('ShuffleWorker.holdRows: the rows must be on shared memory');
+    return this.request({ id: 0, type: 'holdRows', words, capacity: rows.capacity, rows: rows.rows, numDense: this.numDense, numTables: this.numTables, slots }, []).then(() => undefined);
   }
 
-  /** The order of the next gathers: held row firstRow + order[j] (order is transferred). */
-  heldOrder(order: Uint32Array, firstRow: number): Promise<void> {
-    const buffer = order.buffer as ArrayBuffer;
-    return this.request({ id: 0, type: 'heldOrder', order: buffer, firstRow }, [buffer]).then(() => undefined);
+  /** The order of the next gathers (shared): slot j of a gather holds held row order[from + j]. */
+  heldOrder(order: Uint32Array): Promise<void> {
+    const buffer = order.buffer;
+    if (!(buffer instanceof SharedArrayBuffer)) throw new TypeError('ShuffleWorker.heldOrder: the order must be on shared memory');
+    return this.request({ id: 0, type: 'heldOrder', order: buffer }, []).then(() => undefined);
   }
 
   /** Fills slot `slot` with the held rows at order positions [from, to). */

@@ -17,7 +17,7 @@ const port = parentPort;
 
 let spill: { fds: number[]; writers: RecordWriter[] } | undefined;
 let bucket: { words: Uint32Array; starts: Uint32Array; perm: Uint32Array; numDense: number; numTables: number } | undefined;
-/** The in-memory shuffle's rows, output slots and current order (held row = order[j], firstRow added). */
+/** The in-memory shuffle's rows, output slots and current order, all on shared memory. */
 let held: { rows: OneHotRows; slots: GroupSlot[]; order: Uint32Array } | undefined;
 
 /** The whole file as u32 words (read in calls of at most 1 GiB). */
@@ -87,7 +87,6 @@ function handle(msg: ShuffleRequest): { reply: ShuffleReply; transfer: ArrayBuff
   if (msg.type === 'heldOrder') {
     if (!held) throw new Error('shuffle worker: heldOrder before holdRows');
     held.order = new Uint32Array(msg.order);
-    if (msg.firstRow !== 0) for (let i = 0; i < held.order.length; i++) held.order[i] += msg.firstRow;
     return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
   }
   if (msg.type === 'gatherHeld') {

@@ -109,10 +109,10 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
       return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
     case 'holdTake': {
       if (!held) throw new Error('preprocess worker: holdTake without holdOpen');
-      const words = held.buffer.buffer as ArrayBuffer;
+      const words = held.buffer.buffer as SharedArrayBuffer; // shared memory: shared by the message, no copy
       const reply: WorkerReply = { id: msg.id, type: 'held', words, capacity: held.capacity, rows: held.rows };
       held = undefined;
-      return { reply, transfer: [words] };
+      return { reply, transfer: [] };
     }
     case 'takeNew': {
       const values = vocabularies.map((v) => v.takeNew());

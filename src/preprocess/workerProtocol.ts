@@ -34,7 +34,7 @@ export type WorkerReply =
   | Req<'assigned', { values: ArrayBuffer }>
   | Req<'newValues', { values: Uint32Array[]; sizes: number[]; bytes: number }>
   | Req<'digest', { sha256: string }>
-  | Req<'held', { words: ArrayBuffer; capacity: number; rows: number }>;
+  | Req<'held', { words: SharedArrayBuffer; capacity: number; rows: number }>;
 
 type Body<T extends WorkerRequest['type']> = Omit<Extract<WorkerRequest, { type: T }>, 'id' | 'type'>;
 type ReplyOf<T extends WorkerReply['type']> = Extract<WorkerReply, { type: T }>;
