@@ -9,8 +9,11 @@ import { DEFAULT_ROWS_PER_GROUP, type ProcessedFileWriter } from './processedFil
 import { ShuffleWorker } from './shuffleWorker';
 import { nativePreprocessKernels, type PreprocessKernels } from '../preprocess/nativeKernels';
 
-/** Bytes per row held in memory besides the row itself: the order's bucket ids, sort and permutations. */
-export const ORDER_BYTES_PER_ROW = 14;
+/**
+ * Bytes per row held in memory besides the row itself while the order is drawn and used: bucket number
+ * (2), rows sorted by bucket (4), a bucket's permutation (4), the order (4) and its shared copy (4).
+ */
+export const ORDER_BYTES_PER_ROW = 18;
 
 /**
  * Training rows of one-hot data, row-major: row r is the W = 1 + D + T words at r * W (label and dense as
