@@ -1,9 +1,9 @@
-// The merged file's shuffle done in memory, for training rows that fit the memory budget and hold one
-// index per bag (Criteo): the rows are read once from the day shards into memory (row-major, see
-// OneHotRows), then appended to the merged file in shuffledOrder's order (shuffleOrder.ts,
-// the same draws as the bucket shuffle, so the same file), gathered one row group at a time. Bytes moved:
-// one read of the shards and one write of the merged file; the bucket shuffle also writes and reads every
-// row through temporary files and converts rows to records and back.
+// The merged file's shuffle done in memory, for rows that fit the memory budget and hold one index per
+// bag (Criteo): the rows are held row-major on shared memory (OneHotRows: packed by the preprocess shard
+// worker while it writes the shards, else read from them), then appended to the merged file in
+// shuffledOrder's order (shuffleOrder.ts: the bucket shuffle's draws, so the same file), gathered one row
+// group at a time by two worker threads while the caller writes (ShuffledRowsWriter). The bucket shuffle
+// instead writes and reads every row through temporary files and converts rows to records and back.
 import type { Batch } from './batch';
 import { DEFAULT_ROWS_PER_GROUP, type ProcessedFileWriter } from './processedFile';
 import { ShuffleWorker } from './shuffleWorker';
@@ -33,7 +33,7 @@ export class OneHotRows {
 
   /**
    * `kernels`: the native copies (default: the addon's, when built); null copies in JS. `held`: the words
-   * and row count of rows packed elsewhere (handed over from the preprocess shard worker by transfer).
+   * and row count of rows packed elsewhere (shared by the preprocess shard worker).
    */
   constructor(
     readonly capacity: number,
