@@ -79,14 +79,33 @@ async function forEachChunk(spans: readonly RowSpan[], each: (chunk: Batch) => v
   }
 }
 
+/** The shuffle's bucket count K for `spans` (the source files' sizes pro rata of rows) and those bytes. */
+function bucketCount(spans: readonly RowSpan[], bucketBytes: number): { K: number; bytes: number } {
+  const bytes = spans.reduce((n, s) => n + (s.reader.fileBytes * (s.end - s.start)) / Math.max(1, s.reader.rows), 0);
+  return { K: Math.min(MAX_SHUFFLE_BUCKETS, Math.max(1, Math.ceil(bytes / bucketBytes))), bytes };
+}
+
+/** Reads spans' rows into memory (OneHotRows), or undefined (progress given back) when a bag is not one index. */
+async function loadOneHotRows(spans: readonly RowSpan[], rows: number, out: ProcessedFileWriter, progress: (rows: number) => void): Promise<OneHotRows | undefined> {
+  const loaded = new OneHotRows(rows, out.numDense, out.numTables);
+  let oneHot = true;
+  for (const s of spans) {
+    for await (const chunk of readAheadChunks(s.reader, s.start, s.end, DEFAULT_ROWS_PER_GROUP, 2)) {
+      oneHot &&= loaded.append(chunk);
+      progress(chunk.size);
+    }
+  }
+  if (oneHot) return loaded;
+  progress(-rows); // the bucket shuffle reads the rows again
+  return undefined;
+}
+
 /**
- * Appends the rows of `spans` to `out` in a uniformly random order drawn from `rng`, in bounded memory:
- * K = clamp(ceil(bytes / bucketBytes), 1, MAX_SHUFFLE_BUCKETS) buckets; pass 1 draws rng.nextInt(K) for
- * every row in input order and appends the row to that bucket's temporary file (row-major records);
- * pass 2 takes buckets 0..K-1 in turn, loads one, shuffles a row permutation with rng.shuffle
- * (Fisher-Yates) and appends the rows in that order.
+ * Appends the rows of `spans` to `out` in a uniformly random order drawn from `rng` (docs/FORMAT.md): in
+ * memory when they fit the budget and hold one index per bag (`held`: already in memory, rows firstRow..
+ * of it), else with the bucket shuffle; both give the same order.
  */
-async function bucketShuffle(
+async function shuffleRows(
   spans: readonly RowSpan[],
   out: ProcessedFileWriter,
   rng: Rng,
@@ -98,24 +117,14 @@ async function bucketShuffle(
 ): Promise<void> {
   const rows = spans.reduce((n, s) => n + s.end - s.start, 0);
   if (rows === 0) return;
-  const { numDense, numTables } = out;
-  const bytes = spans.reduce((n, s) => n + (s.reader.fileBytes * (s.end - s.start)) / Math.max(1, s.reader.rows), 0);
-  const K = Math.min(MAX_SHUFFLE_BUCKETS, Math.max(1, Math.ceil(bytes / budget.bucketBytes)));
+  const { K, bytes } = bucketCount(spans, budget.bucketBytes);
   if (bytes + ORDER_BYTES_PER_ROW * rows <= budget.memoryBytes) {
     let source = held;
     if (source) {
       progress(rows);
     } else {
-      const loaded = new OneHotRows(rows, numDense, numTables);
-      let oneHot = true;
-      for (const s of spans) {
-        for await (const chunk of readAheadChunks(s.reader, s.start, s.end, DEFAULT_ROWS_PER_GROUP, 2)) {
-          oneHot &&= loaded.append(chunk);
-          progress(chunk.size);
-        }
-      }
-      if (oneHot) source = { rows: loaded, firstRow: 0 };
-      else progress(-rows); // multi-hot bags: the bucket shuffle below reads the rows again
+      const loaded = await loadOneHotRows(spans, rows, out, progress);
+      if (loaded) source = { rows: loaded, firstRow: 0 };
     }
     if (source) {
       log().info({ rows, buckets: K, approxBytes: Math.round(bytes), readShards: !held }, 'merged file: shuffling rows in memory');
@@ -123,12 +132,25 @@ async function bucketShuffle(
       return;
     }
   }
-  log().info({ rows, buckets: K, approxBytes: Math.round(bytes) }, 'merged file: shuffling rows in buckets');
+  await bucketShuffle(spans, out, rng, K, budget.bucketBytes, tmpDir, progress);
+}
+
+/**
+ * Appends the rows of `spans` to `out` in a uniformly random order drawn from `rng`, in bounded memory:
+ * K = clamp(ceil(bytes / bucketBytes), 1, MAX_SHUFFLE_BUCKETS) buckets; pass 1 draws rng.nextInt(K) for
+ * every row in input order and appends the row to that bucket's temporary file (row-major records);
+ * pass 2 takes buckets 0..K-1 in turn, loads one, shuffles a row permutation with rng.shuffle
+ * (Fisher-Yates) and appends the rows in that order.
+ */
+async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter, rng: Rng, K: number, bucketBytes: number, tmpDir: string, progress: (rows: number) => void): Promise<void> {
+  const rows = spans.reduce((n, s) => n + s.end - s.start, 0);
+  const { numDense, numTables } = out;
+  log().info({ rows, buckets: K }, 'merged file: shuffling rows in buckets');
   // the bucket numbers and the permutations are drawn here, in the same order as ever; a worker thread
   // writes the bucket records (pass 1), then loads and decodes the buckets (pass 2) while this thread
   // reads the shards and then appends and writes the merged file
   const files = Array.from({ length: K }, (_, k) => path.join(tmpDir, `bucket-${k}.records`));
-  const bufferWords = Math.max(16_384, Math.min(4 << 20, Math.floor(budget.bucketBytes / K / 4)));
+  const bufferWords = Math.max(16_384, Math.min(4 << 20, Math.floor(bucketBytes / K / 4)));
   const shuffler = new ShuffleWorker(numDense, numTables);
   try {
     const spilled: Promise<void>[] = [shuffler.spillOpen(files, bufferWords)];
@@ -253,11 +275,11 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
     if (randomize !== 'none') fs.mkdirSync(tmpDir, { recursive: true });
     const held = opts.heldRows?.rows === trainRows + lastDay.rows ? opts.heldRows : undefined;
     if (randomize === 'none') await forEachChunk(train, copy);
-    else if (randomize === 'total') await bucketShuffle(train, out, rng, budget, tmpDir, done, memoryWriter, held && { rows: held, firstRow: 0 });
+    else if (randomize === 'total') await shuffleRows(train, out, rng, budget, tmpDir, done, memoryWriter, held && { rows: held, firstRow: 0 });
     else {
       let firstRow = 0;
       for (const day of train) {
-        await bucketShuffle([day], out, rng, budget, tmpDir, done, memoryWriter, held && { rows: held, firstRow });
+        await shuffleRows([day], out, rng, budget, tmpDir, done, memoryWriter, held && { rows: held, firstRow });
         firstRow += day.end - day.start;
       }
     }
