@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "napiArgs.h"
 #include "preprocessKernels.h"
 
 namespace dlrm {
@@ -64,24 +65,6 @@ float log1pFloat32(std::uint64_t x, const float* table, std::size_t tableSize) {
   return static_cast<float>(std::log(static_cast<double>(x1)));
 }
 
-template <typename T>
-T* typedData(const Napi::Object& o, const char* key, napi_typedarray_type type, const char* typeName, std::size_t* length) {
-  const Napi::Value v = o.Get(key);
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
-    throw Napi::TypeError::New(o.Env(), std::string("parseCriteoBlock: ") + key + " must be a " + typeName);
-  // the data pointer from napi_get_typedarray_info, which also works on SharedArrayBuffer memory (where
-  // TypedArray::ArrayBuffer() fails)
-  void* data = nullptr;
-  napi_get_typedarray_info(v.Env(), v, nullptr, length, &data, nullptr, nullptr);
-  return static_cast<T*>(data);
-}
-
-double number(const Napi::Object& o, const char* key) {
-  const Napi::Value v = o.Get(key);
-  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string("parseCriteoBlock: ") + key + " must be a number");
-  return v.As<Napi::Number>().DoubleValue();
-}
-
 }  // namespace
 
 Napi::Value ParseCriteoBlock(const Napi::CallbackInfo& info) {
@@ -89,19 +72,19 @@ Napi::Value ParseCriteoBlock(const Napi::CallbackInfo& info) {
   if (!info[0].IsObject()) throw Napi::TypeError::New(env, "parseCriteoBlock: expects one options object");
   const Napi::Object a = info[0].As<Napi::Object>();
   std::size_t bytesLen = 0, labelsLen = 0, denseLen = 0, baseLen = 0, tableLen = 0;
-  const auto* bytes = typedData<const std::uint8_t>(a, "bytes", napi_uint8_array, "Uint8Array", &bytesLen);
-  auto* labels = typedData<float>(a, "labels", napi_float32_array, "Float32Array", &labelsLen);
-  auto* dense = typedData<float>(a, "dense", napi_float32_array, "Float32Array", &denseLen);
-  const auto* tableBase = typedData<const std::int32_t>(a, "tableBase", napi_int32_array, "Int32Array", &baseLen);
-  const auto* log1pTable = typedData<const float>(a, "log1pTable", napi_float32_array, "Float32Array", &tableLen);
-  const std::size_t end = static_cast<std::size_t>(number(a, "end"));
-  const std::size_t capacity = static_cast<std::size_t>(number(a, "capacity"));
-  const std::size_t D = static_cast<std::size_t>(number(a, "numDense"));
-  const std::uint64_t M = static_cast<std::uint64_t>(number(a, "maxIndRange"));
-  const double rate = number(a, "subsampleRate");
-  const auto seed = static_cast<std::uint32_t>(number(a, "seed"));
-  const auto day = static_cast<std::uint32_t>(number(a, "day"));
-  const auto firstLine = static_cast<std::uint64_t>(number(a, "firstLine"));
+  const auto* bytes = typedArrayArg<const std::uint8_t>(a.Get("bytes"), "parseCriteoBlock: bytes", &bytesLen);
+  auto* labels = typedArrayArg<float>(a.Get("labels"), "parseCriteoBlock: labels", &labelsLen);
+  auto* dense = typedArrayArg<float>(a.Get("dense"), "parseCriteoBlock: dense", &denseLen);
+  const auto* tableBase = typedArrayArg<const std::int32_t>(a.Get("tableBase"), "parseCriteoBlock: tableBase", &baseLen);
+  const auto* log1pTable = typedArrayArg<const float>(a.Get("log1pTable"), "parseCriteoBlock: log1pTable", &tableLen);
+  const std::size_t end = static_cast<std::size_t>(numberArg(a.Get("end"), "parseCriteoBlock: end"));
+  const std::size_t capacity = static_cast<std::size_t>(numberArg(a.Get("capacity"), "parseCriteoBlock: capacity"));
+  const std::size_t D = static_cast<std::size_t>(numberArg(a.Get("numDense"), "parseCriteoBlock: numDense"));
+  const std::uint64_t M = static_cast<std::uint64_t>(numberArg(a.Get("maxIndRange"), "parseCriteoBlock: maxIndRange"));
+  const double rate = numberArg(a.Get("subsampleRate"), "parseCriteoBlock: subsampleRate");
+  const auto seed = static_cast<std::uint32_t>(numberArg(a.Get("seed"), "parseCriteoBlock: seed"));
+  const auto day = static_cast<std::uint32_t>(numberArg(a.Get("day"), "parseCriteoBlock: day"));
+  const auto firstLine = static_cast<std::uint64_t>(numberArg(a.Get("firstLine"), "parseCriteoBlock: firstLine"));
   const Napi::Value dstValue = a.Get("tableDst");
   if (!dstValue.IsArray()) throw Napi::TypeError::New(env, "parseCriteoBlock: tableDst must be an array of Uint32Array");
   const Napi::Array dstArray = dstValue.As<Napi::Array>();
@@ -111,13 +94,11 @@ Napi::Value ParseCriteoBlock(const Napi::CallbackInfo& info) {
   if (baseLen != T) throw Napi::RangeError::New(env, "parseCriteoBlock: tableBase has " + std::to_string(baseLen) + " entries, tableDst " + std::to_string(T));
   std::vector<std::uint32_t*> dst(T);
   for (std::size_t t = 0; t < T; ++t) {
-    const Napi::Value v = dstArray.Get(static_cast<std::uint32_t>(t));
-    if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
-      throw Napi::TypeError::New(env, "parseCriteoBlock: tableDst[" + std::to_string(t) + "] must be a Uint32Array");
-    auto arr = v.As<Napi::Uint32Array>();
-    if (tableBase[t] < 0 || static_cast<std::size_t>(tableBase[t]) + capacity > arr.ElementLength())
+    std::size_t length = 0;
+    std::uint32_t* table = typedArrayArg<std::uint32_t>(dstArray.Get(static_cast<std::uint32_t>(t)), "parseCriteoBlock: tableDst[" + std::to_string(t) + "]", &length);
+    if (tableBase[t] < 0 || static_cast<std::size_t>(tableBase[t]) + capacity > length)
       throw Napi::RangeError::New(env, "parseCriteoBlock: table " + std::to_string(t) + "'s rows do not fit tableDst at tableBase");
-    dst[t] = arr.Data() + tableBase[t];
+    dst[t] = table + tableBase[t];
   }
   // every scan stops at a '\n', so a block ending with one can never be read past its end
   if (end == 0 || bytes[end - 1] != kNewline) return Napi::Number::New(env, -1);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "napiArgs.h"
 #include "preprocessKernels.h"
 
 namespace dlrm {
@@ -19,33 +20,14 @@ namespace {
 constexpr std::size_t kPrefetchRows = 8;
 constexpr std::size_t kLineWords = 16;
 
-template <typename T>
-T* typed(const Napi::Value& v, napi_typedarray_type type, const char* typeName, const std::string& what, std::size_t* length) {
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != type)
-    throw Napi::TypeError::New(v.Env(), what + " must be a " + typeName);
-  // the data pointer from napi_get_typedarray_info: it also works on SharedArrayBuffer memory (where
-  // TypedArray::ArrayBuffer() fails), e.g. the in-memory shuffle's shared output slots
-  void* data = nullptr;
-  napi_get_typedarray_info(v.Env(), v, nullptr, length, &data, nullptr, nullptr);
-  return static_cast<T*>(data);
-}
-
-std::size_t count(const Napi::Value& v, const char* what) {
-  if (!v.IsNumber() || v.As<Napi::Number>().DoubleValue() < 0)
-    throw Napi::TypeError::New(v.Env(), std::string(what) + " must be a non-negative number");
-  return static_cast<std::size_t>(v.As<Napi::Number>().DoubleValue());
-}
-
-/** An array of Uint32Array, each at least minLength long (packRows' argument `what`). */
-std::vector<const std::uint32_t*> uint32Arrays(const Napi::Value& v, const char* what, std::size_t minLength) {
+/** An array of Uint32Array (packRows' argument `what`): their data and lengths. */
+std::vector<const std::uint32_t*> uint32Arrays(const Napi::Value& v, const char* what, std::vector<std::size_t>* lengths) {
   if (!v.IsArray()) throw Napi::TypeError::New(v.Env(), std::string("packRows: ") + what + " must be an array of Uint32Array");
   const Napi::Array a = v.As<Napi::Array>();
   std::vector<const std::uint32_t*> out(a.Length());
+  lengths->resize(out.size());
   for (std::size_t t = 0; t < out.size(); ++t) {
-    std::size_t len = 0;
-    const std::string name = std::string(what) + "[" + std::to_string(t) + "]";
-    out[t] = typed<const std::uint32_t>(a.Get(static_cast<std::uint32_t>(t)), napi_uint32_array, "Uint32Array", name, &len);
-    if (len < minLength) throw Napi::RangeError::New(v.Env(), "packRows: " + name + " holds " + std::to_string(len) + " values, fewer than " + std::to_string(minLength));
+    out[t] = typedArrayArg<const std::uint32_t>(a.Get(static_cast<std::uint32_t>(t)), std::string("packRows: ") + what + "[" + std::to_string(t) + "]", &(*lengths)[t]);
   }
   return out;
 }
@@ -56,27 +38,28 @@ std::vector<const std::uint32_t*> uint32Arrays(const Napi::Value& v, const char*
 Napi::Value PackRows(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   std::size_t wordsLen = 0, labelsLen = 0, denseLen = 0;
-  auto* words = typed<std::uint32_t>(info[0], napi_uint32_array, "Uint32Array", "packRows: words", &wordsLen);
-  const std::size_t width = count(info[1], "packRows: width");
-  const std::size_t D = count(info[2], "packRows: numDense");
-  const std::size_t firstRow = count(info[3], "packRows: firstRow");
-  const auto* labels = typed<const float>(info[4], napi_float32_array, "Float32Array", "packRows: labels", &labelsLen);
-  const auto* dense = typed<const float>(info[5], napi_float32_array, "Float32Array", "packRows: dense", &denseLen);
+  auto* words = typedArrayArg<std::uint32_t>(info[0], "packRows: words", &wordsLen);
+  const std::size_t width = countArg(info[1], "packRows: width");
+  const std::size_t D = countArg(info[2], "packRows: numDense");
+  const std::size_t firstRow = countArg(info[3], "packRows: firstRow");
+  const auto* labels = typedArrayArg<const float>(info[4], "packRows: labels", &labelsLen);
+  const auto* dense = typedArrayArg<const float>(info[5], "packRows: dense", &denseLen);
   const std::size_t n = labelsLen;
-  const auto offsets = uint32Arrays(info[6], "offsets", n + 1);
-  const auto indices = uint32Arrays(info[7], "indices", 0);
+  std::vector<std::size_t> offsetsLen, indicesLen;
+  const auto offsets = uint32Arrays(info[6], "offsets", &offsetsLen);
+  const auto indices = uint32Arrays(info[7], "indices", &indicesLen);
   const std::size_t T = indices.size();
   if (offsets.size() != T) throw Napi::RangeError::New(env, "packRows: offsets and indices differ in length");
   if (width != 1 + D + T) throw Napi::RangeError::New(env, "packRows: width " + std::to_string(width) + " is not 1 + numDense + tables");
   if (denseLen != n * D) throw Napi::RangeError::New(env, "packRows: dense holds " + std::to_string(denseLen) + " values, not rows x numDense");
   if ((firstRow + n) * width > wordsLen) throw Napi::RangeError::New(env, "packRows: rows " + std::to_string(firstRow) + " + " + std::to_string(n) + " are past the table");
   for (std::size_t t = 0; t < T; ++t) {
+    if (offsetsLen[t] < n + 1) throw Napi::RangeError::New(env, "packRows: offsets[" + std::to_string(t) + "] holds " + std::to_string(offsetsLen[t]) + " values, fewer than rows + 1");
     const std::uint32_t* o = offsets[t];
     for (std::size_t i = 0; i <= n; ++i) {
       if (o[i] != i) return Napi::Boolean::New(env, false);
     }
-    if (info[7].As<Napi::Array>().Get(static_cast<std::uint32_t>(t)).As<Napi::Uint32Array>().ElementLength() < n)
-      throw Napi::RangeError::New(env, "packRows: indices[" + std::to_string(t) + "] is shorter than its offsets say");
+    if (indicesLen[t] < n) throw Napi::RangeError::New(env, "packRows: indices[" + std::to_string(t) + "] is shorter than its offsets say");
   }
   for (std::size_t i = 0; i < n; ++i) {
     std::uint32_t* row = words + (firstRow + i) * width;
@@ -91,14 +74,14 @@ Napi::Value PackRows(const Napi::CallbackInfo& info) {
 Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   std::size_t wordsLen = 0, orderLen = 0, labelsLen = 0, denseLen = 0;
-  const auto* words = typed<const std::uint32_t>(info[0], napi_uint32_array, "Uint32Array", "gatherRows: words", &wordsLen);
-  const std::size_t width = count(info[1], "gatherRows: width");
-  const std::size_t D = count(info[2], "gatherRows: numDense");
-  const auto* order = typed<const std::uint32_t>(info[3], napi_uint32_array, "Uint32Array", "gatherRows: order", &orderLen);
-  const std::size_t from = count(info[4], "gatherRows: from");
-  const std::size_t to = count(info[5], "gatherRows: to");
-  auto* labels = typed<float>(info[6], napi_float32_array, "Float32Array", "gatherRows: labels", &labelsLen);
-  auto* dense = typed<float>(info[7], napi_float32_array, "Float32Array", "gatherRows: dense", &denseLen);
+  const auto* words = typedArrayArg<const std::uint32_t>(info[0], "gatherRows: words", &wordsLen);
+  const std::size_t width = countArg(info[1], "gatherRows: width");
+  const std::size_t D = countArg(info[2], "gatherRows: numDense");
+  const auto* order = typedArrayArg<const std::uint32_t>(info[3], "gatherRows: order", &orderLen);
+  const std::size_t from = countArg(info[4], "gatherRows: from");
+  const std::size_t to = countArg(info[5], "gatherRows: to");
+  auto* labels = typedArrayArg<float>(info[6], "gatherRows: labels", &labelsLen);
+  auto* dense = typedArrayArg<float>(info[7], "gatherRows: dense", &denseLen);
   if (!info[8].IsArray()) throw Napi::TypeError::New(env, "gatherRows: indices must be an array of Uint32Array");
   const Napi::Array indexArrays = info[8].As<Napi::Array>();
   const std::size_t T = indexArrays.Length();
@@ -109,7 +92,7 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   std::vector<std::uint32_t*> indices(T);
   for (std::size_t t = 0; t < T; ++t) {
     std::size_t len = 0;
-    indices[t] = typed<std::uint32_t>(indexArrays.Get(static_cast<std::uint32_t>(t)), napi_uint32_array, "Uint32Array", "gatherRows: indices[" + std::to_string(t) + "]", &len);
+    indices[t] = typedArrayArg<std::uint32_t>(indexArrays.Get(static_cast<std::uint32_t>(t)), "gatherRows: indices[" + std::to_string(t) + "]", &len);
     if (len < n) throw Napi::RangeError::New(env, "gatherRows: indices[" + std::to_string(t) + "] holds fewer than to - from rows");
   }
   const std::size_t rows = wordsLen / width;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "napiArgs.h"
 #include "preprocessKernels.h"
 
 namespace dlrm {
@@ -42,18 +43,13 @@ struct Xoshiro128 {
 
 Napi::Value ShuffledOrder(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  const auto uint32Array = [&](std::size_t i, const char* what) {
-    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
-      throw Napi::TypeError::New(env, std::string("shuffledOrder: ") + what + " must be a Uint32Array");
-    return info[i].As<Napi::Uint32Array>();
-  };
-  Napi::Uint32Array state = uint32Array(0, "state");
-  if (!info[1].IsNumber() || !info[2].IsNumber()) throw Napi::TypeError::New(env, "shuffledOrder: rows and buckets must be numbers");
-  const double rowsArg = info[1].As<Napi::Number>().DoubleValue(), bucketsArg = info[2].As<Napi::Number>().DoubleValue();
-  Napi::Uint32Array order = uint32Array(3, "order");
-  if (state.ElementLength() != 4) throw Napi::RangeError::New(env, "shuffledOrder: state must hold 4 words");
+  std::size_t stateLen = 0, orderLen = 0;
+  std::uint32_t* state = typedArrayArg<std::uint32_t>(info[0], "shuffledOrder: state", &stateLen);
+  const double rowsArg = numberArg(info[1], "shuffledOrder: rows"), bucketsArg = numberArg(info[2], "shuffledOrder: buckets");
+  std::uint32_t* out = typedArrayArg<std::uint32_t>(info[3], "shuffledOrder: order", &orderLen);
+  if (stateLen != 4) throw Napi::RangeError::New(env, "shuffledOrder: state must hold 4 words");
   if (!(bucketsArg >= 1 && bucketsArg <= 65536)) throw Napi::RangeError::New(env, "shuffledOrder: buckets " + std::to_string(bucketsArg) + " is outside [1, 65536]");
-  if (!(rowsArg >= 0 && rowsArg <= 4294967295.0) || order.ElementLength() != static_cast<std::size_t>(rowsArg))
+  if (!(rowsArg >= 0 && rowsArg <= 4294967295.0) || orderLen != static_cast<std::size_t>(rowsArg))
     throw Napi::RangeError::New(env, "shuffledOrder: order must hold exactly `rows` values");
   const std::size_t rows = static_cast<std::size_t>(rowsArg), K = static_cast<std::size_t>(bucketsArg);
   Xoshiro128 rng{{state[0], state[1], state[2], state[3]}};
@@ -68,7 +64,6 @@ Napi::Value ShuffledOrder(const Napi::CallbackInfo& info) {
   std::vector<std::uint32_t> byBucket(rows);
   std::vector<std::size_t> fill(starts.begin(), starts.end() - 1);
   for (std::size_t i = 0; i < rows; ++i) byBucket[fill[ids[i]]++] = static_cast<std::uint32_t>(i);
-  std::uint32_t* out = order.Data();
   std::vector<std::uint32_t> perm;
   for (std::size_t k = 0; k < K; ++k) {
     const std::size_t s = starts[k], m = starts[k + 1] - s;

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "napiArgs.h"
 #include "preprocessKernels.h"
 
 namespace dlrm {
@@ -19,34 +20,18 @@ constexpr std::uint32_t kEmpty = 0xffffffffu;
 constexpr std::uint32_t kFibonacci = 0x9e3779b1u;
 constexpr std::size_t kPrefetch = 16;
 
-std::uint32_t* uint32Arg(const Napi::CallbackInfo& info, std::size_t i, const char* name, std::size_t* length) {
-  const Napi::Value v = info[i];
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
-    throw Napi::TypeError::New(info.Env(), std::string("assignFirstAppearance: ") + name + " must be a Uint32Array");
-  auto a = v.As<Napi::Uint32Array>();
-  *length = a.ElementLength();
-  return a.Data();
-}
-
-std::size_t sizeArg(const Napi::CallbackInfo& info, std::size_t i, const char* name) {
-  const Napi::Value v = info[i];
-  if (!v.IsNumber() || v.As<Napi::Number>().DoubleValue() < 0)
-    throw Napi::TypeError::New(info.Env(), std::string("assignFirstAppearance: ") + name + " must be a non-negative number");
-  return static_cast<std::size_t>(v.As<Napi::Number>().DoubleValue());
-}
-
 }  // namespace
 
 Napi::Value AssignFirstAppearance(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   std::size_t slotsLen = 0, valuesLen = 0, stateLen = 0, freshLen = 0;
-  std::uint32_t* slots = uint32Arg(info, 0, "slots", &slotsLen);
-  const std::size_t shift = sizeArg(info, 1, "shift");
-  std::uint32_t* values = uint32Arg(info, 2, "values", &valuesLen);
-  const std::size_t from = sizeArg(info, 3, "from");
-  const std::size_t to = sizeArg(info, 4, "to");
-  std::uint32_t* state = uint32Arg(info, 5, "state", &stateLen);
-  std::uint32_t* fresh = uint32Arg(info, 6, "fresh", &freshLen);
+  std::uint32_t* slots = typedArrayArg<std::uint32_t>(info[0], "assignFirstAppearance: slots", &slotsLen);
+  const std::size_t shift = countArg(info[1], "assignFirstAppearance: shift");
+  std::uint32_t* values = typedArrayArg<std::uint32_t>(info[2], "assignFirstAppearance: values", &valuesLen);
+  const std::size_t from = countArg(info[3], "assignFirstAppearance: from");
+  const std::size_t to = countArg(info[4], "assignFirstAppearance: to");
+  std::uint32_t* state = typedArrayArg<std::uint32_t>(info[5], "assignFirstAppearance: state", &stateLen);
+  std::uint32_t* fresh = typedArrayArg<std::uint32_t>(info[6], "assignFirstAppearance: fresh", &freshLen);
   if (shift < 3 || shift > 31 || slotsLen != (std::size_t{2} << (32 - shift)))
     throw Napi::RangeError::New(env, "assignFirstAppearance: slots has " + std::to_string(slotsLen) + " entries, not 2 << (32 - shift " + std::to_string(shift) + ")");
   if (from > to || to > valuesLen) throw Napi::RangeError::New(env, "assignFirstAppearance: [from, to) is outside values");
