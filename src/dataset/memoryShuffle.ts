@@ -13,7 +13,12 @@ import { nativePreprocessKernels, type PreprocessKernels } from '../preprocess/n
  * Bytes per row held in memory besides the row itself while the order is drawn and used: bucket number
  * (2), rows sorted by bucket (4), a bucket's permutation (4), the order (4) and its shared copy (4).
  */
-export const ORDER_BYTES_PER_ROW = 18;
+const ORDER_BYTES_PER_ROW = 18;
+
+/** Whether `rows` rows of `bytes` bytes in all are shuffled in memory under a budget of `budgetBytes`. */
+export function fitsInMemory(bytes: number, rows: number, budgetBytes: number): boolean {
+  return bytes + ORDER_BYTES_PER_ROW * rows <= budgetBytes;
+}
 
 /**
  * Training rows of one-hot data, row-major: row r is the W = 1 + D + T words at r * W (label and dense as

@@ -14,7 +14,7 @@ import type { Manifest, RowRange, SplitName } from './manifest';
 import { DEFAULT_ROWS_PER_GROUP, ProcessedFileReader, ProcessedFileWriter } from './processedFile';
 import { ShuffleWorker } from './shuffleWorker';
 import { drawBucketIds, drawBucketPermutation, shuffledOrder } from './shuffleOrder';
-import { OneHotRows, ORDER_BYTES_PER_ROW, ShuffledRowsWriter } from './memoryShuffle';
+import { fitsInMemory, OneHotRows, ShuffledRowsWriter } from './memoryShuffle';
 import { tempPathFor } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
@@ -118,7 +118,7 @@ async function shuffleRows(
   const rows = spans.reduce((n, s) => n + s.end - s.start, 0);
   if (rows === 0) return;
   const { K, bytes } = bucketCount(spans, budget.bucketBytes);
-  if (bytes + ORDER_BYTES_PER_ROW * rows <= budget.memoryBytes) {
+  if (fitsInMemory(bytes, rows, budget.memoryBytes)) {
     let source = held;
     if (source) {
       progress(rows);

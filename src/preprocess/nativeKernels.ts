@@ -1,6 +1,6 @@
 // The native preprocess kernels (C++ in src/preprocess/csrc, part of the native addon) when the addon is
 // built and has them, else undefined: callers then run the JS twins, which stay the reference semantics
-// (LineParser's Criteo fast path, U32HashTable.assignSequential, OneHotRows.append/appendInOrder,
+// (LineParser's Criteo fast path, U32HashTable.assignSequential, OneHotRows.append/gatherInto,
 // shuffledOrder). DLRM_NATIVE_ADDON=none hides them too.
 import { loadNativeAddon } from '../engine/native/nativeAddon';
 
@@ -40,7 +40,7 @@ export interface PreprocessKernels {
   packRows(words: Uint32Array, width: number, numDense: number, firstRow: number, labels: Float32Array, dense: Float32Array, offsets: Uint32Array[], indices: Uint32Array[]): boolean;
   /**
    * Rows order[from, to) of row-major one-hot rows (`width` = 1 + numDense + tables words each) into the
-   * column outputs (OneHotRows.appendInOrder's gather).
+   * column outputs (OneHotRows.gatherInto).
    */
   gatherRows(words: Uint32Array, width: number, numDense: number, order: Uint32Array, from: number, to: number, labels: Float32Array, dense: Float32Array, indices: Uint32Array[]): void;
   /** shuffledOrder's draws for `rows` rows in `buckets` buckets into order [rows], from and back into the Rng state words. */

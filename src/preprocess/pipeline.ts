@@ -20,7 +20,7 @@ import { buildManifest, shardName, VOCAB_DIR, vocabName } from './manifestBuilde
 import { RemoteShardWriter } from './shardWriter';
 import { StreamedMergedFile } from './mergedStream';
 import { DEFAULT_SHUFFLE_MEMORY_BYTES } from '../dataset/mergedFile';
-import { OneHotRows, ORDER_BYTES_PER_ROW } from '../dataset/memoryShuffle';
+import { fitsInMemory, OneHotRows } from '../dataset/memoryShuffle';
 import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from './publish';
 import type { PreprocessWorker } from './workerProtocol';
 import { checkFingerprint, CHECKPOINT_FILE, CHECKPOINT_VERSION, loadCheckpoint, removeStrayFiles, saveCheckpoint, verifyShards, writeAndSync, type Checkpoint } from './checkpoint';
@@ -204,8 +204,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       // a shuffle that will run in memory: the shard worker also packs the days' rows as it writes them, so
       // the merge reads no shard back (a resumed run, or days of unknown length, read the shards)
       const lines = days.reduce((n, d) => n + (d.lines ?? NaN), 0);
-      const rowBytes = 4 * (1 + layout.numDense + T) + ORDER_BYTES_PER_ROW;
-      const hold = options.dataRandomize !== 'none' && state.days.length === 0 && lines * rowBytes <= DEFAULT_SHUFFLE_MEMORY_BYTES;
+      const hold = options.dataRandomize !== 'none' && state.days.length === 0 && fitsInMemory(lines * 4 * (1 + layout.numDense + T), lines, DEFAULT_SHUFFLE_MEMORY_BYTES);
       if (hold) await shardWorker.request('holdOpen', { capacity: lines, numDense: layout.numDense, numTables: T }, 'ok');
       for (let d = state.days.length; d < days.length; d++) {
         const day = days[d];
