@@ -12,6 +12,11 @@ export interface ConstantDenseSource extends BatchSource {
   readonly constantDenseInput: true;
 }
 
+/** `batch` (of data without dense features) with its one constant dense input equal to 1 per row. */
+export function constantDenseBatch(batch: Batch): Batch {
+  return { ...batch, numDense: 1, dense: new Float32Array(batch.size).fill(1) };
+}
+
 /** `source` itself when it has dense features; else a source with one dense input equal to 1 per row. */
 export function withConstantDense(source: BatchSource): BatchSource {
   if (source.numDense > 0) return source;
@@ -21,7 +26,7 @@ export function withConstantDense(source: BatchSource): BatchSource {
     tableSizes: source.tableSizes,
     rows: source.rows,
     async *batches(batchSize: number, startRow?: number): AsyncGenerator<Batch> {
-      for await (const batch of source.batches(batchSize, startRow)) yield { ...batch, numDense: 1, dense: new Float32Array(batch.size).fill(1) };
+      for await (const batch of source.batches(batchSize, startRow)) yield constantDenseBatch(batch);
     },
   };
   return wrapped;

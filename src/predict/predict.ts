@@ -1,23 +1,20 @@
-// `dlrm predict`: scores raw Criteo rows with a trained checkpoint. Raw lines -> (preprocess parser +
-// saved vocabularies, RawRowSource) -> the training run's --max-ind-range folding (and the constant dense
-// input of data without dense features, src/dataset/constantDense.ts) -> engine.predict in
-// batches -> CSV rows, written as they come (bounded memory for any input size). One batch is scored
+// `dlrm predict`: scores raw rows with a trained checkpoint. Raw lines -> the RowEncoder shared with
+// `dlrm serve` (preprocess parser + saved vocabularies, the training run's --max-ind-range folding and the
+// constant dense input of data without dense features; src/predict/rowEncoder.ts), read in blocks by
+// RawFileSource -> engine.predict in batches -> CSV rows, written as they come (bounded memory for any input size). One batch is scored
 // while the previous one is written, so an engine working off the main thread (native) overlaps the CSV.
 // The manifest's tables must fit the model exactly (count and rows per table, dense width), else a UserError.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { withConstantDense } from '../dataset/constantDense';
 import type { EngineOptions } from '../engine/createEngine';
-import { foldIndices } from '../train/foldIndices';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
 import { startProgress } from '../util/progress';
-import { checkModelFitsData, createInferenceEngine, loadInferenceModel } from './inferenceModel';
+import { createInferenceEngine, loadInferenceModel } from './inferenceModel';
 import { locateManifest } from './manifestLocation';
 import { PredictionCsv } from './predictionCsv';
-import { RawRowSource } from './rawRowSource';
-import { CustomRowSource } from '../schema/customRowSource';
-import { VocabularyLookup } from './vocabularyLookup';
+import { inputHasLabel, RawFileSource } from './rawFileSource';
+import { openRowEncoder } from './modelRowEncoder';
 
 export interface PredictConfig extends EngineOptions {
   loadModel: string;
@@ -45,21 +42,16 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
   const where = locateManifest(c, model);
   let bytesRead = 0;
   const onBytes = (n: number): void => void (bytesRead += n);
-  // users' own schemas (dlrm preprocess --schema) have their own row parser and 64-bit vocabularies
-  const raw =
-    where.manifest.options.dataSet === 'custom'
-      ? await CustomRowSource.open(c.input, where.manifest, where.dir, onBytes)
-      : await RawRowSource.open(c.input, where.manifest, VocabularyLookup.load(where.manifest, where.dir), { onBytes });
-  const source = withConstantDense(foldIndices(raw, model.maxIndRange));
-  checkModelFitsData(model, source, `the vocabularies of ${where.source}`);
+  const encoder = openRowEncoder(where, model, await inputHasLabel(c.input, where.manifest.schema));
+  const source = new RawFileSource(c.input, encoder, where.manifest.schema, onBytes);
   const engine = await createInferenceEngine(model, c);
-  const csv = new PredictionCsv(c.output, raw.hasLabel);
+  const csv = new PredictionCsv(c.output, encoder.hasLabel);
   const bar = startProgress('predict', Math.max(1, Math.round(fs.statSync(c.input).size / 1e6)), 'MB', '{rows} rows');
   let rows = 0;
   // one batch in the engine while the main thread writes the previous one's CSV and parses the next block
   let inFlight: { scores: Promise<Float32Array>; labels: Float32Array; firstLine: number } | null = null;
   try {
-    log().info({ model: c.loadModel, input: c.input, vocabularies: where.source, labelled: raw.hasLabel, engine: engine.name, output: c.output ?? 'stdout' }, 'predicting');
+    log().info({ model: c.loadModel, input: c.input, vocabularies: where.source, labelled: encoder.hasLabel, engine: engine.name, output: c.output ?? 'stdout' }, 'predicting');
     for await (const batch of source.batches(c.miniBatchSize)) {
       const previous = inFlight;
       const previousScores = previous ? await previous.scores : null;
@@ -82,5 +74,5 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
   }
   const seconds = (performance.now() - started) / 1000;
   log().info({ rows, seconds, rowsPerSec: Math.round(rows / Math.max(seconds, 1e-9)), output: c.output ?? 'stdout' }, 'predict done');
-  return { rows, hasLabel: raw.hasLabel, engine: engine.name, seconds };
+  return { rows, hasLabel: encoder.hasLabel, engine: engine.name, seconds };
 }

@@ -1,0 +1,83 @@
+// A file of raw rows (plain or .gz; Criteo lines or a custom schema's TSV/CSV, header or not) as a BatchSource
+// of model inputs for `dlrm predict`: the file is streamed in blocks of complete lines (bounded memory) and
+// each block goes through the RowEncoder (src/predict/rowEncoder.ts), the same one `dlrm serve` uses. Whether
+// the rows carry the label column is decided once, by the header (is the label column there?) or, without
+// one, by the first line's field count (inputHasLabel). A bad line is a UserError naming file, line and field.
+import type { Batch } from '../dataset/batch';
+import { sliceBatch } from '../dataset/batchRows';
+import type { BatchSource } from '../dataset/source';
+import type { ColumnSchema } from '../criteo/schema';
+import type { RawDay } from '../criteo/rawSources';
+import { forEachLine, lineBlocks, wholeFileDay } from '../schema/lineReader';
+import { CustomRowParser } from '../schema/rowParser';
+import { inputError, UserError } from '../util/errors';
+import { BadRowError, type RowEncoder } from './rowEncoder';
+
+/** Whether the rows of `file` carry the label column: from its header, else from its first line's field count. */
+export async function inputHasLabel(file: string, schema: ColumnSchema): Promise<boolean> {
+  const day = wholeFileDay(file, '--input');
+  const probe = new CustomRowParser(schema, 0, true);
+  for await (const block of lineBlocks(day, () => {})) {
+    let labelled: boolean | undefined;
+    forEachLine(block.bytes, block.end, 1, (start, end) => {
+      if (labelled !== undefined) return;
+      if (schema.header) labelled = schema.label !== undefined && probe.headerNames(block.bytes, start, end).includes(schema.label.name);
+      else {
+        const n = probe.splitFields(block.bytes, start, end);
+        labelled = !(typeof n === 'number' && schema.label !== undefined && n === probe.numFields - 1);
+      }
+    });
+    if (labelled !== undefined) return labelled;
+  }
+  throw new UserError(`--input ${file}: the file is empty`);
+}
+
+export class RawFileSource implements BatchSource {
+  readonly numDense: number;
+  readonly tableSizes: readonly number[];
+  /** Unknown until the file is read. */
+  readonly rows = Infinity;
+  private readonly day: RawDay;
+
+  /** `encoder` was opened for this file's labelled-ness (inputHasLabel); `schema` tells whether line 1 is a header. */
+  constructor(
+    file: string,
+    private readonly encoder: RowEncoder,
+    private readonly schema: ColumnSchema,
+    private readonly onBytes: (n: number) => void = () => {},
+  ) {
+    this.day = wholeFileDay(file, '--input');
+    this.numDense = encoder.numDense;
+    this.tableSizes = encoder.tableSizes;
+  }
+
+  /** The file's rows in order, `batchSize` per batch (the last may be smaller). */
+  async *batches(batchSize: number, startRow = 0): AsyncGenerator<Batch> {
+    if (startRow !== 0) throw new RangeError('RawFileSource reads from the first line only');
+    let linesBefore = 0;
+    for await (const block of lineBlocks(this.day, this.onBytes)) {
+      let start = 0;
+      if (linesBefore === 0 && this.schema.header) start = this.checkHeader(block.bytes, block.end);
+      let batch: Batch;
+      try {
+        batch = this.encoder.encode(block.bytes, start, block.end, linesBefore + (start > 0 ? 2 : 1));
+      } catch (err) {
+        if (!(err instanceof BadRowError)) throw err;
+        throw inputError({ file: this.day.file, line: err.line, field: err.field === undefined ? undefined : `${err.field} (${err.fieldName ?? '?'})` }, err.reason);
+      }
+      for (let a = 0; a < batch.size; a += batchSize) yield sliceBatch(batch, a, Math.min(batch.size, a + batchSize));
+      linesBefore += forEachLine(block.bytes, block.end, 1, () => {});
+    }
+  }
+
+  /** Checks line 1 (the header) against the schema's columns; returns where line 2 starts. */
+  private checkHeader(bytes: Uint8Array, end: number): number {
+    const probe = new CustomRowParser(this.schema, 0, this.encoder.hasLabel);
+    forEachLine(bytes, end, 1, (s, e, lineNo) => {
+      if (lineNo !== 1) return;
+      const bad = probe.headerMismatch(bytes, s, e);
+      if (bad) throw inputError({ file: this.day.file, line: 1 }, bad);
+    });
+    return Math.min(bytes.indexOf(10) + 1, end);
+  }
+}
