@@ -7,11 +7,12 @@ import { registerPredict } from './predict';
 import { registerPreprocess } from './preprocess';
 import { registerReport } from './report';
 import { registerSchema } from './schema';
+import { registerServe } from './serve';
 import { registerTrain } from './train';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [registerGenerate, registerSchema, registerPreprocess, registerInspect, registerTrain, registerEval, registerPredict, registerReport];
+const registrations: Register[] = [registerGenerate, registerSchema, registerPreprocess, registerInspect, registerTrain, registerEval, registerPredict, registerServe, registerReport];
 
 export function registerSubcommands(program: Command): void {
   for (const register of registrations) register(program);

@@ -1,5 +1,6 @@
 // Row selection on a Batch (B rows, D dense, T tables of embedding-bag offsets + indices): a contiguous
-// slice as views, with which the loader cuts batches out of a read-ahead chunk.
+// slice as views, with which the loader cuts batches out of a read-ahead chunk, and the concatenation of
+// batches, with which dlrm serve scores the rows of many requests in one engine call.
 import type { BagInput, Batch } from './batch';
 
 /**
@@ -27,4 +28,38 @@ export function sliceBatch(batch: Batch, a: number, b: number): Batch {
     dense: batch.dense.subarray(a * D, b * D),
     sparse,
   };
+}
+
+/** The rows of `batches` one after another as one batch (same D and T in all; copies). */
+export function concatBatches(batches: readonly Batch[]): Batch {
+  if (batches.length === 1) return batches[0];
+  const D = batches[0].numDense;
+  const T = batches[0].sparse.length;
+  let size = 0;
+  for (const b of batches) size += b.size;
+  const dense = new Float32Array(size * D);
+  const labels = new Float32Array(size);
+  let row = 0;
+  for (const b of batches) {
+    dense.set(b.dense, row * D);
+    labels.set(b.labels, row);
+    row += b.size;
+  }
+  const sparse: BagInput[] = new Array<BagInput>(T);
+  for (let t = 0; t < T; t++) {
+    let nnz = 0;
+    for (const b of batches) nnz += b.sparse[t].indices.length;
+    const offsets = new Uint32Array(size + 1);
+    const indices = new Uint32Array(nnz);
+    let r = 0, base = 0;
+    for (const b of batches) {
+      const bag = b.sparse[t];
+      indices.set(bag.indices, base);
+      for (let i = 1; i <= b.size; i++) offsets[r + i] = base + bag.offsets[i];
+      r += b.size;
+      base += bag.indices.length;
+    }
+    sparse[t] = { offsets, indices };
+  }
+  return { size, numDense: D, dense, labels, sparse };
 }
