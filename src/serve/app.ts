@@ -86,6 +86,10 @@ export function buildApp(ctx: ServeContext): FastifyInstance {
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: `no route ${req.method} ${req.url}` });
   });
+  // during shutdown the connections of requests in flight close after their response (not kept alive)
+  app.addHook('onSend', async (_req, reply) => {
+    if (ctx.closing()) void reply.header('connection', 'close');
+  });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.request(route, reply.statusCode, reply.elapsedTime / 1000);
