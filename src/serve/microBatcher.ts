@@ -9,7 +9,7 @@ import type { Batch } from '../dataset/batch';
 import { concatBatches } from '../dataset/batchRows';
 
 export interface MicroBatcherOptions {
-  /** The longest a request waits for others before its group is sent (0: the next turn of the event loop). */
+  /** The longest a request waits for others before its group is sent (0: the requests that arrived in the same turn of the event loop). */
   maxDelayMs: number;
   /** Rows at which a group is sent at once. */
   maxRows: number;
@@ -30,6 +30,7 @@ export class MicroBatcher<M> {
   private queuedRows = 0;
   private busy = false;
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly opts: MicroBatcherOptions,
@@ -43,16 +44,17 @@ export class MicroBatcher<M> {
       this.queuedRows += batch.size;
       if (this.busy) return;
       if (this.queuedRows >= this.opts.maxRows) this.send();
-      else if (this.timer === null) this.timer = setTimeout(() => this.send(), this.opts.maxDelayMs);
+      else if (this.opts.maxDelayMs === 0) this.immediate ??= setImmediate(() => this.send());
+      else this.timer ??= setTimeout(() => this.send(), this.opts.maxDelayMs);
     });
   }
 
   /** Takes the next group off the queue and scores it; the next group follows when it is done. */
   private send(): void {
-    if (this.timer !== null) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.immediate !== null) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
     if (this.busy || this.queue.length === 0) return;
     const model = this.queue[0].model;
     let n = 0;

@@ -65,3 +65,12 @@ test('a failing engine call rejects only its own requests; later groups are scor
   assert.deepEqual(r.map((x) => x.status), ['rejected', 'rejected', 'fulfilled']);
   assert.deepEqual(Array.from((r[2] as PromiseFulfilledResult<Float32Array>).value), [3]);
 });
+
+test('maxDelayMs 0: the requests of one turn of the event loop share a call', async () => {
+  const calls: Call[] = [];
+  const b = new MicroBatcher<string>({ maxDelayMs: 0, maxRows: 100 }, fakeScorer(calls, 1));
+  const first = [b.submit('A', rows([1])), b.submit('A', rows([2]))];
+  await Promise.all(first);
+  await b.submit('A', rows([3]));
+  assert.deepEqual(calls, [{ model: 'A', ids: [1, 2] }, { model: 'A', ids: [3] }]);
+});

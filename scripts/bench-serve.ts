@@ -1,0 +1,138 @@
+// Benchmark of `dlrm serve` (docs/SERVING.md, "Benchmark"): the Kaggle architecture (configs/kaggle.json: bottom
+// 13-512-256-64-16, top 512-256-1, dot interaction, d = 16) on generated Criteo-shaped rows: `dlrm generate`
+// N raw lines, `dlrm preprocess` them (vocabularies + manifest; the tables are as large as the generated
+// vocabularies, not the full Kaggle ones), `dlrm train --config configs/kaggle.json --num-batches 1` for a
+// checkpoint. Then `dlrm predict` scores all N lines (its own rows/s, from its log), and `dlrm serve` (default
+// flags, 127.0.0.1, an ephemeral port) is driven by autocannon in this process with the same raw lines:
+//   (a) 1-row requests on 64 connections, (b) 256-row requests on 16 connections, each for --seconds
+// after a 2 s warm-up. Prints requests/s, rows/s, p50/p99/p99.9 latency and the targets of issue 11:
+// (a) >= 20,000 rows/s with p99 <= 10 ms, (b) >= 70% of predict's rows/s. The load generator shares the
+// machine's cores with the server (as does anything else running): the figures are for this machine as it is.
+// Run: npx tsc -p . && node dist/scripts/bench-serve.js [--rows 1000000] [--seconds 10] [--dir D] [--engine auto]
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import autocannon from 'autocannon';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const repo = path.resolve(__dirname, '..', '..');
+const cli = path.join(repo, 'bin', 'dlrm.js');
+
+/** Runs `dlrm ARGS` to completion; returns its stderr (JSON log lines). */
+function dlrm(...args: string[]): string {
+  const started = performance.now();
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) throw new Error(`dlrm ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
+  console.log(`  dlrm ${args[0]}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return r.stderr;
+}
+
+/** The fields of the last JSON log line whose msg is `msg`. */
+function logRecord(stderr: string, msg: string): Record<string, unknown> {
+  const line = stderr.split('\n').reverse().find((l) => l.includes(`"msg":"${msg}"`));
+  if (!line) throw new Error(`no "${msg}" log line in:\n${stderr}`);
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+/** Starts `dlrm serve` and resolves with it and its URL once it logs "listening". */
+function startServe(model: string, engine: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [cli, 'serve', '--load-model', model, '--port', '0', '--engine', engine], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  return new Promise((resolve, reject) => {
+    child.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /"url":"([^"]+)".*"msg":"listening"/.exec(err);
+      if (m) resolve({ child, url: m[1] });
+    });
+    child.on('exit', (code) => reject(new Error(`dlrm serve exited (${code}):\n${err}`)));
+  });
+}
+
+interface Scenario {
+  name: string;
+  rowsPerRequest: number;
+  connections: number;
+}
+
+interface Measured {
+  requestsPerSec: number;
+  rowsPerSec: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function drive(url: string, lines: string[], s: Scenario, seconds: number): Promise<Measured> {
+  const bodies = Array.from({ length: Math.min(1000, Math.floor(lines.length / s.rowsPerRequest)) }, (_, k) => JSON.stringify({ rows: lines.slice(k * s.rowsPerRequest, (k + 1) * s.rowsPerRequest) }));
+  const requests = bodies.map((body) => ({ method: 'POST' as const, path: '/v1/predict', headers: { 'content-type': 'application/json' }, body }));
+  const run = (duration: number) => autocannon({ url, connections: s.connections, duration, requests });
+  await run(2);
+  const r = await run(seconds);
+  const ok = r['2xx'];
+  return { requestsPerSec: ok / r.duration, rowsPerSec: (ok * s.rowsPerRequest) / r.duration, p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9, non2xx: r.non2xx, errors: r.errors };
+}
+
+async function main(): Promise<void> {
+  const rows = Number(arg('--rows', '1000000'));
+  const seconds = Number(arg('--seconds', '10'));
+  const engine = arg('--engine', 'auto');
+  const dir = arg('--dir', fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bench-serve-')));
+  const keep = process.argv.includes('--dir');
+  console.log(`bench-serve: ${rows} generated rows, ${seconds} s per scenario, engine ${engine}, ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  const raw = path.join(dir, 'rows.txt');
+  const merged = path.join(dir, 'rows.dlrm');
+  const model = path.join(dir, 'kaggle.ckpt');
+  let server: ChildProcess | undefined;
+  try {
+    if (!fs.existsSync(model)) {
+      dlrm('generate', '--rows', String(rows), '--out', raw, '--seed', '1');
+      dlrm('preprocess', '--raw-data-file', raw, '--processed-data-file', merged, '--data-randomize', 'none');
+      dlrm('train', '--config', path.join(repo, 'configs', 'kaggle.json'), '--processed-data-file', merged, '--num-batches', '1', '--save-model', model, '--engine', engine);
+    }
+    const manifest = JSON.parse(fs.readFileSync(path.join(`${merged}.parts`, 'manifest.json'), 'utf8')) as { tables: { count: number }[] };
+    const tableRows = manifest.tables.reduce((a, t) => a + t.count, 0);
+    console.log(`  model: Kaggle MLPs, ${manifest.tables.length} tables of ${tableRows} rows in all (${((tableRows * 16 * 4) / 2 ** 20).toFixed(0)} MiB of embeddings)`);
+
+    const predicted = logRecord(dlrm('predict', '--load-model', model, '--input', raw, '--output', path.join(dir, 'predictions.csv'), '--engine', engine), 'predict done');
+    const predictRowsPerSec = Number(predicted.rowsPerSec);
+
+    const lines = fs.readFileSync(raw, 'utf8').split('\n', 256_000).filter((l) => l !== '');
+    const started = await startServe(model, engine);
+    server = started.child;
+    const scenarios: Scenario[] = [
+      { name: '(a) 1-row requests', rowsPerRequest: 1, connections: 64 },
+      { name: '(b) 256-row requests', rowsPerRequest: 256, connections: 16 },
+    ];
+    const results: Measured[] = [];
+    for (const s of scenarios) results.push(await drive(started.url, lines, s, seconds));
+
+    console.log('');
+    console.log('scenario               conns   requests/s      rows/s   p50 ms   p99 ms  p99.9 ms  non-2xx  errors');
+    scenarios.forEach((s, i) => {
+      const r = results[i];
+      console.log(`${s.name.padEnd(22)} ${String(s.connections).padStart(5)} ${r.requestsPerSec.toFixed(0).padStart(12)} ${r.rowsPerSec.toFixed(0).padStart(11)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${r.p999.toFixed(2).padStart(9)} ${String(r.non2xx).padStart(8)} ${String(r.errors).padStart(7)}`);
+    });
+    console.log(`dlrm predict (same rows, ${rows} lines, CSV out)        ${predictRowsPerSec.toFixed(0).padStart(11)} rows/s`);
+    const [a, b] = results;
+    const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+    console.log('');
+    console.log(`target (a): >= 20000 rows/s with p99 <= 10 ms: ${a.rowsPerSec.toFixed(0)} rows/s, p99 ${a.p99.toFixed(2)} ms -> ${verdict(a.rowsPerSec >= 20_000 && a.p99 <= 10)}`);
+    console.log(`target (b): >= 70% of predict's rows/s: ${((100 * b.rowsPerSec) / predictRowsPerSec).toFixed(0)}% -> ${verdict(b.rowsPerSec >= 0.7 * predictRowsPerSec)}`);
+    console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  } finally {
+    server?.kill('SIGTERM');
+    if (!keep) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
