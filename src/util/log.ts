@@ -40,9 +40,11 @@ let current: Logger = pino({ level: 'info', base: undefined }, pino.destination(
 /** Configures the process-wide logger; called once by the CLI before a subcommand runs. */
 export function setupLogger(opts: LogOptions = {}): Logger {
   const pretty = opts.pretty ?? Boolean(process.stderr.isTTY);
-  const streams: pino.StreamEntry[] = [{ stream: pretty ? readableStderr() : pino.destination({ fd: 2, sync: true }) }];
-  if (opts.logFile) streams.push({ stream: fs.createWriteStream(opts.logFile, { flags: 'a' }) });
-  current = pino({ level: opts.level ?? 'info', base: undefined }, pino.multistream(streams));
+  const level = opts.level ?? 'info';
+  // each stream takes the logger's level (a multistream entry defaults to 'info' and would drop debug lines)
+  const streams: pino.StreamEntry[] = [{ level, stream: pretty ? readableStderr() : pino.destination({ fd: 2, sync: true }) }];
+  if (opts.logFile) streams.push({ level, stream: fs.createWriteStream(opts.logFile, { flags: 'a' }) });
+  current = pino({ level, base: undefined }, pino.multistream(streams));
   return current;
 }
 
