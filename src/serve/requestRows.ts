@@ -71,18 +71,28 @@ export class RequestRows {
     return `${line.slice(0, at)}0${d}${line.slice(at)}`;
   }
 
-  /** Where each field of `line` starts (delimiters inside double quotes do not count in quoted schemas). */
+  /**
+   * Where each field of `line` starts. In quoted schemas a field that starts with a double quote runs to its
+   * closing quote ("" inside is one quote), as the schema's row parser reads it; delimiters inside do not count.
+   */
   private fieldStarts(line: string): number[] {
     const d = this.schema.delimiter;
     const quoted = this.schema.quoted === true;
     const starts = [0];
-    let inQuotes = false;
-    for (let p = 0; p < line.length; p++) {
-      const c = line[p];
-      if (quoted && c === QUOTE) inQuotes = !inQuotes;
-      else if (c === d && !inQuotes) starts.push(p + 1);
+    let p = 0;
+    for (;;) {
+      if (quoted && line[p] === QUOTE) {
+        for (p++; p < line.length; p++) {
+          if (line[p] !== QUOTE) continue;
+          if (line[p + 1] !== QUOTE) break;
+          p++;
+        }
+      }
+      const next = line.indexOf(d, p);
+      if (next < 0) return starts;
+      starts.push(next + 1);
+      p = next + 1;
     }
-    return starts;
   }
 
   /** An object of columns as a line in the schema's column order. */

@@ -52,6 +52,8 @@ test('Criteo objects: column order, missing columns empty, numbers as text, unkn
 test('custom schema: the label inserted in the middle, quote-aware; objects quoted and lists joined', () => {
   const r = new RequestRows(custom);
   assert.deepEqual(lines(r, ['2024-01-01,"Paris, FR",a|b', '2024-01-01,1,fr,']), ['2024-01-01,0,"Paris, FR",a|b', '2024-01-01,1,fr,', '']);
+  // a quote inside a field does not open a quoted part; "" inside a quoted field is one quote
+  assert.deepEqual(lines(r, ['2024-01-01,a"b,c', '2024-01-01,"x"",y",c']), ['2024-01-01,0,a"b,c', '2024-01-01,0,"x"",y",c', '']);
   assert.deepEqual(lines(r, [{ country: 'Paris, FR', tags: ['a', 'b'] }, { country: '"q"', tags: [] }]), [',0,"Paris, FR",a|b', ',0,"""q""",', '']);
   refused(r, [{ tags: ['a|b'] }], /^rows\[0\]: field tags\[0\]: holds the list separator/);
   refused(r, ['a,b'], /^rows\[0\]: has 2 fields; a row has 4 with the label column, or 3 without it/);
