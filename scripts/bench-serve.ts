@@ -7,7 +7,8 @@
 //   (a) 1-row requests on 64 connections, (b) 256-row requests on 16 connections, each for --seconds
 // after a 2 s warm-up. Prints requests/s, rows/s, p50/p99/p99.9 latency and the targets of issue 11:
 // (a) >= 20,000 rows/s with p99 <= 10 ms, (b) >= 70% of predict's rows/s. The load generator shares the
-// machine's cores with the server (as does anything else running): the figures are for this machine as it is.
+// machine's cores with the server (as does anything else running): the figures are for this machine as it is;
+// the CPU seconds the server and the load generator used in each run are printed beside them.
 // Run: npx tsc -p . && node dist/scripts/bench-serve.js [--rows 1000000] [--seconds 10] [--dir D] [--engine auto]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -60,6 +61,9 @@ interface Scenario {
 }
 
 interface Measured {
+  /** CPU seconds the server process and this process (autocannon) used during the measured run. */
+  serverCpu: number;
+  clientCpu: number;
   requestsPerSec: number;
   rowsPerSec: number;
   p50: number;
@@ -69,7 +73,17 @@ interface Measured {
   errors: number;
 }
 
-async function drive(url: string, lines: string[], s: Scenario, seconds: number): Promise<Measured> {
+/** CPU seconds (user + system) used so far by process `pid` (Linux /proc; NaN elsewhere). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+async function drive(url: string, serverPid: number, lines: string[], s: Scenario, seconds: number): Promise<Measured> {
   // autocannon builds every body once per connection: a few distinct bodies (256 of 1 row, 8 of 256 rows),
   // not thousands (16 connections x 1000 bodies of 70 KB made the load generator itself the bottleneck)
   const distinct = Math.min(256, Math.max(4, Math.floor(2048 / s.rowsPerRequest)), Math.floor(lines.length / s.rowsPerRequest));
@@ -77,9 +91,12 @@ async function drive(url: string, lines: string[], s: Scenario, seconds: number)
   const requests = bodies.map((body) => ({ method: 'POST' as const, path: '/v1/predict', headers: { 'content-type': 'application/json' }, body }));
   const run = (duration: number) => autocannon({ url, connections: s.connections, duration, requests });
   await run(2);
+  const server0 = cpuSeconds(serverPid);
+  const client0 = process.cpuUsage();
   const r = await run(seconds);
+  const client = process.cpuUsage(client0);
   const ok = r['2xx'];
-  return { requestsPerSec: ok / r.duration, rowsPerSec: (ok * s.rowsPerRequest) / r.duration, p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9, non2xx: r.non2xx, errors: r.errors };
+  return { serverCpu: cpuSeconds(serverPid) - server0, clientCpu: (client.user + client.system) / 1e6, requestsPerSec: ok / r.duration, rowsPerSec: (ok * s.rowsPerRequest) / r.duration, p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9, non2xx: r.non2xx, errors: r.errors };
 }
 
 async function main(): Promise<void> {
@@ -114,13 +131,13 @@ async function main(): Promise<void> {
       { name: '(b) 256-row requests', rowsPerRequest: 256, connections: 16 },
     ];
     const results: Measured[] = [];
-    for (const s of scenarios) results.push(await drive(started.url, lines, s, seconds));
+    for (const s of scenarios) results.push(await drive(started.url, started.child.pid ?? 0, lines, s, seconds));
 
     console.log('');
-    console.log('scenario               conns   requests/s      rows/s   p50 ms   p99 ms  p99.9 ms  non-2xx  errors');
+    console.log('scenario               conns   requests/s      rows/s   p50 ms   p99 ms  p99.9 ms  non-2xx  errors  server CPU s  client CPU s');
     scenarios.forEach((s, i) => {
       const r = results[i];
-      console.log(`${s.name.padEnd(22)} ${String(s.connections).padStart(5)} ${r.requestsPerSec.toFixed(0).padStart(12)} ${r.rowsPerSec.toFixed(0).padStart(11)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${r.p999.toFixed(2).padStart(9)} ${String(r.non2xx).padStart(8)} ${String(r.errors).padStart(7)}`);
+      console.log(`${s.name.padEnd(22)} ${String(s.connections).padStart(5)} ${r.requestsPerSec.toFixed(0).padStart(12)} ${r.rowsPerSec.toFixed(0).padStart(11)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${r.p999.toFixed(2).padStart(9)} ${String(r.non2xx).padStart(8)} ${String(r.errors).padStart(7)} ${r.serverCpu.toFixed(1).padStart(13)} ${r.clientCpu.toFixed(1).padStart(13)}`);
     });
     console.log(`dlrm predict (same rows, ${rows} lines, CSV out)        ${predictRowsPerSec.toFixed(0).padStart(11)} rows/s`);
     const [a, b] = results;
