@@ -75,7 +75,7 @@ function errorMessage(err: FastifyError, contentType: string | undefined): strin
 export function buildApp(ctx: ServeContext): FastifyInstance {
   const { slot, metrics, batcher, limits } = ctx;
   // no type coercion: a row that is a number is refused, not read as a one-field line
-  const app = Fastify({ logger: false, bodyLimit: limits.maxBodyBytes, forceCloseConnections: 'idle', return503OnClosing: true, ajv: { customOptions: { coerceTypes: false } } });
+  const app = Fastify({ logger: false, bodyLimit: limits.maxBodyBytes, forceCloseConnections: 'idle', return503OnClosing: true, ajv: { customOptions: { coerceTypes: false, allowUnionTypes: true } } });
   app.removeContentTypeParser('text/plain'); // bodies are JSON only: anything else is 415
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
