@@ -76,6 +76,7 @@ export function runExport(c: ExportConfig): ExportResult {
   if (c.format !== 'onnx' && c.tritonConfig) throw new UserError('--triton-config: only with --format onnx');
   if (c.format !== 'onnx' && c.externalDataThreshold !== undefined) throw new UserError('--external-data-threshold: only with --format onnx');
   checkOutputFile('--out', c.out);
+  if (path.resolve(c.out) === path.resolve(c.loadModel)) throw new UserError(`--out ${c.out} is the --load-model checkpoint itself; name another file`);
   const model = loadInferenceModel(c.loadModel);
   const { arch, params } = model;
   const metadata = exportMetadata(arch, model);

@@ -93,6 +93,7 @@ function setting(file: string, flag: number | undefined, metadata: Record<string
 export function runImport(c: ImportConfig): { arch: DlrmArch } {
   if (!(IMPORT_FORMATS as readonly string[]).includes(c.format)) throw new UserError(`--format: '${c.format}' is not one of ${IMPORT_FORMATS.join(', ')}`);
   checkOutputFile('--out', c.out);
+  if (path.resolve(c.out) === path.resolve(c.in)) throw new UserError(`--out ${c.out} is the --in file itself; name another file`);
   const header = readSafetensorsHeader(c.in);
   const arch = resolveArch(c.in, shapesFromStateDict(c.in, header.tensors), header.metadata, c);
   const params = allocDlrmParams(arch);

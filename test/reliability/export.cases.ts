@@ -1,5 +1,5 @@
 // Fault cases of `dlrm export` and `dlrm import`: missing, corrupt or truncated inputs (checkpoint,
-// safetensors), an unknown format, an output in a missing folder, flags of the other format, data the model
+// safetensors), an unknown format, an output in a missing folder or on top of the input, flags of the other format, data the model
 // was trained on that is gone, a non-float32 or NaN tensor, a state_dict that is not DLRM_Net's. Each
 // must end with one `dlrm: ` line, exit 2, and no output under its final name (an existing one unchanged).
 import * as fs from 'node:fs';
@@ -98,6 +98,22 @@ export const exportCases: FaultCase[] = [
     name: 'export onnx of a model whose training data is gone',
     kind: 'bad-input',
     prepare: (dir) => ({ ...exportRun(checkpoint(dir, path.join(dir, 'gone.dlrm')), 'onnx', path.join(dir, 'm.onnx')), expectMessage: /^dlrm: --load-model .* was trained on .*gone\.dlrm, which is not found from here; pass --processed-data-file/ }),
+  },
+  {
+    name: 'export --out is the checkpoint itself',
+    kind: 'output-safety',
+    prepare: (dir) => {
+      const model = checkpoint(dir);
+      return { args: ['export', '--load-model', model, '--format', 'safetensors', '--out', model], expectExit: 2, unchanged: [model], expectMessage: /^dlrm: --out .*model\.ckpt is the --load-model checkpoint itself; name another file$/ };
+    },
+  },
+  {
+    name: 'import --out is the --in file itself',
+    kind: 'output-safety',
+    prepare: (dir) => {
+      const input = safetensors(dir);
+      return { args: ['import', '--format', 'safetensors', '--in', input, '--out', input], expectExit: 2, unchanged: [input], expectMessage: /^dlrm: --out .*model\.safetensors is the --in file itself; name another file$/ };
+    },
   },
   {
     name: 'import --in names a missing file',
