@@ -31,7 +31,7 @@ const EXTERNAL_MIN_BYTES = 2 ** 20;
 
 export interface ExportConfig {
   loadModel: string;
-  /** Checked here (not only by the CLI) so a wrong value is one clear line. */
+  /** 'onnx' or 'safetensors', checked here so that a wrong value is one clear `dlrm:` line. */
   format: string;
   out: string;
   /** Where the training data's manifest is (see locateManifest); both undefined: the checkpoint's recorded file. */

@@ -5,7 +5,7 @@
 //    covering the file, the checkpoint's parameter bytes in every tensor, and the metadata;
 //  - export -> import gives identical parameter bytes, the same architecture, folding and threshold, and
 //    identical engine scores; the imported checkpoint has no progress and fine-tunes from step 0;
-//  - a file without metadata (as safetensors.torch.save_file writes) imports with the interaction
+//  - a file without metadata, its tensors sorted by name (as safetensors.torch.save_file writes it), imports with the interaction
 //    inferred from the top MLP's input width, and flags that contradict the shapes are refused.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -136,7 +136,7 @@ test('export -> import: identical parameter bytes, architecture, folding, thresh
 test('a file without metadata: the interaction is inferred from the shapes; contradicting flags are refused', () => {
   const f = readSafetensors(exported);
   const bare = path.join(dir, 'bare.safetensors');
-  writeSafetensors(bare, f.names.map((n) => [n, f.entries[n].shape, f.bytes[n]]));
+  writeSafetensors(bare, [...f.names].sort().map((n) => [n, f.entries[n].shape, f.bytes[n]])); // sorted by name, as safetensors.torch.save_file orders them
   const imported = path.join(dir, 'bare.ckpt');
   const r = dlrm('import', '--format', 'safetensors', '--in', bare, '--out', imported, '--max-ind-range', '20', '--loss-threshold', '0.01');
   assert.equal(r.status, 0, r.stderr);
