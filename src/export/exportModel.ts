@@ -22,7 +22,6 @@ import { dlrmNetKwargs, referenceStateDict } from './stateDict';
 import { tritonConfig, tritonConfigPath } from './tritonConfig';
 
 export const EXPORT_FORMATS = ['onnx', 'safetensors'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** Above this many parameter bytes the ONNX file's tables go to external data (protobuf's limit is 2 GiB). */
 const INLINE_LIMIT_BYTES = 1.5 * 2 ** 30;
