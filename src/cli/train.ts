@@ -12,7 +12,7 @@ interface TrainCliOptions extends CommonOptions, Partial<TrainConfig> {
 }
 
 /** How --help shows a flag's value. */
-const PLACEHOLDERS: Record<Exclude<FlagKind['kind'], 'bool' | 'choice'>, string> = { int: 'n', float: 'x', intList: 'n1-n2-...', floatPair: 'neg-pos', path: 'path' };
+const PLACEHOLDERS: Record<Exclude<FlagKind['kind'], 'bool' | 'choice'>, string> = { int: 'n', float: 'x', intList: 'n1-n2-...', floatPair: 'neg-pos', path: 'path', text: 'text' };
 
 /** The default shown in --help, in the flag's own notation. */
 function shownDefault(key: keyof TrainConfig): string {
