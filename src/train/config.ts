@@ -11,7 +11,7 @@ import type { InteractionOp, LossFunction, OptimizerName } from '../model/arch';
 import { UserError } from '../util/errors';
 import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
 import { readCheckpointHeader } from '../model/checkpoint';
-import { validateLrSchedule } from './lrSchedule';
+import { checkLearningRate, validateLrSchedule } from './lrSchedule';
 
 export const DATA_GENERATIONS = ['random', 'synthetic', 'dataset'] as const;
 export type DataGeneration = (typeof DATA_GENERATIONS)[number];
@@ -133,7 +133,8 @@ export type FlagKind =
   | { kind: 'bool' }
   | { kind: 'choice'; choices: readonly string[] }
   | { kind: 'path' }
-  | { kind: 'text' };
+  | { kind: 'text' }
+  | { kind: 'learningRate' };
 
 export interface FlagSpec {
   key: keyof TrainConfig;
@@ -159,7 +160,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'lossWeights', flag: 'loss-weights', type: { kind: 'floatPair' }, help: 'wbce class weights negative-positive, e.g. 1.0-3.0' },
   { key: 'lossThreshold', flag: 'loss-threshold', type: float(0, 0.5), help: 'clamp probabilities to [t, 1-t] in the loss (0 = off)' },
   { key: 'optimizer', flag: 'optimizer', type: choice(['sgd', 'adagrad', 'rowwise-adagrad']), help: 'sgd | adagrad | rowwise-adagrad' },
-  { key: 'learningRate', flag: 'learning-rate', type: float(0), help: 'base learning rate' },
+  { key: 'learningRate', flag: 'learning-rate', type: { kind: 'learningRate' }, help: 'base learning rate (a positive number)' },
   { key: 'lrNumWarmupSteps', flag: 'lr-num-warmup-steps', type: int(0), help: 'linear warmup steps W' },
   { key: 'lrDecayStartStep', flag: 'lr-decay-start-step', type: int(0), help: 'step S where the power-2 decay starts (>= W)' },
   { key: 'lrNumDecaySteps', flag: 'lr-num-decay-steps', type: int(0), help: 'decay steps D (0 = no decay)' },
@@ -221,6 +222,9 @@ export function parserFor(type: FlagKind): ((value: string) => unknown) | undefi
       return (v: string) => v;
     case 'text':
       return textOption;
+    case 'learningRate':
+      // a UserError (not commander's InvalidArgumentError): the flag says what a config file says
+      return (v: string) => checkLearningRate(v, '--learning-rate');
     case 'bool':
       return undefined;
   }
@@ -244,6 +248,7 @@ function configValue(spec: FlagSpec, value: unknown, where: string): unknown {
     if (DEFAULT_TRAIN_CONFIG[spec.key] === null) return null;
     throw bad('null is not allowed here (only for settings whose default is null)');
   }
+  if (spec.type.kind === 'learningRate') return checkLearningRate(value, `${where}: "${spec.flag}"`);
   if (spec.type.kind === 'bool') {
     if (typeof value !== 'boolean') throw bad(`${JSON.stringify(value)} is not a boolean (use true or false)`);
     return value;
