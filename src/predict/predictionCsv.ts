@@ -18,7 +18,7 @@ const FLUSH_BYTES = 1 << 20;
 
 export const PREDICT_FORMATS = ['csv', 'kaggle-submission'] as const;
 export type PredictFormat = (typeof PREDICT_FORMATS)[number];
-/** The first Id of Kaggle's DAC test.txt (its rows follow train.txt's 60,000,000-row numbering). */
+/** The first Id of the DAC test rows on Kaggle (test.csv's Id column; test.txt, the same rows in order, has none). */
 export const KAGGLE_FIRST_ID = 60_000_000;
 
 /** Which columns the CSV has. */
