@@ -43,9 +43,9 @@ export function registerPredict(program: Command): void {
     .option('--id-start <n>', 'the id of the first data row (default: 0; 60000000, the first Id of Kaggle\'s test.txt, with --format kaggle-submission)', intOption(0));
   addCommonOptions(addEngineOptions(cmd)).action(
     runAction(async (o: PredictCliOptions) => {
-      const { runPredict } = await import('../predict/predict'); // loads the engines only when predicting
       if (o.format === 'kaggle-submission' && o.idColumn !== undefined) throw new UserError(`--id-column: --format kaggle-submission has its own columns Id,Predicted (use --id-start to number them)`);
       if (o.format === 'csv' && o.idStart !== undefined && o.idColumn === undefined) throw new UserError(`--id-start needs --id-column <name> (the column that holds the ids) or --format kaggle-submission`);
+      const { runPredict } = await import('../predict/predict'); // loads the engines only when predicting
       await runPredict({
         loadModel: o.loadModel,
         input: o.input,
