@@ -70,6 +70,8 @@ export interface CheckpointHeader<C = unknown, D = unknown> {
   progress: CheckpointProgress;
   /** The best evaluation so far (null when none was kept; absent in checkpoints written before --save-best). */
   best?: BestCheckpoint | null;
+  /** The run's id in the metrics JSONL, so a resumed run continues the same run (absent in older checkpoints). */
+  runId?: string;
   /** The full train config of the run that wrote it. */
   trainConfig: C;
   /** What a data source needs to continue its stream (seed, generation, ...). */
@@ -84,6 +86,7 @@ export interface CheckpointContents<C, D> {
   optimizerState: OptimizerState;
   progress: CheckpointProgress;
   best?: BestCheckpoint | null;
+  runId?: string;
   trainConfig: C;
   dataState: D;
 }
@@ -157,6 +160,7 @@ export function saveCheckpoint<C, D>(file: string, c: CheckpointContents<C, D>, 
     optimizer: c.optimizerState.name,
     progress: c.progress,
     best: c.best ?? null,
+    runId: c.runId,
     trainConfig: c.trainConfig,
     dataState: c.dataState,
     sections: [],

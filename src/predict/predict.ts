@@ -14,7 +14,7 @@ import { log } from '../util/log';
 import { startProgress } from '../util/progress';
 import { checkModelFitsData, createInferenceEngine, loadInferenceModel } from './inferenceModel';
 import { locateManifest } from './manifestLocation';
-import { PredictionCsv } from './predictionCsv';
+import { KAGGLE_FIRST_ID, PredictionCsv, type PredictFormat, type ScoredRows } from './predictionCsv';
 import { RawRowSource } from './rawRowSource';
 import { CustomRowSource } from '../schema/customRowSource';
 import { VocabularyLookup } from './vocabularyLookup';
@@ -28,6 +28,12 @@ export interface PredictConfig extends EngineOptions {
   processedDataFile?: string;
   manifest?: string;
   miniBatchSize: number;
+  /** csv (line, [id,] probability[, label]) or kaggle-submission (Id,Predicted). */
+  format: PredictFormat;
+  /** csv: add a column of this name holding each row's id. */
+  idColumn: string | null;
+  /** The first data row's id; null: 0, or 60000000 (Kaggle's test.txt) for kaggle-submission. */
+  idStart: number | null;
 }
 
 export interface PredictResult {
@@ -53,11 +59,12 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
   const source = withConstantDense(foldIndices(raw, model.maxIndRange));
   checkModelFitsData(model, source, `the vocabularies of ${where.source}`);
   const engine = await createInferenceEngine(model, c);
-  const csv = new PredictionCsv(c.output, raw.hasLabel);
+  const idStart = c.idStart ?? (c.format === 'kaggle-submission' ? KAGGLE_FIRST_ID : 0);
+  const csv = new PredictionCsv(c.output, { format: c.format, idColumn: c.idColumn, idStart, withLabel: raw.hasLabel });
   const bar = startProgress('predict', Math.max(1, Math.round(fs.statSync(c.input).size / 1e6)), 'MB', '{rows} rows');
   let rows = 0;
   // one batch in the engine while the main thread writes the previous one's CSV and parses the next block
-  let inFlight: { scores: Promise<Float32Array>; labels: Float32Array; firstLine: number } | null = null;
+  let inFlight: { scores: Promise<Float32Array>; rows: Omit<ScoredRows, 'probabilities'> } | null = null;
   try {
     log().info({ model: c.loadModel, input: c.input, vocabularies: where.source, labelled: raw.hasLabel, engine: engine.name, output: c.output ?? 'stdout' }, 'predicting');
     for await (const batch of source.batches(c.miniBatchSize)) {
@@ -65,12 +72,12 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
       const previousScores = previous ? await previous.scores : null;
       const scores = engine.predict(batch);
       scores.catch(() => undefined); // awaited below; a failure while the CSV is written must not go unhandled
-      inFlight = { scores, labels: batch.labels, firstLine: rows + 1 };
+      inFlight = { scores, rows: { lines: raw.lines.take(batch.size), firstPosition: rows, labels: batch.labels } };
       rows += batch.size;
-      if (previous && previousScores) await csv.write(previous.firstLine, previousScores, previous.labels);
+      if (previous && previousScores) await csv.write({ ...previous.rows, probabilities: previousScores });
       bar.update(Math.round(bytesRead / 1e6), { rows });
     }
-    if (inFlight) await csv.write(inFlight.firstLine, await inFlight.scores, inFlight.labels);
+    if (inFlight) await csv.write({ ...inFlight.rows, probabilities: await inFlight.scores });
     await csv.close();
   } catch (err) {
     await inFlight?.scores.catch(() => undefined); // the engine must be idle before it is disposed

@@ -4,7 +4,8 @@
 // modulo M), then each table's vocabulary (unknown value -> the table's oovIndex). Whether the file has
 // the label column is decided by the field count of its first line (40 fields: labelled, 39: unlabelled
 // test rows, labels then read as 0); every other line must have the same count. Streams the file in blocks
-// of complete lines (bounded memory); a bad line is a UserError naming file, line and field.
+// of complete lines (bounded memory); a bad line is a UserError naming file, line and field. Each row's
+// input line number is pushed to `lines` (every line is a row here: no header, no empty lines).
 import * as fs from 'node:fs';
 import type { Batch, BagInput } from '../dataset/batch';
 import { sliceBatch } from '../dataset/batchRows';
@@ -16,6 +17,7 @@ import type { RawDay } from '../criteo/rawSources';
 import type { ColumnSchema } from '../criteo/schema';
 import { readDayBlocks } from '../preprocess/dayReader';
 import { inputError, UserError } from '../util/errors';
+import { RowLines } from './rowLines';
 import type { VocabularyLookup } from './vocabularyLookup';
 
 const DEFAULT_BLOCK_BYTES = 4 << 20;
@@ -60,6 +62,8 @@ export class RawRowSource implements BatchSource {
   readonly tableSizes: readonly number[];
   /** Unknown until the file is read. */
   readonly rows = Infinity;
+  /** The input line number of each row yielded, in order (see RowLines). */
+  readonly lines = new RowLines();
 
   private constructor(
     private readonly day: RawDay,
@@ -109,6 +113,7 @@ export class RawRowSource implements BatchSource {
         this.vocab.mapInPlace(t, indices);
         sparse.push({ offsets, indices });
       }
+      this.lines.push(Float64Array.from({ length: n }, (_, i) => linesBefore + 1 + i));
       const rows: Batch = { size: n, numDense: L.numDense, dense: parsed.dense.subarray(0, n * L.numDense), labels: parsed.labels.subarray(0, n), sparse };
       for (let a = 0; a < n; a += batchSize) yield sliceBatch(rows, a, Math.min(n, a + batchSize));
       linesBefore += parsed.lines;

@@ -146,7 +146,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       kaggleSha = scan.sha256;
       days = kaggleDays(raw, scan);
       endPhase('count lines');
-      log().info({ lines: scan.lines, seconds: phases['count lines'] }, 'counted lines of train.txt');
+      log().info({ file: raw, lines: scan.lines, seconds: phases['count lines'] }, `counted lines of ${path.basename(raw)}`);
     }
     const inputs = days
       .filter((d, i) => i === 0 || d.file !== days[i - 1].file)

@@ -4,7 +4,8 @@
 // then each table's saved vocabulary (an unseen value -> the table's oovIndex; multi-hot elements alike).
 // Labelled or not is decided by the header (is the label column there?) or, without one, by the first
 // line's field count. Streams the file in blocks (bounded memory); a bad line is a UserError naming file,
-// line and field. Used by `dlrm predict` for manifests whose options.dataSet is 'custom'.
+// line and field. Used by `dlrm predict` for manifests whose options.dataSet is 'custom'. Each row's input
+// line number (the header and empty lines counted, so it is the line an editor shows) is pushed to `lines`.
 import * as path from 'node:path';
 import type { Batch } from '../dataset/batch';
 import { sliceBatch } from '../dataset/batchRows';
@@ -17,6 +18,7 @@ import { loadKeyVocabulary, type KeyVocabulary } from './keyVocabulary';
 import { forEachLine, lineBlocks, wholeFileDay } from './lineReader';
 import { CustomRowParser } from './rowParser';
 import { RowBatchBuilder } from './rowBatch';
+import { RowLines } from '../predict/rowLines';
 
 /** Whether the file's rows carry the label column: from the header, else from the first line's field count. */
 async function detectLabel(day: RawDay, manifest: Manifest): Promise<boolean> {
@@ -41,6 +43,8 @@ export class CustomRowSource implements BatchSource {
   readonly numDense: number;
   readonly tableSizes: readonly number[];
   readonly rows = Infinity;
+  /** The input line number of each row yielded, in order (see RowLines). */
+  readonly lines = new RowLines();
 
   private constructor(
     private readonly day: RawDay,
@@ -76,6 +80,7 @@ export class CustomRowSource implements BatchSource {
     const rows = new RowBatchBuilder(p.numDense, p.numTables);
     let lines = 0;
     for await (const block of lineBlocks(this.day, this.onBytes)) {
+      const rowLines: number[] = [];
       lines += forEachLine(block.bytes, block.end, lines + 1, (start, end, lineNo) => {
         if (lineNo === 1 && header) {
           const bad = p.headerMismatch(block.bytes, start, end);
@@ -96,7 +101,9 @@ export class CustomRowSource implements BatchSource {
           lengths[t] = bag.n;
         }
         rows.push(p.label, dense, bags, lengths);
+        rowLines.push(lineNo);
       });
+      this.lines.push(Float64Array.from(rowLines));
       const batch = rows.take();
       for (let a = 0; a < batch.size; a += batchSize) yield sliceBatch(batch, a, Math.min(batch.size, a + batchSize));
     }

@@ -1,12 +1,15 @@
 // The metrics JSONL file of `dlrm train --metrics-file` (read by `dlrm report`): one JSON object per
 // line, appended as training runs; a resumed run appends a new "run" line to the same file.
-//   {"type":"run","runId","startedAt","engine","config":{...}}
+//   {"type":"run","runId","runName","startedAt","engine","config":{...}}
+// runId is kept in the checkpoints, so a run resumed with --load-model writes its run line again with the
+// same id (and name) and the report continues the same curves.
 //   {"type":"train","step","epoch","loss","lr","samplesPerSec","time"}
 //   {"type":"eval","step","epoch","split","rows","auc","logloss","accuracy","ne","calibration","averagePrecision","positiveRate",["best",]"time"}
 // ("best": with --save-best only, true when this evaluation's model was kept as the best checkpoint)
 // Lines are appended whole with one write each (the file is a log that grows, not an output replaced
 // atomically), so a reader never sees half a line from a finished write. Undefined metrics (NaN) are null.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { BinaryMetrics } from '../eval/metrics';
 import { UserError } from '../util/errors';
 
@@ -16,6 +19,13 @@ export interface TrainLine {
   loss: number;
   lr: number;
   samplesPerSec: number;
+}
+
+/** A run's name: --run-name, else the metrics file's name without its extension (e.g. kaggle.jsonl -> kaggle). */
+export function runNameFor(runName: string | null, metricsFile: string | null): string {
+  if (runName !== null) return runName;
+  if (metricsFile === null) return 'run';
+  return path.basename(metricsFile, path.extname(metricsFile)) || path.basename(metricsFile);
 }
 
 export class MetricsLog {
@@ -31,8 +41,8 @@ export class MetricsLog {
     }
   }
 
-  run(runId: string, engine: string, config: object, extra: Record<string, unknown> = {}): void {
-    this.append({ type: 'run', runId, startedAt: new Date().toISOString(), engine, config, ...extra });
+  run(runId: string, runName: string, engine: string, config: object, extra: Record<string, unknown> = {}): void {
+    this.append({ type: 'run', runId, runName, startedAt: new Date().toISOString(), engine, config, ...extra });
   }
 
   train(line: TrainLine): void {

@@ -18,6 +18,8 @@ export interface ModelStart {
   progress: CheckpointProgress;
   /** The best evaluation so far (--save-best), null in a fresh run. */
   best: BestCheckpoint | null;
+  /** The metrics run id of the run this model continues (null: a fresh run, or a checkpoint that records none). */
+  runId: string | null;
 }
 
 /** The differences between a checkpoint's architecture and the run's, in words (empty when equal). */
@@ -43,7 +45,7 @@ export function archDifferences(saved: DlrmArch, run: DlrmArch): string[] {
 /** Fresh parameters (reference init from `seed`) and zero optimizer state. */
 export function freshModel(arch: DlrmArch, optimizer: OptimizerName, seed: number): ModelStart {
   const params = initDlrmParams(arch, seed);
-  return { params, optimizerState: allocOptimizerState(params, optimizer), progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 }, best: null };
+  return { params, optimizerState: allocOptimizerState(params, optimizer), progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 }, best: null, runId: null };
 }
 
 /** The data a checkpoint was trained on, compared with this run's: differences in words. */
@@ -71,5 +73,5 @@ export function resumeModel(file: string, arch: DlrmArch, optimizer: OptimizerNa
   if (savedBatchSize !== miniBatchSize) dataDiffs.push(`mini-batch size: ${String(savedBatchSize)} in the checkpoint, ${miniBatchSize} here (continuing at row ${header.progress.rowInEpoch} of epoch ${header.progress.epoch})`);
   if (dataDiffs.length > 0) log().warn({ checkpoint: file, differences: dataDiffs }, 'resuming with different data or batches than the checkpoint was trained with: not an exact continuation');
   log().info({ checkpoint: file, ...header.progress, trainedBy: header.engine }, 'resuming from checkpoint');
-  return { params, optimizerState, progress: header.progress, best: header.best ?? null };
+  return { params, optimizerState, progress: header.progress, best: header.best ?? null, runId: header.runId ?? null };
 }

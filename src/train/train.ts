@@ -1,6 +1,7 @@
 // The `dlrm train` loop, top to bottom: config -> data sources -> architecture (table sizes from the
 // data) -> parameters (fresh from --seed or --load-model) -> engine -> epochs of batches: LR from the
-// schedule, trainStep, stop on a non-finite loss, log + metrics "train" line every --print-freq steps,
+// schedule, trainStep, stop on a non-finite loss, log + metrics "train" line every --print-freq steps and
+// at the last step of each epoch and of a stopped run,
 // evaluate + checkpoint every --test-freq steps and at each epoch end (and keep the evaluation's model
 // in --save-best when its AUC beats the best so far), checkpoint every --save-freq steps. Progress
 // (epoch, batch in epoch, rows, optimizer step) and the best so far are what a checkpoint stores, so a
@@ -25,7 +26,7 @@ import { divergenceError } from './divergence';
 import { evaluate } from '../eval/evaluate';
 import { learningRateAt } from './lrSchedule';
 import { lookahead } from './lookahead';
-import { MetricsLog } from './metricsLog';
+import { MetricsLog, runNameFor } from './metricsLog';
 import { freshModel, resumeModel, type ModelStart } from './resume';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -87,7 +88,9 @@ export async function runTraining(c: TrainConfig, opts: TrainOptions = {}): Prom
 
 async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model: ModelStart, engine: Engine, opts: TrainOptions): Promise<TrainResult> {
   const metricsLog = new MetricsLog(c.metricsFile);
-  metricsLog.run(randomUUID(), engine.name, c, { arch, resumedFrom: c.loadModel ? { file: c.loadModel, ...model.progress } : null });
+  // a resumed run continues its run in the metrics file (same id); a fresh one (or an old checkpoint's) gets a new id
+  const runId = model.runId ?? randomUUID();
+  metricsLog.run(runId, runNameFor(c.runName, c.metricsFile), engine.name, c, { arch, resumedFrom: c.loadModel ? { file: c.loadModel, ...model.progress } : null });
   const B = c.miniBatchSize;
   const batchesPerEpoch = Math.min(Math.ceil(data.train.rows / B), c.numBatches > 0 ? c.numBatches : Infinity);
   log().info(
@@ -108,7 +111,7 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
 
   const writeCheckpoint = async (file: string): Promise<void> => {
     await engine.syncToHost();
-    const contents = { engine: engine.name, arch, params: model.params, optimizerState: model.optimizerState, progress: { ...at }, best, trainConfig: c, dataState: data.state };
+    const contents = { engine: engine.name, arch, params: model.params, optimizerState: model.optimizerState, progress: { ...at }, best, runId, trainConfig: c, dataState: data.state };
     try {
       saveCheckpoint(file, contents, `dlrm ${VERSION}`);
     } catch (err) {
@@ -159,7 +162,8 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
         windowLoss += loss * batch.size;
         windowRows += batch.size;
         const endOfEpoch = at.batchInEpoch === batchesPerEpoch;
-        if (step % c.printFreq === 0 || endOfEpoch) {
+        /** Logs the print window as a train line at this step (so the last step of an epoch or of a stopped run is always on the curves). */
+        const logWindow = (): void => {
           pauseClock();
           const line = { step, epoch, loss: windowLoss / windowRows, lr: lastStep.lr, samplesPerSec: windowRows / windowSeconds };
           log().info({ ...line, loss: Number(line.loss.toFixed(6)), samplesPerSec: Math.round(line.samplesPerSec) }, 'train');
@@ -169,9 +173,12 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
           windowRows = 0;
           windowSeconds = 0;
           segmentStart = performance.now();
-        } else bar.update(at.batchInEpoch);
+        };
+        if (step % c.printFreq === 0 || endOfEpoch) logWindow();
+        else bar.update(at.batchInEpoch);
         if (endOfEpoch) break;
         if (opts.shouldStop?.({ ...at })) {
+          if (windowRows > 0) logWindow();
           await save();
           log().info({ step, epoch, batchInEpoch: at.batchInEpoch, checkpoint: c.saveModel }, c.saveModel ? 'stopped: resume with --load-model' : 'stopped (no --save-model: nothing to resume from)');
           return { engine: engine.name, globalStep: at.globalStep, metrics: lastMetrics, best, stopped: true, model };
