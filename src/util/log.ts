@@ -61,9 +61,11 @@ let current: Logger = pino({ level: 'info', base: undefined }, pino.destination(
 /** Configures the process-wide logger; called once by the CLI before a subcommand runs. */
 export function setupLogger(opts: LogOptions = {}): Logger {
   const pretty = opts.pretty ?? Boolean(process.stderr.isTTY);
-  const streams: pino.StreamEntry[] = [{ stream: pretty ? readableStderr() : pino.destination({ fd: 2, sync: true }) }];
-  if (opts.logFile) streams.push({ stream: logFileStream(opts.logFile) });
-  current = pino({ level: opts.level ?? 'info', base: undefined }, pino.multistream(streams));
+  const level = opts.level ?? 'info';
+  // each stream has its own level in a multistream (default info), so --log-level debug reaches them
+  const streams: pino.StreamEntry[] = [{ level, stream: pretty ? readableStderr() : pino.destination({ fd: 2, sync: true }) }];
+  if (opts.logFile) streams.push({ level, stream: logFileStream(opts.logFile) });
+  current = pino({ level, base: undefined }, pino.multistream(streams));
   return current;
 }
 
