@@ -1,11 +1,12 @@
 // Where a preprocessing run writes (the merged file F, its parts folder F.parts/, the hidden work folder
 // .F.parts.partial/) and how it claims them before writing: outputs that would overwrite an input are
-// refused and the merged file's lock is taken (src/util/paths.ts, src/util/lock.ts). Writers of raw files
-// (dlrm generate) ask rawInputInUse whether a dataset is being, or was, made from the file they would replace.
+// refused, the merged file's lock is taken and the inputs are marked as being read (src/util/paths.ts,
+// src/util/lock.ts). Writers of raw files (dlrm generate) ask refuseRawInputInUse whether a dataset is
+// being, or was, made from the file they would replace.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
-import { acquireLock, liveOwner } from '../util/lock';
+import { acquireLock, markReading, readersOf } from '../util/lock';
 import { refuseUnsafeOutputs, sameFile, type NamedPath } from '../util/paths';
 
 /** The default merged-file path of a Criteo run: the raw path without '.gz' then '.txt', plus '.dlrm'. */
@@ -50,20 +51,24 @@ export function claimOutputs(out: OutputPaths, inputs: string[], extraInputs: Na
     inputs: [...inputs.map((f) => ({ flag: '--raw-data-file', path: f })), ...extraInputs],
   });
   fs.mkdirSync(path.dirname(out.mergedFile), { recursive: true });
-  return acquireLock(out.mergedFile, inputs);
+  const release = acquireLock(out.mergedFile);
+  const unmark = markReading(inputs);
+  return () => {
+    unmark();
+    release();
+  };
 }
 
 /**
- * Refuses (naming `flag`) to replace `file` when a running preprocess reads it into its default merged
- * file, or that dataset's manifest records it as its raw input (replacing it would orphan the dataset).
+ * Refuses (naming `flag`) to replace `file` when a running preprocess reads it (its reading marker), or
+ * the manifest of the dataset at its default merged-file path records it as its raw input (replacing it
+ * would leave that dataset without its source).
  */
 export function refuseRawInputInUse(flag: string, file: string): void {
   if (!fs.existsSync(file)) return;
+  const [reader] = readersOf(file);
+  if (reader !== undefined) throw new UserError(`${flag} ${file}: another dlrm (pid ${reader}) is reading it; wait for it to end or choose another path`);
   for (const merged of new Set([defaultProcessedPath(file), defaultCustomProcessedPath(file)])) {
-    const owner = liveOwner(merged);
-    if (owner?.reading.some((f) => fs.existsSync(f) && sameFile(f, file))) {
-      throw new UserError(`${flag} ${file}: another dlrm (pid ${owner.pid}) is reading it to write ${merged}; wait for it to end or choose another path`);
-    }
     const manifestFile = outputPaths({ rawDataFile: file, processedDataFile: merged }).partsDir + '/manifest.json';
     let sources: { path?: unknown }[] = [];
     try {

@@ -88,7 +88,7 @@ function claimOutputs(c: TrainConfig): () => void {
   }
   const releases: (() => void)[] = [];
   try {
-    for (const file of [c.saveModel, c.saveBest]) if (file) releases.push(acquireLock(file, [c.processedDataFile, c.loadModel].filter((f): f is string => !!f)));
+    for (const file of [c.saveModel, c.saveBest]) if (file) releases.push(acquireLock(file));
   } catch (err) {
     releases.forEach((r) => r());
     throw err;

@@ -1,15 +1,16 @@
 // Exclusive locks on outputs that one run writes over minutes (a preprocess work folder, a checkpoint): a
-// lock file `.NAME.lock` beside the target, created with O_EXCL, holding the owner's pid, host and the
-// inputs it reads. A second run is refused with "another dlrm (pid N) is writing F" before it touches
-// anything. A lock whose pid no longer runs on this host is stale and taken over (said at debug level);
-// a lock from another host is never taken over. Released when the run ends, by any path (exitCleanup).
+// lock file `.NAME.lock` beside the target, created with O_EXCL, holding the owner's pid and host. A
+// second run is refused with "another dlrm (pid N) is writing F" before it touches anything. A lock whose
+// pid no longer runs on this host is stale and taken over (said at debug level); a lock from another host
+// is never taken over. Released when the run ends, by any path (exitCleanup). Readers of long inputs
+// (preprocess) leave a marker `.NAME.reading-PID` beside each, so a writer of that file can refuse.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { UserError } from './errors';
 import { atExit } from './exitCleanup';
 import { log } from './log';
-import { processAlive } from './pid';
+import { processAlive, removeDeadPidEntries } from './pid';
 
 /** What a lock file holds. */
 export interface LockOwner {
@@ -17,8 +18,6 @@ export interface LockOwner {
   hostname: string;
   /** The output the lock guards. */
   target: string;
-  /** Input files the owner reads (so writers of those files can refuse). */
-  reading: string[];
 }
 
 /** The lock file of `target`. */
@@ -32,17 +31,10 @@ function readOwner(lockFile: string): LockOwner | undefined {
   try {
     const o = JSON.parse(fs.readFileSync(lockFile, 'utf8')) as Partial<LockOwner>;
     if (typeof o.pid !== 'number' || typeof o.hostname !== 'string') return undefined;
-    return { pid: o.pid, hostname: o.hostname, target: String(o.target), reading: Array.isArray(o.reading) ? o.reading.map(String) : [] };
+    return { pid: o.pid, hostname: o.hostname, target: String(o.target) };
   } catch {
     return undefined;
   }
-}
-
-/** The running process holding the lock of `target`, or undefined (none, or a stale one). */
-export function liveOwner(target: string): LockOwner | undefined {
-  const owner = readOwner(lockPathFor(target));
-  if (!owner) return undefined;
-  return owner.hostname !== os.hostname() || processAlive(owner.pid) ? owner : undefined;
 }
 
 /** The message refusing a second writer of `target`. */
@@ -52,12 +44,12 @@ function busyError(owner: LockOwner, target: string, lockFile: string): UserErro
 }
 
 /**
- * Takes the lock of `target` for this process, recording `reading`; returns the function releasing it
- * (also run at exit). Throws a UserError when a running dlrm holds it.
+ * Takes the lock of `target` for this process; returns the function releasing it (also run at exit).
+ * Throws a UserError when a running dlrm holds it.
  */
-export function acquireLock(target: string, reading: string[] = []): () => void {
+export function acquireLock(target: string): () => void {
   const lockFile = lockPathFor(target);
-  const mine: LockOwner = { pid: process.pid, hostname: os.hostname(), target: path.resolve(target), reading: reading.map((f) => path.resolve(f)) };
+  const mine: LockOwner = { pid: process.pid, hostname: os.hostname(), target: path.resolve(target) };
   for (let attempt = 0; ; attempt++) {
     let fd: number;
     try {
@@ -94,4 +86,52 @@ export function acquireLock(target: string, reading: string[] = []): () => void 
   };
   const forget = atExit(release);
   return release;
+}
+
+/** The reading marker of `file` for process `pid`. */
+function readingMarker(file: string, pid: number): string {
+  const abs = path.resolve(file);
+  return path.join(path.dirname(abs), `.${path.basename(abs)}.reading-${pid}`);
+}
+
+/**
+ * Marks `files` as being read by this process (an empty marker file beside each; where one cannot be
+ * created, e.g. a read-only folder, that file goes unmarked). Returns the removal of the markers (also run
+ * at exit); markers of processes no longer running are ignored by readersOf and removed by the next marking.
+ */
+export function markReading(files: string[]): () => void {
+  const markers: string[] = [];
+  for (const file of files) {
+    const prefix = path.basename(readingMarker(file, 0)).slice(0, -1);
+    removeDeadPidEntries(path.dirname(path.resolve(file)), [prefix], 'a reading marker');
+    const marker = readingMarker(file, process.pid);
+    try {
+      fs.writeFileSync(marker, '');
+      markers.push(marker);
+    } catch {
+      // unmarked: the file can still be read
+    }
+  }
+  const remove = (): void => {
+    forget();
+    for (const m of markers) fs.rmSync(m, { force: true });
+  };
+  const forget = atExit(remove);
+  return remove;
+}
+
+/** The pids of running processes (on this host) reading `file`. */
+export function readersOf(file: string): number[] {
+  const abs = path.resolve(file);
+  const prefix = path.basename(readingMarker(abs, 0)).slice(0, -1);
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.dirname(abs));
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.startsWith(prefix) && /^[0-9]+$/.test(n.slice(prefix.length)))
+    .map((n) => Number(n.slice(prefix.length)))
+    .filter((pid) => pid !== process.pid && processAlive(pid));
 }

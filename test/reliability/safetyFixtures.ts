@@ -79,10 +79,10 @@ export function unmountSmallDisk(at: string): void {
   spawnSync('umount', [at]);
 }
 
-/** Temporary files (`.NAME.tmp-PID`), shuffle folders and lock files left in `dir`; a run must leave none of them (a preprocess work folder may stay, for --resume). */
+/** Temporary files (`.NAME.tmp-PID`), shuffle folders, lock files and reading markers left in `dir`; a run must leave none of them (a preprocess work folder may stay, for --resume). */
 export function leftovers(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).filter((n) => /\.tmp-\d+$|\.lock$|\.shuffle-\d+$/.test(n));
+  return fs.readdirSync(dir).filter((n) => /\.tmp-\d+$|\.lock$|\.shuffle-\d+$|\.reading-\d+$/.test(n));
 }
 
 /** The check that `dir` holds no leftovers (for FaultRun.check). */
