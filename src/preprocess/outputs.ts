@@ -1,10 +1,12 @@
 // Where a preprocessing run writes (the merged file F, its parts folder F.parts/, the hidden work folder
 // .F.parts.partial/) and how it claims them before writing: outputs that would overwrite an input are
-// refused, the merged file's lock is taken and the inputs are marked as being read (src/util/paths.ts,
+// refused, the merged file's lock is taken, temporaries of killed runs are removed and the inputs are
+// marked as being read (src/util/paths.ts,
 // src/util/lock.ts). Writers of raw files (dlrm generate) ask refuseRawInputInUse whether a dataset is
 // being, or was, made from the file they would replace.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { removeStaleTemps } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { acquireLock, markReading, readersOf } from '../util/lock';
 import { refuseUnsafeOutputs, sameFile, type NamedPath } from '../util/paths';
@@ -39,7 +41,8 @@ export function outputPaths(cfg: { rawDataFile: string; processedDataFile?: stri
  * Claims a run's outputs before anything is written: refuses a merged file that is an input (or a parts
  * folder holding one, or outputs inside another dataset's parts folder) and takes the exclusive lock of
  * the merged file, which also guards its parts and work folders (a second run, or a --resume while the
- * first runs, is refused). Creates the merged file's folder. Returns the release of the lock.
+ * first runs, is refused); removes the merged file's temporaries left by killed runs. Creates the merged
+ * file's folder. Returns the release of the lock and of the inputs' reading markers.
  */
 export function claimOutputs(out: OutputPaths, inputs: string[], extraInputs: NamedPath[] = []): () => void {
   refuseUnsafeOutputs({
@@ -52,6 +55,7 @@ export function claimOutputs(out: OutputPaths, inputs: string[], extraInputs: Na
   });
   fs.mkdirSync(path.dirname(out.mergedFile), { recursive: true });
   const release = acquireLock(out.mergedFile);
+  removeStaleTemps(out.mergedFile);
   const unmark = markReading(inputs);
   return () => {
     unmark();

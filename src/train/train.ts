@@ -15,7 +15,7 @@ import { buildDlrmArch } from '../model/archConfig';
 import type { DlrmArch } from '../model/arch';
 import type { DlrmParams } from '../model/params';
 import { NonFiniteValuesError, saveCheckpoint, type BestCheckpoint, type CheckpointProgress } from '../model/checkpoint';
-import { checkOutputFile } from '../util/atomic';
+import { checkOutputFile, removeStaleTemps } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { acquireLock } from '../util/lock';
 import { log } from '../util/log';
@@ -74,8 +74,8 @@ function archFor(c: TrainConfig, data: TrainData): DlrmArch {
 /**
  * Claims the run's output files before any work: each must be writable (its folder exists), must not be
  * an input (the processed file; the loaded checkpoint for all but --save-model, which may continue it in
- * place) nor lie inside a parts folder; the checkpoints are locked against a second run writing them.
- * Returns the release of the locks.
+ * place) nor lie inside a parts folder; the checkpoints are locked against a second run writing them,
+ * and the temporaries a killed run left beside them are removed. Returns the release of the locks.
  */
 function claimOutputs(c: TrainConfig): () => void {
   const data = c.processedDataFile ? [{ flag: '--processed-data-file', path: c.processedDataFile }] : [];
@@ -88,7 +88,11 @@ function claimOutputs(c: TrainConfig): () => void {
   }
   const releases: (() => void)[] = [];
   try {
-    for (const file of [c.saveModel, c.saveBest]) if (file) releases.push(acquireLock(file));
+    for (const file of [c.saveModel, c.saveBest]) {
+      if (!file) continue;
+      releases.push(acquireLock(file));
+      removeStaleTemps(file);
+    }
   } catch (err) {
     releases.forEach((r) => r());
     throw err;

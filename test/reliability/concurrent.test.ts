@@ -126,3 +126,18 @@ test('preprocess: the work folder vanishing under the workers gives one dlrm: li
   assert.ok(!fs.existsSync(out), 'a merged file was published');
   assert.ok(!fs.existsSync(path.join(dir, '.race.dlrm.lock')), 'the lock was left');
 });
+
+test('preprocess stopped by SIGINT releases its lock and reading marker (exit 130); --resume then completes', async () => {
+  const raw = await bigInput();
+  const out = path.join(dir, 'int.dlrm');
+  const args = ['preprocess', '--raw-data-file', raw, '--processed-data-file', out, '--log-level', 'warn'];
+  const run = start(args);
+  await waitFor(path.join(dir, '.int.dlrm.parts.partial', 'vocab'), run.done);
+  run.child.kill('SIGINT');
+  const r = await run.done;
+  assert.equal(r.status, 130, r.stderr);
+  assert.deepEqual(fs.readdirSync(dir).filter((n) => /^\.int\.dlrm\.lock$|^\.big\.txt\.reading-\d+$|\.tmp-\d+$/.test(n)), []);
+  const resumed = runDlrm([...args, '--resume'], { env: ENV });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.ok(fs.existsSync(out));
+});

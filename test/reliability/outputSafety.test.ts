@@ -53,6 +53,23 @@ test('temporary files of a process that no longer runs are removed when the outp
   }
 });
 
+test('train removes the checkpoint temporary a killed run left (.m.ckpt.tmp-PID) when it starts, before any step', async () => {
+  const dir = tempDir('stale-ckpt');
+  try {
+    const out = path.join(dir, 'm.ckpt');
+    const stale = path.join(dir, `.m.ckpt.tmp-${deadPid()}`);
+    fs.writeFileSync(stale, 'half a checkpoint');
+    // a missing --processed-data-file: refused after the claim, before any training
+    const r = runDlrm(['train', '--processed-data-file', path.join(dir, 'absent.dlrm'), '--save-model', out, '--log-level', 'debug']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.ok(!fs.existsSync(stale), 'the temporary of the killed run is still there');
+    assert.match(r.stderr, /removed a temporary file of a process that no longer runs/);
+    assert.ok(!fs.existsSync(path.join(dir, '.m.ckpt.lock')), 'the lock was not released on the error path');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a stale lock (its pid no longer runs on this host) is taken over; the run succeeds and releases it', async () => {
   const d = await safetyData();
   const dir = tempDir('stale-lock');
