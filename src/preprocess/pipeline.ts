@@ -4,7 +4,8 @@
 // day: vocabularies extended, shard committed, checkpoint written (resume), overlapping the next day.
 // Finally the manifest and the merged file are built (with --data-randomize none it was written along
 // with the shards and is only completed; a shuffle in memory gets the rows the shard worker packed
-// while writing them) and the work folder is renamed into place.
+// while writing them) and the work folder is renamed into place. Before any of it the outputs are
+// claimed (outputs.ts: no output over an input, the merged file's lock held until the run ends).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';

@@ -94,14 +94,25 @@ function readingMarker(file: string, pid: number): string {
   return path.join(path.dirname(abs), `.${path.basename(abs)}.reading-${pid}`);
 }
 
+/** Whether `dir` may be written into: it is writable and its mode grants writing (root ignores the mode; this does not). */
+function writableFolder(dir: string): boolean {
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+    return (fs.statSync(dir).mode & 0o222) !== 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Marks `files` as being read by this process (an empty marker file beside each; where one cannot be
- * created, e.g. a read-only folder, that file goes unmarked). Returns the removal of the markers (also run
+ * Marks `files` as being read by this process (an empty marker file beside each; a file in a read-only
+ * folder goes unmarked: nothing can replace it there anyway). Returns the removal of the markers (also run
  * at exit); markers of processes no longer running are ignored by readersOf and removed by the next marking.
  */
 export function markReading(files: string[]): () => void {
   const markers: string[] = [];
   for (const file of files) {
+    if (!writableFolder(path.dirname(path.resolve(file)))) continue;
     const prefix = path.basename(readingMarker(file, 0)).slice(0, -1);
     removeDeadPidEntries(path.dirname(path.resolve(file)), [prefix], 'a reading marker');
     const marker = readingMarker(file, process.pid);

@@ -66,9 +66,8 @@ test('preprocess: a second run and a --resume while the first runs are refused; 
   const run1 = start(args);
   await waitFor(path.join(dir, '.pre.dlrm.lock'), run1.done);
   const rawHash = sha(raw);
-  const second = runDlrm(args, { env: ENV });
-  const resume = runDlrm([...args, '--resume'], { env: ENV });
-  const generate = runDlrm(['generate', '--rows', '10', '--out', raw, '--log-level', 'warn']);
+  // the three are started together, so they all run while run 1 does (it lasts seconds, they under one)
+  const [second, resume, generate] = await Promise.all([start(args).done, start([...args, '--resume']).done, start(['generate', '--rows', '10', '--out', raw, '--log-level', 'warn']).done]);
   const first = await run1.done;
   assert.equal(first.status, 0, `run 1 failed:\n${first.stderr}`);
   for (const [what, r] of [['second run', second], ['--resume', resume]] as const) {
