@@ -182,6 +182,25 @@ export const outputSafetyCases: FaultCase[] = [
     },
   },
   {
+    name: 'inspect --processed-data-file is a folder (EISDIR)',
+    kind: 'bad-input',
+    prepare(dir) {
+      const folder = path.join(dir, 'x.dlrm');
+      fs.mkdirSync(folder);
+      return refused(['inspect', '--processed-data-file', folder], /x\.dlrm: cannot open processed file \(EISDIR\)/, []);
+    },
+  },
+  {
+    name: 'eval --load-model is a folder (EISDIR)',
+    kind: 'bad-input',
+    async prepare(dir) {
+      const d = await safetyData();
+      const folder = path.join(dir, 'm.ckpt');
+      fs.mkdirSync(folder);
+      return refused(['eval', '--processed-data-file', d.processed, '--load-model', folder], /--load-model: cannot open .*m\.ckpt: EISDIR/, [d.processed]);
+    },
+  },
+  {
     name: 'preprocess --raw-data-file unreadable (EACCES)',
     kind: 'bad-input',
     async prepare(dir) {
