@@ -94,8 +94,8 @@ test('preprocess: a second run and a --resume while the first runs are refused; 
 test('train --save-model: a second run on the same checkpoint path is refused while the first runs', async () => {
   const d = await safetyData();
   const ckpt = path.join(dir, 'm.ckpt');
-  // run 1: enough steps to outlive run 2's start (SMALL_MODEL trains ~2,500 rows per epoch in well under a second)
-  const run1 = start(['train', '--processed-data-file', d.processed, ...SMALL_MODEL, '--mini-batch-size', '16', '--nepochs', '40', '--save-model', ckpt, '--log-level', 'warn']);
+  // run 1: enough steps to outlive run 2's start (80 epochs of ~160 steps: ~6 s here, run 2 is refused within ~1 s)
+  const run1 = start(['train', '--processed-data-file', d.processed, ...SMALL_MODEL, '--mini-batch-size', '16', '--nepochs', '80', '--save-model', ckpt, '--log-level', 'warn']);
   await waitFor(path.join(dir, '.m.ckpt.lock'), run1.done);
   const second = runDlrm(['train', '--processed-data-file', d.processed, ...SMALL_MODEL, '--num-batches', '2', '--save-model', ckpt, '--log-level', 'warn']);
   const first = await run1.done;
