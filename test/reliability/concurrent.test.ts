@@ -1,4 +1,5 @@
-// Concurrent runs on one output (issue 10 item 3) and the preprocess worker ENOENT race: run 1 is started
+// Concurrent runs on one output (issue 10 item 3) and the preprocess worker ENOENT race. The matrix's
+// one-run cases (concurrent.cases.ts: a lock held by a live idle process) run first. Here run 1 is started
 // as a child, run 2 is made while run 1 holds its lock; run 2 must be refused with "another dlrm (pid N)
 // is writing F" (exit 2, one line, nothing touched) and run 1 must succeed with the same bytes as a run
 // alone. Each child is bounded in time (killed after 120 s).
@@ -13,6 +14,10 @@ import { loadProfile } from '../../src/criteo/generatorProfile';
 import { repoRoot, tempDir } from '../helpers/sharedData';
 import { runDlrm, type FaultResult } from './faultCase';
 import { safetyData, SMALL_MODEL } from './safetyFixtures';
+import { registerFaultCases } from './registerCases';
+import { concurrentCases } from './concurrent.cases';
+
+registerFaultCases(concurrentCases);
 
 const dir = tempDir('concurrent');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
