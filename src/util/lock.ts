@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { UserError } from './errors';
+import { UserError, withPath } from './errors';
 import { atExit } from './exitCleanup';
 import { log } from './log';
 import { processAlive, removeDeadPidEntries } from './pid';
@@ -72,7 +72,7 @@ export function acquireLock(target: string): () => void {
     } catch (err) {
       fs.closeSync(fd);
       fs.rmSync(lockFile, { force: true });
-      throw err;
+      throw withPath(err, lockFile);
     }
     fs.closeSync(fd);
     break;

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import type { FaultCase, FaultRun } from './faultCase';
 import { safetyData, SMALL_MODEL } from './safetyFixtures';
+import { lockPathFor } from '../../src/util/lock';
 
 /** The idle holders of each case's folder, killed by cleanup. */
 const holders = new Map<string, number>();
@@ -22,7 +23,7 @@ function idleProcess(dir: string): number {
 
 /** Writes `target`'s lock file as the live process `pid` holding it. */
 function holdLock(target: string, pid: number): string {
-  const lock = path.join(path.dirname(target), `.${path.basename(target)}.lock`);
+  const lock = lockPathFor(target);
   fs.writeFileSync(lock, JSON.stringify({ pid, hostname: os.hostname(), target }) + '\n');
   return lock;
 }
