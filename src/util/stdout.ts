@@ -1,7 +1,7 @@
 // Data written to stdout (predictions, decoded rows, a schema, results): every write is checked, so a
 // full disk behind `> file` is an error (one `dlrm:` line, exit 2) instead of a silently cut output, and a
 // closed pipe (`| head`) ends the run quietly with exit code 141, as a process killed by SIGPIPE would.
-import { UserError } from './errors';
+import { isSystemError, systemCause, UserError } from './errors';
 
 /** Exit code of a run whose stdout pipe was closed by the reader (128 + SIGPIPE). */
 export const CLOSED_PIPE_EXIT_CODE = 141;
@@ -19,7 +19,7 @@ let failure: Error | undefined;
 /** The error a failed stdout write turns into. */
 function stdoutError(err: Error & { code?: string }): Error {
   if (err.code === 'EPIPE') return new StdoutClosed();
-  return new UserError(`cannot write to stdout: ${err.code === 'ENOSPC' ? 'no space left on the device' : err.message}${err.code ? ` (${err.code})` : ''}; the output is incomplete`);
+  return new UserError(`cannot write to stdout: ${isSystemError(err) ? systemCause(err) : err.message}; the output is incomplete`);
 }
 
 /**

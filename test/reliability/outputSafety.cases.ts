@@ -231,7 +231,7 @@ export const outputSafetyCases: FaultCase[] = [
     skip: () => (fs.existsSync('/dev/full') ? undefined : 'no /dev/full here'),
     async prepare() {
       const d = await safetyData();
-      return { args: ['predict', '--load-model', d.checkpoint, '--input', d.raw, '--log-level', 'warn'], stdoutTo: '/dev/full', expectExit: 2, expectMessage: /cannot write to stdout: no space left on the device \(ENOSPC\); the output is incomplete/ };
+      return { args: ['predict', '--load-model', d.checkpoint, '--input', d.raw, '--log-level', 'warn'], stdoutTo: '/dev/full', expectExit: 2, expectMessage: /^dlrm: cannot write to stdout: no space left on the device \(ENOSPC while writing\); the output is incomplete$/ };
     },
   },
   {
