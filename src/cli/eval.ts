@@ -7,6 +7,7 @@ import type { SplitName } from '../dataset/manifest';
 import { TFJS_BACKENDS, type TfjsBackendName } from '../engine/tfjs/backend';
 import { ENGINE_CHOICES, type EngineChoice } from '../train/config';
 import { choiceOption, intOption } from '../util/options';
+import { writeStdout } from '../util/stdout';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 
 export interface EngineFlags {
@@ -45,7 +46,7 @@ export function registerEval(program: Command): void {
       const { runEval } = await import('../eval/evaluateRun'); // loads the engines only when evaluating
       const { evalJson, evalTable } = await import('../eval/evaluateReport');
       const result = await runEval({ processedDataFile: o.processedDataFile, loadModel: o.loadModel, split: o.split, miniBatchSize: o.miniBatchSize, engine: o.engine, backend: o.backend });
-      process.stdout.write((o.json ? evalJson(result) : evalTable(result)) + '\n');
+      await writeStdout((o.json ? evalJson(result) : evalTable(result)) + '\n');
     }),
   );
 }

@@ -11,6 +11,7 @@ import type { Manifest, RowRange, SplitName } from '../dataset/manifest';
 import { ProcessedFileReader } from '../dataset/processedFile';
 import { UserError } from '../util/errors';
 import { float32Text } from '../util/float32Text';
+import { writeStdout } from '../util/stdout';
 import { choiceOption, floatOption, intOption } from '../util/options';
 import { computeStats, formatStats } from '../dataset/stats';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
@@ -62,17 +63,13 @@ function sampleLine(batch: Batch, i: number, row: number): string {
   return `{"row":${row},"label":${float32Text(batch.labels[i])},"dense":[${dense}],"sparse":[${sparse}]}\n`;
 }
 
-async function writeOut(text: string): Promise<void> {
-  if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
-}
-
 async function printSamples(reader: ProcessedFileReader, range: RowRange): Promise<void> {
   for (let a = range.start; a < range.end; a += SAMPLE_CHUNK_ROWS) {
     const b = Math.min(range.end, a + SAMPLE_CHUNK_ROWS);
     const batch = await reader.readAsync(a, b);
     let text = '';
     for (let i = 0; i < batch.size; i++) text += sampleLine(batch, i, a + i);
-    await writeOut(text);
+    await writeStdout(text);
   }
 }
 
@@ -177,13 +174,13 @@ async function runInspect(opts: InspectOptions): Promise<void> {
     const base = opts.split ? splitOf(reader, opts.split).range : { start: 0, end: reader.rows };
     if (opts.stats) {
       const stats = await computeStats(reader, opts.embeddingDim, opts.memoryGb === undefined ? undefined : opts.memoryGb * 2 ** 30);
-      await writeOut(opts.json ? JSON.stringify(stats, null, 2) + '\n' : formatStats(stats));
+      await writeStdout(opts.json ? JSON.stringify(stats, null, 2) + '\n' : formatStats(stats));
     } else if (opts.rows) {
       const where = opts.split ? `split '${opts.split}' of ${reader.path}` : reader.path;
       await printSamples(reader, resolveRows(opts.rows, base, where));
     } else {
       const summary = summaryOf(reader, opts.split);
-      await writeOut(opts.json ? JSON.stringify(summary, null, 2) + '\n' : readableSummary(summary));
+      await writeStdout(opts.json ? JSON.stringify(summary, null, 2) + '\n' : readableSummary(summary));
     }
   } finally {
     reader.close();

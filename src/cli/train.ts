@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { DEFAULT_TRAIN_CONFIG, parserFor, RAW_DATA_FILE_REFUSAL, resolveTrainConfig, TRAIN_FLAGS, type FlagKind, type TrainConfig } from '../train/config';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
+import { writeStdout } from '../util/stdout';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 
 interface TrainCliOptions extends CommonOptions, Partial<TrainConfig> {
@@ -85,13 +86,13 @@ export function registerTrain(program: Command): void {
       const result = await withStopSignals((shouldStop) => runTraining(config, { shouldStop }));
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       if (result.stopped) {
-        process.stdout.write(`stopped at step ${result.globalStep} after ${seconds} s${config.saveModel ? `; resume with --load-model ${config.saveModel}` : ''}\n`);
+        await writeStdout(`stopped at step ${result.globalStep} after ${seconds} s${config.saveModel ? `; resume with --load-model ${config.saveModel}` : ''}\n`);
         process.exitCode = STOPPED_EXIT_CODE;
       } else if (result.metrics) {
         const m = result.metrics;
         const f = (v: number) => v.toFixed(4);
-        process.stdout.write(`final ${m.rows} rows: auc ${f(m.auc)} logloss ${f(m.logloss)} accuracy ${f(m.accuracy)} ne ${f(m.ne)} (step ${result.globalStep}, ${result.engine}, ${seconds} s)\n`);
-        if (config.saveBest && result.best) process.stdout.write(`best auc ${f(result.best.auc)} at step ${result.best.step}: ${result.best.file}\n`);
+        await writeStdout(`final ${m.rows} rows: auc ${f(m.auc)} logloss ${f(m.logloss)} accuracy ${f(m.accuracy)} ne ${f(m.ne)} (step ${result.globalStep}, ${result.engine}, ${seconds} s)\n`);
+        if (config.saveBest && result.best) await writeStdout(`best auc ${f(result.best.auc)} at step ${result.best.step}: ${result.best.file}\n`);
       }
     }),
   );

@@ -12,6 +12,7 @@ import { AtomicFile } from '../util/atomic';
 import { UserError } from '../util/errors';
 import type { BagInput, Batch } from './batch';
 import { ONE_HOT_RECORD } from './rowRecords';
+import { openForReading } from '../util/paths';
 
 /** The first 8 bytes of every processed file. */
 export const PROCESSED_MAGIC = 'DLRMPROC';
@@ -472,7 +473,7 @@ export class ProcessedFileReader {
     checkLittleEndianHost();
     let fd: number;
     try {
-      fd = fs.openSync(path, 'r');
+      fd = openForReading(path);
     } catch (err) {
       throw new UserError(`${path}: cannot open processed file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
     }

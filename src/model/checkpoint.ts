@@ -18,6 +18,7 @@ import { UserError } from '../util/errors';
 import type { DlrmArch, OptimizerName } from './arch';
 import type { OptimizerState } from './optimizerState';
 import type { DlrmParams } from './params';
+import { openForReading } from '../util/paths';
 
 export const CHECKPOINT_MAGIC = 'DLRMCKPT';
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -209,7 +210,7 @@ export function readCheckpointHeader(file: string): CheckpointHeader {
   checkLittleEndian();
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openForReading(file);
   } catch (err) {
     throw new UserError(`--load-model: cannot open ${file}: ${(err as Error).message}`);
   }
@@ -261,7 +262,7 @@ export function loadCheckpointInto(file: string, header: CheckpointHeader, param
   if (names(expected) !== names(header.sections)) {
     throw new UserError(`${file}: checkpoint sections do not match its architecture/optimizer (expected ${names(expected)}; found ${names(header.sections)})`);
   }
-  const fd = fs.openSync(file, 'r');
+  const fd = openForReading(file);
   try {
     expected.forEach((s, k) => {
       let position = header.sections[k].offset;

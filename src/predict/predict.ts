@@ -5,11 +5,10 @@
 // while the previous one is written, so an engine working off the main thread (native) overlaps the CSV.
 // The manifest's tables must fit the model exactly (count and rows per table, dense width), else a UserError.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { withConstantDense } from '../dataset/constantDense';
 import type { EngineOptions } from '../engine/createEngine';
 import { foldIndices } from '../train/foldIndices';
-import { UserError } from '../util/errors';
+import { checkOutputFile } from '../util/atomic';
 import { log } from '../util/log';
 import { startProgress } from '../util/progress';
 import { checkModelFitsData, createInferenceEngine, loadInferenceModel } from './inferenceModel';
@@ -46,7 +45,15 @@ export interface PredictResult {
 /** Scores every line of `c.input` and writes the CSV. */
 export async function runPredict(c: PredictConfig): Promise<PredictResult> {
   const started = performance.now();
-  if (c.output !== null && !fs.existsSync(path.dirname(path.resolve(c.output)))) throw new UserError(`--output ${c.output}: folder ${path.dirname(path.resolve(c.output))} does not exist`);
+  if (c.output !== null) {
+    const inputs = [
+      { flag: '--input', path: c.input },
+      { flag: '--load-model', path: c.loadModel },
+      ...(c.processedDataFile ? [{ flag: '--processed-data-file', path: c.processedDataFile }] : []),
+      ...(c.manifest ? [{ flag: '--manifest', path: c.manifest }] : []),
+    ];
+    checkOutputFile('--output', c.output, inputs);
+  }
   const model = loadInferenceModel(c.loadModel);
   const where = locateManifest(c, model);
   let bytesRead = 0;

@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { format, type CsvFormatterStream } from 'fast-csv';
 import { AtomicFile } from '../util/atomic';
 import { float32Text } from '../util/float32Text';
+import { writeStdout } from '../util/stdout';
 
 type CsvRow = (string | number)[];
 
@@ -98,12 +99,12 @@ export class PredictionCsv {
     this.file?.abort();
   }
 
-  /** Writes the gathered chunks in one call (waiting for stdout to drain when it is behind). */
+  /** Writes the gathered chunks in one call (waiting for stdout when it is behind; a failed write throws). */
   private async flush(): Promise<void> {
     const data = Buffer.concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
     if (this.file) this.file.write(data);
-    else if (!process.stdout.write(data)) await once(process.stdout, 'drain');
+    else await writeStdout(data);
   }
 }

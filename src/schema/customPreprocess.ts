@@ -13,7 +13,8 @@ import { kaggleDaySizes } from '../criteo/rawSources';
 import type { DayInfo, Manifest, PreprocessOptions, TableInfo } from '../dataset/manifest';
 import { mergedSplits } from '../dataset/mergedFile';
 import { ProcessedFileReader, ProcessedFileWriter } from '../dataset/processedFile';
-import { outputPaths, type PreprocessConfig, type PreprocessResult } from '../preprocess/pipeline';
+import type { PreprocessConfig, PreprocessResult } from '../preprocess/pipeline';
+import { claimOutputs, defaultCustomProcessedPath, outputPaths } from '../preprocess/outputs';
 import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from '../preprocess/publish';
 import { subsampleDraw } from '../preprocess/subsample';
 import { inputError, UserError } from '../util/errors';
@@ -68,6 +69,20 @@ interface Shard {
 
 /** Runs a custom-schema preprocessing. */
 export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<PreprocessResult> {
+  const release = claimOutputs(outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) }), [path.resolve(cfg.rawDataFile)], [{ flag: '--schema', path: cfg.schemaFile }]);
+  try {
+    return await preprocessClaimed(cfg);
+  } finally {
+    release();
+  }
+}
+
+/** The merged output: --processed-data-file, or the default beside the raw file. */
+function processedPathOf(cfg: CustomPreprocessConfig): string {
+  return cfg.processedDataFile ?? defaultCustomProcessedPath(cfg.rawDataFile);
+}
+
+async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<PreprocessResult> {
   const started = Date.now();
   const phases: Record<string, number> = {};
   let phaseStart = started;
@@ -89,7 +104,7 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
     skipInvalidLines: cfg.skipInvalidLines,
     seed: cfg.seed,
   };
-  const { mergedFile, partsDir, workDir } = outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: cfg.processedDataFile ?? cfg.rawDataFile.replace(/\.gz$/, '').replace(/\.(txt|csv|tsv)$/, '') + '.dlrm' });
+  const { mergedFile, partsDir, workDir } = outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) });
   if (fs.existsSync(workDir)) throw new UserError(`${workDir} holds an interrupted run for ${mergedFile}: delete that folder to start again (--resume is not available with --schema)`);
   const parser = new CustomRowParser(schema, M);
   const D = parser.numDense, T = parser.numTables;

@@ -7,11 +7,13 @@
 //   {"type":"eval","step","epoch","split","rows","auc","logloss","accuracy","ne","calibration","averagePrecision","positiveRate",["best",]"time"}
 // ("best": with --save-best only, true when this evaluation's model was kept as the best checkpoint)
 // Lines are appended whole with one write each (the file is a log that grows, not an output replaced
-// atomically), so a reader never sees half a line from a finished write. Undefined metrics (NaN) are null.
+// atomically), so a reader never sees half a line from a finished write; a failed append (a full disk) is
+// undone: the file is cut back to its earlier size, or removed when the run created it, so no empty or
+// half-written metrics file is left. Undefined metrics (NaN) are null.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BinaryMetrics } from '../eval/metrics';
-import { UserError } from '../util/errors';
+import { isSystemError, systemCause, UserError } from '../util/errors';
 
 export interface TrainLine {
   step: number;
@@ -34,10 +36,22 @@ export class MetricsLog {
 
   private append(record: Record<string, unknown>): void {
     if (!this.file) return;
+    let before: number | undefined;
+    try {
+      before = fs.statSync(this.file).size;
+    } catch {
+      before = undefined; // created by this append
+    }
     try {
       fs.appendFileSync(this.file, JSON.stringify(record) + '\n');
     } catch (err) {
-      throw new UserError(`--metrics-file: cannot append to ${this.file}: ${(err as Error).message}`);
+      try {
+        if (before === undefined) fs.rmSync(this.file, { force: true });
+        else fs.truncateSync(this.file, before);
+      } catch {
+        // the append's own error is the one to report
+      }
+      throw new UserError(`--metrics-file ${this.file}: cannot append to it: ${isSystemError(err) ? systemCause(err) : (err as Error).message}`);
     }
   }
 

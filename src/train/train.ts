@@ -16,7 +16,9 @@ import { buildDlrmArch } from '../model/archConfig';
 import type { DlrmArch } from '../model/arch';
 import type { DlrmParams } from '../model/params';
 import { NonFiniteValuesError, saveCheckpoint, type BestCheckpoint, type CheckpointProgress } from '../model/checkpoint';
+import { checkOutputFile, removeStaleTemps } from '../util/atomic';
 import { UserError } from '../util/errors';
+import { acquireLock } from '../util/lock';
 import { log } from '../util/log';
 import { startProgress } from '../util/progress';
 import type { TrainConfig } from './config';
@@ -70,8 +72,46 @@ function archFor(c: TrainConfig, data: TrainData): DlrmArch {
   });
 }
 
+/**
+ * Claims the run's output files before any work: each must be writable (its folder exists), must not be
+ * an input (the processed file; the loaded checkpoint for all but --save-model, which may continue it in
+ * place) nor lie inside a parts folder; the checkpoints are locked against a second run writing them,
+ * and the temporaries a killed run left beside them are removed. Returns the release of the locks.
+ */
+function claimOutputs(c: TrainConfig): () => void {
+  const data = c.processedDataFile ? [{ flag: '--processed-data-file', path: c.processedDataFile }] : [];
+  const loaded = c.loadModel ? [{ flag: '--load-model', path: c.loadModel }] : [];
+  if (c.saveModel) checkOutputFile('--save-model', c.saveModel, data);
+  if (c.saveBest) checkOutputFile('--save-best', c.saveBest, [...data, ...loaded]);
+  if (c.metricsFile) {
+    const checkpoints = [...loaded, ...(c.saveModel ? [{ flag: '--save-model', path: c.saveModel }] : []), ...(c.saveBest ? [{ flag: '--save-best', path: c.saveBest }] : [])];
+    checkOutputFile('--metrics-file', c.metricsFile, [...data, ...checkpoints]);
+  }
+  const releases: (() => void)[] = [];
+  try {
+    for (const file of [c.saveModel, c.saveBest]) {
+      if (!file) continue;
+      releases.push(acquireLock(file));
+      removeStaleTemps(file);
+    }
+  } catch (err) {
+    releases.forEach((r) => r());
+    throw err;
+  }
+  return () => releases.forEach((r) => r());
+}
+
 /** Runs a whole training as configured; throws a UserError on bad input or divergence. */
 export async function runTraining(c: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  const release = claimOutputs(c);
+  try {
+    return await trainClaimed(c, opts);
+  } finally {
+    release();
+  }
+}
+
+async function trainClaimed(c: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
   const data = openTrainData(c);
   let engine: Engine | undefined;
   try {

@@ -1,8 +1,11 @@
 // Logging: pino JSON lines to stderr (and to --log-file when given); when stderr is a terminal the lines
-// are printed readably instead (`HH:MM:SS level message key=value`).
+// are printed readably instead (`HH:MM:SS level message key=value`). The --log-file is opened at once
+// (a missing folder is a clear error before any work); a failed write to it (a full disk) is an 'error'
+// event naming the file, which the CLI's top level reports as one line.
 import pino from 'pino';
 import * as fs from 'node:fs';
 import { Writable } from 'node:stream';
+import { withPath } from './errors';
 
 export type Logger = pino.Logger;
 
@@ -35,14 +38,34 @@ function readableStderr(): Writable {
   });
 }
 
+/** Appends to `file`, opened now; a failed write is the stream's error, naming the file. */
+function logFileStream(file: string): Writable {
+  const fd = fs.openSync(file, 'a');
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      try {
+        fs.writeSync(fd, chunk);
+        done();
+      } catch (err) {
+        done(withPath(err as Error, file));
+      }
+    },
+    destroy(err, done) {
+      fs.close(fd, () => done(err));
+    },
+  });
+}
+
 let current: Logger = pino({ level: 'info', base: undefined }, pino.destination(2));
 
 /** Configures the process-wide logger; called once by the CLI before a subcommand runs. */
 export function setupLogger(opts: LogOptions = {}): Logger {
   const pretty = opts.pretty ?? Boolean(process.stderr.isTTY);
-  const streams: pino.StreamEntry[] = [{ stream: pretty ? readableStderr() : pino.destination({ fd: 2, sync: true }) }];
-  if (opts.logFile) streams.push({ stream: fs.createWriteStream(opts.logFile, { flags: 'a' }) });
-  current = pino({ level: opts.level ?? 'info', base: undefined }, pino.multistream(streams));
+  const level = opts.level ?? 'info';
+  // each stream has its own level in a multistream (default info), so --log-level debug reaches them
+  const streams: pino.StreamEntry[] = [{ level, stream: pretty ? readableStderr() : pino.destination({ fd: 2, sync: true }) }];
+  if (opts.logFile) streams.push({ level, stream: logFileStream(opts.logFile) });
+  current = pino({ level, base: undefined }, pino.multistream(streams));
   return current;
 }
 
