@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../util/errors';
 import { log, setupLogger } from '../util/log';
+import { stopProgressBars } from '../util/progress';
 import { registerSubcommands } from './commands';
 import { refuseSwitchValues } from './switchValues';
 
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<void> {
     refuseSwitchValues(program, argv);
     await program.parseAsync(argv);
   } catch (err) {
+    stopProgressBars(); // a bar left running would swallow the message's line
     if (err instanceof CommanderError) {
       // commander already printed its message (unknown option, missing argument, --help, --version)
       process.exitCode = err.exitCode;

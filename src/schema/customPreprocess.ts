@@ -98,7 +98,7 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
 
   // One pass: every kept row goes to onRow (line index among data lines, 1-based line number).
   const pass = async (label: string, onRow: (dataLine: number, lineNo: number) => void, hash?: crypto.Hash) => {
-    const bar = startProgress(label, Math.max(1, Math.round(day.endByte / 1e6)), 'MB', '{lines} lines');
+    const bar = startProgress(label, Math.max(1, Math.round(day.endByte / 1e6)), 'MB');
     let bytesRead = 0, dataLines = 0, rows = 0, invalid = 0;
     let firstInvalid: UserError | undefined;
     try {
@@ -123,7 +123,7 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
         },
         onBytes: (n) => {
           bytesRead += n;
-          bar.update(Math.round(bytesRead / 1e6), { lines: dataLines });
+          bar.update(Math.round(bytesRead / 1e6), `${dataLines.toLocaleString('en-US')} lines`);
         },
       }, hash);
       if (dataLines === 0) throw new UserError(`${raw}: no data lines${lines > 0 ? ' after the header' : ' (the file is empty)'}`);

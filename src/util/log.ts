@@ -1,8 +1,9 @@
 // Logging: pino JSON lines to stderr (and to --log-file when given); when stderr is a terminal the lines
-// are printed readably instead (`HH:MM:SS level message key=value`).
+// are printed readably instead (`HH:MM:SS level message key=value`), above any progress bar.
 import pino from 'pino';
 import * as fs from 'node:fs';
 import { Writable } from 'node:stream';
+import { writeAboveProgress } from './progress';
 
 export type Logger = pino.Logger;
 
@@ -20,6 +21,7 @@ const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'inf
 function readableStderr(): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, done) {
+      let text = '';
       for (const line of chunk.toString('utf8').split('\n')) {
         if (!line) continue;
         const rec = JSON.parse(line) as Record<string, unknown>;
@@ -28,8 +30,9 @@ function readableStderr(): Writable {
         const extra = Object.entries(rest)
           .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
           .join(' ');
-        process.stderr.write(`${t} ${LEVEL_NAMES[Number(level)] ?? level} ${String(msg ?? '')}${extra ? ' ' + extra : ''}\n`);
+        text += `${t} ${LEVEL_NAMES[Number(level)] ?? level} ${String(msg ?? '')}${extra ? ' ' + extra : ''}\n`;
       }
+      if (text) writeAboveProgress(text);
       done();
     },
   });
