@@ -24,6 +24,7 @@ import { fitsInMemory, OneHotRows } from '../dataset/memoryShuffle';
 import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from './publish';
 import type { PreprocessWorker } from './workerProtocol';
 import { checkFingerprint, CHECKPOINT_FILE, CHECKPOINT_VERSION, loadCheckpoint, removeStrayFiles, saveCheckpoint, verifyShards, writeAndSync, type Checkpoint } from './checkpoint';
+import { checkSkippedLines } from './invalidLines';
 
 export interface PreprocessConfig {
   rawDataFile: string;
@@ -247,6 +248,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
     }
     await pre.stop();
     endPhase('days');
+    checkSkippedLines(raw, state.days.reduce((s, d) => s + d.lines, 0), state.days.reduce((s, d) => s + d.invalidLines, 0));
 
     // manifest, merged file, and the parts folder moved into place
     if (frequent) {

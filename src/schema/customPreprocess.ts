@@ -19,6 +19,7 @@ import { subsampleDraw } from '../preprocess/subsample';
 import { inputError, UserError } from '../util/errors';
 import { log } from '../util/log';
 import { startProgress } from '../util/progress';
+import { checkSkippedLines } from '../preprocess/invalidLines';
 import { transformDense } from './denseTransform';
 import { KeyVocabulary } from './keyVocabulary';
 import { visitLines, wholeFileDay } from './lineReader';
@@ -163,6 +164,7 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
     }
   }, hash);
   const sha256 = hash.digest('hex');
+  checkSkippedLines(raw, first.dataLines, first.invalid);
   const finalSchema: ColumnSchema = JSON.parse(JSON.stringify(schema)) as ColumnSchema;
   finalSchema.dense.forEach((d, k) => {
     if (!standardize[k]) return;
