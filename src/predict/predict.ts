@@ -54,7 +54,8 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
   checkModelFitsData(model, source, `the vocabularies of ${where.source}`);
   const engine = await createInferenceEngine(model, c);
   const csv = new PredictionCsv(c.output, raw.hasLabel);
-  const bar = startProgress('predict', Math.max(1, Math.round(fs.statSync(c.input).size / 1e6)), 'MB');
+  // no bar when the CSV itself goes to the terminal: the bar would be drawn into its lines
+  const bar = c.output === undefined && process.stdout.isTTY ? undefined : startProgress('predict', Math.max(1, Math.round(fs.statSync(c.input).size / 1e6)), 'MB');
   let rows = 0;
   // one batch in the engine while the main thread writes the previous one's CSV and parses the next block
   let inFlight: { scores: Promise<Float32Array>; labels: Float32Array; firstLine: number } | null = null;
@@ -68,7 +69,7 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
       inFlight = { scores, labels: batch.labels, firstLine: rows + 1 };
       rows += batch.size;
       if (previous && previousScores) await csv.write(previous.firstLine, previousScores, previous.labels);
-      bar.update(Math.round(bytesRead / 1e6), `${rows.toLocaleString('en-US')} rows`);
+      bar?.update(Math.round(bytesRead / 1e6), `${rows.toLocaleString('en-US')} rows`);
     }
     if (inFlight) await csv.write(inFlight.firstLine, await inFlight.scores, inFlight.labels);
     await csv.close();
@@ -77,7 +78,7 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
     csv.abort();
     throw err;
   } finally {
-    bar.stop();
+    bar?.stop();
     engine.dispose();
   }
   const seconds = (performance.now() - started) / 1000;
