@@ -18,7 +18,7 @@ import { fitsInMemory, OneHotRows, ShuffledRowsWriter } from './memoryShuffle';
 import { tempPathFor } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
-import { startProgress, type Progress } from '../util/progress';
+import { formatCount, startProgress, type Progress } from '../util/progress';
 import { Rng } from '../util/random';
 
 export interface MergedFileOptions {
@@ -264,10 +264,10 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
     const out = writer;
     // the work counts a shuffled row twice (read, then written in its new place); the bar shows rows written
     const work = (randomize === 'none' ? trainRows : 2 * trainRows) + lastDay.rows;
-    const fileRows = (trainRows + lastDay.rows).toLocaleString('en-US');
+    const fileRows = formatCount(trainRows + lastDay.rows);
     bar = startProgress('merge', work);
     let processed = 0;
-    const done = (rows: number): void => bar?.update((processed += rows), `${out.rows.toLocaleString('en-US')}/${fileRows} rows written`);
+    const done = (rows: number): void => bar?.update((processed += rows), `${formatCount(out.rows)}/${fileRows} rows written`);
     done(0);
     const copy = (chunk: Batch): void => {
       out.append(chunk.labels, chunk.dense, chunk.sparse);

@@ -11,7 +11,7 @@ import type { EngineOptions } from '../engine/createEngine';
 import { foldIndices } from '../train/foldIndices';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
-import { startProgress } from '../util/progress';
+import { formatCount, startProgress } from '../util/progress';
 import { checkModelFitsData, createInferenceEngine, loadInferenceModel } from './inferenceModel';
 import { locateManifest } from './manifestLocation';
 import { PredictionCsv } from './predictionCsv';
@@ -69,7 +69,7 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
       inFlight = { scores, labels: batch.labels, firstLine: rows + 1 };
       rows += batch.size;
       if (previous && previousScores) await csv.write(previous.firstLine, previousScores, previous.labels);
-      bar?.update(Math.round(bytesRead / 1e6), `${rows.toLocaleString('en-US')} rows`);
+      bar?.update(Math.round(bytesRead / 1e6), `${formatCount(rows)} rows`);
     }
     if (inFlight) await csv.write(inFlight.firstLine, await inFlight.scores, inFlight.labels);
     await csv.close();

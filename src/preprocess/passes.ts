@@ -11,7 +11,7 @@ import type { ColumnSchema } from '../criteo/schema';
 import type { HashSink, RawDay } from '../criteo/rawSources';
 import { inputError, UserError } from '../util/errors';
 import { log } from '../util/log';
-import { startProgress, type Progress } from '../util/progress';
+import { formatCount, startProgress, type Progress } from '../util/progress';
 import { readDayBlocks } from './dayReader';
 import { PreprocessWorker } from './workerProtocol';
 import type { RemoteShardWriter } from './shardWriter';
@@ -94,8 +94,7 @@ export class Preprocessor {
     this.bytesDone += bytes;
     this.linesDone += lines;
     const seconds = Math.max((Date.now() - this.passStarted) / 1000, 1e-3);
-    const count = (n: number): string => Math.round(n).toLocaleString('en-US');
-    this.progress.update(Math.round(this.bytesDone / 1e6), `${count(this.linesDone)} lines | ${count(this.linesDone / seconds)} lines/s`);
+    this.progress.update(Math.round(this.bytesDone / 1e6), `${formatCount(this.linesDone)} lines | ${formatCount(this.linesDone / seconds)} lines/s`);
   }
 
   /** A HashSink hashing on the first worker, so the main thread only reads and counts. */

@@ -18,7 +18,7 @@ import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from '../pre
 import { subsampleDraw } from '../preprocess/subsample';
 import { inputError, UserError } from '../util/errors';
 import { log } from '../util/log';
-import { startProgress } from '../util/progress';
+import { formatCount, startProgress } from '../util/progress';
 import { checkSkippedLines } from '../preprocess/invalidLines';
 import { transformDense } from './denseTransform';
 import { KeyVocabulary } from './keyVocabulary';
@@ -124,7 +124,7 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
         },
         onBytes: (n) => {
           bytesRead += n;
-          bar.update(Math.round(bytesRead / 1e6), `${dataLines.toLocaleString('en-US')} lines`);
+          bar.update(Math.round(bytesRead / 1e6), `${formatCount(dataLines)} lines`);
         },
       }, hash);
       if (dataLines === 0) throw new UserError(`${raw}: no data lines${lines > 0 ? ' after the header' : ' (the file is empty)'}`);

@@ -52,7 +52,7 @@ const DATA_STATE_NAMES: Record<keyof DataState, string> = {
   generation: '--data-generation',
   processedDataFile: '--processed-data-file',
   seed: '--seed (of the random/synthetic rows)',
-  trainRows: 'training rows',
+  trainRows: 'training rows (--data-size, or the train split of --processed-data-file)',
   maxIndRange: '--max-ind-range',
 };
 

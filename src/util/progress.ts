@@ -21,7 +21,8 @@ let running = 0;
 
 const MIN_BAR = 8;
 const MAX_BAR = 30;
-const count = (n: number): string => Math.round(n).toLocaleString('en-US');
+/** A count as bars and their detail texts show it: rounded, with thousands separators (1,234,567). */
+export const formatCount = (n: number): string => Math.round(n).toLocaleString('en-US');
 
 /** "1m05s" for a finite ETA in seconds, '--' while it is unknown (nothing done yet, or no rate). */
 function etaText(seconds: number, value: number, options: cliProgress.Options): string {
@@ -35,7 +36,7 @@ function formatLine(label: string, unit: string | undefined): cliProgress.Generi
     const fraction = params.total > 0 ? Math.min(1, Math.max(0, params.value / params.total)) : 0;
     const text = [
       `${Math.floor(fraction * 100)}%`,
-      ...(unit === undefined ? [] : [`${count(params.value)}/${count(params.total)} ${unit}`]),
+      ...(unit === undefined ? [] : [`${formatCount(params.value)}/${formatCount(params.total)} ${unit}`]),
       ...(payload.detail ? [payload.detail] : []),
       `ETA ${etaText(params.eta, params.value, options)}`,
     ].join(' | ');
