@@ -3,7 +3,7 @@
 // emulator (@xterm/headless: \r, \n, erase line, cursor moves, autowrap). On the rendered screen every line
 // must be a bar, a log line or the final summary (nothing glued or half-overwritten); bars show no unfilled
 // `{token}`, NaN, undefined or Infinity and fit the width (their ETA is visible); the log lines are exactly
-// those of the same run off a terminal (JSON lines), in order, each intact on its own line; the merge bar
+// those of the same run off a terminal (JSON lines only, no bar), in order, each intact on its own line; the merge bar
 // ends at the file's row count; train's evaluation line and final summary are on screen.
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -80,6 +80,12 @@ function jsonLogs(stderr: string): { level: string; msg: string }[] {
   });
 }
 
+/** Off a terminal: JSON lines only on stderr, no bar and no escape sequence. */
+function checkOffTerminal(stderr: string): void {
+  assert.doesNotMatch(stderr, /[\x1b\r\u2588\u2591]/, 'a bar or escape sequence off a terminal');
+  for (const l of stderr.split('\n')) if (l !== '' && !l.startsWith('dlrm: ')) assert.doesNotThrow(() => JSON.parse(l), `not a JSON line: ${l}`);
+}
+
 /** Checks what every screen must satisfy; `expectOther` matches lines that are neither bars nor logs but belong. */
 function checkScreen(screen: Screen, offTerminal: { level: string; msg: string }[], expectOther: RegExp[] = []): void {
   for (const b of screen.bars) {
@@ -104,6 +110,7 @@ test('preprocess and train on a terminal: bars filled, log lines whole and above
   const onTerm = runOnTerminal(preprocess(path.join(dir, 'tty.dlrm')));
   const pipe = runDlrm(preprocess(path.join(dir, 'pipe.dlrm')));
   assert.equal(pipe.status, 0, pipe.stderr);
+  checkOffTerminal(pipe.stderr);
   const screen = classify(await render(onTerm.bytes));
   assert.equal(onTerm.status, 0, (await render(onTerm.bytes)).join('\n'));
   checkScreen(screen, jsonLogs(pipe.stderr));
@@ -121,6 +128,7 @@ test('preprocess and train on a terminal: bars filled, log lines whole and above
   const trainTerm = runOnTerminal(train);
   const trainPipe = runDlrm(train);
   assert.equal(trainPipe.status, 0, trainPipe.stderr);
+  checkOffTerminal(trainPipe.stderr);
   const trainScreen = classify(await render(trainTerm.bytes));
   assert.equal(trainTerm.status, 0, (await render(trainTerm.bytes)).join('\n'));
   const summary = /^final \d+ rows: auc [\d.]+ logloss [\d.]+ accuracy [\d.]+ ne [\d.]+ \(step \d+, \w+, [\d.]+ s\)$/;
