@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError, userFacing } from '../util/errors';
 import { CLOSED_PIPE_EXIT_CODE, StdoutClosed, stdoutFailure, watchStdout } from '../util/stdout';
 import { log, setupLogger } from '../util/log';
+import { stopProgressBars } from '../util/progress';
 import { registerSubcommands } from './commands';
 import { refuseSwitchValues } from './switchValues';
 
@@ -74,6 +75,7 @@ export async function main(argv: string[]): Promise<void> {
     const failed = stdoutFailure();
     if (failed) throw failed;
   } catch (err) {
+    stopProgressBars(); // a bar left running would swallow the message's line
     if (err instanceof CommanderError) {
       // commander already printed its message (unknown option, missing argument, --help, --version)
       process.exitCode = err.exitCode;

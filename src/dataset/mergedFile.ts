@@ -19,7 +19,7 @@ import { removeStaleTemps } from '../util/atomic';
 import { removeDeadPidEntries } from '../util/pid';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
-import { startProgress, type Progress } from '../util/progress';
+import { formatCount, startProgress, type Progress } from '../util/progress';
 import { Rng } from '../util/random';
 
 export interface MergedFileOptions {
@@ -244,10 +244,13 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
     }
     writer = new ProcessedFileWriter(outPath, { numDense: first.numDense, numTables: first.numTables });
     const out = writer;
+    // the work counts a shuffled row twice (read, then written in its new place); the bar shows rows written
     const work = (randomize === 'none' ? trainRows : 2 * trainRows) + lastDay.rows;
-    bar = startProgress('merge', work, 'rows');
+    const fileRows = formatCount(trainRows + lastDay.rows);
+    bar = startProgress('merge', work);
     let processed = 0;
-    const done = (rows: number): void => bar?.update((processed += rows));
+    const done = (rows: number): void => bar?.update((processed += rows), `${formatCount(out.rows)}/${fileRows} rows written`);
+    done(0);
     const copy = (chunk: Batch): void => {
       out.append(chunk.labels, chunk.dense, chunk.sparse);
       done(chunk.size);

@@ -10,7 +10,7 @@ import type { EngineOptions } from '../engine/createEngine';
 import { foldIndices } from '../train/foldIndices';
 import { checkOutputFile } from '../util/atomic';
 import { log } from '../util/log';
-import { startProgress } from '../util/progress';
+import { formatCount, startProgress } from '../util/progress';
 import { checkModelFitsData, createInferenceEngine, loadInferenceModel } from './inferenceModel';
 import { locateManifest } from './manifestLocation';
 import { KAGGLE_FIRST_ID, PredictionCsv, type PredictFormat, type ScoredRows } from './predictionCsv';
@@ -68,7 +68,8 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
   const engine = await createInferenceEngine(model, c);
   const idStart = c.idStart ?? (c.format === 'kaggle-submission' ? KAGGLE_FIRST_ID : 0);
   const csv = new PredictionCsv(c.output, { format: c.format, idColumn: c.idColumn, idStart, withLabel: raw.hasLabel });
-  const bar = startProgress('predict', Math.max(1, Math.round(fs.statSync(c.input).size / 1e6)), 'MB', '{rows} rows');
+  // no bar when the CSV itself goes to the terminal: the bar would be drawn into its lines
+  const bar = c.output === null && process.stdout.isTTY ? undefined : startProgress('predict', Math.max(1, Math.round(fs.statSync(c.input).size / 1e6)), 'MB');
   let rows = 0;
   // one batch in the engine while the main thread writes the previous one's CSV and parses the next block
   let inFlight: { scores: Promise<Float32Array>; rows: Omit<ScoredRows, 'probabilities'> } | null = null;
@@ -82,7 +83,7 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
       inFlight = { scores, rows: { lines: raw.lines.take(batch.size), firstPosition: rows, labels: batch.labels } };
       rows += batch.size;
       if (previous && previousScores) await csv.write({ ...previous.rows, probabilities: previousScores });
-      bar.update(Math.round(bytesRead / 1e6), { rows });
+      bar?.update(Math.round(bytesRead / 1e6), `${formatCount(rows)} rows`);
     }
     if (inFlight) await csv.write({ ...inFlight.rows, probabilities: await inFlight.scores });
     await csv.close();
@@ -91,7 +92,7 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
     csv.abort();
     throw err;
   } finally {
-    bar.stop();
+    bar?.stop();
     engine.dispose();
   }
   const seconds = (performance.now() - started) / 1000;

@@ -26,6 +26,7 @@ import { fitsInMemory, OneHotRows } from '../dataset/memoryShuffle';
 import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from './publish';
 import type { PreprocessWorker } from './workerProtocol';
 import { checkFingerprint, CHECKPOINT_FILE, CHECKPOINT_VERSION, loadCheckpoint, removeStrayFiles, saveCheckpoint, verifyShards, writeAndSync, type Checkpoint } from './checkpoint';
+import { checkSkippedLines } from './invalidLines';
 
 export interface PreprocessConfig {
   rawDataFile: string;
@@ -241,6 +242,7 @@ async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResul
     }
     await pre.stop();
     endPhase('days');
+    checkSkippedLines(raw, state.days.reduce((s, d) => s + d.lines, 0), state.days.reduce((s, d) => s + d.invalidLines, 0));
 
     // manifest, merged file, and the parts folder moved into place
     if (frequent) {

@@ -19,7 +19,8 @@ import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from '../pre
 import { subsampleDraw } from '../preprocess/subsample';
 import { inputError, UserError } from '../util/errors';
 import { log } from '../util/log';
-import { startProgress } from '../util/progress';
+import { formatCount, startProgress } from '../util/progress';
+import { checkSkippedLines } from '../preprocess/invalidLines';
 import { transformDense } from './denseTransform';
 import { KeyVocabulary } from './keyVocabulary';
 import { visitLines, wholeFileDay } from './lineReader';
@@ -113,7 +114,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
 
   // One pass: every kept row goes to onRow (line index among data lines, 1-based line number).
   const pass = async (label: string, onRow: (dataLine: number, lineNo: number) => void, hash?: crypto.Hash) => {
-    const bar = startProgress(label, Math.max(1, Math.round(day.endByte / 1e6)), 'MB', '{lines} lines');
+    const bar = startProgress(label, Math.max(1, Math.round(day.endByte / 1e6)), 'MB');
     let bytesRead = 0, dataLines = 0, rows = 0, invalid = 0;
     let firstInvalid: UserError | undefined;
     try {
@@ -138,7 +139,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
         },
         onBytes: (n) => {
           bytesRead += n;
-          bar.update(Math.round(bytesRead / 1e6), { lines: dataLines });
+          bar.update(Math.round(bytesRead / 1e6), `${formatCount(dataLines)} lines`);
         },
       }, hash);
       if (dataLines === 0) throw new UserError(`${raw}: no data lines${lines > 0 ? ' after the header' : ' (the file is empty)'}`);
@@ -178,6 +179,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
     }
   }, hash);
   const sha256 = hash.digest('hex');
+  checkSkippedLines(raw, first.dataLines, first.invalid);
   const finalSchema: ColumnSchema = JSON.parse(JSON.stringify(schema)) as ColumnSchema;
   finalSchema.dense.forEach((d, k) => {
     if (!standardize[k]) return;

@@ -184,7 +184,7 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
 
   while (at.epoch < c.nepochs) {
     const epoch = at.epoch;
-    const bar = startProgress(`epoch ${epoch + 1}/${c.nepochs}`, batchesPerEpoch, 'batches', '{loss}');
+    const bar = startProgress(`epoch ${epoch + 1}/${c.nepochs}`, batchesPerEpoch, 'batches');
     // the print window: loss and rows since the last train line, and the training time they took
     let windowLoss = 0;
     let windowRows = 0;
@@ -208,7 +208,7 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
           const line = { step, epoch, loss: windowLoss / windowRows, lr: lastStep.lr, samplesPerSec: windowRows / windowSeconds };
           log().info({ ...line, loss: Number(line.loss.toFixed(6)), samplesPerSec: Math.round(line.samplesPerSec) }, 'train');
           metricsLog.train(line);
-          bar.update(at.batchInEpoch, { loss: `loss ${line.loss.toFixed(5)}` });
+          bar.update(at.batchInEpoch, `loss ${line.loss.toFixed(5)}`);
           windowLoss = 0;
           windowRows = 0;
           windowSeconds = 0;

@@ -1,11 +1,12 @@
 // Logging: pino JSON lines to stderr (and to --log-file when given); when stderr is a terminal the lines
-// are printed readably instead (`HH:MM:SS level message key=value`). The --log-file is opened at once
-// (a missing folder is a clear error before any work); a failed write to it (a full disk) is an 'error'
-// event naming the file, which the CLI's top level reports as one line.
+// are printed readably instead (`HH:MM:SS level message key=value`), above any progress bar. The --log-file
+// is opened at once (a missing folder is a clear error before any work); a failed write to it (a full
+// disk) is an 'error' event naming the file, which the CLI's top level reports as one line.
 import pino from 'pino';
 import * as fs from 'node:fs';
 import { Writable } from 'node:stream';
 import { withPath } from './errors';
+import { writeAboveProgress } from './progress';
 
 export type Logger = pino.Logger;
 
@@ -23,6 +24,7 @@ const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'inf
 function readableStderr(): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, done) {
+      let text = '';
       for (const line of chunk.toString('utf8').split('\n')) {
         if (!line) continue;
         const rec = JSON.parse(line) as Record<string, unknown>;
@@ -31,8 +33,9 @@ function readableStderr(): Writable {
         const extra = Object.entries(rest)
           .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
           .join(' ');
-        process.stderr.write(`${t} ${LEVEL_NAMES[Number(level)] ?? level} ${String(msg ?? '')}${extra ? ' ' + extra : ''}\n`);
+        text += `${t} ${LEVEL_NAMES[Number(level)] ?? level} ${String(msg ?? '')}${extra ? ' ' + extra : ''}\n`;
       }
+      if (text) writeAboveProgress(text);
       done();
     },
   });

@@ -87,7 +87,7 @@ export const exportCases: FaultCase[] = [
   {
     name: 'export --out in a missing folder',
     kind: 'output-safety',
-    prepare: (dir) => ({ ...exportRun(checkpoint(dir), 'onnx', path.join(dir, 'missing', 'm.onnx')), expectMessage: /^dlrm: --out: folder .*missing does not exist$/ }),
+    prepare: (dir) => ({ ...exportRun(checkpoint(dir), 'onnx', path.join(dir, 'missing', 'm.onnx')), expectMessage: /^dlrm: --out .*m\.onnx: folder .*missing does not exist$/ }),
   },
   {
     name: 'export --format safetensors --triton-config',
