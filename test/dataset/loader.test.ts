@@ -18,7 +18,7 @@ const D = 2;
 const T = 3;
 const rows = randomRows(new Rng(11), 1234, D, T, 2);
 const splits = { train: { start: 0, end: 1000 }, test: { start: 1000, end: 1117 }, val: { start: 1117, end: 1234 } };
-const manifest = { numDense: D, tables: [{ name: 'C1', count: 1000 }, { name: 'C2', count: 1000 }, { name: 'C3', count: 7 }], splits };
+const manifest = { numDense: D, tables: [{ name: 'C1', count: 1000 }, { name: 'C2', count: 1000 }, { name: 'C3', count: 1007 }], splits };
 const file = path.join(dir, 'merged.bin');
 writeRows(file, rows, D, T, 64, manifest);
 
@@ -38,7 +38,7 @@ async function collect(split: SplitName, batchSize: number, startRow: number, re
 test('the split source exposes the manifest shape', () => {
   const s = openProcessedSplit(file, 'test');
   assert.equal(s.numDense, D);
-  assert.deepEqual(s.tableSizes, [1000, 1000, 7]);
+  assert.deepEqual(s.tableSizes, [1000, 1000, 1007]);
   assert.equal(s.rows, 117);
   s.close();
 });
