@@ -569,6 +569,24 @@ export class ProcessedFileReader {
     }
   }
 
+  /**
+   * Reads and checks every row group not checked yet (its checksum and values, as a first read does);
+   * throws the first failure. Does nothing when the reader does not verify.
+   */
+  async checkAllGroups(): Promise<void> {
+    if (this.fd < 0) throw new Error(`${this.path}: read after close`);
+    if (this.damaged) throw this.damaged;
+    if (!this.verify) return;
+    for (let g = 0; g < this.groups; g++) {
+      if (this.claimed[g]) continue;
+      this.claimed[g] = 1;
+      const [from, to] = this.groupSpan(g);
+      const whole = new Uint8Array(to - from);
+      await this.readFully({ position: from, dest: whole });
+      this.checkGroup(g, whole);
+    }
+  }
+
   close(): void {
     if (this.fd >= 0) fs.closeSync(this.fd);
     this.fd = -1;
