@@ -3,6 +3,8 @@
 // group's index count without decreasing, and, when the manifest gives the tables' row counts, every
 // index is below its table's count. The first violation is a UserError naming the file, the row (its
 // number in the file), the column and the group's rows and bytes; nothing of the group reaches a batch.
+// Unverified reads (--no-verify) still check the index bounds of what they return (checkIndexBounds):
+// an index beyond its table cannot be looked up at all.
 import { UserError } from '../util/errors';
 
 /** One row group's sections, as views into its bytes. */
@@ -44,12 +46,22 @@ export function checkGroupValues(g: GroupView): void {
       }
       if (offsets[g.numRows] !== indices.length) throw bad(g.numRows - 1, `table ${t}: bag offsets end at ${offsets[g.numRows]}, the group holds ${indices.length} indices`);
     }
-    const limit = g.tableRows?.[t];
-    if (limit === undefined) return;
+  });
+  checkIndexBounds(g.file, g.where, g.firstRow, g.tables, g.tableRows);
+}
+
+/**
+ * Throws a UserError at the first index not below its table's row count (`tableRows` undefined: nothing
+ * to check); the bags are those of rows firstRow, firstRow + 1, ... of the file.
+ */
+export function checkIndexBounds(file: string, where: string, firstRow: number, tables: readonly { offsets: Uint32Array | undefined; indices: Uint32Array }[], tableRows: readonly number[] | undefined): void {
+  if (!tableRows) return;
+  tables.forEach(({ offsets, indices }, t) => {
+    const limit = tableRows[t];
     for (let k = 0; k < indices.length; k++) {
       if (indices[k] < limit) continue;
-      const row = offsets ? rowOfIndex(offsets, k) : k;
-      throw bad(row, `table ${t}: index ${indices[k]} is not below the table's ${limit} rows (the manifest's tables[${t}].count)`);
+      const row = firstRow + (offsets ? rowOfIndex(offsets, k) : k);
+      throw new UserError(`${file}: row ${row}: table ${t}: index ${indices[k]} is not below the table's ${limit} rows (the manifest's tables[${t}].count) (${where})`);
     }
   });
 }

@@ -17,7 +17,7 @@ import { AtomicFile } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
 import type { BagInput, Batch } from './batch';
-import { checkGroupValues, type GroupView } from './groupCheck';
+import { checkGroupValues, checkIndexBounds, type GroupView } from './groupCheck';
 import { ONE_HOT_RECORD } from './rowRecords';
 
 /** The first 8 bytes of every processed file. */
@@ -707,7 +707,16 @@ export class ProcessedFileReader {
     }
     yield first;
     for (const p of parts) {
-      if (!p.whole) continue;
+      if (!p.whole) {
+        // without the group check (--no-verify) bag offsets could be anything: refuse what cannot be read
+        p.offsets.forEach((o, t) => {
+          for (let i = 0; o && i < o.length - 1; i++) {
+            if (o[i + 1] < o[i]) throw new UserError(`${this.path}: row ${this.index[p.entry] + p.a + i}: table ${t}: bag offsets decrease (${o[i]} then ${o[i + 1]}); the file is damaged`);
+          }
+          if (o && o[o.length - 1] > this.index[p.entry + 6 + 3 * t]) throw new UserError(`${this.path}: row group ${p.group}: table ${t}: bag offsets run past its ${this.index[p.entry + 6 + 3 * t]} indices; the file is damaged`);
+        });
+        continue;
+      }
       this.checkGroup(p.group, p.whole);
       const { whole } = p;
       const base = this.index[p.entry + 2];
@@ -756,6 +765,7 @@ export class ProcessedFileReader {
     }
     yield second;
     if (this.damaged) throw this.damaged;
+    if (!this.verify) checkIndexBounds(this.path, `rows ${start}-${end - 1}, read without verification`, start, sparse, this.tableRows);
     return { size: n, dense, numDense: D, sparse, labels };
   }
 
