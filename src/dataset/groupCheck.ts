@@ -5,7 +5,18 @@
 // number in the file), the column and the group's rows and bytes; nothing of the group reaches a batch.
 // Unverified reads (--no-verify) still check the index bounds of what they return (checkIndexBounds):
 // an index beyond its table cannot be looked up at all.
+import { loadNativeAddon } from '../engine/native/nativeAddon';
 import { UserError } from '../util/errors';
+
+/**
+ * The native twin of the whole check (src/dataset/csrc/groupCheck.cc: the CRC-32 and checkGroupValues in
+ * the libuv thread pool; 0 = good, bit 1 = checksum, bit 2 = values), or undefined without the addon.
+ */
+export type NativeGroupCheck = (bytes: Uint8Array, layout: Float64Array, tableRows: Uint32Array | null, crc: number) => Promise<number>;
+
+export function nativeGroupCheck(): NativeGroupCheck | undefined {
+  return loadNativeAddon().addon?.checkGroupAsync;
+}
 
 /** One row group's sections, as views into its bytes. */
 export interface GroupView {

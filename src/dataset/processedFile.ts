@@ -17,7 +17,7 @@ import { AtomicFile } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
 import type { BagInput, Batch } from './batch';
-import { checkGroupValues, checkIndexBounds, type GroupView } from './groupCheck';
+import { checkGroupValues, checkIndexBounds, nativeGroupCheck, type GroupView } from './groupCheck';
 import { ONE_HOT_RECORD } from './rowRecords';
 
 /** The first 8 bytes of every processed file. */
@@ -38,6 +38,15 @@ export const DEFAULT_ROWS_PER_GROUP = 65_536;
 const U32_MAX = 0xffff_ffff;
 /** Bytes per read call (fs.read refuses lengths of 2 GiB and more). */
 const MAX_READ_BYTES = 1 << 30;
+/** A whole group is read in pieces of at most this many bytes, so that the thread pool reads them in parallel. */
+const GROUP_PIECE_BYTES = 1 << 20;
+
+/** The pieces that read `dest` from `position` on, GROUP_PIECE_BYTES at a time. */
+function piecesOf(position: number, dest: Uint8Array): ReadPiece[] {
+  const out: ReadPiece[] = [];
+  for (let at = 0; at < dest.length; at += GROUP_PIECE_BYTES) out.push({ position: position + at, dest: dest.subarray(at, at + GROUP_PIECE_BYTES) });
+  return out;
+}
 
 export interface ProcessedLayout {
   numDense: number;
@@ -403,6 +412,12 @@ interface ReadPiece {
   dest: Uint8Array;
 }
 
+/** One step of a read: the pieces to read, then the groups among them read whole, to check before the next step. */
+interface ReadStep {
+  pieces: ReadPiece[];
+  checks: GroupPart[];
+}
+
 /**
  * Rows [a, b) of the row group whose index entry starts at word `entry`, landing at batch row `out`;
  * offsets[t] holds table t's group offsets a..b as read, or is undefined when the group has no offsets
@@ -551,21 +566,23 @@ export class ProcessedFileReader {
     }
   }
 
-  /** Rows [start, end) as one Batch (read synchronously). */
+  /** Rows [start, end) as one Batch (read and checked synchronously). */
   read(start: number, end: number): Batch {
     const steps = this.readSteps(start, end);
     for (let r = steps.next(); ; r = steps.next()) {
       if (r.done) return r.value;
-      for (const piece of r.value) this.readFullySync(piece);
+      for (const piece of r.value.pieces) this.readFullySync(piece);
+      for (const p of r.value.checks) this.checkGroup(p.group, p.whole as Uint8Array);
     }
   }
 
-  /** Rows [start, end) as one Batch, the reads running in the libuv thread pool. */
+  /** Rows [start, end) as one Batch, the reads (and, with the native addon, the checks) running in the libuv thread pool. */
   async readAsync(start: number, end: number): Promise<Batch> {
     const steps = this.readSteps(start, end);
     for (let r = steps.next(); ; r = steps.next()) {
       if (r.done) return r.value;
-      await Promise.all(r.value.map((piece) => this.readFully(piece)));
+      await Promise.all(r.value.pieces.map((piece) => this.readFully(piece)));
+      await Promise.all(r.value.checks.map((p) => this.checkGroupAsync(p.group, p.whole as Uint8Array)));
     }
   }
 
@@ -583,7 +600,7 @@ export class ProcessedFileReader {
       const [from, to] = this.groupSpan(g);
       const whole = new Uint8Array(to - from);
       await this.readFully({ position: from, dest: whole });
-      this.checkGroup(g, whole);
+      await this.checkGroupAsync(g, whole);
     }
   }
 
@@ -657,12 +674,35 @@ export class ProcessedFileReader {
   }
 
   /**
+   * checkGroup in the libuv thread pool when the native addon is built (its twin checkGroupAsync answers
+   * good or not; on a failure checkGroup runs here to name the row and value), else checkGroup itself.
+   */
+  private async checkGroupAsync(g: number, whole: Uint8Array): Promise<void> {
+    const native = nativeGroupCheck();
+    if (!native) return this.checkGroup(g, whole);
+    const e = g * this.entryWords;
+    const [start] = this.groupSpan(g);
+    const layout = [this.index[e + 1], this.numDense, this.index[e + 2] - start, this.index[e + 3] - start];
+    for (let t = 0; t < this.numTables; t++) {
+      const offsetsAt = this.index[e + 4 + 3 * t];
+      layout.push(offsetsAt === NO_OFFSETS_SECTION ? -1 : offsetsAt - start, this.index[e + 5 + 3 * t] - start, this.index[e + 6 + 3 * t]);
+    }
+    const crc = this.formatVersion >= CHECKSUM_VERSION ? this.index[e + 5 + 3 * this.numTables] : -1;
+    const rows = this.tableRows && Uint32Array.from(this.tableRows, (r) => Math.min(r, U32_MAX));
+    if ((await native(whole, Float64Array.from(layout), rows ?? null, crc)) === 0) return;
+    this.checkGroup(g, whole); // names the failure
+    this.damaged = new Error(`${this.path}: row group ${g}: the native check refused it and its JS twin did not`);
+    throw this.damaged;
+  }
+
+  /**
    * Plans the reads of rows [start, end): first yields labels, dense and offsets pieces, then (once the
    * offsets are known) the indices pieces, and returns the assembled Batch. Shared by read and readAsync.
    * A table without an offsets section in a group (one index per row) reads no offsets: they are a..b.
-   * Verifying, a group's first read takes the whole group in one piece, checks it, and copies the rows out.
+   * Verifying, a group's first read takes the whole group in one piece, which the caller checks
+   * (checkGroup or checkGroupAsync) before the next step copies the rows out of it.
    */
-  private *readSteps(start: number, end: number): Generator<ReadPiece[], Batch, void> {
+  private *readSteps(start: number, end: number): Generator<ReadStep, Batch, void> {
     if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= this.rows)) {
       throw new RangeError(`${this.path}: rows [${start}, ${end}) are outside [0, ${this.rows})`);
     }
@@ -671,6 +711,17 @@ export class ProcessedFileReader {
     const n = end - start;
     const D = this.numDense;
     const T = this.numTables;
+    const only = start < end ? this.groupOf(start) : -1;
+    if (only >= 0 && this.verify && !this.claimed[only] && end <= this.index[only * this.entryWords] + this.index[only * this.entryWords + 1]) {
+      // rows of one group on its first read (the loader's chunks, usually): the batch is views into it
+      this.claimed[only] = 1;
+      const [from, to] = this.groupSpan(only);
+      const entry = only * this.entryWords;
+      const p: GroupPart = { group: only, entry, a: start - this.index[entry], b: end - this.index[entry], out: 0, offsets: [], whole: new Uint8Array(to - from) };
+      yield { pieces: piecesOf(from, p.whole as Uint8Array), checks: [p] };
+      if (this.damaged) throw this.damaged;
+      return this.viewBatch(p);
+    }
     const labels = new Float32Array(n);
     const dense = new Float32Array(n * D);
     const parts: GroupPart[] = [];
@@ -686,7 +737,7 @@ export class ProcessedFileReader {
         this.claimed[g] = 1;
         const [from, to] = this.groupSpan(g);
         const whole = new Uint8Array(to - from);
-        first.push({ position: from, dest: whole });
+        first.push(...piecesOf(from, whole));
         parts.push({ group: g, entry, a, b, out, offsets: [], whole });
         continue;
       }
@@ -705,7 +756,7 @@ export class ProcessedFileReader {
       }
       parts.push({ group: g, entry, a, b, out, offsets });
     }
-    yield first;
+    yield { pieces: first, checks: parts.filter((p) => p.whole) };
     for (const p of parts) {
       if (!p.whole) {
         // without the group check (--no-verify) bag offsets could be anything: refuse what cannot be read
@@ -717,8 +768,7 @@ export class ProcessedFileReader {
         });
         continue;
       }
-      this.checkGroup(p.group, p.whole);
-      const { whole } = p;
+      const { whole } = p; // checked by the caller after the first step
       const base = this.index[p.entry + 2];
       const take = (position: number, bytes: number): Uint8Array => whole.subarray(position - base, position - base + bytes);
       bytesOf(labels.subarray(p.out, p.out + p.b - p.a)).set(take(this.index[p.entry + 2] + 4 * p.a, 4 * (p.b - p.a)));
@@ -763,10 +813,38 @@ export class ProcessedFileReader {
       }
       sparse.push({ offsets: batchOffsets, indices });
     }
-    yield second;
+    yield { pieces: second, checks: [] };
     if (this.damaged) throw this.damaged;
     if (!this.verify) checkIndexBounds(this.path, `rows ${start}-${end - 1}, read without verification`, start, sparse, this.tableRows);
     return { size: n, dense, numDense: D, sparse, labels };
+  }
+
+  /** Rows [p.a, p.b) of the group read whole into p.whole (and checked), as views into it (offsets are copies). */
+  private viewBatch(p: GroupPart): Batch {
+    const whole = p.whole as Uint8Array;
+    const base = this.index[p.entry + 2] - whole.byteOffset;
+    const n = p.b - p.a;
+    const D = this.numDense;
+    const sparse: BagInput[] = [];
+    for (let t = 0; t < this.numTables; t++) {
+      const offsetsAt = this.index[p.entry + 4 + 3 * t];
+      const indicesAt = this.index[p.entry + 5 + 3 * t] - base;
+      if (offsetsAt === NO_OFFSETS_SECTION) {
+        sparse.push({ offsets: this.iotaCopy(n), indices: new Uint32Array(whole.buffer, indicesAt + 4 * p.a, n) });
+        continue;
+      }
+      const offsets = new Uint32Array(whole.buffer, offsetsAt - base + 4 * p.a, n + 1).slice();
+      const first = offsets[0];
+      for (let i = 0; i <= n; i++) offsets[i] -= first;
+      sparse.push({ offsets, indices: new Uint32Array(whole.buffer, indicesAt + 4 * first, offsets[n]) });
+    }
+    return {
+      size: n,
+      numDense: D,
+      labels: new Float32Array(whole.buffer, this.index[p.entry + 2] - base + 4 * p.a, n),
+      dense: new Float32Array(whole.buffer, this.index[p.entry + 3] - base + 4 * D * p.a, n * D),
+      sparse,
+    };
   }
 
   /** A new array holding 0, 1, ..., n: the offsets of n one-index bags. */
