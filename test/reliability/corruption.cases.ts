@@ -7,6 +7,8 @@
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { readCheckpointHeader } from '../../src/model/checkpoint';
+import { ProcessedFileReader } from '../../src/dataset/processedFile';
+import { encodeProcessedFile } from '../dataset/fixtures';
 import type { FaultCase, FaultRun } from './faultCase';
 import { ARCH_FLAGS, flipByte, groupSections, ROWS_PER_GROUP, SPLITS, writeMerged, writeModel, type RowEdits } from './corruptionFixtures';
 
@@ -133,6 +135,48 @@ function checkpointCase(section: string, element: number, value: number): FaultC
   };
 }
 
+/** The same case with the native addon hidden: the JS twin of the group check refuses the same way. */
+function withoutAddon(c: FaultCase): FaultCase {
+  return {
+    ...c,
+    name: `${c.name} (JS check, DLRM_NATIVE_ADDON=none)`,
+    async prepare(dir) {
+      const run = await c.prepare(dir);
+      return { ...run, env: { ...run.env, DLRM_NATIVE_ADDON: 'none' } };
+    },
+  };
+}
+
+/** A version-2 file (no checksums) of the same rows: train reads it, and the log says once that it has no checksums. */
+const version2Case: FaultCase = {
+  name: 'train reads a version-2 processed file (no checksums) and says so once in the log',
+  kind: 'corruption',
+  prepare(dir) {
+    const v3 = path.join(dir, 'v3.dlrm');
+    writeMerged(v3);
+    const r = ProcessedFileReader.open(v3);
+    const b = r.read(0, r.rows);
+    const metadata = r.metadata as object;
+    r.close();
+    const rows = Array.from({ length: b.size }, (_, i) => ({
+      label: b.labels[i],
+      dense: Array.from(b.dense.subarray(i * b.numDense, (i + 1) * b.numDense)),
+      bags: b.sparse.map((bag) => Array.from(bag.indices.subarray(bag.offsets[i], bag.offsets[i + 1]))),
+    }));
+    const file = path.join(dir, 'v2.dlrm');
+    fs.writeFileSync(file, encodeProcessedFile(rows, b.numDense, b.sparse.length, ROWS_PER_GROUP, metadata, 2));
+    return {
+      ...readerRun('train', dir, file),
+      absent: [],
+      expectExit: 0,
+      check: (res) => {
+        const said = res.stderr.split('\n').filter((l) => l.includes('without checksums')).length;
+        return said === 1 ? undefined : `the log says ${said} times that the file has no checksums, expected once:\n${res.stderr}`;
+      },
+    };
+  },
+};
+
 export const corruptionCases: FaultCase[] = [
   ...FLIPS.flatMap((flip) => (['train', 'eval', 'inspect'] as const).map((reader) => flipCase(flip, reader))),
   ...FLIPS.map(noVerifyCase),
@@ -155,6 +199,9 @@ export const corruptionCases: FaultCase[] = [
   manifestCase('manifest table counts below the largest index', 'train', { tableRows: [20, 40, 30] }, /row \d+: table 0: index 2\d is not below the table's 20 rows .*read without verification/, ['--no-verify']),
   manifestCase('a test split that overlaps the train split', 'train', { splits: { ...SPLITS, train: { start: 0, end: 450 } } }, /split 'train' \[0, 450\) overlaps split 'test' \[400, 500\)/),
   manifestCase('a val split outside the rows (opening the train split)', 'eval', { splits: { ...SPLITS, val: { start: 500, end: 700 } } }, /split 'val' \[500, 700\) falls outside the file's 600 rows/),
+  withoutAddon(flipCase(FLIPS[2], 'train')),
+  withoutAddon(valueCase('a NaN dense value', 'eval', { dense: (row, col, v) => (row === 420 && col === 3 ? NaN : v) }, /row 420: dense column 3 is NaN, not a finite number \(row group 3 /)),
+  version2Case,
   checkpointCase('bottom.0.weight', 3, NaN),
   checkpointCase('table.1', 17, -Infinity),
 ];
