@@ -5,6 +5,7 @@
 // number in the file), the column and the group's rows and bytes; nothing of the group reaches a batch.
 // Unverified reads (--no-verify) still check the index bounds of what they return (checkIndexBounds):
 // an index beyond its table cannot be looked up at all.
+import * as zlib from 'node:zlib';
 import { loadNativeAddon } from '../engine/native/nativeAddon';
 import { UserError } from '../util/errors';
 
@@ -16,6 +17,12 @@ export type NativeGroupCheck = (bytes: Uint8Array, layout: Float64Array, tableRo
 
 export function nativeGroupCheck(): NativeGroupCheck | undefined {
   return loadNativeAddon().addon?.checkGroupAsync;
+}
+
+/** CRC-32 (zlib's) of `bytes`: the addon's when built (PCLMUL, ~10x faster), else zlib.crc32, its twin. */
+export function crc32(bytes: Uint8Array): number {
+  const native = loadNativeAddon().addon?.crc32;
+  return native ? native(bytes) : zlib.crc32(bytes);
 }
 
 /** One row group's sections, as views into its bytes. */

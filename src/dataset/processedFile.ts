@@ -17,7 +17,7 @@ import { AtomicFile } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
 import type { BagInput, Batch } from './batch';
-import { checkGroupValues, checkIndexBounds, nativeGroupCheck, type GroupView } from './groupCheck';
+import { checkGroupValues, checkIndexBounds, crc32, nativeGroupCheck, type GroupView } from './groupCheck';
 import { ONE_HOT_RECORD } from './rowRecords';
 
 /** The first 8 bytes of every processed file. */
@@ -352,7 +352,7 @@ export class ProcessedFileWriter {
       const offsetsAt = this.oneHot[t] ? NO_OFFSETS_SECTION : positions[section++];
       this.index.push(offsetsAt, positions[section++], counts[t]);
     }
-    this.index.push(total, zlib.crc32(block.subarray(0, total)));
+    this.index.push(total, crc32(block.subarray(0, total)));
     this.rowsWritten += n;
     this.fill = 0;
     for (const o of this.offsets) o[0] = 0; // a move may have overwritten it
@@ -646,7 +646,7 @@ export class ProcessedFileReader {
     const numRows = this.index[e + 1];
     const where = `row group ${g} (rows ${firstRow}-${firstRow + numRows - 1}, bytes ${start}-${end - 1})`;
     try {
-      if (this.formatVersion >= CHECKSUM_VERSION && zlib.crc32(whole) !== this.index[e + 5 + 3 * this.numTables]) {
+      if (this.formatVersion >= CHECKSUM_VERSION && crc32(whole) !== this.index[e + 5 + 3 * this.numTables]) {
         throw new UserError(`${this.path}: damaged processed file: ${where} does not match its checksum (--no-verify reads it anyway)`);
       }
       const view: GroupView = {

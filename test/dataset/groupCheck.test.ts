@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as zlib from 'node:zlib';
-import { checkGroupValues, nativeGroupCheck, type GroupView } from '../../src/dataset/groupCheck';
+import { checkGroupValues, crc32, nativeGroupCheck, type GroupView } from '../../src/dataset/groupCheck';
 import { UserError } from '../../src/util/errors';
 import { Rng } from '../../src/util/random';
 
@@ -106,4 +106,12 @@ test('the native check agrees with checkGroupValues and zlib.crc32 on good group
   g.view(g.bytes).tables[0].indices[3] = 1e9;
   assert.equal(await check(g.bytes, Float64Array.from(g.layout), null, -1), 0);
   await assert.rejects(async () => check(g.bytes, Float64Array.from([100, D, 0, g.bytes.length]), null, -1), /outside the group's bytes/);
+});
+
+test("crc32 (the addon's when built) equals zlib.crc32 on every length from 0 to 300 and on large random buffers", () => {
+  const rng = new Rng(9);
+  const big = new Uint8Array(3_000_017);
+  for (let i = 0; i < big.length; i++) big[i] = rng.nextInt(256);
+  for (let n = 0; n <= 300; n++) assert.equal(crc32(big.subarray(7, 7 + n)), zlib.crc32(big.subarray(7, 7 + n)), `length ${n}`);
+  for (const n of [4096, 65_536 + 13, big.length - 1]) assert.equal(crc32(big.subarray(1, 1 + n)), zlib.crc32(big.subarray(1, 1 + n)), `length ${n}`);
 });

@@ -212,6 +212,14 @@ class GroupCheckWorker : public Napi::AsyncWorker {
 
 }  // namespace
 
+Napi::Value Crc32(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw Napi::TypeError::New(info.Env(), "crc32(bytes: Uint8Array)");
+  }
+  Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+  return Napi::Number::New(info.Env(), crc32(bytes.Data(), bytes.ByteLength()));
+}
+
 Napi::Value CheckGroupAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 4 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array || !info[1].IsTypedArray() ||

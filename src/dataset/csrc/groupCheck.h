@@ -15,4 +15,7 @@ namespace dlrm {
  */
 Napi::Value CheckGroupAsync(const Napi::CallbackInfo& info);
 
+/** crc32(bytes: Uint8Array) -> the CRC-32 of bytes, as zlib.crc32(bytes) (the writer's checksums). */
+Napi::Value Crc32(const Napi::CallbackInfo& info);
+
 }  // namespace dlrm
