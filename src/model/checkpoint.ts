@@ -10,7 +10,8 @@
 //   state opt.bottom.<i>.weight ..., opt.table.<t> ([rows,d] adagrad, [rows] rowwise-adagrad).
 // Tables may be GBs: they are streamed chunk by chunk (no whole-file buffer) and read straight into the
 // destination chunks, whatever chunking the reader uses. Writes go through AtomicFile (temp + rename), and
-// a section holding NaN or Infinity aborts the write, so a diverged run never replaces a good checkpoint.
+// a section holding NaN or Infinity aborts the write, so a diverged run never replaces a good checkpoint;
+// loading refuses such a section too (naming it), so a damaged file never scores or trains silently.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { AtomicFile } from '../util/atomic';
@@ -254,7 +255,8 @@ function readInto(fd: number, dst: Float32Array, position: number, file: string)
 
 /**
  * Fills `params` and `state` (allocated for header.arch and header.optimizer, any chunking) from the
- * checkpoint's sections. Throws a UserError when the sections don't match what they should hold.
+ * checkpoint's sections. Throws a UserError when the sections don't match what they should hold or one
+ * holds NaN or Infinity (which saveCheckpoint never writes).
  */
 export function loadCheckpointInto(file: string, header: CheckpointHeader, params: DlrmParams, state: OptimizerState): void {
   const expected = sectionsOf(params, state);
@@ -266,9 +268,15 @@ export function loadCheckpointInto(file: string, header: CheckpointHeader, param
   try {
     expected.forEach((s, k) => {
       let position = header.sections[k].offset;
+      let element = 0;
       for (const part of s.parts) {
         readInto(fd, part, position, file);
+        const bad = firstNonFinite(part);
+        if (bad >= 0) {
+          throw new UserError(`${file}: checkpoint section ${s.name} holds ${part[bad]} at element ${element + bad} (byte ${position + 4 * bad}): a damaged or diverged checkpoint, refused`);
+        }
         position += part.byteLength;
+        element += part.length;
       }
     });
   } finally {

@@ -48,6 +48,8 @@ export interface TrainConfig {
   /** null = 'dataset' when --processed-data-file is given, else 'random' (the reference's default). */
   dataGeneration: DataGeneration | null;
   processedDataFile: string | null;
+  /** dataset: check each row group's checksum and values on its first read (false: --no-verify). */
+  verify: boolean;
   /** > 0: fold every categorical index to index % M and each table to min(count, M) rows. */
   maxIndRange: number;
   /** random data: indices per embedding bag (the maximum unless fixed); synthetic bags hold one index as Criteo's. */
@@ -102,6 +104,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   lrNumDecaySteps: 0,
   dataGeneration: null,
   processedDataFile: null,
+  verify: true,
   maxIndRange: 0,
   numIndicesPerLookup: 10,
   numIndicesPerLookupFixed: false,
@@ -166,6 +169,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'lrNumDecaySteps', flag: 'lr-num-decay-steps', type: int(0), help: 'decay steps D (0 = no decay)' },
   { key: 'dataGeneration', flag: 'data-generation', type: choice(DATA_GENERATIONS), help: 'random | synthetic | dataset (default: dataset with --processed-data-file, else random)' },
   { key: 'processedDataFile', flag: 'processed-data-file', type: { kind: 'path' }, help: 'processed file written by `dlrm preprocess`' },
+  { key: 'verify', flag: 'verify', type: { kind: 'bool' }, help: "processed data: check each row group's checksum and values on its first read (--no-verify reads damaged files)" },
   { key: 'maxIndRange', flag: 'max-ind-range', type: int(0), help: 'fold categorical indices to index % M, tables to min(count, M) rows (0 = off)' },
   { key: 'numIndicesPerLookup', flag: 'num-indices-per-lookup', type: int(1), help: 'random data: indices per embedding bag (at most, unless fixed)' },
   { key: 'numIndicesPerLookupFixed', flag: 'num-indices-per-lookup-fixed', type: { kind: 'bool' }, help: 'random data: every bag has exactly --num-indices-per-lookup indices' },

@@ -50,10 +50,10 @@ export function openTrainData(c: TrainConfig): TrainData {
   let close = () => {};
   if (generation === 'dataset') {
     const file = c.processedDataFile as string;
-    const trainSplit = openProcessedSplit(file, 'train');
+    const trainSplit = openProcessedSplit(file, 'train', { verify: c.verify });
     let testSplit;
     try {
-      testSplit = openProcessedSplit(file, c.testSplit);
+      testSplit = openProcessedSplit(file, c.testSplit, { verify: c.verify });
       if (testSplit.rows === 0) {
         testSplit.close();
         throw new UserError(`${file}: its ${c.testSplit} split is empty: nothing to evaluate on (try --test-split ${c.testSplit === 'test' ? 'val' : 'test'})`);
