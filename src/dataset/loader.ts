@@ -108,6 +108,11 @@ export class ProcessedSplitSource implements BatchSource {
     }
   }
 
+  /** Reads and checks every row group of the file now (checksums and values), so damage stops a run before its first step. */
+  checkAllGroups(): Promise<void> {
+    return this.reader.checkAllGroups();
+  }
+
   close(): void {
     this.reader.close();
   }

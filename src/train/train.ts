@@ -115,6 +115,11 @@ async function trainClaimed(c: TrainConfig, opts: TrainOptions): Promise<TrainRe
   const data = openTrainData(c);
   let engine: Engine | undefined;
   try {
+    if (c.verify && c.processedDataFile) {
+      const t0 = performance.now();
+      await data.checkAll(); // a damaged byte or a value out of contract stops the run before its first step
+      log().info({ file: c.processedDataFile, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) }, 'processed file checked (checksums and values)');
+    }
     const arch = archFor(c, data);
     const model = c.loadModel ? resumeModel(c.loadModel, arch, c.optimizer, c.miniBatchSize, data.state) : freshModel(arch, c.optimizer, c.seed);
     const engineConfig = { arch, optimizer: c.optimizer, loss: c.lossFunction, lossWeights: c.lossWeights, lossThreshold: c.lossThreshold };

@@ -192,6 +192,17 @@ export const corruptionCases: FaultCase[] = [
     },
   },
   valueCase('a NaN dense value', 'train', { dense: (row, col, v) => (row === 300 && col === 2 ? NaN : v) }, /row 300: dense column 2 is NaN, not a finite number \(row group 2 /),
+  {
+    name: 'train refuses a label of 2 in the last row group of its split before its first step (no metrics line, no checkpoint)',
+    kind: 'bad-input',
+    prepare(dir) {
+      const file = path.join(dir, 'm.dlrm');
+      writeMerged(file, { edits: { label: (row, l) => (row === 390 ? 2 : l) } });
+      const metrics = path.join(dir, 'run.jsonl');
+      const run = readerRun('train', dir, file, ['--metrics-file', metrics]);
+      return { ...run, absent: [...(run.absent ?? []), metrics], expectExit: 2, expectMessage: new RegExp(`^dlrm: ${escape(file)}: row 390: label 2 is not 0 or 1 \\(row group 3 `) };
+    },
+  },
   valueCase('an infinite dense value', 'eval', { dense: (row, col, v) => (row === 450 && col === 0 ? -Infinity : v) }, /row 450: dense column 0 is -Infinity, not a finite number \(row group 3 /),
   valueCase('a label of 2', 'train', { label: (row, l) => (row === 130 ? 2 : l) }, /row 130: label 2 is not 0 or 1 \(row group 1 /),
   valueCase('a label of 0.5', 'eval', { label: (row, l) => (row === 401 ? 0.5 : l) }, /row 401: label 0.5 is not 0 or 1 \(row group 3 /),
