@@ -169,7 +169,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'lrNumDecaySteps', flag: 'lr-num-decay-steps', type: int(0), help: 'decay steps D (0 = no decay)' },
   { key: 'dataGeneration', flag: 'data-generation', type: choice(DATA_GENERATIONS), help: 'random | synthetic | dataset (default: dataset with --processed-data-file, else random)' },
   { key: 'processedDataFile', flag: 'processed-data-file', type: { kind: 'path' }, help: 'processed file written by `dlrm preprocess`' },
-  { key: 'verify', flag: 'verify', type: { kind: 'bool' }, help: "processed data: check each row group's checksum and values on its first read (--no-verify reads damaged files)" },
+  { key: 'verify', flag: 'verify', type: { kind: 'bool' }, help: "processed data: check every row group's checksum and values before the first step (--no-verify reads damaged files)" },
   { key: 'maxIndRange', flag: 'max-ind-range', type: int(0), help: 'fold categorical indices to index % M, tables to min(count, M) rows (0 = off)' },
   { key: 'numIndicesPerLookup', flag: 'num-indices-per-lookup', type: int(1), help: 'random data: indices per embedding bag (at most, unless fixed)' },
   { key: 'numIndicesPerLookupFixed', flag: 'num-indices-per-lookup-fixed', type: { kind: 'bool' }, help: 'random data: every bag has exactly --num-indices-per-lookup indices' },
