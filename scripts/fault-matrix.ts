@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       if (v.halfWritten) tally.halfWritten++;
       if (v.wrongResult) tally.wrongResults++;
       if (v.problems.length) tally.failed++;
-      console.log(`${v.problems.length ? 'FAIL' : 'ok  '}  ${c.kind}: ${c.name}`);
+      console.log(`${v.problems.length ? 'FAIL' : 'ok  '}  ${c.kind}: ${c.name}${v.note ? ` [${v.note}]` : ''}`);
       for (const p of v.problems) console.log(`        ${p.split('\n').join('\n        ')}`);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -110,11 +110,12 @@ export function preprocessKillCase(trial: number, seed: number): FaultCase {
       const partial = fs.readdirSync(dir).some((n) => n.endsWith('.partial'));
       if (fs.existsSync(out)) {
         // the run had published before the kill: judge what it published
-        return { args: ['inspect', '--processed-data-file', out], expectExit: 0, check: () => outputDifferences(ref.processed, out) };
+        return { args: ['inspect', '--processed-data-file', out], expectExit: 0, note: `finished before the kill at ${delay.toFixed(2)} s`, check: () => outputDifferences(ref.processed, out) };
       }
       return {
         args: [...preprocessArgs(ref.raw, out), ...(partial ? ['--resume'] : []), '--log-level', 'warn'],
         env,
+        note: `${how} at ${delay.toFixed(2)} s of ${ref.preprocessSeconds.toFixed(2)}; ${partial ? 'resumed with --resume' : 'nothing saved yet: rerun'}`,
         expectExit: 0,
         check: (r) => (r.status !== 0 ? `the resuming run failed (${how} after ${delay.toFixed(2)} s): ${r.stderr}` : outputDifferences(ref.processed, out)),
       };
@@ -136,6 +137,7 @@ export function trainKillCase(trial: number, seed: number): FaultCase {
       return {
         args: [...trainArgs(ref.processed, ckpt), ...(resumable ? ['--load-model', ckpt] : []), '--log-level', 'warn'],
         env,
+        note: `${how} at ${delay.toFixed(2)} s of ${ref.trainSeconds.toFixed(2)}; ${resumable ? 'resumed from its checkpoint' : 'no checkpoint yet: fresh run'}`,
         expectExit: 0,
         check: (r) => {
           if (r.status !== 0) return `the resumed run failed (${how} after ${delay.toFixed(2)} s): ${r.stderr}`;
