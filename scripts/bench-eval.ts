@@ -72,7 +72,7 @@ async function main(): Promise<void> {
     console.log(`setup: ${rows.toLocaleString('en-US')} rows, ${(fs.statSync(data).size / 1e6).toFixed(0)} MB processed file, arch ${archName} (${arch.mlpBot.join('-')} / ${arch.mlpTop.join('-')}), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const r = await runEval({ processedDataFile: data, loadModel: model, split: 'test', miniBatchSize: batch, engine, backend });
+    const r = await runEval({ processedDataFile: data, loadModel: model, split: 'test', miniBatchSize: batch, verify: true, engine, backend });
     const total = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;

@@ -1,8 +1,9 @@
 // Benchmark of the processed-file path: sequential batch reads through the split loader (B=128 and
 // B=2048) and buildMergedFile (randomize none / total), on generated Criteo-shaped rows (13 dense, 26
 // tables, one index per bag) in a temporary folder. Prints rows/s and MB/s (file bytes); the files were
-// just written, so reads mostly hit the page cache: this measures the loader's own cost.
-// Run: npx tsc -p . && node dist/scripts/bench-loader.js [--rows 1000000] [--merge-rows 3000000]
+// just written, so reads mostly hit the page cache: this measures the loader's own cost, with and without
+// the per-row-group checks (checksum and values) of the first read.
+// Run: npx tsc -p . && node dist/scripts/bench-loader.js [--rows 1000000] [--merge-rows 3000000] [--repeats 5]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -52,23 +53,46 @@ function report(what: string, rows: number, bytes: number, t: { wall: number; cp
   );
 }
 
-async function benchLoader(dir: string, rows: number): Promise<void> {
+/** One sequential pass over the train split: wall and CPU seconds. */
+async function loaderPass(file: string, rows: number, batchSize: number, verify: boolean): Promise<{ wall: number; cpu: number }> {
+  const source = openProcessedSplit(file, 'train', { readAhead: 2, verify });
+  let seen = 0;
+  let labelSum = 0;
+  const t = await timed(async () => {
+    for await (const batch of source.batches(batchSize)) {
+      seen += batch.size;
+      labelSum += batch.labels[0]; // touch the data
+    }
+  });
+  source.close();
+  if (seen !== rows || labelSum < 0) throw new Error(`loader returned ${seen} rows, expected ${rows}`);
+  return t;
+}
+
+/**
+ * Sequential reads without and with verification (each row group's CRC-32 and value checks on its first
+ * read: one pass is all first reads), alternated `repeats` times; the fastest pass of each is reported,
+ * and the cost of verifying as a share of the unverified throughput.
+ */
+async function benchLoader(dir: string, rows: number, repeats: number): Promise<void> {
   const file = path.join(dir, 'loader.bin');
   const tables = Array.from({ length: NUM_TABLES }, (_, t) => ({ name: `C${t + 1}`, count: 100_000, oovIndex: 0, vocabFile: '' }));
   const bytes = writeRandomShard(file, rows, new Rng(1), { numDense: NUM_DENSE, tables, splits: mergedSplits(rows, 0, 0) });
   for (const batchSize of [128, 2048]) {
-    const source = openProcessedSplit(file, 'train', { readAhead: 2 });
-    let seen = 0;
-    let labelSum = 0;
-    const t = await timed(async () => {
-      for await (const batch of source.batches(batchSize)) {
-        seen += batch.size;
-        labelSum += batch.labels[0]; // touch the data
+    const best = new Map<boolean, { wall: number; cpu: number }>();
+    for (let k = 0; k < repeats; k++) {
+      for (const verify of [false, true]) {
+        const t = await loaderPass(file, rows, batchSize, verify);
+        const b = best.get(verify);
+        if (!b || t.wall < b.wall) best.set(verify, t);
       }
-    });
-    source.close();
-    if (seen !== rows || labelSum < 0) throw new Error(`loader returned ${seen} rows, expected ${rows}`);
-    report(`loader sequential B=${batchSize}`, rows, bytes, t);
+    }
+    const plain = best.get(false)!;
+    const checked = best.get(true)!;
+    report(`loader sequential B=${batchSize} --no-verify`, rows, bytes, plain);
+    report(`loader sequential B=${batchSize} verified`, rows, bytes, checked);
+    const share = (a: number, b: number): string => `${a >= b ? '+' : ''}${((100 * (a - b)) / b).toFixed(1)}%`;
+    console.log(`  verified vs --no-verify: wall ${share(checked.wall, plain.wall)}, cpu ${share(checked.cpu, plain.cpu)} (best of ${repeats} alternated passes each)`);
   }
 }
 
@@ -94,10 +118,11 @@ async function benchMerge(dir: string, rows: number): Promise<void> {
 async function main(): Promise<void> {
   const rows = argValue('--rows', 1_000_000);
   const mergeRows = argValue('--merge-rows', 3_000_000);
+  const repeats = argValue('--repeats', 5);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bench-loader-'));
   console.log(`bench-loader: ${NUM_DENSE} dense, ${NUM_TABLES} one-hot tables, node ${process.version}, ${os.cpus().length} cores`);
   try {
-    await benchLoader(dir, rows);
+    await benchLoader(dir, rows, repeats);
     await benchMerge(dir, mergeRows);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import type { SplitName } from '../dataset/manifest';
 import { TFJS_BACKENDS, type TfjsBackendName } from '../engine/tfjs/backend';
 import { ENGINE_CHOICES, type EngineChoice } from '../train/config';
 import { choiceOption, intOption } from '../util/options';
+import { writeStdout } from '../util/stdout';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 
 export interface EngineFlags {
@@ -27,6 +28,7 @@ interface EvalCliOptions extends CommonOptions, EngineFlags {
   split: SplitName;
   json: boolean;
   miniBatchSize: number;
+  verify: boolean;
 }
 
 const SPLITS = ['test', 'val', 'train'] as const;
@@ -39,13 +41,14 @@ export function registerEval(program: Command): void {
     .requiredOption('--load-model <path>', 'the checkpoint (from dlrm train --save-model)')
     .addOption(new Option('--split <split>', SPLITS.join(' | ')).argParser(choiceOption(SPLITS)).default('test'))
     .option('--json', 'print one JSON object on stdout instead of the table', false)
+    .option('--no-verify', "skip the check of each row group's checksum and values (read a damaged file anyway)")
     .option('--mini-batch-size <B>', 'rows per engine call', intOption(1, 1 << 24), 16384);
   addCommonOptions(addEngineOptions(cmd)).action(
     runAction(async (o: EvalCliOptions) => {
       const { runEval } = await import('../eval/evaluateRun'); // loads the engines only when evaluating
       const { evalJson, evalTable } = await import('../eval/evaluateReport');
-      const result = await runEval({ processedDataFile: o.processedDataFile, loadModel: o.loadModel, split: o.split, miniBatchSize: o.miniBatchSize, engine: o.engine, backend: o.backend });
-      process.stdout.write((o.json ? evalJson(result) : evalTable(result)) + '\n');
+      const result = await runEval({ processedDataFile: o.processedDataFile, loadModel: o.loadModel, split: o.split, miniBatchSize: o.miniBatchSize, verify: o.verify, engine: o.engine, backend: o.backend });
+      await writeStdout((o.json ? evalJson(result) : evalTable(result)) + '\n');
     }),
   );
 }

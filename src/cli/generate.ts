@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { DATA_SETS, type GeneratorDataSet, loadProfile } from '../criteo/generatorProfile';
 import { generateTextFile } from '../criteo/generatorText';
 import { checkOutputFile } from '../util/atomic';
+import { refuseRawInputInUse } from '../preprocess/outputs';
 import { choiceOption, intOption } from '../util/options';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 
@@ -30,6 +31,7 @@ export function registerGenerate(program: Command): void {
   addCommonOptions(cmd).action(
     runAction(async (opts: GenerateCliOptions) => {
       checkOutputFile('--out', opts.out);
+      refuseRawInputInUse('--out', opts.out);
       await generateTextFile({ profile: loadProfile(opts.dataSet), rows: opts.rows, out: opts.out, seed: opts.seed, withLabel: opts.label, workers: opts.workers });
     }),
   );

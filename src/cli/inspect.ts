@@ -11,6 +11,7 @@ import type { Manifest, RowRange, SplitName } from '../dataset/manifest';
 import { ProcessedFileReader } from '../dataset/processedFile';
 import { UserError } from '../util/errors';
 import { float32Text } from '../util/float32Text';
+import { writeStdout } from '../util/stdout';
 import { choiceOption, floatOption, intOption } from '../util/options';
 import { computeStats, formatStats } from '../dataset/stats';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
@@ -28,6 +29,8 @@ interface InspectOptions extends CommonOptions {
   split?: SplitName;
   json?: boolean;
   stats?: boolean;
+  check?: boolean;
+  verify: boolean;
   embeddingDim: number;
   memoryGb?: number;
 }
@@ -62,17 +65,13 @@ function sampleLine(batch: Batch, i: number, row: number): string {
   return `{"row":${row},"label":${float32Text(batch.labels[i])},"dense":[${dense}],"sparse":[${sparse}]}\n`;
 }
 
-async function writeOut(text: string): Promise<void> {
-  if (!process.stdout.write(text)) await new Promise<void>((resolve) => process.stdout.once('drain', () => resolve()));
-}
-
 async function printSamples(reader: ProcessedFileReader, range: RowRange): Promise<void> {
   for (let a = range.start; a < range.end; a += SAMPLE_CHUNK_ROWS) {
     const b = Math.min(range.end, a + SAMPLE_CHUNK_ROWS);
     const batch = await reader.readAsync(a, b);
     let text = '';
     for (let i = 0; i < batch.size; i++) text += sampleLine(batch, i, a + i);
-    await writeOut(text);
+    await writeStdout(text);
   }
 }
 
@@ -172,18 +171,23 @@ function readableSummary(s: Record<string, unknown>): string {
 }
 
 async function runInspect(opts: InspectOptions): Promise<void> {
-  const reader = ProcessedFileReader.open(opts.processedDataFile);
+  const reader = ProcessedFileReader.open(opts.processedDataFile, { verify: opts.verify });
   try {
     const base = opts.split ? splitOf(reader, opts.split).range : { start: 0, end: reader.rows };
-    if (opts.stats) {
+    if (opts.check) {
+      if (!opts.verify) throw new UserError('--check reads the file to verify it; it cannot go with --no-verify');
+      await reader.checkAllGroups();
+      const what = reader.formatVersion >= 3 ? 'checksums and values' : `values (format version ${reader.formatVersion} has no checksums)`;
+      await writeStdout(`${reader.path}: ${reader.groups} row groups, ${reader.rows} rows: ${what} good\n`);
+    } else if (opts.stats) {
       const stats = await computeStats(reader, opts.embeddingDim, opts.memoryGb === undefined ? undefined : opts.memoryGb * 2 ** 30);
-      await writeOut(opts.json ? JSON.stringify(stats, null, 2) + '\n' : formatStats(stats));
+      await writeStdout(opts.json ? JSON.stringify(stats, null, 2) + '\n' : formatStats(stats));
     } else if (opts.rows) {
       const where = opts.split ? `split '${opts.split}' of ${reader.path}` : reader.path;
       await printSamples(reader, resolveRows(opts.rows, base, where));
     } else {
       const summary = summaryOf(reader, opts.split);
-      await writeOut(opts.json ? JSON.stringify(summary, null, 2) + '\n' : readableSummary(summary));
+      await writeStdout(opts.json ? JSON.stringify(summary, null, 2) + '\n' : readableSummary(summary));
     }
   } finally {
     reader.close();
@@ -198,6 +202,8 @@ export function registerInspect(program: Command): void {
     .addOption(new Option('--rows <a:b>', 'print rows [a, b) as JSON lines (also a:, :b or one row a)').argParser(parseRows))
     .addOption(new Option('--split <name>', 'count --rows within this split (train, val or test)').argParser(choiceOption(['train', 'val', 'test'] as const)))
     .option('--json', 'print the summary as JSON')
+    .option('--check', "read every row group and check its checksum and values (a summary checks only the header, group index and metadata)")
+    .option('--no-verify', "skip the check of the checksums and of each row group's values (read a damaged file anyway)")
     .option('--stats', 'scan the file: table sizes, top-1% share, missing rates, dense ranges, label rate per split, embedding memory (docs/SCHEMA.md)')
     .option('--embedding-dim <d>', '--stats: embedding dimension for the memory estimate', intOption(1, 65536), 16)
     .option('--memory-gb <x>', '--stats: machine memory to plan for (default: this machine, os.totalmem())', floatOption(1e-9, 1e9));

@@ -1,8 +1,13 @@
 // The `dlrm` command line: one subcommand per pipeline stage, each registered from its own file in
-// src/cli/. This file only wires them together and turns user errors into one-line messages.
+// src/cli/. This file only wires them together and turns the errors a user can act on (UserErrors and
+// the system errors of src/util/errors.ts: a missing or unreadable file, a full disk) into one `dlrm:`
+// line, wherever they are thrown: in a subcommand, a worker thread, or a stream's 'error' event (runCli's
+// process-level handlers). A closed stdout pipe ends the run quietly (src/util/stdout.ts).
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../util/errors';
+import { UserError, userFacing } from '../util/errors';
+import { CLOSED_PIPE_EXIT_CODE, StdoutClosed, stdoutFailure, watchStdout } from '../util/stdout';
 import { log, setupLogger } from '../util/log';
+import { stopProgressBars } from '../util/progress';
 import { registerSubcommands } from './commands';
 import { refuseSwitchValues } from './switchValues';
 
@@ -48,23 +53,52 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * Reports an error a user can act on (one `dlrm:` line; nothing for a closed stdout pipe) and returns the
+ * exit code, or returns undefined for a bug, which the caller lets through with its stack.
+ */
+function reportFailure(err: unknown): number | undefined {
+  if (err instanceof StdoutClosed) return CLOSED_PIPE_EXIT_CODE;
+  const facing = userFacing(err);
+  if (!facing) return undefined;
+  process.stderr.write(`dlrm: ${facing.message}\n`);
+  log().flush?.();
+  return facing.exitCode;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
+  watchStdout();
   try {
     refuseSwitchValues(program, argv);
     await program.parseAsync(argv);
+    const failed = stdoutFailure();
+    if (failed) throw failed;
   } catch (err) {
+    stopProgressBars(); // a bar left running would swallow the message's line
     if (err instanceof CommanderError) {
       // commander already printed its message (unknown option, missing argument, --help, --version)
       process.exitCode = err.exitCode;
       return;
     }
-    if (err instanceof UserError) {
-      process.stderr.write(`dlrm: ${err.message}\n`);
-      log().flush?.();
-      process.exitCode = err.exitCode;
-      return;
-    }
-    throw err;
+    const code = reportFailure(err);
+    if (code === undefined) throw err;
+    process.exitCode = code;
   }
+}
+
+/**
+ * The `dlrm` executable's entry: main, plus process-level handlers for errors thrown outside its promise
+ * chain (a stream's 'error' event, e.g. the --log-file on a full disk): those a user can act on end the
+ * process with their one line and exit code (cleanups run on exit); a bug prints its stack, exit 1.
+ */
+export function runCli(argv: string[]): Promise<void> {
+  const fatal = (err: unknown): void => {
+    const code = reportFailure(err);
+    if (code === undefined) console.error(err);
+    process.exit(code ?? 1);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+  return main(argv);
 }

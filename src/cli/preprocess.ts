@@ -34,7 +34,7 @@ export function registerPreprocess(program: Command): void {
       if (o.schema !== undefined) {
         if (o.resume) throw new UserError('--resume is not available with --schema (a custom-schema run is restarted from the beginning)');
         if (cmd.getOptionValueSource('dataSet') === 'cli') throw new UserError('--schema and --data-set exclude each other: --data-set picks a Criteo preset schema, --schema gives your own');
-        if (cmd.getOptionValueSource('workers') === 'cli') throw new UserError('--workers is not available with --schema (a custom-schema run uses one thread)');
+        if (o.workers !== 1 && cmd.getOptionValueSource('workers') === 'cli') throw new UserError(`--workers ${o.workers}: a --schema run uses one thread (--workers 1, or leave the flag out)`);
         const { schema, dataSet: _preset, resume: _resume, workers: _workers, logFile: _logFile, logLevel: _logLevel, ...options } = o;
         await runCustomPreprocess({ schemaFile: schema, ...options });
         return;

@@ -23,7 +23,7 @@ export function registerReport(program: Command): void {
     .option('--title <text>', 'page title');
   addCommonOptions(cmd).action(
     runAction((opts: ReportCliOptions) => {
-      checkOutputFile('--out', opts.out);
+      checkOutputFile('--out', opts.out, opts.metrics.map((f) => ({ flag: '--metrics', path: f })));
       const runs = opts.metrics.flatMap((f) => readMetricsFile(f));
       if (runs.length === 0) throw new UserError(`--metrics: ${opts.metrics.join(', ')}: no run, train or eval lines found`);
       writeFileAtomic(opts.out, renderReport(runs, opts.title));

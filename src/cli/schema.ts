@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { checkOutputFile, writeFileAtomic } from '../util/atomic';
 import { intOption } from '../util/options';
+import { writeStdout } from '../util/stdout';
 import { inferSchema } from '../schema/infer';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 
@@ -22,10 +23,10 @@ export function registerSchema(program: Command): void {
     .option('--rows <n>', 'data rows to sample', intOption(1, 10_000_000), 1000);
   addCommonOptions(cmd).action(
     runAction<SchemaFlags>(async (o) => {
-      if (o.out !== undefined) checkOutputFile('--out', o.out);
+      if (o.out !== undefined) checkOutputFile('--out', o.out, [{ flag: '--infer', path: o.infer }]);
       const inferred = await inferSchema(o.infer, o.rows);
       const json = JSON.stringify(inferred.schema, null, 2) + '\n';
-      if (o.out === undefined) process.stdout.write(json);
+      if (o.out === undefined) await writeStdout(json);
       else writeFileAtomic(o.out, json);
       const width = Math.max(6, ...inferred.columns.map((c) => c.name.length));
       const lines = inferred.columns.map((c) => `${c.name.padEnd(width)}  ${c.kind.padEnd(11)}  ${c.detail.padEnd(20)}  ${String(c.distinct).padStart(7)} distinct  ${(100 * c.emptyRate).toFixed(1).padStart(5)}% empty`);

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { DEFAULT_TRAIN_CONFIG, parserFor, RAW_DATA_FILE_REFUSAL, resolveTrainConfig, TRAIN_FLAGS, type FlagKind, type TrainConfig } from '../train/config';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
+import { writeStdout } from '../util/stdout';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 
 interface TrainCliOptions extends CommonOptions, Partial<TrainConfig> {
@@ -12,13 +13,28 @@ interface TrainCliOptions extends CommonOptions, Partial<TrainConfig> {
 }
 
 /** How --help shows a flag's value. */
-const PLACEHOLDERS: Record<Exclude<FlagKind['kind'], 'bool' | 'choice'>, string> = { int: 'n', float: 'x', intList: 'n1-n2-...', floatPair: 'neg-pos', path: 'path' };
+const PLACEHOLDERS: Record<Exclude<FlagKind['kind'], 'bool' | 'choice'>, string> = { int: 'n', float: 'x', intList: 'n1-n2-...', floatPair: 'neg-pos', path: 'path', text: 'text', learningRate: 'x' };
 
-/** The default shown in --help, in the flag's own notation. */
+/**
+ * The longest flag term (`--flag <value>`) that leaves commander 40 columns for the description in an
+ * 80-column help (80 - 2 indent - 2 spacer - 40): any longer term, and commander stops wrapping the
+ * whole list. A choice flag whose choices do not fit shows a one-word placeholder (its help lists them).
+ */
+const MAX_TERM_WIDTH = 36;
+
+/** How --help shows a flag's value: its placeholder, or its choices when they fit. */
+function placeholderFor(flag: string, type: Exclude<FlagKind, { kind: 'bool' }>): string {
+  if (type.kind !== 'choice') return PLACEHOLDERS[type.kind];
+  const choices = type.choices.join('|');
+  return `--${flag} <${choices}>`.length <= MAX_TERM_WIDTH ? choices : (flag.split('-').pop() as string);
+}
+
+/** The default shown in --help, in the flag's own notation (a long list abridged, so help lines wrap). */
 function shownDefault(key: keyof TrainConfig): string {
   const v = DEFAULT_TRAIN_CONFIG[key];
   if (v === null) return '';
-  return ` (default: ${Array.isArray(v) ? v.join('-') : String(v)})`;
+  if (!Array.isArray(v)) return ` (default: ${String(v)})`;
+  return ` (default: ${v.length > 6 ? `${v.slice(0, 3).join('-')}-...-${v[v.length - 1]}, ${v.length} values` : v.join('-')})`;
 }
 
 /** Exit code of a run stopped by SIGINT/SIGTERM (after saving its checkpoint), as shells report Ctrl-C. */
@@ -56,7 +72,7 @@ export function registerTrain(program: Command): void {
       cmd.addOption(new Option(`--${spec.flag}`, help));
       cmd.addOption(new Option(`--no-${spec.flag}`, `turn --${spec.flag} off (e.g. over a config file)`));
     } else {
-      const placeholder = spec.type.kind === 'choice' ? spec.type.choices.join('|') : PLACEHOLDERS[spec.type.kind];
+      const placeholder = placeholderFor(spec.flag, spec.type);
       cmd.addOption(new Option(`--${spec.flag} <${placeholder}>`, help).argParser(parserFor(spec.type)!));
     }
   }
@@ -70,13 +86,13 @@ export function registerTrain(program: Command): void {
       const result = await withStopSignals((shouldStop) => runTraining(config, { shouldStop }));
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       if (result.stopped) {
-        process.stdout.write(`stopped at step ${result.globalStep} after ${seconds} s${config.saveModel ? `; resume with --load-model ${config.saveModel}` : ''}\n`);
+        await writeStdout(`stopped at step ${result.globalStep} after ${seconds} s${config.saveModel ? `; resume with --load-model ${config.saveModel}` : ''}\n`);
         process.exitCode = STOPPED_EXIT_CODE;
       } else if (result.metrics) {
         const m = result.metrics;
         const f = (v: number) => v.toFixed(4);
-        process.stdout.write(`final ${m.rows} rows: auc ${f(m.auc)} logloss ${f(m.logloss)} accuracy ${f(m.accuracy)} ne ${f(m.ne)} (step ${result.globalStep}, ${result.engine}, ${seconds} s)\n`);
-        if (config.saveBest && result.best) process.stdout.write(`best auc ${f(result.best.auc)} at step ${result.best.step}: ${result.best.file}\n`);
+        await writeStdout(`final ${m.rows} rows: auc ${f(m.auc)} logloss ${f(m.logloss)} accuracy ${f(m.accuracy)} ne ${f(m.ne)} (step ${result.globalStep}, ${result.engine}, ${seconds} s)\n`);
+        if (config.saveBest && result.best) await writeStdout(`best auc ${f(result.best.auc)} at step ${result.best.step}: ${result.best.file}\n`);
       }
     }),
   );

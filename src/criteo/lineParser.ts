@@ -4,7 +4,7 @@
 // accumulated digit by digit. fast-csv was measured at ~25k lines/s on this machine and is NOT used here;
 // this parser runs at millions of lines/s per core.
 //
-// Semantics (docs/PREPROCESS.md): an empty field is 0; dense values are base-10 integers (optional '-'),
+// Semantics (docs/PREPROCESS.md): lines end in '\n' or '\r\n' (a '\r' elsewhere is an error); an empty field is 0; dense values are base-10 integers (optional '-'),
 // clipped at 0 then log(x+1) in float32 for log1p columns; hex categoricals are 1..8 hex digits (either case)
 // read as uint32, decimal ones 1..10 digits <= 2^32-1; with maxIndRange M > 0 the value is taken modulo M;
 // the label must be exactly 0 or 1. A label-0 line is dropped when its sub-sampling draw is < rate.
@@ -13,6 +13,7 @@
 import { FieldRole, type ParserLayout } from './parserLayout';
 import { subsampleDraw } from '../preprocess/subsample';
 import { nativePreprocessKernels, type PreprocessKernels } from '../preprocess/nativeKernels';
+import { quoteInput, QUOTE_MAX_CHARS } from '../util/quote';
 
 export interface ParseOptions {
   /** > 0: categorical values are taken modulo this first. */
@@ -52,6 +53,7 @@ export interface ParsedBlock {
 }
 
 const NL = 10;
+const CR = 13;
 const MINUS = 45;
 const LOG1P_TABLE_SIZE = 1 << 16;
 
@@ -73,10 +75,10 @@ const HEX_DIGIT = Int8Array.from({ length: 256 }, (_, c) => {
 export class LineParser {
   private readonly partOf: Int32Array;
   private readonly localOf: Int32Array;
-  /** Byte classes: hex/decimal digit values, 16 for the delimiter, 17 for '\n', 255 for anything else. */
+  /** Byte classes: hex/decimal digit values, 16 for the delimiter, 17 for '\n' and '\r', 255 for anything else. */
   private readonly hexClass: Uint8Array;
   private readonly decClass: Uint8Array;
-  /** 16 for the delimiter, 17 for '\n', 0 for anything else. */
+  /** 16 for the delimiter, 17 for '\n' and '\r', 0 for anything else. */
   private readonly endClass: Uint8Array;
   /** The layout is Criteo's shape (label, then log1p dense columns, then hex categoricals, in slot order). */
   private readonly criteoShape: boolean;
@@ -93,6 +95,7 @@ export class LineParser {
       const t = Uint8Array.from({ length: 256 }, (_, c) => digit(c));
       t[layout.delimiter] = 16;
       t[NL] = 17;
+      t[CR] = 17; // ends a field like '\n'; the line's end is checked to be '\r\n'
       return t;
     };
     this.hexClass = classes((c) => (HEX_DIGIT[c] >= 0 ? HEX_DIGIT[c] : 255));
@@ -229,8 +232,9 @@ export class LineParser {
         } else {
           while (endClass[bytes[p]] === 0) p++;
         }
-        // bytes[p] ends this field: the delimiter (16) or '\n' (17)
+        // bytes[p] ends this field: the delimiter (16) or the line's end (17: '\n', or '\r' before it)
         if (endClass[bytes[p]] === 17) {
+          if (bytes[p] === CR && bytes[p + 1] !== NL) { bad = "holds a carriage return ('\\r') that does not end the line"; badField = field; break; }
           if (field !== numFields - 1) break;
         } else if (field === numFields - 1) {
           break; // more fields than the schema has
@@ -295,16 +299,20 @@ export class LineParser {
       tableDst[t][tableBase[t] + rows] = M !== 0 ? (v >>> 0) % M : v >>> 0;
       p++;
     }
+    // the last field ended in '\r': the line must end in '\r\n'
+    if (bytes[p - 1] === CR) {
+      if (bytes[p] !== NL) return -1;
+      p++;
+    }
     return p;
   }
 }
 
-/** The message for a bad field: its text (shortened) and what is wrong with it. */
+/** The message for a bad field: its text (quoted, shortened) and what is wrong with it. */
 function fieldMessage(bytes: Uint8Array, start: number, delim: number, what: string): string {
   let end = start;
-  while (bytes[end] !== delim && bytes[end] !== NL && end - start < 40) end++;
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
-  return `'${text}'${bytes[end] !== delim && bytes[end] !== NL ? '...' : ''} ${what}`;
+  while (bytes[end] !== delim && bytes[end] !== NL && !(bytes[end] === CR && bytes[end + 1] === NL) && end - start <= QUOTE_MAX_CHARS) end++;
+  return `${quoteInput(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1'))} ${what}`;
 }
 
 /** Fields of the line bytes[start, end). */

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as crypto from 'node:crypto';
 import { UserError } from '../util/errors';
+import { openForReading } from '../util/paths';
 
 /** One day of raw input: a byte range of a plain file, or a whole (possibly gzipped) file. */
 export interface RawDay {
@@ -64,7 +65,7 @@ const HASH_CHUNKS_IN_FLIGHT = 4;
  * same read (with a sink on another thread, hashing and counting run in parallel).
  */
 export async function scanLines(file: string, sink: HashSink = localHashSink(), onBytes?: (done: number) => void): Promise<LineScan> {
-  const fd = fs.openSync(file, 'r');
+  const fd = openForReading(file);
   try {
     // a ring of read buffers on shared memory, reused once the sink is done with them: fresh buffers
     // for 1.2 GB would cost a page fault per 4 KiB (the count pass ran ~0.3 s slower with them)
@@ -106,7 +107,7 @@ export function lineOffset(file: string, scan: LineScan, line: number): number {
   let offset = scan.marks[k];
   let skip = line - k * MARK_EVERY;
   if (skip === 0) return offset;
-  const fd = fs.openSync(file, 'r');
+  const fd = openForReading(file);
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
     for (;;) {

@@ -4,11 +4,11 @@
 import type { Batch } from './batch';
 import { sliceBatch } from './batchRows';
 import type { Manifest, RowRange, SplitName } from './manifest';
-import { ProcessedFileReader } from './processedFile';
+import { ProcessedFileReader, type ReaderOptions } from './processedFile';
 import type { BatchSource } from './source';
 import { UserError } from '../util/errors';
 
-export interface SplitOptions {
+export interface SplitOptions extends ReaderOptions {
   /** Chunk reads kept in flight ahead of the consumer (default 2); a chunk is about one row group. */
   readAhead?: number;
 }
@@ -44,10 +44,9 @@ export function splitOf(reader: ProcessedFileReader, split: SplitName): { range:
   if (m === null || typeof m !== 'object' || typeof m.splits !== 'object' || m.splits === null || !Array.isArray(m.tables)) {
     throw new UserError(`${file}: has no train/val/test splits in its metadata (a per-day shard?); pass the merged processed file`);
   }
+  checkSplitRanges(file, m.splits, reader.rows);
   const range = m.splits[split];
-  if (!range || !Number.isInteger(range.start) || !Number.isInteger(range.end) || range.start < 0 || range.end > reader.rows || range.start > range.end) {
-    throw new UserError(`${file}: split '${split}' is missing or outside the file's ${reader.rows} rows`);
-  }
+  if (!range) throw new UserError(`${file}: split '${split}' is missing from its metadata`);
   if (range.start === range.end) throw new UserError(`${file}: split '${split}' is empty`);
   if (m.tables.length !== reader.numTables || (m.numDense !== undefined && m.numDense !== reader.numDense)) {
     throw new UserError(`${file}: manifest describes ${m.numDense} dense / ${m.tables.length} tables but the file holds ${reader.numDense} / ${reader.numTables}`);
@@ -57,6 +56,27 @@ export function splitOf(reader: ProcessedFileReader, split: SplitName): { range:
     return t.count;
   });
   return { range, tableSizes };
+}
+
+/**
+ * Every split in the metadata must be a row range inside the file's rows, and no two may share a row: a
+ * split that overlaps another would evaluate on training rows.
+ */
+function checkSplitRanges(file: string, splits: Partial<Record<string, RowRange>>, rows: number): void {
+  const named = Object.entries(splits);
+  for (const [name, r] of named) {
+    if (!r || !Number.isSafeInteger(r.start) || !Number.isSafeInteger(r.end) || r.start < 0 || r.start > r.end) {
+      throw new UserError(`${file}: split '${name}' is not a row range {start, end} with 0 <= start <= end (${JSON.stringify(r)})`);
+    }
+    if (r.end > rows) throw new UserError(`${file}: split '${name}' [${r.start}, ${r.end}) falls outside the file's ${rows} rows`);
+  }
+  for (let i = 0; i < named.length; i++) {
+    for (let j = i + 1; j < named.length; j++) {
+      const [a, ra] = named[i] as [string, RowRange];
+      const [b, rb] = named[j] as [string, RowRange];
+      if (ra.start < rb.end && rb.start < ra.end) throw new UserError(`${file}: split '${a}' [${ra.start}, ${ra.end}) overlaps split '${b}' [${rb.start}, ${rb.end})`);
+    }
+  }
 }
 
 /** One split of a merged processed file as a BatchSource; close() releases the file. */
@@ -88,6 +108,11 @@ export class ProcessedSplitSource implements BatchSource {
     }
   }
 
+  /** Reads and checks every row group of the file now (checksums and values), so damage stops a run before its first step. */
+  checkAllGroups(): Promise<void> {
+    return this.reader.checkAllGroups();
+  }
+
   close(): void {
     this.reader.close();
   }
@@ -95,7 +120,7 @@ export class ProcessedSplitSource implements BatchSource {
 
 /** Opens one split of a merged processed file; a missing file, wrong file or missing/empty split is a UserError naming the file. */
 export function openProcessedSplit(path: string, split: SplitName, opts: SplitOptions = {}): ProcessedSplitSource {
-  const reader = ProcessedFileReader.open(path);
+  const reader = ProcessedFileReader.open(path, { verify: opts.verify });
   try {
     return new ProcessedSplitSource(reader, split, opts);
   } catch (err) {

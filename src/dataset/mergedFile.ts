@@ -15,10 +15,11 @@ import { DEFAULT_ROWS_PER_GROUP, ProcessedFileReader, ProcessedFileWriter } from
 import { ShuffleWorker } from './shuffleWorker';
 import { drawBucketIds, drawBucketPermutation, shuffledOrder } from './shuffleOrder';
 import { fitsInMemory, OneHotRows, ShuffledRowsWriter } from './memoryShuffle';
-import { tempPathFor } from '../util/atomic';
+import { removeStaleTemps } from '../util/atomic';
+import { removeDeadPidEntries } from '../util/pid';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
-import { startProgress, type Progress } from '../util/progress';
+import { formatCount, startProgress, type Progress } from '../util/progress';
 import { Rng } from '../util/random';
 
 export interface MergedFileOptions {
@@ -197,16 +198,6 @@ async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter
   }
 }
 
-/** Whether process `pid` is running (EPERM: running under another user). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The shuffle folder of this process for `outPath`; `pid` names another run's. */
 function shuffleDirFor(outPath: string, pid = process.pid): string {
   return path.join(path.dirname(outPath), `.${path.basename(outPath)}.shuffle-${pid}`);
@@ -217,17 +208,8 @@ function shuffleDirFor(outPath: string, pid = process.pid): string {
  * folder, possibly as large as the dataset), recognised by the pid in their names no longer running.
  */
 export function removeStaleTemporaries(outPath: string): void {
-  const dir = path.dirname(outPath);
-  const tmpPrefix = path.basename(tempPathFor(outPath)).slice(0, -String(process.pid).length);
-  const shufflePrefix = path.basename(shuffleDirFor(outPath, 0)).slice(0, -1);
-  for (const name of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
-    const prefix = [tmpPrefix, shufflePrefix].find((p) => name.startsWith(p));
-    const pid = prefix === undefined ? NaN : Number(name.slice(prefix.length));
-    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) {
-      log().warn({ file: path.join(dir, name) }, 'removing a temporary file of an interrupted merged-file build');
-      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
-    }
-  }
+  removeStaleTemps(outPath);
+  removeDeadPidEntries(path.dirname(outPath), [path.basename(shuffleDirFor(outPath, 0)).slice(0, -1)], 'the shuffle folder of an interrupted merged-file build');
 }
 
 /** Builds the merged file described by `opts` (see the file comment); the output appears only when complete. */
@@ -262,10 +244,13 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
     }
     writer = new ProcessedFileWriter(outPath, { numDense: first.numDense, numTables: first.numTables });
     const out = writer;
+    // the work counts a shuffled row twice (read, then written in its new place); the bar shows rows written
     const work = (randomize === 'none' ? trainRows : 2 * trainRows) + lastDay.rows;
-    bar = startProgress('merge', work, 'rows');
+    const fileRows = formatCount(trainRows + lastDay.rows);
+    bar = startProgress('merge', work);
     let processed = 0;
-    const done = (rows: number): void => bar?.update((processed += rows));
+    const done = (rows: number): void => bar?.update((processed += rows), `${formatCount(out.rows)}/${fileRows} rows written`);
+    done(0);
     const copy = (chunk: Batch): void => {
       out.append(chunk.labels, chunk.dense, chunk.sparse);
       done(chunk.size);

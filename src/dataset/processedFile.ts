@@ -2,22 +2,34 @@
 // and, per table, embedding-bag offsets + indices u32, stored in row groups (default 65,536 rows) indexed
 // by a table after the groups, so any row range is read by seeking, never by loading a whole day.
 // A table whose bags in a group all hold exactly one index (Criteo) has no offsets section in that group
-// (format version 2: offsetsOffset 0 in the index; they are 0..n); version-1 files are still read.
+// (format version 2: offsetsOffset 0 in the index; they are 0..n). Version 3 adds CRC-32 checksums: one
+// per row group (in its index entry, with the group's byte length) and one over the header, the index and
+// the metadata; versions 1 and 2 (no checksums) are still read.
 // The same format holds a per-day shard and the merged file; the JSON metadata (the manifest) is embedded.
 // ProcessedFileWriter streams with bounded memory (one row group buffered) through AtomicFile;
-// ProcessedFileReader reads any [start, end) range synchronously or asynchronously.
+// ProcessedFileReader reads any [start, end) range synchronously or asynchronously, and (unless opened
+// with verify: false) checks each row group once, on its first read: its checksum and its values
+// (groupCheck.ts), so damage or an out-of-contract value is refused before any of its rows is returned.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as zlib from 'node:zlib';
 import { AtomicFile } from '../util/atomic';
 import { UserError } from '../util/errors';
+import { log } from '../util/log';
 import type { BagInput, Batch } from './batch';
+import { checkGroupValues, checkIndexBounds, crc32, nativeGroupCheck, type GroupView } from './groupCheck';
 import { ONE_HOT_RECORD } from './rowRecords';
+import { openForReading } from '../util/paths';
 
 /** The first 8 bytes of every processed file. */
 export const PROCESSED_MAGIC = 'DLRMPROC';
-export const PROCESSED_FORMAT_VERSION = 2;
-/** Format versions the reader knows: 1 always stores offsets sections, 2 omits one-index-per-row ones. */
-const READABLE_FORMAT_VERSIONS: readonly number[] = [1, PROCESSED_FORMAT_VERSION];
+export const PROCESSED_FORMAT_VERSION = 3;
+/** Format versions the reader knows: 1 always stores offsets sections, 2 omits one-index-per-row ones, 3 adds checksums. */
+const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2, PROCESSED_FORMAT_VERSION];
+/** The first version with checksums. */
+const CHECKSUM_VERSION = 3;
+/** Header bytes covered by the header checksum (which is stored right after them, at byte 60). */
+const HEADER_CHECKED_BYTES = 60;
 /** offsetsOffset[t] of a group whose table t holds one index per row and so has no offsets section. */
 export const NO_OFFSETS_SECTION = 0;
 export const HEADER_BYTES = 64;
@@ -27,6 +39,15 @@ export const DEFAULT_ROWS_PER_GROUP = 65_536;
 const U32_MAX = 0xffff_ffff;
 /** Bytes per read call (fs.read refuses lengths of 2 GiB and more). */
 const MAX_READ_BYTES = 1 << 30;
+/** A whole group is read in pieces of at most this many bytes, so that the thread pool reads them in parallel. */
+const GROUP_PIECE_BYTES = 1 << 20;
+
+/** The pieces that read `dest` from `position` on, GROUP_PIECE_BYTES at a time. */
+function piecesOf(position: number, dest: Uint8Array): ReadPiece[] {
+  const out: ReadPiece[] = [];
+  for (let at = 0; at < dest.length; at += GROUP_PIECE_BYTES) out.push({ position: position + at, dest: dest.subarray(at, at + GROUP_PIECE_BYTES) });
+  return out;
+}
 
 export interface ProcessedLayout {
   numDense: number;
@@ -37,11 +58,20 @@ export interface ProcessedLayout {
 
 /**
  * One row group's index entry, as u64 words: firstRow, numRows, labelsOffset, denseOffset, then per table
- * offsetsOffset, indicesOffset, numIndices. Offsets are absolute byte positions in the file;
- * offsetsOffset = NO_OFFSETS_SECTION (0, the header's position) means offsets 0..numRows, none stored.
+ * offsetsOffset, indicesOffset, numIndices; from version 3 then groupBytes (the group's bytes, padding
+ * included, from labelsOffset) and checksum (CRC-32 of those bytes). Offsets are absolute byte positions
+ * in the file; offsetsOffset = NO_OFFSETS_SECTION (0, the header's position) means offsets 0..numRows, none stored.
  */
-export function indexEntryWords(numTables: number): number {
-  return 4 + 3 * numTables;
+export function indexEntryWords(numTables: number, version = PROCESSED_FORMAT_VERSION): number {
+  return 4 + 3 * numTables + (version >= CHECKSUM_VERSION ? 2 : 0);
+}
+
+/**
+ * The header checksum of version 3: CRC-32 (zlib's) of header bytes 0..59, then the group index, then the
+ * metadata JSON (each without its padding).
+ */
+function headChecksum(header: Uint8Array, index: Uint8Array, metadata: Uint8Array): number {
+  return zlib.crc32(metadata, zlib.crc32(index, zlib.crc32(header.subarray(0, HEADER_CHECKED_BYTES))));
 }
 
 function alignUp(n: number): number {
@@ -323,6 +353,7 @@ export class ProcessedFileWriter {
       const offsetsAt = this.oneHot[t] ? NO_OFFSETS_SECTION : positions[section++];
       this.index.push(offsetsAt, positions[section++], counts[t]);
     }
+    this.index.push(total, crc32(block.subarray(0, total)));
     this.rowsWritten += n;
     this.fill = 0;
     for (const o of this.offsets) o[0] = 0; // a move may have overwritten it
@@ -343,6 +374,7 @@ export class ProcessedFileWriter {
       this.file.write(words);
       const metadataOffset = this.file.size;
       const json = Buffer.from(JSON.stringify(metadata), 'utf8');
+      if (json.length > U32_MAX) throw new RangeError(`metadata of ${json.length} bytes; at most 2^32-1 fit the header`);
       const padded = new Uint8Array(alignUp(json.length));
       padded.set(json);
       this.file.write(padded);
@@ -356,7 +388,8 @@ export class ProcessedFileWriter {
       header.writeBigUInt64LE(BigInt(this.index.length / indexEntryWords(this.numTables)), 32);
       header.writeBigUInt64LE(BigInt(indexOffset), 40);
       header.writeBigUInt64LE(BigInt(metadataOffset), 48);
-      header.writeBigUInt64LE(BigInt(json.length), 56);
+      header.writeUInt32LE(json.length, 56);
+      header.writeUInt32LE(headChecksum(header, bytesOf(words).subarray(0, this.index.length * 8), json), HEADER_CHECKED_BYTES);
       this.file.writeAt(0, header);
       this.file.commit();
       this.state = 'committed';
@@ -380,17 +413,26 @@ interface ReadPiece {
   dest: Uint8Array;
 }
 
+/** One step of a read: the pieces to read, then the groups among them read whole, to check before the next step. */
+interface ReadStep {
+  pieces: ReadPiece[];
+  checks: GroupPart[];
+}
+
 /**
  * Rows [a, b) of the row group whose index entry starts at word `entry`, landing at batch row `out`;
  * offsets[t] holds table t's group offsets a..b as read, or is undefined when the group has no offsets
- * section for table t (one index per row: the offsets are a..b themselves).
+ * section for table t (one index per row: the offsets are a..b themselves). `whole` is set when the group
+ * is read in one piece to be checked (its first read): the sections are then copied out of it.
  */
 interface GroupPart {
+  group: number;
   entry: number;
   a: number;
   b: number;
   out: number;
   offsets: (Uint32Array | undefined)[];
+  whole?: Uint8Array;
 }
 
 /** Where part p's indices of table t start within its group's indices section. */
@@ -404,6 +446,17 @@ function indexCount(p: GroupPart, t: number): number {
   return o ? o[p.b - p.a] - o[0] : p.b - p.a;
 }
 
+export interface ReaderOptions {
+  /**
+   * Check the header checksum at open and each row group on its first read: its checksum (version 3) and
+   * its values (groupCheck.ts). Default true; false (`--no-verify`) reads damaged files as they are.
+   */
+  verify?: boolean;
+}
+
+/** Files already named in the log as having no checksums (said once per file and process). */
+const saidUnchecked = new Set<string>();
+
 /** Reads row ranges of a processed file by seeking; only the header, group index and metadata stay in memory. */
 export class ProcessedFileReader {
   readonly formatVersion: number;
@@ -414,14 +467,22 @@ export class ProcessedFileReader {
   readonly groups: number;
   readonly fileBytes: number;
   readonly metadata: unknown;
-  /** The group index, one entry of indexEntryWords(numTables) numbers per group (see indexEntryWords). */
+  readonly verify: boolean;
+  /** The group index, one entry of indexEntryWords(numTables, formatVersion) numbers per group (see indexEntryWords). */
   private readonly index: Float64Array;
   private readonly entryWords: number;
+  /** Per group: 1 once its first read (which checks it) was planned; later reads take only their rows' bytes. */
+  private readonly claimed: Uint8Array;
+  /** The first check that failed: every later read throws it too, so no unchecked row gets out after it. */
+  private damaged: Error | undefined;
+  /** Embedding-table row counts from the metadata (a merged file's manifest), to check indices against. */
+  private readonly tableRows: readonly number[] | undefined;
   /** 0, 1, 2, ...: copied out as the offsets of one-index-per-row bags (grown on demand). */
   private iota = new Uint32Array(0);
 
-  private constructor(readonly path: string, private fd: number) {
+  private constructor(readonly path: string, private fd: number, opts: ReaderOptions) {
     const fail = (why: string): UserError => new UserError(`${path}: not a valid dlrm processed file (${why})`);
+    this.verify = opts.verify ?? true;
     this.fileBytes = fs.fstatSync(fd).size;
     if (this.fileBytes < HEADER_BYTES) throw fail(`only ${this.fileBytes} bytes`);
     const header = Buffer.alloc(HEADER_BYTES);
@@ -429,8 +490,10 @@ export class ProcessedFileReader {
     if (header.toString('latin1', 0, 8) !== PROCESSED_MAGIC) throw fail(`no '${PROCESSED_MAGIC}' magic at byte 0`);
     this.formatVersion = header.readUInt32LE(8);
     if (!READABLE_FORMAT_VERSIONS.includes(this.formatVersion)) {
-      throw new UserError(`${path}: processed-file format version ${this.formatVersion}; this dlrm reads versions ${READABLE_FORMAT_VERSIONS.join(' and ')}`);
+      const known = READABLE_FORMAT_VERSIONS;
+      throw new UserError(`${path}: processed-file format version ${this.formatVersion}; this dlrm reads versions ${known.slice(0, -1).join(', ')} and ${known[known.length - 1]}`);
     }
+    const checksums = this.formatVersion >= CHECKSUM_VERSION;
     this.numDense = header.readUInt32LE(12);
     this.numTables = header.readUInt32LE(16);
     this.rowsPerGroup = header.readUInt32LE(20);
@@ -438,16 +501,30 @@ export class ProcessedFileReader {
     this.groups = Number(header.readBigUInt64LE(32));
     const indexOffset = Number(header.readBigUInt64LE(40));
     const metadataOffset = Number(header.readBigUInt64LE(48));
-    const metadataLength = Number(header.readBigUInt64LE(56));
-    this.entryWords = indexEntryWords(this.numTables);
+    // version 3 keeps the metadata length in 4 bytes and the header checksum in the next 4; before, the
+    // length took 8 bytes whose high half was always 0
+    const metadataLength = checksums ? header.readUInt32LE(56) : Number(header.readBigUInt64LE(56));
+    this.entryWords = indexEntryWords(this.numTables, this.formatVersion);
     const indexBytes = this.groups * this.entryWords * 8;
-    if (indexOffset + indexBytes > this.fileBytes || metadataOffset + metadataLength > this.fileBytes) throw fail('truncated');
+    const damagedHead = (): UserError =>
+      new UserError(
+        `${path}: damaged processed file: the header, group index or metadata (bytes 0-${HEADER_BYTES - 1}, ${indexOffset}-${indexOffset + indexBytes - 1}, ` +
+          `${metadataOffset}-${metadataOffset + metadataLength - 1}) do not match their checksum (--no-verify reads it anyway)`,
+      );
+    if (!Number.isSafeInteger(indexBytes) || indexOffset + indexBytes > this.fileBytes || metadataOffset + metadataLength > this.fileBytes) {
+      throw fail('truncated');
+    }
     const words = new Uint32Array(indexBytes / 4);
     this.readFullySync({ position: indexOffset, dest: bytesOf(words) });
-    this.index = new Float64Array(words.length / 2);
-    for (let i = 0; i < this.index.length; i++) this.index[i] = words[2 * i] + words[2 * i + 1] * 4294967296;
     const json = Buffer.alloc(metadataLength);
     this.readFullySync({ position: metadataOffset, dest: json });
+    if (checksums && this.verify && headChecksum(header, bytesOf(words), json) !== header.readUInt32LE(HEADER_CHECKED_BYTES)) throw damagedHead();
+    if (!checksums && !saidUnchecked.has(path)) {
+      saidUnchecked.add(path);
+      log().warn({ file: path, formatVersion: this.formatVersion }, 'processed file without checksums (format version < 3): damage in it cannot be detected; preprocess it again to add them');
+    }
+    this.index = new Float64Array(words.length / 2);
+    for (let i = 0; i < this.index.length; i++) this.index[i] = words[2 * i] + words[2 * i + 1] * 4294967296;
     try {
       this.metadata = JSON.parse(json.toString('utf8'));
     } catch {
@@ -463,42 +540,68 @@ export class ProcessedFileReader {
         if (this.formatVersion < 2) throw fail(`group ${g} table ${t}: no offsets section, which version ${this.formatVersion} does not allow`);
         if (this.index[e + 6 + 3 * t] !== this.index[e + 1]) throw fail(`group ${g} table ${t}: no offsets section but ${this.index[e + 6 + 3 * t]} indices for ${this.index[e + 1]} rows`);
       }
+      const [start, end] = this.groupSpan(g);
+      if (start < HEADER_BYTES || end > indexOffset || this.sections(g).some(([at, bytes]) => at < start || at + bytes > end)) {
+        throw fail(`group ${g}: its sections lie outside its bytes ${start}-${end - 1}`);
+      }
     }
     if (covered !== this.rows) throw fail(`the group index covers ${covered} rows, the header says ${this.rows}`);
+    this.claimed = new Uint8Array(this.groups);
+    this.tableRows = manifestTableRows(this.metadata, this.numTables);
   }
 
-  /** Opens `path`; a missing or malformed file is a UserError naming it. */
-  static open(path: string): ProcessedFileReader {
+  /** Opens `path`; a missing or malformed (or, verifying, damaged) file is a UserError naming it. */
+  static open(path: string, opts: ReaderOptions = {}): ProcessedFileReader {
     checkLittleEndianHost();
     let fd: number;
     try {
-      fd = fs.openSync(path, 'r');
+      fd = openForReading(path);
     } catch (err) {
       throw new UserError(`${path}: cannot open processed file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
     }
     try {
-      return new ProcessedFileReader(path, fd);
+      return new ProcessedFileReader(path, fd, opts);
     } catch (err) {
       fs.closeSync(fd);
       throw err;
     }
   }
 
-  /** Rows [start, end) as one Batch (read synchronously). */
+  /** Rows [start, end) as one Batch (read and checked synchronously). */
   read(start: number, end: number): Batch {
     const steps = this.readSteps(start, end);
     for (let r = steps.next(); ; r = steps.next()) {
       if (r.done) return r.value;
-      for (const piece of r.value) this.readFullySync(piece);
+      for (const piece of r.value.pieces) this.readFullySync(piece);
+      for (const p of r.value.checks) this.checkGroup(p.group, p.whole as Uint8Array);
     }
   }
 
-  /** Rows [start, end) as one Batch, the reads running in the libuv thread pool. */
+  /** Rows [start, end) as one Batch, the reads (and, with the native addon, the checks) running in the libuv thread pool. */
   async readAsync(start: number, end: number): Promise<Batch> {
     const steps = this.readSteps(start, end);
     for (let r = steps.next(); ; r = steps.next()) {
       if (r.done) return r.value;
-      await Promise.all(r.value.map((piece) => this.readFully(piece)));
+      await Promise.all(r.value.pieces.map((piece) => this.readFully(piece)));
+      await Promise.all(r.value.checks.map((p) => this.checkGroupAsync(p.group, p.whole as Uint8Array)));
+    }
+  }
+
+  /**
+   * Reads and checks every row group not checked yet (its checksum and values, as a first read does);
+   * throws the first failure. Does nothing when the reader does not verify.
+   */
+  async checkAllGroups(): Promise<void> {
+    if (this.fd < 0) throw new Error(`${this.path}: read after close`);
+    if (this.damaged) throw this.damaged;
+    if (!this.verify) return;
+    for (let g = 0; g < this.groups; g++) {
+      if (this.claimed[g]) continue;
+      this.claimed[g] = 1;
+      const [from, to] = this.groupSpan(g);
+      const whole = new Uint8Array(to - from);
+      await this.readFully({ position: from, dest: whole });
+      await this.checkGroupAsync(g, whole);
     }
   }
 
@@ -508,18 +611,118 @@ export class ProcessedFileReader {
   }
 
   /**
+   * Group g's bytes [start, end): from version 3 the index says (groupBytes); before, from its labels
+   * section to the end of its last section (padding excluded).
+   */
+  private groupSpan(g: number): [number, number] {
+    const e = g * this.entryWords;
+    const start = this.index[e + 2];
+    if (this.formatVersion >= CHECKSUM_VERSION) return [start, start + this.index[e + 4 + 3 * this.numTables]];
+    return [start, Math.max(...this.sections(g).map(([at, bytes]) => at + bytes))];
+  }
+
+  /** Group g's sections as [position, bytes]: labels, dense, then per table [offsets,] indices. */
+  private sections(g: number): [number, number][] {
+    const e = g * this.entryWords;
+    const n = this.index[e + 1];
+    const out: [number, number][] = [
+      [this.index[e + 2], 4 * n],
+      [this.index[e + 3], 4 * n * this.numDense],
+    ];
+    for (let t = 0; t < this.numTables; t++) {
+      if (this.index[e + 4 + 3 * t] !== NO_OFFSETS_SECTION) out.push([this.index[e + 4 + 3 * t], 4 * (n + 1)]);
+      out.push([this.index[e + 5 + 3 * t], 4 * this.index[e + 6 + 3 * t]]);
+    }
+    return out;
+  }
+
+  /**
+   * Checks group g, read whole into `whole` (its first read): the checksum (version 3), then its values
+   * (groupCheck.ts). The first failure is kept so that every later read fails too.
+   */
+  private checkGroup(g: number, whole: Uint8Array): void {
+    const e = g * this.entryWords;
+    const [start, end] = this.groupSpan(g);
+    const firstRow = this.index[e];
+    const numRows = this.index[e + 1];
+    const where = `row group ${g} (rows ${firstRow}-${firstRow + numRows - 1}, bytes ${start}-${end - 1})`;
+    try {
+      if (this.formatVersion >= CHECKSUM_VERSION && crc32(whole) !== this.index[e + 5 + 3 * this.numTables]) {
+        throw new UserError(`${this.path}: damaged processed file: ${where} does not match its checksum (--no-verify reads it anyway)`);
+      }
+      const view: GroupView = {
+        file: this.path,
+        where,
+        firstRow,
+        numRows,
+        numDense: this.numDense,
+        labels: new Float32Array(whole.buffer, whole.byteOffset + this.index[e + 2] - start, numRows),
+        dense: new Float32Array(whole.buffer, whole.byteOffset + this.index[e + 3] - start, numRows * this.numDense),
+        tables: Array.from({ length: this.numTables }, (_, t) => {
+          const offsetsAt = this.index[e + 4 + 3 * t];
+          return {
+            offsets: offsetsAt === NO_OFFSETS_SECTION ? undefined : new Uint32Array(whole.buffer, whole.byteOffset + offsetsAt - start, numRows + 1),
+            indices: new Uint32Array(whole.buffer, whole.byteOffset + this.index[e + 5 + 3 * t] - start, this.index[e + 6 + 3 * t]),
+          };
+        }),
+        tableRows: this.tableRows,
+      };
+      checkGroupValues(view);
+    } catch (err) {
+      this.damaged = err as Error;
+      throw err;
+    }
+  }
+
+  /**
+   * checkGroup in the libuv thread pool when the native addon is built (its twin checkGroupAsync answers
+   * good or not; on a failure checkGroup runs here to name the row and value), else checkGroup itself.
+   */
+  private async checkGroupAsync(g: number, whole: Uint8Array): Promise<void> {
+    const native = nativeGroupCheck();
+    if (!native) return this.checkGroup(g, whole);
+    const e = g * this.entryWords;
+    const [start] = this.groupSpan(g);
+    const layout = [this.index[e + 1], this.numDense, this.index[e + 2] - start, this.index[e + 3] - start];
+    for (let t = 0; t < this.numTables; t++) {
+      const offsetsAt = this.index[e + 4 + 3 * t];
+      layout.push(offsetsAt === NO_OFFSETS_SECTION ? -1 : offsetsAt - start, this.index[e + 5 + 3 * t] - start, this.index[e + 6 + 3 * t]);
+    }
+    const crc = this.formatVersion >= CHECKSUM_VERSION ? this.index[e + 5 + 3 * this.numTables] : -1;
+    const rows = this.tableRows && Uint32Array.from(this.tableRows, (r) => Math.min(r, U32_MAX));
+    if ((await native(whole, Float64Array.from(layout), rows ?? null, crc)) === 0) return;
+    this.checkGroup(g, whole); // names the failure
+    this.damaged = new Error(`${this.path}: row group ${g}: the native check refused it and its JS twin did not`);
+    throw this.damaged;
+  }
+
+  /**
    * Plans the reads of rows [start, end): first yields labels, dense and offsets pieces, then (once the
    * offsets are known) the indices pieces, and returns the assembled Batch. Shared by read and readAsync.
    * A table without an offsets section in a group (one index per row) reads no offsets: they are a..b.
+   * Verifying, a group's first read takes the whole group in one piece, which the caller checks
+   * (checkGroup or checkGroupAsync) before the next step copies the rows out of it.
    */
-  private *readSteps(start: number, end: number): Generator<ReadPiece[], Batch, void> {
+  private *readSteps(start: number, end: number): Generator<ReadStep, Batch, void> {
     if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= this.rows)) {
       throw new RangeError(`${this.path}: rows [${start}, ${end}) are outside [0, ${this.rows})`);
     }
     if (this.fd < 0) throw new Error(`${this.path}: read after close`);
+    if (this.damaged) throw this.damaged;
     const n = end - start;
     const D = this.numDense;
     const T = this.numTables;
+    const only = start < end ? this.groupOf(start) : -1;
+    if (only >= 0 && this.verify && !this.claimed[only] && end <= this.index[only * this.entryWords] + this.index[only * this.entryWords + 1]) {
+      // rows of one group on its first read (the loader's chunks, usually): the batch is views into it
+      this.claimed[only] = 1;
+      const [from, to] = this.groupSpan(only);
+      const entry = only * this.entryWords;
+      const p: GroupPart = { group: only, entry, a: start - this.index[entry], b: end - this.index[entry], out: 0, offsets: [], whole: new Uint8Array(to - from) };
+      yield { pieces: piecesOf(from, p.whole as Uint8Array), checks: [p] };
+      if (this.damaged) throw this.damaged;
+      return this.viewBatch(p);
+    }
     const labels = new Float32Array(n);
     const dense = new Float32Array(n * D);
     const parts: GroupPart[] = [];
@@ -531,6 +734,14 @@ export class ProcessedFileReader {
       const a = Math.max(start, groupFirst) - groupFirst;
       const b = Math.min(end, groupFirst + this.index[entry + 1]) - groupFirst;
       const out = groupFirst + a - start;
+      if (this.verify && !this.claimed[g]) {
+        this.claimed[g] = 1;
+        const [from, to] = this.groupSpan(g);
+        const whole = new Uint8Array(to - from);
+        first.push(...piecesOf(from, whole));
+        parts.push({ group: g, entry, a, b, out, offsets: [], whole });
+        continue;
+      }
       first.push({ position: this.index[entry + 2] + 4 * a, dest: bytesOf(labels.subarray(out, out + b - a)) });
       first.push({ position: this.index[entry + 3] + 4 * a * D, dest: bytesOf(dense.subarray(out * D, (out + b - a) * D)) });
       const offsets: (Uint32Array | undefined)[] = [];
@@ -544,11 +755,38 @@ export class ProcessedFileReader {
         first.push({ position: at + 4 * a, dest: bytesOf(o) });
         offsets.push(o);
       }
-      parts.push({ entry, a, b, out, offsets });
+      parts.push({ group: g, entry, a, b, out, offsets });
     }
-    yield first;
-    const sparse: BagInput[] = [];
+    yield { pieces: first, checks: parts.filter((p) => p.whole) };
+    for (const p of parts) {
+      if (!p.whole) {
+        // without the group check (--no-verify) bag offsets could be anything: refuse what cannot be read
+        p.offsets.forEach((o, t) => {
+          for (let i = 0; o && i < o.length - 1; i++) {
+            if (o[i + 1] < o[i]) throw new UserError(`${this.path}: row ${this.index[p.entry] + p.a + i}: table ${t}: bag offsets decrease (${o[i]} then ${o[i + 1]}); the file is damaged`);
+          }
+          if (o && o[o.length - 1] > this.index[p.entry + 6 + 3 * t]) throw new UserError(`${this.path}: row group ${p.group}: table ${t}: bag offsets run past its ${this.index[p.entry + 6 + 3 * t]} indices; the file is damaged`);
+        });
+        continue;
+      }
+      const { whole } = p; // checked by the caller after the first step
+      const base = this.index[p.entry + 2];
+      const take = (position: number, bytes: number): Uint8Array => whole.subarray(position - base, position - base + bytes);
+      bytesOf(labels.subarray(p.out, p.out + p.b - p.a)).set(take(this.index[p.entry + 2] + 4 * p.a, 4 * (p.b - p.a)));
+      bytesOf(dense.subarray(p.out * D, (p.out + p.b - p.a) * D)).set(take(this.index[p.entry + 3] + 4 * p.a * D, 4 * (p.b - p.a) * D));
+      for (let t = 0; t < T; t++) {
+        const at = this.index[p.entry + 4 + 3 * t];
+        if (at === NO_OFFSETS_SECTION) p.offsets.push(undefined);
+        else p.offsets.push(new Uint32Array(take(at + 4 * p.a, 4 * (p.b - p.a + 1)).slice().buffer));
+      }
+    }
+    /** Reads `dest` from `position` of part p's group: planned for the second step, or copied from the whole group. */
     const second: ReadPiece[] = [];
+    const fetch = (p: GroupPart, position: number, dest: Uint8Array): void => {
+      if (p.whole) dest.set(p.whole.subarray(position - this.index[p.entry + 2], position - this.index[p.entry + 2] + dest.length));
+      else second.push({ position, dest });
+    };
+    const sparse: BagInput[] = [];
     for (let t = 0; t < T; t++) {
       let total = 0;
       for (const p of parts) total += indexCount(p, t);
@@ -557,7 +795,7 @@ export class ProcessedFileReader {
         // rows within one group (a read-ahead chunk, usually): its offsets are the batch's, rebased in place
         const [p] = parts;
         const base = firstIndex(p, t);
-        if (total > 0) second.push({ position: this.index[p.entry + 5 + 3 * t] + 4 * base, dest: bytesOf(indices) });
+        if (total > 0) fetch(p, this.index[p.entry + 5 + 3 * t] + 4 * base, bytesOf(indices));
         const o = p.offsets[t];
         if (o && base !== 0) for (let i = 0; i <= n; i++) o[i] -= base;
         sparse.push({ offsets: o ?? this.iotaCopy(n), indices });
@@ -569,15 +807,45 @@ export class ProcessedFileReader {
         const o = p.offsets[t];
         const rows = p.b - p.a;
         const c = indexCount(p, t);
-        if (c > 0) second.push({ position: this.index[p.entry + 5 + 3 * t] + 4 * firstIndex(p, t), dest: bytesOf(indices.subarray(have, have + c)) });
+        if (c > 0) fetch(p, this.index[p.entry + 5 + 3 * t] + 4 * firstIndex(p, t), bytesOf(indices.subarray(have, have + c)));
         if (o) for (let i = 1; i <= rows; i++) batchOffsets[p.out + i] = have + o[i] - o[0];
         else for (let i = 1; i <= rows; i++) batchOffsets[p.out + i] = have + i;
         have += c;
       }
       sparse.push({ offsets: batchOffsets, indices });
     }
-    yield second;
+    yield { pieces: second, checks: [] };
+    if (this.damaged) throw this.damaged;
+    if (!this.verify) checkIndexBounds(this.path, `rows ${start}-${end - 1}, read without verification`, start, sparse, this.tableRows);
     return { size: n, dense, numDense: D, sparse, labels };
+  }
+
+  /** Rows [p.a, p.b) of the group read whole into p.whole (and checked), as views into it (offsets are copies). */
+  private viewBatch(p: GroupPart): Batch {
+    const whole = p.whole as Uint8Array;
+    const base = this.index[p.entry + 2] - whole.byteOffset;
+    const n = p.b - p.a;
+    const D = this.numDense;
+    const sparse: BagInput[] = [];
+    for (let t = 0; t < this.numTables; t++) {
+      const offsetsAt = this.index[p.entry + 4 + 3 * t];
+      const indicesAt = this.index[p.entry + 5 + 3 * t] - base;
+      if (offsetsAt === NO_OFFSETS_SECTION) {
+        sparse.push({ offsets: this.iotaCopy(n), indices: new Uint32Array(whole.buffer, indicesAt + 4 * p.a, n) });
+        continue;
+      }
+      const offsets = new Uint32Array(whole.buffer, offsetsAt - base + 4 * p.a, n + 1).slice();
+      const first = offsets[0];
+      for (let i = 0; i <= n; i++) offsets[i] -= first;
+      sparse.push({ offsets, indices: new Uint32Array(whole.buffer, indicesAt + 4 * first, offsets[n]) });
+    }
+    return {
+      size: n,
+      numDense: D,
+      labels: new Float32Array(whole.buffer, this.index[p.entry + 2] - base + 4 * p.a, n),
+      dense: new Float32Array(whole.buffer, this.index[p.entry + 3] - base + 4 * D * p.a, n * D),
+      sparse,
+    };
   }
 
   /** A new array holding 0, 1, ..., n: the offsets of n one-index bags. */
@@ -624,4 +892,12 @@ export class ProcessedFileReader {
       done += got;
     }
   }
+}
+
+/** The manifest's embedding-table row counts (tables[t].count), when the metadata has them for every table. */
+function manifestTableRows(metadata: unknown, numTables: number): number[] | undefined {
+  const tables = (metadata as { tables?: unknown } | null)?.tables;
+  if (!Array.isArray(tables) || tables.length !== numTables) return undefined;
+  const counts = tables.map((t) => (t as { count?: unknown } | null)?.count);
+  return counts.every((c): c is number => Number.isInteger(c)) ? counts : undefined;
 }

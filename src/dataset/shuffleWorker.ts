@@ -11,6 +11,7 @@ import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import type { Batch } from './batch';
 import type { OneHotRows } from './memoryShuffle';
+import { errorFromWorker, type WorkerErrorFields } from '../util/errors';
 
 export type ShuffleRequest =
   | { id: number; type: 'spillOpen'; files: string[]; numDense: number; numTables: number; bufferWords: number }
@@ -28,7 +29,7 @@ export type ShuffleReply =
   | { id: number; type: 'rows'; rows: number[] }
   | { id: number; type: 'loaded' }
   | { id: number; type: 'gathered'; records: Uint32Array; rows: number }
-  | { id: number; type: 'error'; message: string };
+  | ({ id: number; type: 'error' } & WorkerErrorFields);
 
 /** The arrays of a Batch, to transfer it. */
 function batchBuffers(b: Batch): ArrayBuffer[] {
@@ -49,7 +50,7 @@ export class ShuffleWorker {
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
-      if (reply.type === 'error') p.reject(new Error(`merged-file shuffle worker failed: ${reply.message}`));
+      if (reply.type === 'error') p.reject(errorFromWorker(reply, 'merged-file shuffle worker failed'));
       else p.resolve(reply);
     });
     this.worker.on('error', (err) => this.fail(err));

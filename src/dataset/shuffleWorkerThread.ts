@@ -11,6 +11,7 @@ import type { Batch } from './batch';
 import { gatherRecords, recordStarts, RecordWriter } from './rowRecords';
 import { groupSlotViews, OneHotRows, type GroupSlot } from './memoryShuffle';
 import type { ShuffleReply, ShuffleRequest } from './shuffleWorker';
+import { workerErrorFields } from '../util/errors';
 
 if (!parentPort) throw new Error('shuffle worker: must run in a worker thread');
 const port = parentPort;
@@ -105,6 +106,6 @@ port.on('message', (msg: ShuffleRequest) => {
     const { reply, transfer } = handle(msg);
     port.postMessage(reply, transfer);
   } catch (err) {
-    port.postMessage({ id: msg.id, type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies ShuffleReply);
+    port.postMessage({ id: msg.id, type: 'error', ...workerErrorFields(err) } satisfies ShuffleReply);
   }
 });

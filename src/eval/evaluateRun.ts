@@ -17,6 +17,8 @@ export interface EvalConfig extends EngineOptions {
   split: SplitName;
   /** Rows per engine call. */
   miniBatchSize: number;
+  /** Check each row group's checksum and values on its first read (false: --no-verify). */
+  verify: boolean;
 }
 
 export interface EvalResult {
@@ -35,7 +37,7 @@ export interface EvalResult {
 /** Evaluates the checkpoint `c.loadModel` on split `c.split` of `c.processedDataFile`. */
 export async function runEval(c: EvalConfig): Promise<EvalResult> {
   const model = loadInferenceModel(c.loadModel);
-  const split = openProcessedSplit(c.processedDataFile, c.split);
+  const split = openProcessedSplit(c.processedDataFile, c.split, { verify: c.verify });
   try {
     const source = withConstantDense(foldIndices(split, model.maxIndRange));
     checkModelFitsData(model, source, c.processedDataFile);

@@ -10,7 +10,8 @@
 //   state opt.bottom.<i>.weight ..., opt.table.<t> ([rows,d] adagrad, [rows] rowwise-adagrad).
 // Tables may be GBs: they are streamed chunk by chunk (no whole-file buffer) and read straight into the
 // destination chunks, whatever chunking the reader uses. Writes go through AtomicFile (temp + rename), and
-// a section holding NaN or Infinity aborts the write, so a diverged run never replaces a good checkpoint.
+// a section holding NaN or Infinity aborts the write, so a diverged run never replaces a good checkpoint;
+// loading refuses such a section too (naming it), so a damaged file never scores or trains silently.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { AtomicFile } from '../util/atomic';
@@ -18,6 +19,7 @@ import { UserError } from '../util/errors';
 import type { DlrmArch, OptimizerName } from './arch';
 import type { OptimizerState } from './optimizerState';
 import type { DlrmParams } from './params';
+import { openForReading } from '../util/paths';
 
 export const CHECKPOINT_MAGIC = 'DLRMCKPT';
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -70,6 +72,8 @@ export interface CheckpointHeader<C = unknown, D = unknown> {
   progress: CheckpointProgress;
   /** The best evaluation so far (null when none was kept; absent in checkpoints written before --save-best). */
   best?: BestCheckpoint | null;
+  /** The run's id in the metrics JSONL, so a resumed run continues the same run (absent in older checkpoints). */
+  runId?: string;
   /** The full train config of the run that wrote it. */
   trainConfig: C;
   /** What a data source needs to continue its stream (seed, generation, ...). */
@@ -84,6 +88,7 @@ export interface CheckpointContents<C, D> {
   optimizerState: OptimizerState;
   progress: CheckpointProgress;
   best?: BestCheckpoint | null;
+  runId?: string;
   trainConfig: C;
   dataState: D;
 }
@@ -157,6 +162,7 @@ export function saveCheckpoint<C, D>(file: string, c: CheckpointContents<C, D>, 
     optimizer: c.optimizerState.name,
     progress: c.progress,
     best: c.best ?? null,
+    runId: c.runId,
     trainConfig: c.trainConfig,
     dataState: c.dataState,
     sections: [],
@@ -205,7 +211,7 @@ export function readCheckpointHeader(file: string): CheckpointHeader {
   checkLittleEndian();
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openForReading(file);
   } catch (err) {
     throw new UserError(`--load-model: cannot open ${file}: ${(err as Error).message}`);
   }
@@ -249,7 +255,8 @@ function readInto(fd: number, dst: Float32Array, position: number, file: string)
 
 /**
  * Fills `params` and `state` (allocated for header.arch and header.optimizer, any chunking) from the
- * checkpoint's sections. Throws a UserError when the sections don't match what they should hold.
+ * checkpoint's sections. Throws a UserError when the sections don't match what they should hold or one
+ * holds NaN or Infinity (which saveCheckpoint never writes).
  */
 export function loadCheckpointInto(file: string, header: CheckpointHeader, params: DlrmParams, state: OptimizerState): void {
   const expected = sectionsOf(params, state);
@@ -257,13 +264,19 @@ export function loadCheckpointInto(file: string, header: CheckpointHeader, param
   if (names(expected) !== names(header.sections)) {
     throw new UserError(`${file}: checkpoint sections do not match its architecture/optimizer (expected ${names(expected)}; found ${names(header.sections)})`);
   }
-  const fd = fs.openSync(file, 'r');
+  const fd = openForReading(file);
   try {
     expected.forEach((s, k) => {
       let position = header.sections[k].offset;
+      let element = 0;
       for (const part of s.parts) {
         readInto(fd, part, position, file);
+        const bad = firstNonFinite(part);
+        if (bad >= 0) {
+          throw new UserError(`${file}: checkpoint section ${s.name} holds ${part[bad]} at element ${element + bad} (byte ${position + 4 * bad}): a damaged or diverged checkpoint, refused`);
+        }
         position += part.byteLength;
+        element += part.length;
       }
     });
   } finally {

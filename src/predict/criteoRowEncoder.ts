@@ -9,7 +9,7 @@ import { LineParser } from '../criteo/lineParser';
 import { compileLayout, type ParserLayout } from '../criteo/parserLayout';
 import type { ColumnSchema } from '../criteo/schema';
 import { UserError } from '../util/errors';
-import { BadRowError, type RowEncoder } from './rowEncoder';
+import { BadRowError, type EncodedRows, type RowEncoder } from './rowEncoder';
 import type { VocabularyLookup } from './vocabularyLookup';
 
 /** The schema without its label column: the layout of unlabelled (test.txt) lines. */
@@ -46,7 +46,7 @@ export class CriteoRowEncoder implements RowEncoder {
     this.tableSizes = manifest.tables.map((t) => t.count);
   }
 
-  encode(bytes: Uint8Array, start: number, end: number, firstLineNo: number): Batch {
+  encode(bytes: Uint8Array, start: number, end: number, firstLineNo: number): EncodedRows {
     const L = this.layout;
     const T = L.numTables;
     const block = start === 0 ? bytes : bytes.subarray(start, end);
@@ -63,6 +63,8 @@ export class CriteoRowEncoder implements RowEncoder {
       this.vocab.mapInPlace(t, indices);
       sparse.push({ offsets, indices });
     }
-    return { size: n, numDense: L.numDense, dense: parsed.dense.subarray(0, n * L.numDense), labels: parsed.labels.subarray(0, n), sparse };
+    const batch: Batch = { size: n, numDense: L.numDense, dense: parsed.dense.subarray(0, n * L.numDense), labels: parsed.labels.subarray(0, n), sparse };
+    // every line is a row here (no header, an empty line is an error)
+    return { batch, lines: Float64Array.from({ length: n }, (_, i) => firstLineNo + i) };
   }
 }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Manifest } from '../dataset/manifest';
 import { ProcessedFileReader } from '../dataset/processedFile';
-import { outputPaths } from '../preprocess/pipeline';
+import { outputPaths } from '../preprocess/outputs';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
 import type { InferenceModel } from './inferenceModel';

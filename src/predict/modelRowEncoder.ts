@@ -32,9 +32,9 @@ export function openRowEncoder(where: ManifestLocation, model: InferenceModel, h
     numDense: constantDense ? 1 : raw.numDense,
     tableSizes: foldedTableSizes(raw.tableSizes, model.maxIndRange),
     encode(bytes, start, end, firstLineNo) {
-      let batch = raw.encode(bytes, start, end, firstLineNo);
-      if (fold) batch = fold(batch);
-      return constantDense ? constantDenseBatch(batch) : batch;
+      const rows = raw.encode(bytes, start, end, firstLineNo);
+      const batch = fold ? fold(rows.batch) : rows.batch;
+      return { batch: constantDense ? constantDenseBatch(batch) : batch, lines: rows.lines };
     },
   };
   checkModelFitsData(model, encoder, `the vocabularies of ${where.source}`);

@@ -5,14 +5,13 @@
 // while the previous one is written, so an engine working off the main thread (native) overlaps the CSV.
 // The manifest's tables must fit the model exactly (count and rows per table, dense width), else a UserError.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { EngineOptions } from '../engine/createEngine';
-import { UserError } from '../util/errors';
+import { checkOutputFile } from '../util/atomic';
 import { log } from '../util/log';
-import { startProgress } from '../util/progress';
+import { formatCount, startProgress } from '../util/progress';
 import { createInferenceEngine, loadInferenceModel } from './inferenceModel';
 import { locateManifest } from './manifestLocation';
-import { PredictionCsv } from './predictionCsv';
+import { KAGGLE_FIRST_ID, PredictionCsv, type PredictFormat, type ScoredRows } from './predictionCsv';
 import { inputHasLabel, RawFileSource } from './rawFileSource';
 import { openRowEncoder } from './modelRowEncoder';
 
@@ -25,6 +24,12 @@ export interface PredictConfig extends EngineOptions {
   processedDataFile?: string;
   manifest?: string;
   miniBatchSize: number;
+  /** csv (line, [id,] probability[, label]) or kaggle-submission (Id,Predicted). */
+  format: PredictFormat;
+  /** csv: add a column of this name holding each row's id. */
+  idColumn: string | null;
+  /** The first data row's id; null: 0, or 60000000 (Kaggle's test.txt) for kaggle-submission. */
+  idStart: number | null;
 }
 
 export interface PredictResult {
@@ -37,7 +42,15 @@ export interface PredictResult {
 /** Scores every line of `c.input` and writes the CSV. */
 export async function runPredict(c: PredictConfig): Promise<PredictResult> {
   const started = performance.now();
-  if (c.output !== null && !fs.existsSync(path.dirname(path.resolve(c.output)))) throw new UserError(`--output ${c.output}: folder ${path.dirname(path.resolve(c.output))} does not exist`);
+  if (c.output !== null) {
+    const inputs = [
+      { flag: '--input', path: c.input },
+      { flag: '--load-model', path: c.loadModel },
+      ...(c.processedDataFile ? [{ flag: '--processed-data-file', path: c.processedDataFile }] : []),
+      ...(c.manifest ? [{ flag: '--manifest', path: c.manifest }] : []),
+    ];
+    checkOutputFile('--output', c.output, inputs);
+  }
   const model = loadInferenceModel(c.loadModel);
   const where = locateManifest(c, model);
   let bytesRead = 0;
@@ -45,11 +58,13 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
   const encoder = openRowEncoder(where, model, await inputHasLabel(c.input, where.manifest.schema));
   const source = new RawFileSource(c.input, encoder, where.manifest.schema, onBytes);
   const engine = await createInferenceEngine(model, c);
-  const csv = new PredictionCsv(c.output, encoder.hasLabel);
-  const bar = startProgress('predict', Math.max(1, Math.round(fs.statSync(c.input).size / 1e6)), 'MB', '{rows} rows');
+  const idStart = c.idStart ?? (c.format === 'kaggle-submission' ? KAGGLE_FIRST_ID : 0);
+  const csv = new PredictionCsv(c.output, { format: c.format, idColumn: c.idColumn, idStart, withLabel: encoder.hasLabel });
+  // no bar when the CSV itself goes to the terminal: the bar would be drawn into its lines
+  const bar = c.output === null && process.stdout.isTTY ? undefined : startProgress('predict', Math.max(1, Math.round(fs.statSync(c.input).size / 1e6)), 'MB');
   let rows = 0;
   // one batch in the engine while the main thread writes the previous one's CSV and parses the next block
-  let inFlight: { scores: Promise<Float32Array>; labels: Float32Array; firstLine: number } | null = null;
+  let inFlight: { scores: Promise<Float32Array>; rows: Omit<ScoredRows, 'probabilities'> } | null = null;
   try {
     log().info({ model: c.loadModel, input: c.input, vocabularies: where.source, labelled: encoder.hasLabel, engine: engine.name, output: c.output ?? 'stdout' }, 'predicting');
     for await (const batch of source.batches(c.miniBatchSize)) {
@@ -57,19 +72,19 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
       const previousScores = previous ? await previous.scores : null;
       const scores = engine.predict(batch);
       scores.catch(() => undefined); // awaited below; a failure while the CSV is written must not go unhandled
-      inFlight = { scores, labels: batch.labels, firstLine: rows + 1 };
+      inFlight = { scores, rows: { lines: source.lines.take(batch.size), firstPosition: rows, labels: batch.labels } };
       rows += batch.size;
-      if (previous && previousScores) await csv.write(previous.firstLine, previousScores, previous.labels);
-      bar.update(Math.round(bytesRead / 1e6), { rows });
+      if (previous && previousScores) await csv.write({ ...previous.rows, probabilities: previousScores });
+      bar?.update(Math.round(bytesRead / 1e6), `${formatCount(rows)} rows`);
     }
-    if (inFlight) await csv.write(inFlight.firstLine, await inFlight.scores, inFlight.labels);
+    if (inFlight) await csv.write({ ...inFlight.rows, probabilities: await inFlight.scores });
     await csv.close();
   } catch (err) {
     await inFlight?.scores.catch(() => undefined); // the engine must be idle before it is disposed
     csv.abort();
     throw err;
   } finally {
-    bar.stop();
+    bar?.stop();
     engine.dispose();
   }
   const seconds = (performance.now() - started) / 1000;

@@ -3,6 +3,8 @@
 // each block goes through the RowEncoder (src/predict/rowEncoder.ts), the same one `dlrm serve` uses. Whether
 // the rows carry the label column is decided once, by the header (is the label column there?) or, without
 // one, by the first line's field count (inputHasLabel). A bad line is a UserError naming file, line and field.
+// Each row's input line number (header and empty lines counted) is pushed to `lines` before the rows are
+// yielded, so `dlrm predict` takes as many as each batch has rows (see RowLines).
 import type { Batch } from '../dataset/batch';
 import { sliceBatch } from '../dataset/batchRows';
 import type { BatchSource } from '../dataset/source';
@@ -11,7 +13,8 @@ import type { RawDay } from '../criteo/rawSources';
 import { forEachLine, lineBlocks, wholeFileDay } from '../schema/lineReader';
 import { CustomRowParser } from '../schema/rowParser';
 import { inputError, UserError } from '../util/errors';
-import { BadRowError, type RowEncoder } from './rowEncoder';
+import { BadRowError, type EncodedRows, type RowEncoder } from './rowEncoder';
+import { RowLines } from './rowLines';
 
 /** Whether the rows of `file` carry the label column: from its header, else from its first line's field count. */
 export async function inputHasLabel(file: string, schema: ColumnSchema): Promise<boolean> {
@@ -37,6 +40,8 @@ export class RawFileSource implements BatchSource {
   readonly tableSizes: readonly number[];
   /** Unknown until the file is read. */
   readonly rows = Infinity;
+  /** The input line number of each row yielded, in order (see RowLines). */
+  readonly lines = new RowLines();
   private readonly day: RawDay;
 
   /** `encoder` was opened for this file's labelled-ness (inputHasLabel); `schema` tells whether line 1 is a header. */
@@ -58,13 +63,15 @@ export class RawFileSource implements BatchSource {
     for await (const block of lineBlocks(this.day, this.onBytes)) {
       let start = 0;
       if (linesBefore === 0 && this.schema.header) start = this.checkHeader(block.bytes, block.end);
-      let batch: Batch;
+      let encoded: EncodedRows;
       try {
-        batch = this.encoder.encode(block.bytes, start, block.end, linesBefore + (start > 0 ? 2 : 1));
+        encoded = this.encoder.encode(block.bytes, start, block.end, linesBefore + (start > 0 ? 2 : 1));
       } catch (err) {
         if (!(err instanceof BadRowError)) throw err;
         throw inputError({ file: this.day.file, line: err.line, field: err.field === undefined ? undefined : `${err.field} (${err.fieldName ?? '?'})` }, err.reason);
       }
+      const { batch } = encoded;
+      this.lines.push(encoded.lines);
       for (let a = 0; a < batch.size; a += batchSize) yield sliceBatch(batch, a, Math.min(batch.size, a + batchSize));
       linesBefore += forEachLine(block.bytes, block.end, 1, () => {});
     }

@@ -1,5 +1,6 @@
 // The contract of a RowEncoder: complete '\n'-terminated raw lines in, one engine Batch out (one row per line,
-// in line order), parsed exactly as `dlrm preprocess` parsed them; a bad line throws a BadRowError naming the
+// in line order; a custom schema's empty lines give no row, as in `dlrm preprocess`) with each row's input
+// line number, parsed exactly as `dlrm preprocess` parsed them; a bad line throws a BadRowError naming the
 // line and field. Implementations: CriteoRowEncoder (Criteo presets), CustomRowEncoder (custom schemas), and
 // the model-facing encoder of openRowEncoder (src/predict/modelRowEncoder.ts) that predict and serve share.
 import type { Batch } from '../dataset/batch';
@@ -17,6 +18,12 @@ export class BadRowError extends Error {
   }
 }
 
+/** The rows of some lines: the batch, and lines[i] = the input line number (1-based) of row i. */
+export interface EncodedRows {
+  batch: Batch;
+  lines: Float64Array;
+}
+
 export interface RowEncoder {
   /** True when the lines carry the label column (labels are then read; else they are 0). */
   readonly hasLabel: boolean;
@@ -25,7 +32,7 @@ export interface RowEncoder {
   readonly tableSizes: readonly number[];
   /**
    * Encodes the lines of bytes[start, end) (complete lines, each ending in '\n'; the first is line
-   * `firstLineNo` of its input, which only numbers errors) as one batch, in line order. Throws BadRowError.
+   * `firstLineNo` of its input, which numbers the rows and errors) as one batch, in line order. Throws BadRowError.
    */
-  encode(bytes: Uint8Array, start: number, end: number, firstLineNo: number): Batch;
+  encode(bytes: Uint8Array, start: number, end: number, firstLineNo: number): EncodedRows;
 }

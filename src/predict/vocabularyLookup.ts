@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { Manifest } from '../dataset/manifest';
 import { U32HashTable } from '../preprocess/hashTable';
 import { UserError } from '../util/errors';
+import { openForReading } from '../util/paths';
 
 interface TableLookup {
   name: string;
@@ -22,7 +23,7 @@ const READ_PIECE_BYTES = 1 << 30;
 function readVocabularyFile(file: string, table: string, expected: number, why: string): Uint32Array {
   let fd: number;
   try {
-    fd = fs.openSync(file, 'r');
+    fd = openForReading(file);
   } catch (err) {
     throw new UserError(`${file}: cannot read the vocabulary of table ${table} (${(err as NodeJS.ErrnoException).code ?? String(err)}); it is written by dlrm preprocess beside the manifest`);
   }

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomic';
 import { UserError } from '../util/errors';
+import { changeLine } from '../util/quote';
 import { ProcessedFileReader } from '../dataset/processedFile';
 import type { ColumnSchema } from '../criteo/schema';
 import type { PreprocessOptions } from '../dataset/manifest';
@@ -51,17 +52,38 @@ export function loadCheckpoint(workDir: string): Checkpoint | undefined {
   return cp;
 }
 
-/** Refuses to resume when the run's schema, options or inputs differ from the checkpoint's. */
+/** The flag that sets each preprocess option, to name a difference by it. */
+const OPTION_FLAGS: Record<keyof PreprocessOptions, string> = {
+  dataSet: '--data-set',
+  maxIndRange: '--max-ind-range',
+  dataSubSampleRate: '--data-sub-sample-rate',
+  dataRandomize: '--data-randomize',
+  minFrequency: '--min-frequency',
+  skipInvalidLines: '--skip-invalid-lines',
+  seed: '--seed',
+};
+
+/** What differs between an interrupted run's fingerprint and this run's, one line each (empty when equal). */
+export function fingerprintDifferences(was: Checkpoint['fingerprint'], now: Checkpoint['fingerprint']): string[] {
+  const out: string[] = [];
+  const differing = <T extends object>(a: T, b: T): (keyof T & string)[] =>
+    [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k as keyof T]) !== JSON.stringify(b[k as keyof T])) as (keyof T & string)[];
+  for (const k of differing(was.options, now.options)) out.push(changeLine(OPTION_FLAGS[k] ?? k, was.options[k], now.options[k]));
+  for (const k of differing(was.schema, now.schema)) out.push(changeLine(`schema ${k}`, was.schema[k], now.schema[k]));
+  for (let i = 0; i < Math.max(was.inputs.length, now.inputs.length); i++) {
+    const a = was.inputs[i], b = now.inputs[i];
+    if (a?.path !== b?.path) out.push(changeLine(`input ${i + 1}`, a?.path, b?.path));
+    else if (a.bytes !== b.bytes) out.push(`input ${a.path}: size changed (was ${a.bytes} bytes, now ${b.bytes})`);
+    else if (a.sha256 !== b.sha256) out.push(`input ${a.path}: content changed (same size, another sha256)`);
+  }
+  return out;
+}
+
+/** Refuses to resume when the run's schema, options or inputs differ from the checkpoint's, naming each difference on its own line. */
 export function checkFingerprint(workDir: string, cp: Checkpoint, now: Checkpoint['fingerprint']): void {
-  const a = cp.fingerprint, b = now;
-  const differs = (what: string, x: unknown, y: unknown): void => {
-    if (JSON.stringify(x) !== JSON.stringify(y)) {
-      throw new UserError(`--resume: the interrupted run in ${workDir} used different ${what} (${JSON.stringify(x)} vs now ${JSON.stringify(y)}); rerun with its options or delete ${workDir}`);
-    }
-  };
-  differs('options', a.options, b.options);
-  differs('schema', a.schema, b.schema);
-  differs('input files', a.inputs, b.inputs);
+  const diffs = fingerprintDifferences(cp.fingerprint, now);
+  if (diffs.length === 0) return;
+  throw new UserError(`--resume: the interrupted run in ${workDir} differs from this one (rerun with its options and inputs, or delete ${workDir}):\n${diffs.map((d) => `  ${d}`).join('\n')}`);
 }
 
 /** Checks that each completed day's shard exists with its recorded rows. */

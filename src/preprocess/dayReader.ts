@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import type { Hash } from 'node:crypto';
-import { UserError } from '../util/errors';
+import { UserError, withPath } from '../util/errors';
+import { openForReading } from '../util/paths';
 import type { RawDay } from '../criteo/rawSources';
 
 export interface LineBlock {
@@ -25,13 +26,18 @@ interface ByteSource {
 }
 
 function plainSource(day: RawDay, hash: Hash | undefined, onBytes: (n: number) => void): ByteSource {
-  const fd = fs.openSync(day.file, 'r');
+  const fd = openForReading(day.file);
   let position = day.startByte;
   return {
     async read(into, offset) {
       const want = Math.min(into.length - offset, day.endByte - position);
       if (want <= 0) return 0;
-      const n = fs.readSync(fd, into, offset, want, position);
+      let n: number;
+      try {
+        n = fs.readSync(fd, into, offset, want, position);
+      } catch (err) {
+        throw withPath(err, day.file);
+      }
       if (n === 0) throw new UserError(`${day.file}: the file became shorter while being read (${position} bytes)`);
       hash?.update(into.subarray(offset, offset + n));
       position += n;
@@ -43,7 +49,7 @@ function plainSource(day: RawDay, hash: Hash | undefined, onBytes: (n: number) =
 }
 
 function gzipSource(day: RawDay, hash: Hash | undefined, onBytes: (n: number) => void): ByteSource {
-  const raw = fs.createReadStream(day.file, { highWaterMark: 1 << 20 });
+  const raw = fs.createReadStream(day.file, { fd: openForReading(day.file), highWaterMark: 1 << 20 });
   raw.on('data', (chunk) => {
     hash?.update(chunk as Buffer);
     onBytes(chunk.length);

@@ -11,7 +11,7 @@ import type { ColumnSchema } from '../criteo/schema';
 import type { HashSink, RawDay } from '../criteo/rawSources';
 import { inputError, UserError } from '../util/errors';
 import { log } from '../util/log';
-import { startProgress, type Progress } from '../util/progress';
+import { formatCount, startProgress, type Progress } from '../util/progress';
 import { readDayBlocks } from './dayReader';
 import { PreprocessWorker } from './workerProtocol';
 import type { RemoteShardWriter } from './shardWriter';
@@ -82,19 +82,19 @@ export class Preprocessor {
     this.bytesDone = 0;
     this.linesDone = 0;
     this.passStarted = Date.now();
-    this.progress = startProgress(label, Math.max(1, Math.round(totalBytes / 1e6)), 'MB', '| {lines} lines | {rate} lines/s');
+    this.progress = startProgress(label, Math.max(1, Math.round(totalBytes / 1e6)), 'MB');
   }
 
   /** Sets the bytes done of a pass that has no lines to count (the Kaggle line-count pass). */
   bytesProgress(done: number): void {
-    this.progress.update(Math.round(done / 1e6), { lines: '-', rate: '-' });
+    this.progress.update(Math.round(done / 1e6));
   }
 
   private tick(bytes: number, lines: number): void {
     this.bytesDone += bytes;
     this.linesDone += lines;
     const seconds = Math.max((Date.now() - this.passStarted) / 1000, 1e-3);
-    this.progress.update(Math.round(this.bytesDone / 1e6), { lines: this.linesDone, rate: Math.round(this.linesDone / seconds) });
+    this.progress.update(Math.round(this.bytesDone / 1e6), `${formatCount(this.linesDone)} lines | ${formatCount(this.linesDone / seconds)} lines/s`);
   }
 
   /** A HashSink hashing on the first worker, so the main thread only reads and counts. */

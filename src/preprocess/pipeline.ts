@@ -4,7 +4,8 @@
 // day: vocabularies extended, shard committed, checkpoint written (resume), overlapping the next day.
 // Finally the manifest and the merged file are built (with --data-randomize none it was written along
 // with the shards and is only completed; a shuffle in memory gets the rows the shard worker packed
-// while writing them) and the work folder is renamed into place.
+// while writing them) and the work folder is renamed into place. Before any of it the outputs are
+// claimed (outputs.ts: no output over an input, the merged file's lock held until the run ends).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
@@ -13,6 +14,7 @@ import type { ParserLayout } from '../criteo/parserLayout';
 import { loadSchemaPreset } from '../criteo/schemaPresets';
 import { kaggleDays, scanLines, terabyteDays, type RawDay } from '../criteo/rawSources';
 import { UserError } from '../util/errors';
+import { claimOutputs, outputPaths } from './outputs';
 import { log } from '../util/log';
 import { readDayBlocks } from './dayReader';
 import { Preprocessor } from './passes';
@@ -24,6 +26,7 @@ import { fitsInMemory, OneHotRows } from '../dataset/memoryShuffle';
 import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from './publish';
 import type { PreprocessWorker } from './workerProtocol';
 import { checkFingerprint, CHECKPOINT_FILE, CHECKPOINT_VERSION, loadCheckpoint, removeStrayFiles, saveCheckpoint, verifyShards, writeAndSync, type Checkpoint } from './checkpoint';
+import { checkSkippedLines } from './invalidLines';
 
 export interface PreprocessConfig {
   rawDataFile: string;
@@ -54,24 +57,6 @@ export interface PreprocessResult {
   /** Wall seconds per phase: 'count lines', 'count values', 'days', 'merge'. */
   phases: Record<string, number>;
 }
-
-
-/** The default merged-file path: the raw path without '.gz' then '.txt', plus '.dlrm'. */
-export function defaultProcessedPath(raw: string): string {
-  return raw.replace(/\.gz$/, '').replace(/\.txt$/, '') + '.dlrm';
-}
-
-/** Where the outputs go: the merged file, its parts folder beside it, and the hidden work folder. */
-export function outputPaths(cfg: Pick<PreprocessConfig, 'rawDataFile' | 'processedDataFile'>): { mergedFile: string; partsDir: string; workDir: string } {
-  const mergedFile = path.resolve(cfg.processedDataFile ?? defaultProcessedPath(cfg.rawDataFile));
-  return {
-    mergedFile,
-    partsDir: `${mergedFile}.parts`,
-    workDir: path.join(path.dirname(mergedFile), `.${path.basename(mergedFile)}.parts.partial`),
-  };
-}
-
-
 /** Refuses an empty input and an unlabelled (test-file) input before any work. */
 async function checkFirstLine(day: RawDay, layout: ParserLayout): Promise<void> {
   for await (const block of readDayBlocks(day, 1 << 16, () => {})) {
@@ -89,8 +74,18 @@ async function checkFirstLine(day: RawDay, layout: ParserLayout): Promise<void> 
   throw new UserError(`${day.file}: the file is empty`);
 }
 
-/** Runs the whole preprocessing described by `cfg`. */
+/** Runs the whole preprocessing described by `cfg`, holding the lock of its outputs (claimOutputs). */
 export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessResult> {
+  const raw = path.resolve(cfg.rawDataFile);
+  const release = claimOutputs(outputPaths(cfg), cfg.dataSet === 'terabyte' ? terabyteDays(raw).map((d) => d.file) : [raw]);
+  try {
+    return await preprocessClaimed(cfg);
+  } finally {
+    release();
+  }
+}
+
+async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResult> {
   const started = Date.now();
   const phases: Record<string, number> = {};
   let phaseStart = started;
@@ -146,7 +141,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
       kaggleSha = scan.sha256;
       days = kaggleDays(raw, scan);
       endPhase('count lines');
-      log().info({ lines: scan.lines, seconds: phases['count lines'] }, 'counted lines of train.txt');
+      log().info({ file: raw, lines: scan.lines, seconds: phases['count lines'] }, `counted lines of ${path.basename(raw)}`);
     }
     const inputs = days
       .filter((d, i) => i === 0 || d.file !== days[i - 1].file)
@@ -247,6 +242,7 @@ export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessRe
     }
     await pre.stop();
     endPhase('days');
+    checkSkippedLines(raw, state.days.reduce((s, d) => s + d.lines, 0), state.days.reduce((s, d) => s + d.invalidLines, 0));
 
     // manifest, merged file, and the parts folder moved into place
     if (frequent) {

@@ -14,6 +14,7 @@ import { TableVocabulary } from './vocabulary';
 import { ProcessedFileWriter } from '../dataset/processedFile';
 import { OneHotRows } from '../dataset/memoryShuffle';
 import type { WorkerReply, WorkerRequest } from './workerProtocol';
+import { workerErrorFields } from '../util/errors';
 
 if (!parentPort) throw new Error('preprocess worker: must run in a worker thread');
 const port = parentPort;
@@ -129,6 +130,6 @@ port.on('message', (msg: WorkerRequest) => {
     const { reply, transfer } = handle(msg);
     port.postMessage(reply, transfer);
   } catch (err) {
-    port.postMessage({ id: msg.id, type: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies WorkerReply);
+    port.postMessage({ id: msg.id, type: 'error', ...workerErrorFields(err) } satisfies WorkerReply);
   }
 });

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import type { ParserLayout } from '../criteo/parserLayout';
 import type { ParseOptions, ParsedBlock } from '../criteo/lineParser';
+import { errorFromWorker, type WorkerErrorFields } from '../util/errors';
 
 type Req<T extends string, B = object> = { id: number; type: T } & B;
 
@@ -26,7 +27,7 @@ export type WorkerRequest =
 
 export type WorkerReply =
   | Req<'ok'>
-  | Req<'error', { message: string }>
+  | Req<'error', WorkerErrorFields>
   | Req<'parsed', { block: ParsedBlock }>
   | Req<'sizes', { sizes: number[] }>
   | Req<'rows', { rows: number }>
@@ -52,7 +53,7 @@ export class PreprocessWorker {
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
-      if (reply.type === 'error') p.reject(new Error(`preprocess worker failed: ${reply.message}`));
+      if (reply.type === 'error') p.reject(errorFromWorker(reply, 'preprocess worker failed'));
       else p.resolve(reply);
     });
     this.worker.on('error', (err) => this.fail(err));

@@ -27,10 +27,20 @@ td.text + td.text, td { white-space: nowrap; } td:first-child { white-space: nor
 details { margin-top: 10px; } pre { background: #f6f6f6; padding: 8px; overflow-x: auto; }
 `;
 
-/** Display names: the runId alone for one file, `file · runId` when several files are compared. */
+/**
+ * Display names: the run's name (`--run-name`, by default the metrics file's base name); for files written
+ * before run names, the runId, prefixed by the file name when several files are compared. Runs that
+ * would share a name are told apart by #2, #3, ... in order of appearance.
+ */
 function runLabels(runs: RunRecord[]): string[] {
   const files = new Set(runs.map((r) => r.file));
-  return runs.map((r) => (files.size > 1 ? `${path.basename(r.file)} · ${r.runId}` : r.runId));
+  const names = runs.map((r) => r.name ?? (files.size > 1 ? `${path.basename(r.file)} · ${r.runId}` : r.runId));
+  const seen = new Map<string, number>();
+  return names.map((n) => {
+    const k = (seen.get(n) ?? 0) + 1;
+    seen.set(n, k);
+    return k === 1 ? n : `${n} #${k}`;
+  });
 }
 
 function trainSeries(runs: RunRecord[], labels: string[], field: keyof Omit<TrainPoint, 'step'>): ChartSeries[] {
@@ -100,11 +110,11 @@ export function renderReport(runs: RunRecord[], title = 'DLRM training report'):
     .map((run, i) => `<span><i style="background:${PALETTE[i % PALETTE.length]}"></i>${escapeHtml(labels[i])}${run.starts > 1 ? ` (resumed ${run.starts - 1}×)` : ''}</span>`)
     .join('');
   const charts = [
-    renderLineChart({ title: 'Training loss', xLabel: 'step', series: trainSeries(runs, labels, 'loss') }),
-    renderLineChart({ title: 'Learning rate', xLabel: 'step', series: trainSeries(runs, labels, 'lr'), yFromZero: true }),
-    renderLineChart({ title: 'Samples / s', xLabel: 'step', series: trainSeries(runs, labels, 'samplesPerSec'), yFromZero: true }),
-    renderLineChart({ title: 'Eval AUC', xLabel: 'step', series: evalSeries(runs, labels, 'auc') }),
-    renderLineChart({ title: 'Eval logloss', xLabel: 'step', series: evalSeries(runs, labels, 'logloss') }),
+    renderLineChart({ title: 'Training loss', xLabel: 'step', xIntegers: true, series: trainSeries(runs, labels, 'loss') }),
+    renderLineChart({ title: 'Learning rate', xLabel: 'step', xIntegers: true, series: trainSeries(runs, labels, 'lr'), yFromZero: true }),
+    renderLineChart({ title: 'Samples / s', xLabel: 'step', xIntegers: true, series: trainSeries(runs, labels, 'samplesPerSec'), yFromZero: true }),
+    renderLineChart({ title: 'Eval AUC', xLabel: 'step', xIntegers: true, series: evalSeries(runs, labels, 'auc') }),
+    renderLineChart({ title: 'Eval logloss', xLabel: 'step', xIntegers: true, series: evalSeries(runs, labels, 'logloss') }),
   ];
   const configs = runs
     .filter((r) => r.config)

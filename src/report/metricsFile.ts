@@ -29,6 +29,8 @@ export interface EvalPoint extends Record<EvalMetric, number | null> {
 export interface RunRecord {
   file: string;
   runId: string;
+  /** The last run line's runName (null in files written before run names). */
+  name: string | null;
   engine: string | null;
   startedAt: string | null;
   config: Record<string, unknown> | null;
@@ -65,7 +67,7 @@ export function parseMetricsText(text: string, file: string): RunRecord[] {
   const runs = new Map<string, RunRecord>();
   const runOf = (runId: string): RunRecord => {
     let run = runs.get(runId);
-    if (!run) runs.set(runId, (run = { file, runId, engine: null, startedAt: null, config: null, starts: 0, train: [], eval: [] }));
+    if (!run) runs.set(runId, (run = { file, runId, name: null, engine: null, startedAt: null, config: null, starts: 0, train: [], eval: [] }));
     return run;
   };
   let current: RunRecord | undefined;
@@ -100,6 +102,7 @@ export function parseMetricsText(text: string, file: string): RunRecord[] {
         trainResumed.add(current);
         evalResumed.add(current);
       }
+      current.name = stringField(obj, 'runName', at) ?? current.name;
       current.engine = stringField(obj, 'engine', at) ?? current.engine;
       current.startedAt = current.startedAt ?? stringField(obj, 'startedAt', at);
       const config = obj.config;

@@ -1,6 +1,8 @@
 // A line chart as inline SVG (no script, no external assets): several series of (x, y) points over
-// shared axes with "nice" ticks, optional point markers with hover titles. Long series are thinned to
-// the min and max of each pixel column so spikes stay visible while the SVG stays small.
+// shared axes with "nice" ticks (whole numbers only on an integer axis such as steps), optional point
+// markers with hover titles; a series of one point is always drawn as a marker (a polyline of one point
+// is invisible). Long series are thinned to the min and max of each pixel column so spikes stay visible
+// while the SVG stays small.
 
 export interface ChartSeries {
   label: string;
@@ -18,6 +20,8 @@ export interface ChartSpec {
   series: ChartSeries[];
   /** Start the y axis at 0 (e.g. throughput) instead of fitting the data range. */
   yFromZero?: boolean;
+  /** The x values are whole numbers (steps): ticks are whole numbers too. */
+  xIntegers?: boolean;
 }
 
 const WIDTH = 560;
@@ -42,10 +46,10 @@ export function formatNumber(v: number): string {
   return v.toExponential(2).replace(/\.?0+e/, 'e');
 }
 
-/** Tick values covering [lo, hi] with a 1/2/5 x 10^k step, about `count` of them. */
-export function niceTicks(lo: number, hi: number, count = 5): number[] {
+/** Tick values covering [lo, hi] with a 1/2/5 x 10^k step, about `count` of them (a step of at least 1 when `integers`). */
+export function niceTicks(lo: number, hi: number, count = 5, integers = false): number[] {
   if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / count;
+  const raw = integers ? Math.max(1, (hi - lo) / count) : (hi - lo) / count;
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const ticks: number[] = [];
@@ -100,7 +104,7 @@ export function renderLineChart(spec: ChartSpec): string {
   let [x0, x1] = extent(series.map((s) => s.xs));
   let [y0, y1] = extent(series.map((s) => s.ys));
   if (spec.yFromZero) y0 = Math.min(0, y0);
-  if (x1 === x0) [x0, x1] = [x0 - 1, x1 + 1];
+  if (x1 === x0) [x0, x1] = [x0 - 1, x1 + 1]; // one x (one point): the point in the middle, whole ticks around it
   if (y1 === y0) [y0, y1] = [y0 - (Math.abs(y0) || 1) * 0.05, y1 + (Math.abs(y1) || 1) * 0.05];
   else if (!spec.yFromZero) [y0, y1] = [y0 - (y1 - y0) * 0.05, y1 + (y1 - y0) * 0.05];
   else y1 += (y1 - y0) * 0.05;
@@ -114,7 +118,7 @@ export function renderLineChart(spec: ChartSpec): string {
     parts.push(`<line class="grid" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${r(py(t))}" y2="${r(py(t))}"/>`);
     parts.push(`<text class="tick" x="${MARGIN.left - 6}" y="${r(py(t) + 4)}" text-anchor="end">${formatNumber(t)}</text>`);
   }
-  for (const t of niceTicks(x0, x1, 6)) {
+  for (const t of niceTicks(x0, x1, 6, spec.xIntegers)) {
     parts.push(`<line class="axis" x1="${r(px(t))}" x2="${r(px(t))}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom + 4}"/>`);
     parts.push(`<text class="tick" x="${r(px(t))}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${formatNumber(t)}</text>`);
   }
@@ -125,7 +129,7 @@ export function renderLineChart(spec: ChartSpec): string {
     const points = keep.map((i) => `${r(px(s.xs[i]))},${r(py(s.ys[i]))}`).join(' ');
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
     parts.push(`<polyline class="series" data-series="${escapeHtml(s.label)}" data-points="${s.xs.length}" points="${points}" stroke="${s.color}"${dash}/>`);
-    if (s.markers) {
+    if (s.markers || s.xs.length === 1) {
       s.xs.forEach((x, i) => {
         parts.push(`<circle cx="${r(px(x))}" cy="${r(py(s.ys[i]))}" r="3" fill="${s.color}"><title>${escapeHtml(s.label)}: step ${x}, ${formatNumber(s.ys[i])}</title></circle>`);
       });

@@ -13,12 +13,14 @@ import { kaggleDaySizes } from '../criteo/rawSources';
 import type { DayInfo, Manifest, PreprocessOptions, TableInfo } from '../dataset/manifest';
 import { mergedSplits } from '../dataset/mergedFile';
 import { ProcessedFileReader, ProcessedFileWriter } from '../dataset/processedFile';
-import { outputPaths, type PreprocessConfig, type PreprocessResult } from '../preprocess/pipeline';
+import type { PreprocessConfig, PreprocessResult } from '../preprocess/pipeline';
+import { claimOutputs, defaultCustomProcessedPath, outputPaths } from '../preprocess/outputs';
 import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from '../preprocess/publish';
 import { subsampleDraw } from '../preprocess/subsample';
 import { inputError, UserError } from '../util/errors';
 import { log } from '../util/log';
-import { startProgress } from '../util/progress';
+import { formatCount, startProgress } from '../util/progress';
+import { checkSkippedLines } from '../preprocess/invalidLines';
 import { transformDense } from './denseTransform';
 import { KeyVocabulary } from './keyVocabulary';
 import { visitLines, wholeFileDay } from './lineReader';
@@ -68,6 +70,20 @@ interface Shard {
 
 /** Runs a custom-schema preprocessing. */
 export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<PreprocessResult> {
+  const release = claimOutputs(outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) }), [path.resolve(cfg.rawDataFile)], [{ flag: '--schema', path: cfg.schemaFile }]);
+  try {
+    return await preprocessClaimed(cfg);
+  } finally {
+    release();
+  }
+}
+
+/** The merged output: --processed-data-file, or the default beside the raw file. */
+function processedPathOf(cfg: CustomPreprocessConfig): string {
+  return cfg.processedDataFile ?? defaultCustomProcessedPath(cfg.rawDataFile);
+}
+
+async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<PreprocessResult> {
   const started = Date.now();
   const phases: Record<string, number> = {};
   let phaseStart = started;
@@ -89,7 +105,7 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
     skipInvalidLines: cfg.skipInvalidLines,
     seed: cfg.seed,
   };
-  const { mergedFile, partsDir, workDir } = outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: cfg.processedDataFile ?? cfg.rawDataFile.replace(/\.gz$/, '').replace(/\.(txt|csv|tsv)$/, '') + '.dlrm' });
+  const { mergedFile, partsDir, workDir } = outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) });
   if (fs.existsSync(workDir)) throw new UserError(`${workDir} holds an interrupted run for ${mergedFile}: delete that folder to start again (--resume is not available with --schema)`);
   const parser = new CustomRowParser(schema, M);
   const D = parser.numDense, T = parser.numTables;
@@ -98,7 +114,7 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
 
   // One pass: every kept row goes to onRow (line index among data lines, 1-based line number).
   const pass = async (label: string, onRow: (dataLine: number, lineNo: number) => void, hash?: crypto.Hash) => {
-    const bar = startProgress(label, Math.max(1, Math.round(day.endByte / 1e6)), 'MB', '{lines} lines');
+    const bar = startProgress(label, Math.max(1, Math.round(day.endByte / 1e6)), 'MB');
     let bytesRead = 0, dataLines = 0, rows = 0, invalid = 0;
     let firstInvalid: UserError | undefined;
     try {
@@ -123,7 +139,7 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
         },
         onBytes: (n) => {
           bytesRead += n;
-          bar.update(Math.round(bytesRead / 1e6), { lines: dataLines });
+          bar.update(Math.round(bytesRead / 1e6), `${formatCount(dataLines)} lines`);
         },
       }, hash);
       if (dataLines === 0) throw new UserError(`${raw}: no data lines${lines > 0 ? ' after the header' : ' (the file is empty)'}`);
@@ -163,6 +179,7 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
     }
   }, hash);
   const sha256 = hash.digest('hex');
+  checkSkippedLines(raw, first.dataLines, first.invalid);
   const finalSchema: ColumnSchema = JSON.parse(JSON.stringify(schema)) as ColumnSchema;
   finalSchema.dense.forEach((d, k) => {
     if (!standardize[k]) return;

@@ -1,11 +1,11 @@
 // The RowEncoder of custom-schema data (dlrm preprocess --schema): each line through the same CustomRowParser
 // preprocess used, the recorded dense transforms (standardize with the recorded mean/std) and --max-ind-range,
 // then each table's saved vocabulary (an unseen value -> the table's oovIndex; multi-hot elements alike).
-// Empty lines are skipped, as preprocess skips them. Model folding is applied by openRowEncoder, not here.
+// Empty lines are skipped, as preprocess skips them (each row's line number counts them). Model folding is
+// applied by openRowEncoder, not here.
 import * as path from 'node:path';
-import type { Batch } from '../dataset/batch';
 import type { Manifest } from '../dataset/manifest';
-import { BadRowError, type RowEncoder } from '../predict/rowEncoder';
+import { BadRowError, type EncodedRows, type RowEncoder } from '../predict/rowEncoder';
 import { UserError } from '../util/errors';
 import { transformDense } from './denseTransform';
 import { loadKeyVocabulary, type KeyVocabulary } from './keyVocabulary';
@@ -46,10 +46,11 @@ export class CustomRowEncoder implements RowEncoder {
     return this.parser.withLabel;
   }
 
-  encode(bytes: Uint8Array, start: number, end: number, firstLineNo: number): Batch {
+  encode(bytes: Uint8Array, start: number, end: number, firstLineNo: number): EncodedRows {
     const p = this.parser;
     const { dense, bags, lengths, rows } = this;
     const block = start === 0 ? bytes : bytes.subarray(start, end);
+    const lines: number[] = [];
     try {
       forEachLine(block, end - start, firstLineNo, (s, e, lineNo) => {
         const err = p.parse(block, s, e);
@@ -66,11 +67,12 @@ export class CustomRowEncoder implements RowEncoder {
           lengths[t] = bag.n;
         }
         rows.push(p.label, dense, bags, lengths);
+        lines.push(lineNo);
       });
     } catch (err) {
       rows.take(); // drop the rows gathered before the bad line
       throw err;
     }
-    return rows.take();
+    return { batch: rows.take(), lines: Float64Array.from(lines) };
   }
 }

@@ -93,7 +93,8 @@ export async function inferSchema(file: string, rows = 1000): Promise<InferredSc
     body.length > 0 &&
     first.every((v) => v.trim() !== '' && !isNumber(v)) &&
     first.some((v, c) => body.every((r) => isNumber(r[c]) || r[c].trim() === '') || !body.some((r) => r[c] === v));
-  const data = header ? body : table;
+  // exactly `rows` data rows: the sample read one line more, for a header
+  const data = (header ? body : table).slice(0, rows);
   if (data.length === 0) throw new UserError(`${file}: only a header line; inference needs data rows`);
   const names = header ? first.map((v) => v.trim()) : first.map((_, c) => `f${c + 1}`);
   const seen = new Set<string>();

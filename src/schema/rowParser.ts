@@ -8,6 +8,7 @@
 // src/criteo/lineParser.ts; this parser serves users' own logs (preprocess and predict alike).
 import type { ColumnSchema } from '../criteo/schema';
 import { fnv1a64 } from './hash64';
+import { quoteInput } from '../util/quote';
 
 const QUOTE = 34;
 const CR = 13;
@@ -210,7 +211,7 @@ export class CustomRowParser {
     const names = this.headerNames(bytes, start, end);
     const want = this.fieldNames;
     const bad = want.findIndex((w, i) => w !== 'ignore' && names[i] !== w);
-    if (bad >= 0) return `the header does not match the schema's columns: column ${bad + 1} is '${names[bad] ?? '(none)'}', the schema says '${want[bad]}'`;
+    if (bad >= 0) return `the header does not match the schema's columns: column ${bad + 1} is ${names[bad] === undefined ? '(none)' : quoteInput(names[bad])}, the schema says '${want[bad]}'`;
     if (names.length !== want.length) return `the header has ${names.length} columns, the schema ${want.length} (${want.join(', ')})`;
     return '';
   }
@@ -231,14 +232,14 @@ export class CustomRowParser {
       if (role === Role.Ignore) continue;
       const buf = this.fieldBuf[f], s = this.fieldStart[f], e = this.fieldEnd[f];
       if (role === Role.Label) {
-        if (e - s !== 1 || (buf[s] !== 48 && buf[s] !== 49)) return { field: f, message: `'${this.fieldText(f)}' is not 0 or 1` };
+        if (e - s !== 1 || (buf[s] !== 48 && buf[s] !== 49)) return { field: f, message: `${quoteInput(this.fieldText(f))} is not 0 or 1` };
         this.label = buf[s] - 48;
       } else if (role === Role.Dense) {
         let v = plainDecimal(buf, s, e);
         if (v === undefined) {
           const text = this.fieldText(f).trim();
           v = text === '' ? NaN : Number(text);
-          if (text !== '' && !Number.isFinite(v)) return { field: f, message: `'${text}' is not a number` };
+          if (text !== '' && !Number.isFinite(v)) return { field: f, message: `${quoteInput(text)} is not a number` };
         }
         this.dense[this.slots[f]] = v;
       } else if (role === Role.Date) {
@@ -249,7 +250,7 @@ export class CustomRowParser {
         const bag = this.bags[t];
         if (col.multiHotSeparator === undefined) {
           const bad = this.addKey(buf, s, e, t, bag);
-          if (bad) return { field: f, message: `'${this.fieldText(f)}' ${bad}` };
+          if (bad) return { field: f, message: `${quoteInput(this.fieldText(f))} ${bad}` };
         } else {
           const sep = col.multiHotSeparator.charCodeAt(0);
           let a = s;
@@ -257,7 +258,7 @@ export class CustomRowParser {
             if (p < e && buf[p] !== sep) continue;
             if (p > a) {
               const bad = this.addKey(buf, a, p, t, bag);
-              if (bad) return { field: f, message: `list element '${Buffer.from(buf.subarray(a, p)).toString('utf8')}' ${bad}` };
+              if (bad) return { field: f, message: `list element ${quoteInput(Buffer.from(buf.subarray(a, p)).toString('utf8'))} ${bad}` };
             }
             a = p + 1;
           }

@@ -118,7 +118,7 @@ export function buildApp(ctx: ServeContext): FastifyInstance {
         if (rows.length === 0) scores = new Float32Array(0);
         else {
           const block = model.rows.toBlock(rows);
-          const batch = model.encoder.encode(block, 0, block.length, 1);
+          const { batch } = model.encoder.encode(block, 0, block.length, 1);
           if (batch.size !== rows.length) throw new Error(`${rows.length} rows were encoded as ${batch.size}`);
           scores = await batcher.submit(model, batch);
         }

@@ -11,7 +11,7 @@ import type { InteractionOp, LossFunction, OptimizerName } from '../model/arch';
 import { UserError } from '../util/errors';
 import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
 import { readCheckpointHeader } from '../model/checkpoint';
-import { validateLrSchedule } from './lrSchedule';
+import { checkLearningRate, validateLrSchedule } from './lrSchedule';
 
 export const DATA_GENERATIONS = ['random', 'synthetic', 'dataset'] as const;
 export type DataGeneration = (typeof DATA_GENERATIONS)[number];
@@ -48,6 +48,8 @@ export interface TrainConfig {
   /** null = 'dataset' when --processed-data-file is given, else 'random' (the reference's default). */
   dataGeneration: DataGeneration | null;
   processedDataFile: string | null;
+  /** dataset: check each row group's checksum and values on its first read (false: --no-verify). */
+  verify: boolean;
   /** > 0: fold every categorical index to index % M and each table to min(count, M) rows. */
   maxIndRange: number;
   /** random data: indices per embedding bag (the maximum unless fixed); synthetic bags hold one index as Criteo's. */
@@ -76,6 +78,8 @@ export interface TrainConfig {
   saveBest: string | null;
   loadModel: string | null;
   metricsFile: string | null;
+  /** The run's name in the metrics file and the report's legend; null = the metrics file's base name. */
+  runName: string | null;
   engine: EngineChoice;
   /** tfjs backend; null = the fastest that loads. */
   backend: TfjsBackendName | null;
@@ -100,6 +104,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   lrNumDecaySteps: 0,
   dataGeneration: null,
   processedDataFile: null,
+  verify: true,
   maxIndRange: 0,
   numIndicesPerLookup: 10,
   numIndicesPerLookupFixed: false,
@@ -117,6 +122,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   saveBest: null,
   loadModel: null,
   metricsFile: null,
+  runName: null,
   engine: 'auto',
   backend: null,
 } satisfies TrainConfig);
@@ -129,7 +135,9 @@ export type FlagKind =
   | { kind: 'floatPair' }
   | { kind: 'bool' }
   | { kind: 'choice'; choices: readonly string[] }
-  | { kind: 'path' };
+  | { kind: 'path' }
+  | { kind: 'text' }
+  | { kind: 'learningRate' };
 
 export interface FlagSpec {
   key: keyof TrainConfig;
@@ -155,12 +163,13 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'lossWeights', flag: 'loss-weights', type: { kind: 'floatPair' }, help: 'wbce class weights negative-positive, e.g. 1.0-3.0' },
   { key: 'lossThreshold', flag: 'loss-threshold', type: float(0, 0.5), help: 'clamp probabilities to [t, 1-t] in the loss (0 = off)' },
   { key: 'optimizer', flag: 'optimizer', type: choice(['sgd', 'adagrad', 'rowwise-adagrad']), help: 'sgd | adagrad | rowwise-adagrad' },
-  { key: 'learningRate', flag: 'learning-rate', type: float(0), help: 'base learning rate' },
+  { key: 'learningRate', flag: 'learning-rate', type: { kind: 'learningRate' }, help: 'base learning rate (a positive number)' },
   { key: 'lrNumWarmupSteps', flag: 'lr-num-warmup-steps', type: int(0), help: 'linear warmup steps W' },
   { key: 'lrDecayStartStep', flag: 'lr-decay-start-step', type: int(0), help: 'step S where the power-2 decay starts (>= W)' },
   { key: 'lrNumDecaySteps', flag: 'lr-num-decay-steps', type: int(0), help: 'decay steps D (0 = no decay)' },
   { key: 'dataGeneration', flag: 'data-generation', type: choice(DATA_GENERATIONS), help: 'random | synthetic | dataset (default: dataset with --processed-data-file, else random)' },
   { key: 'processedDataFile', flag: 'processed-data-file', type: { kind: 'path' }, help: 'processed file written by `dlrm preprocess`' },
+  { key: 'verify', flag: 'verify', type: { kind: 'bool' }, help: "processed data: check every row group's checksum and values before the first step (--no-verify reads damaged files)" },
   { key: 'maxIndRange', flag: 'max-ind-range', type: int(0), help: 'fold categorical indices to index % M, tables to min(count, M) rows (0 = off)' },
   { key: 'numIndicesPerLookup', flag: 'num-indices-per-lookup', type: int(1), help: 'random data: indices per embedding bag (at most, unless fixed)' },
   { key: 'numIndicesPerLookupFixed', flag: 'num-indices-per-lookup-fixed', type: { kind: 'bool' }, help: 'random data: every bag has exactly --num-indices-per-lookup indices' },
@@ -178,6 +187,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'saveBest', flag: 'save-best', type: { kind: 'path' }, help: 'keep the checkpoint of the best evaluation AUC so far in this file (written when an evaluation beats it)' },
   { key: 'loadModel', flag: 'load-model', type: { kind: 'path' }, help: 'resume from this checkpoint (exactly where it stopped)' },
   { key: 'metricsFile', flag: 'metrics-file', type: { kind: 'path' }, help: 'append run/train/eval JSON lines here (read by `dlrm report`)' },
+  { key: 'runName', flag: 'run-name', type: { kind: 'text' }, help: "the run's name in the metrics file and the report's legend (default: the metrics file's name without .jsonl; a resumed run keeps its name)" },
   { key: 'engine', flag: 'engine', type: choice(ENGINE_CHOICES), help: 'auto | tfjs | native' },
   { key: 'backend', flag: 'backend', type: choice(TFJS_BACKENDS), help: `tfjs backend: ${TFJS_BACKENDS.join(' | ')} (default: the fastest that loads)` },
 ];
@@ -190,6 +200,13 @@ function floatPairOption(value: string): [number, number] {
     throw new InvalidArgumentError(`'${value}' is not two non-negative numbers joined by a dash (e.g. 1.0-3.0).`);
   }
   return [nums[0], nums[1]];
+}
+
+/** A short one-line text (a name): not empty, no control characters, at most 100 characters. */
+function textOption(value: string): string {
+  const v = value.trim();
+  if (v === '' || v.length > 100 || /[\u0000-\u001f\u007f]/.test(v)) throw new InvalidArgumentError(`${JSON.stringify(value)} must be 1 to 100 characters on one line`);
+  return v;
 }
 
 /** The commander value parser of a flag (booleans take no value). */
@@ -207,6 +224,11 @@ export function parserFor(type: FlagKind): ((value: string) => unknown) | undefi
       return choiceOption(type.choices);
     case 'path':
       return (v: string) => v;
+    case 'text':
+      return textOption;
+    case 'learningRate':
+      // a UserError (not commander's InvalidArgumentError): the flag says what a config file says
+      return (v: string) => checkLearningRate(v, '--learning-rate');
     case 'bool':
       return undefined;
   }
@@ -230,6 +252,7 @@ function configValue(spec: FlagSpec, value: unknown, where: string): unknown {
     if (DEFAULT_TRAIN_CONFIG[spec.key] === null) return null;
     throw bad('null is not allowed here (only for settings whose default is null)');
   }
+  if (spec.type.kind === 'learningRate') return checkLearningRate(value, `${where}: "${spec.flag}"`);
   if (spec.type.kind === 'bool') {
     if (typeof value !== 'boolean') throw bad(`${JSON.stringify(value)} is not a boolean (use true or false)`);
     return value;

@@ -39,6 +39,8 @@ export interface TrainData {
   /** Name of the evaluation set in metrics lines: 'test' or 'val' (dataset split) or 'heldout' (generated block). */
   testSplit: SplitName | 'heldout';
   state: DataState;
+  /** Checks the whole processed file (checksums and values) before training starts; nothing to check for generated data. */
+  checkAll(): Promise<void>;
   close(): void;
 }
 
@@ -48,12 +50,13 @@ export function openTrainData(c: TrainConfig): TrainData {
   let train: BatchSource;
   let test: BatchSource;
   let close = () => {};
+  let checkAll = async (): Promise<void> => {};
   if (generation === 'dataset') {
     const file = c.processedDataFile as string;
-    const trainSplit = openProcessedSplit(file, 'train');
+    const trainSplit = openProcessedSplit(file, 'train', { verify: c.verify });
     let testSplit;
     try {
-      testSplit = openProcessedSplit(file, c.testSplit);
+      testSplit = openProcessedSplit(file, c.testSplit, { verify: c.verify });
       if (testSplit.rows === 0) {
         testSplit.close();
         throw new UserError(`${file}: its ${c.testSplit} split is empty: nothing to evaluate on (try --test-split ${c.testSplit === 'test' ? 'val' : 'test'})`);
@@ -64,6 +67,7 @@ export function openTrainData(c: TrainConfig): TrainData {
     }
     train = trainSplit;
     test = testSplit;
+    checkAll = () => trainSplit.checkAllGroups();
     close = () => {
       trainSplit.close();
       testSplit.close();
@@ -91,6 +95,7 @@ export function openTrainData(c: TrainConfig): TrainData {
       trainRows: train.rows,
       maxIndRange: c.maxIndRange,
     },
+    checkAll,
     close,
   };
 }

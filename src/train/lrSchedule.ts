@@ -23,9 +23,24 @@ export interface LrScheduleConfig {
   lrNumDecaySteps: number;
 }
 
-/** Refuses schedules that make no sense (negative counts, decay starting inside the warmup). */
+/** A decimal number as text (no 'NaN', 'Infinity', hex or trailing characters). */
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
+
+/**
+ * The one check of a learning rate, wherever it is given: the --learning-rate flag (text), a config file
+ * or a checkpoint's saved settings (JSON), the schedule's base rate. Returns it as a number, or throws a
+ * UserError `<where>: <value> is not a learning rate: it must be a positive finite number, e.g. 0.1`.
+ */
+export function checkLearningRate(value: unknown, where: string): number {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && DECIMAL.test(value.trim()) ? Number(value) : NaN;
+  if (n > 0 && Number.isFinite(n)) return n;
+  const shown = typeof value === 'string' ? `'${value}'` : typeof value === 'number' ? String(value) : JSON.stringify(value);
+  throw new UserError(`${where}: ${shown} is not a learning rate: it must be a positive finite number, e.g. 0.1`);
+}
+
+/** Refuses schedules that make no sense (a bad base rate, negative counts, decay starting inside the warmup). */
 export function validateLrSchedule(c: LrScheduleConfig): void {
-  if (!(c.learningRate > 0) || !Number.isFinite(c.learningRate)) throw new UserError(`--learning-rate: ${c.learningRate} must be a positive number`);
+  checkLearningRate(c.learningRate, '--learning-rate');
   for (const [flag, v] of [
     ['--lr-num-warmup-steps', c.lrNumWarmupSteps],
     ['--lr-decay-start-step', c.lrDecayStartStep],

@@ -10,6 +10,7 @@ import type { OptimizerState } from '../model/optimizerState';
 import type { DlrmParams } from '../model/params';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
+import { changeLine } from '../util/quote';
 import type { DataState } from './dataSources';
 
 export interface ModelStart {
@@ -18,6 +19,8 @@ export interface ModelStart {
   progress: CheckpointProgress;
   /** The best evaluation so far (--save-best), null in a fresh run. */
   best: BestCheckpoint | null;
+  /** The metrics run id of the run this model continues (null: a fresh run, or a checkpoint that records none). */
+  runId: string | null;
 }
 
 /** The differences between a checkpoint's architecture and the run's, in words (empty when equal). */
@@ -43,15 +46,24 @@ export function archDifferences(saved: DlrmArch, run: DlrmArch): string[] {
 /** Fresh parameters (reference init from `seed`) and zero optimizer state. */
 export function freshModel(arch: DlrmArch, optimizer: OptimizerName, seed: number): ModelStart {
   const params = initDlrmParams(arch, seed);
-  return { params, optimizerState: allocOptimizerState(params, optimizer), progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 }, best: null };
+  return { params, optimizerState: allocOptimizerState(params, optimizer), progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 }, best: null, runId: null };
 }
 
-/** The data a checkpoint was trained on, compared with this run's: differences in words. */
-function dataDifferences(saved: unknown, run: DataState): string[] {
+/** What sets each part of the data state, to name a difference by it. */
+const DATA_STATE_NAMES: Record<keyof DataState, string> = {
+  generation: '--data-generation',
+  processedDataFile: '--processed-data-file',
+  seed: '--seed (of the random/synthetic rows)',
+  trainRows: 'training rows (--data-size, or the train split of --processed-data-file)',
+  maxIndRange: '--max-ind-range',
+};
+
+/** The data a checkpoint was trained on, compared with this run's: one line per difference. */
+export function dataDifferences(saved: unknown, run: DataState): string[] {
   if (typeof saved !== 'object' || saved === null) return ['the checkpoint records no data state'];
   const s = saved as Partial<DataState>;
   return (Object.keys(run) as (keyof DataState)[]).flatMap((k) =>
-    JSON.stringify(s[k]) !== JSON.stringify(run[k]) ? [`${k}: ${JSON.stringify(s[k])} in the checkpoint, ${JSON.stringify(run[k])} here`] : [],
+    JSON.stringify(s[k]) !== JSON.stringify(run[k]) ? [changeLine(DATA_STATE_NAMES[k], s[k], run[k])] : [],
   );
 }
 
@@ -68,8 +80,11 @@ export function resumeModel(file: string, arch: DlrmArch, optimizer: OptimizerNa
   loadCheckpointInto(file, header, params, optimizerState);
   const dataDiffs = dataDifferences(header.dataState, dataState);
   const savedBatchSize = (header.trainConfig as { miniBatchSize?: unknown } | null)?.miniBatchSize;
-  if (savedBatchSize !== miniBatchSize) dataDiffs.push(`mini-batch size: ${String(savedBatchSize)} in the checkpoint, ${miniBatchSize} here (continuing at row ${header.progress.rowInEpoch} of epoch ${header.progress.epoch})`);
-  if (dataDiffs.length > 0) log().warn({ checkpoint: file, differences: dataDiffs }, 'resuming with different data or batches than the checkpoint was trained with: not an exact continuation');
+  if (savedBatchSize !== miniBatchSize) dataDiffs.push(`${changeLine('--mini-batch-size', savedBatchSize, miniBatchSize)} (continuing at row ${header.progress.rowInEpoch} of epoch ${header.progress.epoch})`);
+  if (dataDiffs.length > 0) {
+    log().warn({ checkpoint: file }, 'resuming with different data or batches than the checkpoint was trained with: not an exact continuation');
+    for (const d of dataDiffs) log().warn({ checkpoint: file }, `resume: ${d}`);
+  }
   log().info({ checkpoint: file, ...header.progress, trainedBy: header.engine }, 'resuming from checkpoint');
-  return { params, optimizerState, progress: header.progress, best: header.best ?? null };
+  return { params, optimizerState, progress: header.progress, best: header.best ?? null, runId: header.runId ?? null };
 }

@@ -1,6 +1,7 @@
 // The `dlrm train` loop, top to bottom: config -> data sources -> architecture (table sizes from the
 // data) -> parameters (fresh from --seed or --load-model) -> engine -> epochs of batches: LR from the
-// schedule, trainStep, stop on a non-finite loss, log + metrics "train" line every --print-freq steps,
+// schedule, trainStep, stop on a non-finite loss, log + metrics "train" line every --print-freq steps and
+// at the last step of each epoch and of a stopped run,
 // evaluate + checkpoint every --test-freq steps and at each epoch end (and keep the evaluation's model
 // in --save-best when its AUC beats the best so far), checkpoint every --save-freq steps. Progress
 // (epoch, batch in epoch, rows, optimizer step) and the best so far are what a checkpoint stores, so a
@@ -15,7 +16,9 @@ import { buildDlrmArch } from '../model/archConfig';
 import type { DlrmArch } from '../model/arch';
 import type { DlrmParams } from '../model/params';
 import { NonFiniteValuesError, saveCheckpoint, type BestCheckpoint, type CheckpointProgress } from '../model/checkpoint';
+import { checkOutputFile, removeStaleTemps } from '../util/atomic';
 import { UserError } from '../util/errors';
+import { acquireLock } from '../util/lock';
 import { log } from '../util/log';
 import { startProgress } from '../util/progress';
 import type { TrainConfig } from './config';
@@ -25,7 +28,7 @@ import { divergenceError } from './divergence';
 import { evaluate } from '../eval/evaluate';
 import { learningRateAt } from './lrSchedule';
 import { lookahead } from './lookahead';
-import { MetricsLog } from './metricsLog';
+import { MetricsLog, runNameFor } from './metricsLog';
 import { freshModel, resumeModel, type ModelStart } from './resume';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -69,11 +72,54 @@ function archFor(c: TrainConfig, data: TrainData): DlrmArch {
   });
 }
 
+/**
+ * Claims the run's output files before any work: each must be writable (its folder exists), must not be
+ * an input (the processed file; the loaded checkpoint for all but --save-model, which may continue it in
+ * place) nor lie inside a parts folder; the checkpoints are locked against a second run writing them,
+ * and the temporaries a killed run left beside them are removed. Returns the release of the locks.
+ */
+function claimOutputs(c: TrainConfig): () => void {
+  const data = c.processedDataFile ? [{ flag: '--processed-data-file', path: c.processedDataFile }] : [];
+  const loaded = c.loadModel ? [{ flag: '--load-model', path: c.loadModel }] : [];
+  if (c.saveModel) checkOutputFile('--save-model', c.saveModel, data);
+  if (c.saveBest) checkOutputFile('--save-best', c.saveBest, [...data, ...loaded]);
+  if (c.metricsFile) {
+    const checkpoints = [...loaded, ...(c.saveModel ? [{ flag: '--save-model', path: c.saveModel }] : []), ...(c.saveBest ? [{ flag: '--save-best', path: c.saveBest }] : [])];
+    checkOutputFile('--metrics-file', c.metricsFile, [...data, ...checkpoints]);
+  }
+  const releases: (() => void)[] = [];
+  try {
+    for (const file of [c.saveModel, c.saveBest]) {
+      if (!file) continue;
+      releases.push(acquireLock(file));
+      removeStaleTemps(file);
+    }
+  } catch (err) {
+    releases.forEach((r) => r());
+    throw err;
+  }
+  return () => releases.forEach((r) => r());
+}
+
 /** Runs a whole training as configured; throws a UserError on bad input or divergence. */
 export async function runTraining(c: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  const release = claimOutputs(c);
+  try {
+    return await trainClaimed(c, opts);
+  } finally {
+    release();
+  }
+}
+
+async function trainClaimed(c: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
   const data = openTrainData(c);
   let engine: Engine | undefined;
   try {
+    if (c.verify && c.processedDataFile) {
+      const t0 = performance.now();
+      await data.checkAll(); // a damaged byte or a value out of contract stops the run before its first step
+      log().info({ file: c.processedDataFile, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) }, 'processed file checked (checksums and values)');
+    }
     const arch = archFor(c, data);
     const model = c.loadModel ? resumeModel(c.loadModel, arch, c.optimizer, c.miniBatchSize, data.state) : freshModel(arch, c.optimizer, c.seed);
     const engineConfig = { arch, optimizer: c.optimizer, loss: c.lossFunction, lossWeights: c.lossWeights, lossThreshold: c.lossThreshold };
@@ -87,7 +133,9 @@ export async function runTraining(c: TrainConfig, opts: TrainOptions = {}): Prom
 
 async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model: ModelStart, engine: Engine, opts: TrainOptions): Promise<TrainResult> {
   const metricsLog = new MetricsLog(c.metricsFile);
-  metricsLog.run(randomUUID(), engine.name, c, { arch, resumedFrom: c.loadModel ? { file: c.loadModel, ...model.progress } : null });
+  // a resumed run continues its run in the metrics file (same id); a fresh one (or an old checkpoint's) gets a new id
+  const runId = model.runId ?? randomUUID();
+  metricsLog.run(runId, runNameFor(c.runName, c.metricsFile), engine.name, c, { arch, resumedFrom: c.loadModel ? { file: c.loadModel, ...model.progress } : null });
   const B = c.miniBatchSize;
   const batchesPerEpoch = Math.min(Math.ceil(data.train.rows / B), c.numBatches > 0 ? c.numBatches : Infinity);
   log().info(
@@ -108,7 +156,7 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
 
   const writeCheckpoint = async (file: string): Promise<void> => {
     await engine.syncToHost();
-    const contents = { engine: engine.name, arch, params: model.params, optimizerState: model.optimizerState, progress: { ...at }, best, trainConfig: c, dataState: data.state };
+    const contents = { engine: engine.name, arch, params: model.params, optimizerState: model.optimizerState, progress: { ...at }, best, runId, trainConfig: c, dataState: data.state };
     try {
       saveCheckpoint(file, contents, `dlrm ${VERSION}`);
     } catch (err) {
@@ -141,7 +189,7 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
 
   while (at.epoch < c.nepochs) {
     const epoch = at.epoch;
-    const bar = startProgress(`epoch ${epoch + 1}/${c.nepochs}`, batchesPerEpoch, 'batches', '{loss}');
+    const bar = startProgress(`epoch ${epoch + 1}/${c.nepochs}`, batchesPerEpoch, 'batches');
     // the print window: loss and rows since the last train line, and the training time they took
     let windowLoss = 0;
     let windowRows = 0;
@@ -159,19 +207,23 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
         windowLoss += loss * batch.size;
         windowRows += batch.size;
         const endOfEpoch = at.batchInEpoch === batchesPerEpoch;
-        if (step % c.printFreq === 0 || endOfEpoch) {
+        /** Logs the print window as a train line at this step (so the last step of an epoch or of a stopped run is always on the curves). */
+        const logWindow = (): void => {
           pauseClock();
           const line = { step, epoch, loss: windowLoss / windowRows, lr: lastStep.lr, samplesPerSec: windowRows / windowSeconds };
           log().info({ ...line, loss: Number(line.loss.toFixed(6)), samplesPerSec: Math.round(line.samplesPerSec) }, 'train');
           metricsLog.train(line);
-          bar.update(at.batchInEpoch, { loss: `loss ${line.loss.toFixed(5)}` });
+          bar.update(at.batchInEpoch, `loss ${line.loss.toFixed(5)}`);
           windowLoss = 0;
           windowRows = 0;
           windowSeconds = 0;
           segmentStart = performance.now();
-        } else bar.update(at.batchInEpoch);
+        };
+        if (step % c.printFreq === 0 || endOfEpoch) logWindow();
+        else bar.update(at.batchInEpoch);
         if (endOfEpoch) break;
         if (opts.shouldStop?.({ ...at })) {
+          if (windowRows > 0) logWindow();
           await save();
           log().info({ step, epoch, batchInEpoch: at.batchInEpoch, checkpoint: c.saveModel }, c.saveModel ? 'stopped: resume with --load-model' : 'stopped (no --save-model: nothing to resume from)');
           return { engine: engine.name, globalStep: at.globalStep, metrics: lastMetrics, best, stopped: true, model };

@@ -1,36 +1,48 @@
 // The one place that writes output files: everything goes to a temporary name beside the final one and
 // is renamed into place only when complete, so a crash or a bad input never leaves a half-written file
-// under a final name.
+// under a final name. A temporary file is removed on every error path (and, if the process ends before
+// committing it, by an exit cleanup); the temporaries a killed earlier run left beside an output (their pid
+// no longer runs) are removed when that output is written again.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UserError } from './errors';
+import { UserError, withPath } from './errors';
+import { atExit } from './exitCleanup';
+import { removeDeadPidEntries } from './pid';
+import { refuseUnsafeOutputs, type NamedPath } from './paths';
 
 /**
- * Refuses, as a UserError naming `flag`, an output path that cannot be written atomically: its folder
- * is missing or it names an existing folder.
+ * Refuses, as a UserError naming `flag`, an output path that cannot be written atomically (its folder
+ * is missing or it names an existing folder) or must not be written: one of the run's `inputs`, or inside
+ * a processed dataset's parts folder (refuseUnsafeOutputs). Called before any work starts.
  */
-export function checkOutputFile(flag: string, finalPath: string): void {
+export function checkOutputFile(flag: string, finalPath: string, inputs: NamedPath[] = []): void {
   const dir = path.dirname(path.resolve(finalPath));
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${flag}: folder ${dir} does not exist`);
-  if (fs.existsSync(finalPath) && fs.statSync(finalPath).isDirectory()) throw new UserError(`${flag}: ${finalPath} is a folder, not a file`);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${flag} ${finalPath}: folder ${dir} does not exist`);
+  if (fs.existsSync(finalPath) && fs.statSync(finalPath).isDirectory()) throw new UserError(`${flag} ${finalPath}: is a folder, not a file`);
+  refuseUnsafeOutputs({ files: [{ flag, path: finalPath }], inputs });
 }
 
-/** The temporary name used while `finalPath` is being written. */
-export function tempPathFor(finalPath: string): string {
-  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.tmp-${process.pid}`);
+/** The temporary name used while `finalPath` is being written (`pid`: another process's). */
+export function tempPathFor(finalPath: string, pid = process.pid): string {
+  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.tmp-${pid}`);
 }
 
-/** Writes `data` to `finalPath` atomically (temporary file, fsync, rename). */
+/** Removes the temporary files of `finalPath` that processes no longer running left behind. */
+export function removeStaleTemps(finalPath: string): string[] {
+  const prefix = path.basename(tempPathFor(finalPath, 0)).slice(0, -1);
+  return removeDeadPidEntries(path.dirname(finalPath), [prefix], 'a temporary file');
+}
+
+/** Writes `data` to `finalPath` atomically (temporary file, fsync, rename); nothing is left behind on failure. */
 export function writeFileAtomic(finalPath: string, data: string | NodeJS.ArrayBufferView): void {
-  const tmp = tempPathFor(finalPath);
-  const fd = fs.openSync(tmp, 'w');
+  const file = new AtomicFile(finalPath);
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    file.write(typeof data === 'string' ? Buffer.from(data) : data);
+    file.commit();
+  } catch (err) {
+    file.abort();
+    throw err;
   }
-  fs.renameSync(tmp, finalPath);
 }
 
 /** Bytes staged per O_DIRECT write (a multiple of any alignment O_DIRECT asks for). */
@@ -49,6 +61,7 @@ interface DirectStage {
 
 /** Writes all of `bytes` at `position`. */
 function writeFully(fd: number, bytes: Uint8Array, position: number): void {
+  if (bytes.length === 0) return;
   let done = 0;
   while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
 }
@@ -88,20 +101,30 @@ function openDirect(file: string): DirectStage | undefined {
  * writes cost this VM 0.3-2.3 s of kernel time per GB against ~0.15 s direct, so a writer thread mostly
  * waits for the disk while the others compute. The unaligned tail and later writes at an offset go
  * through the ordinary descriptor (Linux keeps mixed direct and buffered writes of a file coherent).
+ * A failed write, sync or rename throws the system error naming the temporary file; the caller aborts.
  */
 export class AtomicFile {
   readonly tmpPath: string;
   private fd: number;
   private position = 0;
   private direct: DirectStage | undefined;
+  /** Removes the temporary file if the process ends before commit or abort. */
+  private readonly forget: () => void;
 
   constructor(
     readonly finalPath: string,
     opts: { direct?: boolean } = {},
   ) {
     this.tmpPath = tempPathFor(finalPath);
+    removeStaleTemps(finalPath);
     this.fd = fs.openSync(this.tmpPath, 'w');
-    if (opts.direct) this.direct = openDirect(this.tmpPath);
+    this.forget = atExit(() => fs.rmSync(this.tmpPath, { force: true }));
+    try {
+      if (opts.direct) this.direct = openDirect(this.tmpPath);
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
   }
 
   /** Bytes written so far. */
@@ -115,6 +138,14 @@ export class AtomicFile {
   }
 
   write(data: NodeJS.ArrayBufferView): void {
+    try {
+      this.append(data);
+    } catch (err) {
+      throw withPath(err, this.tmpPath);
+    }
+  }
+
+  private append(data: NodeJS.ArrayBufferView): void {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const d = this.direct;
     if (!d) {
@@ -137,19 +168,32 @@ export class AtomicFile {
 
   /** Writes `data` at an absolute offset already reserved (e.g. a header filled in at the end). */
   writeAt(offset: number, data: NodeJS.ArrayBufferView): void {
-    this.endDirect();
-    writeFully(this.fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
+    try {
+      this.endDirect();
+      writeFully(this.fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
+    } catch (err) {
+      throw withPath(err, this.tmpPath);
+    }
   }
 
+  /** Syncs and renames the file into place; on failure the temporary file is removed and the error thrown. */
   commit(): void {
-    this.endDirect();
-    fs.fsyncSync(this.fd);
-    fs.closeSync(this.fd);
-    fs.renameSync(this.tmpPath, this.finalPath);
+    try {
+      this.endDirect();
+      fs.fsyncSync(this.fd);
+      fs.closeSync(this.fd);
+      this.fd = -1;
+      fs.renameSync(this.tmpPath, this.finalPath);
+    } catch (err) {
+      this.abort();
+      throw withPath(err, this.tmpPath);
+    }
+    this.forget();
   }
 
   abort(): void {
     for (const fd of [this.fd, ...(this.direct ? [this.direct.fd] : [])]) {
+      if (fd < 0) continue;
       try {
         fs.closeSync(fd);
       } catch {
@@ -157,7 +201,9 @@ export class AtomicFile {
       }
     }
     this.direct = undefined;
+    this.fd = -1;
     fs.rmSync(this.tmpPath, { force: true });
+    this.forget();
   }
 
   /** Ends direct appending: the staged tail is written through the ordinary descriptor, the size set. */

@@ -131,3 +131,50 @@ test('decimal categorical columns and a custom delimiter go through the same par
   assert.equal(b.firstError?.field, 4);
   assert.match(b.firstError?.message ?? '', /unsigned 32-bit decimal/);
 });
+
+test('CRLF line endings parse exactly as LF, in the JS parser alone too', () => {
+  const lf = line('1', D13('7'), C26('abc')) + line('0', D13(''), C26('')) + line('1', D13('-3'), C26('FFFFFFFF'));
+  const crlf = lf.replace(/\n/g, '\r\n');
+  for (const kernels of [undefined, null]) {
+    const parseWith = (text: string) => {
+      const bytes = new Uint8Array(Buffer.from(text, 'latin1'));
+      return new LineParser(layout, base, kernels).parseBlock(bytes, bytes.length, 0, 0, 3);
+    };
+    const a = parseWith(lf), b = parseWith(crlf);
+    assert.equal(b.firstError, undefined, b.firstError?.message);
+    assert.equal(b.rows, 3);
+    assert.deepEqual(b.labels, a.labels);
+    assert.deepEqual(b.dense, a.dense);
+    assert.deepEqual(b.parts, a.parts);
+  }
+  // the general path (a layout off the Criteo fast path), with each role last on the line
+  const layoutEnding = (last: 'k' | 'a' | 'ignore') => compileLayout({
+    delimiter: ',', header: false, columns: [...['y', 'a', 'k', 'ignore'].filter((c) => c !== last), last], label: { name: 'y' },
+    dense: [{ name: 'a', transform: 'none' }], categorical: [{ name: 'k', encoding: 'decimal' }],
+  });
+  for (const last of ['k', 'a', 'ignore'] as const) {
+    const l = layoutEnding(last);
+    const rows = [['1', '-5', '4294967295', 'x'], ['0', '', '12', ''], ['1', '7', '', 'yy']];
+    const order = [...['y', 'a', 'k', 'ignore'].filter((c) => c !== last), last].map((c) => ['y', 'a', 'k', 'ignore'].indexOf(c));
+    const text = rows.map((r) => order.map((i) => r[i]).join(',') + '\n').join('');
+    const parseGeneral = (t: string) => {
+      const bytes = new Uint8Array(Buffer.from(t, 'latin1'));
+      return new LineParser(l, { ...base, partitionBounds: [0, 1] }, null).parseBlock(bytes, bytes.length, 0, 0, 3);
+    };
+    const want = parseGeneral(text), got = parseGeneral(text.replace(/\n/g, '\r\n'));
+    assert.equal(want.rows, 3, want.firstError?.message);
+    assert.equal(got.firstError, undefined, `${last} last: ${got.firstError?.message}`);
+    assert.deepEqual([got.labels, got.dense, got.parts], [want.labels, want.dense, want.parts]);
+  }
+});
+
+test('a carriage return inside a line is an error whose message shows it escaped, never raw', () => {
+  const b = parse(line('0', D13('1'), ['ab\rcd', ...C26('a').slice(1)]));
+  assert.equal(b.firstError?.field, 15);
+  assert.match(b.firstError?.message ?? '', /'ab\\rcd' holds a carriage return \('\\r'\) that does not end the line/);
+  const twice = parse(line('0', D13('1'), C26('a')).replace('\n', '\r\r\n'));
+  assert.equal(twice.firstError?.field, 40);
+  for (const m of [b.firstError?.message, twice.firstError?.message]) assert.doesNotMatch(m ?? '', /[\r\n\x1b]/);
+  const esc = parse(line('0', D13('1'), ['z\x1b[2J', ...C26('a').slice(1)]));
+  assert.match(esc.firstError?.message ?? '', /'z\\x1b\[2J' is not 1 to 8 hex digits/);
+});

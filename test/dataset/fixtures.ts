@@ -1,7 +1,8 @@
 // Test fixtures for the processed-file tests: random rows (labels, dense, multi-hot bags with empty bags
 // too) kept as plain per-row records, converted to Batch form for writing and compared with what is read,
-// and an encoder of such rows into file bytes per docs/FORMAT.md (version 1 or 2), independent of the writer.
+// and an encoder of such rows into file bytes per docs/FORMAT.md (version 1, 2 or 3), independent of the writer.
 import * as assert from 'node:assert/strict';
+import * as zlib from 'node:zlib';
 import type { Batch } from '../../src/dataset/batch';
 import { HEADER_BYTES, indexEntryWords, NO_OFFSETS_SECTION, ProcessedFileWriter, SECTION_ALIGN } from '../../src/dataset/processedFile';
 import { Rng } from '../../src/util/random';
@@ -83,9 +84,10 @@ export function oneHotOffsetsBytes(rows: readonly Row[], numTables: number, rows
 
 /**
  * The file bytes per docs/FORMAT.md, encoded independently of ProcessedFileWriter (zero padding included):
- * version 2 omits the offsets section of a table whose bags in a group all hold one index, version 1 never.
+ * versions 2 and 3 omit the offsets section of a table whose bags in a group all hold one index, version 1
+ * never; version 3 adds each group's byte length and CRC-32 to its index entry and the header checksum.
  */
-export function encodeProcessedFile(rows: readonly Row[], numDense: number, numTables: number, rowsPerGroup: number, metadata: object, version: 1 | 2 = 2): Buffer {
+export function encodeProcessedFile(rows: readonly Row[], numDense: number, numTables: number, rowsPerGroup: number, metadata: object, version: 1 | 2 | 3 = 3): Buffer {
   const pad = (b: Buffer): Buffer => Buffer.concat([b, Buffer.alloc((SECTION_ALIGN - (b.length % SECTION_ALIGN)) % SECTION_ALIGN)]);
   const f32 = (v: number[]): Buffer => Buffer.from(Float32Array.from(v).buffer);
   const u32 = (v: number[]): Buffer => Buffer.from(Uint32Array.from(v).buffer);
@@ -99,23 +101,28 @@ export function encodeProcessedFile(rows: readonly Row[], numDense: number, numT
   };
   for (let first = 0; first < rows.length; first += rowsPerGroup) {
     const g = rows.slice(first, first + rowsPerGroup);
+    const groupStart = at;
+    const groupFirstPart = body.length;
     index.push(first, g.length, put(f32(g.map((r) => r.label))), put(f32(g.flatMap((r) => r.dense))));
     for (let t = 0; t < numTables; t++) {
       const offsets = [0];
       for (const r of g) offsets.push(offsets[offsets.length - 1] + r.bags[t].length);
-      const omit = version === 2 && g.every((r) => r.bags[t].length === 1);
+      const omit = version >= 2 && g.every((r) => r.bags[t].length === 1);
       const offsetsAt = omit ? NO_OFFSETS_SECTION : put(u32(offsets));
       index.push(offsetsAt, put(u32(g.flatMap((r) => r.bags[t]))), offsets[g.length]);
     }
+    if (version === 3) index.push(at - groupStart, zlib.crc32(Buffer.concat(body.slice(groupFirstPart))));
   }
   const indexOffset = at;
-  put(Buffer.from(BigUint64Array.from(index, BigInt).buffer));
+  const indexBytes = Buffer.from(BigUint64Array.from(index, BigInt).buffer);
+  put(indexBytes);
   const json = Buffer.from(JSON.stringify(metadata));
   const metadataOffset = put(json);
   const header = Buffer.alloc(HEADER_BYTES);
   header.write('DLRMPROC', 0, 'latin1');
   [version, numDense, numTables, rowsPerGroup].forEach((v, i) => header.writeUInt32LE(v, 8 + 4 * i));
-  [rows.length, index.length / indexEntryWords(numTables), indexOffset, metadataOffset, json.length].forEach((v, i) => header.writeBigUInt64LE(BigInt(v), 24 + 8 * i));
+  [rows.length, index.length / indexEntryWords(numTables, version), indexOffset, metadataOffset, json.length].forEach((v, i) => header.writeBigUInt64LE(BigInt(v), 24 + 8 * i));
+  if (version === 3) header.writeUInt32LE(zlib.crc32(json, zlib.crc32(indexBytes, zlib.crc32(header.subarray(0, 60)))), 60);
   return Buffer.concat([header, ...body]);
 }
 

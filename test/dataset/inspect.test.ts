@@ -21,7 +21,7 @@ const manifest = {
   sources: [{ path: '/data/train.txt', bytes: 12345, sha256: 'ab'.repeat(32) }],
   options: { dataSet: 'kaggle', maxIndRange: 0, dataRandomize: 'total', seed: 123 },
   numDense: D,
-  tables: [{ name: 'C1', count: 1000, oovIndex: 0, vocabFile: 'C1.vocab' }, { name: 'C2', count: 77, oovIndex: 0, vocabFile: 'C2.vocab' }],
+  tables: [{ name: 'C1', count: 1000, oovIndex: 0, vocabFile: 'C1.vocab' }, { name: 'C2', count: 1077, oovIndex: 0, vocabFile: 'C2.vocab' }],
   splits,
   totalRows: 300,
 };
@@ -63,7 +63,7 @@ test('summary: readable and JSON, with rows, splits, table counts, source and op
   assert.match(text.stdout, /^split test +rows \[200, 250\): 50$/m);
   assert.match(text.stdout, /^  sources +\/data\/train\.txt \(12,345 bytes/m);
   assert.match(text.stdout, /^  options +dataSet=kaggle maxIndRange=0 dataRandomize=total seed=123$/m);
-  assert.match(text.stdout, /^ +1 +C2 +77 +0$/m);
+  assert.match(text.stdout, /^ +1 +C2 +1,077 +0$/m);
   const json = JSON.parse(dlrm('--processed-data-file', merged, '--json').stdout) as Record<string, unknown>;
   assert.equal(json.rows, 300);
   assert.equal(json.numDense, D);

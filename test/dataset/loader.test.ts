@@ -18,7 +18,7 @@ const D = 2;
 const T = 3;
 const rows = randomRows(new Rng(11), 1234, D, T, 2);
 const splits = { train: { start: 0, end: 1000 }, test: { start: 1000, end: 1117 }, val: { start: 1117, end: 1234 } };
-const manifest = { numDense: D, tables: [{ name: 'C1', count: 1000 }, { name: 'C2', count: 1000 }, { name: 'C3', count: 7 }], splits };
+const manifest = { numDense: D, tables: [{ name: 'C1', count: 1000 }, { name: 'C2', count: 1000 }, { name: 'C3', count: 1007 }], splits };
 const file = path.join(dir, 'merged.bin');
 writeRows(file, rows, D, T, 64, manifest);
 
@@ -38,7 +38,7 @@ async function collect(split: SplitName, batchSize: number, startRow: number, re
 test('the split source exposes the manifest shape', () => {
   const s = openProcessedSplit(file, 'test');
   assert.equal(s.numDense, D);
-  assert.deepEqual(s.tableSizes, [1000, 1000, 7]);
+  assert.deepEqual(s.tableSizes, [1000, 1000, 1007]);
   assert.equal(s.rows, 117);
   s.close();
 });
@@ -93,9 +93,19 @@ test('a missing file, a file without splits, a missing or empty split are UserEr
   assert.throws(() => openProcessedSplit(noVal, 'val'), isUserError(/no-val\.bin: split 'val' is missing/));
   const tooLong = path.join(dir, 'too-long.bin');
   writeRows(tooLong, rows.slice(0, 10), D, T, 64, { ...manifest, splits: { ...splits, train: { start: 0, end: 11 } } });
-  assert.throws(() => openProcessedSplit(tooLong, 'train'), isUserError(/too-long\.bin: split 'train' is missing or outside the file's 10 rows/));
+  assert.throws(() => openProcessedSplit(tooLong, 'train'), isUserError(/too-long\.bin: split 'train' \[0, 11\) falls outside the file's 10 rows/));
+  // every split is checked, not only the one opened
+  const overlap = path.join(dir, 'overlap.bin');
+  writeRows(overlap, rows.slice(0, 10), D, T, 64, { ...manifest, splits: { train: { start: 0, end: 6 }, test: { start: 5, end: 8 }, val: { start: 8, end: 10 } } });
+  assert.throws(() => openProcessedSplit(overlap, 'val'), isUserError(/overlap\.bin: split 'train' \[0, 6\) overlaps split 'test' \[5, 8\)/));
+  const outside = path.join(dir, 'outside.bin');
+  writeRows(outside, rows.slice(0, 10), D, T, 64, { ...manifest, splits: { train: { start: 0, end: 5 }, test: { start: 5, end: 10 }, val: { start: 10, end: 12 } } });
+  assert.throws(() => openProcessedSplit(outside, 'train'), isUserError(/outside\.bin: split 'val' \[10, 12\) falls outside the file's 10 rows/));
+  const reversed = path.join(dir, 'reversed.bin');
+  writeRows(reversed, rows.slice(0, 10), D, T, 64, { ...manifest, splits: { train: { start: 0, end: 5 }, test: { start: 9, end: 5 } } });
+  assert.throws(() => openProcessedSplit(reversed, 'train'), isUserError(/reversed\.bin: split 'test' is not a row range/));
   const wrongTables = path.join(dir, 'wrong-tables.bin');
-  writeRows(wrongTables, rows.slice(0, 10), D, T, 64, { ...manifest, tables: manifest.tables.slice(1), splits: { ...splits, train: { start: 0, end: 10 } } });
+  writeRows(wrongTables, rows.slice(0, 10), D, T, 64, { ...manifest, tables: manifest.tables.slice(1), splits: { train: { start: 0, end: 10 } } });
   assert.throws(() => openProcessedSplit(wrongTables, 'train'), isUserError(/wrong-tables\.bin: manifest describes/));
 });
 

@@ -20,29 +20,34 @@ const rows = randomRows(new Rng(1), 1000, D, T);
 const file = path.join(dir, 'round-trip.bin');
 
 /** Word w of group g's entry in the group index of a processed file's bytes. */
-function indexEntry(bytes: Buffer, numTables: number): (g: number, w: number) => number {
+function indexEntry(bytes: Buffer, numTables: number, version = PROCESSED_FORMAT_VERSION): (g: number, w: number) => number {
   const indexOffset = Number(bytes.readBigUInt64LE(40));
-  const W = indexEntryWords(numTables);
+  const W = indexEntryWords(numTables, version);
   return (g, w) => Number(bytes.readBigUInt64LE(indexOffset + 8 * (g * W + w)));
 }
 
-/** Reads back every row, then ranges crossing groups, inside groups and empty ones (sync and async). */
+/**
+ * Reads back ranges crossing groups, inside groups and empty ones (sync and async), then every row; with
+ * and without verification (verifying, a group's first read is of a partial range: it is read whole and checked).
+ */
 async function assertReadsRows(p: string, rs: readonly Row[], seed: number): Promise<void> {
-  const r = ProcessedFileReader.open(p);
-  try {
-    assertBatchRows(r.read(0, rs.length), rs, `${p}: all rows`);
-    const rng = new Rng(seed);
-    const ranges: [number, number][] = [[0, 1], [63, 65], [100, 300], [128, 192], [127, 193], [rs.length - 1, rs.length], [70, 70]];
-    for (let i = 0; i < 20; i++) {
-      const a = rng.nextInt(rs.length + 1);
-      ranges.push([a, a + rng.nextInt(rs.length + 1 - a)]);
+  for (const verify of [true, false]) {
+    const r = ProcessedFileReader.open(p, { verify });
+    try {
+      const rng = new Rng(seed);
+      const ranges: [number, number][] = [[63, 65], [0, 1], [100, 300], [128, 192], [127, 193], [rs.length - 1, rs.length], [70, 70]];
+      for (let i = 0; i < 20; i++) {
+        const a = rng.nextInt(rs.length + 1);
+        ranges.push([a, a + rng.nextInt(rs.length + 1 - a)]);
+      }
+      for (const [a, b] of ranges) {
+        assertBatchRows(await r.readAsync(a, b), rs.slice(a, b), `${p}: readAsync(${a}, ${b}), verify ${verify}`);
+        assertBatchRows(r.read(a, b), rs.slice(a, b), `${p}: read(${a}, ${b}), verify ${verify}`);
+      }
+      assertBatchRows(r.read(0, rs.length), rs, `${p}: all rows, verify ${verify}`);
+    } finally {
+      r.close();
     }
-    for (const [a, b] of ranges) {
-      assertBatchRows(r.read(a, b), rs.slice(a, b), `${p}: read(${a}, ${b})`);
-      assertBatchRows(await r.readAsync(a, b), rs.slice(a, b), `${p}: readAsync(${a}, ${b})`);
-    }
-  } finally {
-    r.close();
   }
 }
 writeRows(file, rows, D, T, G, { kind: 'test', note: 'é ✓' });
@@ -88,7 +93,7 @@ test('ranges crossing group boundaries, inside one group, the last partial group
 test('byte layout: little-endian header, 64-byte-aligned sections, labels of group 1 where the index says', () => {
   const bytes = fs.readFileSync(file);
   assert.equal(bytes.toString('latin1', 0, 8), 'DLRMPROC');
-  assert.equal(bytes.readUInt32LE(8), 2);
+  assert.equal(bytes.readUInt32LE(8), PROCESSED_FORMAT_VERSION);
   assert.equal(Number(bytes.readBigUInt64LE(24)), 1000);
   const groups = Number(bytes.readBigUInt64LE(32));
   const indexOffset = Number(bytes.readBigUInt64LE(40));
@@ -96,8 +101,8 @@ test('byte layout: little-endian header, 64-byte-aligned sections, labels of gro
   assert.equal(indexOffset % SECTION_ALIGN, 0);
   assert.equal(metadataOffset % SECTION_ALIGN, 0);
   assert.equal(bytes.length % SECTION_ALIGN, 0);
-  assert.equal(JSON.parse(bytes.toString('utf8', metadataOffset, metadataOffset + Number(bytes.readBigUInt64LE(56)))).kind, 'test');
-  const W = indexEntryWords(T);
+  assert.equal(JSON.parse(bytes.toString('utf8', metadataOffset, metadataOffset + bytes.readUInt32LE(56))).kind, 'test');
+  const W = 4 + 3 * T; // then the group's byte length and checksum
   const entry = indexEntry(bytes, T);
   assert.equal(entry(0, 2), HEADER_BYTES);
   for (let g = 0; g < groups; g++) {
@@ -179,11 +184,14 @@ test('open refuses a group index that does not match the header', () => {
   const broken = path.join(dir, 'broken-index.bin');
   bytes.writeBigUInt64LE(BigInt(G + 1), indexOffset + 8 * W); // group 1 claims to start one row late
   fs.writeFileSync(broken, bytes);
-  assert.throws(() => ProcessedFileReader.open(broken), (e: unknown) => e instanceof UserError && /broken-index\.bin: .*group 1 of the index/.test(e.message));
+  // the header checksum catches the change first; without it, the index's own checks do
+  assert.throws(() => ProcessedFileReader.open(broken), (e: unknown) => e instanceof UserError && /broken-index\.bin: damaged processed file: the header, group index or metadata/.test(e.message));
+  const unchecked = { verify: false };
+  assert.throws(() => ProcessedFileReader.open(broken, unchecked), (e: unknown) => e instanceof UserError && /broken-index\.bin: .*group 1 of the index/.test(e.message));
   bytes.writeBigUInt64LE(BigInt(G), indexOffset + 8 * W);
   bytes.writeBigUInt64LE(999n, 24); // header rows
   fs.writeFileSync(broken, bytes);
-  assert.throws(() => ProcessedFileReader.open(broken), (e: unknown) => e instanceof UserError && /covers 1000 rows, the header says 999/.test(e.message));
+  assert.throws(() => ProcessedFileReader.open(broken, unchecked), (e: unknown) => e instanceof UserError && /covers 1000 rows, the header says 999/.test(e.message));
 });
 
 test('bytes equal an independent encoding: one-hot, multi-hot (groups above and below one index per row) and sparse bags', () => {
@@ -255,7 +263,7 @@ test('one-hot groups have no offsets sections: the file is smaller than version 
   // 15 full groups of 64 rows (offsets 65 words: 320 bytes padded) and one of 40 (41 words: 192 bytes), 26 tables
   const saved = 26 * (15 * 320 + 192);
   assert.equal(oneHotOffsetsBytes(crit, 26, G), saved);
-  assert.equal(bytes.length, encodeProcessedFile(crit, 13, 26, G, { oneHot: true }, 1).length - saved);
+  assert.equal(encodeProcessedFile(crit, 13, 26, G, { oneHot: true }, 2).length, encodeProcessedFile(crit, 13, 26, G, { oneHot: true }, 1).length - saved);
   assert.ok(bytes.equals(encodeProcessedFile(crit, 13, 26, G, { oneHot: true })));
   const entry = indexEntry(bytes, 26);
   for (let g = 0; g < 16; g++) {
@@ -294,7 +302,7 @@ test('mixed tables (one-hot, multi-hot, multi-hot but one index per row in one g
   await assertReadsRows(viaAppend, rs, 53);
 });
 
-test('version-1 files (offsets always stored) still read; unknown versions and misplaced no-offsets markers are refused', async () => {
+test('version-1 and version-2 files (no checksums; version 1 always stores offsets) still read; unknown versions and misplaced no-offsets markers are refused', async () => {
   const rs = [...mixedRows(new Rng(61), 300, D, T, G, 1), ...randomRows(new Rng(62), 200, D, T, 1, 1)];
   const v1 = path.join(dir, 'version-1.bin');
   const bytes = encodeProcessedFile(rs, D, T, G, { v: 1 }, 1);
@@ -304,22 +312,25 @@ test('version-1 files (offsets always stored) still read; unknown versions and m
   assert.deepEqual(r.metadata, { v: 1 });
   r.close();
   await assertReadsRows(v1, rs, 63);
+  const v2 = path.join(dir, 'version-2.bin');
+  fs.writeFileSync(v2, encodeProcessedFile(rs, D, T, G, { v: 2 }, 2));
+  await assertReadsRows(v2, rs, 64);
 
-  const v3 = path.join(dir, 'version-3.bin');
+  const v4 = path.join(dir, 'version-4.bin');
   const future = Buffer.from(bytes);
-  future.writeUInt32LE(3, 8);
-  fs.writeFileSync(v3, future);
-  assert.throws(() => ProcessedFileReader.open(v3), (e: unknown) => e instanceof UserError && e.message.includes(v3) && /format version 3; this dlrm reads versions 1 and 2/.test(e.message));
+  future.writeUInt32LE(4, 8);
+  fs.writeFileSync(v4, future);
+  assert.throws(() => ProcessedFileReader.open(v4), (e: unknown) => e instanceof UserError && e.message.includes(v4) && /format version 4; this dlrm reads versions 1, 2 and 3/.test(e.message));
 
-  const entry = indexEntry(bytes, T);
-  const wordAt = (g: number, w: number): number => Number(bytes.readBigUInt64LE(40)) + 8 * (g * indexEntryWords(T) + w);
+  const entry = indexEntry(bytes, T, 1);
+  const wordAt = (g: number, w: number): number => Number(bytes.readBigUInt64LE(40)) + 8 * (g * indexEntryWords(T, 1) + w);
   assert.notEqual(entry(0, 4), NO_OFFSETS_SECTION);
   const marked = Buffer.from(bytes);
   marked.writeBigUInt64LE(BigInt(NO_OFFSETS_SECTION), wordAt(0, 4)); // group 0 table 0: one index per row
   const v1Marked = path.join(dir, 'version-1-marked.bin');
   fs.writeFileSync(v1Marked, marked);
   assert.throws(() => ProcessedFileReader.open(v1Marked), (e: unknown) => e instanceof UserError && /group 0 table 0: no offsets section, which version 1 does not allow/.test(e.message));
-  marked.writeUInt32LE(PROCESSED_FORMAT_VERSION, 8);
+  marked.writeUInt32LE(2, 8);
   const v2Multi = path.join(dir, 'version-2-multi-marked.bin');
   marked.writeBigUInt64LE(BigInt(NO_OFFSETS_SECTION), wordAt(0, 4 + 3)); // table 1 is multi-hot
   fs.writeFileSync(v2Multi, marked);

@@ -114,6 +114,22 @@ test('native Criteo block parser gives exactly the JS parser output on random bl
   }
 });
 
+test('native and JS parsers read CRLF lines (mixed with LF lines) exactly as the same lines with LF', { skip }, () => {
+  const rng = new Rng(29);
+  const lines = Array.from({ length: 2000 }, () => randomLine(rng));
+  const lf = lines.join('');
+  const crlf = lines.map((l, i) => (i % 3 === 0 ? l : l.replace(/\n$/, '\r\n'))).join('');
+  for (const opts of [{}, { maxIndRange: 1000, partitionBounds: [0, 13, 26] }, { subsampleRate: 0.5, seed: 77 }]) {
+    takeKernelResults();
+    const [native, js] = parseBoth(crlf, opts);
+    assert.deepEqual(takeKernelResults(), [native.rows], 'the kernel parsed the CRLF block (did not decline it)');
+    assert.equal(native.firstError, undefined);
+    assert.equal(native.lines, 2000);
+    assertSameRows(native, js);
+    assertSameRows(native, parseBoth(lf, opts)[1]);
+  }
+});
+
 test('the native kernel declines blocks with an unusual line, and the JS parser then names the problem', { skip }, () => {
   const rng = new Rng(3);
   const good = Array.from({ length: 50 }, () => randomLine(rng));
@@ -127,6 +143,8 @@ test('the native kernel declines blocks with an unusual line, and the JS parser 
     variant(20, '123456789'), // 9 hex digits
     fields.slice(1).join('\t') + '\n', // 39 fields (test-file line)
     [...fields, 'extra'].join('\t') + '\n', // 41 fields
+    variant(20, 'ab\rcd'), // a carriage return inside a line
+    fields.join('\t') + '\r\r\n', // two before the newline
   ];
   for (const b of bad) {
     const text = [...good.slice(0, 20), b, ...good.slice(20)].join('');

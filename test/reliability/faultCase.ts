@@ -26,6 +26,8 @@ export interface FaultRun {
   absent?: string[];
   /** Files that must be byte-identical before and after the run (e.g. an input that must not be overwritten). */
   unchanged?: string[];
+  /** What happened before the run, printed beside the case by the matrix (e.g. when a kill came). */
+  note?: string;
   /** A check of the run's result beyond the above (a wrong result returns its description). */
   check?: (result: FaultResult) => string | undefined;
 }
@@ -56,6 +58,8 @@ export interface FaultVerdict {
   wrongResult: boolean;
   /** What went wrong, for the test's assertion message; empty when the case passed. */
   problems: string[];
+  /** The run's note (FaultRun.note). */
+  note?: string;
 }
 
 const sha256 = (file: string): string => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -106,7 +110,7 @@ export async function runFaultCase(c: FaultCase, dir: string): Promise<FaultVerd
     if (changed.length) problems.push(`changed though it must not be: ${changed.join(', ')}`);
     const wrong = run.check?.(r);
     if (wrong) problems.push(wrong);
-    return { clearError: clearError && run.expectExit !== 0, stackTrace, halfWritten, wrongResult: wrong !== undefined, problems };
+    return { clearError: clearError && run.expectExit !== 0, stackTrace, halfWritten, wrongResult: wrong !== undefined, problems, note: run.note };
   } finally {
     c.cleanup?.(dir);
   }

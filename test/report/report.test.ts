@@ -114,13 +114,17 @@ test('dlrm report writes the page atomically from several --metrics files', asyn
   assert.ok(html.includes('data-series="c.jsonl · cli"') && html.includes('data-series="d.jsonl · other"'));
   assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
   assert.throws(() => checkOutputFile('--out', dir), (e: unknown) => e instanceof UserError && /is a folder, not a file/.test(e.message));
-  assert.throws(() => checkOutputFile('--out', path.join(dir, 'absent', 'r.html')), /--out: folder .*absent does not exist/);
+  assert.throws(() => checkOutputFile('--out', path.join(dir, 'absent', 'r.html')), /--out .*r\.html: folder .*absent does not exist/);
 });
 
 test('charts: nice ticks, short numbers, and thinning that keeps a spike of a long series', () => {
   assert.deepEqual(niceTicks(0, 1), [0, 0.2, 0.4, 0.6, 0.8, 1]);
   assert.deepEqual(niceTicks(0.43, 0.52), [0.44, 0.46, 0.48, 0.5, 0.52]);
   assert.deepEqual(niceTicks(0, 25000, 5), [0, 5000, 10000, 15000, 20000, 25000]);
+  // steps are whole numbers: one point at step 145 gets 144 145 146, never 144.5
+  assert.deepEqual(niceTicks(144, 146, 6, true), [144, 145, 146]);
+  assert.deepEqual(niceTicks(1, 3, 6, true), [1, 2, 3]);
+  assert.deepEqual(niceTicks(0, 25000, 5, true), [0, 5000, 10000, 15000, 20000, 25000]);
   assert.equal(formatNumber(12345.6), '12.3k');
   assert.equal(formatNumber(2_500_000), '2.5M');
   assert.equal(formatNumber(0.78912345), '0.7891');

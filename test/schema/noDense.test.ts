@@ -91,7 +91,7 @@ test('no dense column: preprocess, train (bottom MLP 1-8-4 on the constant input
       const scores = await engine.predict(batch);
       for (let i = 0; i < batch.size; i++, at++) {
         const [line, prob, label] = predicted[at];
-        assert.equal(Number(line), at + 1);
+        assert.equal(Number(line), at + 2, `row ${at}: line 1 is the header`);
         assert.equal(Number(label), batch.labels[i], `row ${at} label`);
         assert.ok(Math.abs(Number(prob) - scores[i]) <= 1e-6, `row ${at}: predict ${prob}, engine ${scores[i]}`);
       }

@@ -53,7 +53,7 @@ export async function predictLines(model: string, dir: string, name: string, lin
   const input = path.join(dir, `${name}.in`);
   const output = path.join(dir, `${name}.csv`);
   fs.writeFileSync(input, [...(header === undefined ? [] : [header]), ...lines].join('\n') + '\n');
-  await runPredict({ loadModel: model, input, output, miniBatchSize: lines.length, ...ENGINE });
+  await runPredict({ loadModel: model, input, output, miniBatchSize: lines.length, format: 'csv', idColumn: null, idStart: null, ...ENGINE });
   const rows = fs.readFileSync(output, 'utf8').trim().split('\n').slice(1);
   return Float32Array.from(rows, (r) => Number(r.split(',')[1]));
 }

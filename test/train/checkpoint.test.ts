@@ -84,3 +84,30 @@ test('truncated, foreign and mismatched files are refused with a message', () =>
   const other = allocDlrmParams(buildDlrmArch({ mlpBot: [3, 8, 4], mlpTop: [6, 1], tableSizes: [37, 5, 101], interaction: 'dot', interactionItself: false }));
   assert.throws(() => loadCheckpointInto(file, header, other, allocOptimizerState(other, 'sgd')), /sections do not match/);
 });
+
+test('a NaN or Infinity in any section (a damaged file) is refused at load, naming the section and element', () => {
+  const file = path.join(dir, 'damaged.ckpt');
+  saveCheckpoint(file, contents('adagrad', 64), 'dlrm test');
+  const good = fs.readFileSync(file);
+  const header = readCheckpointHeader(file);
+  const cases: [string, number, number][] = [
+    ['bottom.0.weight', 5, NaN],
+    ['top.1.bias', 0, Infinity],
+    ['table.2', 333, -Infinity], // beyond the first 64-byte chunk of the reader's layout below
+    ['opt.table.0', 7, NaN],
+  ];
+  for (const [name, element, value] of cases) {
+    const section = header.sections.find((s) => s.name === name);
+    assert.ok(section, name);
+    const bytes = Buffer.from(good);
+    bytes.writeFloatLE(value, section.offset + 4 * element);
+    fs.writeFileSync(file, bytes);
+    const params = allocDlrmParams(arch, 64);
+    const state = allocOptimizerState(params, 'adagrad');
+    assert.throws(
+      () => loadCheckpointInto(file, readCheckpointHeader(file), params, state),
+      (e: unknown) => e instanceof Error && e.name === 'UserError' && e.message.includes(`section ${name} holds ${value} at element ${element} (byte ${section.offset + 4 * element})`),
+      name,
+    );
+  }
+});

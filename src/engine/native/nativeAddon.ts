@@ -4,6 +4,7 @@
 // hides the addon (to run the fallback for real).
 import * as path from 'node:path';
 import type { Batch } from '../../dataset/batch';
+import type { NativeGroupCheck } from '../../dataset/groupCheck';
 import type { PreprocessKernels } from '../../preprocess/nativeKernels';
 
 /** How to get the fast path, for the one fallback log line. */
@@ -78,6 +79,10 @@ export interface NativeAddon extends Partial<PreprocessKernels> {
   addressModulo(a: ArrayBufferView, m: number): number;
   /** Advises the array's memory into transparent huge pages (before first touch: no later collapse copy). */
   adviseHugePages(a: ArrayBufferView): number;
+  /** A processed file's row-group check off the JS thread (absent from builds older than it). */
+  checkGroupAsync?: NativeGroupCheck;
+  /** zlib.crc32(bytes), ~10x faster (absent from builds older than it). */
+  crc32?: (bytes: Uint8Array) => number;
 }
 
 export type NativeAddonLoad = { addon: NativeAddon; reason?: undefined } | { addon?: undefined; reason: string };

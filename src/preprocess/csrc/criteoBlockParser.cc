@@ -1,5 +1,5 @@
 // Native twin of LineParser's Criteo fast path (src/criteo/lineParser.ts): parses a block of complete
-// '\n'-terminated Criteo-shaped lines (label, D integer dense columns, T hex categoricals, TAB-separated)
+// '\n'- or '\r\n'-terminated Criteo-shaped lines (label, D integer dense columns, T hex categoricals, TAB-separated)
 // into labels [capacity] float32, dense [capacity, D] float32 (clipped at 0, log(x+1) in float32) and raw
 // categorical values written table-major: table t's value of row r goes to tableDst[t][tableBase[t] + r]
 // (after % maxIndRange when > 0). Label-0 lines are dropped by the same seeded sub-sampling draw as
@@ -18,6 +18,7 @@ namespace dlrm {
 namespace {
 
 constexpr std::uint8_t kNewline = 10;
+constexpr std::uint8_t kReturn = 13;
 constexpr std::uint8_t kTab = 9;
 constexpr std::uint8_t kEndField = 16;
 constexpr std::uint8_t kEndLine = 17;
@@ -35,6 +36,7 @@ struct ByteClasses {
     }
     hex[kTab] = dec[kTab] = kEndField;
     hex[kNewline] = dec[kNewline] = kEndLine;
+    hex[kReturn] = dec[kReturn] = kEndLine;  // the line must then end in "\r\n" (checked after its last field)
   }
 };
 const ByteClasses kClasses;
@@ -135,6 +137,10 @@ Napi::Value ParseCriteoBlock(const Napi::CallbackInfo& info) {
       }
       if (p - start > 8 || d != (t + 1 == T ? kEndLine : kEndField)) return Napi::Number::New(env, -1);
       dst[t][rows] = M != 0 ? static_cast<std::uint32_t>(v % M) : v;
+      ++p;
+    }
+    if (bytes[p - 1] == kReturn) {
+      if (bytes[p] != kNewline) return Napi::Number::New(env, -1);
       ++p;
     }
     const std::uint8_t label = static_cast<std::uint8_t>(c - '0');

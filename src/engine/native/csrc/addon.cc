@@ -5,6 +5,7 @@
 //     .forward(bags, batchSize, outs)   .update(bags, batchSize, grads, lr)   (synchronous)
 //   info() -> { openblas, core, threads }
 //   parseCriteoBlock, assignFirstAppearance, packRows, gatherRows, shuffledOrder: the preprocess kernels (src/preprocess/csrc)
+//   checkGroupAsync, crc32: a processed file's row-group check, off the JS thread, and its CRC-32 (src/dataset/csrc)
 // Every shape is checked here, before any pointer reaches a kernel: an out-of-range index throws.
 #include <napi.h>
 #include <cblas.h>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "dlrmModel.h"
+#include "groupCheck.h"
 #include "hugePages.h"
 #include "preprocessKernels.h"
 
@@ -376,6 +378,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("packRows", Napi::Function::New(env, dlrm::PackRows));
   exports.Set("gatherRows", Napi::Function::New(env, dlrm::GatherRows));
   exports.Set("shuffledOrder", Napi::Function::New(env, dlrm::ShuffledOrder));
+  exports.Set("checkGroupAsync", Napi::Function::New(env, dlrm::CheckGroupAsync));
+  exports.Set("crc32", Napi::Function::New(env, dlrm::Crc32));
   return exports;
 }
 

@@ -1,0 +1,93 @@
+// Our DlrmParams under the reference PyTorch DLRM_Net's state_dict names (both in PyTorch's layout, so
+// no value moves): `emb_l.<t>.weight` [rows, d] per table, then `bot_l.<K>.weight` [out, in] /
+// `bot_l.<K>.bias` [out] and the same for `top_l`, where K = 2i is the Linear's position in the
+// nn.Sequential that create_mlp builds (Linear, ReLU/Sigmoid, Linear, ...). Also the DLRM_Net constructor
+// arguments that rebuild the module for load_state_dict, and the reverse mapping for `dlrm import`.
+import type { DlrmArch } from '../model/arch';
+import type { DlrmParams, LinearParams } from '../model/params';
+import { UserError } from '../util/errors';
+
+/** One float32 tensor: its name, shape and the typed arrays holding it (row-major, in order). */
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  parts: Float32Array[];
+}
+
+/** The state_dict of DLRM_Net, in its own order (emb_l, bot_l, top_l: the order its __init__ creates them). */
+export function referenceStateDict(params: DlrmParams): NamedTensor[] {
+  const mlp = (prefix: string, layers: LinearParams[]): NamedTensor[] =>
+    layers.flatMap((l, i) => [
+      { name: `${prefix}.${2 * i}.weight`, shape: [l.outFeatures, l.inFeatures], parts: [l.weight] },
+      { name: `${prefix}.${2 * i}.bias`, shape: [l.outFeatures], parts: [l.bias] },
+    ]);
+  return [...params.tables.map((t, i) => ({ name: `emb_l.${i}.weight`, shape: [t.rows, t.dim], parts: t.chunks })), ...mlp('bot_l', params.bottom), ...mlp('top_l', params.top)];
+}
+
+/** DLRM_Net(...) keyword arguments for `arch` (sigmoid only on the top MLP's last layer, as the reference's main does). */
+export function dlrmNetKwargs(arch: DlrmArch, lossThreshold: number): Record<string, unknown> {
+  return {
+    m_spa: arch.embeddingDim,
+    ln_emb: arch.tableSizes,
+    ln_bot: arch.mlpBot,
+    ln_top: arch.mlpTop,
+    arch_interaction_op: arch.interaction,
+    arch_interaction_itself: arch.interactionItself,
+    sigmoid_bot: -1,
+    sigmoid_top: arch.mlpTop.length - 2,
+    loss_threshold: lossThreshold,
+  };
+}
+
+/** A tensor's name and shape, as read from a file. */
+export interface TensorShape {
+  name: string;
+  shape: number[];
+}
+
+/** The widths an MLP's `prefix.K.weight` shapes give ([in, out1, out2, ...]), checking K = 0, 2, 4, ... and the biases. */
+function mlpWidths(file: string, prefix: string, byName: Map<string, number[]>): number[] {
+  const widths: number[] = [];
+  for (let k = 0; byName.has(`${prefix}.${k}.weight`); k += 2) {
+    const w = byName.get(`${prefix}.${k}.weight`) as number[];
+    const b = byName.get(`${prefix}.${k}.bias`);
+    if (w.length !== 2) throw new UserError(`${file}: ${prefix}.${k}.weight has shape [${w.join(', ')}], expected [out, in]`);
+    if (!b || b.length !== 1 || b[0] !== w[0]) throw new UserError(`${file}: ${prefix}.${k}.bias ${b ? `has shape [${b.join(', ')}]` : 'is missing'}, expected [${w[0]}]`);
+    if (widths.length === 0) widths.push(w[1]);
+    else if (widths[widths.length - 1] !== w[1]) throw new UserError(`${file}: ${prefix}.${k}.weight takes ${w[1]} inputs but the layer before it gives ${widths[widths.length - 1]}`);
+    widths.push(w[0]);
+  }
+  if (widths.length === 0) throw new UserError(`${file}: no ${prefix}.0.weight (not a DLRM_Net state_dict?)`);
+  return widths;
+}
+
+/** What the tensor shapes of a DLRM_Net state_dict say: MLP widths (with inputs), table sizes, d. */
+export interface StateDictShapes {
+  mlpBot: number[];
+  mlpTop: number[];
+  tableSizes: number[];
+  embeddingDim: number;
+}
+
+/** Reads the architecture's dimensions from state_dict names and shapes; refuses unknown or missing tensors. */
+export function shapesFromStateDict(file: string, tensors: readonly TensorShape[]): StateDictShapes {
+  const byName = new Map(tensors.map((t) => [t.name, t.shape]));
+  const tableSizes: number[] = [];
+  let dim = 0;
+  for (let t = 0; byName.has(`emb_l.${t}.weight`); t++) {
+    const s = byName.get(`emb_l.${t}.weight`) as number[];
+    if (s.length !== 2) throw new UserError(`${file}: emb_l.${t}.weight has shape [${s.join(', ')}], expected [rows, dim]`);
+    if (t > 0 && s[1] !== dim) throw new UserError(`${file}: emb_l.${t}.weight has dimension ${s[1]}, emb_l.0.weight ${dim}`);
+    dim = s[1];
+    tableSizes.push(s[0]);
+  }
+  if (tableSizes.length === 0) throw new UserError(`${file}: no emb_l.0.weight (not a DLRM_Net state_dict?)`);
+  const shapes = { mlpBot: mlpWidths(file, 'bot_l', byName), mlpTop: mlpWidths(file, 'top_l', byName), tableSizes, embeddingDim: dim };
+  const known = new Set(tableSizes.map((_, t) => `emb_l.${t}.weight`));
+  for (const [prefix, widths] of [['bot_l', shapes.mlpBot], ['top_l', shapes.mlpTop]] as const) {
+    for (let i = 0; i < widths.length - 1; i++) known.add(`${prefix}.${2 * i}.weight`).add(`${prefix}.${2 * i}.bias`);
+  }
+  const unknown = tensors.filter((t) => !known.has(t.name)).map((t) => t.name);
+  if (unknown.length > 0) throw new UserError(`${file}: tensors that are not part of a DLRM_Net state_dict: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`);
+  return shapes;
+}

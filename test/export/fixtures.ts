@@ -1,0 +1,91 @@
+// Test fixtures for `dlrm export`: train a small model on a processed file (any architecture), score rows
+// with the engine exactly as `dlrm predict` feeds it (the training run's --max-ind-range folding, the
+// constant dense input of data without dense features), and score the same rows with onnxruntime-node
+// from the exported file, fed the graph's documented inputs (unfolded post-vocabulary indices).
+import * as ort from 'onnxruntime-node';
+import type { Batch } from '../../src/dataset/batch';
+import { sliceBatch } from '../../src/dataset/batchRows';
+import { ProcessedFileReader } from '../../src/dataset/processedFile';
+import type { OnnxInputLayout } from '../../src/export/onnxGraph';
+import { createInferenceEngine, loadInferenceModel } from '../../src/predict/inferenceModel';
+import { resolveTrainConfig, type TrainConfig } from '../../src/train/config';
+import { runTraining } from '../../src/train/train';
+
+/** Trains 20 batches on `merged` with `arch` (architecture and folding flags) and saves `model`. */
+export async function trainModel(merged: string, model: string, arch: Partial<TrainConfig>): Promise<void> {
+  await runTraining(resolveTrainConfig({ processedDataFile: merged, numBatches: 20, miniBatchSize: 128, learningRate: 0.2, printFreq: 1000, saveModel: model, engine: 'tfjs', backend: 'cpu', ...arch }));
+}
+
+/** Every row of a processed file, as stored (post-vocabulary indices, not folded). */
+export function allRows(merged: string): Batch {
+  const reader = ProcessedFileReader.open(merged);
+  try {
+    return reader.read(0, reader.rows);
+  } finally {
+    reader.close();
+  }
+}
+
+/** The engine's (pure-JS tfjs) probabilities for `batch`, fed as dlrm predict feeds it. */
+export async function engineScores(model: string, batch: Batch): Promise<Float32Array> {
+  const m = loadInferenceModel(model);
+  const M = m.maxIndRange;
+  const fed: Batch = {
+    ...batch,
+    sparse: M > 0 ? batch.sparse.map((bag) => ({ offsets: bag.offsets, indices: bag.indices.map((i) => i % M) })) : batch.sparse,
+    ...(batch.numDense === 0 ? { numDense: 1, dense: new Float32Array(batch.size).fill(1) } : {}),
+  };
+  const engine = await createInferenceEngine(m, { engine: 'tfjs', backend: 'cpu' });
+  try {
+    return await engine.predict(fed);
+  } finally {
+    engine.dispose();
+  }
+}
+
+/** The ONNX inputs for `batch` in `layout`: one index per row (checked) or indices + PyTorch offsets [N]. */
+export function onnxFeeds(batch: Batch, layout: OnnxInputLayout): Record<string, ort.Tensor> {
+  const B = batch.size;
+  const feeds: Record<string, ort.Tensor> = {};
+  if (layout.denseInput) feeds.dense = new ort.Tensor('float32', batch.dense, [B, batch.numDense]);
+  batch.sparse.forEach((bag, t) => {
+    const int64 = (a: ArrayLike<number>) => BigInt64Array.from(Array.from(a, BigInt));
+    if (layout.bags[t]) {
+      feeds[`indices_${t}`] = new ort.Tensor('int64', int64(bag.indices), [bag.indices.length]);
+      feeds[`offsets_${t}`] = new ort.Tensor('int64', int64(bag.offsets.subarray(0, B)), [B]);
+    } else {
+      if (bag.indices.length !== B) throw new Error(`table ${t} is one-hot in the layout but its bags hold ${bag.indices.length} indices for ${B} rows`);
+      feeds[`indices_${t}`] = new ort.Tensor('int64', int64(bag.indices), [B]);
+    }
+  });
+  return feeds;
+}
+
+/** onnxruntime's probabilities for `batch` from the ONNX file, `chunk` rows per run. */
+export async function onnxScores(file: string, batch: Batch, layout: OnnxInputLayout, chunk = 4096): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(file);
+  try {
+    const out = new Float32Array(batch.size);
+    for (let a = 0; a < batch.size; a += chunk) {
+      const part = sliceBatch(batch, a, Math.min(batch.size, a + chunk));
+      const r = await session.run(onnxFeeds(part, layout));
+      const p = r.probability;
+      if (p.dims.length !== 2 || p.dims[0] !== part.size || p.dims[1] !== 1) throw new Error(`probability has shape [${p.dims.join(', ')}], expected [${part.size}, 1]`);
+      out.set(p.data as Float32Array, a);
+    }
+    return out;
+  } finally {
+    await session.release();
+  }
+}
+
+/** The largest |a_i - b_i| (Infinity when the lengths differ or a value is not finite). */
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i] - b[i]);
+    if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d;
+  }
+  return worst;
+}
