@@ -38,8 +38,11 @@ const CHECKSUM_VERSION = 2;
 const PREAMBLE_FIELDS_BYTES = 16;
 const preambleBytes = (version: number): number => (version >= CHECKSUM_VERSION ? PREAMBLE_FIELDS_BYTES + 4 : PREAMBLE_FIELDS_BYTES);
 const DATA_ALIGN = 64;
-/** Largest single read/write (well under the 2 GiB limit of one fs call). */
-const IO_PIECE_BYTES = 2 ** 28;
+/**
+ * Bytes of a section checked for NaN/Infinity, checksummed and written (or read, checked, checksummed) at
+ * a time: small enough to stay in the CPU cache between the three, so they cost one pass over memory.
+ */
+const PIECE_FLOATS = 2 ** 18;
 
 /** Where training stands: everything needed to continue exactly where it stopped. */
 export interface CheckpointProgress {
@@ -217,10 +220,13 @@ export function saveCheckpoint<C, D>(file: string, c: CheckpointContents<C, D>, 
     data.forEach((s, k) => {
       let crc = 0;
       for (const part of s.parts) {
-        const bad = firstNonFinite(part);
-        if (bad >= 0) throw new NonFiniteValuesError(file, s.name, part[bad]);
-        crc = crc32(bytesOf(part), crc);
-        for (let start = 0; start < part.length; start += IO_PIECE_BYTES / 4) out.write(part.subarray(start, start + IO_PIECE_BYTES / 4));
+        for (let start = 0; start < part.length; start += PIECE_FLOATS) {
+          const piece = part.subarray(start, start + PIECE_FLOATS);
+          const bad = firstNonFinite(piece);
+          if (bad >= 0) throw new NonFiniteValuesError(file, s.name, piece[bad]);
+          crc = crc32(bytesOf(piece), crc);
+          out.write(piece);
+        }
       }
       header.sections[k].crc32 = hex8(crc);
     });
@@ -289,12 +295,12 @@ export function readCheckpointHeader(file: string): CheckpointHeader {
   }
 }
 
-/** Reads `bytes` bytes at `position` into `dst` (in pieces). */
+/** Fills `dst` from the file's bytes at `position`. */
 function readInto(fd: number, dst: Float32Array, position: number, file: string): void {
-  const bytes = new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength);
+  const bytes = bytesOf(dst);
   let done = 0;
   while (done < bytes.length) {
-    const n = fs.readSync(fd, bytes, done, Math.min(IO_PIECE_BYTES, bytes.length - done), position + done);
+    const n = fs.readSync(fd, bytes, done, bytes.length - done, position + done);
     if (n <= 0) throw new UserError(`${file}: unexpected end of file at byte ${position + done}`);
     done += n;
   }
@@ -319,14 +325,17 @@ export function loadCheckpointInto(file: string, header: CheckpointHeader, param
       let element = 0;
       let crc = 0;
       for (const part of s.parts) {
-        readInto(fd, part, position, file);
-        const bad = firstNonFinite(part);
-        if (bad >= 0) {
-          throw new UserError(`${file}: checkpoint section ${s.name} holds ${part[bad]} at element ${element + bad} (byte ${position + 4 * bad}): a damaged or diverged checkpoint, refused`);
+        for (let start = 0; start < part.length; start += PIECE_FLOATS) {
+          const piece = part.subarray(start, start + PIECE_FLOATS);
+          readInto(fd, piece, position, file);
+          const bad = firstNonFinite(piece);
+          if (bad >= 0) {
+            throw new UserError(`${file}: checkpoint section ${s.name} holds ${piece[bad]} at element ${element + bad} (byte ${position + 4 * bad}): a damaged or diverged checkpoint, refused`);
+          }
+          if (expectedCrc !== undefined) crc = crc32(bytesOf(piece), crc);
+          position += piece.byteLength;
+          element += piece.length;
         }
-        if (expectedCrc !== undefined) crc = crc32(bytesOf(part), crc);
-        position += part.byteLength;
-        element += part.length;
       }
       if (expectedCrc !== undefined && hex8(crc) !== expectedCrc) {
         throw new UserError(`${file}: damaged checkpoint: section ${s.name} (bytes ${offset}-${position - 1}) does not match its checksum`);

@@ -69,17 +69,18 @@ export function writeModel(file: string, optimizer: OptimizerName = 'sgd'): void
  * shorter header is space-padded to the same data start).
  */
 export function writeVersion1(from: string, to: string): void {
-  const bytes = fs.readFileSync(from);
   const header = readCheckpointHeader(from);
   const dataStart = header.sections[0].offset;
   const v1 = { ...header, formatVersion: 1, sections: header.sections.map(({ name, shape, offset }) => ({ name, shape, offset })) };
-  const preamble = Buffer.alloc(16);
-  preamble.write('DLRMCKPT', 0, 'latin1');
-  preamble.writeUInt32LE(1, 8);
-  preamble.writeUInt32LE(dataStart - 16, 12);
-  const json = Buffer.alloc(dataStart - 16, ' ');
-  json.write(JSON.stringify(v1), 'utf8');
-  fs.writeFileSync(to, Buffer.concat([preamble, json, bytes.subarray(dataStart)]));
+  const head = Buffer.alloc(dataStart, ' ');
+  head.write('DLRMCKPT', 0, 'latin1');
+  head.writeUInt32LE(1, 8);
+  head.writeUInt32LE(dataStart - 16, 12);
+  head.write(JSON.stringify(v1), 16, 'utf8');
+  fs.copyFileSync(from, to);
+  const fd = fs.openSync(to, 'r+');
+  fs.writeSync(fd, head, 0, head.length, 0);
+  fs.closeSync(fd);
 }
 
 /** Section positions of row group g of a processed file, read from its header and group index. */
