@@ -39,8 +39,9 @@ const PREAMBLE_FIELDS_BYTES = 16;
 const preambleBytes = (version: number): number => (version >= CHECKSUM_VERSION ? PREAMBLE_FIELDS_BYTES + 4 : PREAMBLE_FIELDS_BYTES);
 const DATA_ALIGN = 64;
 /**
- * Bytes of a section checked for NaN/Infinity, checksummed and written (or read, checked, checksummed) at
- * a time: small enough to stay in the CPU cache between the three, so they cost one pass over memory.
+ * Floats of a section (1 MiB) checked for NaN/Infinity, checksummed and written (or read, checked,
+ * checksummed) at a time: small enough to stay in the CPU cache between the three, so they cost one pass
+ * over memory.
  */
 const PIECE_FLOATS = 2 ** 18;
 
