@@ -16,11 +16,8 @@ import { allocOptimizerState } from '../src/model/allocOptimizerState';
 import { buildDlrmArch } from '../src/model/archConfig';
 import { initDlrmParams } from '../src/model/initParams';
 import { setupLogger } from '../src/util/log';
+import { KAGGLE_COUNTS } from './kaggleCounts';
 
-/** Criteo Kaggle table sizes (distinct values per categorical column, missing-as-0 included). */
-const KAGGLE_COUNTS = [
-  1460, 583, 10131227, 2202608, 305, 24, 12517, 633, 3, 93145, 5683, 8351593, 3194, 27, 14992, 5461306, 10, 5652, 2173, 4, 7046547, 18, 15, 286181, 105, 142572,
-];
 const BATCH_SIZES = [128, 2048];
 
 const { values: opts } = parseArgs({

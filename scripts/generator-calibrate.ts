@@ -12,12 +12,7 @@ import { validateProfile } from '../src/criteo/generatorProfile';
 import { writeFileAtomic } from '../src/util/atomic';
 import { Rng } from '../src/util/random';
 import { repoRoot } from '../test/helpers/sharedData';
-
-/** Distinct values per table of the full Kaggle train.txt (the reference's counts, missing-as-0 included). */
-const KAGGLE_CARDINALITIES = [
-  1460, 583, 10131227, 2202608, 305, 24, 12517, 633, 3, 93145, 5683, 8351593, 3194, 27, 14992, 5461306, 10, 5652, 2173, 4, 7046547, 18, 15, 286181,
-  105, 142572,
-];
+import { KAGGLE_COUNTS } from './kaggleCounts';
 
 /** The planted click signal: a few small and mid-size tables and three dense columns. */
 const SIGNAL: GeneratorProfile['signal'] = {
@@ -118,7 +113,7 @@ function main(): void {
   const categorical: CategoricalColumnProfile[] = names.slice(13).map((name, t) => {
     const values = column(13 + t).filter((v) => v !== '');
     const canBeMissing = values.length < n;
-    const cardinality = KAGGLE_CARDINALITIES[t];
+    const cardinality = KAGGLE_COUNTS[t];
     return { name, cardinality, zipfExponent: round(fitZipf(cardinality - (canBeMissing ? 1 : 0), values)) };
   });
 

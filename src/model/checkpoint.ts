@@ -4,7 +4,9 @@
 //   bytes 0-7   magic "DLRMCKPT"
 //   bytes 8-11  format version, uint32 little-endian
 //   bytes 12-15 header length H, uint32 little-endian
-//   16..16+H    JSON header (UTF-8, space-padded so the data starts at a multiple of 64 bytes)
+//   bytes 16-19 CRC-32 (zlib's) of bytes 0-15 then of the header bytes 20..20+H (format version 2 on)
+//   20..20+H    JSON header (UTF-8, space-padded so the data starts at a multiple of 64 bytes); each
+//               section's entry gives its CRC-32 as 8 hex digits (version 1: at 16..16+H, no checksums)
 //   then raw little-endian float32 sections in header order, each at its recorded byte offset:
 //   bottom.<i>.weight [out,in], bottom.<i>.bias [out], top.<i>..., table.<t> [rows,d], then the optimizer
 //   state opt.bottom.<i>.weight ..., opt.table.<t> ([rows,d] adagrad, [rows] rowwise-adagrad).
@@ -12,6 +14,11 @@
 // destination chunks, whatever chunking the reader uses. Writes go through AtomicFile (temp + rename), and
 // a section holding NaN or Infinity aborts the write, so a diverged run never replaces a good checkpoint;
 // loading refuses such a section too (naming it), so a damaged file never scores or trains silently.
+// Checksums: the writer chains each section's CRC-32 over its parts as it streams them, then rewrites the
+// header (fixed-width CRC fields, so its length is unchanged) and the header's CRC in place before the
+// rename; readCheckpointHeader checks the header's CRC before parsing it, loadCheckpointInto each
+// section's after reading it, and a mismatch is a UserError naming the section and its byte range.
+// Version-1 files (no checksums) still load, with one log warning per file and process.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { AtomicFile } from '../util/atomic';
@@ -20,13 +27,23 @@ import type { DlrmArch, OptimizerName } from './arch';
 import type { OptimizerState } from './optimizerState';
 import type { DlrmParams } from './params';
 import { openForReading } from '../util/paths';
+import { crc32 } from '../dataset/groupCheck';
+import { log } from '../util/log';
 
 export const CHECKPOINT_MAGIC = 'DLRMCKPT';
-export const CHECKPOINT_FORMAT_VERSION = 1;
-const PREAMBLE_BYTES = 16;
+export const CHECKPOINT_FORMAT_VERSION = 2;
+/** The first version with checksums (a 20-byte preamble ending with the header's CRC-32). */
+const CHECKSUM_VERSION = 2;
+/** Magic, version and header length: the bytes before the header CRC. */
+const PREAMBLE_FIELDS_BYTES = 16;
+const preambleBytes = (version: number): number => (version >= CHECKSUM_VERSION ? PREAMBLE_FIELDS_BYTES + 4 : PREAMBLE_FIELDS_BYTES);
 const DATA_ALIGN = 64;
-/** Largest single read/write (well under the 2 GiB limit of one fs call). */
-const IO_PIECE_BYTES = 2 ** 28;
+/**
+ * Floats of a section (1 MiB) checked for NaN/Infinity, checksummed and written (or read, checked,
+ * checksummed) at a time: small enough to stay in the CPU cache between the three, so they cost one pass
+ * over memory.
+ */
+const PIECE_FLOATS = 2 ** 18;
 
 /** Where training stands: everything needed to continue exactly where it stopped. */
 export interface CheckpointProgress {
@@ -58,6 +75,8 @@ export interface CheckpointSection {
   shape: number[];
   /** Byte offset of the section from the start of the file. */
   offset: number;
+  /** CRC-32 of the section's bytes, 8 lowercase hex digits (format version 2 on; absent in version 1). */
+  crc32?: string;
 }
 
 export interface CheckpointHeader<C = unknown, D = unknown> {
@@ -124,6 +143,8 @@ function sectionsOf(params: DlrmParams, state: OptimizerState): SectionData[] {
 }
 
 const elements = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const bytesOf = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+const hex8 = (crc: number): string => crc.toString(16).padStart(8, '0');
 
 function checkLittleEndian(): void {
   if (os.endianness() !== 'LE') throw new UserError('checkpoints are little-endian float32; this machine is big-endian');
@@ -167,38 +188,53 @@ export function saveCheckpoint<C, D>(file: string, c: CheckpointContents<C, D>, 
     dataState: c.dataState,
     sections: [],
   };
-  // offsets depend on the header length, which depends on the offsets' digits: iterate until stable
+  const preambleLength = preambleBytes(CHECKPOINT_FORMAT_VERSION);
+  // offsets depend on the header length, which depends on the offsets' digits: iterate until stable (the
+  // CRC fields are placeholders of their final width, filled in once the sections are written)
   let dataStart = 0;
   for (;;) {
     let offset = dataStart;
     header.sections = data.map((s) => {
-      const sec = { name: s.name, shape: s.shape, offset };
+      const sec = { name: s.name, shape: s.shape, offset, crc32: hex8(0) };
       offset += elements(s.shape) * 4;
       return sec;
     });
     const headerBytes = Buffer.byteLength(JSON.stringify(header));
-    const needed = Math.ceil((PREAMBLE_BYTES + headerBytes) / DATA_ALIGN) * DATA_ALIGN;
+    const needed = Math.ceil((preambleLength + headerBytes) / DATA_ALIGN) * DATA_ALIGN;
     if (needed === dataStart) break;
     dataStart = needed;
   }
-  const json = Buffer.alloc(dataStart - PREAMBLE_BYTES, ' ');
-  json.write(JSON.stringify(header), 'utf8');
-  const preamble = Buffer.alloc(PREAMBLE_BYTES);
+  const headerJson = (): Buffer => {
+    const json = Buffer.alloc(dataStart - preambleLength, ' ');
+    json.write(JSON.stringify(header), 'utf8');
+    return json;
+  };
+  const preamble = Buffer.alloc(preambleLength);
   preamble.write(CHECKPOINT_MAGIC, 0, 'latin1');
   preamble.writeUInt32LE(CHECKPOINT_FORMAT_VERSION, 8);
-  preamble.writeUInt32LE(json.length, 12);
+  preamble.writeUInt32LE(dataStart - preambleLength, 12);
 
   const out = new AtomicFile(file);
   try {
     out.write(preamble);
-    out.write(json);
-    for (const s of data) {
+    out.write(headerJson());
+    data.forEach((s, k) => {
+      let crc = 0;
       for (const part of s.parts) {
-        const bad = firstNonFinite(part);
-        if (bad >= 0) throw new NonFiniteValuesError(file, s.name, part[bad]);
-        for (let start = 0; start < part.length; start += IO_PIECE_BYTES / 4) out.write(part.subarray(start, start + IO_PIECE_BYTES / 4));
+        for (let start = 0; start < part.length; start += PIECE_FLOATS) {
+          const piece = part.subarray(start, start + PIECE_FLOATS);
+          const bad = firstNonFinite(piece);
+          if (bad >= 0) throw new NonFiniteValuesError(file, s.name, piece[bad]);
+          crc = crc32(bytesOf(piece), crc);
+          out.write(piece);
+        }
       }
-    }
+      header.sections[k].crc32 = hex8(crc);
+    });
+    const json = headerJson();
+    preamble.writeUInt32LE(crc32(json, crc32(preamble.subarray(0, PREAMBLE_FIELDS_BYTES))), PREAMBLE_FIELDS_BYTES);
+    out.writeAt(0, preamble);
+    out.writeAt(preambleLength, json);
     out.commit();
   } catch (err) {
     out.abort();
@@ -206,7 +242,10 @@ export function saveCheckpoint<C, D>(file: string, c: CheckpointContents<C, D>, 
   }
 }
 
-/** Reads and checks a checkpoint's header (cheap: the sections are not read). */
+/** Checkpoints already named in the log as having no checksums (said once per file and process). */
+const saidUnchecked = new Set<string>();
+
+/** Reads and checks a checkpoint's header and its checksum (cheap: the sections are not read). */
 export function readCheckpointHeader(file: string): CheckpointHeader {
   checkLittleEndian();
   let fd: number;
@@ -217,24 +256,39 @@ export function readCheckpointHeader(file: string): CheckpointHeader {
   }
   try {
     const size = fs.fstatSync(fd).size;
-    const preamble = Buffer.alloc(PREAMBLE_BYTES);
-    if (fs.readSync(fd, preamble, 0, PREAMBLE_BYTES, 0) < PREAMBLE_BYTES || preamble.toString('latin1', 0, 8) !== CHECKPOINT_MAGIC) {
+    const preamble = Buffer.alloc(preambleBytes(CHECKPOINT_FORMAT_VERSION));
+    const got = fs.readSync(fd, preamble, 0, preamble.length, 0);
+    if (got < PREAMBLE_FIELDS_BYTES || preamble.toString('latin1', 0, 8) !== CHECKPOINT_MAGIC) {
       throw new UserError(`${file}: not a dlrm checkpoint (no ${CHECKPOINT_MAGIC} magic at the start)`);
     }
     const version = preamble.readUInt32LE(8);
-    if (version !== CHECKPOINT_FORMAT_VERSION) throw new UserError(`${file}: checkpoint format version ${version}, this dlrm reads version ${CHECKPOINT_FORMAT_VERSION}`);
+    if (version < 1 || version > CHECKPOINT_FORMAT_VERSION) {
+      throw new UserError(`${file}: checkpoint format version ${version}, this dlrm reads versions 1-${CHECKPOINT_FORMAT_VERSION}`);
+    }
+    const preambleLength = preambleBytes(version);
     const headerLength = preamble.readUInt32LE(12);
-    if (PREAMBLE_BYTES + headerLength > size) throw new UserError(`${file}: truncated checkpoint (header runs past the end of the file)`);
+    if (got < preambleLength || preambleLength + headerLength > size) throw new UserError(`${file}: truncated checkpoint (header runs past the end of the file)`);
     const json = Buffer.alloc(headerLength);
-    fs.readSync(fd, json, 0, headerLength, PREAMBLE_BYTES);
+    fs.readSync(fd, json, 0, headerLength, preambleLength);
+    if (version >= CHECKSUM_VERSION) {
+      if (crc32(json, crc32(preamble.subarray(0, PREAMBLE_FIELDS_BYTES))) !== preamble.readUInt32LE(PREAMBLE_FIELDS_BYTES)) {
+        throw new UserError(`${file}: damaged checkpoint: the header (bytes 0-${preambleLength + headerLength - 1}) does not match its checksum`);
+      }
+    } else if (!saidUnchecked.has(file)) {
+      saidUnchecked.add(file);
+      log().warn({ file, formatVersion: version }, 'checkpoint without checksums (format version 1): damage in it cannot be detected; save it again to add them');
+    }
     let header: CheckpointHeader;
     try {
       header = JSON.parse(json.toString('utf8')) as CheckpointHeader;
     } catch (err) {
       throw new UserError(`${file}: corrupt checkpoint header: ${(err as Error).message}`);
     }
+    if (version >= CHECKSUM_VERSION && !header.sections.every((sec) => typeof sec.crc32 === 'string' && /^[0-9a-f]{8}$/.test(sec.crc32))) {
+      throw new UserError(`${file}: corrupt checkpoint header: a section has no CRC-32 (8 hex digits)`);
+    }
     const last = header.sections[header.sections.length - 1];
-    const end = last ? last.offset + elements(last.shape) * 4 : PREAMBLE_BYTES + headerLength;
+    const end = last ? last.offset + elements(last.shape) * 4 : preambleLength + headerLength;
     if (end !== size) throw new UserError(`${file}: checkpoint is ${size} bytes but its sections end at byte ${end} (truncated or corrupt)`);
     return header;
   } finally {
@@ -242,12 +296,12 @@ export function readCheckpointHeader(file: string): CheckpointHeader {
   }
 }
 
-/** Reads `bytes` bytes at `position` into `dst` (in pieces). */
+/** Fills `dst` from the file's bytes at `position`. */
 function readInto(fd: number, dst: Float32Array, position: number, file: string): void {
-  const bytes = new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength);
+  const bytes = bytesOf(dst);
   let done = 0;
   while (done < bytes.length) {
-    const n = fs.readSync(fd, bytes, done, Math.min(IO_PIECE_BYTES, bytes.length - done), position + done);
+    const n = fs.readSync(fd, bytes, done, bytes.length - done, position + done);
     if (n <= 0) throw new UserError(`${file}: unexpected end of file at byte ${position + done}`);
     done += n;
   }
@@ -255,8 +309,8 @@ function readInto(fd: number, dst: Float32Array, position: number, file: string)
 
 /**
  * Fills `params` and `state` (allocated for header.arch and header.optimizer, any chunking) from the
- * checkpoint's sections. Throws a UserError when the sections don't match what they should hold or one
- * holds NaN or Infinity (which saveCheckpoint never writes).
+ * checkpoint's sections. Throws a UserError when the sections don't match what they should hold, one
+ * holds NaN or Infinity (which saveCheckpoint never writes) or differs from its CRC-32 (version 2 on).
  */
 export function loadCheckpointInto(file: string, header: CheckpointHeader, params: DlrmParams, state: OptimizerState): void {
   const expected = sectionsOf(params, state);
@@ -267,16 +321,25 @@ export function loadCheckpointInto(file: string, header: CheckpointHeader, param
   const fd = openForReading(file);
   try {
     expected.forEach((s, k) => {
-      let position = header.sections[k].offset;
+      const { offset, crc32: expectedCrc } = header.sections[k];
+      let position = offset;
       let element = 0;
+      let crc = 0;
       for (const part of s.parts) {
-        readInto(fd, part, position, file);
-        const bad = firstNonFinite(part);
-        if (bad >= 0) {
-          throw new UserError(`${file}: checkpoint section ${s.name} holds ${part[bad]} at element ${element + bad} (byte ${position + 4 * bad}): a damaged or diverged checkpoint, refused`);
+        for (let start = 0; start < part.length; start += PIECE_FLOATS) {
+          const piece = part.subarray(start, start + PIECE_FLOATS);
+          readInto(fd, piece, position, file);
+          const bad = firstNonFinite(piece);
+          if (bad >= 0) {
+            throw new UserError(`${file}: checkpoint section ${s.name} holds ${piece[bad]} at element ${element + bad} (byte ${position + 4 * bad}): a damaged or diverged checkpoint, refused`);
+          }
+          if (expectedCrc !== undefined) crc = crc32(bytesOf(piece), crc);
+          position += piece.byteLength;
+          element += piece.length;
         }
-        position += part.byteLength;
-        element += part.length;
+      }
+      if (expectedCrc !== undefined && hex8(crc) !== expectedCrc) {
+        throw new UserError(`${file}: damaged checkpoint: section ${s.name} (bytes ${offset}-${position - 1}) does not match its checksum`);
       }
     });
   } finally {

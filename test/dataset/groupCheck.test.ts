@@ -115,3 +115,16 @@ test("crc32 (the addon's when built) equals zlib.crc32 on every length from 0 to
   for (let n = 0; n <= 300; n++) assert.equal(crc32(big.subarray(7, 7 + n)), zlib.crc32(big.subarray(7, 7 + n)), `length ${n}`);
   for (const n of [4096, 65_536 + 13, big.length - 1]) assert.equal(crc32(big.subarray(1, 1 + n)), zlib.crc32(big.subarray(1, 1 + n)), `length ${n}`);
 });
+
+test('crc32 continues from a previous value as zlib.crc32(bytes, previous): a buffer checksummed in parts equals it whole', () => {
+  const rng = new Rng(11);
+  const big = new Uint8Array(1_000_003);
+  for (let i = 0; i < big.length; i++) big[i] = rng.nextInt(256);
+  const whole = zlib.crc32(big);
+  for (const cut of [0, 1, 15, 16, 63, 64, 65, 300, 65_537, big.length]) {
+    assert.equal(crc32(big.subarray(cut), crc32(big.subarray(0, cut))), whole, `cut at ${cut}`);
+  }
+  for (const previous of [0, 1, 0x7fffffff, 0x80000000, 0xffffffff]) {
+    for (const n of [0, 7, 64, 1000]) assert.equal(crc32(big.subarray(3, 3 + n), previous), zlib.crc32(big.subarray(3, 3 + n), previous), `previous ${previous}, length ${n}`);
+  }
+});

@@ -3,14 +3,17 @@
 // refused by train, eval and inspect --check with the row group (or header) and its byte range, and read
 // with --no-verify; values out of contract (NaN/Inf dense, a label other than 0/1, an index at or above
 // its table's count, overlapping or outside splits) are refused naming the row and column; a checkpoint
-// holding NaN/Inf is refused at load naming the section. A damaged run never exits 0 without --no-verify.
+// holding NaN/Inf is refused at load naming the section, and one whose table, bias, optimizer-state
+// section or header no longer matches its CRC-32 (a flipped bit, a finite absurd weight) is refused by
+// eval and train --load-model naming the section and its bytes; a version-1 checkpoint (no checksums)
+// still loads, said once in the log. A damaged run never exits 0 without --no-verify.
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { readCheckpointHeader } from '../../src/model/checkpoint';
 import { ProcessedFileReader } from '../../src/dataset/processedFile';
 import { encodeProcessedFile } from '../dataset/fixtures';
 import type { FaultCase, FaultRun } from './faultCase';
-import { ARCH_FLAGS, flipByte, groupSections, ROWS_PER_GROUP, SPLITS, writeMerged, writeModel, type RowEdits } from './corruptionFixtures';
+import { ARCH_FLAGS, flipByte, groupSections, ROWS_PER_GROUP, SPLITS, writeMerged, writeModel, writeVersion1, type RowEdits } from './corruptionFixtures';
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -135,6 +138,86 @@ function checkpointCase(section: string, element: number, value: number): FaultC
   };
 }
 
+/** The commands that load a checkpoint: eval, and train resuming from it (which must then save nothing). */
+type ModelReader = 'eval' | 'train --load-model';
+
+/** A processed file and an adagrad checkpoint fitting it in `dir`, and the `reader` run loading that checkpoint. */
+function modelRun(reader: ModelReader, dir: string): { model: string; run: Omit<FaultRun, 'expectExit'> } {
+  const file = path.join(dir, 'm.dlrm');
+  writeMerged(file);
+  const model = path.join(dir, 'model.ckpt');
+  writeModel(model, 'adagrad');
+  if (reader === 'eval') return { model, run: { args: ['eval', '--processed-data-file', file, '--load-model', model, '--split', 'train'] } };
+  const saved = path.join(dir, 'trained.ckpt');
+  const args = ['train', '--processed-data-file', file, ...ARCH_FLAGS, '--optimizer', 'adagrad', '--mini-batch-size', '32', '--load-model', model, '--save-model', saved];
+  return { model, run: { args, absent: [saved] } };
+}
+
+/**
+ * A checkpoint changed after it was written: a section's element set to `value` (a finite absurd weight)
+ * or, without one, the lowest bit of its first byte flipped. Refused by its checksum, naming the section
+ * and its bytes; the file stays as it was.
+ */
+function checksumCase(reader: ModelReader, section: string, element: number, value?: number): FaultCase {
+  return {
+    name: `${reader} refuses a checkpoint whose ${section} ${value === undefined ? 'has one flipped bit' : `holds ${value} instead of its weight`} (checksum)`,
+    kind: 'corruption',
+    prepare(dir) {
+      const { model, run } = modelRun(reader, dir);
+      const s = readCheckpointHeader(model).sections.find((x) => x.name === section);
+      if (!s) throw new Error(`no section ${section}`);
+      if (value === undefined) {
+        flipByte(model, s.offset + 4 * element);
+      } else {
+        const bytes = fs.readFileSync(model);
+        bytes.writeFloatLE(value, s.offset + 4 * element);
+        fs.writeFileSync(model, bytes);
+      }
+      const end = s.offset + 4 * s.shape.reduce((a, b) => a * b, 1) - 1;
+      const message = new RegExp(`^dlrm: ${escape(model)}: damaged checkpoint: section ${escape(section)} \\(bytes ${s.offset}-${end}\\) does not match its checksum$`);
+      return { ...run, unchanged: [model], expectExit: 2, expectMessage: message };
+    },
+  };
+}
+
+/** A checkpoint with one flipped bit in its JSON header (a digit of the first section's offset): refused before it is parsed. */
+function headerChecksumCase(reader: ModelReader): FaultCase {
+  return {
+    name: `${reader} refuses a checkpoint with one flipped bit in its header (checksum)`,
+    kind: 'corruption',
+    prepare(dir) {
+      const { model, run } = modelRun(reader, dir);
+      const header = readCheckpointHeader(model);
+      const at = fs.readFileSync(model).indexOf(`"offset":${header.sections[0].offset}`) + '"offset":'.length;
+      flipByte(model, at);
+      const end = header.sections[0].offset - 1;
+      const message = new RegExp(`^dlrm: ${escape(model)}: damaged checkpoint: the header \\(bytes 0-${end}\\) does not match its checksum$`);
+      return { ...run, unchanged: [model], expectExit: 2, expectMessage: message };
+    },
+  };
+}
+
+/** A version-1 checkpoint (written before checksums): eval loads it and the log says once that it has none. */
+const version1CheckpointCase: FaultCase = {
+  name: 'eval loads a version-1 checkpoint (no checksums) and says so once in the log',
+  kind: 'corruption',
+  prepare(dir) {
+    const { model, run } = modelRun('eval', dir);
+    const v1 = path.join(dir, 'v1.ckpt');
+    writeVersion1(model, v1);
+    const args = run.args.map((a) => (a === model ? v1 : a));
+    return {
+      ...run,
+      args,
+      expectExit: 0,
+      check: (res) => {
+        const said = res.stderr.split('\n').filter((l) => l.includes('checkpoint without checksums')).length;
+        return said === 1 ? undefined : `the log says ${said} times that the checkpoint has no checksums, expected once:\n${res.stderr}`;
+      },
+    };
+  },
+};
+
 /** The same case with the native addon hidden: the JS twin of the group check refuses the same way. */
 function withoutAddon(c: FaultCase): FaultCase {
   return {
@@ -215,4 +298,14 @@ export const corruptionCases: FaultCase[] = [
   version2Case,
   checkpointCase('bottom.0.weight', 3, NaN),
   checkpointCase('table.1', 17, -Infinity),
+  checksumCase('eval', 'table.1', 17, -2.6e38),
+  checksumCase('eval', 'bottom.0.bias', 2),
+  checksumCase('eval', 'opt.table.2', 40),
+  headerChecksumCase('eval'),
+  checksumCase('train --load-model', 'table.2', 5),
+  checksumCase('train --load-model', 'top.0.bias', 0),
+  checksumCase('train --load-model', 'opt.bottom.1.weight', 3),
+  headerChecksumCase('train --load-model'),
+  withoutAddon(checksumCase('eval', 'table.0', 9)),
+  version1CheckpointCase,
 ];

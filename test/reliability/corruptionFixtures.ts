@@ -1,11 +1,13 @@
 // Files for the corruption cases (corruption.cases.ts): a small merged processed file (4 dense, 3 tables
 // of 50/40/30 rows, the last multi-hot so its groups have offsets sections; 600 rows in groups of 128;
-// splits train/test/val), a checkpoint that fits it, and where each section of a row group lies, so a
-// case can flip one byte of a label, a dense value, an index or an offsets section.
+// splits train/test/val), a checkpoint that fits it (and its version-1 form, without checksums), and where
+// each section of a row group lies, so a case can flip one byte of a label, a dense value, an index or an
+// offsets section.
 import * as fs from 'node:fs';
 import { buildDlrmArch } from '../../src/model/archConfig';
 import { allocOptimizerState } from '../../src/model/allocOptimizerState';
-import { saveCheckpoint } from '../../src/model/checkpoint';
+import { readCheckpointHeader, saveCheckpoint } from '../../src/model/checkpoint';
+import type { OptimizerName } from '../../src/model/arch';
 import { initDlrmParams } from '../../src/model/initParams';
 import { indexEntryWords, ProcessedFileWriter } from '../../src/dataset/processedFile';
 import type { Manifest } from '../../src/dataset/manifest';
@@ -52,11 +54,33 @@ export function writeMerged(file: string, opts: { edits?: RowEdits; splits?: Man
 /** The architecture flags of `dlrm train` that fit the file. */
 export const ARCH_FLAGS = ['--arch-mlp-bot', `${NUM_DENSE}-8-4`, '--arch-mlp-top', '8-1', '--arch-sparse-feature-size', '4'];
 
-/** A checkpoint that fits the file (random initial weights). */
-export function writeModel(file: string): void {
+/** A checkpoint that fits the file (random initial weights; adagrad state filled with 0.25). */
+export function writeModel(file: string, optimizer: OptimizerName = 'sgd'): void {
   const arch = buildDlrmArch({ mlpBot: [NUM_DENSE, 8, 4], mlpTop: [8, 1], tableSizes: TABLE_ROWS, interaction: 'dot', interactionItself: false });
   const params = initDlrmParams(arch, 3);
-  saveCheckpoint(file, { engine: 'none', arch, params, optimizerState: allocOptimizerState(params, 'sgd'), progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 }, trainConfig: {}, dataState: {} }, 'dlrm test');
+  const optimizerState = allocOptimizerState(params, optimizer);
+  for (const a of [...optimizerState.bottom, ...optimizerState.top].flatMap((l) => [l.weight, l.bias]).concat(optimizerState.tables.flat())) a.fill(0.25);
+  saveCheckpoint(file, { engine: 'none', arch, params, optimizerState, progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 }, trainConfig: {}, dataState: {} }, 'dlrm test');
+}
+
+/**
+ * Rewrites the version-2 checkpoint `from` as the version-1 file `to` that dlrm wrote before checksums: a
+ * 16-byte preamble (no header CRC), no crc32 in the sections, the same sections at the same offsets (the
+ * shorter header is space-padded to the same data start).
+ */
+export function writeVersion1(from: string, to: string): void {
+  const header = readCheckpointHeader(from);
+  const dataStart = header.sections[0].offset;
+  const v1 = { ...header, formatVersion: 1, sections: header.sections.map(({ name, shape, offset }) => ({ name, shape, offset })) };
+  const head = Buffer.alloc(dataStart, ' ');
+  head.write('DLRMCKPT', 0, 'latin1');
+  head.writeUInt32LE(1, 8);
+  head.writeUInt32LE(dataStart - 16, 12);
+  head.write(JSON.stringify(v1), 16, 'utf8');
+  fs.copyFileSync(from, to);
+  const fd = fs.openSync(to, 'r+');
+  fs.writeSync(fd, head, 0, head.length, 0);
+  fs.closeSync(fd);
 }
 
 /** Section positions of row group g of a processed file, read from its header and group index. */

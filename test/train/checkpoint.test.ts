@@ -1,6 +1,7 @@
 // Tests of the checkpoint file (src/model/checkpoint.ts): bit-exact round trip of params and optimizer
 // state across different table chunkings, header contents (the best-evaluation record too), refusal of NaN params (the old file stays),
-// and detection of truncated or foreign files.
+// detection of truncated or foreign files, the CRC-32 of every section and of the header (a flipped bit
+// anywhere is refused naming the section and its bytes), and reading version-1 files (no checksums).
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -14,6 +15,7 @@ import type { OptimizerName } from '../../src/model/arch';
 import { Rng } from '../../src/util/random';
 import { tempDir } from '../helpers/sharedData';
 import { modelFloats } from '../helpers/modelFloats';
+import { writeVersion1 } from '../reliability/corruptionFixtures';
 
 const dir = tempDir('ckpt');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -110,4 +112,108 @@ test('a NaN or Infinity in any section (a damaged file) is refused at load, nami
       name,
     );
   }
+});
+
+/** Loads `file` into freshly allocated adagrad params chunked in `maxChunkBytes` pieces; returns the error message or undefined. */
+function loadError(file: string, maxChunkBytes?: number): string | undefined {
+  const params = allocDlrmParams(arch, maxChunkBytes);
+  try {
+    loadCheckpointInto(file, readCheckpointHeader(file), params, allocOptimizerState(params, 'adagrad'));
+  } catch (e) {
+    assert.equal((e as Error).name, 'UserError');
+    return (e as Error).message;
+  }
+  return undefined;
+}
+
+test('every section carries a CRC-32: one flipped bit at its first, middle or last byte is refused naming the section and its bytes', () => {
+  const file = path.join(dir, 'crc.ckpt');
+  saveCheckpoint(file, contents('adagrad', 64), 'dlrm test');
+  const good = fs.readFileSync(file);
+  const header = readCheckpointHeader(file);
+  assert.equal(header.formatVersion, 2);
+  assert.equal(loadError(file), undefined);
+  for (const s of header.sections) {
+    assert.match(s.crc32 ?? '', /^[0-9a-f]{8}$/, s.name);
+    const end = s.offset + 4 * s.shape.reduce((a, b) => a * b, 1) - 1;
+    for (const at of [s.offset, Math.floor((s.offset + end) / 2), end]) {
+      const bytes = Buffer.from(good);
+      bytes[at] ^= 1 << (at % 8);
+      fs.writeFileSync(file, bytes);
+      // both a reader with one part per section and one with 64-byte parts (the CRC chained over them)
+      for (const chunk of [undefined, 64]) {
+        assert.equal(loadError(file, chunk), `${file}: damaged checkpoint: section ${s.name} (bytes ${s.offset}-${end}) does not match its checksum`, `${s.name} byte ${at}`);
+      }
+    }
+  }
+});
+
+test('a finite absurd weight (the issue\'s -2.6e38) is refused by the checksum', () => {
+  const file = path.join(dir, 'absurd.ckpt');
+  saveCheckpoint(file, contents('adagrad'), 'dlrm test');
+  const s = readCheckpointHeader(file).sections.find((x) => x.name === 'table.2')!;
+  const bytes = fs.readFileSync(file);
+  bytes.writeFloatLE(-2.6e38, s.offset + 4 * 123);
+  fs.writeFileSync(file, bytes);
+  assert.match(loadError(file) ?? '', /damaged checkpoint: section table\.2 \(bytes \d+-\d+\) does not match its checksum$/);
+});
+
+test('the header carries a CRC-32: a flipped bit in the preamble, the JSON, its padding or the CRC itself is refused before parsing', () => {
+  const file = path.join(dir, 'head.ckpt');
+  saveCheckpoint(file, contents('sgd'), 'dlrm test');
+  const good = fs.readFileSync(file);
+  const dataStart = readCheckpointHeader(file).sections[0].offset;
+  const json = good.toString('latin1', 20, dataStart);
+  const damaged = /damaged checkpoint: the header \(bytes 0-\d+\) does not match its checksum/;
+  const positions: [number, RegExp][] = [
+    [9, /checkpoint format version 258, this dlrm reads versions 1-2/],
+    [13, damaged], // the header length, 256 more: the CRC then covers other bytes
+    [16, damaged],
+    [19, damaged],
+    [20 + json.indexOf('"lr":0.5') + 6, damaged],
+    [20 + json.indexOf('"epoch"'), damaged],
+    [20 + json.indexOf('"crc32":"') + 9, damaged],
+    [dataStart - 1, damaged],
+  ];
+  for (const [at, message] of positions) {
+    const bytes = Buffer.from(good);
+    bytes[at] ^= 1;
+    fs.writeFileSync(file, bytes);
+    assert.throws(() => readCheckpointHeader(file), (e: unknown) => e instanceof Error && e.name === 'UserError' && message.test(e.message), `byte ${at}`);
+  }
+  // a flipped bit in the JSON (not the length) names the header's exact bytes
+  const bytes = Buffer.from(good);
+  bytes[20 + json.indexOf('"lr":0.5') + 6] ^= 1;
+  fs.writeFileSync(file, bytes);
+  assert.throws(() => readCheckpointHeader(file), { message: `${file}: damaged checkpoint: the header (bytes 0-${dataStart - 1}) does not match its checksum` });
+});
+
+test('a version-1 checkpoint (no checksums) still loads bit-exactly; a version 3 is refused', () => {
+  const v2 = path.join(dir, 'v2.ckpt');
+  const v1 = path.join(dir, 'v1.ckpt');
+  const c = contents('rowwise-adagrad', 64);
+  saveCheckpoint(v2, c, 'dlrm test');
+  writeVersion1(v2, v1);
+  const header = readCheckpointHeader(v1);
+  assert.equal(header.formatVersion, 1);
+  assert.equal(header.sections[0].crc32, undefined);
+  const params = allocDlrmParams(arch);
+  const state = allocOptimizerState(params, 'rowwise-adagrad');
+  loadCheckpointInto(v1, header, params, state);
+  assert.deepEqual(new Uint32Array(modelFloats(params, state).buffer), new Uint32Array(modelFloats(c.params, c.optimizerState).buffer));
+  const bytes = fs.readFileSync(v2);
+  bytes.writeUInt32LE(3, 8);
+  fs.writeFileSync(v2, bytes);
+  assert.throws(() => readCheckpointHeader(v2), /checkpoint format version 3, this dlrm reads versions 1-2/);
+});
+
+test('saving the same contents twice writes the same sections and checksums (only createdAt differs)', () => {
+  const a = path.join(dir, 'same-a.ckpt');
+  const b = path.join(dir, 'same-b.ckpt');
+  saveCheckpoint(a, contents('adagrad'), 'dlrm test');
+  saveCheckpoint(b, contents('adagrad'), 'dlrm test');
+  const [ha, hb] = [readCheckpointHeader(a), readCheckpointHeader(b)];
+  assert.deepEqual(ha.sections, hb.sections);
+  const start = ha.sections[0].offset;
+  assert.deepEqual(fs.readFileSync(a).subarray(start), fs.readFileSync(b).subarray(start));
 });

@@ -98,10 +98,10 @@ __attribute__((target("sse4.1,pclmul"))) uint32_t crc32Clmul(const uint8_t* buf,
 }
 #endif
 
-uint32_t crc32(const uint8_t* p, std::size_t n) {
+uint32_t crc32(const uint8_t* p, std::size_t n, uint32_t previous) {
   static const Crc32Tables tables;
   const auto& t = tables.t;
-  uint32_t c = 0xFFFFFFFFu;
+  uint32_t c = previous ^ 0xFFFFFFFFu;
 #ifdef DLRM_CRC32_CLMUL
   static const bool clmul = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
   if (clmul && n >= 64) {
@@ -186,7 +186,7 @@ class GroupCheckWorker : public Napi::AsyncWorker {
   Napi::Promise promise() { return deferred_.Promise(); }
 
   void Execute() override {
-    if (crc_ >= 0 && crc32(bytes_, size_) != static_cast<uint32_t>(crc_)) result_ |= 1;
+    if (crc_ >= 0 && crc32(bytes_, size_, 0) != static_cast<uint32_t>(crc_)) result_ |= 1;
     const auto n = static_cast<int64_t>(layout_[0]);
     std::vector<TableLayout> tables;
     for (std::size_t at = 4; at + 2 < layout_.size(); at += 3) {
@@ -213,11 +213,13 @@ class GroupCheckWorker : public Napi::AsyncWorker {
 }  // namespace
 
 Napi::Value Crc32(const Napi::CallbackInfo& info) {
-  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
-    throw Napi::TypeError::New(info.Env(), "crc32(bytes: Uint8Array)");
+  if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+      (info.Length() >= 2 && !info[1].IsUndefined() && !info[1].IsNumber())) {
+    throw Napi::TypeError::New(info.Env(), "crc32(bytes: Uint8Array, previous?: number)");
   }
   Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
-  return Napi::Number::New(info.Env(), crc32(bytes.Data(), bytes.ByteLength()));
+  const uint32_t previous = info.Length() >= 2 && info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 0;
+  return Napi::Number::New(info.Env(), crc32(bytes.Data(), bytes.ByteLength(), previous));
 }
 
 Napi::Value CheckGroupAsync(const Napi::CallbackInfo& info) {

@@ -15,7 +15,10 @@ namespace dlrm {
  */
 Napi::Value CheckGroupAsync(const Napi::CallbackInfo& info);
 
-/** crc32(bytes: Uint8Array) -> the CRC-32 of bytes, as zlib.crc32(bytes) (the writer's checksums). */
+/**
+ * crc32(bytes: Uint8Array, previous = 0) -> the CRC-32 of bytes continuing from previous, as
+ * zlib.crc32(bytes, previous) (the writers' checksums; chained over the parts of a long section).
+ */
 Napi::Value Crc32(const Napi::CallbackInfo& info);
 
 }  // namespace dlrm

@@ -81,8 +81,8 @@ export interface NativeAddon extends Partial<PreprocessKernels> {
   adviseHugePages(a: ArrayBufferView): number;
   /** A processed file's row-group check off the JS thread (absent from builds older than it). */
   checkGroupAsync?: NativeGroupCheck;
-  /** zlib.crc32(bytes), ~10x faster (absent from builds older than it). */
-  crc32?: (bytes: Uint8Array) => number;
+  /** zlib.crc32(bytes, previous), ~3x faster (absent from builds older than it; `previous` ignored by older ones). */
+  crc32?: (bytes: Uint8Array, previous?: number) => number;
 }
 
 export type NativeAddonLoad = { addon: NativeAddon; reason?: undefined } | { addon?: undefined; reason: string };
