@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FaultCase, FaultRun } from './faultCase';
-import { AS_NOBODY, noLeftovers, safetyData, SMALL_MODEL } from './safetyFixtures';
+import { AS_NOBODY, asNobodySkip, noLeftovers, safetyData, SMALL_MODEL } from './safetyFixtures';
 
 const copy = (from: string, dir: string, name: string): string => {
   const to = path.join(dir, name);
@@ -203,6 +203,7 @@ export const outputSafetyCases: FaultCase[] = [
   {
     name: 'preprocess --raw-data-file unreadable (EACCES)',
     kind: 'bad-input',
+    skip: asNobodySkip,
     async prepare(dir) {
       const raw = await rawIn(dir);
       fs.chmodSync(raw, 0o000);
@@ -216,6 +217,7 @@ export const outputSafetyCases: FaultCase[] = [
   {
     name: 'predict --input unreadable (EACCES)',
     kind: 'bad-input',
+    skip: asNobodySkip,
     async prepare(dir) {
       const d = await safetyData();
       const raw = await rawIn(dir);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { generateTextFile } from '../../src/criteo/generatorText';
 import { loadProfile } from '../../src/criteo/generatorProfile';
-import { tempDir } from '../helpers/sharedData';
+import { repoRoot, tempDir } from '../helpers/sharedData';
 import { runDlrm } from './faultCase';
 
 export interface SafetyData {
@@ -95,3 +95,20 @@ export function noLeftovers(...dirs: string[]): () => string | undefined {
 
 /** A preload that makes the child drop root for the user `nobody` (so permissions apply to it). */
 export const AS_NOBODY = path.join(__dirname, 'asNobody.js');
+
+let nobodySkip: string | undefined | null = null;
+
+/**
+ * Why a CLI child cannot run as `nobody` here (undefined when it can, or when not root: then the child
+ * keeps its own user): the repository must be reachable by others, which a clone inside a private folder
+ * (e.g. one made by mktemp -d) is not.
+ */
+export function asNobodySkip(): string | undefined {
+  if (nobodySkip !== null) return nobodySkip;
+  if (process.getuid?.() !== 0) return (nobodySkip = undefined);
+  const cli = path.join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
+  const probe = `require(${JSON.stringify(AS_NOBODY)}); require('node:fs').accessSync(${JSON.stringify(cli)}, require('node:fs').constants.R_OK)`;
+  const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+  nobodySkip = r.status === 0 ? undefined : `user nobody cannot read ${cli} (a parent folder of the repository is private), so no non-root reader can be shown an unreadable input`;
+  return nobodySkip;
+}
