@@ -15,7 +15,7 @@ import type { MicroBatcher } from './microBatcher';
 import type { ModelSlot } from './modelSlot';
 import type { ServeMetrics } from './metrics';
 import { RequestRowError } from './requestRows';
-import type { ServedModel } from './servedModel';
+import type { RequestBlock, ServedModel } from './servedModel';
 
 export interface ServeLimits {
   /** Rows per request at most (also the micro-batch size at which a group is sent). */
@@ -29,7 +29,7 @@ export interface ServeLimits {
 export interface ServeContext {
   slot: ModelSlot;
   metrics: ServeMetrics;
-  batcher: MicroBatcher<ServedModel>;
+  batcher: MicroBatcher<ServedModel, RequestBlock>;
   limits: ServeLimits;
   /** Loads a checkpoint (default: the current one's file again) and swaps it in; throws an HttpError when refused. */
   reload(file?: string): Promise<ServedModel>;
@@ -117,10 +117,8 @@ export function buildApp(ctx: ServeContext): FastifyInstance {
         let scores: Float32Array;
         if (rows.length === 0) scores = new Float32Array(0);
         else {
-          const block = model.rows.toBlock(rows);
-          const { batch } = model.encoder.encode(block, 0, block.length, 1);
-          if (batch.size !== rows.length) throw new Error(`${rows.length} rows were encoded as ${batch.size}`);
-          scores = await batcher.submit(model, batch);
+          // encoded with the other requests of its micro-batch; alone (with its own row numbers) when one is bad
+          scores = await batcher.submit(model, { size: rows.length, block: model.rows.toBlock(rows) });
         }
         const probabilities = new Array<number>(scores.length);
         for (let i = 0; i < scores.length; i++) probabilities[i] = Number(float32Text(scores[i]));

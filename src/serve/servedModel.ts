@@ -34,6 +34,14 @@ export interface ServedModel {
   describe(): Record<string, unknown>;
   /** Probabilities for a batch of the encoder's output. */
   predict(batch: Batch): Promise<Float32Array>;
+  /** The lines of some requests (RequestRows blocks, in order) as one batch; throws BadRowError (numbered within the block when there is one). */
+  encodeBlocks(blocks: readonly RequestBlock[]): Batch;
+}
+
+/** The rows of one request as a block of raw lines (RequestRows.toBlock) and their count. */
+export interface RequestBlock {
+  readonly size: number;
+  readonly block: Buffer;
 }
 
 async function sha256File(file: string): Promise<string> {
@@ -60,6 +68,14 @@ export async function loadServedModel(file: string, engineOptions: EngineOptions
     encoder,
     rows: new RequestRows(where.manifest.schema),
     predict: (batch) => engine.predict(batch),
+    encodeBlocks: (blocks) => {
+      const block = blocks.length === 1 ? blocks[0].block : Buffer.concat(blocks.map((b) => b.block));
+      let rows = 0;
+      for (const b of blocks) rows += b.size;
+      const { batch } = encoder.encode(block, 0, block.length, 1);
+      if (batch.size !== rows) throw new Error(`${rows} rows were encoded as ${batch.size}`);
+      return batch;
+    },
     describe: () => ({
       id: served.id,
       step: served.step,

@@ -11,7 +11,7 @@ import { HttpError } from './httpError';
 import { ServeMetrics } from './metrics';
 import { MicroBatcher } from './microBatcher';
 import { ModelSlot } from './modelSlot';
-import { loadServedModel, type ServedModel, type VocabularyFlags } from './servedModel';
+import { loadServedModel, type RequestBlock, type ServedModel, type VocabularyFlags } from './servedModel';
 
 export interface ServeConfig extends EngineOptions, VocabularyFlags, ServeLimits {
   loadModel: string;
@@ -40,10 +40,14 @@ export async function startServer(c: ServeConfig): Promise<RunningServer> {
   const metrics = new ServeMetrics();
   const slot = new ModelSlot(await load(c.loadModel), load);
   metrics.model(slot.current.step);
-  const batcher = new MicroBatcher<ServedModel>({ maxDelayMs: c.maxBatchDelayMs, maxRows: c.maxBatchRows }, async (model, batch) => {
-    metrics.batch(batch.size);
-    return model.predict(batch);
-  });
+  const batcher = new MicroBatcher<ServedModel, RequestBlock>(
+    { maxDelayMs: c.maxBatchDelayMs, maxRows: c.maxBatchRows },
+    async (model, batch) => {
+      metrics.batch(batch.size);
+      return model.predict(batch);
+    },
+    (model, blocks) => model.encodeBlocks(blocks),
+  );
   let closing = false;
   const reload = async (file?: string): Promise<ServedModel> => {
     const from = slot.current;

@@ -3,7 +3,7 @@
 // folding and --min-frequency; a custom schema with quoted fields and a multi-hot list) get exactly the
 // probabilities `dlrm predict` writes for them; every bad request gets its JSON error and status and leaves
 // the server answering; concurrent requests are micro-batched (fewer engine batches than requests, in the
-// metrics); /healthz, /readyz, /v1/model and /metrics report the model.
+// metrics), and a bad row in a micro-batch fails only its own request; /healthz, /readyz, /v1/model and /metrics report the model.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
@@ -148,6 +148,33 @@ test('concurrent requests are micro-batched: fewer engine batches than requests,
     assert.equal(value('dlrm_serve_batch_rows_sum'), 24);
     const batches = value('dlrm_serve_batch_rows_count');
     assert.ok(batches >= 1 && batches < 24, `${batches} engine batches for 24 concurrent requests`);
+  } finally {
+    await s.close();
+  }
+});
+
+test('a bad row in a micro-batch: its request gets its own 400 (rows[i], field), the others of the batch are scored', async () => {
+  const s = await startTestServer(fx.model, { maxBatchDelayMs: 50 });
+  try {
+    const lines = rawLines(fx, 0, 8);
+    const want = await predictLines(fx.model, dir, 'batchedBad', lines);
+    const bad = lines[5].split('\t').map((v, f) => (f === 3 ? 'zz' : v)).join('\t');
+    const bodies = lines.map((l, i) => (i === 3 ? [l, bad] : [l]));
+    const replies = await Promise.all(bodies.map((rows) => request(`${s.url}/v1/predict`, { body: { rows } })));
+    replies.forEach((r, i) => {
+      if (i === 3) {
+        assert.equal(r.status, 400, r.text);
+        assert.deepEqual(r.json, { error: "rows[1]: field I3: 'zz' is not an integer" });
+        return;
+      }
+      assert.equal(r.status, 200, r.text);
+      const p = (r.json as PredictReply).probabilities;
+      assert.ok(p.length === 1 && Math.abs(p[0] - want[i]) < 1e-6, `request ${i}: ${p[0]} vs ${want[i]}`);
+    });
+    const metrics = (await request(`${s.url}/metrics`)).text;
+    const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    assert.equal(value('dlrm_serve_rows_scored_total'), 7);
+    assert.ok(value('dlrm_serve_batch_rows_count') < 7, 'the good requests still share engine batches');
   } finally {
     await s.close();
   }
