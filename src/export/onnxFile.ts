@@ -6,9 +6,6 @@ import { onnx } from 'onnx-proto';
 import { AtomicFile } from '../util/atomic';
 import type { OnnxModel } from './onnxGraph';
 
-/** Bytes per single write (well under the 2 GiB limit of one fs call). */
-const IO_PIECE_BYTES = 2 ** 28;
-
 /** Writes `model` to `file` and its external tensors to `dataFile` (a name relative to file's folder); returns the files written. */
 export function writeOnnx(file: string, model: OnnxModel, dataFile: string): string[] {
   const written: string[] = [];
@@ -18,9 +15,7 @@ export function writeOnnx(file: string, model: OnnxModel, dataFile: string): str
     try {
       for (const t of model.external) {
         data.write(new Uint8Array(t.offset - data.size));
-        for (const part of t.parts) {
-          for (let start = 0; start < part.length; start += IO_PIECE_BYTES / 4) data.write(part.subarray(start, start + IO_PIECE_BYTES / 4));
-        }
+        for (const part of t.parts) data.write(part);
       }
       data.commit();
     } catch (err) {

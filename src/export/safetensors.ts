@@ -35,9 +35,7 @@ export function writeSafetensors(file: string, tensors: readonly NamedTensor[], 
     out.write(length);
     out.write(padded);
     for (const t of tensors) {
-      for (const part of t.parts) {
-        for (let start = 0; start < part.length; start += IO_PIECE_BYTES / 4) out.write(part.subarray(start, start + IO_PIECE_BYTES / 4));
-      }
+      for (const part of t.parts) out.write(part);
     }
     out.commit();
   } catch (err) {

@@ -10,6 +10,7 @@ import { ProcessedFileReader } from '../dataset/processedFile';
 import { outputPaths } from '../preprocess/outputs';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
+import { sameFile } from '../util/paths';
 import type { InferenceModel } from './inferenceModel';
 
 export interface ManifestLocation {
@@ -54,16 +55,6 @@ function fromManifestFile(file: string): ManifestLocation {
   return { manifest: checkManifest(parsed, file), dir: path.dirname(path.resolve(file)), source: file };
 }
 
-/** True when both paths exist and name the same file; false when either is missing or they differ. */
-function sameFile(a: string, b: string): boolean {
-  try {
-    const x = fs.statSync(a);
-    const y = fs.statSync(b);
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
-  }
-}
 
 /** The manifest named by the flags, else the one of the processed file the model was trained on. */
 export function locateManifest(flags: { processedDataFile?: string; manifest?: string }, model: InferenceModel): ManifestLocation {

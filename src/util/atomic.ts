@@ -59,11 +59,15 @@ interface DirectStage {
   flushed: number;
 }
 
-/** Writes all of `bytes` at `position`. */
+/** The largest single write call (well under the 2 GiB limit of one fs call). */
+const WRITE_PIECE_BYTES = 2 ** 28;
+
+/** Writes all of `bytes` at `position`, any length. */
 function writeFully(fd: number, bytes: Uint8Array, position: number): void {
   if (bytes.length === 0) return;
   let done = 0;
-  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
+  // one write call takes at most WRITE_PIECE_BYTES (fs.writeSync refuses lengths of 2 GiB and more)
+  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, Math.min(WRITE_PIECE_BYTES, bytes.length - done), position + done);
 }
 
 /**
