@@ -9,7 +9,8 @@
 // (a) >= 20,000 rows/s with p99 <= 10 ms, (b) >= 70% of predict's rows/s. The load generator shares the
 // machine's cores with the server (as does anything else running): the figures are for this machine as it is;
 // the CPU seconds the server and the load generator used in each run are printed beside them.
-// Run: npx tsc -p . && node dist/scripts/bench-serve.js [--rows 1000000] [--seconds 10] [--dir D] [--engine auto]
+// Both scenarios run once per --workers count (serve --workers: server processes sharing the port).
+// Run: npx tsc -p . && node dist/scripts/bench-serve.js [--rows 1000000] [--seconds 10] [--workers 1,2] [--dir D] [--engine auto]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -41,8 +42,8 @@ function logRecord(stderr: string, msg: string): Record<string, unknown> {
 }
 
 /** Starts `dlrm serve` and resolves with it and its URL once it logs "listening". */
-function startServe(model: string, engine: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [cli, 'serve', '--load-model', model, '--port', '0', '--engine', engine], { stdio: ['ignore', 'ignore', 'pipe'] });
+function startServe(model: string, engine: string, workers: number): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [cli, 'serve', '--load-model', model, '--port', '0', '--engine', engine, '--workers', String(workers)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   return new Promise((resolve, reject) => {
     child.stderr?.on('data', (d: Buffer) => {
@@ -73,11 +74,13 @@ interface Measured {
   errors: number;
 }
 
-/** CPU seconds (user + system) used so far by process `pid` (Linux /proc; NaN elsewhere). */
+/** CPU seconds (user + system) used so far by process `pid` and its children, the serve workers (Linux /proc; NaN elsewhere). */
 function cpuSeconds(pid: number): number {
   try {
     const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    const own = (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter((c) => c !== '');
+    return children.reduce((sum, child) => sum + cpuSeconds(Number(child)), own);
   } catch {
     return NaN;
   }
@@ -103,6 +106,7 @@ async function main(): Promise<void> {
   const rows = Number(arg('--rows', '1000000'));
   const seconds = Number(arg('--seconds', '10'));
   const engine = arg('--engine', 'auto');
+  const workerCounts = arg('--workers', '1,2').split(',').map(Number);
   const dir = arg('--dir', fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bench-serve-')));
   const keep = process.argv.includes('--dir');
   console.log(`bench-serve: ${rows} generated rows, ${seconds} s per scenario, engine ${engine}, ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
@@ -124,27 +128,32 @@ async function main(): Promise<void> {
     const predictRowsPerSec = Number(predicted.rowsPerSec);
 
     const lines = fs.readFileSync(raw, 'utf8').split('\n', 4096).filter((l) => l !== '');
-    const started = await startServe(model, engine);
-    server = started.child;
     const scenarios: Scenario[] = [
       { name: '(a) 1-row requests', rowsPerRequest: 1, connections: 64 },
       { name: '(b) 256-row requests', rowsPerRequest: 256, connections: 16 },
     ];
-    const results: Measured[] = [];
-    for (const s of scenarios) results.push(await drive(started.url, started.child.pid ?? 0, lines, s, seconds));
+    const results: { s: Scenario; workers: number; r: Measured }[] = [];
+    for (const workers of workerCounts) {
+      const started = await startServe(model, engine, workers);
+      server = started.child;
+      for (const s of scenarios) results.push({ s, workers, r: await drive(started.url, started.child.pid ?? 0, lines, s, seconds) });
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server?.once('exit', resolve));
+      server = undefined;
+    }
 
     console.log('');
-    console.log('scenario               conns   requests/s      rows/s   p50 ms   p99 ms  p99.9 ms  non-2xx  errors  server CPU s  client CPU s');
-    scenarios.forEach((s, i) => {
-      const r = results[i];
-      console.log(`${s.name.padEnd(22)} ${String(s.connections).padStart(5)} ${r.requestsPerSec.toFixed(0).padStart(12)} ${r.rowsPerSec.toFixed(0).padStart(11)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${r.p999.toFixed(2).padStart(9)} ${String(r.non2xx).padStart(8)} ${String(r.errors).padStart(7)} ${r.serverCpu.toFixed(1).padStart(13)} ${r.clientCpu.toFixed(1).padStart(13)}`);
-    });
-    console.log(`dlrm predict (same rows, ${rows} lines, CSV out)        ${predictRowsPerSec.toFixed(0).padStart(11)} rows/s`);
-    const [a, b] = results;
+    console.log('scenario               workers conns   requests/s      rows/s   p50 ms   p99 ms  p99.9 ms  non-2xx  errors  server CPU s  client CPU s');
+    for (const { s, workers, r } of results) {
+      console.log(`${s.name.padEnd(22)} ${String(workers).padStart(7)} ${String(s.connections).padStart(5)} ${r.requestsPerSec.toFixed(0).padStart(12)} ${r.rowsPerSec.toFixed(0).padStart(11)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${r.p999.toFixed(2).padStart(9)} ${String(r.non2xx).padStart(8)} ${String(r.errors).padStart(7)} ${r.serverCpu.toFixed(1).padStart(13)} ${r.clientCpu.toFixed(1).padStart(13)}`);
+    }
+    console.log(`dlrm predict (same rows, ${rows} lines, CSV out)                ${predictRowsPerSec.toFixed(0).padStart(11)} rows/s`);
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
     console.log('');
-    console.log(`target (a): >= 20000 rows/s with p99 <= 10 ms: ${a.rowsPerSec.toFixed(0)} rows/s, p99 ${a.p99.toFixed(2)} ms -> ${verdict(a.rowsPerSec >= 20_000 && a.p99 <= 10)}`);
-    console.log(`target (b): >= 70% of predict's rows/s: ${((100 * b.rowsPerSec) / predictRowsPerSec).toFixed(0)}% -> ${verdict(b.rowsPerSec >= 0.7 * predictRowsPerSec)}`);
+    for (const workers of workerCounts) {
+      const [a, b] = results.filter((x) => x.workers === workers).map((x) => x.r);
+      console.log(`--workers ${workers}: target (a) >= 20000 rows/s with p99 <= 10 ms: ${a.rowsPerSec.toFixed(0)} rows/s, p99 ${a.p99.toFixed(2)} ms -> ${verdict(a.rowsPerSec >= 20_000 && a.p99 <= 10)}; target (b) >= 70% of predict's rows/s: ${((100 * b.rowsPerSec) / predictRowsPerSec).toFixed(0)}% -> ${verdict(b.rowsPerSec >= 0.7 * predictRowsPerSec)}`);
+    }
     console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   } finally {
     server?.kill('SIGTERM');

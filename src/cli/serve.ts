@@ -12,6 +12,7 @@ interface ServeCliOptions extends CommonOptions, EngineFlags {
   maxBatchDelayMs: number;
   maxBatchRows: number;
   maxBodyBytes: number;
+  workers: number;
   adminToken?: string;
   processedDataFile?: string;
   manifest?: string;
@@ -27,13 +28,17 @@ export function registerServe(program: Command): void {
     .option('--max-batch-delay-ms <ms>', 'longest a request waits for others to share its engine batch', intOption(0, 10_000), 1)
     .option('--max-batch-rows <n>', 'rows per engine batch at which it is sent at once; also the most rows one request may hold', intOption(1, 1 << 20), 4096)
     .option('--max-body-bytes <n>', 'largest request body (413 beyond)', intOption(1024, 1 << 30), 16 << 20)
+    .option('--workers <n>', 'server processes, each with its own copy of the model, sharing the port (more requests/s on more cores)', intOption(1, 64), 1)
     .option('--admin-token <token>', 'enables POST /admin/reload for requests with "Authorization: Bearer <token>"')
     .option('--processed-data-file <path>', 'the merged processed file whose vocabularies map categories (default: the one the model was trained on)')
     .option('--manifest <path>', 'or: the manifest.json of the preprocessed data (vocabularies beside it)');
   addCommonOptions(addEngineOptions(cmd)).action(
     runAction(async (o: ServeCliOptions) => {
-      const { runServe } = await import('../serve/server'); // loads fastify and the engines only when serving
-      await runServe({
+      // loads fastify and the engines only when serving
+      const { runServe } = await import('../serve/server');
+      const { isServeWorker, runServePrimary, runServeWorker } = await import('../serve/cluster');
+      if (o.workers > 1 && !isServeWorker()) return runServePrimary(o.workers);
+      await (isServeWorker() ? runServeWorker : runServe)({
         loadModel: o.loadModel,
         host: o.host,
         port: o.port,

@@ -15,7 +15,7 @@ import type { MicroBatcher } from './microBatcher';
 import type { ModelSlot } from './modelSlot';
 import type { ServeMetrics } from './metrics';
 import { RequestRowError } from './requestRows';
-import type { RequestBlock, ServedModel } from './servedModel';
+import type { ReloadOutcome, RequestBlock, ServedModel } from './servedModel';
 
 export interface ServeLimits {
   /** Rows per request at most (also the micro-batch size at which a group is sent). */
@@ -32,7 +32,9 @@ export interface ServeContext {
   batcher: MicroBatcher<ServedModel, RequestBlock>;
   limits: ServeLimits;
   /** Loads a checkpoint (default: the current one's file again) and swaps it in; throws an HttpError when refused. */
-  reload(file?: string): Promise<ServedModel>;
+  reload(file?: string): Promise<ReloadOutcome>;
+  /** The Prometheus text of GET /metrics. */
+  metricsText(): Promise<string>;
   /** True once shutdown has begun. */
   closing(): boolean;
 }
@@ -101,8 +103,9 @@ export function buildApp(ctx: ServeContext): FastifyInstance {
     if (ctx.closing()) return reply.code(503).send({ error: 'shutting down' });
     return { status: 'ready', model: { id: slot.current.id, step: slot.current.step } };
   });
-  app.get('/v1/model', async () => slot.current.describe());
-  app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+  // pid: the process that answered (one of the workers with serve --workers)
+  app.get('/v1/model', async () => ({ ...slot.current.describe(), pid: process.pid }));
+  app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await ctx.metricsText()));
 
   app.post<{ Body: PredictBody }>('/v1/predict', {
     schema: predictSchema,
@@ -142,9 +145,7 @@ export function buildApp(ctx: ServeContext): FastifyInstance {
       if (body !== undefined && body !== null && (typeof body !== 'object' || Object.keys(body).some((k) => k !== 'path') || (body.path !== undefined && (typeof body.path !== 'string' || body.path === '')))) {
         throw new HttpError(400, 'the body is optional; when given it is {"path": "<checkpoint file>"}');
       }
-      const previous = slot.current;
-      const model = await ctx.reload(body?.path as string | undefined);
-      return { model: { id: model.id, step: model.step, sha256: model.sha256, file: model.file }, previous: { id: previous.id, step: previous.step } };
+      return ctx.reload(body?.path as string | undefined);
     });
   }
   return app;

@@ -1,7 +1,8 @@
 // The Prometheus metrics of `dlrm serve` (GET /metrics, text format via prom-client), in a registry of their
 // own (several servers in one process, as in tests, do not collide): requests by route and status, request
 // latency, engine batch size in rows, rows scored, the served model's step, reloads by result, and the
-// process metrics prom-client collects. Also the counts behind the once-a-minute summary log line.
+// process metrics prom-client collects. Also the counts behind the once-a-minute summary log line. With serve
+// --workers the primary sums the workers' registries (the model step: their largest).
 import * as client from 'prom-client';
 
 const ROW_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
@@ -21,7 +22,7 @@ export class ServeMetrics {
   private readonly latency = new client.Histogram({ name: 'dlrm_serve_request_duration_seconds', help: 'HTTP request latency by route', labelNames: ['route'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
   private readonly batchRows = new client.Histogram({ name: 'dlrm_serve_batch_rows', help: 'rows per engine batch (the micro-batches)', buckets: ROW_BUCKETS, registers: [this.registry] });
   private readonly rowsScored = new client.Counter({ name: 'dlrm_serve_rows_scored_total', help: 'rows scored', registers: [this.registry] });
-  private readonly modelStep = new client.Gauge({ name: 'dlrm_serve_model_step', help: 'optimizer step of the served checkpoint', registers: [this.registry] });
+  private readonly modelStep = new client.Gauge({ name: 'dlrm_serve_model_step', help: 'optimizer step of the served checkpoint', aggregator: 'max', registers: [this.registry] });
   private readonly reloads = new client.Counter({ name: 'dlrm_serve_reloads_total', help: 'model reloads by result (ok, refused)', labelNames: ['result'] as const, registers: [this.registry] });
   private summary: ServeSummary = { requests: 0, errors: 0, rows: 0, batches: 0 };
 

@@ -3,6 +3,8 @@
 // beside the old one and swaps the reference atomically (between two requests' acquires); the old model's
 // engine is disposed once the last request holding it is released. A checkpoint that fails to load is
 // refused (the error is thrown to the caller) and the current model keeps serving. One reload at a time.
+// A reload is prepare (load beside) + commit (swap), so that several processes (serve --workers) can load
+// first and all swap, or all abort, together.
 import { HttpError } from './httpError';
 import type { ServedModel } from './servedModel';
 
@@ -48,19 +50,40 @@ export class ModelSlot {
    * replaced. Throws (the current model unchanged) when it does not load, or a 409 HttpError during another reload.
    */
   async reload(file?: string): Promise<{ model: ServedModel; previous: ServedModel }> {
+    const model = await this.prepare(file);
+    return { model, previous: this.commit(model) };
+  }
+
+  /**
+   * The first half of a reload: loads `file` (default: the current model's file) beside the current model,
+   * which keeps serving; the slot stays reloading until commit() or abort(). Throws as reload() does.
+   */
+  async prepare(file?: string): Promise<ServedModel> {
     if (this.reloading) throw new HttpError(409, 'a reload is already running');
     this.reloading = true;
     try {
-      const model = await this.load(file ?? this.held.model.file);
-      const previous = this.held;
-      this.held = { model, users: 0, retired: false };
-      this.holders.set(model, this.held);
-      previous.retired = true;
-      this.disposeIfDone(previous);
-      return { model, previous: previous.model };
-    } finally {
+      return await this.load(file ?? this.held.model.file);
+    } catch (err) {
       this.reloading = false;
+      throw err;
     }
+  }
+
+  /** Makes a prepared model current; returns the model it replaced (disposed once no request holds it). */
+  commit(model: ServedModel): ServedModel {
+    const previous = this.held;
+    this.held = { model, users: 0, retired: false };
+    this.holders.set(model, this.held);
+    previous.retired = true;
+    this.disposeIfDone(previous);
+    this.reloading = false;
+    return previous.model;
+  }
+
+  /** Drops a prepared model; the current one keeps serving. */
+  abort(model: ServedModel): void {
+    model.engine.dispose();
+    this.reloading = false;
   }
 
   /** Disposes every model (at shutdown, when no request holds one). */

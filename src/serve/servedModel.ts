@@ -38,6 +38,12 @@ export interface ServedModel {
   encodeBlocks(blocks: readonly RequestBlock[]): Batch;
 }
 
+/** What a reload did (the body of POST /admin/reload's answer; plain data, so it crosses processes). */
+export interface ReloadOutcome {
+  model: { id: string; step: number; sha256: string; file: string };
+  previous: { id: string; step: number };
+}
+
 /** The rows of one request as a block of raw lines (RequestRows.toBlock) and their count. */
 export interface RequestBlock {
   readonly size: number;
