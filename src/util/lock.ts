@@ -1,8 +1,9 @@
 // Exclusive locks on outputs that one run writes over minutes (a preprocess work folder, a checkpoint): a
 // lock file `.NAME.lock` beside the target, created with O_EXCL, holding the owner's pid and host. A
 // second run is refused with "another dlrm (pid N) is writing F" before it touches anything. A lock whose
-// pid no longer runs on this host is stale and taken over (said at debug level); a lock from another host
-// is never taken over. Released when the run ends, by any path (exitCleanup). Readers of long inputs
+// pid no longer runs on this host, or now belongs to a process started after the lock's owner (the pid was
+// reused: the lock also holds its owner's start time), is stale and taken over (said at debug level); a
+// lock from another host is never taken over. Released when the run ends, by any path (exitCleanup). Readers of long inputs
 // (preprocess) leave a marker `.NAME.reading-PID` beside each, so a writer of that file can refuse.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -10,7 +11,7 @@ import * as path from 'node:path';
 import { UserError, withPath } from './errors';
 import { atExit } from './exitCleanup';
 import { log } from './log';
-import { processAlive, removeDeadPidEntries } from './pid';
+import { processAlive, processStartTime, removeDeadPidEntries } from './pid';
 
 /** What a lock file holds. */
 export interface LockOwner {
@@ -18,6 +19,8 @@ export interface LockOwner {
   hostname: string;
   /** The output the lock guards. */
   target: string;
+  /** The owner's start time (processStartTime); absent in locks of older versions or without /proc. */
+  started?: string;
 }
 
 /** The lock file of `target`. */
@@ -31,10 +34,17 @@ function readOwner(lockFile: string): LockOwner | undefined {
   try {
     const o = JSON.parse(fs.readFileSync(lockFile, 'utf8')) as Partial<LockOwner>;
     if (typeof o.pid !== 'number' || typeof o.hostname !== 'string') return undefined;
-    return { pid: o.pid, hostname: o.hostname, target: String(o.target) };
+    return { pid: o.pid, hostname: o.hostname, target: String(o.target), ...(typeof o.started === 'string' ? { started: o.started } : {}) };
   } catch {
     return undefined;
   }
+}
+
+/** Whether the lock's owner still runs: its pid runs on this host and, when both are known, started when the owner did. */
+function ownerRuns(owner: LockOwner): boolean {
+  if (!processAlive(owner.pid)) return false;
+  const started = processStartTime(owner.pid);
+  return owner.started === undefined || started === undefined || started === owner.started;
 }
 
 /** The message refusing a second writer of `target`. */
@@ -49,7 +59,8 @@ function busyError(owner: LockOwner, target: string, lockFile: string): UserErro
  */
 export function acquireLock(target: string): () => void {
   const lockFile = lockPathFor(target);
-  const mine: LockOwner = { pid: process.pid, hostname: os.hostname(), target: path.resolve(target) };
+  const started = processStartTime(process.pid);
+  const mine: LockOwner = { pid: process.pid, hostname: os.hostname(), target: path.resolve(target), ...(started === undefined ? {} : { started }) };
   for (let attempt = 0; ; attempt++) {
     let fd: number;
     try {
@@ -57,14 +68,14 @@ export function acquireLock(target: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = readOwner(lockFile);
-      if (owner && (owner.hostname !== os.hostname() || processAlive(owner.pid))) throw busyError(owner, target, lockFile);
+      if (owner && (owner.hostname !== os.hostname() || ownerRuns(owner))) throw busyError(owner, target, lockFile);
       if (!owner && attempt < 5) {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // its owner may be between create and write
         continue;
       }
       if (attempt >= 6) throw new UserError(`${lockFile}: cannot take the lock of ${target} (the lock file keeps reappearing or cannot be read); delete it if no dlrm is writing ${target}`);
       fs.rmSync(lockFile, { force: true });
-      log().debug({ lockFile, owner }, 'removed a stale lock (its process no longer runs)');
+      log().debug({ lockFile, owner }, 'removed a stale lock (its process no longer runs, or its pid was reused)');
       continue;
     }
     try {

@@ -15,6 +15,19 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
+ * When process `pid` started, in clock ticks since boot (Linux /proc/PID/stat field 22), as text; undefined
+ * when it does not run or the system has no /proc. Told apart from a later process that got the same pid.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Removes the entries of `dir` named `PREFIX<pid>` (files or folders) whose process is no longer running,
  * for each prefix, saying so at debug level; returns the paths removed.
  */
