@@ -48,6 +48,8 @@ export function buildProgram(): Command {
     .description('Preprocess Criteo click logs and train, evaluate and serve DLRM models')
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
+    // commander's own errors (unknown option, bad or missing value) read like ours: `dlrm: ...`, exit 2
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'dlrm: ')) })
     .exitOverride();
   registerSubcommands(program);
   return program;
@@ -77,8 +79,9 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     stopProgressBars(); // a bar left running would swallow the message's line
     if (err instanceof CommanderError) {
-      // commander already printed its message (unknown option, missing argument, --help, --version)
-      process.exitCode = err.exitCode;
+      // commander already printed its message (unknown option, missing argument, --help, --version);
+      // a usage error exits 2 like every other bad input (commander says 1)
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
     const code = reportFailure(err);

@@ -82,8 +82,8 @@ test('a run resumed with --load-model and the same --metrics-file is one run in 
 test('--run-name is refused when empty or multi-line, naming the flag', () => {
   for (const bad of ['', 'a\nb']) {
     const r = spawnSync(process.execPath, [bin, 'train', '--config', smoke, '--run-name', bad], { encoding: 'utf8' });
-    assert.equal(r.status, 1);
-    assert.match(r.stderr, /option '--run-name <text>' argument .* is invalid\. .* must be 1 to 100 characters on one line/s);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^dlrm: option '--run-name <text>' argument .* is invalid\. .* must be 1 to 100 characters on one line/s);
   }
 });
 

@@ -46,11 +46,14 @@ test('bad flag values are refused naming the flag; booleans take no value', () =
   assert.equal(a.status, 2);
   assert.match(a.stderr, /^dlrm: --arch-interaction-itself is a switch and takes no value \(use --arch-interaction-itself or --no-arch-interaction-itself\)\n$/);
   const b = dlrmTrain('--mini-batch-size', '0');
-  assert.notEqual(b.status, 0);
-  assert.match(b.stderr, /--mini-batch-size.*'0' is invalid/);
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /^dlrm: option '--mini-batch-size <n>' argument '0' is invalid/);
   const c = dlrmTrain('--arch-mlp-bot', '13-x-16');
-  assert.notEqual(c.status, 0);
-  assert.match(c.stderr, /--arch-mlp-bot.*13-x-16/);
+  assert.equal(c.status, 2);
+  assert.match(c.stderr, /^dlrm: .*--arch-mlp-bot.*13-x-16/);
+  const unknown = dlrmTrain('--no-such-flag');
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /^dlrm: unknown option '--no-such-flag'\n/);
   const d = dlrmTrain('--data-generation', 'synthetic', '--arch-mlp-bot', '13-64-8', '--arch-sparse-feature-size', '16');
   assert.equal(d.status, 2);
   assert.match(d.stderr, /--arch-mlp-bot: the last width 8 .* must equal --arch-sparse-feature-size 16/);
