@@ -11,6 +11,7 @@ import type { InteractionOp, LossFunction, OptimizerName } from '../model/arch';
 import { UserError } from '../util/errors';
 import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
 import { readCheckpointHeader } from '../model/checkpoint';
+import { INTERACTION_OPS } from '../model/archConfig';
 import { checkLearningRate, validateLrSchedule } from './lrSchedule';
 
 export const DATA_GENERATIONS = ['random', 'synthetic', 'dataset'] as const;
@@ -33,6 +34,9 @@ export interface TrainConfig {
   archMlpTop: number[];
   archInteractionOp: InteractionOp;
   archInteractionItself: boolean;
+  /** dcn interaction: cross layers and their rank (TorchRec's dcn_num_layers, dcn_low_rank_dim). */
+  dcnNumLayers: number;
+  dcnLowRankDim: number;
   // --- loss and optimizer
   lossFunction: LossFunction;
   /** wbce: [weight of negatives, weight of positives]. */
@@ -94,6 +98,8 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   archMlpTop: [64, 1],
   archInteractionOp: 'dot',
   archInteractionItself: false,
+  dcnNumLayers: 3,
+  dcnLowRankDim: 512,
   lossFunction: 'bce',
   lossWeights: [1, 1],
   lossThreshold: 0,
@@ -157,8 +163,10 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'archEmbeddingSize', flag: 'arch-embedding-size', type: { kind: 'intList' }, help: 'rows per embedding table, dash list (random/synthetic data only)' },
   { key: 'archMlpBot', flag: 'arch-mlp-bot', type: { kind: 'intList' }, help: 'bottom MLP widths, dense input to d, e.g. 13-512-256-64-16' },
   { key: 'archMlpTop', flag: 'arch-mlp-top', type: { kind: 'intList' }, help: 'top MLP widths without the derived input, ending in 1, e.g. 512-256-1' },
-  { key: 'archInteractionOp', flag: 'arch-interaction-op', type: choice(['dot', 'cat']), help: 'feature interaction: dot | cat' },
+  { key: 'archInteractionOp', flag: 'arch-interaction-op', type: choice(INTERACTION_OPS), help: 'feature interaction: dot | cat | dcn (DCN-v2 low-rank cross network, TorchRec DLRM_DCN)' },
   { key: 'archInteractionItself', flag: 'arch-interaction-itself', type: { kind: 'bool' }, help: 'dot: keep the diagonal of the interaction too' },
+  { key: 'dcnNumLayers', flag: 'dcn-num-layers', type: int(1), help: 'dcn: cross layers' },
+  { key: 'dcnLowRankDim', flag: 'dcn-low-rank-dim', type: int(1), help: 'dcn: rank r of each cross layer (V [r, N], W [N, r])' },
   { key: 'lossFunction', flag: 'loss-function', type: choice(['mse', 'bce', 'wbce']), help: 'loss: mse | bce | wbce' },
   { key: 'lossWeights', flag: 'loss-weights', type: { kind: 'floatPair' }, help: 'wbce class weights negative-positive, e.g. 1.0-3.0' },
   { key: 'lossThreshold', flag: 'loss-threshold', type: float(0, 0.5), help: 'clamp probabilities to [t, 1-t] in the loss (0 = off)' },
