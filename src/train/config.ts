@@ -61,6 +61,8 @@ export interface TrainConfig {
   numIndicesPerLookupFixed: boolean;
   /** random/synthetic: rows per epoch. */
   dataSize: number;
+  /** synthetic: indices per bag of each table (MLPerf DLRMv2's multi-hot shape); [] = one-hot. */
+  multiHotSizes: number[];
   // --- loop
   miniBatchSize: number;
   nepochs: number;
@@ -115,6 +117,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   numIndicesPerLookup: 10,
   numIndicesPerLookupFixed: false,
   dataSize: 131072,
+  multiHotSizes: [],
   miniBatchSize: 128,
   nepochs: 1,
   numBatches: 0,
@@ -181,6 +184,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'maxIndRange', flag: 'max-ind-range', type: int(0), help: 'fold categorical indices to index % M, tables to min(count, M) rows (0 = off)' },
   { key: 'numIndicesPerLookup', flag: 'num-indices-per-lookup', type: int(1), help: 'random data: indices per embedding bag (at most, unless fixed)' },
   { key: 'numIndicesPerLookupFixed', flag: 'num-indices-per-lookup-fixed', type: { kind: 'bool' }, help: 'random data: every bag has exactly --num-indices-per-lookup indices' },
+  { key: 'multiHotSizes', flag: 'multi-hot-sizes', type: { kind: 'intList' }, help: 'synthetic data: indices per bag of each table, comma or dash list (MLPerf DLRMv2: 3,2,1,2,6,1,1,1,1,7,3,8,1,6,9,5,1,1,1,12,100,27,10,3,1,1)' },
   { key: 'dataSize', flag: 'data-size', type: int(1), help: 'random/synthetic: rows per epoch' },
   { key: 'miniBatchSize', flag: 'mini-batch-size', type: int(1), help: 'training batch size' },
   { key: 'nepochs', flag: 'nepochs', type: int(1), help: 'epochs' },
@@ -225,7 +229,8 @@ export function parserFor(type: FlagKind): ((value: string) => unknown) | undefi
     case 'float':
       return floatOption(type.min, type.max);
     case 'intList':
-      return layerListOption;
+      // commas as TorchRec's flags write lists (3,2,1,...), or dashes as the reference's (13-512-256)
+      return (v: string) => layerListOption(v.replace(/,/g, '-'));
     case 'floatPair':
       return floatPairOption;
     case 'choice':
@@ -393,6 +398,12 @@ export function validateTrainConfig(c: TrainConfig): void {
   }
   if (c.dataGeneration !== 'dataset' && c.testSplit !== 'test') {
     throw new UserError(`--test-split ${c.testSplit}: only a processed file has a val split; ${c.dataGeneration} data is evaluated on its held-out block`);
+  }
+  if (c.multiHotSizes.length > 0 && c.dataGeneration !== 'synthetic') {
+    throw new UserError(`--multi-hot-sizes applies to synthetic data only (--data-generation synthetic); this run's data is ${c.dataGeneration ?? 'random'}`);
+  }
+  if (c.multiHotSizes.length > 0 && c.multiHotSizes.length !== c.archEmbeddingSize.length) {
+    throw new UserError(`--multi-hot-sizes: ${c.multiHotSizes.length} sizes for ${c.archEmbeddingSize.length} embedding tables (--arch-embedding-size)`);
   }
   if (c.saveBest && c.saveBest === c.saveModel) {
     throw new UserError(`--save-best and --save-model both name ${c.saveBest}: the best checkpoint needs a file of its own`);

@@ -56,13 +56,14 @@ const DATA_STATE_NAMES: Record<keyof DataState, string> = {
   seed: '--seed (of the random/synthetic rows)',
   trainRows: 'training rows (--data-size, or the train split of --processed-data-file)',
   maxIndRange: '--max-ind-range',
+  multiHotSizes: '--multi-hot-sizes',
 };
 
 /** The data a checkpoint was trained on, compared with this run's: one line per difference. */
 export function dataDifferences(saved: unknown, run: DataState): string[] {
   if (typeof saved !== 'object' || saved === null) return ['the checkpoint records no data state'];
   const s = saved as Partial<DataState>;
-  return (Object.keys(run) as (keyof DataState)[]).flatMap((k) =>
+  return (Object.keys(DATA_STATE_NAMES) as (keyof DataState)[]).flatMap((k) =>
     JSON.stringify(s[k]) !== JSON.stringify(run[k]) ? [changeLine(DATA_STATE_NAMES[k], s[k], run[k])] : [],
   );
 }
