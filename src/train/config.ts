@@ -270,6 +270,9 @@ function configValue(spec: FlagSpec, value: unknown, where: string): unknown {
     if (typeof value !== 'boolean') throw bad(`${JSON.stringify(value)} is not a boolean (use true or false)`);
     return value;
   }
+  // an empty list only where the default is one (--multi-hot-sizes: one-hot), e.g. in a checkpoint's saved config
+  const defaultValue = DEFAULT_TRAIN_CONFIG[spec.key];
+  if (spec.type.kind === 'intList' && Array.isArray(value) && value.length === 0 && Array.isArray(defaultValue) && defaultValue.length === 0) return [];
   if (spec.type.kind === 'intList' && Array.isArray(value)) value = value.join('-');
   if (spec.type.kind === 'floatPair' && Array.isArray(value)) value = value.join('-');
   if ((spec.type.kind === 'int' || spec.type.kind === 'float') && typeof value === 'number') value = String(value);
