@@ -2,7 +2,8 @@
 // signal on both engines; a stopped-and-resumed dcn run ends bit-identical to an uninterrupted one (the
 // cross layers' parameters and Adagrad state are in the checkpoint); a checkpoint whose cross network
 // differs is refused naming the flags; a checkpoint whose train config predates the dcn settings still
-// resumes; `dlrm predict` scores raw lines of a dcn model exactly as the engine scores their processed rows.
+// resumes; `dlrm predict` scores raw lines of a dcn model exactly as the engine scores their processed rows,
+// and `dlrm serve` scores them as predict does.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -18,6 +19,7 @@ import { modelFloats } from '../helpers/modelFloats';
 import { repoRoot, tempDir } from '../helpers/sharedData';
 import { buildFixture, dlrm, mergedRows, predictInChunks, referenceEngine } from '../predict/fixtures';
 import { nativeSkip } from '../engine/nativeAddonForTests';
+import { predictRows, startTestServer } from '../serve/fixtures';
 
 const dir = tempDir('dcn');
 before(() => setupLogger({ level: 'warn', pretty: false }));
@@ -76,7 +78,7 @@ test('a checkpoint written before the dcn settings existed (no dcn keys in its t
   assert.equal(r.globalStep, 32);
 });
 
-test('dlrm predict scores raw lines of a dcn model exactly as the engine scores their processed rows', { timeout: 120_000 }, async () => {
+test('dlrm predict scores raw lines of a dcn model exactly as the engine scores their processed rows; dlrm serve as predict', { timeout: 120_000 }, async () => {
   const fx = await buildFixture(dir, 'gen', { rows: 3000, seed: 9, train: { archInteractionOp: 'dcn', dcnNumLayers: 2, dcnLowRankDim: 4, archMlpTop: [16, 1] } });
   assert.equal(readCheckpointHeader(fx.model).arch.interaction, 'dcn');
   const engine = await referenceEngine(fx);
@@ -89,6 +91,15 @@ test('dlrm predict scores raw lines of a dcn model exactly as the engine scores 
     assert.equal(rows.length, want.length);
     rows.forEach((row, i) => assert.equal(Math.fround(Number(row[1])), want[i], `line ${i + 1}`));
     assert.ok(new Set(rows.map((row) => row[1])).size > 100, 'varied probabilities');
+    // serve: the first 20 raw lines (without their label) in one request
+    const lines = fs.readFileSync(fx.raw, 'utf8').split('\n').slice(0, 20).map((l) => l.slice(l.indexOf('\t') + 1));
+    const server = await startTestServer(fx.model);
+    try {
+      const reply = await predictRows(server, lines);
+      assert.deepEqual(Float32Array.from(reply.probabilities), want.subarray(0, 20));
+    } finally {
+      await server.close();
+    }
   } finally {
     engine.dispose();
   }
