@@ -184,7 +184,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'maxIndRange', flag: 'max-ind-range', type: int(0), help: 'fold categorical indices to index % M, tables to min(count, M) rows (0 = off)' },
   { key: 'numIndicesPerLookup', flag: 'num-indices-per-lookup', type: int(1), help: 'random data: indices per embedding bag (at most, unless fixed)' },
   { key: 'numIndicesPerLookupFixed', flag: 'num-indices-per-lookup-fixed', type: { kind: 'bool' }, help: 'random data: every bag has exactly --num-indices-per-lookup indices' },
-  { key: 'multiHotSizes', flag: 'multi-hot-sizes', type: { kind: 'intList' }, help: 'synthetic data: indices per bag of each table, comma or dash list (MLPerf DLRMv2: 3,2,1,2,6,1,1,1,1,7,3,8,1,6,9,5,1,1,1,12,100,27,10,3,1,1)' },
+  { key: 'multiHotSizes', flag: 'multi-hot-sizes', type: { kind: 'intList' }, help: 'synthetic data: indices per bag of each table, comma or dash list (MLPerf DLRMv2: docs/TRAINING.md)' },
   { key: 'dataSize', flag: 'data-size', type: int(1), help: 'random/synthetic: rows per epoch' },
   { key: 'miniBatchSize', flag: 'mini-batch-size', type: int(1), help: 'training batch size' },
   { key: 'nepochs', flag: 'nepochs', type: int(1), help: 'epochs' },
