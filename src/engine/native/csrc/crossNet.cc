@@ -2,7 +2,10 @@
 //   forward   xv_l = x_l V_lᵀ [rows, r]; z_l = xv_l W_lᵀ + b_l [rows, N]; x_{l+1} = x_0 ⊙ z_l + x_l
 //   backward  with g = d(x_{l+1}): dz_l = g ⊙ x_0; dx_0 += g ⊙ z_l; dxv_l = dz_l W_l; g <- g + dxv_l V_l
 //             and finally dx_0 += g (layer 0's x_l is x_0 itself).
-// Two GEMMs per layer each way, through the Linear helpers; dz_l and dxv_l stay for pass 2's weight gradients.
+// Two GEMMs per layer each way (the Linear helpers; g + dxv_l V_l accumulates into g with beta = 1); dz_l and
+// dxv_l stay for pass 2's weight gradients.
+#include <cblas.h>
+
 #include <cstring>
 
 #include "dlrmModel.h"
@@ -56,7 +59,6 @@ void DlrmModel::crossBackward(int r0, int rows) {
   const float* x0 = interactionIn_.data() + off;
   float* g = topInputGrad_.data() + off;  // d(x_L), then d(x_l) going down
   float* dx0 = interactionGrad_.data() + off;
-  float* tmp = crossTmp_.data() + off;
   std::memset(dx0, 0, sizeof(float) * count);
   for (std::size_t l = crossX_.size(); l-- > 0;) {
     const LinearLayer& V = cfg_.cross[2 * l];
@@ -65,8 +67,7 @@ void DlrmModel::crossBackward(int r0, int rows) {
     float* dxv = crossDXV_[l].data() + static_cast<std::size_t>(r0) * V.out;
     crossCombineBackward(g, x0, crossZ_[l].data() + off, dz, dx0, count);
     linearBackwardInput(dz, rows, N, W.weight, V.out, dxv, nullptr);
-    linearBackwardInput(dxv, rows, V.out, V.weight, N, tmp, nullptr);
-    addInPlace(g, tmp, count);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, N, V.out, 1.0f, dxv, V.out, V.weight, N, 1.0f, g, N);
   }
   addInPlace(dx0, g, count);
 }

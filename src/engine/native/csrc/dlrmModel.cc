@@ -65,7 +65,6 @@ void DlrmModel::ensureCapacity(int batch) {
       for (auto* v : {&crossXV_[l], &crossDXV_[l]}) v->resize(B * r);
     }
     topInputGrad_.resize(B * N);
-    crossTmp_.resize(B * N);
   }
   capacity_ = batch;
 }

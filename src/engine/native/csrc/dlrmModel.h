@@ -80,9 +80,8 @@ class DlrmModel {
   std::vector<std::vector<float>> bottomAct_, topAct_, bottomGrad_, topGrad_;
   std::vector<float> interactionIn_, interactionGrad_, topInput_, topInputGrad_;
   // dcn, per cross layer l: x_{l+1} [B, N] (crossX_[L-1] is the top input), V_l x_l [B, r], z_l = W_l V_l x_l + b_l
-  // [B, N], and their gradients dz_l [B, N], d(V_l x_l) [B, r]; crossTmp_ [B, N] scratch
+  // [B, N], and their gradients dz_l [B, N], d(V_l x_l) [B, r]
   std::vector<std::vector<float>> crossX_, crossXV_, crossZ_, crossDZ_, crossDXV_;
-  std::vector<float> crossTmp_;
   // per pass-2 part: a weight-gradient range (adagrad) and a bias-gradient range, sized for the widest layer
   std::vector<std::vector<float>> gradW_, gradB_;
   std::vector<SparseScratch> scratch_;
