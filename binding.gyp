@@ -4,6 +4,7 @@
       "target_name": "dlrm_native",
       "sources": [
         "src/engine/native/csrc/addon.cc",
+        "src/engine/native/csrc/crossNet.cc",
         "src/engine/native/csrc/dlrmModel.cc",
         "src/engine/native/csrc/embeddingBag.cc",
         "src/engine/native/csrc/hugePages.cc",

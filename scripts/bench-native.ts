@@ -8,9 +8,14 @@
 // the median, min and max ms/step over the rounds, and the ratio of the medians is checked against the issue's
 // targets. Then the sparse tier alone: 26 tables of R rows x 16, B=2048, forward + backward + sparse SGD, in
 // rounds too (the two sides run one after the other there: both sets of 10M-row tables do not fit at once).
+// --dcn (after the rest) or --only-dcn: the DCN-v2 model (TorchRec's DLRM_DCN, MLPerf's settings but Kaggle-sized:
+// bottom 13-512-256-d, top 1024-1024-512-256-1, 3 cross layers of rank 512, Kaggle tables capped at
+// --dcn-max-table-rows) at d=16 and d=128, B=--dcn-batch, in memory, against bench_torch.py --mode dcn, in
+// alternating rounds; target >= 1.5x PyTorch's samples/s.
 // Usage: node dist/scripts/bench-native.js [--rounds 5] [--steps-small 150] [--steps-large 10]
 //        [--sparse-rows 10000000] [--sparse-steps 20] [--max-table-rows N] [--skip-sparse] [--skip-torch]
-//        [--threads 0] [--torch-threads 1]
+//        [--threads 0] [--torch-threads 1] [--dcn | --only-dcn] [--dcn-batch 2048] [--dcn-steps 3]
+//        [--dcn-max-table-rows 1000000]
 //        [--compare-addon other.node]: instead of PyTorch, A/B the built addon (or DLRM_NATIVE_ADDON) against another
 //        build, both in this process, in interleaved rounds (in-memory batches; no sparse tier)
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -53,6 +58,11 @@ const { values: opts } = parseArgs({
     'skip-torch': { type: 'boolean', default: false },
     'only-sparse-native': { type: 'boolean', default: false },
     'compare-addon': { type: 'string' },
+    dcn: { type: 'boolean', default: false },
+    'only-dcn': { type: 'boolean', default: false },
+    'dcn-batch': { type: 'string', default: '2048' },
+    'dcn-steps': { type: 'string', default: '3' },
+    'dcn-max-table-rows': { type: 'string', default: '1000000' },
   },
 });
 const num = (k: keyof typeof opts): number => Number(opts[k]);
@@ -160,7 +170,7 @@ async function writeData(arch: DlrmArch, rows: number, dir: string): Promise<{ s
 }
 
 /** Time per training step over `steps` steps after WARMUP, batches streamed from the processed file through the trainer's lookahead (or pre-read). */
-async function timeNative(engine: NativeEngine, shard: string, rows: number, B: number, steps: number, fromFile: boolean): Promise<Timing> {
+async function timeNative(engine: NativeEngine, shard: string, rows: number, B: number, steps: number, fromFile: boolean, warmup = WARMUP): Promise<Timing> {
   const reader = ProcessedFileReader.open(shard);
   const chunkRows = B * Math.max(1, Math.floor(reader.rowsPerGroup / B));
   async function* batches(): AsyncGenerator<Batch> {
@@ -175,14 +185,14 @@ async function timeNative(engine: NativeEngine, shard: string, rows: number, B: 
     inMemory = [];
     for await (const b of batches()) {
       inMemory.push(b);
-      if (inMemory.length * B >= Math.min(rows, (steps + WARMUP) * B)) break;
+      if (inMemory.length * B >= Math.min(rows, (steps + warmup) * B)) break;
     }
   }
   // streamed: through the trainer's lookahead, as `dlrm train` does (the next batch is asked for between steps; chunk reads overlap the step)
   const source = inMemory ? (function* () { for (let k = 0; ; k++) yield inMemory[k % inMemory.length]; })() : lookahead(batches());
   let stop = startTiming();
-  for (let k = 0; k < WARMUP + steps; k++) {
-    if (k === WARMUP) stop = startTiming();
+  for (let k = 0; k < warmup + steps; k++) {
+    if (k === warmup) stop = startTiming();
     const { value } = await source.next();
     await engine.trainStep(value as Batch, 0.01);
   }
@@ -281,6 +291,54 @@ async function sparseTier(torchOk: boolean): Promise<void> {
   console.log(`    native median ${ours.ms.toFixed(2)} ms: target <= 4 ms ${ours.ms <= 4 ? 'met' : 'NOT met'}${theirs ? `; PyTorch / native ${(theirs.ms / ours.ms).toFixed(2)}x` : ''}`);
 }
 
+/** The DCN-v2 model of MLPerf (TorchRec DLRM_DCN) with embedding dimension d over `tableSizes`. */
+function dcnArch(tableSizes: number[], d: number): DlrmArch {
+  const N = (tableSizes.length + 1) * d;
+  return { mlpBot: [13, 512, 256, d], mlpTop: [N, 1024, 1024, 512, 256, 1], tableSizes, embeddingDim: d, interaction: 'dcn', interactionItself: false, dcn: { numLayers: 3, lowRankDim: 512 } };
+}
+
+/** DCN-v2 at d=16 and d=128: native (in memory) against bench_torch.py --mode dcn, alternating rounds of one batch size. */
+async function dcnSection(missing: string | undefined): Promise<void> {
+  const B = num('dcn-batch'), steps = num('dcn-steps'), rounds = num('rounds'), warmup = 1;
+  const tableSizes = kaggleArch(num('dcn-max-table-rows')).tableSizes;
+  const rows = (steps + warmup) * B;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bench-dcn-'));
+  try {
+    const { shard, dump } = await writeData(dcnArch(tableSizes, DIM), rows, dir);
+    console.log(`DCN-v2 (TorchRec DLRM_DCN): 13-512-256-d / N-1024-1024-512-256-1, 3 cross layers of rank 512, Kaggle tables capped at ${num('dcn-max-table-rows')} rows (${tableSizes.reduce((a, b) => a + b, 0)} in all), SGD, B=${B}, ${rounds} rounds of ${steps} steps after ${warmup} untimed, in memory, sides alternating`);
+    for (const d of [16, 128]) {
+      const arch = dcnArch(tableSizes, d);
+      const params = initDlrmParams(arch, 1);
+      const engine = new NativeEngine({ arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 }, params, allocOptimizerState(params, 'sgd'), { threads: num('threads') });
+      const sides: Side[] = [{ label: 'native', time: (b, s) => timeNative(engine, shard, rows, b, s, false, warmup) }];
+      let torch: TorchProcess | undefined;
+      if (!missing) {
+        const started = await TorchProcess.start(['--mode', 'dcn', '--dim', String(d), '--data', dump, '--rows', String(rows), '--table-sizes', tableSizes.join(','), '--threads', opts['torch-threads'] as string]);
+        torch = started.torch;
+        if (d === 16) console.log(describeTorch(started.info));
+        const t = torch;
+        sides.push({ label: 'PyTorch', time: (b, s) => t.run({ B: b, steps: s, warmup }) });
+      }
+      const series = sides.map(() => [] as Timing[]);
+      for (let r = 0; r < rounds; r++) {
+        for (const side of r % 2 === 0 ? sides : [...sides].reverse()) series[sides.indexOf(side)].push(await side.time(B, steps));
+        console.log(`  d=${d} round ${r + 1} (load ${os.loadavg()[0].toFixed(2)}): ${sides.map((s, k) => `${s.label} ${series[k][r].ms.toFixed(1)}`).join(' / ')} ms`);
+      }
+      const summaries = series.map(summarize);
+      console.log(`    d=${String(d).padEnd(4)} side       median ms    min ms    max ms    cpu ms   samples/s`);
+      sides.forEach((s, k) => console.log(`           ${s.label.padEnd(9)} ${summaryColumns(summaries[k], B)}`));
+      if (summaries[1]) {
+        const ratio = summaries[1].ms / summaries[0].ms;
+        console.log(`    d=${d}: samples/s ratio of medians (native vs PyTorch) ${ratio.toFixed(2)}x, target >= 1.5x ${ratio >= 1.5 ? 'met' : 'NOT met'}`);
+      }
+      engine.dispose();
+      await torch?.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const load = loadNativeAddon();
   if (!load.addon) throw new Error(`native engine not available: ${load.reason}`);
@@ -295,6 +353,11 @@ async function main(): Promise<void> {
   const missing = opts['compare-addon'] ? 'PyTorch baseline not run (--compare-addon)' : torchMissing();
   if (missing) console.log(`note: ${missing}`);
 
+  if (opts['only-dcn']) {
+    await dcnSection(missing);
+    console.log(`load average at the end: ${loadAverage()}`);
+    return;
+  }
   if (!opts['skip-sparse'] && !opts['compare-addon']) await sparseTier(!missing);
 
   const arch = kaggleArch(num('max-table-rows'));
@@ -363,11 +426,12 @@ async function main(): Promise<void> {
         console.log(`${String(B).padStart(9)}  samples/s ratio of medians (native from the file vs PyTorch): ${ratio.toFixed(2)}x, target >= ${target}x ${ratio >= target ? 'met' : 'NOT met'}`);
       }
     }
-    console.log(`load average at the end: ${loadAverage()}`);
   } finally {
     for (const c of cleanups) await c();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  if (opts.dcn) await dcnSection(missing);
+  console.log(`load average at the end: ${loadAverage()}`);
 }
 
 main().catch((err: unknown) => {

@@ -11,6 +11,11 @@ W ~ N(0, sqrt(2/(in+out))), b ~ N(0, sqrt(1/out)), tables U(-sqrt(1/n), sqrt(1/n
 Trained on the rows of the raw dump the TypeScript side writes (dense float32 [N, 13], labels float32 [N],
 one index per table uint32 [26, N]), held in memory as tensors; batch k is rows [k B, (k+1) B) mod N.
   command {"B": 128, "steps": 150, "warmup": 3} -> {"msPerStep", "cpuMsPerStep"}
+--mode dcn: TorchRec's DLRM_DCN (torchrec/models/dlrm.py, MLPerf's DLRM-DCNv2) written in plain PyTorch: dense
+arch 13-...-d (ReLU after every layer), the same 26 EmbeddingBags of dim d, InteractionDCNArch = LowRankCrossNet
+(torchrec/modules/crossnet.py: x_{l+1} = x_0 * (W_l (V_l x_l) + b_l) + x_l, V [r, N], W [N, r], xavier-normal,
+b zero) over x_0 = [x, e_1..e_T], over arch N-...-1 (ReLU between layers, logits), BCEWithLogitsLoss, SGD lr 0.01;
+same data and commands as --mode model (--dim, --bot, --top, --dcn-layers, --dcn-rank give the shapes).
 --mode sparse: the sparse tier alone: 26 EmbeddingBags of R rows x 16, B=2048 uniform random indices, one
 per bag, forward + backward (output gradient 1e-3) + sparse SGD.
   command {"steps": 20, "warmup": 3} -> {"msPerStep", "cpuMsPerStep"}
@@ -70,6 +75,46 @@ class Dlrm(nn.Module):
         return self.top(R)
 
 
+class LowRankCrossNet(nn.Module):
+    """TorchRec's LowRankCrossNet, as torchrec/modules/crossnet.py defines it."""
+
+    def __init__(self, in_features, num_layers, low_rank):
+        super().__init__()
+        self.W_kernels = nn.ParameterList(nn.Parameter(nn.init.xavier_normal_(torch.empty(in_features, low_rank))) for _ in range(num_layers))
+        self.V_kernels = nn.ParameterList(nn.Parameter(nn.init.xavier_normal_(torch.empty(low_rank, in_features))) for _ in range(num_layers))
+        self.bias = nn.ParameterList(nn.Parameter(torch.zeros(in_features)) for _ in range(num_layers))
+
+    def forward(self, x0):
+        xl = x0
+        for V, W, b in zip(self.V_kernels, self.W_kernels, self.bias):
+            xl = x0 * (nn.functional.linear(nn.functional.linear(xl, V), W) + b) + xl
+        return xl
+
+
+class DlrmDcn(nn.Module):
+    """TorchRec's DLRM_DCN: DenseArch, EmbeddingBagCollection (sum), InteractionDCNArch, OverArch (logits)."""
+
+    def __init__(self, table_sizes, d, bot, top, layers, rank):
+        super().__init__()
+        widths = (13,) + tuple(bot) + (d,)
+        self.dense_arch = nn.Sequential(*[m for i in range(len(widths) - 1) for m in (nn.Linear(widths[i], widths[i + 1]), nn.ReLU())])
+        self.emb = nn.ModuleList(nn.EmbeddingBag(n, d, mode="sum", sparse=True) for n in table_sizes)
+        N = (len(table_sizes) + 1) * d
+        self.crossnet = LowRankCrossNet(N, layers, rank)
+        over = (N,) + tuple(top)
+        mods = []
+        for i in range(len(over) - 1):
+            mods.append(nn.Linear(over[i], over[i + 1]))
+            if i < len(over) - 2:
+                mods.append(nn.ReLU())
+        self.over_arch = nn.Sequential(*mods)
+
+    def forward(self, dense, indices, offsets):
+        x = self.dense_arch(dense)
+        ly = [e(indices[t], offsets) for t, e in enumerate(self.emb)]
+        return self.over_arch(self.crossnet(torch.cat([x] + ly, dim=1)))
+
+
 def timed(step, first, warmup, steps):
     """ms and CPU ms (all threads of the process) per step over `steps` steps after `warmup` untimed ones."""
     for k in range(warmup):
@@ -87,8 +132,14 @@ def model_runner(args):
     labels = torch.from_numpy(raw[N * 13 * 4 : N * 14 * 4].view(np.float32).copy())
     idx = torch.from_numpy(raw[N * 14 * 4 :].view(np.uint32).reshape(26, N).astype(np.int64))
     torch.manual_seed(0)
-    model = Dlrm([int(s) for s in args.table_sizes.split(",")])
-    loss_fn = nn.BCELoss()
+    sizes = [int(s) for s in args.table_sizes.split(",")]
+    if args.mode == "dcn":
+        ints = lambda v: [int(x) for x in v.split(",") if x]
+        model = DlrmDcn(sizes, args.dim, ints(args.bot), ints(args.top), args.dcn_layers, args.dcn_rank)
+        loss_fn = nn.BCEWithLogitsLoss()
+    else:
+        model = Dlrm(sizes)
+        loss_fn = nn.BCELoss()
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     position = {}  # per batch size: the next batch number, so rounds continue through the data
 
@@ -149,7 +200,12 @@ def blas_info():
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mode", choices=("model", "sparse"), default="model")
+    ap.add_argument("--mode", choices=("model", "dcn", "sparse"), default="model")
+    ap.add_argument("--dim", type=int, default=16, help="dcn: embedding dimension d")
+    ap.add_argument("--bot", default="512,256", help="dcn: dense arch hidden widths (13 in, d out around them)")
+    ap.add_argument("--top", default="1024,1024,512,256,1", help="dcn: over arch widths after its input N")
+    ap.add_argument("--dcn-layers", type=int, default=3)
+    ap.add_argument("--dcn-rank", type=int, default=512)
     ap.add_argument("--data", help="model: the raw batch dump")
     ap.add_argument("--rows", type=int, help="model: rows in the dump")
     ap.add_argument("--table-sizes", help="model: comma-separated table rows")
@@ -157,7 +213,7 @@ def main():
     ap.add_argument("--sparse-rows", type=int, default=10_000_000)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    run = model_runner(args) if args.mode == "model" else sparse_runner(args)
+    run = sparse_runner(args) if args.mode == "sparse" else model_runner(args)
     run({"B": 128, "steps": 1, "warmup": 0})  # one step first: the BLAS and ATen threads exist when counted
     info = {"torch": torch.__version__, "atenThreads": torch.get_num_threads(), **blas_info(), "osThreads": len(os.listdir("/proc/self/task"))}
     print(json.dumps(info), flush=True)

@@ -23,6 +23,8 @@ export interface DlrmGradients {
   top: { weight: Float32Array; bias: Float32Array }[];
   /** d(loss)/d(pooled bag output), [T][B*d]. */
   pooled: Float32Array[];
+  /** dcn: the cross layers' gradients, as DlrmParams.cross (V's bias gradient empty). */
+  cross?: { weight: Float32Array; bias: Float32Array }[];
 }
 
 export interface StepResult {

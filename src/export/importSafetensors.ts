@@ -55,6 +55,10 @@ function metadataJson(file: string, metadata: Record<string, string>, key: strin
 /** The interaction: metadata, else flags, else the only one whose output width is the top MLP's input. */
 function resolveInteraction(file: string, s: StateDictShapes, saved: DlrmArch | undefined, c: ImportConfig): { op: InteractionOp; itself: boolean } {
   const T = s.tableSizes.length, d = s.embeddingDim, topIn = s.mlpTop[0];
+  if (s.dcn) {
+    if (c.interactionOp !== undefined && c.interactionOp !== 'dcn') throw new UserError(`--arch-interaction-op ${c.interactionOp}: ${file} holds a dcn cross network (inter_arch.crossnet.*)`);
+    return { op: 'dcn', itself: false };
+  }
   if (saved) {
     if (c.interactionOp !== undefined && c.interactionOp !== saved.interaction) throw new UserError(`--arch-interaction-op ${c.interactionOp}: ${file} was exported with ${saved.interaction}`);
     if (c.interactionItself !== undefined && c.interactionItself !== saved.interactionItself) throw new UserError(`--arch-interaction-itself: ${file} was exported with it ${saved.interactionItself ? 'on' : 'off'}`);
@@ -75,7 +79,7 @@ function resolveArch(file: string, s: StateDictShapes, metadata: Record<string, 
   if (c.mlpBot && widths(c.mlpBot) !== widths(s.mlpBot)) throw new UserError(`--arch-mlp-bot ${widths(c.mlpBot)}: ${file} holds a bottom MLP ${widths(s.mlpBot)}`);
   if (c.mlpTop && widths(c.mlpTop) !== widths(s.mlpTop.slice(1))) throw new UserError(`--arch-mlp-top ${widths(c.mlpTop)}: ${file} holds a top MLP ${widths(s.mlpTop.slice(1))} (after its input ${s.mlpTop[0]})`);
   const { op, itself } = resolveInteraction(file, s, saved, c);
-  const arch = buildDlrmArch({ mlpBot: s.mlpBot, mlpTop: s.mlpTop.slice(1), sparseFeatureSize: s.embeddingDim, tableSizes: s.tableSizes, interaction: op, interactionItself: itself });
+  const arch = buildDlrmArch({ mlpBot: s.mlpBot, mlpTop: s.mlpTop.slice(1), sparseFeatureSize: s.embeddingDim, tableSizes: s.tableSizes, interaction: op, interactionItself: itself, dcn: s.dcn });
   if (arch.mlpTop[0] !== s.mlpTop[0]) throw new UserError(`${file}: the top MLP takes ${s.mlpTop[0]} inputs but the ${op}${itself ? ' (itself)' : ''} interaction of ${s.tableSizes.length} tables of dimension ${s.embeddingDim} gives ${arch.mlpTop[0]}`);
   return arch;
 }

@@ -11,7 +11,9 @@
 // Pooling (sum) of a bag table: each index's row id comes from CumSum of ones scattered at the bag
 // starts (ScatterElements, reduction add, so empty bags work), then ScatterND with reduction add sums the
 // gathered rows into [N, d]. Interactions: cat = Concat; dot = Concat -> [N, n, d], MatMul with its
-// transpose, then a Gather of the kept (i, j) pairs from the flattened [N, n*n] (the reference's order).
+// transpose, then a Gather of the kept (i, j) pairs from the flattened [N, n*n] (the reference's order);
+// dcn = Concat into x_0 [N, (T+1)d], then per cross layer x_{l+1} = x_0 * Gemm(Gemm(x_l, V_l, transB), W_l,
+// b_l, transB) + x_l (initializers under TorchRec's names inter_arch.crossnet.{V_kernels,W_kernels,bias}.<l>).
 // MLPs are Gemm (transB, PyTorch's [out, in] weights) + Relu; the top MLP ends in Sigmoid (and Clip to
 // [t, 1-t] when the training run had --loss-threshold t > 0, as the engines' predictions).
 // Initializers at or above `externalThreshold` bytes are marked as external data (location, offset,
@@ -141,6 +143,20 @@ function mlp(g: GraphBuilder, prefix: string, input: string, layers: LinearParam
   return h;
 }
 
+/** The dcn cross network on x_0 [N, W]: x_L [N, W]. */
+function crossNet(g: GraphBuilder, x0: string, layers: LinearParams[]): string {
+  let xl = x0;
+  for (let l = 0; 2 * l < layers.length; l++) {
+    const [v, w] = [layers[2 * l], layers[2 * l + 1]];
+    const vk = g.floats(`inter_arch.crossnet.V_kernels.${l}`, [v.outFeatures, v.inFeatures], [v.weight]);
+    const wk = g.floats(`inter_arch.crossnet.W_kernels.${l}`, [w.outFeatures, w.inFeatures], [w.weight]);
+    const b = g.floats(`inter_arch.crossnet.bias.${l}`, [w.outFeatures], [w.bias]);
+    const z = g.op('Gemm', [g.op('Gemm', [xl, vk], { transB: 1 }), wk, b], { transB: 1 });
+    xl = g.op('Add', [g.op('Mul', [x0, z]), xl]);
+  }
+  return xl;
+}
+
 /** Sum-pooled bags [N, d]: rows of `table` gathered at `indices` [L], summed per bag of `offsets` [N]. */
 function bagSum(g: GraphBuilder, table: string, indices: string, offsets: string, d: number): string {
   const L = g.op('Shape', [indices]);
@@ -175,6 +191,8 @@ export function buildOnnxModel(arch: DlrmArch, params: DlrmParams, opts: OnnxBui
   let z: string;
   if (arch.interaction === 'cat') {
     z = g.op('Concat', [x, ...pooled], { axis: 1 });
+  } else if (arch.interaction === 'dcn') {
+    z = crossNet(g, g.op('Concat', [x, ...pooled], { axis: 1 }), params.cross ?? []);
   } else {
     const m = g.op('Reshape', [g.op('Concat', [x, ...pooled], { axis: 1 }), g.ints([-1, n, d])]);
     const gram = g.op('MatMul', [m, g.op('Transpose', [m], { perm: [0, 2, 1] })]);

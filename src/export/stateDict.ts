@@ -3,7 +3,10 @@
 // `bot_l.<K>.bias` [out] and the same for `top_l`, where K = 2i is the Linear's position in the
 // nn.Sequential that create_mlp builds (Linear, ReLU/Sigmoid, Linear, ...). Also the DLRM_Net constructor
 // arguments that rebuild the module for load_state_dict, and the reverse mapping for `dlrm import`.
-import type { DlrmArch } from '../model/arch';
+// A dcn model adds its cross layers under TorchRec's LowRankCrossNet names (DLRM_DCN's inter_arch):
+// `inter_arch.crossnet.V_kernels.<l>` [r, N], `inter_arch.crossnet.W_kernels.<l>` [N, r],
+// `inter_arch.crossnet.bias.<l>` [N] (DLRM_Net itself has no dcn: its kwargs then only describe the shapes).
+import type { DcnShape, DlrmArch } from '../model/arch';
 import type { DlrmParams, LinearParams } from '../model/params';
 import { UserError } from '../util/errors';
 
@@ -21,7 +24,37 @@ export function referenceStateDict(params: DlrmParams): NamedTensor[] {
       { name: `${prefix}.${2 * i}.weight`, shape: [l.outFeatures, l.inFeatures], parts: [l.weight] },
       { name: `${prefix}.${2 * i}.bias`, shape: [l.outFeatures], parts: [l.bias] },
     ]);
-  return [...params.tables.map((t, i) => ({ name: `emb_l.${i}.weight`, shape: [t.rows, t.dim], parts: t.chunks })), ...mlp('bot_l', params.bottom), ...mlp('top_l', params.top)];
+  return [...params.tables.map((t, i) => ({ name: `emb_l.${i}.weight`, shape: [t.rows, t.dim], parts: t.chunks })), ...mlp('bot_l', params.bottom), ...mlp('top_l', params.top), ...crossStateDict(params.cross ?? [])];
+}
+
+const CROSS_PREFIX = 'inter_arch.crossnet';
+
+/** The cross layers (DlrmParams.cross: V_l, W_l pairs) under TorchRec's LowRankCrossNet names. */
+function crossStateDict(cross: LinearParams[]): NamedTensor[] {
+  const out: NamedTensor[] = [];
+  for (let l = 0; 2 * l < cross.length; l++) {
+    const [v, w] = [cross[2 * l], cross[2 * l + 1]];
+    out.push({ name: `${CROSS_PREFIX}.V_kernels.${l}`, shape: [v.outFeatures, v.inFeatures], parts: [v.weight] });
+    out.push({ name: `${CROSS_PREFIX}.W_kernels.${l}`, shape: [w.outFeatures, w.inFeatures], parts: [w.weight] });
+    out.push({ name: `${CROSS_PREFIX}.bias.${l}`, shape: [w.outFeatures], parts: [w.bias] });
+  }
+  return out;
+}
+
+/** The cross network's shape from its tensors (undefined when it has none), checking them; adds their names to `known`. */
+function crossShape(file: string, byName: Map<string, number[]>, width: number, known: Set<string>): DcnShape | undefined {
+  let layers = 0, rank = 0;
+  for (; byName.has(`${CROSS_PREFIX}.V_kernels.${layers}`); layers++) {
+    const names = ['V_kernels', 'W_kernels', 'bias'].map((k) => `${CROSS_PREFIX}.${k}.${layers}`);
+    const [v, w, b] = names.map((n) => byName.get(n));
+    if (layers === 0) rank = v?.[0] ?? 0;
+    const want = [[rank, width], [width, rank], [width]];
+    [v, w, b].forEach((shape, k) => {
+      if (!shape || shape.join(',') !== want[k].join(',')) throw new UserError(`${file}: ${names[k]} ${shape ? `has shape [${shape.join(', ')}]` : 'is missing'}, expected [${want[k].join(', ')}]`);
+    });
+    names.forEach((n) => known.add(n));
+  }
+  return layers > 0 ? { numLayers: layers, lowRankDim: rank } : undefined;
 }
 
 /** DLRM_Net(...) keyword arguments for `arch` (sigmoid only on the top MLP's last layer, as the reference's main does). */
@@ -36,6 +69,7 @@ export function dlrmNetKwargs(arch: DlrmArch, lossThreshold: number): Record<str
     sigmoid_bot: -1,
     sigmoid_top: arch.mlpTop.length - 2,
     loss_threshold: lossThreshold,
+    ...(arch.dcn ? { dcn_num_layers: arch.dcn.numLayers, dcn_low_rank_dim: arch.dcn.lowRankDim } : {}),
   };
 }
 
@@ -67,6 +101,8 @@ export interface StateDictShapes {
   mlpTop: number[];
   tableSizes: number[];
   embeddingDim: number;
+  /** The cross network when the file holds TorchRec LowRankCrossNet tensors (a dcn model). */
+  dcn?: DcnShape;
 }
 
 /** Reads the architecture's dimensions from state_dict names and shapes; refuses unknown or missing tensors. */
@@ -87,6 +123,8 @@ export function shapesFromStateDict(file: string, tensors: readonly TensorShape[
   for (const [prefix, widths] of [['bot_l', shapes.mlpBot], ['top_l', shapes.mlpTop]] as const) {
     for (let i = 0; i < widths.length - 1; i++) known.add(`${prefix}.${2 * i}.weight`).add(`${prefix}.${2 * i}.bias`);
   }
+  const dcn = crossShape(file, byName, (tableSizes.length + 1) * dim, known);
+  if (dcn) Object.assign(shapes, { dcn });
   const unknown = tensors.filter((t) => !known.has(t.name)).map((t) => t.name);
   if (unknown.length > 0) throw new UserError(`${file}: tensors that are not part of a DLRM_Net state_dict: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`);
   return shapes;

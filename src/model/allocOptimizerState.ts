@@ -11,7 +11,7 @@ function linearState(layer: LinearParams, optimizer: OptimizerName): LinearState
 }
 
 export function allocOptimizerState(params: DlrmParams, optimizer: OptimizerName): OptimizerState {
-  return {
+  const state: OptimizerState = {
     name: optimizer,
     bottom: params.bottom.map((l) => linearState(l, optimizer)),
     top: params.top.map((l) => linearState(l, optimizer)),
@@ -21,4 +21,6 @@ export function allocOptimizerState(params: DlrmParams, optimizer: OptimizerName
       return t.chunks.map((c) => new Float32Array(c.length / t.dim));
     }),
   };
+  if (params.cross) state.cross = params.cross.map((l) => linearState(l, optimizer));
+  return state;
 }

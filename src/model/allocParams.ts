@@ -3,6 +3,7 @@
 // chunk stays at or under MAX_CHUNK_BYTES (1 GiB, well under the 2^31-byte typed-array limit).
 import type { DlrmArch } from './arch';
 import type { DlrmParams, EmbeddingTableParams, LinearParams } from './params';
+import { allocCrossNet } from './crossNet';
 
 export const MAX_CHUNK_BYTES = 2 ** 30;
 
@@ -37,9 +38,11 @@ export function allocMlp(widths: readonly number[]): LinearParams[] {
 
 /** Zero-filled parameters for `arch`. */
 export function allocDlrmParams(arch: DlrmArch, maxChunkBytes = MAX_CHUNK_BYTES): DlrmParams {
-  return {
+  const params: DlrmParams = {
     bottom: allocMlp(arch.mlpBot),
     top: allocMlp(arch.mlpTop),
     tables: arch.tableSizes.map((rows) => allocEmbeddingTable(rows, arch.embeddingDim, maxChunkBytes)),
   };
+  if (arch.interaction === 'dcn') params.cross = allocCrossNet(arch);
+  return params;
 }

@@ -1,8 +1,10 @@
 // The DLRM architecture, independent of any engine: widths of the bottom and top MLPs, the embedding
 // tables and the interaction. Shapes (B = batch rows, D = dense features, T = tables, d = embedding dim):
 //   dense [B,D] -> bottomMlp -> x [B,d]; bags -> pooled [B,T,d]; interaction -> [B, topIn]; topMlp -> p [B].
+// dcn is TorchRec's DLRM_DCN interaction: a low-rank cross network over x_0 = [x, e_1..e_T] ([B, N], N = (T+1)d),
+// its output [B, N] feeds the top MLP (src/model/crossNet.ts).
 
-export type InteractionOp = 'dot' | 'cat';
+export type InteractionOp = 'dot' | 'cat' | 'dcn';
 export type LossFunction = 'mse' | 'bce' | 'wbce';
 export type OptimizerName = 'sgd' | 'adagrad' | 'rowwise-adagrad';
 
@@ -18,4 +20,12 @@ export interface DlrmArch {
   interaction: InteractionOp;
   /** dot only: keep the diagonal of T·Tᵀ too. */
   interactionItself: boolean;
+  /** dcn only (absent otherwise, and in checkpoints written before dcn): the cross network's shape. */
+  dcn?: DcnShape;
+}
+
+/** The low-rank cross network of the dcn interaction: `numLayers` layers of rank `lowRankDim`. */
+export interface DcnShape {
+  numLayers: number;
+  lowRankDim: number;
 }

@@ -1,8 +1,8 @@
 // Builds and validates a DlrmArch from command-line style flags. The top MLP's input width is DERIVED
-// from the interaction: dot over T tables of dim d gives d + T(T+1)/2 (+ T+1 with the diagonal), cat gives
-// d(T+1). Every inconsistency is a UserError naming the flag and the bad value.
+// from the interaction: dot over T tables of dim d gives d + T(T+1)/2 (+ T+1 with the diagonal), cat and dcn
+// give d(T+1). Every inconsistency is a UserError naming the flag and the bad value.
 import { UserError } from '../util/errors';
-import type { DlrmArch, InteractionOp } from './arch';
+import type { DcnShape, DlrmArch, InteractionOp } from './arch';
 
 export interface ArchFlags {
   /** --arch-mlp-bot, including the dense input width and the output d, e.g. [13, 512, 256, 64, 16]. */
@@ -17,12 +17,16 @@ export interface ArchFlags {
   numDense?: number;
   interaction: InteractionOp;
   interactionItself: boolean;
+  /** dcn: --dcn-num-layers and --dcn-low-rank-dim (required with dcn, ignored otherwise). */
+  dcn?: DcnShape;
 }
+
+export const INTERACTION_OPS: readonly InteractionOp[] = ['dot', 'cat', 'dcn'];
 
 /** Width of the interaction output (= top MLP input) for T tables of dimension d. */
 export function interactionOutputWidth(op: InteractionOp, itself: boolean, numTables: number, dim: number): number {
   const n = numTables + 1;
-  if (op === 'cat') return dim * n;
+  if (op === 'cat' || op === 'dcn') return dim * n;
   return dim + (itself ? (n * (n + 1)) / 2 : (n * (n - 1)) / 2);
 }
 
@@ -54,11 +58,11 @@ export function buildDlrmArch(flags: ArchFlags): DlrmArch {
   flags.tableSizes.forEach((n, t) => {
     if (!Number.isSafeInteger(n) || n <= 0) throw new UserError(`embedding table ${t}: size '${n}' is not a positive integer`);
   });
-  if (flags.interaction !== 'dot' && flags.interaction !== 'cat') {
-    throw new UserError(`--arch-interaction-op: '${String(flags.interaction)}' is not one of dot, cat`);
+  if (!INTERACTION_OPS.includes(flags.interaction)) {
+    throw new UserError(`--arch-interaction-op: '${String(flags.interaction)}' is not one of ${INTERACTION_OPS.join(', ')}`);
   }
   const topIn = interactionOutputWidth(flags.interaction, flags.interactionItself, flags.tableSizes.length, dim);
-  return {
+  const arch: DlrmArch = {
     mlpBot: [...flags.mlpBot],
     mlpTop: [topIn, ...flags.mlpTop],
     tableSizes: [...flags.tableSizes],
@@ -66,6 +70,19 @@ export function buildDlrmArch(flags: ArchFlags): DlrmArch {
     interaction: flags.interaction,
     interactionItself: flags.interaction === 'dot' && flags.interactionItself,
   };
+  if (flags.interaction === 'dcn') arch.dcn = checkDcnShape(flags.dcn);
+  return arch;
+}
+
+/** --dcn-num-layers and --dcn-low-rank-dim: positive integers. */
+function checkDcnShape(dcn: DcnShape | undefined): DcnShape {
+  if (!dcn) throw new UserError('--arch-interaction-op dcn needs --dcn-num-layers and --dcn-low-rank-dim');
+  const check = (flag: string, v: number) => {
+    if (!Number.isSafeInteger(v) || v <= 0) throw new UserError(`${flag}: '${v}' is not a positive integer`);
+  };
+  check('--dcn-num-layers', dcn.numLayers);
+  check('--dcn-low-rank-dim', dcn.lowRankDim);
+  return { numLayers: dcn.numLayers, lowRankDim: dcn.lowRankDim };
 }
 
 /** Checks an already built DlrmArch (e.g. read from a checkpoint) for internal consistency. */
@@ -77,6 +94,7 @@ export function validateDlrmArch(arch: DlrmArch): void {
     tableSizes: arch.tableSizes,
     interaction: arch.interaction,
     interactionItself: arch.interactionItself,
+    dcn: arch.dcn,
   });
   if (rebuilt.mlpTop[0] !== arch.mlpTop[0]) {
     throw new UserError(`top MLP input width ${arch.mlpTop[0]} does not match the ${arch.interaction} interaction's output width ${rebuilt.mlpTop[0]}`);

@@ -8,8 +8,9 @@
 //   20..20+H    JSON header (UTF-8, space-padded so the data starts at a multiple of 64 bytes); each
 //               section's entry gives its CRC-32 as 8 hex digits (version 1: at 16..16+H, no checksums)
 //   then raw little-endian float32 sections in header order, each at its recorded byte offset:
-//   bottom.<i>.weight [out,in], bottom.<i>.bias [out], top.<i>..., table.<t> [rows,d], then the optimizer
-//   state opt.bottom.<i>.weight ..., opt.table.<t> ([rows,d] adagrad, [rows] rowwise-adagrad).
+//   bottom.<i>.weight [out,in], bottom.<i>.bias [out], top.<i>..., table.<t> [rows,d], (dcn) cross.<i>...,
+//   then the optimizer state opt.bottom.<i>.weight ..., opt.table.<t> ([rows,d] adagrad, [rows]
+//   rowwise-adagrad), (dcn) opt.cross.<i>...
 // Tables may be GBs: they are streamed chunk by chunk (no whole-file buffer) and read straight into the
 // destination chunks, whatever chunking the reader uses. Writes go through AtomicFile (temp + rename), and
 // a section holding NaN or Infinity aborts the write, so a diverged run never replaces a good checkpoint;
@@ -132,6 +133,7 @@ function sectionsOf(params: DlrmParams, state: OptimizerState): SectionData[] {
   linear('bottom', params.bottom, null);
   linear('top', params.top, null);
   params.tables.forEach((t, i) => out.push({ name: `table.${i}`, shape: [t.rows, t.dim], parts: t.chunks }));
+  if (params.cross) linear('cross', params.cross, null);
   linear('opt.bottom', params.bottom, state.bottom);
   linear('opt.top', params.top, state.top);
   params.tables.forEach((t, i) => {
@@ -139,6 +141,7 @@ function sectionsOf(params: DlrmParams, state: OptimizerState): SectionData[] {
     if (chunks.length === 0) return;
     out.push({ name: `opt.table.${i}`, shape: state.name === 'rowwise-adagrad' ? [t.rows] : [t.rows, t.dim], parts: chunks });
   });
+  if (params.cross && state.cross) linear('opt.cross', params.cross, state.cross);
   return out;
 }
 

@@ -1,11 +1,13 @@
 // Deterministic initialisation of DlrmParams as the reference does it, from one seeded Rng:
 //   Linear [out, in]: W ~ N(0, sqrt(2/(in+out))), b ~ N(0, sqrt(1/out));
 //   embedding table [n, d]: rows ~ U(-sqrt(1/n), +sqrt(1/n)).
-// Draw order: bottom layers (W then b), top layers, then tables in order, row-major.
+// Draw order: bottom layers (W then b), top layers, then tables in order, row-major, then (dcn) the cross
+// layers (src/model/crossNet.ts), so dot and cat models draw as before.
 import { Rng } from '../util/random';
 import type { DlrmArch } from './arch';
 import { allocDlrmParams, MAX_CHUNK_BYTES } from './allocParams';
 import type { DlrmParams, EmbeddingTableParams, LinearParams } from './params';
+import { initCrossNet } from './crossNet';
 
 function fillNormal(a: Float32Array, std: number, rng: Rng): void {
   for (let i = 0; i < a.length; i++) a[i] = rng.normal() * std;
@@ -32,5 +34,6 @@ export function initDlrmParams(arch: DlrmArch, seed: number, maxChunkBytes = MAX
   for (const layer of params.bottom) initLinear(layer, rng);
   for (const layer of params.top) initLinear(layer, rng);
   for (const table of params.tables) initEmbeddingTable(table, rng);
+  if (params.cross) initCrossNet(params.cross, rng);
   return params;
 }

@@ -14,6 +14,8 @@ export interface OptimizerState {
   /** Per bottom/top layer accumulators (empty arrays for sgd). */
   bottom: LinearState[];
   top: LinearState[];
+  /** dcn: per cross layer of DlrmParams.cross (absent when the model has none). */
+  cross?: LinearState[];
   /**
    * Per table, chunked like EmbeddingTableParams.chunks: adagrad [rowsInChunk*dim] per chunk,
    * rowwise-adagrad [rowsInChunk] per chunk; sgd: no chunks.

@@ -25,4 +25,10 @@ export interface DlrmParams {
   bottom: LinearParams[];
   top: LinearParams[];
   tables: EmbeddingTableParams[];
+  /**
+   * dcn interaction only (absent otherwise): the cross network's layers as Linear pairs, layer l at
+   * [2l] = V_l [r, N] with no bias (bias.length 0) and [2l+1] = W_l [N, r] with the bias b_l [N]
+   * (src/model/crossNet.ts).
+   */
+  cross?: LinearParams[];
 }

@@ -115,6 +115,7 @@ export function renderReport(runs: RunRecord[], title = 'DLRM training report'):
     renderLineChart({ title: 'Samples / s', xLabel: 'step', xIntegers: true, series: trainSeries(runs, labels, 'samplesPerSec'), yFromZero: true }),
     renderLineChart({ title: 'Eval AUC', xLabel: 'step', xIntegers: true, series: evalSeries(runs, labels, 'auc') }),
     renderLineChart({ title: 'Eval logloss', xLabel: 'step', xIntegers: true, series: evalSeries(runs, labels, 'logloss') }),
+    renderLineChart({ title: 'Eval accuracy', xLabel: 'step', xIntegers: true, series: evalSeries(runs, labels, 'accuracy') }),
   ];
   const configs = runs
     .filter((r) => r.config)

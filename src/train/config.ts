@@ -11,6 +11,7 @@ import type { InteractionOp, LossFunction, OptimizerName } from '../model/arch';
 import { UserError } from '../util/errors';
 import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
 import { readCheckpointHeader } from '../model/checkpoint';
+import { INTERACTION_OPS } from '../model/archConfig';
 import { checkLearningRate, validateLrSchedule } from './lrSchedule';
 
 export const DATA_GENERATIONS = ['random', 'synthetic', 'dataset'] as const;
@@ -33,6 +34,9 @@ export interface TrainConfig {
   archMlpTop: number[];
   archInteractionOp: InteractionOp;
   archInteractionItself: boolean;
+  /** dcn interaction: cross layers and their rank (TorchRec's dcn_num_layers, dcn_low_rank_dim). */
+  dcnNumLayers: number;
+  dcnLowRankDim: number;
   // --- loss and optimizer
   lossFunction: LossFunction;
   /** wbce: [weight of negatives, weight of positives]. */
@@ -57,6 +61,8 @@ export interface TrainConfig {
   numIndicesPerLookupFixed: boolean;
   /** random/synthetic: rows per epoch. */
   dataSize: number;
+  /** synthetic: indices per bag of each table (MLPerf DLRMv2's multi-hot shape); [] = one-hot. */
+  multiHotSizes: number[];
   // --- loop
   miniBatchSize: number;
   nepochs: number;
@@ -94,6 +100,8 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   archMlpTop: [64, 1],
   archInteractionOp: 'dot',
   archInteractionItself: false,
+  dcnNumLayers: 3,
+  dcnLowRankDim: 512,
   lossFunction: 'bce',
   lossWeights: [1, 1],
   lossThreshold: 0,
@@ -109,6 +117,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   numIndicesPerLookup: 10,
   numIndicesPerLookupFixed: false,
   dataSize: 131072,
+  multiHotSizes: [],
   miniBatchSize: 128,
   nepochs: 1,
   numBatches: 0,
@@ -157,8 +166,10 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'archEmbeddingSize', flag: 'arch-embedding-size', type: { kind: 'intList' }, help: 'rows per embedding table, dash list (random/synthetic data only)' },
   { key: 'archMlpBot', flag: 'arch-mlp-bot', type: { kind: 'intList' }, help: 'bottom MLP widths, dense input to d, e.g. 13-512-256-64-16' },
   { key: 'archMlpTop', flag: 'arch-mlp-top', type: { kind: 'intList' }, help: 'top MLP widths without the derived input, ending in 1, e.g. 512-256-1' },
-  { key: 'archInteractionOp', flag: 'arch-interaction-op', type: choice(['dot', 'cat']), help: 'feature interaction: dot | cat' },
+  { key: 'archInteractionOp', flag: 'arch-interaction-op', type: choice(INTERACTION_OPS), help: 'feature interaction: dot | cat | dcn (DCN-v2 low-rank cross network, TorchRec DLRM_DCN)' },
   { key: 'archInteractionItself', flag: 'arch-interaction-itself', type: { kind: 'bool' }, help: 'dot: keep the diagonal of the interaction too' },
+  { key: 'dcnNumLayers', flag: 'dcn-num-layers', type: int(1), help: 'dcn: cross layers' },
+  { key: 'dcnLowRankDim', flag: 'dcn-low-rank-dim', type: int(1), help: 'dcn: rank r of each cross layer (V [r, N], W [N, r])' },
   { key: 'lossFunction', flag: 'loss-function', type: choice(['mse', 'bce', 'wbce']), help: 'loss: mse | bce | wbce' },
   { key: 'lossWeights', flag: 'loss-weights', type: { kind: 'floatPair' }, help: 'wbce class weights negative-positive, e.g. 1.0-3.0' },
   { key: 'lossThreshold', flag: 'loss-threshold', type: float(0, 0.5), help: 'clamp probabilities to [t, 1-t] in the loss (0 = off)' },
@@ -173,6 +184,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'maxIndRange', flag: 'max-ind-range', type: int(0), help: 'fold categorical indices to index % M, tables to min(count, M) rows (0 = off)' },
   { key: 'numIndicesPerLookup', flag: 'num-indices-per-lookup', type: int(1), help: 'random data: indices per embedding bag (at most, unless fixed)' },
   { key: 'numIndicesPerLookupFixed', flag: 'num-indices-per-lookup-fixed', type: { kind: 'bool' }, help: 'random data: every bag has exactly --num-indices-per-lookup indices' },
+  { key: 'multiHotSizes', flag: 'multi-hot-sizes', type: { kind: 'intList' }, help: 'synthetic data: indices per bag of each table, comma or dash list (MLPerf DLRMv2: docs/TRAINING.md)' },
   { key: 'dataSize', flag: 'data-size', type: int(1), help: 'random/synthetic: rows per epoch' },
   { key: 'miniBatchSize', flag: 'mini-batch-size', type: int(1), help: 'training batch size' },
   { key: 'nepochs', flag: 'nepochs', type: int(1), help: 'epochs' },
@@ -217,7 +229,8 @@ export function parserFor(type: FlagKind): ((value: string) => unknown) | undefi
     case 'float':
       return floatOption(type.min, type.max);
     case 'intList':
-      return layerListOption;
+      // commas as TorchRec's flags write lists (3,2,1,...), or dashes as the reference's (13-512-256)
+      return (v: string) => layerListOption(v.replace(/,/g, '-'));
     case 'floatPair':
       return floatPairOption;
     case 'choice':
@@ -257,6 +270,9 @@ function configValue(spec: FlagSpec, value: unknown, where: string): unknown {
     if (typeof value !== 'boolean') throw bad(`${JSON.stringify(value)} is not a boolean (use true or false)`);
     return value;
   }
+  // an empty list only where the default is one (--multi-hot-sizes: one-hot), e.g. in a checkpoint's saved config
+  const defaultValue = DEFAULT_TRAIN_CONFIG[spec.key];
+  if (spec.type.kind === 'intList' && Array.isArray(value) && value.length === 0 && Array.isArray(defaultValue) && defaultValue.length === 0) return [];
   if (spec.type.kind === 'intList' && Array.isArray(value)) value = value.join('-');
   if (spec.type.kind === 'floatPair' && Array.isArray(value)) value = value.join('-');
   if ((spec.type.kind === 'int' || spec.type.kind === 'float') && typeof value === 'number') value = String(value);
@@ -385,6 +401,12 @@ export function validateTrainConfig(c: TrainConfig): void {
   }
   if (c.dataGeneration !== 'dataset' && c.testSplit !== 'test') {
     throw new UserError(`--test-split ${c.testSplit}: only a processed file has a val split; ${c.dataGeneration} data is evaluated on its held-out block`);
+  }
+  if (c.multiHotSizes.length > 0 && c.dataGeneration !== 'synthetic') {
+    throw new UserError(`--multi-hot-sizes applies to synthetic data only (--data-generation synthetic); this run's data is ${c.dataGeneration ?? 'random'}`);
+  }
+  if (c.multiHotSizes.length > 0 && c.multiHotSizes.length !== c.archEmbeddingSize.length) {
+    throw new UserError(`--multi-hot-sizes: ${c.multiHotSizes.length} sizes for ${c.archEmbeddingSize.length} embedding tables (--arch-embedding-size)`);
   }
   if (c.saveBest && c.saveBest === c.saveModel) {
     throw new UserError(`--save-best and --save-model both name ${c.saveBest}: the best checkpoint needs a file of its own`);

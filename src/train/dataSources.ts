@@ -31,6 +31,8 @@ export interface DataState {
   seed: number | null;
   trainRows: number;
   maxIndRange: number;
+  /** synthetic multi-hot bag sizes (absent for one-hot data and in older checkpoints). */
+  multiHotSizes?: number[];
 }
 
 export interface TrainData {
@@ -76,8 +78,8 @@ export function openTrainData(c: TrainConfig): TrainData {
     const base = { tableSizes: c.archEmbeddingSize, seed: c.seed, rows: c.dataSize };
     const heldOut = { ...base, rows: heldOutRows(c.dataSize), firstRow: c.dataSize };
     if (generation === 'synthetic') {
-      train = syntheticSource(base);
-      test = syntheticSource(heldOut);
+      train = syntheticSource({ ...base, multiHotSizes: c.multiHotSizes });
+      test = syntheticSource({ ...heldOut, multiHotSizes: c.multiHotSizes });
     } else {
       const lookups = { numDense: c.archMlpBot[0], numIndicesPerLookup: c.numIndicesPerLookup, numIndicesPerLookupFixed: c.numIndicesPerLookupFixed };
       train = randomSource({ ...base, ...lookups });
@@ -94,6 +96,7 @@ export function openTrainData(c: TrainConfig): TrainData {
       seed: generation === 'dataset' ? null : c.seed,
       trainRows: train.rows,
       maxIndRange: c.maxIndRange,
+      ...(c.multiHotSizes.length > 0 ? { multiHotSizes: c.multiHotSizes } : {}),
     },
     checkAll,
     close,

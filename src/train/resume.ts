@@ -30,9 +30,9 @@ export function archDifferences(saved: DlrmArch, run: DlrmArch): string[] {
   if (widths(saved.mlpBot) !== widths(run.mlpBot)) out.push(`bottom MLP ${widths(saved.mlpBot)} in the checkpoint, ${widths(run.mlpBot)} here (--arch-mlp-bot)`);
   if (widths(saved.mlpTop) !== widths(run.mlpTop)) out.push(`top MLP ${widths(saved.mlpTop)} in the checkpoint, ${widths(run.mlpTop)} here (--arch-mlp-top, interaction)`);
   if (saved.embeddingDim !== run.embeddingDim) out.push(`embedding dimension ${saved.embeddingDim} in the checkpoint, ${run.embeddingDim} here (--arch-sparse-feature-size)`);
-  if (saved.interaction !== run.interaction || saved.interactionItself !== run.interactionItself) {
-    const show = (a: DlrmArch) => `${a.interaction}${a.interactionItself ? ' (itself)' : ''}`;
-    out.push(`interaction ${show(saved)} in the checkpoint, ${show(run)} here (--arch-interaction-op, --arch-interaction-itself)`);
+  const show = (a: DlrmArch) => `${a.interaction}${a.interactionItself ? ' (itself)' : ''}${a.dcn ? ` (${a.dcn.numLayers} layers of rank ${a.dcn.lowRankDim})` : ''}`;
+  if (show(saved) !== show(run)) {
+    out.push(`interaction ${show(saved)} in the checkpoint, ${show(run)} here (--arch-interaction-op, --arch-interaction-itself, --dcn-num-layers, --dcn-low-rank-dim)`);
   }
   if (saved.tableSizes.length !== run.tableSizes.length) {
     out.push(`${saved.tableSizes.length} embedding tables in the checkpoint, ${run.tableSizes.length} in the data here`);
@@ -56,13 +56,14 @@ const DATA_STATE_NAMES: Record<keyof DataState, string> = {
   seed: '--seed (of the random/synthetic rows)',
   trainRows: 'training rows (--data-size, or the train split of --processed-data-file)',
   maxIndRange: '--max-ind-range',
+  multiHotSizes: '--multi-hot-sizes',
 };
 
 /** The data a checkpoint was trained on, compared with this run's: one line per difference. */
 export function dataDifferences(saved: unknown, run: DataState): string[] {
   if (typeof saved !== 'object' || saved === null) return ['the checkpoint records no data state'];
   const s = saved as Partial<DataState>;
-  return (Object.keys(run) as (keyof DataState)[]).flatMap((k) =>
+  return (Object.keys(DATA_STATE_NAMES) as (keyof DataState)[]).flatMap((k) =>
     JSON.stringify(s[k]) !== JSON.stringify(run[k]) ? [changeLine(DATA_STATE_NAMES[k], s[k], run[k])] : [],
   );
 }

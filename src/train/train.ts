@@ -69,6 +69,7 @@ function archFor(c: TrainConfig, data: TrainData): DlrmArch {
     numDense: data.train.numDense,
     interaction: c.archInteractionOp,
     interactionItself: c.archInteractionItself,
+    dcn: { numLayers: c.dcnNumLayers, lowRankDim: c.dcnLowRankDim },
   });
 }
 

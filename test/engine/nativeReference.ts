@@ -21,6 +21,8 @@ export function kaggleArch(interaction: InteractionOp, interactionItself = false
     embeddingDim: d,
     interaction,
     interactionItself,
+    // dcn: two cross layers of a small rank (MLPerf's are 3 of rank 512)
+    ...(interaction === 'dcn' ? { dcn: { numLayers: 2, lowRankDim: 24 } } : {}),
   };
 }
 
@@ -28,11 +30,11 @@ export function engineConfig(arch: DlrmArch, optimizer: OptimizerName, loss: Par
   return { arch, optimizer, loss: loss.loss ?? 'bce', lossWeights: loss.lossWeights ?? [1, 1], lossThreshold: loss.lossThreshold ?? 0 };
 }
 
-function linear(rng: Rng, inF: number, outF: number): LinearParams {
+function linear(rng: Rng, inF: number, outF: number, bias = true): LinearParams {
   const ws = Math.sqrt(2 / (inF + outF)), bs = Math.sqrt(1 / outF);
   return {
     weight: Float32Array.from({ length: inF * outF }, () => rng.normal() * ws),
-    bias: Float32Array.from({ length: outF }, () => rng.normal() * bs),
+    bias: Float32Array.from({ length: bias ? outF : 0 }, () => rng.normal() * bs),
     inFeatures: inF,
     outFeatures: outF,
   };
@@ -42,7 +44,7 @@ function linear(rng: Rng, inF: number, outF: number): LinearParams {
 export function randomParams(arch: DlrmArch, seed: number, chunkRows = 7): DlrmParams {
   const rng = new Rng(seed);
   const mlp = (w: number[]) => w.slice(1).map((out, i) => linear(rng, w[i], out));
-  return {
+  const params: DlrmParams = {
     bottom: mlp(arch.mlpBot),
     top: mlp(arch.mlpTop),
     tables: arch.tableSizes.map((rows) => {
@@ -51,17 +53,24 @@ export function randomParams(arch: DlrmArch, seed: number, chunkRows = 7): DlrmP
       return { rows, dim: d, chunkRows, chunks };
     }),
   };
+  if (arch.dcn) {
+    // V_l, W_l as Linear pairs (V without bias); b_l random (not TorchRec's zeros) so its gradients are exercised
+    const N = (arch.tableSizes.length + 1) * arch.embeddingDim, r = arch.dcn.lowRankDim;
+    params.cross = Array.from({ length: arch.dcn.numLayers }, () => [linear(rng, N, r, false), linear(rng, r, N)]).flat();
+  }
+  return params;
 }
 
 /** Optimizer state; adagrad accumulators start at `init` (0 as in the reference; > 0 to test a later step). */
 export function zeroState(name: OptimizerName, params: DlrmParams, init = 0): OptimizerState {
-  if (name === 'sgd') return { name, bottom: [], top: [], tables: [] };
+  if (name === 'sgd') return { name, bottom: [], top: [], tables: [], ...(params.cross ? { cross: [] } : {}) };
   const lin = (ls: LinearParams[]) => ls.map((l) => ({ weight: new Float32Array(l.weight.length).fill(init), bias: new Float32Array(l.bias.length).fill(init) }));
   return {
     name,
     bottom: lin(params.bottom),
     top: lin(params.top),
     tables: params.tables.map((t) => t.chunks.map((c) => new Float32Array(name === 'adagrad' ? c.length : c.length / t.dim).fill(init))),
+    ...(params.cross ? { cross: lin(params.cross) } : {}),
   };
 }
 
@@ -94,12 +103,12 @@ export function tableRow(params: DlrmParams, t: number, r: number): Float32Array
 
 export function cloneParams(p: DlrmParams): DlrmParams {
   const lin = (ls: LinearParams[]) => ls.map((l) => ({ ...l, weight: l.weight.slice(), bias: l.bias.slice() }));
-  return { bottom: lin(p.bottom), top: lin(p.top), tables: p.tables.map((t) => ({ ...t, chunks: t.chunks.map((c) => c.slice()) })) };
+  return { bottom: lin(p.bottom), top: lin(p.top), tables: p.tables.map((t) => ({ ...t, chunks: t.chunks.map((c) => c.slice()) })), ...(p.cross ? { cross: lin(p.cross) } : {}) };
 }
 
 export function cloneState(s: OptimizerState): OptimizerState {
   const lin = (ls: { weight: Float32Array; bias: Float32Array }[]) => ls.map((l) => ({ weight: l.weight.slice(), bias: l.bias.slice() }));
-  return { name: s.name, bottom: lin(s.bottom), top: lin(s.top), tables: s.tables.map((t) => t.map((c) => c.slice())) };
+  return { name: s.name, bottom: lin(s.bottom), top: lin(s.top), tables: s.tables.map((t) => t.map((c) => c.slice())), ...(s.cross ? { cross: lin(s.cross) } : {}) };
 }
 
 export interface ReferenceResult {
@@ -108,6 +117,8 @@ export interface ReferenceResult {
   bottom: { weight: Float64Array; bias: Float64Array }[];
   top: { weight: Float64Array; bias: Float64Array }[];
   pooled: Float64Array[];
+  /** dcn: gradients of the cross layers, as DlrmParams.cross. */
+  cross: { weight: Float64Array; bias: Float64Array }[];
 }
 
 /** y = act(W x + b) for one sample, float64. */
@@ -143,7 +154,8 @@ export function referenceGradients(cfg: EngineConfig, params: DlrmParams, batch:
   const { arch } = cfg;
   const B = batch.size, d = arch.embeddingDim, T = arch.tableSizes.length, n = T + 1;
   const zeros = (ls: LinearParams[]) => ls.map((l) => ({ weight: new Float64Array(l.weight.length), bias: new Float64Array(l.bias.length) }));
-  const res: ReferenceResult = { loss: 0, predictions: new Float64Array(B), bottom: zeros(params.bottom), top: zeros(params.top), pooled: arch.tableSizes.map(() => new Float64Array(B * d)) };
+  const res: ReferenceResult = { loss: 0, predictions: new Float64Array(B), bottom: zeros(params.bottom), top: zeros(params.top), pooled: arch.tableSizes.map(() => new Float64Array(B * d)), cross: zeros(params.cross ?? []) };
+  const cross = params.cross ?? [];
   const thr = cfg.lossThreshold > 0 && cfg.lossThreshold < 1 ? cfg.lossThreshold : 0;
   for (let b = 0; b < B; b++) {
     // bottom MLP
@@ -174,6 +186,16 @@ export function referenceGradients(cfg: EngineConfig, params: DlrmParams, batch:
       R = new Float64Array(n * d);
       rows.forEach((r, i) => R.set(r, i * d));
     }
+    // dcn: x_{l+1} = x_0 * (W_l V_l x_l + b_l) + x_l, keeping x_l, V_l x_l and z_l per layer
+    const x0 = R, crossX: Float64Array[] = [R], crossXV: Float64Array[] = [], crossZ: Float64Array[] = [];
+    for (let l = 0; 2 * l < cross.length; l++) {
+      const xv = layerForward({ ...cross[2 * l], bias: new Float32Array(cross[2 * l].outFeatures) }, crossX[l], false);
+      const z = layerForward(cross[2 * l + 1], xv, false);
+      crossXV.push(xv);
+      crossZ.push(z);
+      crossX.push(x0.map((v, i) => v * z[i] + crossX[l][i]));
+    }
+    R = crossX[crossX.length - 1];
     const topActs: Float64Array[] = [R];
     params.top.forEach((l, i) => topActs.push(layerForward(l, topActs[topActs.length - 1], i + 1 < params.top.length)));
     const z = topActs[topActs.length - 1][0];
@@ -199,6 +221,18 @@ export function referenceGradients(cfg: EngineConfig, params: DlrmParams, batch:
       dy = dx;
     }
     const dRows = rows.map(() => new Float64Array(d));
+    if (cross.length > 0) {
+      const dx0 = new Float64Array(n * d);
+      for (let l = cross.length / 2 - 1; l >= 0; l--) {
+        const dz = dy.map((g, i) => g * x0[i]);
+        dy.forEach((g, i) => (dx0[i] += g * crossZ[l][i]));
+        const dxv = layerBackward(cross[2 * l + 1], crossXV[l], dz, res.cross[2 * l + 1]);
+        const vGrad = { weight: res.cross[2 * l].weight, bias: new Float64Array(cross[2 * l].outFeatures) };
+        const dxl = layerBackward({ ...cross[2 * l], bias: new Float32Array(cross[2 * l].outFeatures) }, crossX[l], dxv, vGrad);
+        dy = dy.map((g, i) => g + dxl[i]);
+      }
+      dy = dy.map((g, i) => g + dx0[i]);
+    }
     if (arch.interaction === 'dot') {
       for (let c = 0; c < d; c++) dRows[0][c] += dy[c];
       pairs.forEach(([i, j], k) => {

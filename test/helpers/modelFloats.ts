@@ -5,9 +5,9 @@ import type { OptimizerState } from '../../src/model/optimizerState';
 
 export function modelFloats(p: DlrmParams, s: OptimizerState): Float32Array {
   const parts: Float32Array[] = [];
-  for (const l of [...p.bottom, ...p.top]) parts.push(l.weight, l.bias);
+  for (const l of [...p.bottom, ...p.top, ...(p.cross ?? [])]) parts.push(l.weight, l.bias);
   for (const t of p.tables) parts.push(...t.chunks);
-  for (const l of [...s.bottom, ...s.top]) parts.push(l.weight, l.bias);
+  for (const l of [...s.bottom, ...s.top, ...(s.cross ?? [])]) parts.push(l.weight, l.bias);
   for (const t of s.tables) parts.push(...t);
   const out = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
   let o = 0;

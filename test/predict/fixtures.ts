@@ -15,7 +15,7 @@ import type { Engine } from '../../src/engine/engine';
 import { allocOptimizerState } from '../../src/model/allocOptimizerState';
 import { readCheckpointHeader } from '../../src/model/checkpoint';
 import { runPreprocess } from '../../src/preprocess/pipeline';
-import { resolveTrainConfig } from '../../src/train/config';
+import { resolveTrainConfig, type TrainConfig } from '../../src/train/config';
 import { runTraining, type TrainResult } from '../../src/train/train';
 import { repoRoot } from '../helpers/sharedData';
 
@@ -28,6 +28,8 @@ export interface FixtureOptions {
   preprocessMaxIndRange?: number;
   /** train --max-ind-range (indices folded modulo M) */
   trainMaxIndRange?: number;
+  /** Other train settings (e.g. the interaction) over the fixture's small model. */
+  train?: Partial<TrainConfig>;
 }
 
 export interface Fixture {
@@ -58,7 +60,7 @@ export async function preprocessAndTrain(dir: string, name: string, raw: string,
   const model = path.join(dir, `${name}.ckpt`);
   const trainMaxIndRange = o.trainMaxIndRange ?? 0;
   const trained = await runTraining(
-    resolveTrainConfig({ processedDataFile: merged, archMlpBot: [13, 16, 8], archMlpTop: [16, 1], numBatches: 20, miniBatchSize: 128, learningRate: 0.2, maxIndRange: trainMaxIndRange, printFreq: 1000, saveModel: model }),
+    resolveTrainConfig({ processedDataFile: merged, archMlpBot: [13, 16, 8], archMlpTop: [16, 1], numBatches: 20, miniBatchSize: 128, learningRate: 0.2, maxIndRange: trainMaxIndRange, printFreq: 1000, saveModel: model, ...o.train }),
   );
   return { raw, merged, model, manifest, trained, trainMaxIndRange };
 }

@@ -94,7 +94,7 @@ test('the HTML page holds every run, series, eval point and final number, and no
     assert.ok(html.includes(`data-series="${label}" data-points="${label.includes('first') ? 50 : 20}"`), `train series of ${label}`);
     assert.ok(html.includes(`data-series="${label} (test)"`), `eval series of ${label}`);
   }
-  for (const title of ['Training loss', 'Learning rate', 'Samples / s', 'Eval AUC', 'Eval logloss']) assert.ok(html.includes(`<figcaption>${title}</figcaption>`), title);
+  for (const title of ['Training loss', 'Learning rate', 'Samples / s', 'Eval AUC', 'Eval logloss', 'Eval accuracy']) assert.ok(html.includes(`<figcaption>${title}</figcaption>`), title);
   assert.ok(html.includes('<title>a.jsonl · first (test): step 300, 0.7891</title>'));
   assert.ok(html.includes('<title>b.jsonl · second (test): step 200, 0.6543</title>'));
   assert.ok(html.includes('<td>0.7891</td>') && html.includes('<td>0.6543</td>'), 'final AUCs in the table');

@@ -78,6 +78,11 @@ test('the shipped configs load and hold the reference settings', () => {
   assert.deepEqual([kaggle.archMlpBot, kaggle.archMlpTop, kaggle.miniBatchSize, kaggle.learningRate, kaggle.lossFunction], [[13, 512, 256, 64, 16], [512, 256, 1], 128, 0.1, 'bce']);
   const tb = resolveTrainConfig({ processedDataFile: 't.dlrm' }, path.join(configs, 'terabyte.json'));
   assert.deepEqual([tb.archMlpBot, tb.archMlpTop, tb.maxIndRange, tb.miniBatchSize], [[13, 512, 256, 64], [512, 512, 256, 1], 10_000_000, 2048]);
+  const dcn = resolveTrainConfig({ processedDataFile: 't.dlrm' }, path.join(configs, 'dlrm-dcnv2.json'));
+  assert.deepEqual(
+    [dcn.archInteractionOp, dcn.dcnNumLayers, dcn.dcnLowRankDim, dcn.archSparseFeatureSize, dcn.archMlpBot, dcn.archMlpTop, dcn.optimizer, dcn.learningRate, dcn.miniBatchSize, dcn.maxIndRange],
+    ['dcn', 3, 512, 128, [13, 512, 256, 128], [1024, 1024, 512, 256, 1], 'rowwise-adagrad', 0.005, 65536, 40_000_000],
+  );
   // without a processed file the dataset configs say what is missing
   assert.throws(() => resolveTrainConfig({}, path.join(configs, 'kaggle.json')), userError(/needs --processed-data-file/));
   const smoke = resolveTrainConfig({}, path.join(configs, 'smoke.json'));

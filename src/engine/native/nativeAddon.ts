@@ -34,7 +34,9 @@ export interface NativeModelSpec {
   bottom: NativeLinearSpec[];
   top: NativeLinearSpec[];
   tables: NativeTableSpec[];
-  interaction: 'dot' | 'cat';
+  /** dcn: the cross layers V_0, W_0, V_1, ... (V with an empty bias), as DlrmParams.cross. */
+  cross?: NativeLinearSpec[];
+  interaction: 'dot' | 'cat' | 'dcn';
   interactionItself: boolean;
   loss: 'mse' | 'bce' | 'wbce';
   lossWeights: [number, number];
@@ -50,6 +52,8 @@ export interface NativeGradientOutputs {
   bottom: { weight: Float32Array; bias: Float32Array }[];
   top: { weight: Float32Array; bias: Float32Array }[];
   pooled: Float32Array[];
+  /** dcn: as DlrmParams.cross (V's bias gradient empty). */
+  cross?: { weight: Float32Array; bias: Float32Array }[];
 }
 
 /** Step modes of NativeDlrm.run. */

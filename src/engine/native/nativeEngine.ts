@@ -51,6 +51,7 @@ export function nativeModelSpec(config: EngineConfig, params: DlrmParams, state:
       chunks: t.chunks,
       ...(stateful ? { state: state.tables[i] } : {}),
     })),
+    ...(params.cross ? { cross: linearSpecs(params.cross, stateful ? state.cross : undefined) } : {}),
     interaction: config.arch.interaction,
     interactionItself: config.arch.interactionItself,
     loss: config.loss,
@@ -104,6 +105,7 @@ export class NativeEngine implements Engine {
       bottom: layerGrads(this.params.bottom),
       top: layerGrads(this.params.top),
       pooled: this.params.tables.map((t) => new Float32Array(batch.size * t.dim)),
+      ...(this.params.cross ? { cross: layerGrads(this.params.cross) } : {}),
     };
     const loss = await this.live().run(NativeStepMode.Gradients, batch, 0, new Float32Array(batch.size), grads);
     return { loss, grads };

@@ -56,6 +56,11 @@ function step<R extends tf.Rank>(w: tf.Variable<R>, acc: tf.Variable<R> | undefi
   w.assign(tf.sub(w, tf.div(tf.mul(lr, g), tf.add(tf.sqrt(a), ADAGRAD_EPS))) as tf.Tensor<R>);
 }
 
+/** One optimizer step of a layer's weight alone (a dcn V layer, which has no bias; call inside tf.tidy). */
+export function updateDenseWeight(v: DenseLayerVariables, gWt: tf.Tensor, lr: tf.Scalar): void {
+  step(v.wt, v.accWt, gWt, lr);
+}
+
 /** One optimizer step of a layer from its gradients (call inside tf.tidy). */
 export function updateDenseVariables(v: DenseLayerVariables, gWt: tf.Tensor, gB: tf.Tensor, lr: tf.Scalar): void {
   step(v.wt, v.accWt, gWt, lr);

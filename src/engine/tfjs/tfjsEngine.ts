@@ -2,7 +2,8 @@
 // embedding tables stay in the host DlrmParams and are pooled/updated on the host (src/embedding), so no
 // gather over a table is ever differentiated. One step:
 //   host: pooled [B,T,d] = EmbeddingBags.forward(batch)
-//   tfjs: x = bottomMlp(dense [B,D]); z = interaction(x, pooled); logits = topMlp(z); loss(logits, labels)
+//   tfjs: x = bottomMlp(dense [B,D]); z = interaction(x, pooled) (dcn: crossNet(cat(x, pooled)));
+//         logits = topMlp(z); loss(logits, labels)
 //         -> gradients of every dense variable and of `pooled`; dense optimizer step on the variables
 //   host: sparse optimizer step of the tables from d(loss)/d(pooled).
 // All tensors of a step are created inside tf.tidy, so the tensor count stays constant across steps. Every
@@ -17,7 +18,8 @@ import { UserError } from '../../util/errors';
 import type { DlrmGradients, Engine, EngineConfig, StepResult } from '../engine';
 import { selectTfjsBackend, TFJS_ENGINE_NAMES, type TfjsBackendName } from './backend';
 import { catInteraction } from './catInteraction';
-import { createDenseVariables, disposeDenseVariables, readDenseVariables, transposeMatrix, updateDenseVariables, type DenseLayerVariables } from './denseVariables';
+import { crossNet, type CrossLayerTensors } from './crossNet';
+import { createDenseVariables, disposeDenseVariables, readDenseVariables, transposeMatrix, updateDenseVariables, updateDenseWeight, type DenseLayerVariables } from './denseVariables';
 import { DotInteraction, dotStrategyFor } from './dotInteraction';
 import { bottomMlp } from './bottomMlp';
 import type { LinearTensors } from './linear';
@@ -30,6 +32,8 @@ interface StepTensors {
   gradPooled: tf.Tensor3D;
   /** wt, b gradient pairs of the bottom layers then the top layers. */
   gradDense: tf.Tensor[];
+  /** dcn: per cross layer the gradients of V_lᵀ, W_lᵀ and b_l. */
+  gradCross: tf.Tensor[];
 }
 
 /** Checks that the host params have the shapes `config.arch` describes. */
@@ -42,6 +46,10 @@ function checkParams(config: EngineConfig, params: DlrmParams, state: OptimizerS
   if (params.tables.length !== arch.tableSizes.length || params.tables.some((t, i) => t.rows !== arch.tableSizes[i] || t.dim !== arch.embeddingDim)) {
     throw new UserError(`embedding tables do not match the architecture (${arch.tableSizes.length} tables of dim ${arch.embeddingDim})`);
   }
+  const crossLayers = arch.interaction === 'dcn' ? 2 * (arch.dcn?.numLayers ?? 0) : 0;
+  if ((params.cross?.length ?? 0) !== crossLayers) {
+    throw new UserError(`the cross network's parameters (${params.cross?.length ?? 0} layers) do not match the architecture (${arch.interaction}${arch.dcn ? `, ${arch.dcn.numLayers} cross layers` : ''})`);
+  }
   if (state.name !== config.optimizer) throw new UserError(`optimizer state is for '${state.name}' but the optimizer is '${config.optimizer}'`);
   if (config.optimizer === 'sgd') return; // sgd reads no state (it may be empty arrays or none at all)
   const layersOk = (ls: DlrmParams['bottom'], ss: OptimizerState['bottom']) =>
@@ -53,7 +61,8 @@ function checkParams(config: EngineConfig, params: DlrmParams, state: OptimizerS
         state.tables[i].length === t.chunks.length &&
         t.chunks.every((c, k) => state.tables[i][k].length === (config.optimizer === 'adagrad' ? c.length : c.length / t.dim)),
     );
-  if (!layersOk(params.bottom, state.bottom) || !layersOk(params.top, state.top) || !tablesOk) {
+  const crossOk = !params.cross || (state.cross !== undefined && layersOk(params.cross, state.cross));
+  if (!layersOk(params.bottom, state.bottom) || !layersOk(params.top, state.top) || !tablesOk || !crossOk) {
     throw new UserError(`the '${config.optimizer}' optimizer state does not match the parameters' shapes`);
   }
 }
@@ -61,6 +70,8 @@ function checkParams(config: EngineConfig, params: DlrmParams, state: OptimizerS
 export class TfjsEngine implements Engine {
   private readonly bottom: DenseLayerVariables[];
   private readonly top: DenseLayerVariables[];
+  /** dcn: V_0, W_0, V_1, ... as DlrmParams.cross (V's bias variable is empty and never used). */
+  private readonly cross: DenseLayerVariables[];
   private readonly embeddings: EmbeddingBags;
   private readonly dot: DotInteraction | undefined;
   private readonly loss: LossFn;
@@ -81,6 +92,7 @@ export class TfjsEngine implements Engine {
     checkParams(config, params, state);
     this.bottom = params.bottom.map((l, i) => createDenseVariables(l, state.bottom[i], config.optimizer));
     this.top = params.top.map((l, i) => createDenseVariables(l, state.top[i], config.optimizer));
+    this.cross = (params.cross ?? []).map((l, i) => createDenseVariables(l, state.cross?.[i] ?? { weight: new Float32Array(0), bias: new Float32Array(0) }, config.optimizer));
     this.embeddings = new EmbeddingBags(params.tables, config.optimizer, state);
     this.dot = config.arch.interaction === 'dot' ? new DotInteraction(params.tables.length, config.arch.interactionItself, dotStrategyFor(tf.getBackend())) : undefined;
     this.loss = makeLoss(config);
@@ -100,10 +112,17 @@ export class TfjsEngine implements Engine {
   }
 
   /** Logits [B, 1]. */
-  private logits(dense: tf.Tensor2D, pooled: tf.Tensor3D, bottom: LinearTensors[], top: LinearTensors[]): tf.Tensor2D {
+  private logits(dense: tf.Tensor2D, pooled: tf.Tensor3D, bottom: LinearTensors[], top: LinearTensors[], cross: CrossLayerTensors[]): tf.Tensor2D {
     const x = bottomMlp(dense, bottom);
     const z = this.dot ? this.dot.apply(x, pooled) : catInteraction(x, pooled);
-    return topMlp(z, top);
+    return topMlp(cross.length > 0 ? crossNet(z, cross) : z, top);
+  }
+
+  /** The cross layers' variables as crossNet takes them. */
+  private crossTensors(): CrossLayerTensors[] {
+    const out: CrossLayerTensors[] = [];
+    for (let l = 0; l + 1 < this.cross.length; l += 2) out.push({ vt: this.cross[l].wt, wt: this.cross[l + 1].wt, b: this.cross[l + 1].b });
+    return out;
   }
 
   /** Forward, loss and gradients (call inside tf.tidy; `predictions` is kept: dispose or return it). */
@@ -114,23 +133,27 @@ export class TfjsEngine implements Engine {
     const labels = tf.tensor1d(batch.labels);
     const weights = tf.tensor1d(lossWeights(batch.labels, this.config));
     const layers = [...this.bottom, ...this.top];
+    const cross = this.crossTensors();
     let predictions: tf.Tensor1D | undefined;
     const f = (...xs: tf.Tensor[]): tf.Scalar => {
       const [p, ...w] = xs;
       const asLayers = (from: number, n: number): LinearTensors[] =>
         Array.from({ length: n }, (_, i) => ({ wt: w[2 * (from + i)] as tf.Tensor2D, b: w[2 * (from + i) + 1] as tf.Tensor1D }));
-      const logits = this.logits(dense, p as tf.Tensor3D, asLayers(0, this.bottom.length), asLayers(this.bottom.length, this.top.length));
+      const c0 = 2 * layers.length;
+      const asCross = cross.map((_, l) => ({ vt: w[c0 + 3 * l] as tf.Tensor2D, wt: w[c0 + 3 * l + 1] as tf.Tensor2D, b: w[c0 + 3 * l + 2] as tf.Tensor1D }));
+      const logits = this.logits(dense, p as tf.Tensor3D, asLayers(0, this.bottom.length), asLayers(this.bottom.length, this.top.length), asCross);
       // kept: tf.grads disposes every other intermediate of f (the caller disposes it)
       predictions = tf.keep(outputProbabilities(logits, this.config.lossThreshold));
       return this.loss(logits, labels, weights);
     };
-    const { value, grads } = tf.valueAndGrads(f)([pooled, ...layers.flatMap((v) => [v.wt, v.b])]);
-    const [gradPooled, ...gradDense] = grads;
+    const { value, grads } = tf.valueAndGrads(f)([pooled, ...layers.flatMap((v) => [v.wt, v.b]), ...cross.flatMap((c) => [c.vt, c.wt, c.b])]);
+    const [gradPooled, ...rest] = grads;
     return {
       loss: value,
       predictions: predictions as tf.Tensor1D,
       gradPooled: gradPooled as tf.Tensor3D,
-      gradDense,
+      gradDense: rest.slice(0, 2 * layers.length),
+      gradCross: rest.slice(2 * layers.length),
     };
   }
 
@@ -140,6 +163,10 @@ export class TfjsEngine implements Engine {
       const s = this.lossAndGradients(batch, pooledHost);
       const lrT = tf.scalar(lr);
       [...this.bottom, ...this.top].forEach((v, i) => updateDenseVariables(v, s.gradDense[2 * i], s.gradDense[2 * i + 1], lrT));
+      for (let l = 0; 2 * l < this.cross.length; l++) {
+        updateDenseWeight(this.cross[2 * l], s.gradCross[3 * l], lrT);
+        updateDenseVariables(this.cross[2 * l + 1], s.gradCross[3 * l + 1], s.gradCross[3 * l + 2], lrT);
+      }
       return { loss: s.loss, predictions: s.predictions, gradPooled: s.gradPooled };
     });
     try {
@@ -157,7 +184,7 @@ export class TfjsEngine implements Engine {
     const p = tf.tidy(() => {
       const dense = tf.tensor2d(batch.dense, [B, batch.numDense]);
       const pooled = tf.tensor3d(pooledHost, [B, T, d]);
-      return outputProbabilities(this.logits(dense, pooled, this.bottom, this.top), this.config.lossThreshold);
+      return outputProbabilities(this.logits(dense, pooled, this.bottom, this.top, this.crossTensors()), this.config.lossThreshold);
     });
     try {
       return Float32Array.from((await p.data()) as Float32Array);
@@ -171,10 +198,16 @@ export class TfjsEngine implements Engine {
     const out = tf.tidy(() => {
       const s = this.lossAndGradients(batch, pooledHost);
       s.predictions.dispose();
-      return { loss: s.loss, gradPooled: s.gradPooled, gradDense: s.gradDense };
+      return { loss: s.loss, gradPooled: s.gradPooled, gradDense: s.gradDense, gradCross: s.gradCross };
     });
     try {
       const dense = await Promise.all(out.gradDense.map(async (g) => Float32Array.from((await g.data()) as Float32Array)));
+      const crossHost = await Promise.all(out.gradCross.map(async (g) => Float32Array.from((await g.data()) as Float32Array)));
+      // per cross layer: V_lᵀ, W_lᵀ, b_l -> {V_l, no bias}, {W_l, b_l} in the DlrmParams layout
+      const cross = (this.params.cross ?? []).map((l, i) => {
+        const k = 3 * Math.floor(i / 2) + (i % 2);
+        return { weight: transposeMatrix(crossHost[k], l.inFeatures, l.outFeatures), bias: i % 2 === 0 ? new Float32Array(0) : crossHost[k + 1] };
+      });
       const layerGrads = (layers: DlrmParams['bottom'], from: number) =>
         layers.map((l, i) => ({
           weight: transposeMatrix(dense[2 * (from + i)], l.inFeatures, l.outFeatures),
@@ -187,6 +220,7 @@ export class TfjsEngine implements Engine {
           bottom: layerGrads(this.params.bottom, 0),
           top: layerGrads(this.params.top, this.bottom.length),
           pooled: splitPooledByTable((await out.gradPooled.data()) as Float32Array, batch.size, T, d),
+          ...(this.params.cross ? { cross } : {}),
         },
       };
     } finally {
@@ -197,10 +231,14 @@ export class TfjsEngine implements Engine {
   async syncToHost(): Promise<void> {
     for (let i = 0; i < this.bottom.length; i++) await readDenseVariables(this.bottom[i], this.params.bottom[i], this.state.bottom[i]);
     for (let i = 0; i < this.top.length; i++) await readDenseVariables(this.top[i], this.params.top[i], this.state.top[i]);
+    const crossParams = this.params.cross ?? [];
+    for (let i = 0; i < this.cross.length; i++) {
+      await readDenseVariables(this.cross[i], crossParams[i], this.state.cross?.[i] ?? { weight: new Float32Array(0), bias: new Float32Array(0) });
+    }
   }
 
   dispose(): void {
-    [...this.bottom, ...this.top].forEach(disposeDenseVariables);
+    [...this.bottom, ...this.top, ...this.cross].forEach(disposeDenseVariables);
     this.dot?.dispose();
   }
 }

@@ -144,6 +144,31 @@ std::vector<dlrm::LinearLayer> readLayers(const Napi::Array& specs, dlrm::Optimi
   return layers;
 }
 
+/** Reads spec.cross (dcn): [V_0, W_0, V_1, ...], V_l [r, N] with an empty bias, W_l [N, r] with a bias [N]. */
+std::vector<dlrm::LinearLayer> readCrossLayers(const Napi::Array& specs, dlrm::OptimizerKind opt, int width) {
+  const Napi::Env env = specs.Env();
+  std::vector<dlrm::LinearLayer> layers;
+  if (specs.Length() == 0 || specs.Length() % 2 != 0) throw Napi::RangeError::New(env, "dcn: cross needs a V and a W layer per cross layer");
+  for (uint32_t l = 0; l < specs.Length(); ++l) {
+    Napi::Object s = specs.Get(l).As<Napi::Object>();
+    dlrm::LinearLayer L;
+    L.in = intProp(s, "inFeatures");
+    L.out = intProp(s, "outFeatures");
+    const bool isV = l % 2 == 0;
+    const std::string name = std::string("cross layer ") + std::to_string(l / 2) + (isV ? " V" : " W");
+    if ((isV ? L.in : L.out) != width || L.in <= 0 || L.out <= 0 || (!isV && L.in != layers.back().out))
+      throw Napi::RangeError::New(env, name + ": bad shape [" + std::to_string(L.out) + ", " + std::to_string(L.in) + "] for a cross width " + std::to_string(width));
+    L.weight = floatData(s.Get("weight"), static_cast<std::size_t>(L.in) * L.out, name + " weight");
+    L.bias = isV ? nullptr : floatData(s.Get("bias"), L.out, name + " bias");
+    if (opt != dlrm::OptimizerKind::Sgd) {
+      L.accWeight = floatData(s.Get("accWeight"), static_cast<std::size_t>(L.in) * L.out, name + " weight accumulator");
+      if (!isV) L.accBias = floatData(s.Get("accBias"), L.out, name + " bias accumulator");
+    }
+    layers.push_back(L);
+  }
+  return layers;
+}
+
 class NativeDlrm : public Napi::ObjectWrap<NativeDlrm> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -162,8 +187,10 @@ class NativeDlrm : public Napi::ObjectWrap<NativeDlrm> {
     for (const auto& t : cfg.tables)
       if (t.dim != cfg.dim) throw Napi::RangeError::New(env, "every table's dim must equal the bottom MLP output width");
     const std::string interaction = spec.Get("interaction").As<Napi::String>().Utf8Value();
-    if (interaction != "dot" && interaction != "cat") throw Napi::TypeError::New(env, "unknown interaction '" + interaction + "'");
+    if (interaction != "dot" && interaction != "cat" && interaction != "dcn") throw Napi::TypeError::New(env, "unknown interaction '" + interaction + "'");
     cfg.dotInteraction = interaction == "dot";
+    cfg.dcnInteraction = interaction == "dcn";
+    if (cfg.dcnInteraction) cfg.cross = readCrossLayers(spec.Get("cross").As<Napi::Array>(), cfg.optimizer, static_cast<int>(cfg.tables.size() + 1) * cfg.dim);
     cfg.interactionItself = spec.Get("interactionItself").ToBoolean();
     const std::string loss = spec.Get("loss").As<Napi::String>().Utf8Value();
     if (loss == "mse") cfg.loss.kind = dlrm::LossKind::Mse;
@@ -274,6 +301,18 @@ Napi::Value NativeDlrm::Run(const Napi::CallbackInfo& info) {
     };
     readOut(cfgBottom, spec.Get("bottom").As<Napi::Array>(), grads->bottomWeight, grads->bottomBias, "bottom");
     readOut(cfgTop, spec.Get("top").As<Napi::Array>(), grads->topWeight, grads->topBias, "top");
+    if (spec.Get("interaction").As<Napi::String>().Utf8Value() == "dcn") {
+      Napi::Array outs = g.Get("cross").As<Napi::Array>();
+      Napi::Array layers = spec.Get("cross").As<Napi::Array>();
+      if (outs.Length() != layers.Length()) throw Napi::RangeError::New(env, "grads.cross has the wrong layer count");
+      for (uint32_t l = 0; l < outs.Length(); ++l) {
+        Napi::Object o = outs.Get(l).As<Napi::Object>();
+        Napi::Object L = layers.Get(l).As<Napi::Object>();
+        const int out = intProp(L, "outFeatures");
+        grads->crossWeight.push_back(floatData(o.Get("weight"), static_cast<std::size_t>(intProp(L, "inFeatures")) * out, "grads.cross weight"));
+        grads->crossBias.push_back(l % 2 == 0 ? nullptr : floatData(o.Get("bias"), out, "grads.cross bias"));
+      }
+    }
     Napi::Array pooled = g.Get("pooled").As<Napi::Array>();
     if (pooled.Length() != tableShapes_.size()) throw Napi::RangeError::New(env, "grads.pooled has the wrong table count");
     for (uint32_t t = 0; t < pooled.Length(); ++t)

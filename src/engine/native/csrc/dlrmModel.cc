@@ -24,7 +24,7 @@ DlrmModel::DlrmModel(ModelConfig config, int threads) : cfg_(std::move(config)),
   topIn_ = cfg_.dotInteraction ? cfg_.dim + dotPairCount(n_, cfg_.interactionItself) : n_ * cfg_.dim;
   const int parts = pool_.size();
   std::size_t maxW = 0, maxB = 0;
-  for (const auto* layers : {&cfg_.bottom, &cfg_.top})
+  for (const auto* layers : {&cfg_.bottom, &cfg_.top, &cfg_.cross})
     for (const LinearLayer& L : *layers) {
       maxW = std::max(maxW, static_cast<std::size_t>(L.out) * L.in);
       maxB = std::max(maxB, static_cast<std::size_t>(L.out));
@@ -36,6 +36,8 @@ DlrmModel::DlrmModel(ModelConfig config, int threads) : cfg_(std::move(config)),
   bottomGrad_.resize(cfg_.bottom.size());
   topAct_.resize(cfg_.top.size());
   topGrad_.resize(cfg_.top.size());
+  const std::size_t crossLayers = cfg_.dcnInteraction ? cfg_.cross.size() / 2 : 0;
+  for (auto* v : {&crossX_, &crossXV_, &crossZ_, &crossDZ_, &crossDXV_}) v->resize(crossLayers);
 }
 
 void DlrmModel::ensureCapacity(int batch) {
@@ -54,6 +56,15 @@ void DlrmModel::ensureCapacity(int batch) {
   if (cfg_.dotInteraction) {
     topInput_.resize(B * topIn_);
     topInputGrad_.resize(B * topIn_);
+  }
+  if (cfg_.dcnInteraction) {
+    const std::size_t N = static_cast<std::size_t>(n_) * cfg_.dim;
+    for (std::size_t l = 0; l < crossX_.size(); ++l) {
+      const std::size_t r = cfg_.cross[2 * l].out;
+      for (auto* v : {&crossX_[l], &crossZ_[l], &crossDZ_[l]}) v->resize(B * N);
+      for (auto* v : {&crossXV_[l], &crossDXV_[l]}) v->resize(B * r);
+    }
+    topInputGrad_.resize(B * N);
   }
   capacity_ = batch;
 }
@@ -82,6 +93,9 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
   if (cfg_.dotInteraction) {
     dotInteractionForward(T + R0 * nd, rows, n, d, cfg_.interactionItself, topInput_.data() + R0 * topIn_);
     topInput = topInput_.data();
+  } else if (cfg_.dcnInteraction) {
+    crossForward(r0, rows);
+    topInput = crossX_.back().data();
   } else {
     topInput = T;
   }
@@ -99,7 +113,7 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
   if (!backward) return loss;
 
   // top MLP backward of activations (dW is pass 2's); dX masked by the previous layer's ReLU
-  float* dTopInput = cfg_.dotInteraction ? topInputGrad_.data() : interactionGrad_.data();
+  float* dTopInput = cfg_.dotInteraction || cfg_.dcnInteraction ? topInputGrad_.data() : interactionGrad_.data();
   for (std::size_t l = cfg_.top.size(); l-- > 0;) {
     const LinearLayer& L = cfg_.top[l];
     const float* dy = topGrad_[l].data() + R0 * L.out;
@@ -109,6 +123,8 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
   float* dT = interactionGrad_.data();
   if (cfg_.dotInteraction)
     dotInteractionBackward(T + R0 * nd, topInputGrad_.data() + R0 * topIn_, rows, n, d, cfg_.interactionItself, dT + R0 * nd);
+  else if (cfg_.dcnInteraction)
+    crossBackward(r0, rows);
   // bottom MLP backward, starting from row 0 of dT masked by x's ReLU
   const std::size_t last = cfg_.bottom.size() - 1;
   float* dx = bottomGrad_[last].data() + R0 * d;
@@ -121,37 +137,49 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
   return loss;
 }
 
+// This part's output rows of one layer's weight gradient from its input x [B, in] and output gradient dy [B, out]
+// (whole batch): written to outW/outB (Gradients mode) or applied by the optimizer. A layer without bias
+// (dcn V) gets its column sums in scratch only.
+void DlrmModel::updateLayerRows(StepMode mode, LinearLayer& L, const float* x, const float* dy, int B, int part, int parts, float lr, float* outW, float* outB) {
+  auto [o0, o1] = splitRange(L.out, part, parts);
+  if (o0 == o1) return;
+  float* gB = gradB_[part].data();
+  const std::size_t w0 = o0 * L.in, nw = (o1 - o0) * L.in, nb = o1 - o0;
+  const int a = static_cast<int>(o0), b = static_cast<int>(o1);
+  if (mode != StepMode::Train) {
+    linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, 1.0f, 0.0f, outW + w0, outB ? outB + o0 : gB);
+  } else if (cfg_.optimizer == OptimizerKind::Sgd) {
+    linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, -lr, 1.0f, L.weight + w0, gB);
+    if (L.bias) denseUpdate(cfg_.optimizer, L.bias + o0, nullptr, gB, nb, lr);
+  } else {
+    float* gW = gradW_[part].data();
+    linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, 1.0f, 0.0f, gW, gB);
+    denseUpdate(cfg_.optimizer, L.weight + w0, L.accWeight + w0, gW, nw, lr);
+    if (L.bias) denseUpdate(cfg_.optimizer, L.bias + o0, L.accBias + o0, gB, nb, lr);
+  }
+}
+
 void DlrmModel::updateSlice(StepMode mode, const BatchView& batch, int part, int parts, float lr, const GradientOutputs* grads) {
   const bool train = mode == StepMode::Train;
-  const bool sgd = cfg_.optimizer == OptimizerKind::Sgd;
   const int B = batch.size;
-  float* gB = gradB_[part].data();
   // layer l's input x [B, in] and output gradient dy [B, out], whole batch
   auto layerPass = [&](std::vector<LinearLayer>& layers, const float* firstInput, std::vector<std::vector<float>>& acts,
                        std::vector<std::vector<float>>& dys, const std::vector<float*>* outW, const std::vector<float*>* outB) {
     for (std::size_t l = 0; l < layers.size(); ++l) {
-      LinearLayer& L = layers[l];
-      auto [o0, o1] = splitRange(L.out, part, parts);
-      if (o0 == o1) continue;
       const float* x = l == 0 ? firstInput : acts[l - 1].data();
-      const float* dy = dys[l].data();
-      const std::size_t w0 = o0 * L.in, nw = (o1 - o0) * L.in, nb = o1 - o0;
-      const int a = static_cast<int>(o0), b = static_cast<int>(o1);
-      if (!train) {
-        linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, 1.0f, 0.0f, (*outW)[l] + w0, (*outB)[l] + o0);
-      } else if (sgd) {
-        linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, -lr, 1.0f, L.weight + w0, gB);
-        denseUpdate(cfg_.optimizer, L.bias + o0, nullptr, gB, nb, lr);
-      } else {
-        float* gW = gradW_[part].data();
-        linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, 1.0f, 0.0f, gW, gB);
-        denseUpdate(cfg_.optimizer, L.weight + w0, L.accWeight + w0, gW, nw, lr);
-        denseUpdate(cfg_.optimizer, L.bias + o0, L.accBias + o0, gB, nb, lr);
-      }
+      updateLayerRows(mode, layers[l], x, dys[l].data(), B, part, parts, lr, outW ? (*outW)[l] : nullptr, outB ? (*outB)[l] : nullptr);
     }
   };
+  // dcn: V_l from x_l and d(xv_l), W_l from xv_l and dz_l
+  for (std::size_t l = 0; l < crossX_.size(); ++l) {
+    const float* xl = l == 0 ? interactionIn_.data() : crossX_[l - 1].data();
+    updateLayerRows(mode, cfg_.cross[2 * l], xl, crossDXV_[l].data(), B, part, parts, lr, grads ? grads->crossWeight[2 * l] : nullptr, nullptr);
+    updateLayerRows(mode, cfg_.cross[2 * l + 1], crossXV_[l].data(), crossDZ_[l].data(), B, part, parts, lr, grads ? grads->crossWeight[2 * l + 1] : nullptr,
+                    grads ? grads->crossBias[2 * l + 1] : nullptr);
+  }
   layerPass(cfg_.bottom, batch.dense, bottomAct_, bottomGrad_, grads ? &grads->bottomWeight : nullptr, grads ? &grads->bottomBias : nullptr);
-  layerPass(cfg_.top, cfg_.dotInteraction ? topInput_.data() : interactionIn_.data(), topAct_, topGrad_, grads ? &grads->topWeight : nullptr,
+  const float* topInput = cfg_.dotInteraction ? topInput_.data() : cfg_.dcnInteraction ? crossX_.back().data() : interactionIn_.data();
+  layerPass(cfg_.top, topInput, topAct_, topGrad_, grads ? &grads->topWeight : nullptr,
             grads ? &grads->topBias : nullptr);
 
   const int d = cfg_.dim;

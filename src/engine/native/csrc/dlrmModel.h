@@ -6,6 +6,8 @@
 // for SGD straight into the weights, dW never stored; the result does not depend on P), embedding tables
 // by table (so duplicate rows never race).
 // Shapes: dense [B, D]; interaction input T [B, n, d] with n = tables + 1; top input [B, topIn].
+// dcn (crossNet.cc): T is x_0 [B, N], N = n d; the cross layers' V_l / W_l are two LinearLayers each (V
+// without bias), whose weight gradients pass 2 computes like any layer's from the stored activations.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -19,7 +21,7 @@ namespace dlrm {
 
 struct LinearLayer {
   float* weight = nullptr;  // [out, in]
-  float* bias = nullptr;    // [out]
+  float* bias = nullptr;    // [out] (null: no bias, a dcn V layer)
   float* accWeight = nullptr;  // adagrad accumulators (null for sgd)
   float* accBias = nullptr;
   int in = 0;
@@ -33,6 +35,8 @@ struct ModelConfig {
   int dim = 0;
   bool dotInteraction = true;
   bool interactionItself = false;
+  bool dcnInteraction = false;
+  std::vector<LinearLayer> cross;  // dcn: V_0, W_0, V_1, W_1, ...
   LossConfig loss;
   OptimizerKind optimizer = OptimizerKind::Sgd;
 };
@@ -48,7 +52,7 @@ enum class StepMode { Predict = 0, Gradients = 1, Train = 2 };
 
 /** Where StepMode::Gradients writes the mean-loss gradients (DlrmGradients layout). */
 struct GradientOutputs {
-  std::vector<float*> bottomWeight, bottomBias, topWeight, topBias;
+  std::vector<float*> bottomWeight, bottomBias, topWeight, topBias, crossWeight, crossBias;  // crossBias null for V
   std::vector<float*> pooled;  // [T][B * d]
 };
 
@@ -64,6 +68,9 @@ class DlrmModel {
   void ensureCapacity(int batch);
   double forwardBackwardSlice(StepMode mode, const BatchView& batch, int r0, int r1, float* predictions);
   void updateSlice(StepMode mode, const BatchView& batch, int part, int parts, float lr, const GradientOutputs* grads);
+  void updateLayerRows(StepMode mode, LinearLayer& L, const float* x, const float* dy, int B, int part, int parts, float lr, float* outW, float* outB);
+  void crossForward(int r0, int rows);
+  void crossBackward(int r0, int rows);
 
   ModelConfig cfg_;
   ThreadPool pool_;
@@ -72,6 +79,9 @@ class DlrmModel {
   int capacity_ = 0;
   std::vector<std::vector<float>> bottomAct_, topAct_, bottomGrad_, topGrad_;
   std::vector<float> interactionIn_, interactionGrad_, topInput_, topInputGrad_;
+  // dcn, per cross layer l: x_{l+1} [B, N] (crossX_[L-1] is the top input), V_l x_l [B, r], z_l = W_l V_l x_l + b_l
+  // [B, N], and their gradients dz_l [B, N], d(V_l x_l) [B, r]
+  std::vector<std::vector<float>> crossX_, crossXV_, crossZ_, crossDZ_, crossDXV_;
   // per pass-2 part: a weight-gradient range (adagrad) and a bias-gradient range, sized for the widest layer
   std::vector<std::vector<float>> gradW_, gradB_;
   std::vector<SparseScratch> scratch_;

@@ -21,8 +21,8 @@ static void reluInPlace(float* y, std::size_t n) {
 
 void linearForward(const float* x, int rows, int in, const float* W, const float* b, int out, float* y, bool relu) {
   if (rows <= 0) return;
-  broadcastBias(y, b, rows, out);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x, in, W, in, 1.0f, y, out);
+  if (b) broadcastBias(y, b, rows, out);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x, in, W, in, b ? 1.0f : 0.0f, y, out);
   if (relu) reluInPlace(y, static_cast<std::size_t>(rows) * out);
 }
 

@@ -6,7 +6,7 @@
 
 namespace dlrm {
 
-/** y = x Wᵀ + b, then ReLU in place when `relu`. */
+/** y = x Wᵀ + b (b may be null: no bias), then ReLU in place when `relu`. */
 void linearForward(const float* x, int rows, int in, const float* W, const float* b, int out, float* y, bool relu);
 
 /** dx = dy W; when `reluOutput` is given (the ReLU output that fed this layer, [rows, in]) dx is masked by it. */

@@ -1,0 +1,87 @@
+// Export of a dcn model (multi-hot schema log, with --max-ind-range): `dlrm export --format onnx` run by
+// onnxruntime-node scores every row as the engine does within 1e-5 (the cross network in the graph);
+// `--format safetensors` holds the cross layers under TorchRec's LowRankCrossNet names and shapes
+// (inter_arch.crossnet.{V_kernels,W_kernels,bias}.<l>) with the checkpoint's bytes, and `dlrm import`
+// rebuilds the same dcn model (same architecture, identical engine scores), from the tensors alone too.
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { readSafetensorsHeader } from '../../src/export/safetensors';
+import type { OnnxInputLayout } from '../../src/export/onnxGraph';
+import { readCheckpointHeader } from '../../src/model/checkpoint';
+import { loadInferenceModel } from '../../src/predict/inferenceModel';
+import { setupLogger } from '../../src/util/log';
+import { tempDir } from '../helpers/sharedData';
+import { dlrm, LOG_SCHEMA, logCsv, logRows, writeJson } from '../schema/fixtures';
+import { allRows, engineScores, maxAbsDiff, onnxScores, trainModel } from './fixtures';
+
+const dir = tempDir('export-dcn');
+const merged = path.join(dir, 'logs.dlrm');
+const model = path.join(dir, 'dcn.ckpt');
+
+before(async () => {
+  setupLogger({ level: 'warn', pretty: false });
+  const raw = path.join(dir, 'logs.csv');
+  fs.writeFileSync(raw, logCsv(logRows(900, 13)));
+  const pre = dlrm('preprocess', '--schema', writeJson(path.join(dir, 'schema.json'), LOG_SCHEMA), '--raw-data-file', raw, '--processed-data-file', merged);
+  assert.equal(pre.status, 0, pre.stderr);
+  await trainModel(merged, model, { archMlpBot: [1, 8, 4], archMlpTop: [8, 1], archInteractionOp: 'dcn', dcnNumLayers: 2, dcnLowRankDim: 3, maxIndRange: 20, miniBatchSize: 32 });
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test('dcn: onnxruntime scores = engine scores within 1e-5 (bags, folding, the cross network in the graph)', async () => {
+  const out = path.join(dir, 'dcn.onnx');
+  const r = dlrm('export', '--load-model', model, '--format', 'onnx', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { onnx } = require('onnx-proto') as typeof import('onnx-proto');
+  const proto = onnx.ModelProto.decode(fs.readFileSync(out));
+  const layout = JSON.parse(proto.metadataProps.find((p) => p.key === 'dlrm_inputs')?.value ?? '') as OnnxInputLayout;
+  const names = (proto.graph?.initializer ?? []).map((t) => t.name);
+  for (const l of [0, 1]) for (const k of ['V_kernels', 'W_kernels', 'bias']) assert.ok(names.includes(`inter_arch.crossnet.${k}.${l}`), `${k}.${l} in the graph`);
+  const batch = allRows(merged);
+  const want = await engineScores(model, batch);
+  const got = await onnxScores(out, batch, layout);
+  assert.ok(maxAbsDiff(got, want) <= 1e-5, `max |onnx - engine| = ${maxAbsDiff(got, want)}`);
+  assert.ok(new Set(want).size > 10, 'varied scores');
+});
+
+test('dcn: safetensors under TorchRec cross-layer names; import rebuilds the same model, with and without metadata', async () => {
+  const out = path.join(dir, 'dcn.safetensors');
+  const r = dlrm('export', '--load-model', model, '--format', 'safetensors', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const header = readSafetensorsHeader(out);
+  const shape = (name: string) => header.tensors.find((t) => t.name === name)?.shape;
+  const N = 4 * (1 + readCheckpointHeader(model).arch.tableSizes.length);
+  assert.deepEqual([shape('inter_arch.crossnet.V_kernels.0'), shape('inter_arch.crossnet.W_kernels.1'), shape('inter_arch.crossnet.bias.1')], [[3, N], [N, 3], [N]]);
+  const m = loadInferenceModel(model);
+  const buf = fs.readFileSync(out);
+  const dataStart = 8 + Number(buf.readBigUInt64LE(0));
+  const t = header.tensors.find((x) => x.name === 'inter_arch.crossnet.W_kernels.1');
+  assert.ok(t);
+  const bytes = buf.subarray(t.start, t.start + t.byteLength);
+  const w1 = m.params.cross?.[3].weight ?? new Float32Array(0);
+  assert.deepEqual(new Uint8Array(bytes), new Uint8Array(w1.buffer, w1.byteOffset, w1.byteLength), 'W_1 bytes');
+  const batch = allRows(merged);
+  const want = await engineScores(model, batch);
+  for (const variant of ['with', 'without'] as const) {
+    let file = out;
+    if (variant === 'without') {
+      // the same tensors with an empty metadata block: the cross network is recognised from its names
+      const json = JSON.parse(buf.subarray(8, dataStart).toString('utf8')) as Record<string, unknown>;
+      delete json.__metadata__;
+      const head = Buffer.from(JSON.stringify(json));
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(head.length));
+      file = path.join(dir, 'bare.safetensors');
+      fs.writeFileSync(file, Buffer.concat([len, head, buf.subarray(dataStart)]));
+    }
+    const imported = path.join(dir, `imported-${variant}.ckpt`);
+    const args = ['import', '--format', 'safetensors', '--in', file, '--out', imported, ...(variant === 'without' ? ['--max-ind-range', '20'] : [])];
+    const ri = dlrm(...args);
+    assert.equal(ri.status, 0, ri.stderr);
+    assert.deepEqual(readCheckpointHeader(imported).arch.dcn, { numLayers: 2, lowRankDim: 3 });
+    assert.deepEqual(await engineScores(imported, batch), want, `${variant} metadata: identical scores`);
+  }
+});
