@@ -24,6 +24,7 @@ import { UserError } from '../../src/util/errors';
 import { setupLogger } from '../../src/util/log';
 import { tempDir } from '../helpers/sharedData';
 import { modelFloats } from '../helpers/modelFloats';
+import { dlrm } from '../schema/fixtures';
 
 const dir = tempDir('parts');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -227,4 +228,19 @@ test('exact resume from the parts folder: stopped past a day boundary mid-bucket
   assert.equal(a.length, b.length);
   assert.ok(a.every((v, i) => v === b[i]), 'parameters and optimizer state differ');
   assert.equal(rest.metrics?.auc, whole.metrics?.auc);
+});
+
+test('a model trained from the parts folder: dlrm eval on the parts folder equals eval on the merged file; dlrm predict finds its vocabularies', () => {
+  const model = path.join(dir, 'whole.ckpt');
+  const onParts = dlrm('eval', '--processed-data-file', partsDir, '--load-model', model, '--split', 'val');
+  const onMerged = dlrm('eval', '--processed-data-file', merged, '--load-model', model, '--split', 'val');
+  assert.equal(onParts.status, 0, onParts.stderr);
+  assert.equal(onMerged.status, 0, onMerged.stderr);
+  const metrics = (out: string): string[] => out.split('\n').filter((l) => /^\s+(rows|positive rate|accuracy|ROC AUC|logloss|normalized entropy|calibration|average precision)\s/.test(l));
+  assert.equal(metrics(onParts.stdout).length, 8, onParts.stdout);
+  assert.deepEqual(metrics(onParts.stdout), metrics(onMerged.stdout));
+  const preds = path.join(dir, 'preds.csv');
+  const p = dlrm('predict', '--load-model', model, '--input', `${prefix}_3`, '--output', preds);
+  assert.equal(p.status, 0, p.stderr);
+  assert.equal(fs.readFileSync(preds, 'utf8').trim().split('\n').length, ROWS_PER_DAY + 1, 'a header and one line per row');
 });
