@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerEval } from './eval';
 import { registerExport } from './export';
+import { registerExportData } from './exportData';
 import { registerGenerate } from './generate';
 import { registerImport } from './import';
 import { registerInspect } from './inspect';
@@ -14,7 +15,7 @@ import { registerTrain } from './train';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [registerGenerate, registerSchema, registerPreprocess, registerInspect, registerTrain, registerEval, registerPredict, registerServe, registerExport, registerImport, registerReport];
+const registrations: Register[] = [registerGenerate, registerSchema, registerPreprocess, registerInspect, registerTrain, registerEval, registerPredict, registerServe, registerExport, registerExportData, registerImport, registerReport];
 
 export function registerSubcommands(program: Command): void {
   for (const register of registrations) register(program);

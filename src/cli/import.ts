@@ -1,5 +1,5 @@
 // `dlrm import --format safetensors`: a reference PyTorch DLRM_Net state_dict (e.g. from `dlrm export`, or
-// saved with safetensors.torch.save_file) to a dlrm checkpoint for eval, predict and fine-tuning (docs/EXPORT.md).
+// saved with safetensors.torch.save_file), or TorchRec's DLRM state_dict, to a dlrm checkpoint for eval, predict and fine-tuning (docs/EXPORT.md).
 import { Command } from 'commander';
 import type { InteractionOp, OptimizerName } from '../model/arch';
 import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
@@ -24,7 +24,7 @@ interface ImportCliOptions extends CommonOptions {
 export function registerImport(program: Command): void {
   const cmd = program
     .command('import')
-    .description('turn a safetensors DLRM_Net state_dict (emb_l.N.weight, bot_l.K.*, top_l.K.*) into a dlrm checkpoint')
+    .description("turn a safetensors DLRM state_dict, the reference DLRM_Net's (emb_l.N.weight, bot_l.K.*, top_l.K.*) or TorchRec's DLRM (sparse_arch..., dense_arch..., over_arch...), into a dlrm checkpoint")
     .requiredOption('--format <safetensors>', 'the input format: safetensors')
     .requiredOption('--in <path>', 'the safetensors file')
     .requiredOption('--out <path>', 'the checkpoint to write (atomically)')

@@ -27,15 +27,17 @@ export function registerPreprocess(program: Command): void {
     .option('--min-frequency <K>', 'values seen fewer than K times share one index per table (0 or 1: off)', intOption(0, 0x7fffffff), 0)
     .option('--seed <n>', 'seed of sub-sampling and randomization', intOption(0, 0xffffffff), 0)
     .option('--skip-invalid-lines', 'count and skip malformed lines instead of stopping at the first', false)
+    .option('--no-merged-file', 'write the day shards, vocabularies and manifest only (no merge pass, half the disk); train/eval --processed-data-file <path>.parts')
     .option('--resume', 'continue an interrupted run (same flags) from its last completed day', false)
     .option('--workers <n>', 'worker threads', intOption(1, 64), 2);
   addCommonOptions(cmd).action(
     runAction<PreprocessFlags>(async (o) => {
       if (o.schema !== undefined) {
         if (o.resume) throw new UserError('--resume is not available with --schema (a custom-schema run is restarted from the beginning)');
+        if (o.mergedFile === false) throw new UserError('--no-merged-file is not available with --schema (it is for Criteo day files)');
         if (cmd.getOptionValueSource('dataSet') === 'cli') throw new UserError('--schema and --data-set exclude each other: --data-set picks a Criteo preset schema, --schema gives your own');
         if (o.workers !== 1 && cmd.getOptionValueSource('workers') === 'cli') throw new UserError(`--workers ${o.workers}: a --schema run uses one thread (--workers 1, or leave the flag out)`);
-        const { schema, dataSet: _preset, resume: _resume, workers: _workers, logFile: _logFile, logLevel: _logLevel, ...options } = o;
+        const { schema, dataSet: _preset, resume: _resume, workers: _workers, mergedFile: _merged, logFile: _logFile, logLevel: _logLevel, ...options } = o;
         await runCustomPreprocess({ schemaFile: schema, ...options });
         return;
       }

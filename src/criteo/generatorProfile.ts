@@ -1,12 +1,12 @@
 // The statistical profile the Criteo-shaped generator draws from (configs/<data-set>-generator.json):
-// per-table cardinalities (the real Kaggle counts, the missing value included), Zipf exponents of the
+// per-table cardinalities (the real Kaggle counts, the missing value included; terabyte: an estimate), Zipf exponents of the
 // category frequencies, integer-column distributions, groups of columns that are missing together, and
 // the planted click signal. scripts/generator-calibrate.ts derives it from a real Criteo sample.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
 
-export const DATA_SETS = ['kaggle'] as const;
+export const DATA_SETS = ['kaggle', 'terabyte'] as const;
 export type GeneratorDataSet = (typeof DATA_SETS)[number];
 
 /** An integer column I1..I13: missing (by its group), else negative, zero or log-normal on the log1p scale. */

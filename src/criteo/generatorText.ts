@@ -81,6 +81,8 @@ export interface GenerateTextOptions {
   withLabel: boolean;
   /** Worker threads drawing blocks in parallel (1: draw on the main thread). */
   workers?: number;
+  /** The generator block the file starts at (default 0): day files of one data set take disjoint block ranges. */
+  firstBlock?: number;
 }
 
 /** Blocks in flight per worker: enough to keep each busy while the main thread writes. */
@@ -91,8 +93,9 @@ async function* blocksInThread(opts: GenerateTextOptions, numBlocks: number): As
   const gen = new CriteoGenerator(opts.profile, opts.seed);
   const block = gen.newBlock();
   const buf = Buffer.allocUnsafe(BLOCK_ROWS * maxLineBytes(gen.numDense, gen.numTables));
+  const first = opts.firstBlock ?? 0;
   for (let b = 0; b < numBlocks; b++) {
-    gen.fillBlock(b, block, Math.min(BLOCK_ROWS, opts.rows - b * BLOCK_ROWS));
+    gen.fillBlock(first + b, block, Math.min(BLOCK_ROWS, opts.rows - b * BLOCK_ROWS));
     yield buf.subarray(0, formatBlock(gen, block, buf, opts.withLabel));
   }
 }
@@ -100,6 +103,7 @@ async function* blocksInThread(opts: GenerateTextOptions, numBlocks: number): As
 /** Produces the formatted bytes of blocks 0, 1, 2, ... in order, drawn by `workers` worker threads. */
 async function* blocksInWorkers(opts: GenerateTextOptions, numBlocks: number, workers: number): AsyncGenerator<Uint8Array> {
   const pool = Array.from({ length: workers }, () => new Worker(path.join(__dirname, 'generatorWorker.js')));
+  const first = opts.firstBlock ?? 0;
   const waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
   const results: Promise<Uint8Array>[] = [];
   let failure: Error | undefined;
@@ -111,8 +115,9 @@ async function* blocksInWorkers(opts: GenerateTextOptions, numBlocks: number, wo
   for (const w of pool) {
     w.on('message', (reply: GeneratorWorkerReply) => {
       if (reply.type === 'error') return fail(new Error(`generator worker failed: ${reply.message}`));
-      waiting.get(reply.blockIndex)?.resolve(new Uint8Array(reply.bytes, 0, reply.length));
-      waiting.delete(reply.blockIndex);
+      const b = reply.blockIndex - first;
+      waiting.get(b)?.resolve(new Uint8Array(reply.bytes, 0, reply.length));
+      waiting.delete(b);
     });
     w.on('error', fail);
     w.on('exit', (code) => {
@@ -124,7 +129,7 @@ async function* blocksInWorkers(opts: GenerateTextOptions, numBlocks: number, wo
     results[b] = new Promise<Uint8Array>((resolve, reject) => {
       if (failure) return reject(failure);
       waiting.set(b, { resolve, reject });
-      const msg: GeneratorWorkerRequest = { type: 'block', blockIndex: b, rows: Math.min(BLOCK_ROWS, opts.rows - b * BLOCK_ROWS) };
+      const msg: GeneratorWorkerRequest = { type: 'block', blockIndex: first + b, rows: Math.min(BLOCK_ROWS, opts.rows - b * BLOCK_ROWS) };
       pool[b % workers].postMessage(msg);
     });
     results[b].catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
@@ -167,4 +172,22 @@ export async function generateTextFile(opts: GenerateTextOptions): Promise<numbe
   const seconds = (Date.now() - started) / 1000;
   log().info({ rows: opts.rows, bytes: file.size, seconds, rowsPerSec: Math.round(opts.rows / Math.max(seconds, 1e-3)), workers, out: opts.out }, 'generated Criteo-shaped rows');
   return file.size;
+}
+
+/** The file of day d of a day-file data set written with prefix `prefix` (`dir/day` -> `dir/day_3`), as Terabyte names them. */
+export function dayFileName(prefix: string, d: number): string {
+  return `${prefix}_${d}`;
+}
+
+/**
+ * Writes `days` day files prefix_0 .. prefix_{days-1} of `rowsPerDay` lines each (Terabyte's layout); day d
+ * holds the first rowsPerDay rows of the generator's blocks from d * ceil(rowsPerDay / BLOCK_ROWS) on, so
+ * the days are disjoint stretches of one seeded stream. Returns the bytes written.
+ */
+export async function generateDayFiles(opts: Omit<GenerateTextOptions, 'rows' | 'out' | 'firstBlock'> & { prefix: string; days: number; rowsPerDay: number }): Promise<number> {
+  const { prefix, days, rowsPerDay, ...rest } = opts;
+  const blocksPerDay = Math.ceil(rowsPerDay / BLOCK_ROWS);
+  let bytes = 0;
+  for (let d = 0; d < days; d++) bytes += await generateTextFile({ ...rest, rows: rowsPerDay, out: dayFileName(prefix, d), firstBlock: d * blocksPerDay });
+  return bytes;
 }

@@ -37,6 +37,21 @@ export async function* readAheadChunks(reader: ProcessedFileReader, start: numbe
   }
 }
 
+/**
+ * Batches of `batchSize` rows of `reader`'s rows range.start + startRow .. range.end in file order (the last
+ * may be smaller), read ahead `readAhead` chunks.
+ */
+export async function* rowRangeBatches(reader: ProcessedFileReader, range: RowRange, batchSize: number, startRow: number, readAhead: number): AsyncGenerator<Batch> {
+  const rows = range.end - range.start;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize=${batchSize} must be a positive integer`);
+  if (!Number.isInteger(startRow) || startRow < 0 || startRow > rows) throw new RangeError(`startRow=${startRow} is outside [0, ${rows}]`);
+  // chunks hold a whole number of batches, so no batch straddles two chunks
+  const chunkRows = batchSize * Math.max(1, Math.floor(reader.rowsPerGroup / batchSize));
+  for await (const chunk of readAheadChunks(reader, range.start + startRow, range.end, chunkRows, readAhead)) {
+    for (let a = 0; a < chunk.size; a += batchSize) yield sliceBatch(chunk, a, Math.min(chunk.size, a + batchSize));
+  }
+}
+
 /** The row range and table sizes of one split, from the manifest embedded in the file, checked against the file's own shape. */
 export function splitOf(reader: ProcessedFileReader, split: SplitName): { range: RowRange; tableSizes: number[] } {
   const file = reader.path;
@@ -98,14 +113,8 @@ export class ProcessedSplitSource implements BatchSource {
   }
 
   /** Batches of `batchSize` rows of the split in file order (the last may be smaller), from split row `startRow`. */
-  async *batches(batchSize: number, startRow = 0): AsyncGenerator<Batch> {
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize=${batchSize} must be a positive integer`);
-    if (!Number.isInteger(startRow) || startRow < 0 || startRow > this.rows) throw new RangeError(`startRow=${startRow} is outside [0, ${this.rows}]`);
-    // chunks hold a whole number of batches, so no batch straddles two chunks
-    const chunkRows = batchSize * Math.max(1, Math.floor(this.reader.rowsPerGroup / batchSize));
-    for await (const chunk of readAheadChunks(this.reader, this.range.start + startRow, this.range.end, chunkRows, this.readAhead)) {
-      for (let a = 0; a < chunk.size; a += batchSize) yield sliceBatch(chunk, a, Math.min(chunk.size, a + batchSize));
-    }
+  batches(batchSize: number, startRow = 0): AsyncGenerator<Batch> {
+    return rowRangeBatches(this.reader, this.range, batchSize, startRow, this.readAhead);
   }
 
   /** Reads and checks every row group of the file now (checksums and values), so damage stops a run before its first step. */

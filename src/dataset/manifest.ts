@@ -68,7 +68,7 @@ export interface Manifest {
   days: DayInfo[];
   /** Merged file row order: train rows (randomized per options.dataRandomize), then test, then val. */
   splits: Record<SplitName, RowRange>;
-  /** The merged processed file, relative to the manifest's folder. */
+  /** The merged processed file, relative to the manifest's folder; '' when written with --no-merged-file (the parts folder is the dataset). */
   mergedFile: string;
   totalRows: number;
 }

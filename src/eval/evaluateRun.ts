@@ -2,7 +2,7 @@
 // through the loader (any size), its indices folded by the training run's --max-ind-range exactly as
 // training did (and given its constant dense input when the file has no dense feature), and the model is refused when its dense width or tables do not fit the file.
 import { withConstantDense } from '../dataset/constantDense';
-import { openProcessedSplit } from '../dataset/loader';
+import { openDatasetSplit } from '../dataset/partsSource';
 import type { SplitName } from '../dataset/manifest';
 import type { EngineOptions } from '../engine/createEngine';
 import { foldIndices } from '../train/foldIndices';
@@ -37,7 +37,7 @@ export interface EvalResult {
 /** Evaluates the checkpoint `c.loadModel` on split `c.split` of `c.processedDataFile`. */
 export async function runEval(c: EvalConfig): Promise<EvalResult> {
   const model = loadInferenceModel(c.loadModel);
-  const split = openProcessedSplit(c.processedDataFile, c.split, { verify: c.verify });
+  const split = openDatasetSplit(c.processedDataFile, c.split, { verify: c.verify });
   try {
     const source = withConstantDense(foldIndices(split, model.maxIndRange));
     checkModelFitsData(model, source, c.processedDataFile);

@@ -1,5 +1,5 @@
-// `dlrm import --format safetensors`: a DLRM_Net state_dict (the reference's names, float32) to our
-// checkpoint, so a model trained by the reference is evaluated, served and fine-tuned here. The
+// `dlrm import --format safetensors`: a DLRM_Net state_dict (the reference's names, or TorchRec's DLRM
+// names: src/export/torchrecStateDict.ts; float32) to our checkpoint, so a model trained by the reference is evaluated, served and fine-tuned here. The
 // architecture: MLP widths, table sizes and d from the tensor shapes; the interaction from the file's
 // dlrm_arch metadata (written by dlrm export), else the flags, else the one interaction whose width matches
 // the top MLP's input; flags that contradict the file are refused. --max-ind-range and --loss-threshold
@@ -17,6 +17,7 @@ import { checkOutputFile } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { readSafetensorsHeader, readSafetensorsInto } from './safetensors';
 import { referenceStateDict, shapesFromStateDict, type StateDictShapes } from './stateDict';
+import { interactionColumnsFromTorchrec, isTorchrecStateDict, renameTorchrecStateDict } from './torchrecStateDict';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../../../package.json') as { version: string };
@@ -99,10 +100,16 @@ export function runImport(c: ImportConfig): { arch: DlrmArch } {
   checkOutputFile('--out', c.out);
   if (path.resolve(c.out) === path.resolve(c.in)) throw new UserError(`--out ${c.out} is the --in file itself; name another file`);
   const header = readSafetensorsHeader(c.in);
-  const arch = resolveArch(c.in, shapesFromStateDict(c.in, header.tensors), header.metadata, c);
+  const torchrec = isTorchrecStateDict(header.tensors);
+  if (torchrec && ((c.interactionOp !== undefined && c.interactionOp !== 'dot') || c.interactionItself === true)) {
+    throw new UserError(`--arch-interaction-op/--arch-interaction-itself: ${c.in} is a TorchRec DLRM, whose interaction is dot without the diagonal`);
+  }
+  const tensors = torchrec ? renameTorchrecStateDict(c.in, header.tensors) : header.tensors;
+  const arch = resolveArch(c.in, shapesFromStateDict(c.in, tensors), header.metadata, torchrec ? { ...c, interactionOp: 'dot', interactionItself: false } : c);
   const params = allocDlrmParams(arch);
-  const byName = new Map(header.tensors.map((t) => [t.name, t]));
+  const byName = new Map(tensors.map((t) => [t.name, t]));
   for (const t of referenceStateDict(params)) readSafetensorsInto(c.in, byName.get(t.name)!, t.parts); // every name exists: the shapes came from them
+  if (torchrec) interactionColumnsFromTorchrec(params.top[0].weight, params.top[0].outFeatures, arch.embeddingDim, arch.tableSizes.length);
   const maxIndRange = setting(c.in, c.maxIndRange, header.metadata, 'dlrm_max_ind_range');
   const lossThreshold = setting(c.in, c.lossThreshold, header.metadata, 'dlrm_loss_threshold');
   const processedDataFile = c.processedDataFile === undefined ? null : path.resolve(c.processedDataFile);

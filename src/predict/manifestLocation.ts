@@ -2,6 +2,7 @@
 //   --manifest M             the manifest.json that preprocess writes into <merged>.parts/ (vocabularies beside it);
 //   --processed-data-file F  the merged file: its embedded manifest, vocabularies in F.parts/ (a warning when
 //                            the file the checkpoint says the model was trained on exists and is another one);
+//                            or a parts folder F.parts/: its manifest.json;
 //   neither                  the processed file the checkpoint's training run read (recorded in the checkpoint).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -31,6 +32,8 @@ function checkManifest(m: unknown, source: string): Manifest {
 }
 
 function fromMergedFile(file: string): ManifestLocation {
+  // a parts folder (a dataset written with --no-merged-file, or trained on from its parts): its manifest.json
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) return fromManifestFile(path.join(file, 'manifest.json'));
   const reader = ProcessedFileReader.open(file);
   try {
     return { manifest: checkManifest(reader.metadata, file), dir: outputPaths({ rawDataFile: file, processedDataFile: file }).partsDir, source: file };

@@ -2,7 +2,7 @@
 // (docs/PREPROCESS.md). Passes: (Kaggle) count lines and hash train.txt; (--min-frequency) count values;
 // then day by day the worker passes of passes.ts (parse, first-appearance indices, shard rows). After each
 // day: vocabularies extended, shard committed, checkpoint written (resume), overlapping the next day.
-// Finally the manifest and the merged file are built (with --data-randomize none it was written along
+// Finally the manifest and (unless --no-merged-file) the merged file are built (with --data-randomize none it was written along
 // with the shards and is only completed; a shuffle in memory gets the rows the shard worker packed
 // while writing them) and the work folder is renamed into place. Before any of it the outputs are
 // claimed (outputs.ts: no output over an input, the merged file's lock held until the run ends).
@@ -46,6 +46,8 @@ export interface PreprocessConfig {
   workers: number;
   /** Bytes per parse block (default 4 MiB). */
   blockBytes?: number;
+  /** false (--no-merged-file): write the day shards and the manifest only; train and eval read the parts folder. */
+  mergedFile?: boolean;
 }
 
 export interface PreprocessResult {
@@ -195,11 +197,12 @@ async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResul
       pre.beginPass('preprocess', days.slice(state.days.length).reduce((s, d) => s + d.endByte - d.startByte, 0));
       // in file order the merged file is the shards' rows one after the other: written along with them
       // (a resumed run builds it from the shards at the end)
-      if (options.dataRandomize === 'none' && state.days.length === 0) streamed = StreamedMergedFile.open(mergedFile, layout.numDense, T, pre.bounds);
+      const merging = cfg.mergedFile !== false;
+      if (merging && options.dataRandomize === 'none' && state.days.length === 0) streamed = StreamedMergedFile.open(mergedFile, layout.numDense, T, pre.bounds);
       // a shuffle that will run in memory: the shard worker also packs the days' rows as it writes them, so
       // the merge reads no shard back (a resumed run, or days of unknown length, read the shards)
       const lines = days.reduce((n, d) => n + (d.lines ?? NaN), 0);
-      const hold = options.dataRandomize !== 'none' && state.days.length === 0 && fitsInMemory(lines * 4 * (1 + layout.numDense + T), lines, DEFAULT_SHUFFLE_MEMORY_BYTES);
+      const hold = merging && options.dataRandomize !== 'none' && state.days.length === 0 && fitsInMemory(lines * 4 * (1 + layout.numDense + T), lines, DEFAULT_SHUFFLE_MEMORY_BYTES);
       if (hold) await shardWorker.request('holdOpen', { capacity: lines, numDense: layout.numDense, numTables: T }, 'ok');
       for (let d = state.days.length; d < days.length; d++) {
         const day = days[d];
@@ -251,7 +254,11 @@ async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResul
       });
     }
     const manifest = buildManifest(state, days, layout, options, schema, mergedFile, partsDir, kaggleSha);
-    if (streamed) {
+    if (cfg.mergedFile === false) {
+      // no merged file: one left by an earlier run at this path would disagree with the new parts
+      manifest.mergedFile = '';
+      fs.rmSync(mergedFile, { force: true });
+    } else if (streamed) {
       await streamed.commit(manifest);
       streamed = undefined;
     } else {

@@ -13,6 +13,7 @@ import { choiceOption, floatOption, intOption, layerListOption } from '../util/o
 import { readCheckpointHeader } from '../model/checkpoint';
 import { INTERACTION_OPS } from '../model/archConfig';
 import { checkLearningRate, validateLrSchedule } from './lrSchedule';
+import { DEFAULT_PARTS_SHUFFLE_MEMORY_MB } from '../dataset/partsSource';
 
 export const DATA_GENERATIONS = ['random', 'synthetic', 'dataset'] as const;
 export type DataGeneration = (typeof DATA_GENERATIONS)[number];
@@ -54,6 +55,8 @@ export interface TrainConfig {
   processedDataFile: string | null;
   /** dataset: check each row group's checksum and values on its first read (false: --no-verify). */
   verify: boolean;
+  /** Parts-folder datasets: MiB the train split's two in-memory shuffle buckets may take (src/dataset/partsSource.ts). */
+  shuffleMemoryMb: number;
   /** > 0: fold every categorical index to index % M and each table to min(count, M) rows. */
   maxIndRange: number;
   /** random data: indices per embedding bag (the maximum unless fixed); synthetic bags hold one index as Criteo's. */
@@ -113,6 +116,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   dataGeneration: null,
   processedDataFile: null,
   verify: true,
+  shuffleMemoryMb: DEFAULT_PARTS_SHUFFLE_MEMORY_MB,
   maxIndRange: 0,
   numIndicesPerLookup: 10,
   numIndicesPerLookupFixed: false,
@@ -181,6 +185,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'dataGeneration', flag: 'data-generation', type: choice(DATA_GENERATIONS), help: 'random | synthetic | dataset (default: dataset with --processed-data-file, else random)' },
   { key: 'processedDataFile', flag: 'processed-data-file', type: { kind: 'path' }, help: 'processed file written by `dlrm preprocess`' },
   { key: 'verify', flag: 'verify', type: { kind: 'bool' }, help: "processed data: check every row group's checksum and values before the first step (--no-verify reads damaged files)" },
+  { key: 'shuffleMemoryMb', flag: 'shuffle-memory-mb', type: int(1), help: 'parts-folder data: MiB for the two shuffle buckets in memory (bounds the train reader)' },
   { key: 'maxIndRange', flag: 'max-ind-range', type: int(0), help: 'fold categorical indices to index % M, tables to min(count, M) rows (0 = off)' },
   { key: 'numIndicesPerLookup', flag: 'num-indices-per-lookup', type: int(1), help: 'random data: indices per embedding bag (at most, unless fixed)' },
   { key: 'numIndicesPerLookupFixed', flag: 'num-indices-per-lookup-fixed', type: { kind: 'bool' }, help: 'random data: every bag has exactly --num-indices-per-lookup indices' },

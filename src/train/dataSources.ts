@@ -1,6 +1,7 @@
 // The training and evaluation data of a run, from --data-generation:
-//   dataset:   the train split of --processed-data-file and its test (or --test-split val) split (table
-//              sizes from its manifest);
+//   dataset:   the train split of --processed-data-file (a merged file, or a parts folder read as
+//              src/dataset/partsSource.ts says) and its test (or --test-split val) split (table sizes
+//              from its manifest);
 //   synthetic: Criteo-shaped rows with a planted click signal, train rows [0, N) and a held-out block of
 //              rows [N, N + heldOutRows(N)) from the same planted model (N = --data-size);
 //   random:    the reference's uniform random data, same layout (nothing to learn).
@@ -9,7 +10,7 @@
 // that a resumed run continues on the same data.
 import type { SplitName } from '../dataset/manifest';
 import { withConstantDense } from '../dataset/constantDense';
-import { openProcessedSplit } from '../dataset/loader';
+import { openDatasetSplit } from '../dataset/partsSource';
 import { randomSource } from '../dataset/randomSource';
 import type { BatchSource } from '../dataset/source';
 import { syntheticSource } from '../dataset/syntheticSource';
@@ -55,10 +56,10 @@ export function openTrainData(c: TrainConfig): TrainData {
   let checkAll = async (): Promise<void> => {};
   if (generation === 'dataset') {
     const file = c.processedDataFile as string;
-    const trainSplit = openProcessedSplit(file, 'train', { verify: c.verify });
+    const trainSplit = openDatasetSplit(file, 'train', { verify: c.verify, shuffleMemoryBytes: c.shuffleMemoryMb * 1024 * 1024 });
     let testSplit;
     try {
-      testSplit = openProcessedSplit(file, c.testSplit, { verify: c.verify });
+      testSplit = openDatasetSplit(file, c.testSplit, { verify: c.verify });
       if (testSplit.rows === 0) {
         testSplit.close();
         throw new UserError(`${file}: its ${c.testSplit} split is empty: nothing to evaluate on (try --test-split ${c.testSplit === 'test' ? 'val' : 'test'})`);
