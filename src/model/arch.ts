@@ -18,4 +18,14 @@ export interface DlrmArch {
   interaction: InteractionOp;
   /** dot only: keep the diagonal of T·Tᵀ too. */
   interactionItself: boolean;
+  /** Quotient-remainder or mixed-dimension tables (absent: plain tables; src/embedding/compressedLayout.ts). */
+  compression?: EmbeddingCompression;
+}
+
+export type QrOperation = 'mult' | 'add' | 'concat';
+
+/** The reference's --qr-* / --md-* flags (at most one of qr, md). */
+export interface EmbeddingCompression {
+  qr?: { operation: QrOperation; collisions: number; threshold: number };
+  md?: { temperature: number; threshold: number; roundDims: boolean };
 }

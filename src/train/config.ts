@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { TFJS_BACKENDS, type TfjsBackendName } from '../engine/tfjs/backend';
-import type { InteractionOp, LossFunction, OptimizerName } from '../model/arch';
+import type { EmbeddingCompression, InteractionOp, LossFunction, OptimizerName, QrOperation } from '../model/arch';
 import { UserError } from '../util/errors';
 import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
 import { readCheckpointHeader } from '../model/checkpoint';
@@ -33,6 +33,17 @@ export interface TrainConfig {
   archMlpTop: number[];
   archInteractionOp: InteractionOp;
   archInteractionItself: boolean;
+  // --- compressed embeddings (the reference's flags; src/embedding/compressedLayout.ts)
+  qrFlag: boolean;
+  qrOperation: QrOperation;
+  qrCollisions: number;
+  /** Only tables with more rows than this are split. */
+  qrThreshold: number;
+  mdFlag: boolean;
+  /** alpha of the alpha-power rule. */
+  mdTemperature: number;
+  mdThreshold: number;
+  mdRoundDims: boolean;
   // --- loss and optimizer
   lossFunction: LossFunction;
   /** wbce: [weight of negatives, weight of positives]. */
@@ -94,6 +105,14 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   archMlpTop: [64, 1],
   archInteractionOp: 'dot',
   archInteractionItself: false,
+  qrFlag: false,
+  qrOperation: 'mult',
+  qrCollisions: 4,
+  qrThreshold: 200,
+  mdFlag: false,
+  mdTemperature: 0.3,
+  mdThreshold: 200,
+  mdRoundDims: false,
   lossFunction: 'bce',
   lossWeights: [1, 1],
   lossThreshold: 0,
@@ -159,6 +178,14 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'archMlpTop', flag: 'arch-mlp-top', type: { kind: 'intList' }, help: 'top MLP widths without the derived input, ending in 1, e.g. 512-256-1' },
   { key: 'archInteractionOp', flag: 'arch-interaction-op', type: choice(['dot', 'cat']), help: 'feature interaction: dot | cat' },
   { key: 'archInteractionItself', flag: 'arch-interaction-itself', type: { kind: 'bool' }, help: 'dot: keep the diagonal of the interaction too' },
+  { key: 'qrFlag', flag: 'qr-flag', type: { kind: 'bool' }, help: 'quotient-remainder embeddings for tables with more rows than --qr-threshold' },
+  { key: 'qrOperation', flag: 'qr-operation', type: choice(['mult', 'add', 'concat']), help: 'QR: combine the quotient and remainder embeddings by mult | add | concat (concat: --arch-mlp-bot ends in twice --arch-sparse-feature-size)' },
+  { key: 'qrCollisions', flag: 'qr-collisions', type: int(1), help: 'QR: remainder table rows c (the quotient table has ceil(n/c))' },
+  { key: 'qrThreshold', flag: 'qr-threshold', type: int(0), help: 'QR: only tables with more rows than this are split' },
+  { key: 'mdFlag', flag: 'md-flag', type: { kind: 'bool' }, help: 'mixed-dimension embeddings (alpha-power rule, projected to d) for tables with more rows than --md-threshold' },
+  { key: 'mdTemperature', flag: 'md-temperature', type: float(0), help: 'MD: alpha of the alpha-power rule' },
+  { key: 'mdThreshold', flag: 'md-threshold', type: int(0), help: 'MD: only tables with more rows than this get a smaller dim' },
+  { key: 'mdRoundDims', flag: 'md-round-dims', type: { kind: 'bool' }, help: 'MD: round each dim to the nearest power of two' },
   { key: 'lossFunction', flag: 'loss-function', type: choice(['mse', 'bce', 'wbce']), help: 'loss: mse | bce | wbce' },
   { key: 'lossWeights', flag: 'loss-weights', type: { kind: 'floatPair' }, help: 'wbce class weights negative-positive, e.g. 1.0-3.0' },
   { key: 'lossThreshold', flag: 'loss-threshold', type: float(0, 0.5), help: 'clamp probabilities to [t, 1-t] in the loss (0 = off)' },
@@ -391,4 +418,13 @@ export function validateTrainConfig(c: TrainConfig): void {
   }
   if (c.lossFunction === 'wbce' && c.lossWeights.every((w) => w === 0)) throw new UserError('--loss-weights: both class weights are 0');
   if (!(c.lossThreshold >= 0 && c.lossThreshold < 0.5)) throw new UserError(`--loss-threshold: ${c.lossThreshold} must be in [0, 0.5)`);
+  compressionOf(c);
+}
+
+/** The --qr-* / --md-* settings as the architecture's compression (undefined: plain tables). */
+export function compressionOf(c: TrainConfig): EmbeddingCompression | undefined {
+  if (c.qrFlag && c.mdFlag) throw new UserError('--qr-flag and --md-flag cannot be combined (the reference fails on it too)');
+  if (c.qrFlag) return { qr: { operation: c.qrOperation, collisions: c.qrCollisions, threshold: c.qrThreshold } };
+  if (c.mdFlag) return { md: { temperature: c.mdTemperature, threshold: c.mdThreshold, roundDims: c.mdRoundDims } };
+  return undefined;
 }

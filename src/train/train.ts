@@ -21,7 +21,7 @@ import { UserError } from '../util/errors';
 import { acquireLock } from '../util/lock';
 import { log } from '../util/log';
 import { startProgress } from '../util/progress';
-import type { TrainConfig } from './config';
+import { compressionOf, type TrainConfig } from './config';
 import { beatsBest, startingBest } from './bestCheckpoint';
 import { openTrainData, type TrainData } from './dataSources';
 import { divergenceError } from './divergence';
@@ -69,6 +69,7 @@ function archFor(c: TrainConfig, data: TrainData): DlrmArch {
     numDense: data.train.numDense,
     interaction: c.archInteractionOp,
     interactionItself: c.archInteractionItself,
+    compression: compressionOf(c),
   });
 }
 
