@@ -16,7 +16,8 @@ import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../train/config';
 import { checkOutputFile } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { readSafetensorsHeader, readSafetensorsInto } from './safetensors';
-import { referenceStateDict, shapesFromStateDict, type StateDictShapes } from './stateDict';
+import { referenceStateDict, shapesFromStateDict, type StateDictShapes, type TensorShape } from './stateDict';
+import { describeCompression } from '../embedding/compressedLayout';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../../../package.json') as { version: string };
@@ -80,6 +81,31 @@ function resolveArch(file: string, s: StateDictShapes, metadata: Record<string, 
   return arch;
 }
 
+/**
+ * The architecture of a QR/MD state_dict, which only the dlrm_arch metadata describes (the tensor shapes
+ * alone do not give the tables' row counts): rebuilt and checked, and the file must hold exactly its tensors.
+ */
+function compressedArch(file: string, saved: DlrmArch, tensors: readonly TensorShape[], c: ImportConfig): DlrmArch {
+  const widths = (w: readonly number[]) => w.join('-');
+  if (c.mlpBot && widths(c.mlpBot) !== widths(saved.mlpBot)) throw new UserError(`--arch-mlp-bot ${widths(c.mlpBot)}: ${file} holds a bottom MLP ${widths(saved.mlpBot)}`);
+  if (c.mlpTop && widths(c.mlpTop) !== widths(saved.mlpTop.slice(1))) throw new UserError(`--arch-mlp-top ${widths(c.mlpTop)}: ${file} holds a top MLP ${widths(saved.mlpTop.slice(1))}`);
+  const arch = buildDlrmArch({
+    mlpBot: saved.mlpBot,
+    mlpTop: saved.mlpTop.slice(1),
+    tableSizes: saved.tableSizes,
+    interaction: saved.interaction,
+    interactionItself: saved.interactionItself,
+    compression: saved.compression,
+  });
+  const want = referenceStateDict(allocDlrmParams(arch)).map((t) => `${t.name}[${t.shape.join(',')}]`).sort();
+  const got = tensors.map((t) => `${t.name}[${t.shape.join(',')}]`).sort();
+  const missing = want.filter((n) => !got.includes(n)), extra = got.filter((n) => !want.includes(n));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new UserError(`${file}: the tensors do not match its dlrm_arch metadata (${describeCompression(arch.compression)}): missing ${missing.slice(0, 3).join(', ') || 'none'}; unexpected ${extra.slice(0, 3).join(', ') || 'none'}`);
+  }
+  return arch;
+}
+
 /** A number from the flags, else the metadata, else 0. */
 function setting(file: string, flag: number | undefined, metadata: Record<string, string>, key: string): number {
   if (flag !== undefined) return flag;
@@ -90,12 +116,21 @@ function setting(file: string, flag: number | undefined, metadata: Record<string
   return n;
 }
 
+/** The --qr-* / --md-* settings that rebuild `arch`'s compression (so `dlrm train --load-model` fine-tunes it). */
+function compressionSettings(arch: DlrmArch): Partial<TrainConfig> {
+  const { qr, md } = arch.compression ?? {};
+  if (qr) return { qrFlag: true, qrOperation: qr.operation, qrCollisions: qr.collisions, qrThreshold: qr.threshold, archSparseFeatureSize: qr.operation === 'concat' ? arch.embeddingDim / 2 : arch.embeddingDim };
+  if (md) return { mdFlag: true, mdTemperature: md.temperature, mdThreshold: md.threshold, mdRoundDims: md.roundDims };
+  return {};
+}
+
 export function runImport(c: ImportConfig): { arch: DlrmArch } {
   if (!(IMPORT_FORMATS as readonly string[]).includes(c.format)) throw new UserError(`--format: '${c.format}' is not one of ${IMPORT_FORMATS.join(', ')}`);
   checkOutputFile('--out', c.out);
   if (path.resolve(c.out) === path.resolve(c.in)) throw new UserError(`--out ${c.out} is the --in file itself; name another file`);
   const header = readSafetensorsHeader(c.in);
-  const arch = resolveArch(c.in, shapesFromStateDict(c.in, header.tensors), header.metadata, c);
+  const saved = metadataJson(c.in, header.metadata, 'dlrm_arch') as DlrmArch | undefined;
+  const arch = saved?.compression ? compressedArch(c.in, saved, header.tensors, c) : resolveArch(c.in, shapesFromStateDict(c.in, header.tensors), header.metadata, c);
   const params = allocDlrmParams(arch);
   const byName = new Map(header.tensors.map((t) => [t.name, t]));
   for (const t of referenceStateDict(params)) readSafetensorsInto(c.in, byName.get(t.name)!, t.parts); // every name exists: the shapes came from them
@@ -110,6 +145,7 @@ export function runImport(c: ImportConfig): { arch: DlrmArch } {
     archMlpTop: arch.mlpTop.slice(1),
     archInteractionOp: arch.interaction,
     archInteractionItself: arch.interactionItself,
+    ...compressionSettings(arch),
     lossThreshold,
     optimizer: c.optimizer,
     dataGeneration: processedDataFile === null ? null : 'dataset',
