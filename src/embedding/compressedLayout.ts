@@ -99,3 +99,32 @@ export function describeCompression(c: EmbeddingCompression | undefined): string
   if (c?.md) return `md alpha=${c.md.temperature} >${c.md.threshold}${c.md.roundDims ? ' round' : ''}`;
   return 'plain';
 }
+
+/** Bytes of a model's embeddings (float32): weights, and optimizer state per optimizer. */
+export interface EmbeddingMemory {
+  paramBytes: number;
+  /** sgd none; adagrad one per weight; rowwise-adagrad one per table row plus one per projection weight. */
+  optimizerBytes: Record<'sgd' | 'adagrad' | 'rowwise-adagrad', number>;
+}
+
+export function embeddingMemory(tableSizes: readonly number[], embeddingDim: number, compression?: EmbeddingCompression): EmbeddingMemory {
+  const features = featureEmbeddings({ tableSizes: [...tableSizes], embeddingDim, compression });
+  let params = 0, rowwise = 0;
+  for (const f of features) {
+    const n = featureParamCount(f);
+    params += n;
+    rowwise += featureRowCount(f) + (f.kind === 'md' ? n - f.rows * f.dim : 0);
+  }
+  return { paramBytes: 4 * params, optimizerBytes: { sgd: 0, adagrad: 4 * params, 'rowwise-adagrad': 4 * rowwise } };
+}
+
+/** The compression options `dlrm inspect --stats` and the benchmark compare at dim d: the reference's defaults. */
+export function defaultCompressions(dim: number): { name: string; compression: EmbeddingCompression }[] {
+  const qr = (operation: QrOperation): EmbeddingCompression => ({ qr: { operation, collisions: 4, threshold: 200 } });
+  const md = (roundDims: boolean): EmbeddingCompression => ({ md: { temperature: 0.3, threshold: 200, roundDims } });
+  const out: { name: string; compression: EmbeddingCompression }[] = [{ name: '--qr-flag (mult, c=4)', compression: qr('mult') }];
+  if (dim % 2 === 0) out.push({ name: '--qr-flag --qr-operation concat', compression: qr('concat') });
+  out.push({ name: '--md-flag (alpha 0.3)', compression: md(false) });
+  if (2 ** Math.round(Math.log2(dim)) === dim) out.push({ name: '--md-flag --md-round-dims', compression: md(true) });
+  return out;
+}

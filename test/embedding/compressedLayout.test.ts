@@ -3,11 +3,21 @@
 // tricks/md_embedding_bag.py md_solver), and the flag checks.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { featureEmbeddings, featureParamCount, mdSolver } from '../../src/embedding/compressedLayout';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { embeddingMemory, featureEmbeddings, featureParamCount, mdSolver } from '../../src/embedding/compressedLayout';
+import { ProcessedFileReader } from '../../src/dataset/processedFile';
+import type { Manifest } from '../../src/dataset/manifest';
+import { runPreprocess } from '../../src/preprocess/pipeline';
+import { sharedCriteoFile, tempDir } from '../helpers/sharedData';
+import { dlrm } from '../schema/fixtures';
 import { buildDlrmArch } from '../../src/model/archConfig';
 import type { EmbeddingCompression } from '../../src/model/arch';
 import { UserError } from '../../src/util/errors';
 import { KAGGLE_COUNTS } from '../../scripts/kaggleCounts';
+
+const shared = sharedCriteoFile('kaggle-sample.txt');
+const sample = 'skip' in shared ? { skip: shared.skip, path: undefined } : { skip: false, path: shared.path };
 
 const archOf = (compression: EmbeddingCompression | undefined, mlpBot = [13, 512, 256, 64, 16]) =>
   buildDlrmArch({ mlpBot, mlpTop: [512, 256, 1], tableSizes: KAGGLE_COUNTS, interaction: 'dot', interactionItself: false, compression });
@@ -82,4 +92,57 @@ test('MD with alpha 0 keeps every dim at d (no projection); the flags are checke
   refused(arch({ md: { temperature: 0.3, threshold: 0, roundDims: true } }, [13, 12]), /--md-round-dims: the embedding dim 12 must be a power of two/);
   refused(arch({ qr: { operation: 'mult', collisions: 0, threshold: 0 } }), /--qr-collisions: '0'/);
   refused(arch({ qr: { operation: 'mult', collisions: 2, threshold: 0 }, md: { temperature: 0.3, threshold: 0, roundDims: false } }), /cannot be combined/);
+});
+
+test('embedding memory of each option for the Kaggle counts at d = 16, by hand', () => {
+  const plainRows = KAGGLE_COUNTS.reduce((a, b) => a + b, 0);
+  assert.equal(plainRows, 33762577);
+  const plain = embeddingMemory(KAGGLE_COUNTS, 16);
+  assert.equal(plain.paramBytes, 33762577 * 16 * 4); // 2.01 GiB
+  assert.equal(plain.optimizerBytes['rowwise-adagrad'], 33762577 * 4);
+  // QR mult c=4: quotient rows 8,440,600 + 18 remainder tables of 4 rows + 206 rows of the 8 small tables, all of 16
+  const qr = embeddingMemory(KAGGLE_COUNTS, 16, { qr: { operation: 'mult', collisions: 4, threshold: 200 } });
+  assert.equal(qr.paramBytes, (8440600 + 72 + 206) * 16 * 4);
+  assert.equal(qr.optimizerBytes['rowwise-adagrad'], (8440600 + 72 + 206) * 4);
+  // MD alpha 0.3: the 18 large tables at their md_solver dims (see above) plus a 16 x m projection where m < 16
+  const dims = [3, 3, 1, 1, 4, 9, 1, 3, 16, 1, 2, 1, 2, 8, 1, 1, 11, 2, 2, 15, 1, 9, 10, 1, 6, 1];
+  let weights = 206 * 16, rows = 206, proj = 0;
+  KAGGLE_COUNTS.forEach((n, t) => {
+    if (n <= 200) return;
+    weights += n * dims[t];
+    rows += n;
+    proj += 16 * dims[t];
+  });
+  // the weights of the 18 MD tables, n x m each:
+  assert.equal(weights - 206 * 16, 1460 * 3 + 583 * 3 + 10131227 + 2202608 + 305 * 4 + 12517 + 633 * 3 + 93145 + 5683 * 2 + 8351593 + 3194 * 2 + 14992 + 5461306 + 5652 * 2 + 2173 * 2 + 7046547 + 286181 + 142572);
+  const md = embeddingMemory(KAGGLE_COUNTS, 16, { md: { temperature: 0.3, threshold: 200, roundDims: false } });
+  assert.equal(md.paramBytes, 4 * (weights + proj));
+  assert.equal(md.optimizerBytes['rowwise-adagrad'], 4 * (rows + proj));
+  assert.ok(md.paramBytes < plain.paramBytes / 10 && qr.paramBytes < plain.paramBytes / 3);
+});
+
+test('dlrm inspect --stats --embedding-dim 16 prints what each QR/MD option takes (the real sample)', { skip: sample.skip }, async () => {
+  const dir = tempDir('qrmd-inspect');
+  try {
+    const file = path.join(dir, 'k.dlrm');
+    await runPreprocess({ rawDataFile: sample.path as string, processedDataFile: file, dataSet: 'kaggle', maxIndRange: -1, dataSubSampleRate: 0, dataRandomize: 'none', minFrequency: 0, seed: 0, skipInvalidLines: false, resume: false, workers: 1 });
+    const r = dlrm('inspect', '--processed-data-file', file, '--stats', '--embedding-dim', '16');
+    assert.equal(r.status, 0, r.stderr);
+    const reader = ProcessedFileReader.open(file);
+    const counts = (reader.metadata as Manifest).tables.map((t) => t.count);
+    reader.close();
+    const mib = (b: number) => `${(b / 2 ** 20).toFixed(2)} MiB`;
+    for (const [flag, c] of [
+      ['--qr-flag (mult, c=4)', { qr: { operation: 'mult', collisions: 4, threshold: 200 } }],
+      ['--md-flag --md-round-dims', { md: { temperature: 0.3, threshold: 200, roundDims: true } }],
+    ] as const) {
+      const m = embeddingMemory(counts, 16, c);
+      const line = r.stdout.split('\n').find((l) => l.trim().startsWith(flag));
+      assert.ok(line, `a line for ${flag} in:\n${r.stdout}`);
+      assert.ok(line.includes(`weights ${mib(m.paramBytes)}`) && line.includes(`rowwise-adagrad ${mib(m.optimizerBytes['rowwise-adagrad'])}`), line);
+    }
+    assert.ok(counts.some((n) => n > 200), 'the sample has tables the flags split');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
