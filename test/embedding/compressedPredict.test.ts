@@ -1,6 +1,7 @@
-// `dlrm predict` and `dlrm eval` on QR and MD models trained on the real Kaggle sample (../shared; skipped
-// with the reason when absent): the raw lines score exactly as the engine scores their processed rows, and
-// eval's AUC on the test split is the training run's final one.
+// `dlrm predict`, `dlrm serve` and `dlrm eval` on QR and MD models trained on the real Kaggle sample
+// (../shared; skipped with the reason when absent): the raw lines score exactly as the engine scores their
+// processed rows, through predict and through serve's /v1/predict, and eval's AUC on the test split is the
+// training run's final one.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -14,6 +15,7 @@ import { setupLogger } from '../../src/util/log';
 import { sharedCriteoFile, tempDir } from '../helpers/sharedData';
 import { dlrm, predictInChunks } from '../predict/fixtures';
 import { ProcessedFileReader } from '../../src/dataset/processedFile';
+import { predictRows, startTestServer } from '../serve/fixtures';
 
 const raw = sharedCriteoFile('kaggle-sample.txt');
 const skip = 'skip' in raw ? raw.skip : false;
@@ -34,7 +36,7 @@ const cases: { name: string; flags: Partial<TrainConfig> }[] = [
 ];
 
 for (const { name, flags } of cases) {
-  test(`${name}: predict scores raw lines as the engine scores their rows; eval gives the training's AUC (trained on the auto engine, scored by tfjs: within 1e-4)`, { skip }, async () => {
+  test(`${name}: predict and serve score raw lines as the engine scores their rows; eval gives the training's AUC (trained on the auto engine, scored by tfjs: within 1e-4)`, { skip }, async () => {
     if ('skip' in raw) return;
     const model = path.join(dir, `${name}.ckpt`);
     const trained = await runTraining(resolveTrainConfig({ processedDataFile: merged, archMlpBot: [13, 16, 8], archMlpTop: [16, 1], numBatches: 30, miniBatchSize: 128, learningRate: 0.1, printFreq: 1000, saveModel: model, ...flags }));
@@ -52,6 +54,15 @@ for (const { name, flags } of cases) {
     assert.equal(rows.length, want.length);
     rows.forEach((row, i) => assert.equal(Math.fround(Number(row.split(',')[1])), want[i], `line ${i + 1}`));
     assert.ok(new Set(want).size > 100, 'varied scores');
+    // dlrm serve: the first 200 raw lines posted as rows score the same
+    const lines = fs.readFileSync(raw.path, 'utf8').split('\n').slice(0, 200);
+    const server = await startTestServer(model);
+    try {
+      const reply = await predictRows(server, lines);
+      assert.deepEqual(Float32Array.from(reply.probabilities), want.subarray(0, 200));
+    } finally {
+      await server.close();
+    }
     const e = dlrm('eval', '--load-model', model, '--processed-data-file', merged, '--json');
     assert.equal(e.status, 0, e.stderr);
     const auc = (JSON.parse(e.stdout) as { auc: number }).auc;
