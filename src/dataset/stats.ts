@@ -4,7 +4,7 @@
 // mean bag length; per dense column min/max/mean; the label rate per split; and the memory the embedding
 // tables take at embedding dimension d (params + optimizer state, float32), compared with a budget of half
 // the machine's memory (os.totalmem(), or --memory-gb), with a suggested --max-ind-range and
-// --min-frequency when they do not fit.
+// --min-frequency when they do not fit, and what the reference's default QR and MD flags would take instead.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +13,7 @@ import { readAheadChunks } from './loader';
 import type { ProcessedFileReader } from './processedFile';
 import { CustomRowParser } from '../schema/rowParser';
 import { startProgress } from '../util/progress';
+import { defaultCompressions, embeddingMemory, type EmbeddingMemory } from '../embedding/compressedLayout';
 
 export interface TableStats {
   name: string;
@@ -44,6 +45,8 @@ export interface MemoryEstimate {
   fits: boolean;
   suggestMaxIndRange?: number;
   suggestMinFrequency?: number;
+  /** The same tables under the reference's default QR / MD flags (src/embedding/compressedLayout.ts). */
+  compressed: ({ option: string; fits: boolean } & EmbeddingMemory)[];
 }
 
 export interface FileStats {
@@ -165,6 +168,10 @@ export async function computeStats(reader: ProcessedFileReader, embeddingDim: nu
     machineBytes: memoryBytes,
     budgetBytes: budget,
     fits: 2 * rowsTotal * perRow <= budget,
+    compressed: defaultCompressions(embeddingDim).map(({ name, compression }) => {
+      const m = embeddingMemory(counts, embeddingDim, compression);
+      return { option: name, ...m, fits: m.paramBytes + m.optimizerBytes.adagrad <= budget };
+    }),
   };
   if (!memory.fits) {
     memory.suggestMaxIndRange = MAX_IND_RANGES.find((M) => 2 * foldedRows(counts, M) * perRow <= budget);
@@ -196,6 +203,9 @@ export function formatStats(s: FileStats): string {
   const m = s.memory;
   out += `\nembedding tables at d=${m.embeddingDim}: weights ${gib(m.paramBytes)}; optimizer state: sgd 0, adagrad ${gib(m.optimizerBytes.adagrad)}, rowwise-adagrad ${gib(m.optimizerBytes['rowwise-adagrad'])}\n`;
   out += `machine memory ${gib(m.machineBytes)} (os.totalmem() unless --memory-gb); budget for tables = half: ${gib(m.budgetBytes)}: weights + adagrad state ${m.fits ? 'fit' : 'do NOT fit'}\n`;
+  for (const c of m.compressed) {
+    out += `  ${c.option}: weights ${gib(c.paramBytes)} (${pct(c.paramBytes / Math.max(1, m.paramBytes))} of plain); adagrad ${gib(c.optimizerBytes.adagrad)}, rowwise-adagrad ${gib(c.optimizerBytes['rowwise-adagrad'])}: weights + adagrad state ${c.fits ? 'fit' : 'do NOT fit'}\n`;
+  }
   if (!m.fits) {
     out += m.suggestMaxIndRange ? `suggestion: dlrm preprocess/train --max-ind-range ${m.suggestMaxIndRange} (tables fold to at most that many rows)\n` : 'no --max-ind-range from 1,000 up fits\n';
     out += m.suggestMinFrequency ? `suggestion: dlrm preprocess --min-frequency ${m.suggestMinFrequency} (rarer values share one row per table)\n` : 'no --min-frequency up to 1000 fits\n';

@@ -1,10 +1,12 @@
 // All T embedding bags of a model at once, on the host: pooled forward into the engines' [B, T, d] layout
 // and the sparse optimizer step from d(loss)/d(pooled) in the same layout. Also converts between that
-// layout and the Engine interface's [T][B*d] pooled gradients.
+// layout and the Engine interface's [T][B*d] pooled gradients. A compressed feature (QR/MD) is pooled and
+// updated by its CompressedFeature instead of its (empty placeholder) table.
 import type { Batch } from '../dataset/batch';
 import type { OptimizerName } from '../model/arch';
 import type { OptimizerState } from '../model/optimizerState';
 import type { EmbeddingTableParams } from '../model/params';
+import type { CompressedFeature } from './compressedFeature';
 import { EmbeddingBagBackward } from './embeddingBagBackward';
 import { embeddingBagForward } from './embeddingBagForward';
 import { adagradEmbeddingUpdate, rowwiseAdagradEmbeddingUpdate, sgdEmbeddingUpdate } from './sparseOptimizers';
@@ -16,6 +18,7 @@ export class EmbeddingBags {
     readonly tables: EmbeddingTableParams[],
     readonly optimizer: OptimizerName,
     readonly state: OptimizerState,
+    readonly compressed: readonly (CompressedFeature | undefined)[] = [],
   ) {}
 
   get dim(): number {
@@ -26,7 +29,11 @@ export class EmbeddingBags {
   forward(batch: Batch, out?: Float32Array): Float32Array {
     const T = this.tables.length, d = this.dim, B = batch.size;
     const pooled = out && out.length === B * T * d ? out : new Float32Array(B * T * d);
-    for (let t = 0; t < T; t++) embeddingBagForward(this.tables[t], batch.sparse[t], pooled, T * d, t * d, t);
+    for (let t = 0; t < T; t++) {
+      const c = this.compressed[t];
+      if (c) c.forward(batch.sparse[t], pooled, T * d, t * d);
+      else embeddingBagForward(this.tables[t], batch.sparse[t], pooled, T * d, t * d, t);
+    }
     return pooled;
   }
 
@@ -34,7 +41,11 @@ export class EmbeddingBags {
   update(batch: Batch, gradPooled: Float32Array, lr: number): void {
     const T = this.tables.length, d = this.dim;
     for (let t = 0; t < T; t++) {
-      const table = this.tables[t], bag = batch.sparse[t];
+      const table = this.tables[t], bag = batch.sparse[t], c = this.compressed[t];
+      if (c) {
+        c.update(gradPooled, T * d, t * d, lr);
+        continue;
+      }
       if (this.optimizer === 'sgd') {
         sgdEmbeddingUpdate(table, bag, gradPooled, T * d, t * d, lr);
         continue;

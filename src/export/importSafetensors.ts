@@ -16,8 +16,9 @@ import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../train/config';
 import { checkOutputFile } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { readSafetensorsHeader, readSafetensorsInto } from './safetensors';
-import { referenceStateDict, shapesFromStateDict, type StateDictShapes } from './stateDict';
+import { referenceStateDict, shapesFromStateDict, type StateDictShapes, type TensorShape } from './stateDict';
 import { interactionColumnsFromTorchrec, isTorchrecStateDict, renameTorchrecStateDict } from './torchrecStateDict';
+import { describeCompression } from '../embedding/compressedLayout';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../../../package.json') as { version: string };
@@ -85,6 +86,31 @@ function resolveArch(file: string, s: StateDictShapes, metadata: Record<string, 
   return arch;
 }
 
+/**
+ * The architecture of a QR/MD state_dict, which only the dlrm_arch metadata describes (the tensor shapes
+ * alone do not give the tables' row counts): rebuilt and checked, and the file must hold exactly its tensors.
+ */
+function compressedArch(file: string, saved: DlrmArch, tensors: readonly TensorShape[], c: ImportConfig): DlrmArch {
+  const widths = (w: readonly number[]) => w.join('-');
+  if (c.mlpBot && widths(c.mlpBot) !== widths(saved.mlpBot)) throw new UserError(`--arch-mlp-bot ${widths(c.mlpBot)}: ${file} holds a bottom MLP ${widths(saved.mlpBot)}`);
+  if (c.mlpTop && widths(c.mlpTop) !== widths(saved.mlpTop.slice(1))) throw new UserError(`--arch-mlp-top ${widths(c.mlpTop)}: ${file} holds a top MLP ${widths(saved.mlpTop.slice(1))}`);
+  const arch = buildDlrmArch({
+    mlpBot: saved.mlpBot,
+    mlpTop: saved.mlpTop.slice(1),
+    tableSizes: saved.tableSizes,
+    interaction: saved.interaction,
+    interactionItself: saved.interactionItself,
+    compression: saved.compression,
+  });
+  const want = referenceStateDict(allocDlrmParams(arch)).map((t) => `${t.name}[${t.shape.join(',')}]`).sort();
+  const got = tensors.map((t) => `${t.name}[${t.shape.join(',')}]`).sort();
+  const missing = want.filter((n) => !got.includes(n)), extra = got.filter((n) => !want.includes(n));
+  if (missing.length > 0 || extra.length > 0) {
+    throw new UserError(`${file}: the tensors do not match its dlrm_arch metadata (${describeCompression(arch.compression)}): missing ${missing.slice(0, 3).join(', ') || 'none'}; unexpected ${extra.slice(0, 3).join(', ') || 'none'}`);
+  }
+  return arch;
+}
+
 /** A number from the flags, else the metadata, else 0. */
 function setting(file: string, flag: number | undefined, metadata: Record<string, string>, key: string): number {
   if (flag !== undefined) return flag;
@@ -93,6 +119,14 @@ function setting(file: string, flag: number | undefined, metadata: Record<string
   const n = Number(v);
   if (!Number.isFinite(n)) throw new UserError(`${file}: __metadata__.${key} '${v}' is not a number`);
   return n;
+}
+
+/** The --qr-* / --md-* settings that rebuild `arch`'s compression (so `dlrm train --load-model` fine-tunes it). */
+function compressionSettings(arch: DlrmArch): Partial<TrainConfig> {
+  const { qr, md } = arch.compression ?? {};
+  if (qr) return { qrFlag: true, qrOperation: qr.operation, qrCollisions: qr.collisions, qrThreshold: qr.threshold, archSparseFeatureSize: qr.operation === 'concat' ? arch.embeddingDim / 2 : arch.embeddingDim };
+  if (md) return { mdFlag: true, mdTemperature: md.temperature, mdThreshold: md.threshold, mdRoundDims: md.roundDims };
+  return {};
 }
 
 export function runImport(c: ImportConfig): { arch: DlrmArch } {
@@ -105,7 +139,8 @@ export function runImport(c: ImportConfig): { arch: DlrmArch } {
     throw new UserError(`--arch-interaction-op/--arch-interaction-itself: ${c.in} is a TorchRec DLRM, whose interaction is dot without the diagonal`);
   }
   const tensors = torchrec ? renameTorchrecStateDict(c.in, header.tensors) : header.tensors;
-  const arch = resolveArch(c.in, shapesFromStateDict(c.in, tensors), header.metadata, torchrec ? { ...c, interactionOp: 'dot', interactionItself: false } : c);
+  const saved = metadataJson(c.in, header.metadata, 'dlrm_arch') as DlrmArch | undefined;
+  const arch = saved?.compression ? compressedArch(c.in, saved, tensors, c) : resolveArch(c.in, shapesFromStateDict(c.in, tensors), header.metadata, torchrec ? { ...c, interactionOp: 'dot', interactionItself: false } : c);
   const params = allocDlrmParams(arch);
   const byName = new Map(tensors.map((t) => [t.name, t]));
   for (const t of referenceStateDict(params)) readSafetensorsInto(c.in, byName.get(t.name)!, t.parts); // every name exists: the shapes came from them
@@ -121,6 +156,7 @@ export function runImport(c: ImportConfig): { arch: DlrmArch } {
     archMlpTop: arch.mlpTop.slice(1),
     archInteractionOp: arch.interaction,
     archInteractionItself: arch.interactionItself,
+    ...compressionSettings(arch),
     lossThreshold,
     optimizer: c.optimizer,
     dataGeneration: processedDataFile === null ? null : 'dataset',

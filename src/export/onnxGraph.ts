@@ -14,13 +14,17 @@
 // transpose, then a Gather of the kept (i, j) pairs from the flattened [N, n*n] (the reference's order);
 // dcn = Concat into x_0 [N, (T+1)d], then per cross layer x_{l+1} = x_0 * Gemm(Gemm(x_l, V_l, transB), W_l,
 // b_l, transB) + x_l (initializers under TorchRec's names inter_arch.crossnet.{V_kernels,W_kernels,bias}.<l>).
+// Compressed features (src/embedding/compressedLayout.ts): QR pools Gather(weight_q, Div(i, c)) and
+// Gather(weight_r, Mod(i, c)) and combines them by Mul | Add | Concat; MD pools its table then MatMul by the
+// projection's transpose.
 // MLPs are Gemm (transB, PyTorch's [out, in] weights) + Relu; the top MLP ends in Sigmoid (and Clip to
 // [t, 1-t] when the training run had --loss-threshold t > 0, as the engines' predictions).
 // Initializers at or above `externalThreshold` bytes are marked as external data (location, offset,
 // length in `dataFile`, 4096-aligned) and returned for the caller to write; the rest are inline raw_data.
 import { onnx } from 'onnx-proto';
 import type { DlrmArch } from '../model/arch';
-import type { DlrmParams, LinearParams } from '../model/params';
+import type { DlrmParams, EmbeddingTableParams, LinearParams } from '../model/params';
+import { featureEmbeddings } from '../embedding/compressedLayout';
 
 export const ONNX_OPSET = 17;
 /** Alignment of each tensor in the external data file (a page, so a runtime may map it). */
@@ -174,13 +178,29 @@ export function buildOnnxModel(arch: DlrmArch, params: DlrmParams, opts: OnnxBui
   const T = arch.tableSizes.length, d = arch.embeddingDim, n = T + 1;
   const inputs: onnx.IValueInfoProto[] = [];
   if (opts.layout.denseInput) inputs.push({ name: 'dense', type: tensorType(DataType.FLOAT, ['N', arch.mlpBot[0]]) });
+  const features = featureEmbeddings(arch);
   const pooled = params.tables.map((t, i) => {
-    const table = g.floats(`emb_l.${i}.weight`, [t.rows, t.dim], t.chunks);
     const bag = opts.layout.bags[i];
     inputs.push({ name: `indices_${i}`, type: tensorType(DataType.INT64, [bag ? `L_${i}` : 'N']) });
     if (bag) inputs.push({ name: `offsets_${i}`, type: tensorType(DataType.INT64, ['N']) });
     const indices = opts.maxIndRange > 0 ? g.op('Mod', [`indices_${i}`, g.ints([opts.maxIndRange], [])]) : `indices_${i}`;
-    return bag ? bagSum(g, table, indices, `offsets_${i}`, d) : g.op('Gather', [table, indices], { axis: 0 });
+    const lookup = (name: string, p: EmbeddingTableParams, at: string): string => {
+      const table = g.floats(`emb_l.${i}.${name}`, [p.rows, p.dim], p.chunks);
+      return bag ? bagSum(g, table, at, `offsets_${i}`, p.dim) : g.op('Gather', [table, at], { axis: 0 });
+    };
+    const f = features[i], c = params.compressed?.[i];
+    if (f.kind === 'plain' || !c) return lookup('weight', t, indices);
+    if (f.kind === 'qr') {
+      // q = floor(i / c) (integer Div of non-negative indices), r = i mod c; each pooled, then combined
+      const collisions = g.ints([f.collisions], []);
+      const q = lookup('weight_q', c.tables[0], g.op('Div', [indices, collisions]));
+      const r = lookup('weight_r', c.tables[1], g.op('Mod', [indices, collisions]));
+      return f.operation === 'concat' ? g.op('Concat', [q, r], { axis: 1 }) : g.op(f.operation === 'mult' ? 'Mul' : 'Add', [q, r]);
+    }
+    const e = lookup('embs.weight', c.tables[0], indices);
+    if (!c.projection) return e;
+    const proj = g.floats(`emb_l.${i}.proj.weight`, [d, f.dim], [c.projection]);
+    return g.op('MatMul', [e, g.op('Transpose', [proj], { perm: [1, 0] })]); // the bias-free Linear: e Pᵀ
   });
   let dense = 'dense';
   if (!opts.layout.denseInput) {

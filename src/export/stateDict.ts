@@ -6,8 +6,12 @@
 // A dcn model adds its cross layers under TorchRec's LowRankCrossNet names (DLRM_DCN's inter_arch):
 // `inter_arch.crossnet.V_kernels.<l>` [r, N], `inter_arch.crossnet.W_kernels.<l>` [N, r],
 // `inter_arch.crossnet.bias.<l>` [N] (DLRM_Net itself has no dcn: its kwargs then only describe the shapes).
+// Compressed features take the reference modules' names: QREmbeddingBag `emb_l.<t>.weight_q` [ceil(n/c), e]
+// and `emb_l.<t>.weight_r` [c, e]; PrEmbeddingBag `emb_l.<t>.embs.weight` [n, m] and, when m < d,
+// `emb_l.<t>.proj.weight` [d, m] (its nn.Linear; nn.Identity holds nothing).
 import type { DcnShape, DlrmArch } from '../model/arch';
-import type { DlrmParams, LinearParams } from '../model/params';
+import type { DlrmParams, EmbeddingTableParams, LinearParams } from '../model/params';
+import { featureEmbeddings } from '../embedding/compressedLayout';
 import { UserError } from '../util/errors';
 
 /** One float32 tensor: its name, shape and the typed arrays holding it (row-major, in order). */
@@ -24,7 +28,7 @@ export function referenceStateDict(params: DlrmParams): NamedTensor[] {
       { name: `${prefix}.${2 * i}.weight`, shape: [l.outFeatures, l.inFeatures], parts: [l.weight] },
       { name: `${prefix}.${2 * i}.bias`, shape: [l.outFeatures], parts: [l.bias] },
     ]);
-  return [...params.tables.map((t, i) => ({ name: `emb_l.${i}.weight`, shape: [t.rows, t.dim], parts: t.chunks })), ...mlp('bot_l', params.bottom), ...mlp('top_l', params.top), ...crossStateDict(params.cross ?? [])];
+  return [...params.tables.flatMap((_, i) => embeddingTensors(params, i)), ...mlp('bot_l', params.bottom), ...mlp('top_l', params.top), ...crossStateDict(params.cross ?? [])];
 }
 
 const CROSS_PREFIX = 'inter_arch.crossnet';
@@ -57,6 +61,16 @@ function crossShape(file: string, byName: Map<string, number[]>, width: number, 
   return layers > 0 ? { numLayers: layers, lowRankDim: rank } : undefined;
 }
 
+/** The tensors of feature t's embedding module emb_l.<t>. */
+function embeddingTensors(params: DlrmParams, t: number): NamedTensor[] {
+  const c = params.compressed?.[t];
+  const table = (name: string, p: EmbeddingTableParams): NamedTensor => ({ name: `emb_l.${t}.${name}`, shape: [p.rows, p.dim], parts: p.chunks });
+  if (!c) return [table('weight', params.tables[t])];
+  if (c.tables.length === 2) return [table('weight_q', c.tables[0]), table('weight_r', c.tables[1])];
+  const d = params.tables[t].dim, m = c.tables[0].dim;
+  return [table('embs.weight', c.tables[0]), ...(c.projection ? [{ name: `emb_l.${t}.proj.weight`, shape: [d, m], parts: [c.projection] }] : [])];
+}
+
 /** DLRM_Net(...) keyword arguments for `arch` (sigmoid only on the top MLP's last layer, as the reference's main does). */
 export function dlrmNetKwargs(arch: DlrmArch, lossThreshold: number): Record<string, unknown> {
   return {
@@ -70,7 +84,24 @@ export function dlrmNetKwargs(arch: DlrmArch, lossThreshold: number): Record<str
     sigmoid_top: arch.mlpTop.length - 2,
     loss_threshold: lossThreshold,
     ...(arch.dcn ? { dcn_num_layers: arch.dcn.numLayers, dcn_low_rank_dim: arch.dcn.lowRankDim } : {}),
+    ...compressionKwargs(arch),
   };
+}
+
+/** The DLRM_Net QR/MD arguments (m_spa is then the half width for concat, the per-table dims for MD). */
+function compressionKwargs(arch: DlrmArch): Record<string, unknown> {
+  const { qr, md } = arch.compression ?? {};
+  if (qr) {
+    return {
+      ...(qr.operation === 'concat' ? { m_spa: arch.embeddingDim / 2 } : {}),
+      qr_flag: true,
+      qr_operation: qr.operation,
+      qr_collisions: qr.collisions,
+      qr_threshold: qr.threshold,
+    };
+  }
+  if (md) return { m_spa: featureEmbeddings(arch).map((f) => f.dim), md_flag: true, md_threshold: md.threshold };
+  return {};
 }
 
 /** A tensor's name and shape, as read from a file. */

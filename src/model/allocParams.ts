@@ -1,9 +1,11 @@
 // Allocation of DlrmParams (zero-filled host typed arrays in the PyTorch layout) for an architecture.
 // Embedding tables [rows, d] are split into chunks of chunkRows rows, a power of two chosen so that one
-// chunk stays at or under MAX_CHUNK_BYTES (1 GiB, well under the 2^31-byte typed-array limit).
+// chunk stays at or under MAX_CHUNK_BYTES (1 GiB, well under the 2^31-byte typed-array limit). A compressed
+// feature (arch.compression) gets a 0-row placeholder in `tables` and its own tables in `compressed`.
 import type { DlrmArch } from './arch';
-import type { DlrmParams, EmbeddingTableParams, LinearParams } from './params';
+import type { CompressedFeatureParams, DlrmParams, EmbeddingTableParams, LinearParams } from './params';
 import { allocCrossNet } from './crossNet';
+import { featureEmbeddings, type FeatureEmbedding } from '../embedding/compressedLayout';
 
 export const MAX_CHUNK_BYTES = 2 ** 30;
 
@@ -36,12 +38,24 @@ export function allocMlp(widths: readonly number[]): LinearParams[] {
   return widths.slice(1).map((out, i) => allocLinear(widths[i], out));
 }
 
+/** Zero-filled parameters of one compressed feature (see params.ts CompressedFeatureParams). */
+function allocCompressed(f: FeatureEmbedding, maxChunkBytes: number): CompressedFeatureParams | undefined {
+  if (f.kind === 'qr') return { tables: [allocEmbeddingTable(f.qRows, f.dim, maxChunkBytes), allocEmbeddingTable(f.rRows, f.dim, maxChunkBytes)] };
+  if (f.kind === 'md') {
+    return { tables: [allocEmbeddingTable(f.rows, f.dim, maxChunkBytes)], ...(f.dim < f.baseDim ? { projection: new Float32Array(f.baseDim * f.dim) } : {}) };
+  }
+  return undefined;
+}
+
 /** Zero-filled parameters for `arch`. */
 export function allocDlrmParams(arch: DlrmArch, maxChunkBytes = MAX_CHUNK_BYTES): DlrmParams {
+  const features = featureEmbeddings(arch);
+  const compressed = features.map((f) => allocCompressed(f, maxChunkBytes));
   const params: DlrmParams = {
     bottom: allocMlp(arch.mlpBot),
     top: allocMlp(arch.mlpTop),
-    tables: arch.tableSizes.map((rows) => allocEmbeddingTable(rows, arch.embeddingDim, maxChunkBytes)),
+    tables: features.map((f) => allocEmbeddingTable(f.kind === 'plain' ? f.rows : 0, arch.embeddingDim, maxChunkBytes)),
+    ...(arch.compression ? { compressed } : {}),
   };
   if (arch.interaction === 'dcn') params.cross = allocCrossNet(arch);
   return params;

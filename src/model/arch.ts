@@ -22,10 +22,20 @@ export interface DlrmArch {
   interactionItself: boolean;
   /** dcn only (absent otherwise, and in checkpoints written before dcn): the cross network's shape. */
   dcn?: DcnShape;
+  /** Quotient-remainder or mixed-dimension tables (absent: plain tables; src/embedding/compressedLayout.ts). */
+  compression?: EmbeddingCompression;
 }
 
 /** The low-rank cross network of the dcn interaction: `numLayers` layers of rank `lowRankDim`. */
 export interface DcnShape {
   numLayers: number;
   lowRankDim: number;
+}
+
+export type QrOperation = 'mult' | 'add' | 'concat';
+
+/** The reference's --qr-* / --md-* flags (at most one of qr, md). */
+export interface EmbeddingCompression {
+  qr?: { operation: QrOperation; collisions: number; threshold: number };
+  md?: { temperature: number; threshold: number; roundDims: boolean };
 }

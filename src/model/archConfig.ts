@@ -2,7 +2,8 @@
 // from the interaction: dot over T tables of dim d gives d + T(T+1)/2 (+ T+1 with the diagonal), cat and dcn
 // give d(T+1). Every inconsistency is a UserError naming the flag and the bad value.
 import { UserError } from '../util/errors';
-import type { DcnShape, DlrmArch, InteractionOp } from './arch';
+import type { DcnShape, DlrmArch, EmbeddingCompression, InteractionOp } from './arch';
+import { checkCompression } from '../embedding/compressedLayout';
 
 export interface ArchFlags {
   /** --arch-mlp-bot, including the dense input width and the output d, e.g. [13, 512, 256, 64, 16]. */
@@ -19,6 +20,8 @@ export interface ArchFlags {
   interactionItself: boolean;
   /** dcn: --dcn-num-layers and --dcn-low-rank-dim (required with dcn, ignored otherwise). */
   dcn?: DcnShape;
+  /** --qr-* / --md-* (absent: plain tables). */
+  compression?: EmbeddingCompression;
 }
 
 export const INTERACTION_OPS: readonly InteractionOp[] = ['dot', 'cat', 'dcn'];
@@ -44,7 +47,12 @@ export function buildDlrmArch(flags: ArchFlags): DlrmArch {
   const bot = flags.mlpBot.join('-');
   if (flags.mlpBot.length < 2) throw new UserError(`--arch-mlp-bot: '${bot}' needs at least an input and an output width`);
   const botOut = flags.mlpBot[flags.mlpBot.length - 1];
-  const dim = flags.sparseFeatureSize ?? botOut;
+  // QR concat: --arch-sparse-feature-size is each half's width, the bottom MLP ends in twice it (as the reference)
+  const concat = flags.compression?.qr?.operation === 'concat';
+  if (concat && flags.sparseFeatureSize !== undefined && 2 * flags.sparseFeatureSize !== botOut) {
+    throw new UserError(`--arch-mlp-bot: the last width ${botOut} (in '${bot}') must be twice --arch-sparse-feature-size ${flags.sparseFeatureSize} with --qr-operation concat`);
+  }
+  const dim = concat ? botOut : flags.sparseFeatureSize ?? botOut;
   if (!Number.isSafeInteger(dim) || dim <= 0) throw new UserError(`--arch-sparse-feature-size: '${dim}' is not a positive integer`);
   if (botOut !== dim) {
     throw new UserError(`--arch-mlp-bot: the last width ${botOut} (in '${bot}') must equal --arch-sparse-feature-size ${dim}`);
@@ -61,6 +69,7 @@ export function buildDlrmArch(flags: ArchFlags): DlrmArch {
   if (!INTERACTION_OPS.includes(flags.interaction)) {
     throw new UserError(`--arch-interaction-op: '${String(flags.interaction)}' is not one of ${INTERACTION_OPS.join(', ')}`);
   }
+  if (flags.compression) checkCompression(flags.compression, dim);
   const topIn = interactionOutputWidth(flags.interaction, flags.interactionItself, flags.tableSizes.length, dim);
   const arch: DlrmArch = {
     mlpBot: [...flags.mlpBot],
@@ -69,6 +78,7 @@ export function buildDlrmArch(flags: ArchFlags): DlrmArch {
     embeddingDim: dim,
     interaction: flags.interaction,
     interactionItself: flags.interaction === 'dot' && flags.interactionItself,
+    ...(flags.compression ? { compression: flags.compression } : {}),
   };
   if (flags.interaction === 'dcn') arch.dcn = checkDcnShape(flags.dcn);
   return arch;
@@ -90,11 +100,12 @@ export function validateDlrmArch(arch: DlrmArch): void {
   const rebuilt = buildDlrmArch({
     mlpBot: arch.mlpBot,
     mlpTop: arch.mlpTop.slice(1),
-    sparseFeatureSize: arch.embeddingDim,
+    sparseFeatureSize: arch.compression?.qr?.operation === 'concat' ? undefined : arch.embeddingDim,
     tableSizes: arch.tableSizes,
     interaction: arch.interaction,
     interactionItself: arch.interactionItself,
     dcn: arch.dcn,
+    compression: arch.compression,
   });
   if (rebuilt.mlpTop[0] !== arch.mlpTop[0]) {
     throw new UserError(`top MLP input width ${arch.mlpTop[0]} does not match the ${arch.interaction} interaction's output width ${rebuilt.mlpTop[0]}`);

@@ -11,6 +11,8 @@
 //   bottom.<i>.weight [out,in], bottom.<i>.bias [out], top.<i>..., table.<t> [rows,d], (dcn) cross.<i>...,
 //   then the optimizer state opt.bottom.<i>.weight ..., opt.table.<t> ([rows,d] adagrad, [rows]
 //   rowwise-adagrad), (dcn) opt.cross.<i>...
+//   A compressed feature t (arch.compression) has table.<t>.<k> per own table k (QR: 0 quotient, 1 remainder;
+//   MD: 0) and table.<t>.proj [d, m] instead of table.<t>, and opt.table.<t>.<k> / opt.table.<t>.proj.
 // Tables may be GBs: they are streamed chunk by chunk (no whole-file buffer) and read straight into the
 // destination chunks, whatever chunking the reader uses. Writes go through AtomicFile (temp + rename), and
 // a section holding NaN or Infinity aborts the write, so a diverged run never replaces a good checkpoint;
@@ -26,7 +28,7 @@ import { AtomicFile } from '../util/atomic';
 import { UserError } from '../util/errors';
 import type { DlrmArch, OptimizerName } from './arch';
 import type { OptimizerState } from './optimizerState';
-import type { DlrmParams } from './params';
+import type { DlrmParams, EmbeddingTableParams } from './params';
 import { openForReading } from '../util/paths';
 import { crc32 } from '../dataset/groupCheck';
 import { log } from '../util/log';
@@ -132,14 +134,31 @@ function sectionsOf(params: DlrmParams, state: OptimizerState): SectionData[] {
     });
   linear('bottom', params.bottom, null);
   linear('top', params.top, null);
-  params.tables.forEach((t, i) => out.push({ name: `table.${i}`, shape: [t.rows, t.dim], parts: t.chunks }));
+  const optShape = (t: EmbeddingTableParams) => (state.name === 'rowwise-adagrad' ? [t.rows] : [t.rows, t.dim]);
+  params.tables.forEach((t, i) => {
+    const c = params.compressed?.[i];
+    if (!c) {
+      out.push({ name: `table.${i}`, shape: [t.rows, t.dim], parts: t.chunks });
+      return;
+    }
+    c.tables.forEach((s, k) => out.push({ name: `table.${i}.${k}`, shape: [s.rows, s.dim], parts: s.chunks }));
+    if (c.projection) out.push({ name: `table.${i}.proj`, shape: [t.dim, c.projection.length / t.dim], parts: [c.projection] });
+  });
   if (params.cross) linear('cross', params.cross, null);
   linear('opt.bottom', params.bottom, state.bottom);
   linear('opt.top', params.top, state.top);
   params.tables.forEach((t, i) => {
+    const c = params.compressed?.[i], cs = state.compressed?.[i];
+    if (c && cs) {
+      c.tables.forEach((s, k) => {
+        if ((cs.tables[k] ?? []).length > 0) out.push({ name: `opt.table.${i}.${k}`, shape: optShape(s), parts: cs.tables[k] });
+      });
+      if (c.projection && cs.projection && cs.projection.length > 0) out.push({ name: `opt.table.${i}.proj`, shape: [t.dim, c.projection.length / t.dim], parts: [cs.projection] });
+      return;
+    }
     const chunks = state.tables[i] ?? [];
     if (chunks.length === 0) return;
-    out.push({ name: `opt.table.${i}`, shape: state.name === 'rowwise-adagrad' ? [t.rows] : [t.rows, t.dim], parts: chunks });
+    out.push({ name: `opt.table.${i}`, shape: optShape(t), parts: chunks });
   });
   if (params.cross && state.cross) linear('opt.cross', params.cross, state.cross);
   return out;

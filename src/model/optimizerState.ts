@@ -21,4 +21,6 @@ export interface OptimizerState {
    * rowwise-adagrad [rowsInChunk] per chunk; sgd: no chunks.
    */
   tables: Float32Array[][];
+  /** Per compressed feature (as DlrmParams.compressed): its tables' state as above, its projection's adagrad accumulator. */
+  compressed?: ({ tables: Float32Array[][]; projection?: Float32Array } | undefined)[];
 }

@@ -21,9 +21,19 @@ export interface EmbeddingTableParams {
   chunks: Float32Array[];
 }
 
+/**
+ * A compressed feature's parameters (src/embedding/compressedLayout.ts): QR [quotient, remainder] tables;
+ * MD [its table] and the projection weight [d, m] (PyTorch Linear layout, absent when m = d).
+ */
+export interface CompressedFeatureParams {
+  tables: EmbeddingTableParams[];
+  projection?: Float32Array;
+}
+
 export interface DlrmParams {
   bottom: LinearParams[];
   top: LinearParams[];
+  /** Per feature; a compressed feature's entry is an empty placeholder (0 rows) and its tables are in `compressed`. */
   tables: EmbeddingTableParams[];
   /**
    * dcn interaction only (absent otherwise): the cross network's layers as Linear pairs, layer l at
@@ -31,4 +41,6 @@ export interface DlrmParams {
    * (src/model/crossNet.ts).
    */
   cross?: LinearParams[];
+  /** Per feature, set for compressed features only (absent: every table plain). */
+  compressed?: (CompressedFeatureParams | undefined)[];
 }

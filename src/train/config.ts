@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { TFJS_BACKENDS, type TfjsBackendName } from '../engine/tfjs/backend';
-import type { InteractionOp, LossFunction, OptimizerName } from '../model/arch';
+import type { EmbeddingCompression, InteractionOp, LossFunction, OptimizerName, QrOperation } from '../model/arch';
 import { UserError } from '../util/errors';
 import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
 import { readCheckpointHeader } from '../model/checkpoint';
@@ -38,6 +38,17 @@ export interface TrainConfig {
   /** dcn interaction: cross layers and their rank (TorchRec's dcn_num_layers, dcn_low_rank_dim). */
   dcnNumLayers: number;
   dcnLowRankDim: number;
+  // --- compressed embeddings (the reference's flags; src/embedding/compressedLayout.ts)
+  qrFlag: boolean;
+  qrOperation: QrOperation;
+  qrCollisions: number;
+  /** Only tables with more rows than this are split. */
+  qrThreshold: number;
+  mdFlag: boolean;
+  /** alpha of the alpha-power rule. */
+  mdTemperature: number;
+  mdThreshold: number;
+  mdRoundDims: boolean;
   // --- loss and optimizer
   lossFunction: LossFunction;
   /** wbce: [weight of negatives, weight of positives]. */
@@ -105,6 +116,14 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   archInteractionItself: false,
   dcnNumLayers: 3,
   dcnLowRankDim: 512,
+  qrFlag: false,
+  qrOperation: 'mult',
+  qrCollisions: 4,
+  qrThreshold: 200,
+  mdFlag: false,
+  mdTemperature: 0.3,
+  mdThreshold: 200,
+  mdRoundDims: false,
   lossFunction: 'bce',
   lossWeights: [1, 1],
   lossThreshold: 0,
@@ -174,6 +193,14 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'archInteractionItself', flag: 'arch-interaction-itself', type: { kind: 'bool' }, help: 'dot: keep the diagonal of the interaction too' },
   { key: 'dcnNumLayers', flag: 'dcn-num-layers', type: int(1), help: 'dcn: cross layers' },
   { key: 'dcnLowRankDim', flag: 'dcn-low-rank-dim', type: int(1), help: 'dcn: rank r of each cross layer (V [r, N], W [N, r])' },
+  { key: 'qrFlag', flag: 'qr-flag', type: { kind: 'bool' }, help: 'quotient-remainder embeddings for tables with more rows than --qr-threshold' },
+  { key: 'qrOperation', flag: 'qr-operation', type: choice(['mult', 'add', 'concat']), help: 'QR: combine the quotient and remainder embeddings by mult | add | concat (concat: --arch-mlp-bot ends in twice --arch-sparse-feature-size)' },
+  { key: 'qrCollisions', flag: 'qr-collisions', type: int(1), help: 'QR: remainder table rows c (the quotient table has ceil(n/c))' },
+  { key: 'qrThreshold', flag: 'qr-threshold', type: int(0), help: 'QR: only tables with more rows than this are split' },
+  { key: 'mdFlag', flag: 'md-flag', type: { kind: 'bool' }, help: 'mixed-dimension embeddings (alpha-power rule, projected to d) for tables with more rows than --md-threshold' },
+  { key: 'mdTemperature', flag: 'md-temperature', type: float(0), help: 'MD: alpha of the alpha-power rule' },
+  { key: 'mdThreshold', flag: 'md-threshold', type: int(0), help: 'MD: only tables with more rows than this get a smaller dim' },
+  { key: 'mdRoundDims', flag: 'md-round-dims', type: { kind: 'bool' }, help: 'MD: round each dim to the nearest power of two' },
   { key: 'lossFunction', flag: 'loss-function', type: choice(['mse', 'bce', 'wbce']), help: 'loss: mse | bce | wbce' },
   { key: 'lossWeights', flag: 'loss-weights', type: { kind: 'floatPair' }, help: 'wbce class weights negative-positive, e.g. 1.0-3.0' },
   { key: 'lossThreshold', flag: 'loss-threshold', type: float(0, 0.5), help: 'clamp probabilities to [t, 1-t] in the loss (0 = off)' },
@@ -418,4 +445,13 @@ export function validateTrainConfig(c: TrainConfig): void {
   }
   if (c.lossFunction === 'wbce' && c.lossWeights.every((w) => w === 0)) throw new UserError('--loss-weights: both class weights are 0');
   if (!(c.lossThreshold >= 0 && c.lossThreshold < 0.5)) throw new UserError(`--loss-threshold: ${c.lossThreshold} must be in [0, 0.5)`);
+  compressionOf(c);
+}
+
+/** The --qr-* / --md-* settings as the architecture's compression (undefined: plain tables). */
+export function compressionOf(c: TrainConfig): EmbeddingCompression | undefined {
+  if (c.qrFlag && c.mdFlag) throw new UserError('--qr-flag and --md-flag cannot be combined (the reference fails on it too)');
+  if (c.qrFlag) return { qr: { operation: c.qrOperation, collisions: c.qrCollisions, threshold: c.qrThreshold } };
+  if (c.mdFlag) return { md: { temperature: c.mdTemperature, threshold: c.mdThreshold, roundDims: c.mdRoundDims } };
+  return undefined;
 }

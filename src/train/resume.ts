@@ -2,6 +2,7 @@
 // best evaluation so far of a --load-model checkpoint after checking that it fits the run (same architecture as the data and
 // flags give, same optimizer). Mismatches are refused with a message naming each difference.
 import type { DlrmArch, OptimizerName } from '../model/arch';
+import { describeCompression } from '../embedding/compressedLayout';
 import { allocDlrmParams } from '../model/allocParams';
 import { allocOptimizerState } from '../model/allocOptimizerState';
 import { loadCheckpointInto, readCheckpointHeader, type BestCheckpoint, type CheckpointProgress } from '../model/checkpoint';
@@ -34,6 +35,8 @@ export function archDifferences(saved: DlrmArch, run: DlrmArch): string[] {
   if (show(saved) !== show(run)) {
     out.push(`interaction ${show(saved)} in the checkpoint, ${show(run)} here (--arch-interaction-op, --arch-interaction-itself, --dcn-num-layers, --dcn-low-rank-dim)`);
   }
+  const compression = (a: DlrmArch) => describeCompression(a.compression);
+  if (compression(saved) !== compression(run)) out.push(`embeddings ${compression(saved)} in the checkpoint, ${compression(run)} here (--qr-*, --md-*)`);
   if (saved.tableSizes.length !== run.tableSizes.length) {
     out.push(`${saved.tableSizes.length} embedding tables in the checkpoint, ${run.tableSizes.length} in the data here`);
   } else {

@@ -21,7 +21,7 @@ import { UserError } from '../util/errors';
 import { acquireLock } from '../util/lock';
 import { log } from '../util/log';
 import { startProgress } from '../util/progress';
-import type { TrainConfig } from './config';
+import { compressionOf, type TrainConfig } from './config';
 import { beatsBest, startingBest } from './bestCheckpoint';
 import { openTrainData, type TrainData } from './dataSources';
 import { divergenceError } from './divergence';
@@ -70,6 +70,7 @@ function archFor(c: TrainConfig, data: TrainData): DlrmArch {
     interaction: c.archInteractionOp,
     interactionItself: c.archInteractionItself,
     dcn: { numLayers: c.dcnNumLayers, lowRankDim: c.dcnLowRankDim },
+    compression: compressionOf(c),
   });
 }
 

@@ -28,6 +28,14 @@ export interface NativeTableSpec {
   chunks: Float32Array[];
   /** Optimizer state chunks (not for sgd). */
   state?: Float32Array[];
+  /** Pooled by the caller and updated by it from the gradients run() writes (a compressed feature; 0 rows). */
+  external?: boolean;
+}
+
+/** Per table (null for non-external ones): the pooled rows [B*d] in, d(loss)/d(pooled) [B*d] out of a Train step. */
+export interface NativeExternalBuffers {
+  pooled: (Float32Array | null)[];
+  grads: (Float32Array | null)[];
 }
 
 export interface NativeModelSpec {
@@ -66,7 +74,7 @@ export const enum NativeStepMode {
 export interface NativeDlrmHandle {
   readonly topInputWidth: number;
   /** Resolves to the mean loss; predictions [B] are written in place. */
-  run(mode: NativeStepMode, batch: Batch, lr: number, predictions: Float32Array, grads?: NativeGradientOutputs): Promise<number>;
+  run(mode: NativeStepMode, batch: Batch, lr: number, predictions: Float32Array, grads?: NativeGradientOutputs, external?: NativeExternalBuffers): Promise<number>;
 }
 
 export interface NativeEmbeddingBagsHandle {

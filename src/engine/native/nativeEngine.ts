@@ -4,13 +4,17 @@
 // resolves a promise), so a loader can read ahead meanwhile; steps on one engine must be awaited in turn.
 // At construction, table chunks that do not start on a cache line are replaced (once) by aligned copies
 // inside the given DlrmParams / OptimizerState, and the tables are advised into transparent huge pages.
+// Compressed features (QR/MD) are pooled and updated on the JS thread by CompressedFeature; the addon takes
+// their pooled rows as external tables and hands back their gradients.
 import type { Batch } from '../../dataset/batch';
 import type { DlrmParams, LinearParams } from '../../model/params';
 import type { OptimizerState, LinearState } from '../../model/optimizerState';
 import type { DlrmGradients, Engine, EngineConfig, StepResult } from '../engine';
 import { log } from '../../util/log';
 import { alignEmbeddingTables } from './cacheAligned';
-import { loadNativeAddon, NativeStepMode, NATIVE_BUILD_HINT, type NativeAddon, type NativeDlrmHandle, type NativeLinearSpec, type NativeModelSpec } from './nativeAddon';
+import { loadNativeAddon, NativeStepMode, NATIVE_BUILD_HINT, type NativeAddon, type NativeDlrmHandle, type NativeExternalBuffers, type NativeLinearSpec, type NativeModelSpec } from './nativeAddon';
+import { compressedFeatures, type CompressedFeature } from '../../embedding/compressedFeature';
+import { featureEmbeddings } from '../../embedding/compressedLayout';
 
 export interface NativeEngineOptions {
   /** Worker threads (default: DLRM_NATIVE_THREADS, else one per core). */
@@ -50,6 +54,7 @@ export function nativeModelSpec(config: EngineConfig, params: DlrmParams, state:
       chunkRows: t.chunkRows,
       chunks: t.chunks,
       ...(stateful ? { state: state.tables[i] } : {}),
+      ...(params.compressed?.[i] ? { external: true } : {}),
     })),
     ...(params.cross ? { cross: linearSpecs(params.cross, stateful ? state.cross : undefined) } : {}),
     interaction: config.arch.interaction,
@@ -65,6 +70,9 @@ export function nativeModelSpec(config: EngineConfig, params: DlrmParams, state:
 export class NativeEngine implements Engine {
   readonly name = 'native';
   private handle: NativeDlrmHandle | undefined;
+  /** Compressed features, pooled and updated here on the JS thread (the addon sees them as external tables). */
+  private readonly compressed: (CompressedFeature | undefined)[];
+  private readonly external: NativeExternalBuffers | undefined;
 
   constructor(
     config: EngineConfig,
@@ -77,6 +85,8 @@ export class NativeEngine implements Engine {
     const started = performance.now();
     const moved = options.alignTables ?? true ? alignEmbeddingTables(addon, params, state) : 0;
     const threads = options.threads ?? threadsFromEnv();
+    this.compressed = compressedFeatures(featureEmbeddings(config.arch), params.compressed, config.optimizer, state.compressed);
+    this.external = this.compressed.some(Boolean) ? { pooled: this.compressed.map(() => null), grads: this.compressed.map(() => null) } : undefined;
     this.handle = new addon.NativeDlrm(nativeModelSpec(config, params, state, threads));
     const { core } = addon.info();
     log().info({ threads: threads || 'one per core', openblasCore: core, alignedChunks: moved, setupMs: Math.round(performance.now() - started) }, 'native engine ready');
@@ -87,15 +97,37 @@ export class NativeEngine implements Engine {
     return this.handle;
   }
 
+  /** Pools the compressed features of `batch` into the external buffers (none without compressed features). */
+  private poolExternal(batch: Batch): NativeExternalBuffers | undefined {
+    const ext = this.external;
+    if (!ext) return undefined;
+    const d = this.params.tables[0].dim;
+    this.compressed.forEach((c, t) => {
+      if (!c) return;
+      const n = batch.size * d;
+      if (ext.pooled[t]?.length !== n) {
+        ext.pooled[t] = new Float32Array(n);
+        ext.grads[t] = new Float32Array(n);
+      }
+      c.forward(batch.sparse[t], ext.pooled[t] as Float32Array, d, 0);
+    });
+    return ext;
+  }
+
   async trainStep(batch: Batch, lr: number): Promise<StepResult> {
     const predictions = new Float32Array(batch.size);
-    const loss = await this.live().run(NativeStepMode.Train, batch, lr, predictions);
+    const ext = this.poolExternal(batch);
+    const loss = await this.live().run(NativeStepMode.Train, batch, lr, predictions, undefined, ext);
+    if (ext) {
+      const d = this.params.tables[0].dim;
+      this.compressed.forEach((c, t) => c?.update(ext.grads[t] as Float32Array, d, 0, lr));
+    }
     return { loss, predictions };
   }
 
   async predict(batch: Batch): Promise<Float32Array> {
     const predictions = new Float32Array(batch.size);
-    await this.live().run(NativeStepMode.Predict, batch, 0, predictions);
+    await this.live().run(NativeStepMode.Predict, batch, 0, predictions, undefined, this.poolExternal(batch));
     return predictions;
   }
 
@@ -107,7 +139,7 @@ export class NativeEngine implements Engine {
       pooled: this.params.tables.map((t) => new Float32Array(batch.size * t.dim)),
       ...(this.params.cross ? { cross: layerGrads(this.params.cross) } : {}),
     };
-    const loss = await this.live().run(NativeStepMode.Gradients, batch, 0, new Float32Array(batch.size), grads);
+    const loss = await this.live().run(NativeStepMode.Gradients, batch, 0, new Float32Array(batch.size), grads, this.poolExternal(batch));
     return { loss, grads };
   }
 

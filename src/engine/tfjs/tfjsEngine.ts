@@ -11,6 +11,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Batch } from '../../dataset/batch';
 import { EmbeddingBags, splitPooledByTable } from '../../embedding/embeddingBags';
+import { compressedFeatures } from '../../embedding/compressedFeature';
+import { featureEmbeddings } from '../../embedding/compressedLayout';
 import { lossWeights } from '../../model/loss';
 import type { OptimizerState } from '../../model/optimizerState';
 import type { DlrmParams } from '../../model/params';
@@ -43,7 +45,8 @@ function checkParams(config: EngineConfig, params: DlrmParams, state: OptimizerS
   if (widths(params.bottom).join('-') !== arch.mlpBot.join('-') || widths(params.top).join('-') !== arch.mlpTop.join('-')) {
     throw new UserError(`parameters (bottom ${widths(params.bottom).join('-')}, top ${widths(params.top).join('-')}) do not match the architecture (bottom ${arch.mlpBot.join('-')}, top ${arch.mlpTop.join('-')})`);
   }
-  if (params.tables.length !== arch.tableSizes.length || params.tables.some((t, i) => t.rows !== arch.tableSizes[i] || t.dim !== arch.embeddingDim)) {
+  const features = featureEmbeddings(arch);
+  if (params.tables.length !== features.length || params.tables.some((t, i) => t.rows !== (features[i].kind === 'plain' ? features[i].rows : 0) || t.dim !== arch.embeddingDim)) {
     throw new UserError(`embedding tables do not match the architecture (${arch.tableSizes.length} tables of dim ${arch.embeddingDim})`);
   }
   const crossLayers = arch.interaction === 'dcn' ? 2 * (arch.dcn?.numLayers ?? 0) : 0;
@@ -93,7 +96,8 @@ export class TfjsEngine implements Engine {
     this.bottom = params.bottom.map((l, i) => createDenseVariables(l, state.bottom[i], config.optimizer));
     this.top = params.top.map((l, i) => createDenseVariables(l, state.top[i], config.optimizer));
     this.cross = (params.cross ?? []).map((l, i) => createDenseVariables(l, state.cross?.[i] ?? { weight: new Float32Array(0), bias: new Float32Array(0) }, config.optimizer));
-    this.embeddings = new EmbeddingBags(params.tables, config.optimizer, state);
+    const compressed = compressedFeatures(featureEmbeddings(config.arch), params.compressed, config.optimizer, state.compressed);
+    this.embeddings = new EmbeddingBags(params.tables, config.optimizer, state, compressed);
     this.dot = config.arch.interaction === 'dot' ? new DotInteraction(params.tables.length, config.arch.interactionItself, dotStrategyFor(tf.getBackend())) : undefined;
     this.loss = makeLoss(config);
   }

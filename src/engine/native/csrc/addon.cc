@@ -72,6 +72,7 @@ std::vector<EmbeddingTable> readTables(const Napi::Array& specs, dlrm::Optimizer
     table.rows = static_cast<std::int64_t>(numProp(s, "rows"));
     table.dim = intProp(s, "dim");
     table.chunkRows = static_cast<std::int64_t>(numProp(s, "chunkRows"));
+    table.external = s.Has("external") && s.Get("external").ToBoolean();
     const std::string name = "table " + std::to_string(t);
     if (table.rows > 0xFFFFFFFFLL || table.chunkRows <= 0 || table.dim <= 0)
       throw Napi::RangeError::New(specs.Env(), name + ": bad rows/chunkRows/dim");
@@ -115,6 +116,10 @@ std::vector<BagInput> readBags(const Napi::Array& bags, int batch, const std::ve
     for (int r = 0; r < batch; ++r)
       if (in.offsets[r] > in.offsets[r + 1]) throw Napi::RangeError::New(bags.Env(), name + ": offsets decrease at row " + std::to_string(r));
     const std::int64_t rows = tables[t].rows;
+    if (tables[t].external) {  // the caller pooled (and checked) this feature itself
+      out.push_back(in);
+      continue;
+    }
     for (std::size_t k = 0; k < nIdx; ++k)
       if (in.indices[k] >= rows)
         throw Napi::RangeError::New(bags.Env(), name + ": index " + std::to_string(in.indices[k]) + " is out of range (table has " + std::to_string(rows) + " rows)");
@@ -282,6 +287,23 @@ Napi::Value NativeDlrm::Run(const Napi::CallbackInfo& info) {
   Napi::Object keep = Napi::Object::New(env);
   keep.Set("batch", b);
   keep.Set("predictions", info[3]);
+  // info[5]: { pooled: [B*d] per external table, grads: [B*d] per external table } (null elsewhere)
+  batch.externalPooled.assign(tableShapes_.size(), nullptr);
+  batch.externalGrad.assign(tableShapes_.size(), nullptr);
+  const bool hasExternal = std::any_of(tableShapes_.begin(), tableShapes_.end(), [](const EmbeddingTable& t) { return t.external; });
+  if (hasExternal) {
+    if (info.Length() < 6 || !info[5].IsObject()) throw Napi::TypeError::New(env, "run: the model has external tables but no external buffers");
+    Napi::Object ext = info[5].As<Napi::Object>();
+    keep.Set("external", ext);
+    Napi::Array pooledIn = ext.Get("pooled").As<Napi::Array>();
+    Napi::Array gradOut = ext.Get("grads").As<Napi::Array>();
+    for (std::size_t t = 0; t < tableShapes_.size(); ++t) {
+      if (!tableShapes_[t].external) continue;
+      const std::size_t n = static_cast<std::size_t>(batch.size) * tableShapes_[t].dim;
+      batch.externalPooled[t] = floatData(pooledIn.Get(static_cast<uint32_t>(t)), n, "external.pooled");
+      batch.externalGrad[t] = floatData(gradOut.Get(static_cast<uint32_t>(t)), n, "external.grads");
+    }
+  }
   if (mode == static_cast<int>(dlrm::StepMode::Gradients)) {
     Napi::Object g = info[4].As<Napi::Object>();
     keep.Set("grads", g);

@@ -86,8 +86,14 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
   }
   for (int r = 0; r < rows; ++r) std::memcpy(T + (R0 + r) * nd, x + static_cast<std::size_t>(r) * d, sizeof(float) * d);
   // embedding bags into rows 1..T of each sample's T
-  for (std::size_t t = 0; t < cfg_.tables.size(); ++t)
-    embeddingBagForward(cfg_.tables[t], batch.bags[t], r0, r1, T + (t + 1) * d, nd);
+  for (std::size_t t = 0; t < cfg_.tables.size(); ++t) {
+    if (cfg_.tables[t].external) {
+      for (int r = r0; r < r1; ++r)
+        std::memcpy(T + static_cast<std::size_t>(r) * nd + (t + 1) * d, batch.externalPooled[t] + static_cast<std::size_t>(r) * d, sizeof(float) * d);
+    } else {
+      embeddingBagForward(cfg_.tables[t], batch.bags[t], r0, r1, T + (t + 1) * d, nd);
+    }
+  }
   // interaction
   const float* topInput;
   if (cfg_.dotInteraction) {
@@ -187,7 +193,10 @@ void DlrmModel::updateSlice(StepMode mode, const BatchView& batch, int part, int
   const float* dT = interactionGrad_.data();
   for (std::size_t t = part; t < cfg_.tables.size(); t += parts) {
     const float* g = dT + (t + 1) * d;
-    if (train) {
+    if (train && cfg_.tables[t].external) {
+      float* out = batch.externalGrad[t];
+      for (int b = 0; b < batch.size; ++b) std::memcpy(out + static_cast<std::size_t>(b) * d, g + b * nd, sizeof(float) * d);
+    } else if (train) {
       embeddingBagUpdate(cfg_.tables[t], cfg_.optimizer, batch.bags[t], batch.size, g, nd, lr, scratch_[part]);
     } else {
       float* out = grads->pooled[t];

@@ -46,6 +46,10 @@ struct BatchView {
   const float* dense = nullptr;  // [B, D]
   const float* labels = nullptr;  // [B]
   std::vector<BagInput> bags;  // one per table
+  // external tables only (null for the others): their pooled rows [B, d] given by the caller, and where
+  // a Train step writes d(loss)/d(pooled) [B, d] for the caller's own update
+  std::vector<const float*> externalPooled;
+  std::vector<float*> externalGrad;
 };
 
 enum class StepMode { Predict = 0, Gradients = 1, Train = 2 };

@@ -19,6 +19,8 @@ struct EmbeddingTable {
   std::vector<float*> chunks;
   /** Optimizer state chunks: adagrad [rowsInChunk*dim], rowwise-adagrad [rowsInChunk]; empty for sgd. */
   std::vector<float*> state;
+  /** Pooled by the caller (a compressed feature, src/embedding/compressedFeature.ts): no rows here. */
+  bool external = false;
 
   float* row(std::uint32_t i) const {
     if (chunks.size() == 1) return chunks[0] + static_cast<std::size_t>(i) * dim;
