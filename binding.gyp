@@ -4,8 +4,10 @@
       "target_name": "dlrm_native",
       "sources": [
         "src/engine/native/csrc/addon.cc",
+        "src/engine/native/csrc/bf16Gemm.cc",
         "src/engine/native/csrc/dlrmModel.cc",
         "src/engine/native/csrc/embeddingBag.cc",
+        "src/engine/native/csrc/gemm.cc",
         "src/engine/native/csrc/hugePages.cc",
         "src/engine/native/csrc/interaction.cc",
         "src/engine/native/csrc/linearLayer.cc",

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "embeddingBag.h"
+#include "gemm.h"
 #include "loss.h"
 #include "optimizer.h"
 #include "threadPool.h"
@@ -35,6 +36,8 @@ struct ModelConfig {
   bool interactionItself = false;
   LossConfig loss;
   OptimizerKind optimizer = OptimizerKind::Sgd;
+  // GEMM arithmetic of the training steps (Train, Gradients); Predict always runs fp32. Weights stay fp32.
+  Precision precision = Precision::Fp32;
 };
 
 struct BatchView {
