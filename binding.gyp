@@ -15,6 +15,7 @@
         "src/engine/native/csrc/optimizer.cc",
         "src/engine/native/csrc/threadPool.cc",
         "src/dataset/csrc/groupCheck.cc",
+        "src/dataset/csrc/randomBlock.cc",
         "src/preprocess/csrc/criteoBlockParser.cc",
         "src/preprocess/csrc/rowGather.cc",
         "src/preprocess/csrc/shuffleOrder.cc",

@@ -103,6 +103,15 @@ export interface NativeAddon extends Partial<PreprocessKernels> {
   checkGroupAsync?: NativeGroupCheck;
   /** zlib.crc32(bytes, previous), ~3x faster (absent from builds older than it; `previous` ignored by older ones). */
   crc32?: (bytes: Uint8Array, previous?: number) => number;
+  /** RandomSource's block generator (src/dataset/csrc/randomBlock.h; absent from builds older than it); `state` is advanced in place. */
+  randomBlock?: (
+    state: Uint32Array,
+    rows: number,
+    numDense: number,
+    tableSizes: Float64Array,
+    maxPerLookup: number,
+    fixed: boolean,
+  ) => { dense: Float32Array; labels: Float32Array; bags: { offsets: Uint32Array; indices: Uint32Array }[] };
 }
 
 export type NativeAddonLoad = { addon: NativeAddon; reason?: undefined } | { addon?: undefined; reason: string };

@@ -7,6 +7,7 @@
 //   gemm(precision, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)   the GEMM of gemm.h (tests, benchmarks)
 //   parseCriteoBlock, assignFirstAppearance, packRows, gatherRows, shuffledOrder: the preprocess kernels (src/preprocess/csrc)
 //   checkGroupAsync, crc32: a processed file's row-group check, off the JS thread, and its CRC-32 (src/dataset/csrc)
+//   randomBlock: the native twin of RandomSource's block generator (src/dataset/csrc/randomBlock.h)
 // Every shape is checked here, before any pointer reaches a kernel: an out-of-range index throws.
 #include <napi.h>
 #include <cblas.h>
@@ -22,6 +23,7 @@
 #include "groupCheck.h"
 #include "hugePages.h"
 #include "preprocessKernels.h"
+#include "randomBlock.h"
 
 namespace {
 
@@ -425,6 +427,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("shuffledOrder", Napi::Function::New(env, dlrm::ShuffledOrder));
   exports.Set("checkGroupAsync", Napi::Function::New(env, dlrm::CheckGroupAsync));
   exports.Set("crc32", Napi::Function::New(env, dlrm::Crc32));
+  exports.Set("randomBlock", Napi::Function::New(env, dlrm::RandomBlock));
   return exports;
 }
 
