@@ -43,22 +43,33 @@ DLRM_BF16_TARGET
 void packPairs(const float* src, bool kContiguous, int ld, int r0, int R, int rValid, int K, uint32_t* out) {
   const int Kp = (K + 1) / 2;
   if (kContiguous) {
-    alignas(64) uint32_t tmp[16];
-    for (int r = 0; r < R; ++r) {
-      if (r >= rValid) {
-        for (int kp = 0; kp < Kp; ++kp) out[static_cast<std::size_t>(kp) * R + r] = 0;
-        continue;
-      }
+    // each row converted to bf16 pairs in a row-major scratch [R][Kp] (contiguous, vector stores), then 16 rows
+    // at a time gathered column by column into [Kp][R]
+    thread_local std::vector<uint32_t> rowsBf16;
+    rowsBf16.assign(static_cast<std::size_t>(R) * Kp, 0u);
+    for (int r = 0; r < rValid; ++r) {
       const float* row = src + static_cast<std::size_t>(r0 + r) * ld;
+      uint32_t* dst = rowsBf16.data() + static_cast<std::size_t>(r) * Kp;
       for (int kp = 0; kp < Kp; kp += 16) {
         const int k = 2 * kp, left = K - k;
         const __mmask16 lo = left >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << left) - 1);
         const __mmask16 hi = left >= 32 ? 0xFFFF : left <= 16 ? 0 : static_cast<__mmask16>((1u << (left - 16)) - 1);
         const __m512 a = _mm512_maskz_loadu_ps(lo, row + k);
         const __m512 b = _mm512_maskz_loadu_ps(hi, row + k + 16);
-        _mm512_store_si512(tmp, reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(b, a)));
         const int n = Kp - kp < 16 ? Kp - kp : 16;
-        for (int j = 0; j < n; ++j) out[static_cast<std::size_t>(kp + j) * R + r] = tmp[j];
+        _mm512_mask_storeu_epi32(dst + kp, static_cast<__mmask16>((1u << n) - 1), reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(b, a)));
+      }
+    }
+    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    for (int g = 0; g < R; g += 16) {
+      const int width = R - g < 16 ? R - g : 16;
+      const __mmask16 m = static_cast<__mmask16>((1u << width) - 1);
+      __m512i index = _mm512_mullo_epi32(_mm512_add_epi32(lanes, _mm512_set1_epi32(g)), _mm512_set1_epi32(Kp));
+      const int* base = reinterpret_cast<const int*>(rowsBf16.data());
+      for (int kp = 0; kp < Kp; ++kp) {
+        const __m512i v = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, index, base, 4);
+        _mm512_mask_storeu_epi32(out + static_cast<std::size_t>(kp) * R + g, m, v);
+        index = _mm512_add_epi32(index, _mm512_set1_epi32(1));
       }
     }
     return;
