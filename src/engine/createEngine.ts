@@ -5,7 +5,7 @@
 import type { DlrmParams } from '../model/params';
 import type { OptimizerState } from '../model/optimizerState';
 import { UserError } from '../util/errors';
-import type { Engine, EngineConfig } from './engine';
+import { BF16_NATIVE_ONLY, type Engine, type EngineConfig } from './engine';
 import type { TfjsBackendName } from './tfjs/backend';
 import { TfjsEngine } from './tfjs/tfjsEngine';
 import { bf16Unavailable, loadNativeAddon, NATIVE_BUILD_HINT } from './native/nativeAddon';
@@ -52,7 +52,7 @@ async function autoEngine(opts: EngineOptions, config: EngineConfig, params: Dlr
 /** --precision bf16: the native engine on a CPU with AVX512_BF16, else a UserError saying why. */
 function bf16Engine(opts: EngineOptions, config: EngineConfig, params: DlrmParams, state: OptimizerState): Engine {
   if (opts.engine === 'tfjs' || (opts.backend && opts.backend !== 'auto')) {
-    throw new UserError('--precision bf16 runs on the native engine only (--engine native or auto, no --backend); the tfjs engine computes in fp32');
+    throw new UserError(BF16_NATIVE_ONLY);
   }
   const { addon, reason } = loadNativeAddon();
   if (!addon) throw new UserError(`--precision bf16 needs the native engine: ${NATIVE_BUILD_HINT} (${reason})`);

@@ -15,6 +15,8 @@ export interface LossConfig {
 /** GEMM arithmetic of training steps: fp32, or bf16 products with fp32 accumulation and fp32 master weights (native engine, AVX512_BF16). */
 export const PRECISIONS = ['fp32', 'bf16'] as const;
 export type Precision = (typeof PRECISIONS)[number];
+/** The refusal of bf16 on the tfjs engine (train config validation and createEngine). */
+export const BF16_NATIVE_ONLY = '--precision bf16 runs on the native engine only: drop --engine tfjs / --backend (the tfjs engine computes in fp32)';
 
 export interface EngineConfig extends LossConfig {
   arch: DlrmArch;

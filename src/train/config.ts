@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { TFJS_BACKENDS, type TfjsBackendName } from '../engine/tfjs/backend';
-import { PRECISIONS, type Precision } from '../engine/engine';
+import { BF16_NATIVE_ONLY, PRECISIONS, type Precision } from '../engine/engine';
 import type { InteractionOp, LossFunction, OptimizerName } from '../model/arch';
 import { UserError } from '../util/errors';
 import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
@@ -397,6 +397,6 @@ export function validateTrainConfig(c: TrainConfig): void {
   if (c.lossFunction === 'wbce' && c.lossWeights.every((w) => w === 0)) throw new UserError('--loss-weights: both class weights are 0');
   if (!(c.lossThreshold >= 0 && c.lossThreshold < 0.5)) throw new UserError(`--loss-threshold: ${c.lossThreshold} must be in [0, 0.5)`);
   if (c.precision === 'bf16' && (c.engine === 'tfjs' || c.backend !== null)) {
-    throw new UserError(`--precision bf16 runs on the native engine only: drop --engine tfjs / --backend (the tfjs engine computes in fp32)`);
+    throw new UserError(BF16_NATIVE_ONLY);
   }
 }
