@@ -5,8 +5,10 @@
       "sources": [
         "src/engine/native/csrc/addon.cc",
         "src/engine/native/csrc/crossNet.cc",
+        "src/engine/native/csrc/bf16Gemm.cc",
         "src/engine/native/csrc/dlrmModel.cc",
         "src/engine/native/csrc/embeddingBag.cc",
+        "src/engine/native/csrc/gemm.cc",
         "src/engine/native/csrc/hugePages.cc",
         "src/engine/native/csrc/interaction.cc",
         "src/engine/native/csrc/linearLayer.cc",
@@ -14,6 +16,7 @@
         "src/engine/native/csrc/optimizer.cc",
         "src/engine/native/csrc/threadPool.cc",
         "src/dataset/csrc/groupCheck.cc",
+        "src/dataset/csrc/randomBlock.cc",
         "src/preprocess/csrc/criteoBlockParser.cc",
         "src/preprocess/csrc/rowGather.cc",
         "src/preprocess/csrc/shuffleOrder.cc",

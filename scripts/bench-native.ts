@@ -8,12 +8,14 @@
 // the median, min and max ms/step over the rounds, and the ratio of the medians is checked against the issue's
 // targets. Then the sparse tier alone: 26 tables of R rows x 16, B=2048, forward + backward + sparse SGD, in
 // rounds too (the two sides run one after the other there: both sets of 10M-row tables do not fit at once).
+// Where the CPU has AVX512_BF16, a third side trains at --precision bf16 from the same file (its own group, so
+// its order alternates with fp32's), and the bf16 / fp32 samples/s ratio is checked against issue 13's targets.
 // --dcn (after the rest) or --only-dcn: the DCN-v2 model (TorchRec's DLRM_DCN, MLPerf's settings but Kaggle-sized:
 // bottom 13-512-256-d, top 1024-1024-512-256-1, 3 cross layers of rank 512, Kaggle tables capped at
 // --dcn-max-table-rows) at d=16 and d=128, B=--dcn-batch, in memory, against bench_torch.py --mode dcn, in
 // alternating rounds; target >= 1.5x PyTorch's samples/s.
 // Usage: node dist/scripts/bench-native.js [--rounds 5] [--steps-small 150] [--steps-large 10]
-//        [--sparse-rows 10000000] [--sparse-steps 20] [--max-table-rows N] [--skip-sparse] [--skip-torch]
+//        [--sparse-rows 10000000] [--sparse-steps 20] [--max-table-rows N] [--skip-sparse] [--skip-torch] [--skip-bf16]
 //        [--threads 0] [--torch-threads 1] [--dcn | --only-dcn] [--dcn-batch 2048] [--dcn-steps 3]
 //        [--dcn-max-table-rows 1000000]
 //        [--compare-addon other.node]: instead of PyTorch, A/B the built addon (or DLRM_NATIVE_ADDON) against another
@@ -31,7 +33,8 @@ import { ProcessedFileReader, ProcessedFileWriter } from '../src/dataset/process
 import { syntheticSource } from '../src/dataset/syntheticSource';
 import { loadProfile } from '../src/criteo/generatorProfile';
 import { NativeEngine } from '../src/engine/native/nativeEngine';
-import { loadNativeAddon } from '../src/engine/native/nativeAddon';
+import { bf16Unavailable, loadNativeAddon } from '../src/engine/native/nativeAddon';
+import type { Precision } from '../src/engine/engine';
 import { cacheAlignedFloat32Array } from '../src/engine/native/cacheAligned';
 import type { DlrmArch } from '../src/model/arch';
 import { allocOptimizerState } from '../src/model/allocOptimizerState';
@@ -56,6 +59,7 @@ const { values: opts } = parseArgs({
     'torch-threads': { type: 'string', default: '1' },
     'skip-sparse': { type: 'boolean', default: false },
     'skip-torch': { type: 'boolean', default: false },
+    'skip-bf16': { type: 'boolean', default: false },
     'only-sparse-native': { type: 'boolean', default: false },
     'compare-addon': { type: 'string' },
     dcn: { type: 'boolean', default: false },
@@ -363,8 +367,8 @@ async function main(): Promise<void> {
   const arch = kaggleArch(num('max-table-rows'));
   const rounds = num('rounds');
   const sizes = [
-    { B: 128, steps: num('steps-small'), target: 2 },
-    { B: 2048, steps: num('steps-large'), target: 1.5 },
+    { B: 128, steps: num('steps-small'), target: 2, bf16Target: 1.3 },
+    { B: 2048, steps: num('steps-large'), target: 1.5, bf16Target: 1.6 },
   ];
   const rows = Math.max(...sizes.map((s) => (s.steps + WARMUP) * s.B));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bench-'));
@@ -373,14 +377,15 @@ async function main(): Promise<void> {
     console.log(`data: ${rows} Criteo-shaped synthetic rows written to a processed file (tables: ${arch.tableSizes.reduce((a, b) => a + b, 0)} rows in all)`);
     const { shard, dump } = await writeData(arch, rows, dir);
     // an engine on its own parameters (same seed), from the built addon or another build
-    const engineFrom = (addon = load.addon) => {
+    const engineFrom = (addon = load.addon, precision: Precision = 'fp32') => {
       const params = initDlrmParams(arch, 1);
-      const engine = new NativeEngine({ arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 }, params, allocOptimizerState(params, 'sgd'), { threads: num('threads'), addon });
+      const engine = new NativeEngine({ arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0, precision }, params, allocOptimizerState(params, 'sgd'), { threads: num('threads'), addon });
       cleanups.push(() => engine.dispose());
       return engine;
     };
     // groups of sides timed together in a round; the order of the groups alternates between rounds
     let groups: Side[][];
+    let bf16Side: Side | undefined;
     const compare = opts['compare-addon'];
     if (compare) {
       const other = loadNativeAddon(path.resolve(compare));
@@ -395,6 +400,14 @@ async function main(): Promise<void> {
           { label: 'native, in memory', time: (B, steps) => timeNative(engine, shard, rows, B, steps, false) },
         ],
       ];
+      const noBf16 = opts['skip-bf16'] ? 'skipped (--skip-bf16)' : bf16Unavailable(load.addon);
+      if (noBf16) {
+        console.log(`note: bf16 side not run: ${noBf16}`);
+      } else {
+        const bf16Engine = engineFrom(load.addon, 'bf16');
+        bf16Side = { label: 'native bf16, from the file', time: (B, steps) => timeNative(bf16Engine, shard, rows, B, steps, true) };
+        groups.push([bf16Side]);
+      }
       if (!missing) {
         const { torch, info } = await TorchProcess.start(['--mode', 'model', '--data', dump, '--rows', String(rows), '--table-sizes', arch.tableSizes.join(','), '--threads', opts['torch-threads'] as string]);
         cleanups.push(() => torch.close());
@@ -415,10 +428,15 @@ async function main(): Promise<void> {
     }
     const width = Math.max(...sides.map((s) => s.label.length));
     console.log(`    batch  ${'side'.padEnd(width)}  median ms    min ms    max ms    cpu ms   samples/s   (over ${rounds} rounds)`);
-    for (const [i, { B, target }] of sizes.entries()) {
+    for (const [i, { B, target, bf16Target }] of sizes.entries()) {
       const summaries = series[i].map(summarize);
       sides.forEach((side, k) => console.log(`${String(B).padStart(9)}  ${side.label.padEnd(width)} ${summaryColumns(summaries[k], B)}`));
-      const [first, , torch] = summaries;
+      const [first] = summaries;
+      const torch = missing || compare ? undefined : summaries[sides.length - 1];
+      if (bf16Side) {
+        const ratio = first.ms / summaries[sides.indexOf(bf16Side)].ms;
+        console.log(`${String(B).padStart(9)}  samples/s ratio of medians (bf16 vs fp32, both from the file): ${ratio.toFixed(2)}x, target >= ${bf16Target}x ${ratio >= bf16Target ? 'met' : 'NOT met'}`);
+      }
       if (compare) {
         console.log(`${String(B).padStart(9)}  ratio of medians: ${(summaries[0].ms / summaries[1].ms).toFixed(3)} (built / ${path.basename(compare)}; > 1: the other build is faster)`);
       } else if (torch) {

@@ -1,12 +1,14 @@
 // Engine selection: 'tfjs' builds the TensorFlow.js engine on the requested (or first loadable) backend;
 // 'native' is the C++ N-API engine (src/engine/native); 'auto' prefers tfjs on a GPU, then native, then tfjs.
+// Precision bf16 (config.precision) runs on the native engine only, on a CPU with AVX512_BF16: 'auto' then
+// means native, and anything else is a UserError naming the reason.
 import type { DlrmParams } from '../model/params';
 import type { OptimizerState } from '../model/optimizerState';
 import { UserError } from '../util/errors';
-import type { Engine, EngineConfig } from './engine';
+import { BF16_NATIVE_ONLY, type Engine, type EngineConfig } from './engine';
 import type { TfjsBackendName } from './tfjs/backend';
 import { TfjsEngine } from './tfjs/tfjsEngine';
-import { loadNativeAddon, NATIVE_BUILD_HINT } from './native/nativeAddon';
+import { bf16Unavailable, loadNativeAddon, NATIVE_BUILD_HINT } from './native/nativeAddon';
 import { NativeEngine } from './native/nativeEngine';
 import { log } from '../util/log';
 
@@ -19,6 +21,7 @@ export interface EngineOptions {
 }
 
 export async function createEngine(opts: EngineOptions, config: EngineConfig, params: DlrmParams, state: OptimizerState): Promise<Engine> {
+  if (config.precision === 'bf16') return bf16Engine(opts, config, params, state);
   switch (opts.engine) {
     case 'native': {
       const { addon, reason } = loadNativeAddon();
@@ -44,4 +47,16 @@ async function autoEngine(opts: EngineOptions, config: EngineConfig, params: Dlr
   if (addon) return new NativeEngine(config, params, state, { addon });
   log().info(NATIVE_BUILD_HINT);
   return TfjsEngine.create(config, params, state, 'auto');
+}
+
+/** --precision bf16: the native engine on a CPU with AVX512_BF16, else a UserError saying why. */
+function bf16Engine(opts: EngineOptions, config: EngineConfig, params: DlrmParams, state: OptimizerState): Engine {
+  if (opts.engine === 'tfjs' || (opts.backend && opts.backend !== 'auto')) {
+    throw new UserError(BF16_NATIVE_ONLY);
+  }
+  const { addon, reason } = loadNativeAddon();
+  if (!addon) throw new UserError(`--precision bf16 needs the native engine: ${NATIVE_BUILD_HINT} (${reason})`);
+  const why = bf16Unavailable(addon);
+  if (why) throw new UserError(`--precision bf16: ${why}; train with --precision fp32`);
+  return new NativeEngine(config, params, state, { addon });
 }

@@ -12,9 +12,17 @@ export interface LossConfig {
   lossThreshold: number;
 }
 
+/** GEMM arithmetic of training steps: fp32, or bf16 products with fp32 accumulation and fp32 master weights (native engine, AVX512_BF16). */
+export const PRECISIONS = ['fp32', 'bf16'] as const;
+export type Precision = (typeof PRECISIONS)[number];
+/** The refusal of bf16 on the tfjs engine (train config validation and createEngine). */
+export const BF16_NATIVE_ONLY = '--precision bf16 runs on the native engine only: drop --engine tfjs / --backend (the tfjs engine computes in fp32)';
+
 export interface EngineConfig extends LossConfig {
   arch: DlrmArch;
   optimizer: OptimizerName;
+  /** Training steps' GEMM arithmetic (default fp32); predictions are always fp32. */
+  precision?: Precision;
 }
 
 /** Gradients of the mean batch loss, in the layout of DlrmParams; embeddings as gradients of the pooled bags. */

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { TFJS_BACKENDS, type TfjsBackendName } from '../engine/tfjs/backend';
+import { BF16_NATIVE_ONLY, PRECISIONS, type Precision } from '../engine/engine';
 import type { EmbeddingCompression, InteractionOp, LossFunction, OptimizerName, QrOperation } from '../model/arch';
 import { UserError } from '../util/errors';
 import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
@@ -103,6 +104,8 @@ export interface TrainConfig {
   engine: EngineChoice;
   /** tfjs backend; null = the fastest that loads. */
   backend: TfjsBackendName | null;
+  /** GEMM arithmetic of the training steps (bf16: native engine, AVX512_BF16, fp32 master weights); evaluation is fp32. */
+  precision: Precision;
 }
 
 /** Every default, in one place. The synthetic defaults make `dlrm train --data-generation synthetic` learn in well under a minute. */
@@ -157,6 +160,7 @@ export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   runName: null,
   engine: 'auto',
   backend: null,
+  precision: 'fp32',
 } satisfies TrainConfig);
 
 /** How a flag's value is read from the command line (a string) or a config file (JSON). */
@@ -234,6 +238,7 @@ export const TRAIN_FLAGS: readonly FlagSpec[] = [
   { key: 'runName', flag: 'run-name', type: { kind: 'text' }, help: "the run's name in the metrics file and the report's legend (default: the metrics file's name without .jsonl; a resumed run keeps its name)" },
   { key: 'engine', flag: 'engine', type: choice(ENGINE_CHOICES), help: 'auto | tfjs | native' },
   { key: 'backend', flag: 'backend', type: choice(TFJS_BACKENDS), help: `tfjs backend: ${TFJS_BACKENDS.join(' | ')} (default: the fastest that loads)` },
+  { key: 'precision', flag: 'precision', type: choice(PRECISIONS), help: 'training GEMMs: fp32 | bf16 (native engine on a CPU with AVX512_BF16; fp32 master weights; evaluation stays fp32)' },
 ];
 
 /** A dash-separated pair of non-negative numbers, e.g. '1.0-3.0'. */
@@ -445,6 +450,9 @@ export function validateTrainConfig(c: TrainConfig): void {
   }
   if (c.lossFunction === 'wbce' && c.lossWeights.every((w) => w === 0)) throw new UserError('--loss-weights: both class weights are 0');
   if (!(c.lossThreshold >= 0 && c.lossThreshold < 0.5)) throw new UserError(`--loss-threshold: ${c.lossThreshold} must be in [0, 0.5)`);
+  if (c.precision === 'bf16' && (c.engine === 'tfjs' || c.backend !== null)) {
+    throw new UserError(BF16_NATIVE_ONLY);
+  }
   compressionOf(c);
 }
 

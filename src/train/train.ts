@@ -124,7 +124,7 @@ async function trainClaimed(c: TrainConfig, opts: TrainOptions): Promise<TrainRe
     }
     const arch = archFor(c, data);
     const model = c.loadModel ? resumeModel(c.loadModel, arch, c.optimizer, c.miniBatchSize, data.state) : freshModel(arch, c.optimizer, c.seed);
-    const engineConfig = { arch, optimizer: c.optimizer, loss: c.lossFunction, lossWeights: c.lossWeights, lossThreshold: c.lossThreshold };
+    const engineConfig = { arch, optimizer: c.optimizer, loss: c.lossFunction, lossWeights: c.lossWeights, lossThreshold: c.lossThreshold, precision: c.precision };
     engine = await createEngine({ engine: c.engine, backend: c.backend ?? undefined }, engineConfig, model.params, model.optimizerState);
     return await trainLoop(c, data, arch, model, engine, opts);
   } finally {

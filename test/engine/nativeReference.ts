@@ -121,36 +121,57 @@ export interface ReferenceResult {
   cross: { weight: Float64Array; bias: Float64Array }[];
 }
 
-/** y = act(W x + b) for one sample, float64. */
-function layerForward(l: LinearParams, x: Float64Array, relu: boolean): Float64Array {
+/** Rounds the inputs of a layer's products (bf16 GEMMs), or undefined for exact products. */
+export type GemmRound = (l: LinearParams) => ((x: number) => number) | undefined;
+
+const exact = (x: number): number => x;
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+/** x as float32, then rounded to bf16 (nearest, ties to even, on the bit pattern), as a number. */
+export function bf16Round(x: number): number {
+  f32[0] = x;
+  const u = u32[0];
+  u32[0] = ((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) << 16;
+  return f32[0];
+}
+
+/** y = act(W x + b) for one sample, float64 (products of the rounded inputs when `round` is given). */
+function layerForward(l: LinearParams, x: Float64Array, relu: boolean, round: (x: number) => number = exact): Float64Array {
   const y = new Float64Array(l.outFeatures);
+  const xr = x.map(round);
   for (let o = 0; o < l.outFeatures; o++) {
     let s = l.bias[o];
     const row = o * l.inFeatures;
-    for (let i = 0; i < l.inFeatures; i++) s += l.weight[row + i] * x[i];
+    for (let i = 0; i < l.inFeatures; i++) s += round(l.weight[row + i]) * xr[i];
     y[o] = relu && s < 0 ? 0 : s;
   }
   return y;
 }
 
 /** Backprop through one layer for one sample: accumulates dW, db and returns dx (unmasked). */
-function layerBackward(l: LinearParams, x: Float64Array, dy: Float64Array, g: { weight: Float64Array; bias: Float64Array }): Float64Array {
+function layerBackward(l: LinearParams, x: Float64Array, dy: Float64Array, g: { weight: Float64Array; bias: Float64Array }, round: (x: number) => number = exact): Float64Array {
   const dx = new Float64Array(l.inFeatures);
+  const xr = x.map(round);
   for (let o = 0; o < l.outFeatures; o++) {
-    const d = dy[o];
-    if (d === 0) continue;
-    g.bias[o] += d;
+    if (dy[o] === 0) continue;
+    g.bias[o] += dy[o];
+    const d = round(dy[o]);
     const row = o * l.inFeatures;
     for (let i = 0; i < l.inFeatures; i++) {
-      g.weight[row + i] += d * x[i];
-      dx[i] += d * l.weight[row + i];
+      g.weight[row + i] += d * xr[i];
+      dx[i] += d * round(l.weight[row + i]);
     }
   }
   return dx;
 }
 
-/** Mean-loss forward and backward of the whole batch in float64 (the reference DLRM's definitions). */
-export function referenceGradients(cfg: EngineConfig, params: DlrmParams, batch: Batch): ReferenceResult {
+/**
+ * Mean-loss forward and backward of the whole batch in float64 (the reference DLRM's definitions). With
+ * `gemmRound`, each layer's products take the inputs it rounds (a model of bf16 GEMMs; sums stay float64).
+ */
+export function referenceGradients(cfg: EngineConfig, params: DlrmParams, batch: Batch, gemmRound?: GemmRound): ReferenceResult {
+  const roundOf = (l: LinearParams) => gemmRound?.(l) ?? exact;
   const { arch } = cfg;
   const B = batch.size, d = arch.embeddingDim, T = arch.tableSizes.length, n = T + 1;
   const zeros = (ls: LinearParams[]) => ls.map((l) => ({ weight: new Float64Array(l.weight.length), bias: new Float64Array(l.bias.length) }));
@@ -160,7 +181,7 @@ export function referenceGradients(cfg: EngineConfig, params: DlrmParams, batch:
   for (let b = 0; b < B; b++) {
     // bottom MLP
     const bottomActs: Float64Array[] = [Float64Array.from(batch.dense.subarray(b * batch.numDense, (b + 1) * batch.numDense))];
-    for (const l of params.bottom) bottomActs.push(layerForward(l, bottomActs[bottomActs.length - 1], true));
+    for (const l of params.bottom) bottomActs.push(layerForward(l, bottomActs[bottomActs.length - 1], true, roundOf(l)));
     const rows: Float64Array[] = [bottomActs[bottomActs.length - 1]];
     batch.sparse.forEach((bag, t) => {
       const e = new Float64Array(d);
@@ -197,7 +218,7 @@ export function referenceGradients(cfg: EngineConfig, params: DlrmParams, batch:
     }
     R = crossX[crossX.length - 1];
     const topActs: Float64Array[] = [R];
-    params.top.forEach((l, i) => topActs.push(layerForward(l, topActs[topActs.length - 1], i + 1 < params.top.length)));
+    params.top.forEach((l, i) => topActs.push(layerForward(l, topActs[topActs.length - 1], i + 1 < params.top.length, roundOf(l))));
     const z = topActs[topActs.length - 1][0];
     const raw = 1 / (1 + Math.exp(-z));
     const clamped = thr > 0 && (raw < thr || raw > 1 - thr);
@@ -216,7 +237,7 @@ export function referenceGradients(cfg: EngineConfig, params: DlrmParams, batch:
     // backward
     let dy: Float64Array = new Float64Array([clamped ? 0 : dLdp * raw * (1 - raw)]);
     for (let li = params.top.length - 1; li >= 0; li--) {
-      const dx = layerBackward(params.top[li], topActs[li], dy, res.top[li]);
+      const dx = layerBackward(params.top[li], topActs[li], dy, res.top[li], roundOf(params.top[li]));
       if (li > 0) for (let i = 0; i < dx.length; i++) if (topActs[li][i] <= 0) dx[i] = 0;
       dy = dx;
     }
@@ -250,7 +271,7 @@ export function referenceGradients(cfg: EngineConfig, params: DlrmParams, batch:
     for (let li = params.bottom.length - 1; li >= 0; li--) {
       const out = bottomActs[li + 1];
       for (let i = 0; i < dy.length; i++) if (out[i] <= 0) dy[i] = 0;
-      dy = layerBackward(params.bottom[li], bottomActs[li], dy, res.bottom[li]);
+      dy = layerBackward(params.bottom[li], bottomActs[li], dy, res.bottom[li], roundOf(params.bottom[li]));
     }
   }
   return res;

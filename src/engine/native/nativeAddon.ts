@@ -54,6 +54,8 @@ export interface NativeModelSpec {
   threads?: number;
   /** Advise the tables into transparent huge pages (default true). */
   hugePages?: boolean;
+  /** GEMM arithmetic of Train / Gradients steps (default fp32; bf16 throws where info().bf16 is false). */
+  precision?: 'fp32' | 'bf16';
 }
 
 export interface NativeGradientOutputs {
@@ -86,7 +88,25 @@ export interface NativeEmbeddingBagsHandle {
 export interface NativeAddon extends Partial<PreprocessKernels> {
   NativeDlrm: new (spec: NativeModelSpec) => NativeDlrmHandle;
   NativeEmbeddingBags: new (spec: { tables: NativeTableSpec[]; optimizer: NativeModelSpec['optimizer']; threads?: number }) => NativeEmbeddingBagsHandle;
-  info(): { openblas: string; core: string; hardwareThreads: number };
+  /** bf16: this CPU runs the bf16 GEMM (AVX512_BF16) and DLRM_NATIVE_BF16 is not "off" (absent from builds older than it). */
+  info(): { openblas: string; core: string; hardwareThreads: number; bf16?: boolean };
+  /** C = alpha op(A) op(B) + beta C, row-major, as cblas_sgemm, in fp32 or bf16 products (csrc/gemm.h; absent from builds older than it). */
+  gemm?: (
+    precision: 'fp32' | 'bf16',
+    transA: boolean,
+    transB: boolean,
+    M: number,
+    N: number,
+    K: number,
+    alpha: number,
+    A: Float32Array,
+    lda: number,
+    B: Float32Array,
+    ldb: number,
+    beta: number,
+    C: Float32Array,
+    ldc: number,
+  ) => void;
   /** The address of the array's first byte modulo m. */
   addressModulo(a: ArrayBufferView, m: number): number;
   /** Advises the array's memory into transparent huge pages (before first touch: no later collapse copy). */
@@ -95,12 +115,28 @@ export interface NativeAddon extends Partial<PreprocessKernels> {
   checkGroupAsync?: NativeGroupCheck;
   /** zlib.crc32(bytes, previous), ~3x faster (absent from builds older than it; `previous` ignored by older ones). */
   crc32?: (bytes: Uint8Array, previous?: number) => number;
+  /** RandomSource's block generator (src/dataset/csrc/randomBlock.h; absent from builds older than it); `state` is advanced in place. */
+  randomBlock?: (
+    state: Uint32Array,
+    rows: number,
+    numDense: number,
+    tableSizes: Float64Array,
+    maxPerLookup: number,
+    fixed: boolean,
+  ) => { dense: Float32Array; labels: Float32Array; bags: { offsets: Uint32Array; indices: Uint32Array }[] };
 }
 
 export type NativeAddonLoad = { addon: NativeAddon; reason?: undefined } | { addon?: undefined; reason: string };
 
 /** The default build location, from dist/src/engine/native/ up to the package root. */
 export const DEFAULT_ADDON_PATH = path.resolve(__dirname, '..', '..', '..', '..', 'build', 'Release', 'dlrm_native.node');
+
+/** Why this addon cannot train in bf16, or undefined when it can. */
+export function bf16Unavailable(addon: NativeAddon): string | undefined {
+  if (!addon.gemm) return 'the native addon predates bf16 support (rebuild it: node scripts/build-native.js)';
+  if (addon.info().bf16) return undefined;
+  return process.env.DLRM_NATIVE_BF16 === 'off' ? 'bf16 is switched off by DLRM_NATIVE_BF16=off' : 'this CPU lacks AVX512_BF16 (see /proc/cpuinfo flags)';
+}
 
 let cached: NativeAddonLoad | undefined;
 

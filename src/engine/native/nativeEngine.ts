@@ -64,6 +64,7 @@ export function nativeModelSpec(config: EngineConfig, params: DlrmParams, state:
     lossThreshold: config.lossThreshold,
     optimizer: config.optimizer,
     threads,
+    precision: config.precision ?? 'fp32',
   };
 }
 
@@ -89,7 +90,7 @@ export class NativeEngine implements Engine {
     this.external = this.compressed.some(Boolean) ? { pooled: this.compressed.map(() => null), grads: this.compressed.map(() => null) } : undefined;
     this.handle = new addon.NativeDlrm(nativeModelSpec(config, params, state, threads));
     const { core } = addon.info();
-    log().info({ threads: threads || 'one per core', openblasCore: core, alignedChunks: moved, setupMs: Math.round(performance.now() - started) }, 'native engine ready');
+    log().info({ threads: threads || 'one per core', openblasCore: core, precision: config.precision ?? 'fp32', alignedChunks: moved, setupMs: Math.round(performance.now() - started) }, 'native engine ready');
   }
 
   private live(): NativeDlrmHandle {

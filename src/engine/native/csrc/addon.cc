@@ -3,9 +3,11 @@
 //     .run(mode, batch, lr, predictions, grads?) -> Promise<mean loss>  (runs off the JS thread)
 //   NativeEmbeddingBags(spec)   the sparse tier alone (benchmarks, tests)
 //     .forward(bags, batchSize, outs)   .update(bags, batchSize, grads, lr)   (synchronous)
-//   info() -> { openblas, core, threads }
+//   info() -> { openblas, core, threads, bf16 }   (bf16: the CPU runs the bf16 GEMM; DLRM_NATIVE_BF16=off says no)
+//   gemm(precision, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)   the GEMM of gemm.h (tests, benchmarks)
 //   parseCriteoBlock, assignFirstAppearance, packRows, gatherRows, shuffledOrder: the preprocess kernels (src/preprocess/csrc)
 //   checkGroupAsync, crc32: a processed file's row-group check, off the JS thread, and its CRC-32 (src/dataset/csrc)
+//   randomBlock: the native twin of RandomSource's block generator (src/dataset/csrc/randomBlock.h)
 // Every shape is checked here, before any pointer reaches a kernel: an out-of-range index throws.
 #include <napi.h>
 #include <cblas.h>
@@ -15,10 +17,13 @@
 #include <string>
 #include <thread>
 
+#include "bf16Gemm.h"
 #include "dlrmModel.h"
+#include "gemm.h"
 #include "groupCheck.h"
 #include "hugePages.h"
 #include "preprocessKernels.h"
+#include "randomBlock.h"
 
 namespace {
 
@@ -55,6 +60,15 @@ int threadCount(const Napi::Object& spec) {
 
 /** spec.hugePages (default true): advise the tables' memory into transparent huge pages. */
 bool hugePagesWanted(const Napi::Object& spec) { return !spec.Has("hugePages") || spec.Get("hugePages").ToBoolean(); }
+
+/** 'fp32' (also when absent) or 'bf16'; bf16 where the CPU lacks it throws (the JS side reports it as a UserError first). */
+dlrm::Precision precisionOf(const Napi::Env& env, const Napi::Value& v) {
+  const std::string name = v.IsString() ? v.As<Napi::String>().Utf8Value() : "fp32";
+  if (name == "fp32") return dlrm::Precision::Fp32;
+  if (name != "bf16") throw Napi::TypeError::New(env, "unknown precision '" + name + "'");
+  if (!dlrm::bf16GemmSupported()) throw Napi::Error::New(env, "precision bf16 needs a CPU with AVX512_BF16");
+  return dlrm::Precision::Bf16;
+}
 
 dlrm::OptimizerKind optimizerOf(const Napi::Env& env, const std::string& name) {
   if (name == "sgd") return dlrm::OptimizerKind::Sgd;
@@ -197,6 +211,7 @@ class NativeDlrm : public Napi::ObjectWrap<NativeDlrm> {
     cfg.dcnInteraction = interaction == "dcn";
     if (cfg.dcnInteraction) cfg.cross = readCrossLayers(spec.Get("cross").As<Napi::Array>(), cfg.optimizer, static_cast<int>(cfg.tables.size() + 1) * cfg.dim);
     cfg.interactionItself = spec.Get("interactionItself").ToBoolean();
+    cfg.precision = precisionOf(env, spec.Get("precision"));
     const std::string loss = spec.Get("loss").As<Napi::String>().Utf8Value();
     if (loss == "mse") cfg.loss.kind = dlrm::LossKind::Mse;
     else if (loss == "bce") cfg.loss.kind = dlrm::LossKind::Bce;
@@ -405,7 +420,38 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("openblas", Napi::String::New(info.Env(), openblas_get_config()));
   o.Set("core", Napi::String::New(info.Env(), openblas_get_corename()));
   o.Set("hardwareThreads", Napi::Number::New(info.Env(), std::thread::hardware_concurrency()));
+  o.Set("bf16", Napi::Boolean::New(info.Env(), dlrm::bf16GemmSupported()));
   return o;
+}
+
+/** gemm(precision, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc): C = alpha op(A) op(B) + beta C (row-major). */
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const dlrm::Precision p = precisionOf(env, info[0]);
+  const bool ta = info[1].ToBoolean(), tb = info[2].ToBoolean();
+  auto i32 = [&](int k) {
+    const int v = info[k].As<Napi::Number>().Int32Value();
+    if (v < 0) throw Napi::RangeError::New(env, "gemm: negative size");
+    return v;
+  };
+  const int M = i32(3), N = i32(4), K = i32(5), lda = i32(8), ldb = i32(10), ldc = i32(13);
+  const float alpha = info[6].As<Napi::Number>().FloatValue(), beta = info[11].As<Napi::Number>().FloatValue();
+  // op(X) of r x c stored with leading dimension ld: rows x ld (or c x ld transposed), ld >= the stored width
+  auto need = [&](int rows, int cols, bool trans, int ld, const char* what) {
+    const int storedRows = trans ? cols : rows, storedCols = trans ? rows : cols;
+    if (ld < std::max(1, storedCols)) throw Napi::RangeError::New(env, std::string("gemm: ") + what + "'s leading dimension is too small");
+    return storedRows == 0 ? 0 : static_cast<std::size_t>(storedRows - 1) * ld + storedCols;
+  };
+  auto data = [&](int k, std::size_t n, const char* what) {
+    float* d = floatData(info[k], static_cast<std::size_t>(-1), what);
+    if (info[k].As<Napi::Float32Array>().ElementLength() < n) throw Napi::RangeError::New(env, std::string("gemm: ") + what + " is too short");
+    return d;
+  };
+  const float* A = data(7, need(M, K, ta, lda, "A"), "A");
+  const float* B = data(9, need(K, N, tb, ldb, "B"), "B");
+  float* C = data(12, need(M, N, false, ldc, "C"), "C");
+  dlrm::gemm(p, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  return env.Undefined();
 }
 
 /** addressModulo(typedArray, m): the address of its first byte modulo m (to lay rows on cache lines). */
@@ -432,6 +478,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeDlrm", NativeDlrm::Define(env));
   exports.Set("NativeEmbeddingBags", NativeEmbeddingBags::Define(env));
   exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("gemm", Napi::Function::New(env, Gemm));
   exports.Set("addressModulo", Napi::Function::New(env, AddressModulo));
   exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
   exports.Set("parseCriteoBlock", Napi::Function::New(env, dlrm::ParseCriteoBlock));
@@ -441,6 +488,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("shuffledOrder", Napi::Function::New(env, dlrm::ShuffledOrder));
   exports.Set("checkGroupAsync", Napi::Function::New(env, dlrm::CheckGroupAsync));
   exports.Set("crc32", Napi::Function::New(env, dlrm::Crc32));
+  exports.Set("randomBlock", Napi::Function::New(env, dlrm::RandomBlock));
   return exports;
 }
 

@@ -74,6 +74,7 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
   const int d = cfg_.dim, n = n_, nd = n_ * cfg_.dim;
   const int D = cfg_.bottom.front().in;
   const std::size_t R0 = static_cast<std::size_t>(r0);
+  const Precision p = mode == StepMode::Predict ? Precision::Fp32 : cfg_.precision;
   float* T = interactionIn_.data();
 
   // bottom MLP (ReLU after every layer), its output x becomes row 0 of each sample's T
@@ -81,7 +82,7 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
   for (std::size_t l = 0; l < cfg_.bottom.size(); ++l) {
     const LinearLayer& L = cfg_.bottom[l];
     float* y = bottomAct_[l].data() + R0 * L.out;
-    linearForward(x, rows, L.in, L.weight, L.bias, L.out, y, true);
+    linearForward(x, rows, L.in, L.weight, L.bias, L.out, y, true, p);
     x = y;
   }
   for (int r = 0; r < rows; ++r) std::memcpy(T + (R0 + r) * nd, x + static_cast<std::size_t>(r) * d, sizeof(float) * d);
@@ -110,7 +111,7 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
   for (std::size_t l = 0; l < cfg_.top.size(); ++l) {
     const LinearLayer& L = cfg_.top[l];
     float* y = topAct_[l].data() + R0 * L.out;
-    linearForward(h, rows, L.in, L.weight, L.bias, L.out, y, l + 1 < cfg_.top.size());
+    linearForward(h, rows, L.in, L.weight, L.bias, L.out, y, l + 1 < cfg_.top.size(), p);
     h = y;
   }
   const bool backward = mode != StepMode::Predict;
@@ -123,8 +124,8 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
   for (std::size_t l = cfg_.top.size(); l-- > 0;) {
     const LinearLayer& L = cfg_.top[l];
     const float* dy = topGrad_[l].data() + R0 * L.out;
-    if (l == 0) linearBackwardInput(dy, rows, L.out, L.weight, L.in, dTopInput + R0 * topIn_, nullptr);
-    else linearBackwardInput(dy, rows, L.out, L.weight, L.in, topGrad_[l - 1].data() + R0 * L.in, topAct_[l - 1].data() + R0 * L.in);
+    if (l == 0) linearBackwardInput(dy, rows, L.out, L.weight, L.in, dTopInput + R0 * topIn_, nullptr, p);
+    else linearBackwardInput(dy, rows, L.out, L.weight, L.in, topGrad_[l - 1].data() + R0 * L.in, topAct_[l - 1].data() + R0 * L.in, p);
   }
   float* dT = interactionGrad_.data();
   if (cfg_.dotInteraction)
@@ -138,7 +139,7 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
   reluBackward(dx, bottomAct_[last].data() + R0 * d, static_cast<std::size_t>(rows) * d);
   for (std::size_t l = cfg_.bottom.size(); l-- > 1;) {
     const LinearLayer& L = cfg_.bottom[l];
-    linearBackwardInput(bottomGrad_[l].data() + R0 * L.out, rows, L.out, L.weight, L.in, bottomGrad_[l - 1].data() + R0 * L.in, bottomAct_[l - 1].data() + R0 * L.in);
+    linearBackwardInput(bottomGrad_[l].data() + R0 * L.out, rows, L.out, L.weight, L.in, bottomGrad_[l - 1].data() + R0 * L.in, bottomAct_[l - 1].data() + R0 * L.in, p);
   }
   return loss;
 }
@@ -150,16 +151,17 @@ void DlrmModel::updateLayerRows(StepMode mode, LinearLayer& L, const float* x, c
   auto [o0, o1] = splitRange(L.out, part, parts);
   if (o0 == o1) return;
   float* gB = gradB_[part].data();
+  const Precision p = cfg_.precision;  // pass 2 runs for Train and Gradients only
   const std::size_t w0 = o0 * L.in, nw = (o1 - o0) * L.in, nb = o1 - o0;
   const int a = static_cast<int>(o0), b = static_cast<int>(o1);
   if (mode != StepMode::Train) {
-    linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, 1.0f, 0.0f, outW + w0, outB ? outB + o0 : gB);
+    linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, 1.0f, 0.0f, outW + w0, outB ? outB + o0 : gB, p);
   } else if (cfg_.optimizer == OptimizerKind::Sgd) {
-    linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, -lr, 1.0f, L.weight + w0, gB);
+    linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, -lr, 1.0f, L.weight + w0, gB, p);
     if (L.bias) denseUpdate(cfg_.optimizer, L.bias + o0, nullptr, gB, nb, lr);
   } else {
     float* gW = gradW_[part].data();
-    linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, 1.0f, 0.0f, gW, gB);
+    linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, 1.0f, 0.0f, gW, gB, p);
     denseUpdate(cfg_.optimizer, L.weight + w0, L.accWeight + w0, gW, nw, lr);
     if (L.bias) denseUpdate(cfg_.optimizer, L.bias + o0, L.accBias + o0, gB, nb, lr);
   }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "embeddingBag.h"
+#include "gemm.h"
 #include "loss.h"
 #include "optimizer.h"
 #include "threadPool.h"
@@ -39,6 +40,8 @@ struct ModelConfig {
   std::vector<LinearLayer> cross;  // dcn: V_0, W_0, V_1, W_1, ...
   LossConfig loss;
   OptimizerKind optimizer = OptimizerKind::Sgd;
+  // GEMM arithmetic of the training steps (Train, Gradients); Predict always runs fp32. Weights stay fp32.
+  Precision precision = Precision::Fp32;
 };
 
 struct BatchView {

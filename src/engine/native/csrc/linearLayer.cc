@@ -1,8 +1,6 @@
 // Linear layer kernels (see linearLayer.h): bias broadcast + GEMM with beta = 1 + fused ReLU.
 #include "linearLayer.h"
 
-#include <cblas.h>
-
 #include <cstring>
 
 #include "simd.h"
@@ -19,10 +17,10 @@ static void reluInPlace(float* y, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) y[i] = y[i] > 0.0f ? y[i] : 0.0f;
 }
 
-void linearForward(const float* x, int rows, int in, const float* W, const float* b, int out, float* y, bool relu) {
+void linearForward(const float* x, int rows, int in, const float* W, const float* b, int out, float* y, bool relu, Precision precision) {
   if (rows <= 0) return;
   if (b) broadcastBias(y, b, rows, out);
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x, in, W, in, b ? 1.0f : 0.0f, y, out);
+  gemm(precision, false, true, rows, out, in, 1.0f, x, in, W, in, b ? 1.0f : 0.0f, y, out);
   if (relu) reluInPlace(y, static_cast<std::size_t>(rows) * out);
 }
 
@@ -31,9 +29,9 @@ void reluBackward(float* dy, const float* y, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) dy[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
-void linearBackwardInput(const float* dy, int rows, int out, const float* W, int in, float* dx, const float* reluOutput) {
+void linearBackwardInput(const float* dy, int rows, int out, const float* W, int in, float* dx, const float* reluOutput, Precision precision) {
   if (rows <= 0) return;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, in, out, 1.0f, dy, out, W, in, 0.0f, dx, in);
+  gemm(precision, false, false, rows, in, out, 1.0f, dy, out, W, in, 0.0f, dx, in);
   if (reluOutput) reluBackward(dx, reluOutput, static_cast<std::size_t>(rows) * in);
 }
 
@@ -47,9 +45,9 @@ static void columnSums(const float* dy, int rows, int out, int o0, int o1, float
   }
 }
 
-void linearWeightGradientRows(const float* dy, int rows, int out, int o0, int o1, const float* x, int in, float alpha, float beta, float* dWRows, float* dbRows) {
+void linearWeightGradientRows(const float* dy, int rows, int out, int o0, int o1, const float* x, int in, float alpha, float beta, float* dWRows, float* dbRows, Precision precision) {
   if (o1 <= o0) return;
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, o1 - o0, in, rows, alpha, dy + o0, out, x, in, beta, dWRows, in);
+  gemm(precision, true, false, o1 - o0, in, rows, alpha, dy + o0, out, x, in, beta, dWRows, in);
   columnSums(dy, rows, out, o0, o1, dbRows);
 }
 
