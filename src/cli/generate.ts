@@ -7,7 +7,7 @@ import { generateTextFile } from '../criteo/generatorText';
 import { checkOutputFile } from '../util/atomic';
 import { refuseRawInputInUse } from '../preprocess/outputs';
 import { choiceOption, intOption } from '../util/options';
-import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 
 interface GenerateCliOptions extends CommonOptions {
   rows: number;

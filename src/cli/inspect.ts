@@ -14,7 +14,7 @@ import { float32Text } from '../util/float32Text';
 import { writeStdout } from '../util/stdout';
 import { choiceOption, floatOption, intOption } from '../util/options';
 import { computeStats, formatStats } from '../dataset/stats';
-import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 
 /** A --rows value: [start, end) with either bound left open ('a:', ':b'), or one row 'a'. */
 interface RowsArg {

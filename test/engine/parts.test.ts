@@ -10,7 +10,7 @@ import { bottomMlp } from '../../src/engine/tfjs/bottomMlp';
 import { linear } from '../../src/engine/tfjs/linear';
 import { topMlp } from '../../src/engine/tfjs/topMlp';
 import { makeLoss } from '../../src/engine/tfjs/loss';
-import type { LossConfig } from '../../src/engine/engine';
+import type { LossConfig } from '../../src/model/loss';
 import { Rng } from '../../src/util/random';
 import { interactionRow, lossRow } from '../model/referenceDlrm';
 import { checkGradients, randomArray, TEST_BACKENDS, useBackend } from './backends';

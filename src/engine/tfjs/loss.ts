@@ -3,7 +3,7 @@
 // form (w (s - y)/B for bce) instead of differentiating through log and sigmoid, so it stays finite when the
 // sigmoid saturates (and no registered op gradient is needed: @tensorflow/tfjs-core alone has none). Also the model output (clamped probabilities) for predictions.
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossConfig } from '../engine';
+import type { LossConfig } from '../../model/loss';
 
 /** Model outputs: sigmoid(z), clamped to [t, 1-t] when lossThreshold t > 0. */
 export function outputProbabilities(logits: tf.Tensor, threshold: number): tf.Tensor1D {
