@@ -9,6 +9,36 @@ import { importX } from 'eslint-plugin-import-x';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
+// TEMPORARY, for the lead to remove after merging i12-pipeline: what the rules above find in the four
+// folders that branch rewrites (src/ and test/ under criteo, preprocess, schema, dataset), switched off
+// file by file and rule by rule so that this branch does not edit the files that branch rewrites. Run
+// `npm run lint:eslint` without this block on the merged tree to see what is left.
+const PIPELINE_AREA_FINDINGS = {
+  'src/criteo/generatorText.ts': ['@typescript-eslint/no-array-delete'],
+  'src/criteo/generatorWorker.ts': ['@typescript-eslint/no-unnecessary-type-assertion'],
+  'src/criteo/lineParser.ts': ['@typescript-eslint/no-unsafe-enum-comparison', 'no-useless-assignment'],
+  'src/criteo/rawSources.ts': ['@typescript-eslint/await-thenable'],
+  'src/dataset/processedFile.ts': ['@typescript-eslint/only-throw-error'],
+  'src/preprocess/outputs.ts': ['no-useless-assignment'],
+  'src/preprocess/passes.ts': ['@typescript-eslint/only-throw-error'],
+  'src/preprocess/pipeline.ts': ['@typescript-eslint/no-unsafe-assignment'],
+  'src/preprocess/shardWriter.ts': ['@typescript-eslint/only-throw-error'],
+  'src/schema/loadSchema.ts': ['@typescript-eslint/no-unnecessary-type-assertion'],
+  'test/criteo/lineParser.test.ts': ['@typescript-eslint/no-unsafe-return', 'no-control-regex'],
+  'test/dataset/inspect.test.ts': ['no-regex-spaces'],
+  'test/dataset/loader.test.ts': ['@typescript-eslint/no-unsafe-member-access'],
+  'test/dataset/mergedFile.test.ts': [
+    '@typescript-eslint/no-unnecessary-type-assertion',
+    '@typescript-eslint/no-unsafe-return',
+  ],
+  'test/dataset/processedFile.test.ts': ['@typescript-eslint/no-unsafe-member-access'],
+  'test/preprocess/pipeline.test.ts': [
+    '@typescript-eslint/no-unnecessary-type-assertion',
+    '@typescript-eslint/no-unsafe-assignment',
+  ],
+  'test/preprocess/resume.test.ts': ['no-regex-spaces'],
+};
+
 export default defineConfig(
   { ignores: ['dist/', 'build/', 'node_modules/', 'coverage/'] },
   js.configs.recommended,
@@ -37,6 +67,11 @@ export default defineConfig(
           ],
         },
       ],
+      // An async function without await is how this code meets a Promise- or AsyncIterable-shaped
+      // contract (fastify's async hooks, BatchSource.batches as an async generator).
+      '@typescript-eslint/require-await': 'off',
+      // Rejecting with a caught `unknown` passes the original error on unchanged.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       'import-x/no-cycle': 'error',
       // import-x/no-cycle sees cycles between modules (and skips type-only imports); these zones keep the
       // layers between folders one-way, type imports included: the engine builds on the model, training
@@ -65,4 +100,8 @@ export default defineConfig(
       },
     },
   },
+  ...Object.entries(PIPELINE_AREA_FINDINGS).map(([file, rules]) => ({
+    files: [file],
+    rules: Object.fromEntries(rules.map((rule) => [rule, 'off'])),
+  })),
 );

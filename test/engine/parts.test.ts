@@ -150,7 +150,7 @@ for (const backend of TEST_BACKENDS) {
     await useBackend(backend);
     const loss = makeLoss({ loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 });
     const [value, grad] = tf.tidy(() => {
-      const z = tf.tensor1d([200, -200]), y = tf.tensor1d([0, 1]), w = tf.ones([2]) as tf.Tensor1D;
+      const z = tf.tensor1d([200, -200]), y = tf.tensor1d([0, 1]), w = tf.ones<tf.Rank.R1>([2]);
       return [loss(z, y, w).dataSync()[0], tf.grad((zz: tf.Tensor) => loss(zz as tf.Tensor1D, y, w))(z).dataSync()];
     });
     assert.equal(value, 100);

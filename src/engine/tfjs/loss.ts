@@ -7,7 +7,7 @@ import type { LossConfig } from '../../model/loss';
 
 /** Model outputs: sigmoid(z), clamped to [t, 1-t] when lossThreshold t > 0. */
 export function outputProbabilities(logits: tf.Tensor, threshold: number): tf.Tensor1D {
-  const s = tf.sigmoid(tf.reshape(logits, [-1])) as tf.Tensor1D;
+  const s = tf.sigmoid(tf.reshape<tf.Rank.R1>(logits, [-1]));
   return threshold > 0 ? tf.clipByValue(s, threshold, 1 - threshold) : s;
 }
 
@@ -43,5 +43,5 @@ export function makeLoss(config: LossConfig): LossFn {
         return [tf.reshape(tf.mul(g, dy), logits.shape), tf.zerosLike(ys), tf.zerosLike(ws)];
       },
     };
-  }) as LossFn;
+  });
 }
