@@ -6,7 +6,7 @@
 // Run: npx tsc -p . && node dist/scripts/bench-eval.js [--rows 1000000] [--arch small|kaggle] [--batch 16384]
 //        [--engine auto|tfjs|native] [--backend wasm|cpu|...]
 // The default (1M rows, the small arch) stays under 2 minutes on a loaded 2-core machine; --arch kaggle
-// (13-512-256-64-16 / 367-512-256-1) is the realistic model and ~4x slower.
+// (13-512-256-64-16 / 367-512-256-1) is the realistic model, and slower.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -197,8 +197,9 @@ async function timeNative(engine: NativeEngine, shard: string, rows: number, B: 
   let stop = startTiming();
   for (let k = 0; k < warmup + steps; k++) {
     if (k === warmup) stop = startTiming();
-    const { value } = await source.next();
-    await engine.trainStep(value as Batch, 0.01);
+    const next = await source.next();
+    if (next.done) throw new Error('the batches ended early');
+    await engine.trainStep(next.value, 0.01);
   }
   const t = perStep(stop(), steps);
   if (!inMemory) await (source as AsyncGenerator<Batch>).return(undefined); // ends the chunk reads before the reader closes
@@ -278,13 +279,13 @@ async function sparseTier(torchOk: boolean): Promise<void> {
   // PyTorch first, its process ended before ours allocates: both sets of tables do not fit in memory at once
   let theirs: Summary | undefined;
   if (torchOk) {
-    const { torch } = await TorchProcess.start(['--mode', 'sparse', '--sparse-rows', String(rows), '--threads', opts['torch-threads'] as string]);
+    const { torch } = await TorchProcess.start(['--mode', 'sparse', '--sparse-rows', String(rows), '--threads', opts['torch-threads']]);
     const timings: Timing[] = [];
     for (let r = 0; r < rounds; r++) timings.push(await torch.run({ steps, warmup: WARMUP }));
     await torch.close();
     theirs = summarize(timings);
   }
-  const child = spawnSync(process.execPath, [__filename, '--only-sparse-native', '--sparse-rows', String(rows), '--sparse-steps', String(steps), '--rounds', String(rounds), '--threads', opts.threads as string], { encoding: 'utf8' });
+  const child = spawnSync(process.execPath, [__filename, '--only-sparse-native', '--sparse-rows', String(rows), '--sparse-steps', String(steps), '--rounds', String(rounds), '--threads', opts.threads], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`sparse benchmark failed: ${child.stderr}`);
   const ours = summarize(JSON.parse(child.stdout.trim().split('\n').pop() as string) as Timing[]);
   console.log(`sparse tier: 26 tables x ${rows} rows x 16, B=2048, fwd+bwd+SGD, ${rounds} rounds of ${steps} steps per side (PyTorch's rounds, then ours)`);
@@ -409,7 +410,7 @@ async function main(): Promise<void> {
         groups.push([bf16Side]);
       }
       if (!missing) {
-        const { torch, info } = await TorchProcess.start(['--mode', 'model', '--data', dump, '--rows', String(rows), '--table-sizes', arch.tableSizes.join(','), '--threads', opts['torch-threads'] as string]);
+        const { torch, info } = await TorchProcess.start(['--mode', 'model', '--data', dump, '--rows', String(rows), '--table-sizes', arch.tableSizes.join(','), '--threads', opts['torch-threads']]);
         cleanups.push(() => torch.close());
         console.log(describeTorch(info));
         groups.push([{ label: 'PyTorch, in memory', time: (B, steps) => torch.run({ B, steps, warmup: WARMUP }) }]);

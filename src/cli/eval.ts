@@ -8,7 +8,7 @@ import { TFJS_BACKENDS, type TfjsBackendName } from '../engine/tfjs/backend';
 import { ENGINE_CHOICES, type EngineChoice } from '../train/config';
 import { choiceOption, intOption } from '../util/options';
 import { writeStdout } from '../util/stdout';
-import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 
 export interface EngineFlags {
   engine: EngineChoice;

@@ -2,7 +2,7 @@
 // config.pbtxt) or as safetensors under the reference PyTorch DLRM_Net's state_dict names (docs/EXPORT.md).
 import { Command } from 'commander';
 import { intOption } from '../util/options';
-import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 
 interface ExportCliOptions extends CommonOptions {
   loadModel: string;

@@ -2,7 +2,7 @@
 // .npy files), so the same data trains on a multi-GPU engine (docs/SCALE.md, docs/EXPORT.md).
 import { Command } from 'commander';
 import { writeStdout } from '../util/stdout';
-import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 
 interface ExportDataCliOptions extends CommonOptions {
   processedDataFile: string;

@@ -9,7 +9,7 @@ import { checkOutputFile } from '../util/atomic';
 import { refuseRawInputInUse } from '../preprocess/outputs';
 import { choiceOption, intOption } from '../util/options';
 import { UserError } from '../util/errors';
-import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 
 interface GenerateCliOptions extends CommonOptions {
   rows?: number;

@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import type { InteractionOp, OptimizerName } from '../model/arch';
 import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
-import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 
 const OPTIMIZERS: readonly OptimizerName[] = ['sgd', 'adagrad', 'rowwise-adagrad'];
 

@@ -14,7 +14,7 @@ import { float32Text } from '../util/float32Text';
 import { writeStdout } from '../util/stdout';
 import { choiceOption, floatOption, intOption } from '../util/options';
 import { computeStats, formatStats } from '../dataset/stats';
-import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 
 /** A --rows value: [start, end) with either bound left open ('a:', ':b'), or one row 'a'. */
 interface RowsArg {
@@ -123,7 +123,7 @@ function readableSummary(s: Record<string, unknown>): string {
   const lines: [string, string][] = [
     ['file', String(s.file)],
     ['file kind', String(s.kind)],
-    ['file format', `version ${s.formatVersion}, ${fmt(Number(s.bytes))} bytes, ${fmt(Number(s.rowGroups))} row group${Number(s.rowGroups) === 1 ? '' : 's'} of ${fmt(Number(s.rowsPerGroup))} rows`],
+    ['file format', `version ${String(s.formatVersion)}, ${fmt(Number(s.bytes))} bytes, ${fmt(Number(s.rowGroups))} row group${Number(s.rowGroups) === 1 ? '' : 's'} of ${fmt(Number(s.rowsPerGroup))} rows`],
     ['rows', fmt(Number(s.rows))],
     ['dense features', String(s.numDense)],
     ['tables', String(s.numTables)],
@@ -138,7 +138,7 @@ function readableSummary(s: Record<string, unknown>): string {
   const tables = meta && typeof meta === 'object' && Array.isArray((meta as Partial<Manifest>).tables) ? (meta as Manifest).tables : undefined;
   if (meta && typeof meta === 'object' && !Array.isArray(meta)) {
     lines.push(['metadata', '']);
-    for (const [key, value] of Object.entries(meta)) {
+    for (const [key, value] of Object.entries(meta as Record<string, unknown>)) {
       const at = `  ${key}`;
       if (key === 'splits' || key === 'tables') continue;
       if (key === 'sources' && Array.isArray(value)) {

@@ -4,42 +4,15 @@
 // line, wherever they are thrown: in a subcommand, a worker thread, or a stream's 'error' event (runCli's
 // process-level handlers). A closed stdout pipe ends the run quietly (src/util/stdout.ts).
 import { Command, CommanderError } from 'commander';
-import { UserError, userFacing } from '../util/errors';
+import { userFacing } from '../util/errors';
 import { CLOSED_PIPE_EXIT_CODE, StdoutClosed, stdoutFailure, watchStdout } from '../util/stdout';
-import { log, setupLogger } from '../util/log';
+import { log } from '../util/log';
 import { stopProgressBars } from '../util/progress';
 import { registerSubcommands } from './commands';
 import { refuseSwitchValues } from './switchValues';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pkg = require('../../../package.json') as { version: string };
-
-/** Options every subcommand accepts (see addCommonOptions). */
-export interface CommonOptions {
-  logFile?: string;
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
-}
-
-/** Adds --log-file and --log-level to a subcommand. */
-export function addCommonOptions(cmd: Command): Command {
-  return cmd
-    .option('--log-file <path>', 'also append JSON log lines to this file')
-    .option('--log-level <level>', 'debug | info | warn | error', 'info');
-}
-
-/**
- * Wraps a subcommand's action: sets up logging from the common options, runs it, and reports a
- * UserError as one line on stderr with a non-zero exit code instead of a stack trace.
- */
-export function runAction<O extends CommonOptions>(action: (opts: O) => Promise<void> | void): (opts: O) => Promise<void> {
-  return async (opts: O) => {
-    if (!['debug', 'info', 'warn', 'error'].includes(opts.logLevel)) {
-      throw new UserError(`--log-level: '${opts.logLevel}' is not one of debug, info, warn, error`);
-    }
-    setupLogger({ logFile: opts.logFile, level: opts.logLevel });
-    await action(opts);
-  };
-}
 
 export function buildProgram(): Command {
   const program = new Command();

@@ -7,7 +7,7 @@ import { PREDICT_FORMATS, type PredictFormat } from '../predict/predictionCsv';
 import { UserError } from '../util/errors';
 import { choiceOption, intOption } from '../util/options';
 import { addEngineOptions, type EngineFlags } from './eval';
-import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 
 interface PredictCliOptions extends CommonOptions, EngineFlags {
   loadModel: string;

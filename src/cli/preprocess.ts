@@ -3,7 +3,7 @@
 // a PreprocessConfig and runs the pipeline; with --schema (a user's own log, docs/SCHEMA.md) it runs the
 // custom-schema pipeline instead (src/schema/customPreprocess.ts).
 import { Command } from 'commander';
-import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 import { choiceOption, floatOption, intOption } from '../util/options';
 import { runPreprocess, type PreprocessConfig } from '../preprocess/pipeline';
 import { runCustomPreprocess } from '../schema/customPreprocess';

@@ -6,7 +6,7 @@ import { readMetricsFile } from '../report/metricsFile';
 import { checkOutputFile, writeFileAtomic } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
-import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 
 interface ReportCliOptions extends CommonOptions {
   metrics: string[];

@@ -6,7 +6,7 @@ import { checkOutputFile, writeFileAtomic } from '../util/atomic';
 import { intOption } from '../util/options';
 import { writeStdout } from '../util/stdout';
 import { inferSchema } from '../schema/infer';
-import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 
 interface SchemaFlags extends CommonOptions {
   infer: string;

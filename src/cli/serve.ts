@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { intOption } from '../util/options';
 import { addEngineOptions, type EngineFlags } from './eval';
-import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 
 interface ServeCliOptions extends CommonOptions, EngineFlags {
   loadModel: string;

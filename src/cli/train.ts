@@ -5,7 +5,7 @@ import { DEFAULT_TRAIN_CONFIG, parserFor, RAW_DATA_FILE_REFUSAL, resolveTrainCon
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
 import { writeStdout } from '../util/stdout';
-import { addCommonOptions, runAction, type CommonOptions } from './main';
+import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 
 interface TrainCliOptions extends CommonOptions, Partial<TrainConfig> {
   config?: string;

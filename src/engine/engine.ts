@@ -2,15 +2,8 @@
 // wasm or cpu backend; the native N-API addon). The engine updates the host DlrmParams it was given (or
 // keeps its own copy and writes it back in syncToHost), so checkpoints are engine-independent.
 import type { Batch } from '../dataset/batch';
-import type { DlrmArch, LossFunction, OptimizerName } from '../model/arch';
-
-export interface LossConfig {
-  loss: LossFunction;
-  /** wbce: weights of the negative and positive class. */
-  lossWeights: [number, number];
-  /** Clamp probabilities to [t, 1-t] before the loss (0 = off). */
-  lossThreshold: number;
-}
+import type { DlrmArch, OptimizerName } from '../model/arch';
+import type { LossConfig } from '../model/loss';
 
 /** GEMM arithmetic of training steps: fp32, or bf16 products with fp32 accumulation and fp32 master weights (native engine, AVX512_BF16). */
 export const PRECISIONS = ['fp32', 'bf16'] as const;

@@ -5,7 +5,7 @@ import { withConstantDense } from '../dataset/constantDense';
 import { openDatasetSplit } from '../dataset/partsSource';
 import type { SplitName } from '../dataset/manifest';
 import type { EngineOptions } from '../engine/createEngine';
-import { foldIndices } from '../train/foldIndices';
+import { foldIndices } from '../dataset/foldIndices';
 import { checkModelFitsData, createInferenceEngine, loadInferenceModel } from '../predict/inferenceModel';
 import { log } from '../util/log';
 import { evaluate } from './evaluate';

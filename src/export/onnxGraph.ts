@@ -123,7 +123,7 @@ class GraphBuilder {
   }
 
   /** ConstantOfShape of the int64 shape tensor `shape`, every element `value` (float32 or int64). */
-  constantOfShape(shape: string, value: number, dataType: number): string {
+  constantOfShape(shape: string, value: number, dataType: onnx.TensorProto.DataType.FLOAT | onnx.TensorProto.DataType.INT64): string {
     const out = `constantofshape_${this.counter++}`;
     const t: onnx.ITensorProto = dataType === DataType.FLOAT ? { dims: [1], dataType, floatData: [value] } : { dims: [1], dataType, int64Data: [value] };
     this.nodes.push({ opType: 'ConstantOfShape', input: [shape], output: [out], name: `ConstantOfShape_${this.nodes.length}`, attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t }] });

@@ -6,7 +6,15 @@
 // Gradient of the MEAN loss with respect to the logit z of row i (B rows, s = sigmoid(z)):
 //   mse:  2 (p - y) s (1 - s) / B;   bce/wbce: w (s - y) / B;   both 0 where the clamp is active (s outside [t, 1-t]).
 // (bce's gradient is that of the unclamped log, which differs from the clamped one only for p < e^-100.)
-import type { LossConfig } from '../engine/engine';
+import type { LossFunction } from './arch';
+
+export interface LossConfig {
+  loss: LossFunction;
+  /** wbce: weights of the negative and positive class. */
+  lossWeights: [number, number];
+  /** Clamp probabilities to [t, 1-t] before the loss (0 = off). */
+  lossThreshold: number;
+}
 
 /** Per-row loss weights [B]: 1 for mse/bce, the class weight for wbce. */
 export function lossWeights(labels: Float32Array, config: LossConfig): Float32Array {

@@ -4,7 +4,7 @@
 // then the training run's --max-ind-range folding and, for data without dense features, the constant dense
 // input. Shapes: the batches have the model's dense width and table sizes (checked once, at opening).
 import { constantDenseBatch } from '../dataset/constantDense';
-import { batchFolder, foldedTableSizes } from '../train/foldIndices';
+import { batchFolder, foldedTableSizes } from '../dataset/foldIndices';
 import { CustomRowEncoder } from '../schema/customRowEncoder';
 import { CriteoRowEncoder } from './criteoRowEncoder';
 import { checkModelFitsData, type InferenceModel } from './inferenceModel';

@@ -68,7 +68,7 @@ export class RawFileSource implements BatchSource {
         encoded = this.encoder.encode(block.bytes, start, block.end, linesBefore + (start > 0 ? 2 : 1));
       } catch (err) {
         if (!(err instanceof BadRowError)) throw err;
-        throw inputError({ file: this.day.file, line: err.line, field: err.field === undefined ? undefined : `${err.field} (${err.fieldName ?? '?'})` }, err.reason);
+        throw inputError({ file: this.day.file, line: err.line, field: err.field, fieldName: err.fieldName }, err.reason);
       }
       const { batch } = encoded;
       this.lines.push(encoded.lines);

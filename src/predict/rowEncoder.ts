@@ -4,6 +4,7 @@
 // line and field. Implementations: CriteoRowEncoder (Criteo presets), CustomRowEncoder (custom schemas), and
 // the model-facing encoder of openRowEncoder (src/predict/modelRowEncoder.ts) that predict and serve share.
 import type { Batch } from '../dataset/batch';
+import { fieldText } from '../util/errors';
 
 /** A line that cannot be encoded: its 1-based line number, the field (1-based and by name) when one is at fault. */
 export class BadRowError extends Error {
@@ -13,7 +14,7 @@ export class BadRowError extends Error {
     readonly field?: number,
     readonly fieldName?: string,
   ) {
-    super(`line ${line}${field === undefined ? '' : `: field ${field} (${fieldName ?? '?'})`}: ${reason}`);
+    super(`line ${line}${field === undefined ? '' : `: field ${fieldText(field, fieldName)}`}: ${reason}`);
     this.name = 'BadRowError';
   }
 }

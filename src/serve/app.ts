@@ -8,6 +8,7 @@
 import * as crypto from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { BadRowError } from '../predict/rowEncoder';
+import { fieldText } from '../util/errors';
 import { float32Text } from '../util/float32Text';
 import { log } from '../util/log';
 import { HttpError } from './httpError';
@@ -128,7 +129,7 @@ export function buildApp(ctx: ServeContext): FastifyInstance {
         return { probabilities, model: { id: model.id, step: model.step } };
       } catch (err) {
         if (err instanceof RequestRowError) throw new HttpError(400, err.message);
-        if (err instanceof BadRowError) throw new HttpError(400, `rows[${err.line - 1}]${err.fieldName === undefined ? '' : `: field ${err.fieldName}`}: ${err.reason}`);
+        if (err instanceof BadRowError) throw new HttpError(400, `rows[${err.line - 1}]${err.field === undefined ? '' : `: field ${fieldText(err.field, err.fieldName)}`}: ${err.reason}`);
         throw err;
       } finally {
         slot.release(model);

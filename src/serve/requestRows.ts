@@ -4,12 +4,14 @@
 // is checked and ignored) or an object keyed by the schema's column names ({"I1": 3, "C1": "68fd1e64",
 // "tags": ["a", "b"]}; a missing column is an empty field, i.e. its missing value; a multi-hot column takes
 // an array). Output: one '\n'-terminated line per row, in request order, as one UTF-8 block. A row that
-// cannot be a line throws a RequestRowError naming its index and the field.
+// cannot be a line throws a RequestRowError naming its index and the field (fieldText: the column's 1-based
+// position and name, `field 4 (I3)`, as `dlrm predict` names fields; a key that is no column by name alone).
 import type { ColumnSchema } from '../criteo/schema';
+import { fieldText } from '../util/errors';
 
 const QUOTE = '"';
 
-/** A row refused before parsing: rows[row], and the column when one is at fault. */
+/** A row refused before parsing: rows[row], and the field (as fieldText writes it) when one is at fault. */
 export class RequestRowError extends Error {
   constructor(
     readonly row: number,
@@ -106,12 +108,12 @@ export class RequestRows {
       const v = values[name];
       if (v === undefined || v === null || kind.kind === 'ignored') return '';
       if (Array.isArray(v)) {
-        if (kind.kind !== 'categorical' || kind.separator === undefined) throw new RequestRowError(row, 'is a list, but the column is not multi-hot', name);
+        if (kind.kind !== 'categorical' || kind.separator === undefined) throw new RequestRowError(row, 'is a list, but the column is not multi-hot', this.fieldOf(name));
         const sep = kind.separator;
         return this.field(
           v.map((e, k) => {
-            const text = this.scalar(e, row, `${name}[${k}]`);
-            if (text.includes(sep)) throw new RequestRowError(row, `holds the list separator '${sep}'`, `${name}[${k}]`);
+            const text = this.scalar(e, row, name, `${name}[${k}]`);
+            if (text.includes(sep)) throw new RequestRowError(row, `holds the list separator '${sep}'`, this.fieldOf(name, `${name}[${k}]`));
             return text;
           }).join(sep),
           row,
@@ -123,19 +125,24 @@ export class RequestRows {
     return fields.join(this.schema.delimiter);
   }
 
-  /** A string or finite number as text. */
-  private scalar(v: unknown, row: number, name: string): string {
+  /** A string or finite number as text (`shown`: how to name it when it is a list element). */
+  private scalar(v: unknown, row: number, name: string, shown = name): string {
     if (typeof v === 'string') return v;
     if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-    throw new RequestRowError(row, `${JSON.stringify(v) ?? String(v)} is not a string or a finite number`, name);
+    throw new RequestRowError(row, `${JSON.stringify(v) ?? String(v)} is not a string or a finite number`, this.fieldOf(name, shown));
+  }
+
+  /** Column `name` (shown as `shown`) as errors name a field: its 1-based position in the schema, then the name. */
+  private fieldOf(name: string, shown = name): string {
+    return fieldText(this.schema.columns.indexOf(name) + 1, shown);
   }
 
   /** A field's text as it may appear in a line (quoted when the schema allows quotes and it needs them). */
   private field(text: string, row: number, name: string): string {
-    if (text.includes('\n') || text.includes('\r')) throw new RequestRowError(row, 'holds a line break', name);
+    if (text.includes('\n') || text.includes('\r')) throw new RequestRowError(row, 'holds a line break', this.fieldOf(name));
     const d = this.schema.delimiter;
     if (this.schema.quoted !== true) {
-      if (text.includes(d)) throw new RequestRowError(row, `holds the delimiter, which this schema's lines cannot hold`, name);
+      if (text.includes(d)) throw new RequestRowError(row, `holds the delimiter, which this schema's lines cannot hold`, this.fieldOf(name));
       return text;
     }
     if (!text.includes(d) && !text.startsWith(QUOTE)) return text;

@@ -254,6 +254,7 @@ function floatPairOption(value: string): [number, number] {
 /** A short one-line text (a name): not empty, no control characters, at most 100 characters. */
 function textOption(value: string): string {
   const v = value.trim();
+  // eslint-disable-next-line no-control-regex -- control characters are what it refuses
   if (v === '' || v.length > 100 || /[\u0000-\u001f\u007f]/.test(v)) throw new InvalidArgumentError(`${JSON.stringify(value)} must be 1 to 100 characters on one line`);
   return v;
 }
@@ -342,7 +343,7 @@ function configFromObject(json: object, where: string, baseDir: string, ignoreUn
     if (spec.type.kind === 'path' && typeof v === 'string') v = path.resolve(baseDir, v);
     out[key] = v;
   }
-  return out as Partial<TrainConfig>;
+  return out;
 }
 
 /**
@@ -389,7 +390,7 @@ function definedFields(opts: Partial<TrainConfig>): Partial<TrainConfig> {
     const v = opts[spec.key];
     if (v !== undefined) out[spec.key] = v;
   }
-  return out as Partial<TrainConfig>;
+  return out;
 }
 
 /**

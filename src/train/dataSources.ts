@@ -16,7 +16,7 @@ import type { BatchSource } from '../dataset/source';
 import { syntheticSource } from '../dataset/syntheticSource';
 import type { DataGeneration, TrainConfig } from './config';
 import { UserError } from '../util/errors';
-import { foldIndices } from './foldIndices';
+import { foldIndices } from '../dataset/foldIndices';
 
 /** Held-out rows for random/synthetic data of `dataSize` training rows: a quarter, at most 1M. */
 export function heldOutRows(dataSize: number): number {

@@ -3,7 +3,7 @@
 // handed out. A source's synchronous work (slicing a batch out of a read-ahead chunk) thus runs between
 // steps, while its asynchronous work (a chunk read in the libuv thread pool) overlaps the step. Requesting
 // it later, on a turn of the event loop during the step (setImmediate), woke the JS thread mid-step: with the
-// native engine computing on every core, that preempted a compute thread (B=128 step 4.7 -> 3.3 ms without).
+// native engine computing on every core, that preempted a compute thread (the measurement: docs/NATIVE.md, History).
 
 /** `source`, with item k+1 requested before item k is handed to the consumer. */
 export async function* lookahead<T>(source: AsyncIterable<T>): AsyncGenerator<T> {

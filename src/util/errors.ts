@@ -12,18 +12,30 @@ export class UserError extends Error {
   }
 }
 
-/** Where in an input file a problem was found; `line` is 1-based, `field` a 1-based column or a name. */
+/**
+ * Where in an input file a problem was found; `line` is 1-based, `field` a 1-based column position or,
+ * for a field that has none (a JSON key), a name; `fieldName` the column's name next to a position.
+ */
 export interface InputLocation {
   file: string;
   line?: number;
   field?: number | string;
+  fieldName?: string;
 }
 
-/** A UserError for bad input data, formatted as `file:line: field F: message`. */
+/**
+ * How every parser error names a field: its 1-based position among the line's fields with the column's
+ * name when known, `3 (C1)`, or the name alone for a field that has no position (`tags[0]` of a JSON row).
+ */
+export function fieldText(field: number | string, fieldName?: string): string {
+  return typeof field === 'string' || fieldName === undefined ? String(field) : `${field} (${fieldName})`;
+}
+
+/** A UserError for bad input data, formatted as `file:line: field N (name): message`. */
 export function inputError(at: InputLocation, message: string): UserError {
   let where = at.file;
   if (at.line !== undefined) where += `:${at.line}`;
-  if (at.field !== undefined) where += `: field ${at.field}`;
+  if (at.field !== undefined) where += `: field ${fieldText(at.field, at.fieldName)}`;
   return new UserError(`${where}: ${message}`);
 }
 

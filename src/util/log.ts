@@ -33,7 +33,7 @@ function readableStderr(): Writable {
         const extra = Object.entries(rest)
           .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
           .join(' ');
-        text += `${t} ${LEVEL_NAMES[Number(level)] ?? level} ${String(msg ?? '')}${extra ? ' ' + extra : ''}\n`;
+        text += `${t} ${LEVEL_NAMES[Number(level)] ?? level} ${typeof msg === 'string' ? msg : msg === undefined ? '' : JSON.stringify(msg)}${extra ? ' ' + extra : ''}\n`;
       }
       if (text) writeAboveProgress(text);
       done();

@@ -13,7 +13,7 @@ import { loadNativeAddon } from '../../src/engine/native/nativeAddon';
 import { NativeEngine } from '../../src/engine/native/nativeEngine';
 import { TfjsEngine } from '../../src/engine/tfjs/tfjsEngine';
 import { rocAuc } from '../../src/eval/metrics';
-import type { DlrmArch, OptimizerName } from '../../src/model/arch';
+import type { DlrmArch } from '../../src/model/arch';
 import { allocOptimizerState } from '../../src/model/allocOptimizerState';
 import { initDlrmParams } from '../../src/model/initParams';
 import { cloneParams, cloneState, engineConfig, kaggleArch, randomBatch, randomParams, relativeError, zeroState } from './nativeReference';
@@ -71,7 +71,7 @@ async function trainAndScore(engine: Engine, arch: DlrmArch, steps: number, batc
 
 test('native and tfjs engines reach the same held-out AUC after 300 steps on synthetic data', { skip: nativeSkip }, async () => {
   const arch: DlrmArch = { ...kaggleArch('dot', false, 1000), mlpBot: [13, 64, 16], mlpTop: [16 + 351, 64, 1] };
-  const cfg = engineConfig(arch, 'adagrad' as OptimizerName, { loss: 'bce' });
+  const cfg = engineConfig(arch, 'adagrad', { loss: 'bce' });
   const params = initDlrmParams(arch, 3);
   const tfParams = cloneParams(params);
   const native = new NativeEngine(cfg, params, allocOptimizerState(params, 'adagrad'), { addon: nativeAddon });

@@ -5,7 +5,8 @@ import type { Batch } from '../../src/dataset/batch';
 import type { DlrmArch, InteractionOp, OptimizerName } from '../../src/model/arch';
 import type { DlrmParams, LinearParams } from '../../src/model/params';
 import type { OptimizerState } from '../../src/model/optimizerState';
-import type { EngineConfig, LossConfig } from '../../src/engine/engine';
+import type { EngineConfig } from '../../src/engine/engine';
+import type { LossConfig } from '../../src/model/loss';
 import { Rng } from '../../src/util/random';
 
 export const ADAGRAD_EPS = 1e-10;

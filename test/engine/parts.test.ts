@@ -10,7 +10,7 @@ import { bottomMlp } from '../../src/engine/tfjs/bottomMlp';
 import { linear } from '../../src/engine/tfjs/linear';
 import { topMlp } from '../../src/engine/tfjs/topMlp';
 import { makeLoss } from '../../src/engine/tfjs/loss';
-import type { LossConfig } from '../../src/engine/engine';
+import type { LossConfig } from '../../src/model/loss';
 import { Rng } from '../../src/util/random';
 import { interactionRow, lossRow } from '../model/referenceDlrm';
 import { checkGradients, randomArray, TEST_BACKENDS, useBackend } from './backends';
@@ -150,7 +150,7 @@ for (const backend of TEST_BACKENDS) {
     await useBackend(backend);
     const loss = makeLoss({ loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 });
     const [value, grad] = tf.tidy(() => {
-      const z = tf.tensor1d([200, -200]), y = tf.tensor1d([0, 1]), w = tf.ones([2]) as tf.Tensor1D;
+      const z = tf.tensor1d([200, -200]), y = tf.tensor1d([0, 1]), w = tf.ones<tf.Rank.R1>([2]);
       return [loss(z, y, w).dataSync()[0], tf.grad((zz: tf.Tensor) => loss(zz as tf.Tensor1D, y, w))(z).dataSync()];
     });
     assert.equal(value, 100);

@@ -57,7 +57,10 @@ function naiveMetrics(p: Float32Array, y: Float32Array): Expected {
   for (let k = 0; k < n; ) {
     let j = k;
     const tpBefore = tp;
-    while (j < n && p[order[j]] === p[order[k]]) (y[order[j++]] >= 0.5 ? tp++ : fp++);
+    while (j < n && p[order[j]] === p[order[k]]) {
+      if (y[order[j++]] >= 0.5) tp++;
+      else fp++;
+    }
     ap += ((tp - tpBefore) / pos.length) * (tp / (tp + fp));
     k = j;
   }
@@ -80,7 +83,7 @@ async function expectedFor(f: Fixture, e: Engine, split: SplitName): Promise<Exp
 }
 
 function assertClose(got: Record<string, unknown>, want: Expected): void {
-  for (const [k, v] of Object.entries(want)) {
+  for (const [k, v] of Object.entries(want) as [string, number][]) {
     const g = got[k] as number;
     assert.equal(typeof g, 'number', `${k} is a number`);
     assert.ok(Math.abs(g - v) <= 1e-9 * Math.max(1, Math.abs(v)), `${k}: eval printed ${g}, computed ${v}`);

@@ -55,7 +55,7 @@ function metadataOf(file: string): Record<string, string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { onnx } = require('onnx-proto') as typeof import('onnx-proto');
   const m = onnx.ModelProto.decode(fs.readFileSync(file));
-  return Object.fromEntries(m.metadataProps.map((p) => [p.key, p.value]));
+  return Object.fromEntries(m.metadataProps.map((p) => [p.key ?? '', p.value ?? '']));
 }
 
 async function assertSameScores(model: string, onnxFile: string, merged: string, layout: OnnxInputLayout): Promise<Float32Array> {

@@ -2,8 +2,7 @@
 // against values computed by hand.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { lossWeights, meanLoss, outputProbability } from '../../src/model/loss';
-import type { LossConfig } from '../../src/engine/engine';
+import { lossWeights, meanLoss, outputProbability, type LossConfig } from '../../src/model/loss';
 
 const cfg = (loss: LossConfig['loss'], lossThreshold = 0): LossConfig => ({ loss, lossWeights: [0.25, 4], lossThreshold });
 

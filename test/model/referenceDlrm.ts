@@ -5,7 +5,7 @@
 import type { Batch } from '../../src/dataset/batch';
 import type { DlrmArch } from '../../src/model/arch';
 import type { DlrmParams, LinearParams } from '../../src/model/params';
-import type { LossConfig } from '../../src/engine/engine';
+import type { LossConfig } from '../../src/model/loss';
 import { Rng } from '../../src/util/random';
 
 /** y = x W^T + b for one row x [in], W [out, in]. */

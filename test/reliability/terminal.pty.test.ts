@@ -82,6 +82,7 @@ function jsonLogs(stderr: string): { level: string; msg: string }[] {
 
 /** Off a terminal: JSON lines only on stderr, no bar and no escape sequence. */
 function checkOffTerminal(stderr: string): void {
+  // eslint-disable-next-line no-control-regex -- the escape byte is what it looks for
   assert.doesNotMatch(stderr, /[\x1b\r\u2588\u2591]/, 'a bar or escape sequence off a terminal');
   for (const l of stderr.split('\n')) if (l !== '' && !l.startsWith('dlrm: ')) assert.doesNotThrow(() => JSON.parse(l), `not a JSON line: ${l}`);
 }

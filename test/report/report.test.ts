@@ -21,7 +21,7 @@ function metricsJsonl(runId: string, steps: number, aucs: number[]): string {
   const lines: object[] = [{ type: 'run', runId, startedAt: '2026-01-01T00:00:00Z', engine: 'tfjs-cpu', config: { learningRate: 0.1, note: '<b>' } }];
   for (let s = 1; s <= steps; s++) {
     lines.push({ type: 'train', step: s * 10, epoch: 0, loss: 0.7 - s * 0.001, lr: 0.1, samplesPerSec: 20000 + s, time: 'x', extra: 'ignored' });
-    if (s === Math.floor(steps / 2)) lines.push({ ...(lines[0] as object), startedAt: '2026-01-01T01:00:00Z' });
+    if (s === Math.floor(steps / 2)) lines.push({ ...lines[0], startedAt: '2026-01-01T01:00:00Z' });
   }
   aucs.forEach((auc, k) => {
     lines.push({ type: 'eval', step: (k + 1) * 100, epoch: 0, split: 'test', rows: 5000, auc, logloss: 0.5 - k * 0.01, accuracy: 0.77, ne: 0.9, calibration: 1.01, averagePrecision: 0.5, positiveRate: 0.25, time: 'x' });

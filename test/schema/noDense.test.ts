@@ -11,7 +11,7 @@ import type { Manifest } from '../../src/dataset/manifest';
 import { openProcessedSplit } from '../../src/dataset/loader';
 import { withConstantDense } from '../../src/dataset/constantDense';
 import { createInferenceEngine, loadInferenceModel } from '../../src/predict/inferenceModel';
-import { foldIndices } from '../../src/train/foldIndices';
+import { foldIndices } from '../../src/dataset/foldIndices';
 import { Rng } from '../../src/util/random';
 import { tempDir } from '../helpers/sharedData';
 import { dlrm, writeJson } from './fixtures';

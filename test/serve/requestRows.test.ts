@@ -44,9 +44,9 @@ test('Criteo objects: column order, missing columns empty, numbers as text, unkn
   assert.equal(fields.length, 40);
   assert.deepEqual([fields[0], fields[1], fields[13], fields[14], fields[15]], ['0', '3', '-2', '68fd1e64', '']);
   refused(r, [{ I1: 1 }, { X9: 1 }], /^rows\[1\]: field X9: is not a column/);
-  refused(r, [{ C1: ['a'] }], /^rows\[0\]: field C1: is a list, but the column is not multi-hot/);
-  refused(r, [{ I2: true }], /^rows\[0\]: field I2: true is not a string or a finite number/);
-  refused(r, [{ C3: 'a\tb' }], /^rows\[0\]: field C3: holds the delimiter/);
+  refused(r, [{ C1: ['a'] }], /^rows\[0\]: field 15 \(C1\): is a list, but the column is not multi-hot/);
+  refused(r, [{ I2: true }], /^rows\[0\]: field 3 \(I2\): true is not a string or a finite number/);
+  refused(r, [{ C3: 'a\tb' }], /^rows\[0\]: field 17 \(C3\): holds the delimiter/);
 });
 
 test('custom schema: the label inserted in the middle, quote-aware; objects quoted and lists joined', () => {
@@ -55,6 +55,6 @@ test('custom schema: the label inserted in the middle, quote-aware; objects quot
   // a quote inside a field does not open a quoted part; "" inside a quoted field is one quote
   assert.deepEqual(lines(r, ['2024-01-01,a"b,c', '2024-01-01,"x"",y",c']), ['2024-01-01,0,a"b,c', '2024-01-01,0,"x"",y",c', '']);
   assert.deepEqual(lines(r, [{ country: 'Paris, FR', tags: ['a', 'b'] }, { country: '"q"', tags: [] }]), [',0,"Paris, FR",a|b', ',0,"""q""",', '']);
-  refused(r, [{ tags: ['a|b'] }], /^rows\[0\]: field tags\[0\]: holds the list separator/);
+  refused(r, [{ tags: ['a|b'] }], /^rows\[0\]: field 4 \(tags\[0\]\): holds the list separator/);
   refused(r, ['a,b'], /^rows\[0\]: has 2 fields; a row has 4 with the label column, or 3 without it/);
 });

@@ -112,8 +112,8 @@ test('bad requests: JSON errors with the right status, naming the row and field;
   const badField = good[1].split('\t').map((v, f) => (f === 3 ? 'zz' : v)).join('\t');
   const cases: { name: string; body?: unknown; headers?: Record<string, string>; method?: string; path?: string; status: number; error: RegExp }[] = [
     { name: 'malformed JSON', body: '{"rows": [', headers: { 'content-type': 'application/json' }, status: 400, error: /not valid JSON/ },
-    { name: 'a bad field', body: { rows: [good[0], badField] }, status: 400, error: /^rows\[1\]: field I3: 'zz' is not an integer$/ },
-    { name: 'an object with a bad value', body: { rows: [{ I1: 1 }, { I1: 1 }, { C2: 'not-hex' }] }, status: 400, error: /^rows\[2\]: field C2: 'not-hex' is not 1 to 8 hex digits$/ },
+    { name: 'a bad field', body: { rows: [good[0], badField] }, status: 400, error: /^rows\[1\]: field 4 \(I3\): 'zz' is not an integer$/ },
+    { name: 'an object with a bad value', body: { rows: [{ I1: 1 }, { I1: 1 }, { C2: 'not-hex' }] }, status: 400, error: /^rows\[2\]: field 16 \(C2\): 'not-hex' is not 1 to 8 hex digits$/ },
     { name: 'a wrong field count', body: { rows: ['1\t2'] }, status: 400, error: /^rows\[0\]: has 2 fields/ },
     { name: 'rows missing', body: { row: [] }, status: 400, error: /rows/ },
     { name: 'a row that is a number', body: { rows: [5] }, status: 400, error: /rows\/0 must be string,object/ },
@@ -164,7 +164,7 @@ test('a bad row in a micro-batch: its request gets its own 400 (rows[i], field),
     replies.forEach((r, i) => {
       if (i === 3) {
         assert.equal(r.status, 400, r.text);
-        assert.deepEqual(r.json, { error: "rows[1]: field I3: 'zz' is not an integer" });
+        assert.deepEqual(r.json, { error: "rows[1]: field 4 (I3): 'zz' is not an integer" });
         return;
       }
       assert.equal(r.status, 200, r.text);

@@ -30,9 +30,9 @@ test('Rng.next is uniform on [0,1) and normal() has mean 0, variance 1', () => {
 
 test('Rng.nextInt stays in range and shuffle is a permutation', () => {
   const r = new Rng(1);
-  const counts = new Array(5).fill(0);
+  const counts = new Array<number>(5).fill(0);
   for (let i = 0; i < 50_000; i++) counts[r.nextInt(5)]++;
-  for (const c of counts) assert.ok(Math.abs(c - 10_000) < 500, `counts ${counts}`);
+  for (const c of counts) assert.ok(Math.abs(c - 10_000) < 500, `counts ${counts.join(',')}`);
   const a = r.shuffle(Uint32Array.from({ length: 100 }, (_, i) => i));
   assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
   assert.throws(() => r.nextInt(0), /n=0/);

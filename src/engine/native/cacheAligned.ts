@@ -1,7 +1,7 @@
 // Cache-line alignment of embedding table chunks for the native engine. A 64-float row of a table whose
 // buffer starts 16 bytes past a cache line (what glibc's mmap-backed allocations give a large ArrayBuffer)
-// straddles two cache lines, so every random row gather misses twice; aligned rows measured 25-50% less CPU
-// per sparse step here. The engine re-homes misaligned chunks once, at start, into 64-byte-aligned copies
+// straddles two cache lines, so every random row gather misses twice (the measured gain: docs/NATIVE.md,
+// "What runs where"). The engine re-homes misaligned chunks once, at start, into 64-byte-aligned copies
 // and puts them into the same DlrmParams / OptimizerState objects, so checkpoints see them.
 import type { DlrmParams } from '../../model/params';
 import type { OptimizerState } from '../../model/optimizerState';

@@ -113,7 +113,7 @@ export interface NativeAddon extends Partial<PreprocessKernels> {
   adviseHugePages(a: ArrayBufferView): number;
   /** A processed file's row-group check off the JS thread (absent from builds older than it). */
   checkGroupAsync?: NativeGroupCheck;
-  /** zlib.crc32(bytes, previous), ~3x faster (absent from builds older than it; `previous` ignored by older ones). */
+  /** zlib.crc32(bytes, previous), faster (figures: docs/TRAINING.md, checkpoint format); absent from builds older than it, `previous` ignored by older ones. */
   crc32?: (bytes: Uint8Array, previous?: number) => number;
   /** RandomSource's block generator (src/dataset/csrc/randomBlock.h; absent from builds older than it); `state` is advanced in place. */
   randomBlock?: (

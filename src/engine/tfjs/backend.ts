@@ -38,11 +38,15 @@ export function wasmThreadCount(): number {
 async function load(name: TfjsBackendName): Promise<void> {
   switch (name) {
     case 'tensorflow-gpu':
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return activate('tensorflow', () => require('@tensorflow/tfjs-node-gpu'));
+      return activate('tensorflow', () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require('@tensorflow/tfjs-node-gpu'); // registers the backend
+      });
     case 'tensorflow':
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return activate('tensorflow', () => require('@tensorflow/tfjs-node'));
+      return activate('tensorflow', () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require('@tensorflow/tfjs-node'); // registers the backend
+      });
     case 'wasm':
       return activate('wasm', () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -52,8 +56,10 @@ async function load(name: TfjsBackendName): Promise<void> {
         wasm.setThreadsCount(wasmThreadCount());
       });
     case 'cpu':
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return activate('cpu', () => require('@tensorflow/tfjs-backend-cpu'));
+      return activate('cpu', () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require('@tensorflow/tfjs-backend-cpu'); // registers the backend
+      });
   }
 }
 

@@ -39,21 +39,21 @@ export function createDenseVariables(layer: LinearParams, state: LinearState, op
 export async function readDenseVariables(v: DenseLayerVariables, layer: LinearParams, state: LinearState): Promise<void> {
   const { inFeatures: i, outFeatures: o } = layer;
   transposeMatrix((await v.wt.data()) as Float32Array, i, o, layer.weight);
-  layer.bias.set((await v.b.data()) as Float32Array);
+  layer.bias.set(await v.b.data());
   if (v.accWt && v.accB) {
     transposeMatrix((await v.accWt.data()) as Float32Array, i, o, state.weight);
-    state.bias.set((await v.accB.data()) as Float32Array);
+    state.bias.set(await v.accB.data());
   }
 }
 
 function step<R extends tf.Rank>(w: tf.Variable<R>, acc: tf.Variable<R> | undefined, g: tf.Tensor, lr: tf.Scalar): void {
   if (!acc) {
-    w.assign(tf.sub(w, tf.mul(lr, g)) as tf.Tensor<R>);
+    w.assign(tf.sub<tf.Tensor<R>>(w, tf.mul(lr, g)));
     return;
   }
-  const a = tf.add(acc, tf.square(g)) as tf.Tensor<R>;
+  const a = tf.add<tf.Tensor<R>>(acc, tf.square(g));
   acc.assign(a);
-  w.assign(tf.sub(w, tf.div(tf.mul(lr, g), tf.add(tf.sqrt(a), ADAGRAD_EPS))) as tf.Tensor<R>);
+  w.assign(tf.sub<tf.Tensor<R>>(w, tf.div(tf.mul(lr, g), tf.add(tf.sqrt(a), ADAGRAD_EPS))));
 }
 
 /** One optimizer step of a layer's weight alone (a dcn V layer, which has no bias; call inside tf.tidy). */

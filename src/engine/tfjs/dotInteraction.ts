@@ -53,12 +53,12 @@ export class DotInteraction {
     return tf.customGrad<tf.Tensor2D>((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [x, pooled, save] = args as [tf.Tensor2D, tf.Tensor3D, tf.GradSaveFunc];
       const B = x.shape[0], d = x.shape[1];
-      const m = tf.concat([tf.reshape(x, [B, 1, d]), pooled], 1) as tf.Tensor3D;
+      const m = tf.concat<tf.Tensor3D>([tf.reshape(x, [B, 1, d]), pooled], 1);
       const z = tf.matMul(m, tf.transpose(m, [0, 2, 1]));
       const out = tf.concat([x, tf.gather(tf.reshape(z, [B, n * n]), this.pairIndex, 1)], 1) as tf.Tensor2D;
       save([m]);
       return { value: out, gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => this.tensorBackward(dy, saved[0] as tf.Tensor3D) };
-    }) as (x: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D;
+    });
   }
 
   private hostApply(T: number, itself: boolean): (x: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D {
@@ -77,7 +77,7 @@ export class DotInteraction {
           return [tf.tensor2d(dx, [B, d]), tf.tensor3d(dPooled, [B, T, d])];
         },
       };
-    }) as (x: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D;
+    });
   }
 
   private tensorBackward(dy: tf.Tensor2D, m: tf.Tensor3D): tf.Tensor[] {

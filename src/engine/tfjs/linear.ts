@@ -22,7 +22,7 @@ function makeLinear(activation: LinearActivation): (x: tf.Tensor2D, wt: tf.Tenso
         return [tf.matMul(g, tf.transpose(wts)), tf.matMul(tf.transpose(xs), g), db];
       },
     };
-  }) as (x: tf.Tensor2D, wt: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+  });
 }
 
 const linearRelu = makeLinear('relu');

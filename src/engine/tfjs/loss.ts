@@ -3,11 +3,11 @@
 // form (w (s - y)/B for bce) instead of differentiating through log and sigmoid, so it stays finite when the
 // sigmoid saturates (and no registered op gradient is needed: @tensorflow/tfjs-core alone has none). Also the model output (clamped probabilities) for predictions.
 import * as tf from '@tensorflow/tfjs-core';
-import type { LossConfig } from '../engine';
+import type { LossConfig } from '../../model/loss';
 
 /** Model outputs: sigmoid(z), clamped to [t, 1-t] when lossThreshold t > 0. */
 export function outputProbabilities(logits: tf.Tensor, threshold: number): tf.Tensor1D {
-  const s = tf.sigmoid(tf.reshape(logits, [-1])) as tf.Tensor1D;
+  const s = tf.sigmoid(tf.reshape<tf.Rank.R1>(logits, [-1]));
   return threshold > 0 ? tf.clipByValue(s, threshold, 1 - threshold) : s;
 }
 
@@ -43,5 +43,5 @@ export function makeLoss(config: LossConfig): LossFn {
         return [tf.reshape(tf.mul(g, dy), logits.shape), tf.zerosLike(ys), tf.zerosLike(ws)];
       },
     };
-  }) as LossFn;
+  });
 }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { randomSource } from '../../src/dataset/randomSource';
 import type { Batch } from '../../src/dataset/batch';
-import { foldIndices } from '../../src/train/foldIndices';
+import { foldIndices } from '../../src/dataset/foldIndices';
 
 async function first(source: { batches(b: number): AsyncIterable<Batch> }, b: number): Promise<Batch> {
   for await (const batch of source.batches(b)) return batch;
