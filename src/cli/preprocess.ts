@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 import { choiceOption, floatOption, intOption } from '../util/options';
 import { runPreprocess, type PreprocessConfig } from '../preprocess/pipeline';
-import { runCustomPreprocess } from '../schema/customPreprocess';
+import { runCustomPreprocess } from '../preprocess/customPreprocess';
 import { UserError } from '../util/errors';
 
 interface PreprocessFlags extends CommonOptions, Omit<PreprocessConfig, 'blockBytes'> {

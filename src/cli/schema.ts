@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { checkOutputFile, writeFileAtomic } from '../util/atomic';
 import { intOption } from '../util/options';
 import { writeStdout } from '../util/stdout';
-import { inferSchema } from '../schema/infer';
+import { inferSchema } from '../rawformat/infer';
 import { addCommonOptions, runAction, type CommonOptions } from './main';
 
 interface SchemaFlags extends CommonOptions {

@@ -3,7 +3,7 @@
 // hard-coded Criteo positions.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ColumnSchema } from './schema';
+import type { ColumnSchema } from '../rawformat/schema';
 
 export type SchemaPreset = 'kaggle' | 'terabyte';
 

@@ -5,9 +5,9 @@
 // (39 fields, like Kaggle's test.txt). Model folding is applied by openRowEncoder, not here.
 import type { BagInput, Batch } from '../dataset/batch';
 import type { Manifest } from '../dataset/manifest';
-import { LineParser } from '../criteo/lineParser';
-import { compileLayout, type ParserLayout } from '../criteo/parserLayout';
-import type { ColumnSchema } from '../criteo/schema';
+import { CriteoParser } from '../rawformat/criteoParser';
+import { compileLayout, type ParserLayout } from '../rawformat/layout';
+import type { ColumnSchema } from '../rawformat/schema';
 import { UserError } from '../util/errors';
 import { BadRowError, type EncodedRows, type RowEncoder } from './rowEncoder';
 import type { VocabularyLookup } from './vocabularyLookup';
@@ -28,7 +28,7 @@ export class CriteoRowEncoder implements RowEncoder {
   readonly numDense: number;
   readonly tableSizes: readonly number[];
   private readonly layout: ParserLayout;
-  private readonly parser: LineParser;
+  private readonly parser: CriteoParser;
 
   constructor(
     manifest: Manifest,
@@ -41,7 +41,7 @@ export class CriteoRowEncoder implements RowEncoder {
     }
     this.layout = hasLabel || !labelled.hasLabel ? labelled : compileLayout(unlabelledSchema(manifest.schema));
     const T = this.layout.numTables;
-    this.parser = new LineParser(this.layout, { maxIndRange: manifest.options.maxIndRange, subsampleRate: 0, seed: 0, skipInvalid: false, partitionBounds: [0, T] });
+    this.parser = new CriteoParser(this.layout, { maxIndRange: manifest.options.maxIndRange, subsampleRate: 0, seed: 0, skipInvalid: false, partitionBounds: [0, T] });
     this.numDense = this.layout.numDense;
     this.tableSizes = manifest.tables.map((t) => t.count);
   }

@@ -5,7 +5,7 @@
 // input. Shapes: the batches have the model's dense width and table sizes (checked once, at opening).
 import { constantDenseBatch } from '../dataset/constantDense';
 import { batchFolder, foldedTableSizes } from '../train/foldIndices';
-import { CustomRowEncoder } from '../schema/customRowEncoder';
+import { CustomRowEncoder } from './customRowEncoder';
 import { CriteoRowEncoder } from './criteoRowEncoder';
 import { checkModelFitsData, type InferenceModel } from './inferenceModel';
 import type { ManifestLocation } from './manifestLocation';

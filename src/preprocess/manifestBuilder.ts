@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type DayInfo, type Manifest, type PreprocessOptions, type SourceFile, type TableInfo } from '../dataset/manifest';
 import { mergedSplits } from '../dataset/mergedFile';
-import type { ParserLayout } from '../criteo/parserLayout';
-import type { RawDay } from '../criteo/rawSources';
+import type { ParserLayout } from '../rawformat/layout';
+import type { RawDay } from '../rawformat/blockReader';
 import type { Checkpoint } from './checkpoint';
 import { manifestStamp } from './publish';
 

@@ -9,7 +9,7 @@
 // Messages and replies are listed in workerProtocol.ts; typed arrays travel by transfer, never by copy.
 import { parentPort } from 'node:worker_threads';
 import * as crypto from 'node:crypto';
-import { LineParser } from '../criteo/lineParser';
+import { CriteoParser } from '../rawformat/criteoParser';
 import { TableVocabulary } from './vocabulary';
 import { ProcessedFileWriter } from '../dataset/processedFile';
 import { OneHotRows } from '../dataset/memoryShuffle';
@@ -19,7 +19,7 @@ import { workerErrorFields } from '../util/errors';
 if (!parentPort) throw new Error('preprocess worker: must run in a worker thread');
 const port = parentPort;
 
-let parser: LineParser | undefined;
+let parser: CriteoParser | undefined;
 let vocabularies: TableVocabulary[] = [];
 let hash: crypto.Hash | undefined;
 let shard: { writer: ProcessedFileWriter; numDense: number; bounds: number[]; hold: boolean } | undefined;
@@ -49,7 +49,7 @@ function perTable(capacity: number, rows: number, fn: (v: TableVocabulary, from:
 function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {
   switch (msg.type) {
     case 'init': {
-      parser = new LineParser(msg.layout, msg.parse);
+      parser = new CriteoParser(msg.layout, msg.parse);
       vocabularies = Array.from({ length: msg.numTables }, () => new TableVocabulary(msg.minFrequency));
       return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
     }

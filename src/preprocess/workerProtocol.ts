@@ -2,8 +2,8 @@
 // main-thread side of a worker: request/reply matching by id, typed arrays moved by transfer.
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
-import type { ParserLayout } from '../criteo/parserLayout';
-import type { ParseOptions, ParsedBlock } from '../criteo/lineParser';
+import type { ParserLayout } from '../rawformat/layout';
+import type { ParseOptions, ParsedBlock } from '../rawformat/criteoParser';
 import { errorFromWorker, type WorkerErrorFields } from '../util/errors';
 
 type Req<T extends string, B = object> = { id: number; type: T } & B;

@@ -5,7 +5,7 @@
 // "tags": ["a", "b"]}; a missing column is an empty field, i.e. its missing value; a multi-hot column takes
 // an array). Output: one '\n'-terminated line per row, in request order, as one UTF-8 block. A row that
 // cannot be a line throws a RequestRowError naming its index and the field.
-import type { ColumnSchema } from '../criteo/schema';
+import type { ColumnSchema } from '../rawformat/schema';
 
 const QUOTE = '"';
 

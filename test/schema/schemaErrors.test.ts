@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { validateSchema } from '../../src/schema/loadSchema';
+import { validateSchema } from '../../src/rawformat/loadSchema';
 import { loadSchemaPreset } from '../../src/criteo/schemaPresets';
 import { UserError } from '../../src/util/errors';
 import { tempDir } from '../helpers/sharedData';

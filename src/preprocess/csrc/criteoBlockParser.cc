@@ -1,4 +1,4 @@
-// Native twin of LineParser's Criteo fast path (src/criteo/lineParser.ts): parses a block of complete
+// Native twin of CriteoParser's Criteo fast path (src/rawformat/criteoParser.ts): parses a block of complete
 // '\n'- or '\r\n'-terminated Criteo-shaped lines (label, D integer dense columns, T hex categoricals, TAB-separated)
 // into labels [capacity] float32, dense [capacity, D] float32 (clipped at 0, log(x+1) in float32) and raw
 // categorical values written table-major: table t's value of row r goes to tableDst[t][tableBase[t] + r]

@@ -8,25 +8,25 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
-import type { ColumnSchema } from '../criteo/schema';
+import type { ColumnSchema } from '../rawformat/schema';
 import { kaggleDaySizes } from '../criteo/rawSources';
 import type { DayInfo, Manifest, PreprocessOptions, TableInfo } from '../dataset/manifest';
 import { mergedSplits } from '../dataset/mergedFile';
 import { ProcessedFileReader, ProcessedFileWriter } from '../dataset/processedFile';
-import type { PreprocessConfig, PreprocessResult } from '../preprocess/pipeline';
-import { claimOutputs, defaultCustomProcessedPath, outputPaths } from '../preprocess/outputs';
-import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from '../preprocess/publish';
-import { subsampleDraw } from '../preprocess/subsample';
+import type { PreprocessConfig, PreprocessResult } from './pipeline';
+import { claimOutputs, defaultCustomProcessedPath, outputPaths } from './outputs';
+import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from './publish';
+import { subsampleDraw } from '../rawformat/subsample';
 import { inputError, UserError } from '../util/errors';
 import { log } from '../util/log';
 import { formatCount, startProgress } from '../util/progress';
-import { checkSkippedLines } from '../preprocess/invalidLines';
-import { transformDense } from './denseTransform';
+import { checkSkippedLines } from './invalidLines';
+import { transformDense } from '../rawformat/denseTransform';
 import { KeyVocabulary } from './keyVocabulary';
-import { visitLines, wholeFileDay } from './lineReader';
-import { compareDates, loadSchemaFile } from './loadSchema';
-import { CustomRowParser } from './rowParser';
-import { RowBatchBuilder } from './rowBatch';
+import { visitLines, wholeFileDay } from '../rawformat/blockReader';
+import { compareDates, loadSchemaFile } from '../rawformat/loadSchema';
+import { DelimitedRowParser } from '../rawformat/delimitedParser';
+import { RowBatchBuilder } from '../dataset/rowBatch';
 
 
 /** The Criteo pipeline's options less the preset, resume and threads (a custom-schema run has one thread). */
@@ -107,7 +107,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
   };
   const { mergedFile, partsDir, workDir } = outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) });
   if (fs.existsSync(workDir)) throw new UserError(`${workDir} holds an interrupted run for ${mergedFile}: delete that folder to start again (--resume is not available with --schema)`);
-  const parser = new CustomRowParser(schema, M);
+  const parser = new DelimitedRowParser(schema, M);
   const D = parser.numDense, T = parser.numTables;
   const vocabs = schema.categorical.map(() => new KeyVocabulary(options.minFrequency));
   const fieldName = (f: number): string | undefined => (f < 0 ? undefined : `${f + 1} (${parser.fieldNames[f]})`);

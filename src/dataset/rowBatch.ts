@@ -1,7 +1,7 @@
 // Gathers parsed rows (label, transformed dense [D], one bag of embedding indices per table) into the
 // columnar Batch form (labels [B], dense [B, D], per table offsets [B+1] + indices) that processed-file
 // writers and engines take; multi-hot bags of any length (also 0) are supported.
-import type { BagInput, Batch } from '../dataset/batch';
+import type { BagInput, Batch } from './batch';
 
 export class RowBatchBuilder {
   private labels: number[] = [];

@@ -3,7 +3,7 @@
 // fault (unknown or duplicate columns, a missing label, unknown encodings or transforms, a bad multi-hot
 // separator or split spec), so the data pass never starts on a schema it cannot honour.
 import * as fs from 'node:fs';
-import type { CategoricalColumn, ColumnSchema, DenseColumn, SplitSpec } from '../criteo/schema';
+import type { CategoricalColumn, ColumnSchema, DenseColumn, SplitSpec } from './schema';
 import { UserError } from '../util/errors';
 
 const TRANSFORMS = ['log1p', 'none', 'standardize'] as const;

@@ -10,9 +10,9 @@
 // the label must be exactly 0 or 1. A label-0 line is dropped when its sub-sampling draw is < rate.
 // Criteo-shaped blocks go first to the native kernel (src/preprocess/csrc/criteoBlockParser.cc, ~5x faster)
 // when the addon is built; a block it declines (any unusual line) is parsed here, which names the problem.
-import { FieldRole, type ParserLayout } from './parserLayout';
-import { subsampleDraw } from '../preprocess/subsample';
-import { nativePreprocessKernels, type PreprocessKernels } from '../preprocess/nativeKernels';
+import { FieldRole, type ParserLayout } from './layout';
+import { subsampleDraw } from './subsample';
+import { nativePreprocessKernels, type PreprocessKernels } from './nativeKernels';
 import { quoteInput, QUOTE_MAX_CHARS } from '../util/quote';
 
 export interface ParseOptions {
@@ -72,7 +72,7 @@ const HEX_DIGIT = Int8Array.from({ length: 256 }, (_, c) => {
   return -1;
 });
 
-export class LineParser {
+export class CriteoParser {
   private readonly partOf: Int32Array;
   private readonly localOf: Int32Array;
   /** Byte classes: hex/decimal digit values, 16 for the delimiter, 17 for '\n' and '\r', 255 for anything else. */

@@ -6,7 +6,7 @@
 // An empty single-hot field is the column's missing value (0, or the hash of ""); an empty multi-hot field
 // is an empty bag, and empty list elements ("a||b") are skipped. Criteo presets keep the faster
 // src/criteo/lineParser.ts; this parser serves users' own logs (preprocess and predict alike).
-import type { ColumnSchema } from '../criteo/schema';
+import type { ColumnSchema } from './schema';
 import { fnv1a64 } from './hash64';
 import { quoteInput } from '../util/quote';
 
@@ -75,7 +75,7 @@ function plainDecimal(buf: Uint8Array, s: number, e: number): number | undefined
   return neg ? -v : v;
 }
 
-export class CustomRowParser {
+export class DelimitedRowParser {
   readonly numFields: number;
   readonly numDense: number;
   readonly numTables: number;

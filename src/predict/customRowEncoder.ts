@@ -1,17 +1,17 @@
-// The RowEncoder of custom-schema data (dlrm preprocess --schema): each line through the same CustomRowParser
+// The RowEncoder of custom-schema data (dlrm preprocess --schema): each line through the same DelimitedRowParser
 // preprocess used, the recorded dense transforms (standardize with the recorded mean/std) and --max-ind-range,
 // then each table's saved vocabulary (an unseen value -> the table's oovIndex; multi-hot elements alike).
 // Empty lines are skipped, as preprocess skips them (each row's line number counts them). Model folding is
 // applied by openRowEncoder, not here.
 import * as path from 'node:path';
 import type { Manifest } from '../dataset/manifest';
-import { BadRowError, type EncodedRows, type RowEncoder } from '../predict/rowEncoder';
+import { BadRowError, type EncodedRows, type RowEncoder } from './rowEncoder';
 import { UserError } from '../util/errors';
-import { transformDense } from './denseTransform';
-import { loadKeyVocabulary, type KeyVocabulary } from './keyVocabulary';
-import { forEachLine } from './lineReader';
-import { CustomRowParser } from './rowParser';
-import { RowBatchBuilder } from './rowBatch';
+import { transformDense } from '../rawformat/denseTransform';
+import { loadKeyVocabulary, type KeyVocabulary } from '../preprocess/keyVocabulary';
+import { forEachLine } from '../rawformat/blockReader';
+import { DelimitedRowParser } from '../rawformat/delimitedParser';
+import { RowBatchBuilder } from '../dataset/rowBatch';
 
 export class CustomRowEncoder implements RowEncoder {
   readonly numDense: number;
@@ -21,7 +21,7 @@ export class CustomRowEncoder implements RowEncoder {
   private readonly rows: RowBatchBuilder;
 
   private constructor(
-    readonly parser: CustomRowParser,
+    readonly parser: DelimitedRowParser,
     private readonly vocabs: KeyVocabulary[],
     private readonly oov: number[],
     readonly tableSizes: readonly number[],
@@ -35,7 +35,7 @@ export class CustomRowEncoder implements RowEncoder {
 
   /** The manifest's parser (lines with or without the label column) and the vocabularies in `dir` (the manifest's folder). */
   static load(manifest: Manifest, dir: string, hasLabel: boolean): CustomRowEncoder {
-    const parser = new CustomRowParser(manifest.schema, manifest.options.maxIndRange, hasLabel);
+    const parser = new DelimitedRowParser(manifest.schema, manifest.options.maxIndRange, hasLabel);
     if (parser.numTables !== manifest.tables.length) throw new UserError(`the manifest's schema has ${parser.numTables} categorical columns but ${manifest.tables.length} tables`);
     const rare = manifest.options.minFrequency > 1;
     const vocabs = manifest.tables.map((t) => loadKeyVocabulary(path.join(dir, t.vocabFile), t.keyBits ?? 32, t.count - (rare ? 1 : 0), t.name));
