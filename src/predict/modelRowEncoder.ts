@@ -5,18 +5,11 @@
 // input. Shapes: the batches have the model's dense width and table sizes (checked once, at opening).
 import { constantDenseBatch } from '../dataset/constantDense';
 import { batchFolder, foldedTableSizes } from '../train/foldIndices';
-import { CustomRowEncoder } from './customRowEncoder';
-import { CriteoRowEncoder } from './criteoRowEncoder';
+import { RawRowEncoder } from './rawRowEncoder';
 import { checkModelFitsData, type InferenceModel } from './inferenceModel';
 import type { ManifestLocation } from './manifestLocation';
 import type { RowEncoder } from './rowEncoder';
 import { VocabularyLookup } from './vocabularyLookup';
-
-/** The parser + vocabularies of the manifest's data set (custom schema or Criteo preset), before model folding. */
-function rawEncoder(where: ManifestLocation, hasLabel: boolean): RowEncoder {
-  const m = where.manifest;
-  return m.options.dataSet === 'custom' ? CustomRowEncoder.load(m, where.dir, hasLabel) : new CriteoRowEncoder(m, VocabularyLookup.load(m, where.dir), hasLabel);
-}
 
 /**
  * The encoder from raw lines of the manifest at `where` to inputs of `model` (folded by its training run's
@@ -24,7 +17,7 @@ function rawEncoder(where: ManifestLocation, hasLabel: boolean): RowEncoder {
  * whose tables or dense width do not fit the model.
  */
 export function openRowEncoder(where: ManifestLocation, model: InferenceModel, hasLabel: boolean): RowEncoder {
-  const raw = rawEncoder(where, hasLabel);
+  const raw = new RawRowEncoder(where.manifest, VocabularyLookup.load(where.manifest, where.dir), hasLabel);
   const fold = batchFolder(raw.tableSizes, model.maxIndRange);
   const constantDense = raw.numDense === 0;
   const encoder: RowEncoder = {

@@ -1,10 +1,13 @@
 // `dlrm preprocess --schema schema.json`: a user's own click log (TSV/CSV, plain or .gz, header or not)
 // -> per-split shards, vocabularies, manifest and the merged processed file, in the same formats as the
-// Criteo pipeline (docs/FORMAT.md), so train/eval/predict/inspect work unchanged. Two passes over the file on
-// the main thread (docs/SCHEMA.md): pass 1 counts lines, hashes the input, computes standardize means/stds,
-// lists the dates of a date split and counts values for --min-frequency; pass 2 routes every row to its
-// training day or the test/val holdout, maps its categorical keys to first-appearance indices (multi-hot
-// bags included) and writes the shards. The merged file is then built by the shared buildMergedFile.
+// Criteo pipeline (docs/FORMAT.md), so train/eval/predict/inspect work unchanged. Two passes over the file
+// (docs/SCHEMA.md), each through the one block reader and the schema's RowParser (parserFor) on --workers
+// parse threads (ParsePool; blocks come back in file order, so the output never depends on the thread
+// count): pass 1 counts lines, hashes the input, computes standardize means/stds, lists the dates of a date
+// split and counts keys for --min-frequency; pass 2 routes every row to its training day or the test/val
+// holdout (by its line position after the header: blocks, random draw, or its date), maps its keys to
+// first-appearance indices (KeyVocabulary, multi-hot bags included) and writes the shards. The merged file
+// is then built by the shared buildMergedFromShards.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
@@ -21,16 +24,18 @@ import { inputError, UserError } from '../util/errors';
 import { log } from '../util/log';
 import { formatCount, startProgress } from '../util/progress';
 import { checkSkippedLines } from './invalidLines';
-import { transformDense } from '../rawformat/denseTransform';
 import { KeyVocabulary } from './keyVocabulary';
-import { visitLines, wholeFileDay } from '../rawformat/blockReader';
+import { wholeFileDay, type RawDay } from '../rawformat/blockReader';
+import { firstLines } from '../rawformat/firstLines';
 import { compareDates, loadSchemaFile } from '../rawformat/loadSchema';
-import { DelimitedRowParser } from '../rawformat/delimitedParser';
+import { DelimitedRowParser, keyBitsOf } from '../rawformat/delimitedParser';
+import { fieldLabel, type ParsedBlock, type ParseOptions } from '../rawformat/rowParser';
 import { RowBatchBuilder } from '../dataset/rowBatch';
+import { oovIndex } from './oovIndex';
+import { ParsePool } from './parsePool';
 
-
-/** The Criteo pipeline's options less the preset, resume and threads (a custom-schema run has one thread). */
-export interface CustomPreprocessConfig extends Omit<PreprocessConfig, 'dataSet' | 'resume' | 'workers' | 'blockBytes'> {
+/** The Criteo pipeline's options less the preset and resume (a custom-schema run starts from the beginning). */
+export interface CustomPreprocessConfig extends Omit<PreprocessConfig, 'dataSet' | 'resume'> {
   schemaFile: string;
 }
 
@@ -44,11 +49,6 @@ const RANDOM_SPLIT_STREAM = 0x5eed;
 /** Holdout routes (training days are 0, 1, ...). */
 const TEST = -1;
 const VAL = -2;
-
-/** The vocabulary key width of table `t`: 64 bits for hashed strings (unless folded by --max-ind-range). */
-export function keyBitsOf(schema: ColumnSchema, t: number, maxIndRange: number): 32 | 64 {
-  return schema.categorical[t].encoding === 'string' && maxIndRange <= 0 ? 64 : 32;
-}
 
 /** A file-system-safe vocabulary file name per table, unique within the schema. */
 function vocabFiles(schema: ColumnSchema, maxIndRange: number): string[] {
@@ -83,6 +83,15 @@ function processedPathOf(cfg: CustomPreprocessConfig): string {
   return cfg.processedDataFile ?? defaultCustomProcessedPath(cfg.rawDataFile);
 }
 
+/** Refuses an empty input and a header that is not the schema's columns, before any work. */
+async function checkHeader(day: RawDay, schema: ColumnSchema): Promise<void> {
+  const [first] = await firstLines(day, 1);
+  if (!first) throw new UserError(`${day.file}: no data lines (the file is empty)`);
+  if (!schema.header) return;
+  const bad = new DelimitedRowParser(schema, 0).headerMismatch(first.bytes, 0, first.bytes.length);
+  if (bad) throw inputError({ file: day.file, line: first.lineNo }, bad);
+}
+
 async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<PreprocessResult> {
   const started = Date.now();
   const phases: Record<string, number> = {};
@@ -107,218 +116,251 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
   };
   const { mergedFile, partsDir, workDir } = outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) });
   if (fs.existsSync(workDir)) throw new UserError(`${workDir} holds an interrupted run for ${mergedFile}: delete that folder to start again (--resume is not available with --schema)`);
-  const parser = new DelimitedRowParser(schema, M);
-  const D = parser.numDense, T = parser.numTables;
+  await checkHeader(day, schema);
+  const fieldNames = new DelimitedRowParser(schema, M).fieldNames;
+  const D = schema.dense.length, T = schema.categorical.length;
   const vocabs = schema.categorical.map(() => new KeyVocabulary(options.minFrequency));
-  const fieldName = (f: number): string | undefined => (f < 0 ? undefined : `${f + 1} (${parser.fieldNames[f]})`);
+  // data lines are numbered by position after the header: sub-sampling, random and block splits use it
+  const header = schema.header ? 1 : 0;
+  const standardize = schema.dense.map((d) => d.transform === 'standardize' && d.mean === undefined);
+  const parseOptions = (rawDense: boolean): ParseOptions => ({
+    maxIndRange: M,
+    subsampleRate: options.dataSubSampleRate,
+    seed: options.seed,
+    skipInvalid: options.skipInvalidLines,
+    partitionBounds: [0, T],
+    skipHeader: schema.header,
+    rawDense,
+  });
+  const pool = new ParsePool(Math.max(1, cfg.workers), cfg.blockBytes);
 
-  // One pass: every kept row goes to onRow (line index among data lines, 1-based line number).
-  const pass = async (label: string, onRow: (dataLine: number, lineNo: number) => void, hash?: crypto.Hash) => {
+  // One pass: each parsed block (in file order) goes to onBlock with the number of lines before it.
+  const pass = async (label: string, passSchema: ColumnSchema, rawDense: boolean, onBlock: (block: ParsedBlock, firstLine: number) => void, hash?: crypto.Hash) => {
     const bar = startProgress(label, Math.max(1, Math.round(day.endByte / 1e6)), 'MB');
-    let bytesRead = 0, dataLines = 0, rows = 0, invalid = 0;
+    let bytesRead = 0, lines = 0, rows = 0, invalid = 0;
     let firstInvalid: UserError | undefined;
     try {
-      const lines = await visitLines(day, schema.header, {
-        onHeader: (bytes, start, end) => {
-          const bad = parser.headerMismatch(bytes, start, end);
-          if (bad) throw inputError({ file: raw, line: 1 }, bad);
-        },
-        onLine: (bytes, start, end, lineNo) => {
-          const dataLine = dataLines++;
-          const err = parser.parse(bytes, start, end);
-          if (err) {
-            const e = inputError({ file: raw, line: lineNo, field: fieldName(err.field) }, err.message);
-            if (!options.skipInvalidLines) throw e;
-            firstInvalid ??= e;
-            invalid++;
-            return;
-          }
-          if (parser.label === 0 && options.dataSubSampleRate > 0 && subsampleDraw(options.seed, 0, dataLine) < options.dataSubSampleRate) return;
-          rows++;
-          onRow(dataLine, lineNo);
-        },
-        onBytes: (n) => {
-          bytesRead += n;
-          bar.update(Math.round(bytesRead / 1e6), `${formatCount(dataLines)} lines`);
-        },
-      }, hash);
-      if (dataLines === 0) throw new UserError(`${raw}: no data lines${lines > 0 ? ' after the header' : ' (the file is empty)'}`);
+      await pool.init(passSchema, parseOptions(rawDense));
+      const onBytes = (n: number): void => {
+        bytesRead += n;
+        bar.update(Math.round(bytesRead / 1e6), `${formatCount(lines)} lines`);
+      };
+      for await (const { block, firstLine } of pool.parse(day, onBytes, hash)) {
+        if (block.firstError) {
+          const e = block.firstError;
+          const err = inputError({ file: raw, line: day.firstLineNumber + firstLine + e.line, field: fieldLabel(fieldNames, e.field) }, e.message);
+          if (!options.skipInvalidLines) throw err;
+          firstInvalid ??= err;
+        }
+        invalid += block.invalidLines;
+        rows += block.rows;
+        lines = firstLine + block.lines;
+        onBlock(block, firstLine);
+      }
+      if (rows + invalid === 0 && options.dataSubSampleRate === 0) throw new UserError(`${raw}: no data lines${header ? ' after the header' : ' (the file is empty)'}`);
       if (firstInvalid && label === 'pass 1') log().warn({ invalidLines: invalid }, `skipping invalid lines (--skip-invalid-lines); the first: ${firstInvalid.message}`);
-      return { dataLines, rows, invalid };
+      return { dataLines: lines - header, rows, invalid };
     } finally {
       bar.stop();
     }
   };
 
-  // pass 1: statistics
-  // Welford's running mean and sum of squared deviations (stable for large values with a small spread)
-  const stats = schema.dense.map(() => ({ n: 0, mean: 0, m2: 0 }));
-  const trainDates = new Map<string, number>();
-  const standardize = schema.dense.map((d) => d.transform === 'standardize' && d.mean === undefined);
-  const hash = crypto.createHash('sha256');
-  const first = await pass('pass 1', (_dataLine, lineNo) => {
-    for (let k = 0; k < D; k++) {
-      const v = parser.dense[k];
-      if (standardize[k] && !Number.isNaN(v)) {
-        const s = stats[k];
-        const delta = v - s.mean;
-        s.n++;
-        s.mean += delta / s.n;
-        s.m2 += delta * (v - s.mean);
-      }
-    }
-    if (split.by === 'date') {
-      if (parser.dateText === '') throw inputError({ file: raw, line: lineNo, field: split.column }, 'the date of the date split is empty');
-      if (compareDates(parser.dateText, split.test) < 0) trainDates.set(parser.dateText, (trainDates.get(parser.dateText) ?? 0) + 1);
-    }
-    if (options.minFrequency > 1) {
-      for (let t = 0; t < T; t++) {
-        const bag = parser.bags[t];
-        for (let i = 0; i < bag.n; i++) vocabs[t].count(bag.hi[i], bag.lo[i]);
-      }
-    }
-  }, hash);
-  const sha256 = hash.digest('hex');
-  checkSkippedLines(raw, first.dataLines, first.invalid);
-  const finalSchema: ColumnSchema = JSON.parse(JSON.stringify(schema)) as ColumnSchema;
-  finalSchema.dense.forEach((d, k) => {
-    if (!standardize[k]) return;
-    const s = stats[k];
-    const std = s.n > 1 ? Math.sqrt(s.m2 / (s.n - 1)) : 0;
-    d.mean = s.mean;
-    d.std = std > 0 ? std : 1;
-  });
-  parser.schema.dense.forEach((d, k) => Object.assign(d, finalSchema.dense[k]));
-  if (options.minFrequency > 1) vocabs.forEach((v) => v.finishCounting());
-  endPhase('pass 1');
-
-  // the shards: training days, then the holdout (test then val)
-  let dayNames: string[];
-  let routeOf: (dataLine: number) => number;
-  const halved = split.by === 'blocks' || (split.by === 'date' && split.val === undefined);
-  if (split.by === 'blocks') {
-    const sizes = kaggleDaySizes(first.dataLines, split.blocks);
-    const blockEnd: number[] = [];
-    sizes.reduce((s, n) => (blockEnd.push(s + n), s + n), 0);
-    dayNames = sizes.slice(0, -1).map((_, d) => `day_${d}`);
-    let block = 0;
-    routeOf = (dataLine) => {
-      while (dataLine >= blockEnd[block]) block++;
-      return block === split.blocks - 1 ? TEST : block;
-    };
-  } else if (split.by === 'date') {
-    dayNames = [...trainDates.keys()].sort(compareDates);
-    const dayOf = new Map(dayNames.map((d, i) => [d, i]));
-    routeOf = () => {
-      const d = parser.dateText;
-      if (compareDates(d, split.test) < 0) return dayOf.get(d) as number;
-      return split.val !== undefined && compareDates(d, split.val) >= 0 ? VAL : TEST;
-    };
-  } else {
-    dayNames = ['train'];
-    routeOf = (dataLine) => {
-      const u = subsampleDraw(options.seed, RANDOM_SPLIT_STREAM, dataLine);
-      return u < split.test ? TEST : u < split.test + split.val ? VAL : 0;
-    };
-  }
-  if (dayNames.length === 0) throw new UserError(`${raw}: the split ${JSON.stringify(split)} leaves no training rows`);
-  if (dayNames.length > 1000) throw new UserError(`${raw}: the date split gives ${dayNames.length} training days; at most 1000 are supported (use a coarser date column)`);
-
-  fs.mkdirSync(path.join(workDir, 'vocab'), { recursive: true });
-  const shards: Shard[] = [];
-  const many = dayNames.length > MANY_SHARDS;
-  const flushRows = many ? FLUSH_ROWS / 16 : FLUSH_ROWS;
   try {
-    const openShard = (file: string): Shard => {
-      const at = path.join(workDir, file);
-      const s: Shard = { file: at, writer: new ProcessedFileWriter(at, { numDense: D, numTables: T, rowsPerGroup: many ? SHARD_ROWS_PER_GROUP / 8 : SHARD_ROWS_PER_GROUP }), rows: new RowBatchBuilder(D, T) };
-      shards.push(s);
-      return s;
-    };
-    const trainShards = dayNames.map((_, d) => openShard(`day_${d}.dlrm`));
-    const holdoutFile = `day_${dayNames.length}.dlrm`;
-    const testShard = openShard(halved ? holdoutFile : 'test.partial.dlrm');
-    const valShard = halved ? testShard : openShard('val.partial.dlrm');
-    const flush = (s: Shard): void => {
-      const b = s.rows.take();
-      if (b.size > 0) s.writer.append(b.labels, b.dense, b.sparse);
-    };
-    const denseRow = new Float64Array(D);
-    const bagRows = Array.from({ length: T }, () => new Uint32Array(8));
-    const bagLengths = new Int32Array(T);
-    const second = await pass('pass 2', (dataLine) => {
-      const route = routeOf(dataLine);
-      const shard = route === TEST ? testShard : route === VAL ? valShard : trainShards[route];
-      for (let k = 0; k < D; k++) denseRow[k] = transformDense(parser.schema.dense[k], parser.dense[k]);
-      for (let t = 0; t < T; t++) {
-        const bag = parser.bags[t];
-        if (bagRows[t].length < bag.n) bagRows[t] = new Uint32Array(bag.hi.length);
-        const out = bagRows[t];
-        for (let i = 0; i < bag.n; i++) out[i] = vocabs[t].assign(bag.hi[i], bag.lo[i]);
-        bagLengths[t] = bag.n;
+    // pass 1: statistics
+    // Welford's running mean and sum of squared deviations (stable for large values with a small spread)
+    const stats = schema.dense.map(() => ({ n: 0, mean: 0, m2: 0 }));
+    const trainDates = new Map<string, number>();
+    const hash = crypto.createHash('sha256');
+    const needRaw = standardize.some((x) => x);
+    const first = await pass('pass 1', schema, needRaw, (block, firstLine) => {
+      const n = block.rows;
+      if (block.rawDense) {
+        const values = block.rawDense;
+        for (let r = 0; r < n; r++) {
+          for (let k = 0; k < D; k++) {
+            const v = values[r * D + k];
+            if (!standardize[k] || Number.isNaN(v)) continue;
+            const s = stats[k];
+            const delta = v - s.mean;
+            s.n++;
+            s.mean += delta / s.n;
+            s.m2 += delta * (v - s.mean);
+          }
+        }
       }
-      shard.rows.push(parser.label, denseRow, bagRows, bagLengths);
-      if (shard.rows.size >= flushRows) flush(shard);
+      if (split.by === 'date') {
+        const dates = block.dates as string[];
+        for (let r = 0; r < n; r++) {
+          const d = dates[r];
+          if (d === '') throw inputError({ file: raw, line: day.firstLineNumber + firstLine + rowLine(block, r), field: split.column }, 'the date of the date split is empty');
+          if (compareDates(d, split.test) < 0) trainDates.set(d, (trainDates.get(d) ?? 0) + 1);
+        }
+      }
+      if (options.minFrequency > 1) {
+        block.keys.forEach((keys, t) => {
+          const count = keys.offsets ? keys.offsets[n] : n;
+          for (let i = 0; i < count; i++) vocabs[t].count(keys.hi ? keys.hi[i] : 0, keys.lo[i]);
+        });
+      }
+    }, hash);
+    const sha256 = hash.digest('hex');
+    checkSkippedLines(raw, first.dataLines, first.invalid);
+    const finalSchema: ColumnSchema = JSON.parse(JSON.stringify(schema)) as ColumnSchema;
+    finalSchema.dense.forEach((d, k) => {
+      if (!standardize[k]) return;
+      const s = stats[k];
+      const std = s.n > 1 ? Math.sqrt(s.m2 / (s.n - 1)) : 0;
+      d.mean = s.mean;
+      d.std = std > 0 ? std : 1;
     });
-    if (second.rows !== first.rows) throw new UserError(`${raw}: ${second.rows} rows in pass 2, ${first.rows} in pass 1 (did the file change while being read?)`);
-    for (const s of shards) flush(s);
-    endPhase('pass 2');
-
-    const trainRowsPerDay = trainShards.map((s) => s.writer.rows);
-    const testRows = testShard.writer.rows;
-    const holdoutRows = halved ? testRows : testRows + valShard.writer.rows;
-    const dayMeta = (name: string, rows: number) => ({ kind: 'dlrm-day-shard', day: name, rows, source: raw, options, schema: finalSchema });
-    trainShards.forEach((s, d) => s.writer.commit(dayMeta(dayNames[d], s.writer.rows)));
-    if (halved) {
-      testShard.writer.commit(dayMeta('holdout', testRows));
-    } else {
-      testShard.writer.commit({});
-      valShard.writer.commit({});
-      concatShards([testShard.file, valShard.file], path.join(workDir, holdoutFile), D, T, dayMeta('holdout', holdoutRows));
-      for (const s of [testShard, valShard]) fs.rmSync(s.file);
-    }
-    if (trainRowsPerDay.reduce((a, b) => a + b, 0) === 0) throw new UserError(`${raw}: the split ${JSON.stringify(split)} leaves no training rows`);
-    if (holdoutRows === 0) throw new UserError(`${raw}: the split ${JSON.stringify(split)} leaves no test/val rows`);
-
-    // vocabularies and manifest
-    const files = vocabFiles(schema, M);
-    const tables: TableInfo[] = schema.categorical.map((c, t) => {
-      const v = vocabs[t];
-      const keyBits = keyBitsOf(schema, t, M);
-      v.save(path.join(workDir, files[t]), keyBits);
-      const rare = v.rareIndex;
-      const missing = c.multiHotSeparator !== undefined ? -1 : v.indexOf(...parser.missingKey(t));
-      const info: TableInfo = { name: c.name, count: v.size + (rare >= 0 ? 1 : 0), oovIndex: rare >= 0 ? rare : Math.max(0, missing), vocabFile: files[t] };
-      if (keyBits === 64) info.keyBits = 64;
-      if (info.count === 0) throw new UserError(`${raw}: categorical column ${c.name} has no values at all (every bag is empty); drop it from the schema`);
-      return info;
-    });
-    const days: DayInfo[] = [...dayNames, 'holdout'].map((name, d) => ({ name, rows: d < dayNames.length ? trainRowsPerDay[d] : holdoutRows, invalidLines: d === 0 ? first.invalid : 0, shard: `day_${d}.dlrm` }));
-    const trainRows = trainRowsPerDay.reduce((a, b) => a + b, 0);
-    const manifest: Manifest = {
-      ...manifestStamp(new Date(started).toISOString()),
-      sources: [{ path: raw, bytes: day.endByte, sha256 }],
-      schema: finalSchema,
-      options,
-      numDense: D,
-      denseTransforms: schema.dense.map((d) => d.transform),
-      tables,
-      days,
-      splits: mergedSplits(trainRows, holdoutRows, halved ? Math.ceil(holdoutRows / 2) : testRows),
-      mergedFile: path.relative(partsDir, mergedFile),
-      totalRows: trainRows + holdoutRows,
-    };
-    await buildMergedFromShards(manifest, workDir, mergedFile);
-    endPhase('merge');
-    movePartsIntoPlace(manifest, workDir, partsDir);
-    const seconds = (Date.now() - started) / 1000;
-    log().info({ rowsPerDay: days.map((d) => d.rows), splits: manifest.splits, countsPerTable: tables.map((t) => t.count), invalidLines: first.invalid, seconds, phases, mergedFile, partsDir }, 'preprocess done');
-    return { manifest, mergedFile, partsDir, lines: first.dataLines, seconds, phases };
-  } catch (err) {
-    for (const s of shards) s.writer.abort();
-    fs.rmSync(workDir, { recursive: true, force: true });
-    throw err;
+    if (options.minFrequency > 1) vocabs.forEach((v) => v.finishCounting());
+    endPhase('pass 1');
+    return await writeShards(first, finalSchema, sha256, trainDates);
+  } finally {
+    await pool.stop();
   }
+
+  /** Pass 2 (routing, indices, shards), then vocabularies, manifest and the merged file. */
+  async function writeShards(first: { dataLines: number; rows: number; invalid: number }, finalSchema: ColumnSchema, sha256: string, trainDates: Map<string, number>): Promise<PreprocessResult> {
+    // the shards: training days, then the holdout (test then val)
+    let dayNames: string[];
+    let routeOf: (dataLine: number, date: string) => number;
+    const halved = split.by === 'blocks' || (split.by === 'date' && split.val === undefined);
+    if (split.by === 'blocks') {
+      const sizes = kaggleDaySizes(first.dataLines, split.blocks);
+      const blockEnd: number[] = [];
+      sizes.reduce((s, n) => (blockEnd.push(s + n), s + n), 0);
+      dayNames = sizes.slice(0, -1).map((_, d) => `day_${d}`);
+      let block = 0;
+      routeOf = (dataLine) => {
+        while (dataLine >= blockEnd[block]) block++;
+        return block === split.blocks - 1 ? TEST : block;
+      };
+    } else if (split.by === 'date') {
+      dayNames = [...trainDates.keys()].sort(compareDates);
+      const dayOf = new Map(dayNames.map((d, i) => [d, i]));
+      routeOf = (_dataLine, d) => {
+        if (compareDates(d, split.test) < 0) return dayOf.get(d) as number;
+        return split.val !== undefined && compareDates(d, split.val) >= 0 ? VAL : TEST;
+      };
+    } else {
+      dayNames = ['train'];
+      routeOf = (dataLine) => {
+        const u = subsampleDraw(options.seed, RANDOM_SPLIT_STREAM, dataLine);
+        return u < split.test ? TEST : u < split.test + split.val ? VAL : 0;
+      };
+    }
+    if (dayNames.length === 0) throw new UserError(`${raw}: the split ${JSON.stringify(split)} leaves no training rows`);
+    if (dayNames.length > 1000) throw new UserError(`${raw}: the date split gives ${dayNames.length} training days; at most 1000 are supported (use a coarser date column)`);
+
+    fs.mkdirSync(path.join(workDir, 'vocab'), { recursive: true });
+    const shards: Shard[] = [];
+    const many = dayNames.length > MANY_SHARDS;
+    const flushRows = many ? FLUSH_ROWS / 16 : FLUSH_ROWS;
+    try {
+      const openShard = (file: string): Shard => {
+        const at = path.join(workDir, file);
+        const s: Shard = { file: at, writer: new ProcessedFileWriter(at, { numDense: D, numTables: T, rowsPerGroup: many ? SHARD_ROWS_PER_GROUP / 8 : SHARD_ROWS_PER_GROUP }), rows: new RowBatchBuilder(D, T) };
+        shards.push(s);
+        return s;
+      };
+      const trainShards = dayNames.map((_, d) => openShard(`day_${d}.dlrm`));
+      const holdoutFile = `day_${dayNames.length}.dlrm`;
+      const testShard = openShard(halved ? holdoutFile : 'test.partial.dlrm');
+      const valShard = halved ? testShard : openShard('val.partial.dlrm');
+      const flush = (s: Shard): void => {
+        const b = s.rows.take();
+        if (b.size > 0) s.writer.append(b.labels, b.dense, b.sparse);
+      };
+      const from = new Uint32Array(T), to = new Uint32Array(T);
+      const second = await pass('pass 2', finalSchema, false, (block, firstLine) => {
+        const n = block.rows;
+        const indices = block.keys.map((keys, t) => {
+          const count = keys.offsets ? keys.offsets[n] : n;
+          const out = new Uint32Array(count);
+          const v = vocabs[t];
+          for (let i = 0; i < count; i++) out[i] = v.assign(keys.hi ? keys.hi[i] : 0, keys.lo[i]);
+          return out;
+        });
+        for (let r = 0; r < n; r++) {
+          const route = routeOf(firstLine + rowLine(block, r) - header, block.dates ? block.dates[r] : '');
+          const shard = route === TEST ? testShard : route === VAL ? valShard : trainShards[route];
+          for (let t = 0; t < T; t++) {
+            const offsets = block.keys[t].offsets;
+            from[t] = offsets ? offsets[r] : r;
+            to[t] = offsets ? offsets[r + 1] : r + 1;
+          }
+          shard.rows.push(block.labels[r], block.dense, r * D, indices, from, to);
+          if (shard.rows.size >= flushRows) flush(shard);
+        }
+      });
+      if (second.rows !== first.rows) throw new UserError(`${raw}: ${second.rows} rows in pass 2, ${first.rows} in pass 1 (did the file change while being read?)`);
+      for (const s of shards) flush(s);
+      endPhase('pass 2');
+
+      const trainRowsPerDay = trainShards.map((s) => s.writer.rows);
+      const testRows = testShard.writer.rows;
+      const holdoutRows = halved ? testRows : testRows + valShard.writer.rows;
+      const dayMeta = (name: string, rows: number) => ({ kind: 'dlrm-day-shard', day: name, rows, source: raw, options, schema: finalSchema });
+      trainShards.forEach((s, d) => s.writer.commit(dayMeta(dayNames[d], s.writer.rows)));
+      if (halved) {
+        testShard.writer.commit(dayMeta('holdout', testRows));
+      } else {
+        testShard.writer.commit({});
+        valShard.writer.commit({});
+        concatShards([testShard.file, valShard.file], path.join(workDir, holdoutFile), D, T, dayMeta('holdout', holdoutRows));
+        for (const s of [testShard, valShard]) fs.rmSync(s.file);
+      }
+      if (trainRowsPerDay.reduce((a, b) => a + b, 0) === 0) throw new UserError(`${raw}: the split ${JSON.stringify(split)} leaves no training rows`);
+      if (holdoutRows === 0) throw new UserError(`${raw}: the split ${JSON.stringify(split)} leaves no test/val rows`);
+
+      // vocabularies and manifest
+      const files = vocabFiles(schema, M);
+      const keyParser = new DelimitedRowParser(schema, M);
+      const tables: TableInfo[] = schema.categorical.map((c, t) => {
+        const v = vocabs[t];
+        const keyBits = keyBitsOf(schema, t, M);
+        v.save(path.join(workDir, files[t]), keyBits);
+        const rare = v.rareIndex;
+        // a multi-hot column's missing value is the empty bag: no key
+        const missing = c.multiHotSeparator !== undefined ? -1 : v.indexOf(...keyParser.missingKey(t));
+        const info: TableInfo = { name: c.name, count: v.size + (rare >= 0 ? 1 : 0), oovIndex: oovIndex(rare, missing), vocabFile: files[t] };
+        if (keyBits === 64) info.keyBits = 64;
+        if (info.count === 0) throw new UserError(`${raw}: categorical column ${c.name} has no values at all (every bag is empty); drop it from the schema`);
+        return info;
+      });
+      const days: DayInfo[] = [...dayNames, 'holdout'].map((name, d) => ({ name, rows: d < dayNames.length ? trainRowsPerDay[d] : holdoutRows, invalidLines: d === 0 ? first.invalid : 0, shard: `day_${d}.dlrm` }));
+      const trainRows = trainRowsPerDay.reduce((a, b) => a + b, 0);
+      const manifest: Manifest = {
+        ...manifestStamp(new Date(started).toISOString()),
+        sources: [{ path: raw, bytes: day.endByte, sha256 }],
+        schema: finalSchema,
+        options,
+        numDense: D,
+        denseTransforms: schema.dense.map((d) => d.transform),
+        tables,
+        days,
+        splits: mergedSplits(trainRows, holdoutRows, halved ? Math.ceil(holdoutRows / 2) : testRows),
+        mergedFile: path.relative(partsDir, mergedFile),
+        totalRows: trainRows + holdoutRows,
+      };
+      await buildMergedFromShards(manifest, workDir, mergedFile);
+      endPhase('merge');
+      movePartsIntoPlace(manifest, workDir, partsDir);
+      const seconds = (Date.now() - started) / 1000;
+      log().info({ rowsPerDay: days.map((d) => d.rows), splits: manifest.splits, countsPerTable: tables.map((t) => t.count), invalidLines: first.invalid, seconds, phases, mergedFile, partsDir }, 'preprocess done');
+      return { manifest, mergedFile, partsDir, lines: first.dataLines, seconds, phases };
+    } catch (err) {
+      for (const s of shards) s.writer.abort();
+      fs.rmSync(workDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+}
+
+/** The 0-based line in its block of row r. */
+function rowLine(block: ParsedBlock, r: number): number {
+  return block.rowLines ? block.rowLines[r] : r;
 }
 
 /** Writes the rows of `inputs` (processed files, in order) into one processed file. */

@@ -3,10 +3,8 @@
 // key's count; assignment then gives keys seen >= K times indices 0..F-1 (first appearance) and maps rarer
 // keys to the shared index F (the table has F + 1 rows), like src/preprocess/vocabulary.ts for Criteo.
 // Saved as vocab/<name>.u32 (32-bit keys: uint32 LE per index) or vocab/<name>.u64 (string keys: uint64 LE
-// per index), which predict loads back (loadKeyVocabulary).
-import * as fs from 'node:fs';
+// per index), which predict loads back (src/predict/vocabularyLookup.ts).
 import { writeFileAtomic } from '../util/atomic';
-import { UserError } from '../util/errors';
 import { U64HashTable } from './u64HashTable';
 
 const ASSIGNED = 0x80000000;
@@ -97,22 +95,4 @@ export class KeyVocabulary {
     this.keys[2 * this.assigned + 1] = lo;
     this.assigned++;
   }
-}
-
-/** Loads a saved vocabulary of `expected` keys (as written by save) back into a KeyVocabulary. */
-export function loadKeyVocabulary(file: string, keyBits: 32 | 64, expected: number, table: string): KeyVocabulary {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch (err) {
-    throw new UserError(`${file}: cannot read the vocabulary of table ${table} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  const width = keyBits / 8;
-  if (bytes.length !== expected * width) throw new UserError(`${file}: ${bytes.length} bytes, expected ${expected} ${keyBits}-bit keys of table ${table}; the vocabulary does not belong to this manifest`);
-  const vocab = new KeyVocabulary(0);
-  for (let i = 0; i < expected; i++) {
-    if (keyBits === 64) vocab.assign(bytes.readUInt32LE(8 * i + 4), bytes.readUInt32LE(8 * i));
-    else vocab.assign(0, bytes.readUInt32LE(4 * i));
-  }
-  return vocab;
 }

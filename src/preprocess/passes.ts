@@ -6,7 +6,7 @@
 import type * as crypto from 'node:crypto';
 import type { PreprocessOptions } from '../dataset/manifest';
 import { compileLayout, type ParserLayout } from '../rawformat/layout';
-import type { LineError, ParsedBlock } from '../rawformat/criteoParser';
+import type { LineError, ParsedBlock } from '../rawformat/rowParser';
 import type { ColumnSchema } from '../rawformat/schema';
 import type { HashSink } from '../criteo/rawSources';
 import type { RawDay } from '../rawformat/blockReader';

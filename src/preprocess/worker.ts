@@ -10,6 +10,8 @@
 import { parentPort } from 'node:worker_threads';
 import * as crypto from 'node:crypto';
 import { CriteoParser } from '../rawformat/criteoParser';
+import { parserFor } from '../rawformat/parserFor';
+import type { ParsedBlock, RowParser } from '../rawformat/rowParser';
 import { TableVocabulary } from './vocabulary';
 import { ProcessedFileWriter } from '../dataset/processedFile';
 import { OneHotRows } from '../dataset/memoryShuffle';
@@ -19,7 +21,7 @@ import { workerErrorFields } from '../util/errors';
 if (!parentPort) throw new Error('preprocess worker: must run in a worker thread');
 const port = parentPort;
 
-let parser: CriteoParser | undefined;
+let parser: RowParser | undefined;
 let vocabularies: TableVocabulary[] = [];
 let hash: crypto.Hash | undefined;
 let shard: { writer: ProcessedFileWriter; numDense: number; bounds: number[]; hold: boolean } | undefined;
@@ -41,6 +43,13 @@ function appendToShard(labels: Float32Array, dense: Float32Array, parts: Uint32A
   }
 }
 
+/** The distinct buffers of a parsed block's arrays (the Criteo parser's keys are views into its parts). */
+function blockBuffers(b: ParsedBlock): ArrayBuffer[] {
+  const arrays: (ArrayBufferView | undefined)[] = [b.labels, b.dense, ...b.parts, b.rowLines, b.rawDense];
+  for (const k of b.keys) arrays.push(k.lo, k.hi, k.offsets);
+  return [...new Set(arrays.filter((a) => a !== undefined).map((a) => (a as ArrayBufferView).buffer as ArrayBuffer))];
+}
+
 /** Runs fn over each table's rows [0, rows) of a table-major [tables, capacity] partition array. */
 function perTable(capacity: number, rows: number, fn: (v: TableVocabulary, from: number, to: number) => void): void {
   vocabularies.forEach((v, t) => fn(v, t * capacity, t * capacity + rows));
@@ -53,13 +62,13 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
       vocabularies = Array.from({ length: msg.numTables }, () => new TableVocabulary(msg.minFrequency));
       return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
     }
+    case 'initParser':
+      parser = parserFor(msg.schema, msg.parse);
+      return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
     case 'parse': {
       if (!parser) throw new Error('preprocess worker: parse before init');
       const b = parser.parseBlock(new Uint8Array(msg.bytes), msg.end, msg.day, msg.firstLine, msg.lines);
-      return {
-        reply: { id: msg.id, type: 'parsed', block: b },
-        transfer: [b.labels.buffer as ArrayBuffer, b.dense.buffer as ArrayBuffer, ...b.parts.map((p) => p.buffer as ArrayBuffer)],
-      };
+      return { reply: { id: msg.id, type: 'parsed', block: b }, transfer: blockBuffers(b) };
     }
     case 'count': {
       const values = new Uint32Array(msg.values);

@@ -3,13 +3,15 @@
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import type { ParserLayout } from '../rawformat/layout';
-import type { ParseOptions, ParsedBlock } from '../rawformat/criteoParser';
+import type { ParseOptions, ParsedBlock } from '../rawformat/rowParser';
+import type { ColumnSchema } from '../rawformat/schema';
 import { errorFromWorker, type WorkerErrorFields } from '../util/errors';
 
 type Req<T extends string, B = object> = { id: number; type: T } & B;
 
 export type WorkerRequest =
   | Req<'init', { layout: ParserLayout; parse: ParseOptions; numTables: number; minFrequency: number }>
+  | Req<'initParser', { schema: ColumnSchema; parse: ParseOptions }>
   | Req<'parse', { bytes: ArrayBuffer; end: number; day: number; firstLine: number; lines: number }>
   | Req<'count', { values: ArrayBuffer; capacity: number; rows: number }>
   | Req<'finishCount'>

@@ -65,7 +65,7 @@ function splitAll(lines: string[], delimiter: string, quoted: boolean): string[]
   return lines.map((line, i) => {
     const bytes = Buffer.from(line, 'utf8');
     const n = parser.splitFields(bytes, 0, bytes.length);
-    if (typeof n !== 'number') throw new UserError(`sampled line ${i + 1}: field ${n.field + 1} ${n.message}`);
+    if (typeof n !== 'number') throw new UserError(`sampled line ${i + 1}: field ${n.field ?? '?'} ${n.message}`);
     if (n !== fields) throw new UserError(`sampled line ${i + 1} has ${n} fields, the first line ${fields}: is the file consistently delimited?`);
     return Array.from({ length: n }, (_, f) => parser.fieldText(f));
   });

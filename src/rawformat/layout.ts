@@ -1,7 +1,7 @@
-// Compiles a ColumnSchema into the flat, cloneable layout the byte-level line parser runs on (one role and
-// one slot per field), checking that the schema only uses what the parser supports today: single-hot hex or
-// decimal categoricals, log1p/none dense columns, one-byte delimiter, no header. String categories hashed to
-// 64 bits, multi-hot fields and headers arrive through this same layout in a later issue.
+// Compiles a (validated) ColumnSchema into the flat, cloneable layout the Criteo byte parser runs on (one role
+// and one slot per field), for the schemas that parser can read: single-hot hex or decimal categoricals,
+// log1p/none dense columns, one-byte delimiter, no header, no quoting, no date split. Any other schema is
+// read by the delimited parser (parserFor.ts decides, with layoutProblem).
 import { UserError } from '../util/errors';
 import type { ColumnSchema } from './schema';
 
@@ -34,28 +34,37 @@ export interface ParserLayout {
   tableNames: string[];
 }
 
-/** Builds the parser layout of a schema, refusing features the parser does not support yet. */
-export function compileLayout(schema: ColumnSchema): ParserLayout {
-  if (schema.delimiter.length !== 1 || schema.delimiter.charCodeAt(0) > 127) {
-    throw new UserError(`schema: the delimiter must be one ASCII character, got ${JSON.stringify(schema.delimiter)}`);
-  }
-  if (schema.header) throw new UserError('schema: files with a header line are not supported yet');
-  const denseIndex = new Map(schema.dense.map((d, i) => [d.name, i]));
-  const catIndex = new Map(schema.categorical.map((c, i) => [c.name, i]));
+/** Why the Criteo byte parser cannot read `schema`, or undefined when it can. */
+export function layoutProblem(schema: ColumnSchema): string | undefined {
+  if (schema.delimiter.length !== 1 || schema.delimiter.charCodeAt(0) > 127) return `the delimiter must be one ASCII character, got ${JSON.stringify(schema.delimiter)}`;
+  if (schema.header) return 'files with a header line are read by the delimited parser';
+  if (schema.quoted) return 'quoted fields are read by the delimited parser';
+  if (schema.split?.by === 'date') return 'a date split is read by the delimited parser';
   for (const d of schema.dense) {
-    if (d.transform !== 'log1p' && d.transform !== 'none') throw new UserError(`schema: dense column ${d.name}: transform '${d.transform}' is not supported yet`);
+    if (d.transform !== 'log1p' && d.transform !== 'none') return `dense column ${d.name}: transform '${d.transform}' is read by the delimited parser`;
   }
   for (const c of schema.categorical) {
-    if (c.encoding !== 'hex' && c.encoding !== 'decimal') throw new UserError(`schema: categorical column ${c.name}: encoding '${c.encoding}' is not supported yet`);
-    if (c.multiHotSeparator !== undefined) throw new UserError(`schema: categorical column ${c.name}: multi-hot fields are not supported yet`);
+    if (c.encoding !== 'hex' && c.encoding !== 'decimal') return `categorical column ${c.name}: encoding '${c.encoding}' is read by the delimited parser`;
+    if (c.multiHotSeparator !== undefined) return `categorical column ${c.name}: multi-hot fields are read by the delimited parser`;
   }
+  return undefined;
+}
+
+/**
+ * Builds the Criteo parser's layout of a validated schema (loadSchema.ts); `withLabel` false: the lines lack
+ * the label column (unlabelled rows to score, like Kaggle's test.txt).
+ */
+export function compileLayout(schema: ColumnSchema, withLabel = true): ParserLayout {
+  const problem = layoutProblem(schema);
+  if (problem) throw new UserError(`schema: ${problem}`);
+  const label = withLabel ? schema.label?.name : undefined;
+  const columns = schema.columns.filter((c) => withLabel || c !== schema.label?.name);
+  const denseIndex = new Map(schema.dense.map((d, i) => [d.name, i]));
+  const catIndex = new Map(schema.categorical.map((c, i) => [c.name, i]));
   const roles: number[] = [];
   const slots: number[] = [];
-  const seen = new Set<string>();
-  for (const name of schema.columns) {
-    if (name !== 'ignore' && seen.has(name)) throw new UserError(`schema: column ${name} appears twice in columns`);
-    seen.add(name);
-    if (schema.label && name === schema.label.name) {
+  for (const name of columns) {
+    if (name === label) {
       roles.push(FieldRole.Label);
       slots.push(-1);
     } else if (denseIndex.has(name)) {
@@ -64,24 +73,18 @@ export function compileLayout(schema: ColumnSchema): ParserLayout {
     } else if (catIndex.has(name)) {
       roles.push(FieldRole.Categorical);
       slots.push(catIndex.get(name) as number);
-    } else if (name === 'ignore') {
-      roles.push(FieldRole.Ignore);
-      slots.push(-1);
     } else {
-      throw new UserError(`schema: column ${name} is neither the label nor a dense or categorical column`);
+      roles.push(FieldRole.Ignore); // IGNORE_COLUMN, or a column the schema does not use
+      slots.push(-1);
     }
   }
-  for (const name of [...denseIndex.keys(), ...catIndex.keys()]) {
-    if (!seen.has(name)) throw new UserError(`schema: column ${name} is declared but missing from columns`);
-  }
-  if (schema.label && !seen.has(schema.label.name)) throw new UserError(`schema: label column ${schema.label.name} is missing from columns`);
   return {
     delimiter: schema.delimiter.charCodeAt(0),
-    numFields: schema.columns.length,
+    numFields: columns.length,
     roles,
     slots,
-    fieldNames: [...schema.columns],
-    hasLabel: schema.label !== undefined,
+    fieldNames: columns,
+    hasLabel: label !== undefined,
     numDense: schema.dense.length,
     denseLog1p: schema.dense.map((d) => d.transform === 'log1p'),
     numTables: schema.categorical.length,

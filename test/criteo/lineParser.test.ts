@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { describeColumns, CriteoParser, log1pFloat32, type ParseOptions } from '../../src/rawformat/criteoParser';
+import { describeColumns, CriteoParser, log1pFloat32 } from '../../src/rawformat/criteoParser';
+import type { ParseOptions } from '../../src/rawformat/rowParser';
 import { compileLayout } from '../../src/rawformat/layout';
 import { loadSchemaPreset } from '../../src/criteo/schemaPresets';
 import { subsampleDraw } from '../../src/rawformat/subsample';

@@ -5,7 +5,8 @@
 // (fails instead when DLRM_REQUIRE_NATIVE is set).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { CriteoParser, type ParseOptions, type ParsedBlock } from '../../src/rawformat/criteoParser';
+import { CriteoParser } from '../../src/rawformat/criteoParser';
+import type { ParseOptions, ParsedBlock } from '../../src/rawformat/rowParser';
 import { compileLayout } from '../../src/rawformat/layout';
 import { loadSchemaPreset } from '../../src/criteo/schemaPresets';
 import { nativePreprocessKernels, type PreprocessKernels } from '../../src/rawformat/nativeKernels';

@@ -38,7 +38,7 @@ test('dense values equal Number() of the text', () => {
     assert.equal(p.dense[0], Number(t), t);
   }
   assert.ok(Number.isNaN((parse(p, '0,,a,,'), p.dense[0])), 'empty is missing');
-  assert.deepEqual(parse(p, '0,12abc,a,,'), { field: 1, message: "'12abc' is not a number" });
+  assert.deepEqual(parse(p, '0,12abc,a,,'), { field: 2, message: "'12abc' is not a number" });
 });
 
 test('quotes, CRLF, multi-hot lists and missing keys', () => {
@@ -51,10 +51,10 @@ test('quotes, CRLF, multi-hot lists and missing keys', () => {
   assert.equal(key(p.bags[0].hi[0], p.bags[0].lo[0]), fnv1a64String(''), 'an empty string field is the hash of ""');
   assert.equal(p.bags[1].n, 0, 'an empty multi-hot field is an empty bag');
   assert.deepEqual(p.missingKey(0), [0xcbf29ce4, 0x84222325]);
-  assert.deepEqual(parse(p, '0,2,a,xyz,'), { field: 3, message: "list element 'xyz' is not 1 to 8 hex digits" });
-  assert.deepEqual(parse(p, '0,2,"a,'), { field: 2, message: 'has an opening quote without a closing one (quoted fields cannot span lines)' });
-  assert.equal(parse(p, '0,2,a')?.field, -1);
-  assert.deepEqual(parse(p, '2,2,a,,'), { field: 0, message: "'2' is not 0 or 1" });
+  assert.deepEqual(parse(p, '0,2,a,xyz,'), { field: 4, message: "list element 'xyz' is not 1 to 8 hex digits" });
+  assert.deepEqual(parse(p, '0,2,"a,'), { field: 3, message: 'has an opening quote without a closing one (quoted fields cannot span lines)' });
+  assert.equal(parse(p, '0,2,a')?.field, undefined, 'a wrong field count names no field');
+  assert.deepEqual(parse(p, '2,2,a,,'), { field: 1, message: "'2' is not 0 or 1" });
 });
 
 test('--max-ind-range folds 64-bit hashes exactly', () => {
