@@ -170,6 +170,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
     // Welford's running mean and sum of squared deviations (stable for large values with a small spread)
     const stats = schema.dense.map(() => ({ n: 0, mean: 0, m2: 0 }));
     const trainDates = new Map<string, number>();
+    const isTrainDate = new Map<string, boolean>();
     const hash = crypto.createHash('sha256');
     const needRaw = standardize.some((x) => x);
     const first = await pass('pass 1', schema, needRaw, (block, firstLine) => {
@@ -193,7 +194,9 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
         for (let r = 0; r < n; r++) {
           const d = dates[r];
           if (d === '') throw inputError({ file: raw, line: day.firstLineNumber + firstLine + rowLine(block, r), field: split.column }, 'the date of the date split is empty');
-          if (compareDates(d, split.test) < 0) trainDates.set(d, (trainDates.get(d) ?? 0) + 1);
+          let train = isTrainDate.get(d);
+          if (train === undefined) isTrainDate.set(d, (train = compareDates(d, split.test) < 0));
+          if (train) trainDates.set(d, (trainDates.get(d) ?? 0) + 1);
         }
       }
       if (options.minFrequency > 1) {
@@ -238,10 +241,14 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
       };
     } else if (split.by === 'date') {
       dayNames = [...trainDates.keys()].sort(compareDates);
-      const dayOf = new Map(dayNames.map((d, i) => [d, i]));
+      const routes = new Map(dayNames.map((d, i) => [d, i]));
       routeOf = (_dataLine, d) => {
-        if (compareDates(d, split.test) < 0) return dayOf.get(d) as number;
-        return split.val !== undefined && compareDates(d, split.val) >= 0 ? VAL : TEST;
+        let route = routes.get(d);
+        if (route === undefined) {
+          route = split.val !== undefined && compareDates(d, split.val) >= 0 ? VAL : TEST;
+          routes.set(d, route);
+        }
+        return route;
       };
     } else {
       dayNames = ['train'];

@@ -333,8 +333,9 @@ class KeyColumn {
         this.hi = hi;
       }
     }
-    this.lo.set(bag.lo.subarray(0, bag.n), this.n);
-    this.hi?.set(bag.hi.subarray(0, bag.n), this.n);
+    const lo = this.lo, hi = this.hi, at = this.n;
+    for (let i = 0; i < bag.n; i++) lo[at + i] = bag.lo[i];
+    if (hi) for (let i = 0; i < bag.n; i++) hi[at + i] = bag.hi[i];
     this.n += bag.n;
   }
 
