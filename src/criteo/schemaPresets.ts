@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ColumnSchema } from '../rawformat/schema';
 import { validateSchema } from '../rawformat/loadSchema';
+import { readJsonFile } from '../util/jsonFile';
 
 export type SchemaPreset = 'kaggle' | 'terabyte';
 
@@ -23,5 +24,5 @@ function configsDir(): string {
 /** The column schema of a Criteo preset, read from configs/<preset>.schema.json. */
 export function loadSchemaPreset(preset: SchemaPreset): ColumnSchema {
   const file = path.join(configsDir(), `${preset}.schema.json`);
-  return validateSchema(JSON.parse(fs.readFileSync(file, 'utf8')), file);
+  return validateSchema(readJsonFile(file), file);
 }
