@@ -7,7 +7,6 @@
 // is shuffled in memory, the shard worker also packs every day's rows (OneHotRows) and hands them
 // over at the end, so the shuffle reads no shard back.
 // Messages and replies are listed in workerProtocol.ts; typed arrays travel by transfer, never by copy.
-import { parentPort } from 'node:worker_threads';
 import * as crypto from 'node:crypto';
 import { CriteoParser } from '../rawformat/criteoParser';
 import { parserFor } from '../rawformat/parserFor';
@@ -16,10 +15,8 @@ import { TableVocabulary } from './vocabulary';
 import { ProcessedFileWriter } from '../dataset/processedFile';
 import { OneHotRows } from '../dataset/memoryShuffle';
 import type { WorkerReply, WorkerRequest } from './workerProtocol';
-import { workerErrorFields } from '../util/errors';
+import { serveRequests } from '../util/workerChannel';
 
-if (!parentPort) throw new Error('preprocess worker: must run in a worker thread');
-const port = parentPort;
 
 let parser: RowParser | undefined;
 let vocabularies: TableVocabulary[] = [];
@@ -134,11 +131,4 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
   }
 }
 
-port.on('message', (msg: WorkerRequest) => {
-  try {
-    const { reply, transfer } = handle(msg);
-    port.postMessage(reply, transfer);
-  } catch (err) {
-    port.postMessage({ id: msg.id, type: 'error', ...workerErrorFields(err) } satisfies WorkerReply);
-  }
-});
+serveRequests<WorkerRequest, WorkerReply>('preprocess worker', handle);

@@ -10,7 +10,7 @@
 // the label must be exactly 0 or 1. A label-0 line is dropped when its sub-sampling draw is < rate.
 // Criteo-shaped blocks go first to the native kernel (src/preprocess/csrc/criteoBlockParser.cc, ~5x faster)
 // when the addon is built; a block it declines (any unusual line) is parsed here, which names the problem.
-import { FieldRole, type ParserLayout } from './layout';
+import { FieldRole, HEX_DIGIT, type ParserLayout } from './layout';
 import { subsampleDraw } from './subsample';
 import { nativePreprocessKernels, type PreprocessKernels } from './nativeKernels';
 import { quoteInput, QUOTE_MAX_CHARS } from '../util/quote';
@@ -27,14 +27,6 @@ export function log1pFloat32(x: number): number {
 }
 
 const LOG1P_TABLE = Float32Array.from({ length: LOG1P_TABLE_SIZE }, (_, x) => log1pFloat32(x));
-
-/** Hex digit values by byte, -1 for non-hex bytes. */
-const HEX_DIGIT = Int8Array.from({ length: 256 }, (_, c) => {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-});
 
 export class CriteoParser implements RowParser {
   private readonly partOf: Int32Array;

@@ -14,6 +14,7 @@ import { forEachLine } from './blockReader';
 import { transformDense } from './denseTransform';
 import type { FieldError, LineError, ParsedBlock, ParseOptions, RowParser, TableKeys } from './rowParser';
 import { subsampleDraw } from './subsample';
+import { FieldRole, HEX_DIGIT } from './layout';
 
 const QUOTE = 34;
 const CR = 13;
@@ -37,15 +38,7 @@ export class KeyBag {
   }
 }
 
-const enum Role {
-  Ignore,
-  Label,
-  Dense,
-  Categorical,
-  Date,
-}
 
-const HEX = Int8Array.from({ length: 256 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1));
 
 /**
  * The value of a plain decimal buf[s, e) ('-'? digits ('.' digits)?, at most 15 digits) without making a
@@ -85,7 +78,7 @@ export class DelimitedRowParser {
   readonly bags: KeyBag[];
   /** The current row's date-split field text, if the schema splits by date. */
   dateText = '';
-  private readonly roles: Role[] = [];
+  private readonly roles: FieldRole[] = [];
   private readonly slots: number[] = [];
   private readonly fieldBuf: Uint8Array[] = [];
   private readonly fieldStart: Int32Array;
@@ -108,16 +101,16 @@ export class DelimitedRowParser {
     for (const name of schema.columns) {
       if (schema.label && name === schema.label.name) {
         if (!withLabel) continue;
-        this.roles.push(Role.Label);
+        this.roles.push(FieldRole.Label);
         this.slots.push(-1);
       } else if (denseIndex.has(name)) {
-        this.roles.push(Role.Dense);
+        this.roles.push(FieldRole.Dense);
         this.slots.push(denseIndex.get(name) as number);
       } else if (catIndex.has(name)) {
-        this.roles.push(Role.Categorical);
+        this.roles.push(FieldRole.Categorical);
         this.slots.push(catIndex.get(name) as number);
       } else {
-        this.roles.push(name === dateColumn ? Role.Date : Role.Ignore);
+        this.roles.push(name === dateColumn ? FieldRole.Date : FieldRole.Ignore);
         this.slots.push(-1);
       }
     }
@@ -228,12 +221,12 @@ export class DelimitedRowParser {
     for (const bag of this.bags) bag.n = 0;
     for (let f = 0; f < n; f++) {
       const role = this.roles[f];
-      if (role === Role.Ignore) continue;
+      if (role === FieldRole.Ignore) continue;
       const buf = this.fieldBuf[f], s = this.fieldStart[f], e = this.fieldEnd[f];
-      if (role === Role.Label) {
+      if (role === FieldRole.Label) {
         if (e - s !== 1 || (buf[s] !== 48 && buf[s] !== 49)) return { field: f + 1, message: `${quoteInput(this.fieldText(f))} is not 0 or 1` };
         this.label = buf[s] - 48;
-      } else if (role === Role.Dense) {
+      } else if (role === FieldRole.Dense) {
         let v = plainDecimal(buf, s, e);
         if (v === undefined) {
           const text = this.fieldText(f).trim();
@@ -241,7 +234,7 @@ export class DelimitedRowParser {
           if (text !== '' && !Number.isFinite(v)) return { field: f + 1, message: `${quoteInput(text)} is not a number` };
         }
         this.dense[this.slots[f]] = v;
-      } else if (role === Role.Date) {
+      } else if (role === FieldRole.Date) {
         this.dateText = this.fieldText(f).trim();
       } else {
         const t = this.slots[f];
@@ -285,7 +278,7 @@ export class DelimitedRowParser {
     } else if (encoding === 'hex') {
       if (e - s > 8) return 'is not 1 to 8 hex digits';
       for (let p = s; p < e; p++) {
-        const d = HEX[buf[p]];
+        const d = HEX_DIGIT[buf[p]];
         if (d < 0) return 'is not 1 to 8 hex digits';
         lo = lo * 16 + d;
       }

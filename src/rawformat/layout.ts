@@ -5,12 +5,22 @@
 import { UserError } from '../util/errors';
 import type { ColumnSchema } from './schema';
 
+/** What a field of a line is, for every parser (Date: the date split's column, read by the delimited parser). */
 export const enum FieldRole {
   Ignore = 0,
   Label = 1,
   Dense = 2,
   Categorical = 3,
+  Date = 4,
 }
+
+/** Hex digit values by byte, -1 for non-hex bytes (both cases), for every parser. */
+export const HEX_DIGIT = Int8Array.from({ length: 256 }, (_, c) => {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+});
 
 export interface ParserLayout {
   /** The delimiter byte (9 = TAB for Criteo). */
