@@ -6,7 +6,7 @@
 // count): pass 1 counts lines, hashes the input, computes standardize means/stds, lists the dates of a date
 // split and counts keys for --min-frequency; pass 2 routes every row to its training day or the test/val
 // holdout (by its line position after the header: blocks, random draw, or its date), maps its keys to
-// first-appearance indices (KeyVocabulary, multi-hot bags included) and writes the shards. The merged file
+// first-appearance indices (Vocabulary, multi-hot bags included) and writes the shards. The merged file
 // is then built by the shared buildMergedFromShards.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,7 +24,8 @@ import { inputError, UserError } from '../util/errors';
 import { log } from '../util/log';
 import { formatCount, startProgress } from '../util/progress';
 import { checkSkippedLines } from './invalidLines';
-import { KeyVocabulary } from './keyVocabulary';
+import { Vocabulary } from './vocabulary';
+import { writeFileAtomic } from '../util/atomic';
 import { wholeFileDay, type RawDay } from '../rawformat/blockReader';
 import { firstLines } from '../rawformat/firstLines';
 import { compareDates, loadSchemaFile } from '../rawformat/loadSchema';
@@ -119,7 +120,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
   await checkHeader(day, schema);
   const fieldNames = new DelimitedRowParser(schema, M).fieldNames;
   const D = schema.dense.length, T = schema.categorical.length;
-  const vocabs = schema.categorical.map(() => new KeyVocabulary(options.minFrequency));
+  const vocabs = schema.categorical.map((_, t) => new Vocabulary(options.minFrequency, keyBitsOf(schema, t, M)));
   // data lines are numbered by position after the header: sub-sampling, random and block splits use it
   const header = schema.header ? 1 : 0;
   const standardize = schema.dense.map((d) => d.transform === 'standardize' && d.mean === undefined);
@@ -202,7 +203,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
       if (options.minFrequency > 1) {
         block.keys.forEach((keys, t) => {
           const count = keys.offsets ? keys.offsets[n] : n;
-          for (let i = 0; i < count; i++) vocabs[t].count(keys.hi ? keys.hi[i] : 0, keys.lo[i]);
+          vocabs[t].count(keys.lo, keys.hi, 0, count);
         });
       }
     }, hash);
@@ -285,8 +286,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
         const indices = block.keys.map((keys, t) => {
           const count = keys.offsets ? keys.offsets[n] : n;
           const out = new Uint32Array(count);
-          const v = vocabs[t];
-          for (let i = 0; i < count; i++) out[i] = v.assign(keys.hi ? keys.hi[i] : 0, keys.lo[i]);
+          vocabs[t].assign(keys.lo, keys.hi, 0, count, out);
           return out;
         });
         for (let r = 0; r < n; r++) {
@@ -327,7 +327,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
       const tables: TableInfo[] = schema.categorical.map((c, t) => {
         const v = vocabs[t];
         const keyBits = keyBitsOf(schema, t, M);
-        v.save(path.join(workDir, files[t]), keyBits);
+        writeFileAtomic(path.join(workDir, files[t]), v.takeNew());
         const rare = v.rareIndex;
         // a multi-hot column's missing value is the empty bag: no key
         const missing = c.multiHotSeparator !== undefined ? -1 : v.indexOf(...keyParser.missingKey(t));

@@ -43,6 +43,11 @@ export class U64HashTable {
     }
   }
 
+  /** Bytes held by the slots. */
+  get bytes(): number {
+    return this.slots.byteLength;
+  }
+
   /** The value of key (hi, lo), or -1 when absent. */
   get(hi: number, lo: number): number {
     const v = this.slots[this.slotOf(hi, lo) + 2];

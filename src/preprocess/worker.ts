@@ -11,7 +11,7 @@ import * as crypto from 'node:crypto';
 import { CriteoParser } from '../rawformat/criteoParser';
 import { parserFor } from '../rawformat/parserFor';
 import type { ParsedBlock, RowParser } from '../rawformat/rowParser';
-import { TableVocabulary } from './vocabulary';
+import { Vocabulary } from './vocabulary';
 import { ProcessedFileWriter } from '../dataset/processedFile';
 import { OneHotRows } from '../dataset/memoryShuffle';
 import type { WorkerReply, WorkerRequest } from './workerProtocol';
@@ -19,7 +19,7 @@ import { serveRequests } from '../util/workerChannel';
 
 
 let parser: RowParser | undefined;
-let vocabularies: TableVocabulary[] = [];
+let vocabularies: Vocabulary[] = [];
 let hash: crypto.Hash | undefined;
 let shard: { writer: ProcessedFileWriter; numDense: number; bounds: number[]; hold: boolean } | undefined;
 /** The days' rows, packed while their shards are written (holdOpen .. holdTake). */
@@ -48,7 +48,7 @@ function blockBuffers(b: ParsedBlock): ArrayBuffer[] {
 }
 
 /** Runs fn over each table's rows [0, rows) of a table-major [tables, capacity] partition array. */
-function perTable(capacity: number, rows: number, fn: (v: TableVocabulary, from: number, to: number) => void): void {
+function perTable(capacity: number, rows: number, fn: (v: Vocabulary, from: number, to: number) => void): void {
   vocabularies.forEach((v, t) => fn(v, t * capacity, t * capacity + rows));
 }
 
@@ -56,7 +56,7 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
   switch (msg.type) {
     case 'init': {
       parser = new CriteoParser(msg.layout, msg.parse);
-      vocabularies = Array.from({ length: msg.numTables }, () => new TableVocabulary(msg.minFrequency));
+      vocabularies = Array.from({ length: msg.numTables }, () => new Vocabulary(msg.minFrequency));
       return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
     }
     case 'initParser':
@@ -69,14 +69,14 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
     }
     case 'count': {
       const values = new Uint32Array(msg.values);
-      perTable(msg.capacity, msg.rows, (v, from, to) => v.count(values, from, to));
+      perTable(msg.capacity, msg.rows, (v, from, to) => v.count(values, undefined, from, to));
       return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
     }
     case 'finishCount':
       return { reply: { id: msg.id, type: 'sizes', sizes: vocabularies.map((v) => v.finishCounting()) }, transfer: [] };
     case 'assign': {
       const values = new Uint32Array(msg.values);
-      perTable(msg.capacity, msg.rows, (v, from, to) => v.assign(values, from, to));
+      perTable(msg.capacity, msg.rows, (v, from, to) => v.assign(values, undefined, from, to, values));
       return { reply: { id: msg.id, type: 'assigned', values: msg.values }, transfer: [msg.values] };
     }
     case 'restore':
