@@ -1,5 +1,5 @@
 // `dlrm schema --infer logs.tsv [--out schema.json] [--rows N]`: writes a starting column schema guessed
-// from the first rows of a click log (src/schema/infer.ts) for `dlrm preprocess --schema`, atomically to
+// from the first rows of a click log (src/rawformat/infer.ts) for `dlrm preprocess --schema`, atomically to
 // --out (or to stdout), and prints one line per column (kind, encoding, sampled cardinality, empty rate).
 import { Command } from 'commander';
 import { checkOutputFile, writeFileAtomic } from '../util/atomic';

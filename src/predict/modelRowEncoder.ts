@@ -1,6 +1,6 @@
 // Raw rows -> model inputs: the one path by which `dlrm predict` (blocks of an input file) and `dlrm serve`
-// (the rows of requests) turn raw text lines into engine batches. The manifest's row encoder (Criteo byte
-// parser or the custom schema's row parser, then the saved vocabularies: unseen -> the table's oovIndex),
+// (the rows of requests) turn raw text lines into engine batches. The manifest's RawRowEncoder (its schema's
+// parserFor parser, then the saved vocabularies: unseen -> the table's oovIndex),
 // then the training run's --max-ind-range folding and, for data without dense features, the constant dense
 // input. Shapes: the batches have the model's dense width and table sizes (checked once, at opening).
 import { constantDenseBatch } from '../dataset/constantDense';
