@@ -4,12 +4,14 @@
 // of threads. At most 2W + 1 blocks are in flight (bounded memory).
 import type { Hash } from 'node:crypto';
 import { DEFAULT_BLOCK_BYTES, readDayBlocks, type RawDay } from '../rawformat/blockReader';
+import { partKeys } from '../rawformat/criteoParser';
 import type { ParsedBlock, ParseOptions } from '../rawformat/rowParser';
 import type { ColumnSchema } from '../rawformat/schema';
 import { PreprocessWorker } from './workerProtocol';
 
 export class ParsePool {
   private readonly workers: PreprocessWorker[] = [];
+  private bounds: number[] = [];
 
   constructor(
     readonly threads: number,
@@ -19,6 +21,7 @@ export class ParsePool {
   /** (Re)builds every worker's parser for `schema` (threads are started on first use). */
   async init(schema: ColumnSchema, parse: ParseOptions): Promise<void> {
     while (this.workers.length < this.threads) this.workers.push(new PreprocessWorker());
+    this.bounds = parse.partitionBounds;
     await Promise.all(this.workers.map((w) => w.request('initParser', { schema, parse }, 'ok')));
   }
 
@@ -36,16 +39,22 @@ export class ParsePool {
         lines += b.lines;
         while (queue.length > 2 * W) {
           const q = queue.shift() as (typeof queue)[number];
-          yield { block: (await q.parsed).block, firstLine: q.firstLine };
+          yield { block: this.withKeys((await q.parsed).block), firstLine: q.firstLine };
         }
       }
       while (queue.length > 0) {
         const q = queue.shift() as (typeof queue)[number];
-        yield { block: (await q.parsed).block, firstLine: q.firstLine };
+        yield { block: this.withKeys((await q.parsed).block), firstLine: q.firstLine };
       }
     } finally {
       await Promise.all(queue.map((q) => q.parsed.catch(() => undefined)));
     }
+  }
+
+  /** A block from a worker with its keys: partitioned one-hot keys are rebuilt from the parts (see worker.ts). */
+  private withKeys(block: ParsedBlock): ParsedBlock {
+    if (block.parts.length > 0) block.keys = partKeys(block.parts, this.bounds, block.capacity);
+    return block;
   }
 
   async stop(): Promise<void> {

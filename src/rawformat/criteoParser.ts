@@ -81,12 +81,8 @@ export class CriteoParser implements RowParser {
     return this.layout.numTables;
   }
 
-  /** Per table its keys: views into the partition arrays. */
   private keysOf(parts: Uint32Array[], capacity: number): TableKeys[] {
-    return Array.from({ length: this.layout.numTables }, (_, t) => {
-      const at = this.localOf[t] * capacity;
-      return { lo: parts[this.partOf[t]].subarray(at, at + capacity) };
-    });
+    return partKeys(parts, this.opts.partitionBounds, capacity);
   }
 
   parseBlock(bytes: Uint8Array, end: number, day: number, firstLine: number, lines: number): ParsedBlock {
@@ -275,6 +271,18 @@ export class CriteoParser implements RowParser {
     }
     return p;
   }
+}
+
+/**
+ * Per table its keys as views into the partition arrays ([tables of p, capacity] table-major each): what a
+ * receiver of a parsed block rebuilds after the parts crossed a thread (the views themselves are not sent).
+ */
+export function partKeys(parts: Uint32Array[], bounds: number[], capacity: number): TableKeys[] {
+  const keys: TableKeys[] = [];
+  for (let p = 0; p + 1 < bounds.length; p++) {
+    for (let l = 0; l < bounds[p + 1] - bounds[p]; l++) keys.push({ lo: parts[p].subarray(l * capacity, (l + 1) * capacity) });
+  }
+  return keys;
 }
 
 /** The layout is Criteo's shape: the label, then log1p dense columns, then hex categoricals, in slot order. */
