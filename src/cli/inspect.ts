@@ -4,7 +4,7 @@
 // (label, dense [D], indices per table [T bags]) as JSON lines, rows counted within --split when given;
 // with --stats it scans the file for table sizes, skew, missing rates and embedding memory (src/dataset/stats.ts).
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { ColumnSchema } from '../criteo/schema';
+import type { ColumnSchema } from '../rawformat/schema';
 import type { Batch } from '../dataset/batch';
 import { splitOf } from '../dataset/loader';
 import type { Manifest, RowRange, SplitName } from '../dataset/manifest';

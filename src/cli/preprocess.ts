@@ -1,12 +1,12 @@
 // `dlrm preprocess`: raw Criteo logs -> per-day shards, vocabularies, manifest and the merged processed
 // file (docs/PREPROCESS.md). Flags are named like the reference's (kebab-case); this file only maps them to
 // a PreprocessConfig and runs the pipeline; with --schema (a user's own log, docs/SCHEMA.md) it runs the
-// custom-schema pipeline instead (src/schema/customPreprocess.ts).
+// custom-schema pipeline instead (src/preprocess/customPreprocess.ts).
 import { Command } from 'commander';
 import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 import { choiceOption, floatOption, intOption } from '../util/options';
 import { runPreprocess, type PreprocessConfig } from '../preprocess/pipeline';
-import { runCustomPreprocess } from '../schema/customPreprocess';
+import { runCustomPreprocess } from '../preprocess/customPreprocess';
 import { UserError } from '../util/errors';
 
 interface PreprocessFlags extends CommonOptions, Omit<PreprocessConfig, 'blockBytes'> {
@@ -29,15 +29,14 @@ export function registerPreprocess(program: Command): void {
     .option('--skip-invalid-lines', 'count and skip malformed lines instead of stopping at the first', false)
     .option('--no-merged-file', 'write the day shards, vocabularies and manifest only (no merge pass, half the disk); train/eval --processed-data-file <path>.parts')
     .option('--resume', 'continue an interrupted run (same flags) from its last completed day', false)
-    .option('--workers <n>', 'worker threads', intOption(1, 64), 2);
+    .option('--workers <n>', 'worker threads (with --schema: parse threads)', intOption(1, 64), 2);
   addCommonOptions(cmd).action(
     runAction<PreprocessFlags>(async (o) => {
       if (o.schema !== undefined) {
         if (o.resume) throw new UserError('--resume is not available with --schema (a custom-schema run is restarted from the beginning)');
         if (o.mergedFile === false) throw new UserError('--no-merged-file is not available with --schema (it is for Criteo day files)');
         if (cmd.getOptionValueSource('dataSet') === 'cli') throw new UserError('--schema and --data-set exclude each other: --data-set picks a Criteo preset schema, --schema gives your own');
-        if (o.workers !== 1 && cmd.getOptionValueSource('workers') === 'cli') throw new UserError(`--workers ${o.workers}: a --schema run uses one thread (--workers 1, or leave the flag out)`);
-        const { schema, dataSet: _preset, resume: _resume, workers: _workers, mergedFile: _merged, logFile: _logFile, logLevel: _logLevel, ...options } = o;
+        const { schema, dataSet: _preset, resume: _resume, mergedFile: _merged, logFile: _logFile, logLevel: _logLevel, ...options } = o;
         await runCustomPreprocess({ schemaFile: schema, ...options });
         return;
       }

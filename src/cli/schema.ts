@@ -1,11 +1,11 @@
 // `dlrm schema --infer logs.tsv [--out schema.json] [--rows N]`: writes a starting column schema guessed
-// from the first rows of a click log (src/schema/infer.ts) for `dlrm preprocess --schema`, atomically to
+// from the first rows of a click log (src/rawformat/infer.ts) for `dlrm preprocess --schema`, atomically to
 // --out (or to stdout), and prints one line per column (kind, encoding, sampled cardinality, empty rate).
 import { Command } from 'commander';
 import { checkOutputFile, writeFileAtomic } from '../util/atomic';
 import { intOption } from '../util/options';
 import { writeStdout } from '../util/stdout';
-import { inferSchema } from '../schema/infer';
+import { inferSchema } from '../rawformat/infer';
 import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 
 interface SchemaFlags extends CommonOptions {

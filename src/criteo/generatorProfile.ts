@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UserError } from '../util/errors';
+import { readJsonFile } from '../util/jsonFile';
 
 export const DATA_SETS = ['kaggle', 'terabyte'] as const;
 export type GeneratorDataSet = (typeof DATA_SETS)[number];
@@ -104,11 +105,5 @@ export function validateProfile(p: GeneratorProfile, file: string): GeneratorPro
 /** Reads and validates configs/<dataSet>-generator.json. */
 export function loadProfile(dataSet: GeneratorDataSet): GeneratorProfile {
   const file = profilePath(dataSet);
-  let parsed: GeneratorProfile;
-  try {
-    parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as GeneratorProfile;
-  } catch (err) {
-    throw new UserError(`${file}: cannot read the generator profile: ${(err as Error).message}`);
-  }
-  return validateProfile(parsed, file);
+  return validateProfile(readJsonFile(file, 'generator profile') as GeneratorProfile, file);
 }

@@ -7,21 +7,7 @@ import * as fs from 'node:fs';
 import * as crypto from 'node:crypto';
 import { UserError } from '../util/errors';
 import { openForReading } from '../util/paths';
-
-/** One day of raw input: a byte range of a plain file, or a whole (possibly gzipped) file. */
-export interface RawDay {
-  /** 'day_0', 'day_1', ... */
-  name: string;
-  file: string;
-  gzip: boolean;
-  /** Byte range [startByte, endByte) of `file` (plain files only; a gzipped day is the whole file). */
-  startByte: number;
-  endByte: number;
-  /** 1-based line number in `file` of the day's first line (error messages). */
-  firstLineNumber: number;
-  /** Lines in the day when known beforehand (Kaggle). */
-  lines?: number;
-}
+import type { RawDay } from '../rawformat/blockReader';
 
 export interface LineScan {
   lines: number;

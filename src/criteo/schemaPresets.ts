@@ -3,7 +3,9 @@
 // hard-coded Criteo positions.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ColumnSchema } from './schema';
+import type { ColumnSchema } from '../rawformat/schema';
+import { validateSchema } from '../rawformat/loadSchema';
+import { readJsonFile } from '../util/jsonFile';
 
 export type SchemaPreset = 'kaggle' | 'terabyte';
 
@@ -22,5 +24,5 @@ function configsDir(): string {
 /** The column schema of a Criteo preset, read from configs/<preset>.schema.json. */
 export function loadSchemaPreset(preset: SchemaPreset): ColumnSchema {
   const file = path.join(configsDir(), `${preset}.schema.json`);
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as ColumnSchema;
+  return validateSchema(readJsonFile(file), file);
 }

@@ -1,7 +1,7 @@
 // The manifest of a processed dataset: what it was made from, with which options, and its shape. It is
 // written as manifest.json beside the per-day shards and embedded in the merged processed file's header,
 // so `dlrm train --processed-data-file F` needs only F. Described in docs/FORMAT.md.
-import type { ColumnSchema } from '../criteo/schema';
+import type { ColumnSchema } from '../rawformat/schema';
 
 export const MANIFEST_FORMAT_VERSION = 1;
 

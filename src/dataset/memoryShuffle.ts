@@ -7,7 +7,7 @@
 import type { Batch } from './batch';
 import { DEFAULT_ROWS_PER_GROUP, type ProcessedFileWriter } from './processedFile';
 import { ShuffleWorker } from './shuffleWorker';
-import { nativePreprocessKernels, type PreprocessKernels } from '../preprocess/nativeKernels';
+import { nativePreprocessKernels, type PreprocessKernels } from '../rawformat/nativeKernels';
 
 /**
  * Bytes per row held in memory besides the row itself while the order is drawn and used: bucket number

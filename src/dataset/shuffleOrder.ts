@@ -5,7 +5,7 @@
 // Fisher-Yates permutation of the bucket's rows (kept in input order). Output: bucket 0's rows in its
 // permutation's order, then bucket 1's, ...
 import type { Rng } from '../util/random';
-import { nativePreprocessKernels, type PreprocessKernels } from '../preprocess/nativeKernels';
+import { nativePreprocessKernels, type PreprocessKernels } from '../rawformat/nativeKernels';
 
 /** The bucket numbers of the next `rows` input rows. */
 export function drawBucketIds(rng: Rng, rows: number, buckets: number): Uint16Array {

@@ -7,11 +7,11 @@
 // gatherHeld(slot, from, to) fills a slot with that order's rows [from, to). Requests are handled in
 // posting order, so the main thread keeps a few in flight and works on the previous ones meanwhile
 // (drawing bucket numbers and reading shards; appending and writing).
-import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import type { Batch } from './batch';
 import type { OneHotRows } from './memoryShuffle';
-import { errorFromWorker, type WorkerErrorFields } from '../util/errors';
+import type { WorkerErrorFields } from '../util/errors';
+import { WorkerChannel } from '../util/workerChannel';
 
 export type ShuffleRequest =
   | { id: number; type: 'spillOpen'; files: string[]; numDense: number; numTables: number; bufferWords: number }
@@ -37,25 +37,12 @@ function batchBuffers(b: Batch): ArrayBuffer[] {
 }
 
 export class ShuffleWorker {
-  private readonly worker = new Worker(path.join(__dirname, 'shuffleWorkerThread.js'));
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (r: ShuffleReply) => void; reject: (e: Error) => void }>();
-  private failure: Error | undefined;
+  private readonly channel = new WorkerChannel<ShuffleRequest, ShuffleReply>(path.join(__dirname, 'shuffleWorkerThread.js'), 'merged-file shuffle worker');
 
   constructor(
     private readonly numDense: number,
     private readonly numTables: number,
-  ) {
-    this.worker.on('message', (reply: ShuffleReply) => {
-      const p = this.pending.get(reply.id);
-      if (!p) return;
-      this.pending.delete(reply.id);
-      if (reply.type === 'error') p.reject(errorFromWorker(reply, 'merged-file shuffle worker failed'));
-      else p.resolve(reply);
-    });
-    this.worker.on('error', (err) => this.fail(err));
-    this.worker.on('exit', (code) => this.fail(new Error(`merged-file shuffle worker exited with code ${code}`)));
-  }
+  ) {}
 
   /** Opens the bucket files (one RecordWriter of `bufferWords` each). */
   spillOpen(files: string[], bufferWords: number): Promise<void> {
@@ -108,23 +95,11 @@ export class ShuffleWorker {
     return this.request({ id: 0, type: 'gatherHeld', slot, from, to }, []).then(() => undefined);
   }
 
-  async terminate(): Promise<void> {
-    this.failure ??= new Error('merged-file shuffle worker terminated');
-    await this.worker.terminate();
+  terminate(): Promise<void> {
+    return this.channel.terminate();
   }
 
   private request(msg: ShuffleRequest, transfer: ArrayBuffer[]): Promise<ShuffleReply> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise<ShuffleReply>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...msg, id }, transfer);
-    });
-  }
-
-  private fail(err: Error): void {
-    this.failure ??= err;
-    for (const p of this.pending.values()) p.reject(this.failure);
-    this.pending.clear();
+    return this.channel.post(msg, transfer);
   }
 }

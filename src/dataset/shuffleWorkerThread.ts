@@ -5,16 +5,13 @@
 // ones to the merged file. In memory (memoryShuffle.ts) it holds the rows and gathers row groups in the
 // shuffled order into shared slots, while the main thread appends and writes the previous ones. Requests
 // are handled in posting order; arrays travel by transfer.
-import { parentPort } from 'node:worker_threads';
 import * as fs from 'node:fs';
 import type { Batch } from './batch';
 import { gatherRecords, recordStarts, RecordWriter } from './rowRecords';
 import { groupSlotViews, OneHotRows, type GroupSlot } from './memoryShuffle';
 import type { ShuffleReply, ShuffleRequest } from './shuffleWorker';
-import { workerErrorFields } from '../util/errors';
+import { serveRequests } from '../util/workerChannel';
 
-if (!parentPort) throw new Error('shuffle worker: must run in a worker thread');
-const port = parentPort;
 
 let spill: { fds: number[]; writers: RecordWriter[] } | undefined;
 let bucket: { words: Uint32Array; starts: Uint32Array; perm: Uint32Array; numDense: number; numTables: number } | undefined;
@@ -101,11 +98,4 @@ function handle(msg: ShuffleRequest): { reply: ShuffleReply; transfer: ArrayBuff
   return { reply: { id: msg.id, type: 'gathered', records, rows: msg.to - msg.from }, transfer: [records.buffer as ArrayBuffer] };
 }
 
-port.on('message', (msg: ShuffleRequest) => {
-  try {
-    const { reply, transfer } = handle(msg);
-    port.postMessage(reply, transfer);
-  } catch (err) {
-    port.postMessage({ id: msg.id, type: 'error', ...workerErrorFields(err) } satisfies ShuffleReply);
-  }
-});
+serveRequests<ShuffleRequest, ShuffleReply>('shuffle worker', handle);

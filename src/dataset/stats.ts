@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Manifest, SplitName } from './manifest';
 import { readAheadChunks } from './loader';
 import type { ProcessedFileReader } from './processedFile';
-import { CustomRowParser } from '../schema/rowParser';
+import { DelimitedRowParser } from '../rawformat/delimitedParser';
 import { startProgress } from '../util/progress';
 import { defaultCompressions, embeddingMemory, type EmbeddingMemory } from '../embedding/compressedLayout';
 
@@ -67,7 +67,7 @@ function missingIndex(manifest: Manifest, partsDir: string, t: number): number |
   if (!column || column.multiHotSeparator !== undefined) return -1;
   const file = path.join(partsDir, table.vocabFile);
   if (!fs.existsSync(file)) return null;
-  const [hi, lo] = new CustomRowParser(manifest.schema, manifest.options.maxIndRange).missingKey(t);
+  const [hi, lo] = new DelimitedRowParser(manifest.schema, manifest.options.maxIndRange).missingKey(t);
   const bytes = fs.readFileSync(file);
   const words = new Uint32Array(bytes.length >>> 2);
   new Uint8Array(words.buffer).set(bytes.subarray(0, words.byteLength));

@@ -10,6 +10,7 @@ import type { Manifest } from '../dataset/manifest';
 import { ProcessedFileReader } from '../dataset/processedFile';
 import { outputPaths } from '../preprocess/outputs';
 import { UserError } from '../util/errors';
+import { readJsonFile } from '../util/jsonFile';
 import { log } from '../util/log';
 import { sameFile } from '../util/paths';
 import type { InferenceModel } from './inferenceModel';
@@ -43,19 +44,7 @@ function fromMergedFile(file: string): ManifestLocation {
 }
 
 function fromManifestFile(file: string): ManifestLocation {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`--manifest ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`--manifest ${file}: not JSON (${(err as Error).message})`);
-  }
-  return { manifest: checkManifest(parsed, file), dir: path.dirname(path.resolve(file)), source: file };
+  return { manifest: checkManifest(readJsonFile(file, '--manifest'), file), dir: path.dirname(path.resolve(file)), source: file };
 }
 
 

@@ -1,22 +1,15 @@
 // Raw rows -> model inputs: the one path by which `dlrm predict` (blocks of an input file) and `dlrm serve`
-// (the rows of requests) turn raw text lines into engine batches. The manifest's row encoder (Criteo byte
-// parser or the custom schema's row parser, then the saved vocabularies: unseen -> the table's oovIndex),
+// (the rows of requests) turn raw text lines into engine batches. The manifest's RawRowEncoder (its schema's
+// parserFor parser, then the saved vocabularies: unseen -> the table's oovIndex),
 // then the training run's --max-ind-range folding and, for data without dense features, the constant dense
 // input. Shapes: the batches have the model's dense width and table sizes (checked once, at opening).
 import { constantDenseBatch } from '../dataset/constantDense';
 import { batchFolder, foldedTableSizes } from '../dataset/foldIndices';
-import { CustomRowEncoder } from '../schema/customRowEncoder';
-import { CriteoRowEncoder } from './criteoRowEncoder';
+import { RawRowEncoder } from './rawRowEncoder';
 import { checkModelFitsData, type InferenceModel } from './inferenceModel';
 import type { ManifestLocation } from './manifestLocation';
 import type { RowEncoder } from './rowEncoder';
 import { VocabularyLookup } from './vocabularyLookup';
-
-/** The parser + vocabularies of the manifest's data set (custom schema or Criteo preset), before model folding. */
-function rawEncoder(where: ManifestLocation, hasLabel: boolean): RowEncoder {
-  const m = where.manifest;
-  return m.options.dataSet === 'custom' ? CustomRowEncoder.load(m, where.dir, hasLabel) : new CriteoRowEncoder(m, VocabularyLookup.load(m, where.dir), hasLabel);
-}
 
 /**
  * The encoder from raw lines of the manifest at `where` to inputs of `model` (folded by its training run's
@@ -24,7 +17,7 @@ function rawEncoder(where: ManifestLocation, hasLabel: boolean): RowEncoder {
  * whose tables or dense width do not fit the model.
  */
 export function openRowEncoder(where: ManifestLocation, model: InferenceModel, hasLabel: boolean): RowEncoder {
-  const raw = rawEncoder(where, hasLabel);
+  const raw = new RawRowEncoder(where.manifest, VocabularyLookup.load(where.manifest, where.dir), hasLabel);
   const fold = batchFolder(raw.tableSizes, model.maxIndRange);
   const constantDense = raw.numDense === 0;
   const encoder: RowEncoder = {

@@ -8,31 +8,22 @@
 import type { Batch } from '../dataset/batch';
 import { sliceBatch } from '../dataset/batchRows';
 import type { BatchSource } from '../dataset/source';
-import type { ColumnSchema } from '../criteo/schema';
-import type { RawDay } from '../criteo/rawSources';
-import { forEachLine, lineBlocks, wholeFileDay } from '../schema/lineReader';
-import { CustomRowParser } from '../schema/rowParser';
+import type { ColumnSchema } from '../rawformat/schema';
+import { DEFAULT_BLOCK_BYTES, forEachLine, readDayBlocks, wholeFileDay, type RawDay } from '../rawformat/blockReader';
+import { firstLines } from '../rawformat/firstLines';
+import { DelimitedRowParser } from '../rawformat/delimitedParser';
 import { inputError, UserError } from '../util/errors';
 import { BadRowError, type EncodedRows, type RowEncoder } from './rowEncoder';
 import { RowLines } from './rowLines';
 
 /** Whether the rows of `file` carry the label column: from its header, else from its first line's field count. */
 export async function inputHasLabel(file: string, schema: ColumnSchema): Promise<boolean> {
-  const day = wholeFileDay(file, '--input');
-  const probe = new CustomRowParser(schema, 0, true);
-  for await (const block of lineBlocks(day, () => {})) {
-    let labelled: boolean | undefined;
-    forEachLine(block.bytes, block.end, 1, (start, end) => {
-      if (labelled !== undefined) return;
-      if (schema.header) labelled = schema.label !== undefined && probe.headerNames(block.bytes, start, end).includes(schema.label.name);
-      else {
-        const n = probe.splitFields(block.bytes, start, end);
-        labelled = !(typeof n === 'number' && schema.label !== undefined && n === probe.numFields - 1);
-      }
-    });
-    if (labelled !== undefined) return labelled;
-  }
-  throw new UserError(`--input ${file}: the file is empty`);
+  const [first] = await firstLines(wholeFileDay(file, '--input'), 1);
+  if (!first) throw new UserError(`--input ${file}: the file is empty`);
+  const probe = new DelimitedRowParser(schema, 0, true);
+  if (schema.header) return schema.label !== undefined && probe.headerNames(first.bytes, 0, first.bytes.length).includes(schema.label.name);
+  const n = probe.splitFields(first.bytes, 0, first.bytes.length);
+  return !(typeof n === 'number' && schema.label !== undefined && n === probe.numFields - 1);
 }
 
 export class RawFileSource implements BatchSource {
@@ -60,7 +51,7 @@ export class RawFileSource implements BatchSource {
   async *batches(batchSize: number, startRow = 0): AsyncGenerator<Batch> {
     if (startRow !== 0) throw new RangeError('RawFileSource reads from the first line only');
     let linesBefore = 0;
-    for await (const block of lineBlocks(this.day, this.onBytes)) {
+    for await (const block of readDayBlocks(this.day, DEFAULT_BLOCK_BYTES, this.onBytes)) {
       let start = 0;
       if (linesBefore === 0 && this.schema.header) start = this.checkHeader(block.bytes, block.end);
       let encoded: EncodedRows;
@@ -79,7 +70,7 @@ export class RawFileSource implements BatchSource {
 
   /** Checks line 1 (the header) against the schema's columns; returns where line 2 starts. */
   private checkHeader(bytes: Uint8Array, end: number): number {
-    const probe = new CustomRowParser(this.schema, 0, this.encoder.hasLabel);
+    const probe = new DelimitedRowParser(this.schema, 0, this.encoder.hasLabel);
     forEachLine(bytes, end, 1, (s, e, lineNo) => {
       if (lineNo !== 1) return;
       const bad = probe.headerMismatch(bytes, s, e);

@@ -1,7 +1,7 @@
 // The contract of a RowEncoder: complete '\n'-terminated raw lines in, one engine Batch out (one row per line,
 // in line order; a custom schema's empty lines give no row, as in `dlrm preprocess`) with each row's input
 // line number, parsed exactly as `dlrm preprocess` parsed them; a bad line throws a BadRowError naming the
-// line and field. Implementations: CriteoRowEncoder (Criteo presets), CustomRowEncoder (custom schemas), and
+// line and field. Implementations: RawRowEncoder (every schema: parserFor + the frozen vocabularies), and
 // the model-facing encoder of openRowEncoder (src/predict/modelRowEncoder.ts) that predict and serve share.
 import type { Batch } from '../dataset/batch';
 import { fieldText } from '../util/errors';

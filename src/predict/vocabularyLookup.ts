@@ -1,26 +1,31 @@
-// The vocabularies `dlrm preprocess` saved (one file per categorical table: the raw uint32 values in index
-// order, little-endian; docs/FORMAT.md), loaded into typed-array hash tables to map the raw values of new
-// rows to embedding indices exactly as preprocessing did: a value in the file gets its position; any other
-// value (never seen, or with --min-frequency seen too rarely to get its own row) gets the table's
-// manifest oovIndex.
+// The frozen vocabularies `dlrm preprocess` saved (one file per categorical table: the keys in index order,
+// little-endian, uint32 or, for 64-bit tables (keyBits 64: hashed strings), uint64; docs/FORMAT.md), loaded
+// into typed-array hash tables to map the keys of new rows (a parser's TableKeys) to embedding indices
+// exactly as preprocessing did: a key in the file gets its position; any other key (never seen, or with
+// --min-frequency seen too rarely to get its own row) gets the table's manifest oovIndex.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Manifest } from '../dataset/manifest';
 import { U32HashTable } from '../preprocess/hashTable';
+import { U64HashTable } from '../preprocess/u64HashTable';
+import type { TableKeys } from '../rawformat/rowParser';
 import { UserError } from '../util/errors';
 import { openForReading } from '../util/paths';
 
 interface TableLookup {
   name: string;
-  values: U32HashTable;
+  /** 32-bit tables: key -> index. */
+  narrow?: U32HashTable;
+  /** 64-bit tables: (hi, lo) -> index. */
+  wide?: U64HashTable;
   oovIndex: number;
 }
 
 /** Largest single read (fs.read refuses 2 GiB and more). */
 const READ_PIECE_BYTES = 1 << 30;
 
-/** A vocabulary file read straight into a Uint32Array, refused unless it holds exactly `expected` values. */
-function readVocabularyFile(file: string, table: string, expected: number, why: string): Uint32Array {
+/** A vocabulary file read straight into a Uint32Array (`words` per key), refused unless it holds exactly `expected` keys. */
+function readVocabularyFile(file: string, table: string, expected: number, words: 1 | 2, why: string): Uint32Array {
   let fd: number;
   try {
     fd = openForReading(file);
@@ -29,8 +34,8 @@ function readVocabularyFile(file: string, table: string, expected: number, why: 
   }
   try {
     const size = fs.fstatSync(fd).size;
-    if (size !== expected * 4) throw new UserError(`${file}: ${size} bytes, expected ${expected} uint32 values (${why}); the vocabulary does not belong to this manifest`);
-    const values = new Uint32Array(expected);
+    if (size !== expected * 4 * words) throw new UserError(`${file}: ${size} bytes, expected ${expected} ${words === 2 ? 'uint64' : 'uint32'} values (${why}); the vocabulary does not belong to this manifest`);
+    const values = new Uint32Array(expected * words);
     const bytes = new Uint8Array(values.buffer);
     for (let done = 0; done < size; ) {
       const n = fs.readSync(fd, bytes, done, Math.min(READ_PIECE_BYTES, size - done), done);
@@ -53,11 +58,17 @@ export class VocabularyLookup {
       manifest.tables.map((t) => {
         const file = path.join(dir, t.vocabFile);
         const expected = t.count - (rare ? 1 : 0);
-        const raw = readVocabularyFile(file, t.name, expected, rare ? `table ${t.name} has ${t.count} rows, the last the shared rare index` : `table ${t.name} has ${t.count} rows`);
+        const wide = t.keyBits === 64;
+        const raw = readVocabularyFile(file, t.name, expected, wide ? 2 : 1, rare ? `table ${t.name} has ${t.count} rows, the last the shared rare index` : `table ${t.name} has ${t.count} rows`);
         if (!Number.isInteger(t.oovIndex) || t.oovIndex < 0 || t.oovIndex >= t.count) throw new UserError(`manifest table ${t.name}: oovIndex ${String(t.oovIndex)} is outside [0, ${t.count})`);
-        const values = new U32HashTable(raw.length);
-        for (let i = 0; i < raw.length; i++) values.set(raw[i], i);
-        return { name: t.name, values, oovIndex: t.oovIndex };
+        if (wide) {
+          const keys = new U64HashTable();
+          for (let i = 0; i < expected; i++) keys.set(raw[2 * i + 1], raw[2 * i], i);
+          return { name: t.name, wide: keys, oovIndex: t.oovIndex };
+        }
+        const keys = new U32HashTable(raw.length);
+        for (let i = 0; i < raw.length; i++) keys.set(raw[i], i);
+        return { name: t.name, narrow: keys, oovIndex: t.oovIndex };
       }),
     );
   }
@@ -67,12 +78,13 @@ export class VocabularyLookup {
     return this.tables.length;
   }
 
-  /** Replaces the raw values of table `t` in `values` by their embedding indices (unknown values: oovIndex). */
-  mapInPlace(t: number, values: Uint32Array): void {
-    const { values: table, oovIndex } = this.tables[t];
-    for (let i = 0; i < values.length; i++) {
-      const idx = table.get(values[i]);
-      values[i] = idx < 0 ? oovIndex : idx;
+  /** The embedding indices of table t's keys (TableKeys.lo/hi [n]) into out [n] (unknown keys: oovIndex). */
+  lookup(t: number, keys: TableKeys, n: number, out: Uint32Array): void {
+    const { narrow, wide, oovIndex } = this.tables[t];
+    const lo = keys.lo, hi = keys.hi;
+    for (let i = 0; i < n; i++) {
+      const idx = wide ? wide.get(hi ? hi[i] : 0, lo[i]) : (narrow as U32HashTable).get(lo[i]);
+      out[i] = idx < 0 ? oovIndex : idx;
     }
   }
 }

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { changeLine } from '../util/quote';
 import { ProcessedFileReader } from '../dataset/processedFile';
-import type { ColumnSchema } from '../criteo/schema';
+import type { ColumnSchema } from '../rawformat/schema';
 import type { PreprocessOptions } from '../dataset/manifest';
 
 export const CHECKPOINT_VERSION = 1;

@@ -6,7 +6,7 @@
 // The value 0xFFFFFFFF marks an empty slot and cannot be stored. assignSequential, the vocabularies' hot
 // loop, runs in the native addon when it is built (src/preprocess/csrc/vocabularyAssign.cc: the same probing
 // on this same array, with prefetching), else in JS here.
-import { nativePreprocessKernels, type PreprocessKernels } from './nativeKernels';
+import { nativePreprocessKernels, type PreprocessKernels } from '../rawformat/nativeKernels';
 
 export const EMPTY_VALUE = 0xffffffff;
 const MIN_CAPACITY_LOG2 = 10;

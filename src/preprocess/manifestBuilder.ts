@@ -6,10 +6,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type DayInfo, type Manifest, type PreprocessOptions, type SourceFile, type TableInfo } from '../dataset/manifest';
 import { mergedSplits } from '../dataset/mergedFile';
-import type { ParserLayout } from '../criteo/parserLayout';
-import type { RawDay } from '../criteo/rawSources';
+import type { ParserLayout } from '../rawformat/layout';
+import type { RawDay } from '../rawformat/blockReader';
 import type { Checkpoint } from './checkpoint';
 import { manifestStamp } from './publish';
+import { oovIndex } from './oovIndex';
 
 export const shardName = (day: string): string => `${day}.dlrm`;
 export const VOCAB_DIR = 'vocab';
@@ -23,7 +24,7 @@ export function buildManifest(state: Checkpoint, days: RawDay[], layout: ParserL
   const tables: TableInfo[] = layout.tableNames.map((name, t) => ({
     name,
     count: state.vocabSizes[t] + (rare ? 1 : 0),
-    oovIndex: rare ? state.vocabSizes[t] : Math.max(0, state.zeroIndex[t]),
+    oovIndex: oovIndex(rare ? state.vocabSizes[t] : -1, state.zeroIndex[t]),
     vocabFile: vocabName(name),
   }));
   const dayInfos: DayInfo[] = state.days.map((d) => ({ name: d.name, rows: d.rows, invalidLines: d.invalidLines, shard: shardName(d.name) }));

@@ -5,14 +5,15 @@
 // handles its requests in order, so the output never depends on thread timing.
 import type * as crypto from 'node:crypto';
 import type { PreprocessOptions } from '../dataset/manifest';
-import { compileLayout, type ParserLayout } from '../criteo/parserLayout';
-import type { LineError, ParsedBlock } from '../criteo/lineParser';
-import type { ColumnSchema } from '../criteo/schema';
-import type { HashSink, RawDay } from '../criteo/rawSources';
+import { compileLayout, type ParserLayout } from '../rawformat/layout';
+import type { LineError, ParsedBlock } from '../rawformat/rowParser';
+import type { ColumnSchema } from '../rawformat/schema';
+import type { HashSink } from '../criteo/rawSources';
+import type { RawDay } from '../rawformat/blockReader';
 import { inputError, UserError } from '../util/errors';
 import { log } from '../util/log';
 import { formatCount, startProgress, type Progress } from '../util/progress';
-import { readDayBlocks } from './dayReader';
+import { readDayBlocks } from '../rawformat/blockReader';
 import { PreprocessWorker } from './workerProtocol';
 import type { RemoteShardWriter } from './shardWriter';
 

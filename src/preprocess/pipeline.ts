@@ -10,13 +10,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import type { Manifest, PreprocessOptions } from '../dataset/manifest';
-import type { ParserLayout } from '../criteo/parserLayout';
+import type { ParserLayout } from '../rawformat/layout';
 import { loadSchemaPreset } from '../criteo/schemaPresets';
-import { kaggleDays, scanLines, terabyteDays, type RawDay } from '../criteo/rawSources';
+import { kaggleDays, scanLines, terabyteDays } from '../criteo/rawSources';
+import type { RawDay } from '../rawformat/blockReader';
 import { UserError } from '../util/errors';
 import { claimOutputs, outputPaths } from './outputs';
 import { log } from '../util/log';
-import { readDayBlocks } from './dayReader';
+import { firstLines } from '../rawformat/firstLines';
 import { Preprocessor } from './passes';
 import { buildManifest, shardName, VOCAB_DIR, vocabName } from './manifestBuilder';
 import { RemoteShardWriter } from './shardWriter';
@@ -61,19 +62,16 @@ export interface PreprocessResult {
 }
 /** Refuses an empty input and an unlabelled (test-file) input before any work. */
 async function checkFirstLine(day: RawDay, layout: ParserLayout): Promise<void> {
-  for await (const block of readDayBlocks(day, 1 << 16, () => {})) {
-    const nl = block.bytes.indexOf(10);
-    let fields = 1;
-    for (let p = 0; p < nl; p++) if (block.bytes[p] === layout.delimiter) fields++;
-    if (layout.hasLabel && fields === layout.numFields - 1) {
-      throw new UserError(
-        `${day.file}: this is an unlabelled test file (${fields} fields per line: the features without the label, like Kaggle's test.txt); ` +
-          `preprocess needs labelled training lines (${layout.numFields} fields). Unlabelled rows are scored by \`dlrm predict\`.`,
-      );
-    }
-    return;
+  const [first] = await firstLines(day, 1);
+  if (!first) throw new UserError(`${day.file}: the file is empty`);
+  let fields = 1;
+  for (const b of first.bytes) if (b === layout.delimiter) fields++;
+  if (layout.hasLabel && fields === layout.numFields - 1) {
+    throw new UserError(
+      `${day.file}: this is an unlabelled test file (${fields} fields per line: the features without the label, like Kaggle's test.txt); ` +
+        `preprocess needs labelled training lines (${layout.numFields} fields). Unlabelled rows are scored by \`dlrm predict\`.`,
+    );
   }
-  throw new UserError(`${day.file}: the file is empty`);
 }
 
 /** Runs the whole preprocessing described by `cfg`, holding the lock of its outputs (claimOutputs). */

@@ -6,7 +6,7 @@
 // an array). Output: one '\n'-terminated line per row, in request order, as one UTF-8 block. A row that
 // cannot be a line throws a RequestRowError naming its index and the field (fieldText: the column's 1-based
 // position and name, `field 4 (I3)`, as `dlrm predict` names fields; a key that is no column by name alone).
-import type { ColumnSchema } from '../criteo/schema';
+import type { ColumnSchema } from '../rawformat/schema';
 import { fieldText } from '../util/errors';
 
 const QUOTE = '"';

@@ -3,13 +3,13 @@
 // kind, help), and how a run's config is assembled: defaults < a --load-model checkpoint's saved
 // settings < --config file.json < command-line flags, then validated. Keys are the flags in camelCase (--arch-mlp-bot -> archMlpBot); config files may use
 // either spelling. Booleans are real booleans (JSON true/false; --flag / --no-flag on the command line).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { TFJS_BACKENDS, type TfjsBackendName } from '../engine/tfjs/backend';
 import { BF16_NATIVE_ONLY, PRECISIONS, type Precision } from '../engine/engine';
 import type { EmbeddingCompression, InteractionOp, LossFunction, OptimizerName, QrOperation } from '../model/arch';
 import { UserError } from '../util/errors';
+import { readJsonFile } from '../util/jsonFile';
 import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
 import { readCheckpointHeader } from '../model/checkpoint';
 import { INTERACTION_OPS } from '../model/archConfig';
@@ -351,18 +351,7 @@ function configFromObject(json: object, where: string, baseDir: string, ignoreUn
  * camelCase; keys starting with '_' are comments. Relative paths in it are relative to the file.
  */
 export function readConfigFile(file: string): Partial<TrainConfig> {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`--config: cannot read ${file}: ${(err as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${file}: not valid JSON: ${(err as Error).message}`);
-  }
+  const json = readJsonFile(file, '--config');
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`${file}: a config file holds one JSON object of flag: value`);
   return configFromObject(json, file, path.dirname(file), false);
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as crypto from 'node:crypto';
 import { kaggleDays, kaggleDaySizes, lineOffset, MARK_EVERY, scanLines, terabyteDays } from '../../src/criteo/rawSources';
-import { readDayBlocks } from '../../src/preprocess/dayReader';
+import { readDayBlocks } from '../../src/rawformat/blockReader';
 import { tempDir } from '../helpers/sharedData';
 
 const dir = tempDir('raw-sources');

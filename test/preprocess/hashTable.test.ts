@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { U32HashTable } from '../../src/preprocess/hashTable';
-import { TableVocabulary } from '../../src/preprocess/vocabulary';
+import { Vocabulary } from '../../src/preprocess/vocabulary';
 import { Rng } from '../../src/util/random';
 
 test('U32HashTable agrees with a Map on random keys through many growths', () => {
@@ -49,43 +49,69 @@ test('U32HashTable.add counts and saturates; the empty marker cannot be stored',
   assert.throws(() => t.set(1, 0xffffffff), /cannot be stored/);
 });
 
-test('TableVocabulary assigns first-appearance indices and hands out new values once', () => {
-  const v = new TableVocabulary(0);
+test('Vocabulary assigns first-appearance indices and hands out new values once', () => {
+  const v = new Vocabulary(0);
   const a = Uint32Array.from([50, 7, 50, 0, 7, 9]);
-  v.assign(a, 0, a.length);
+  v.assign(a, undefined, 0, a.length, a);
   assert.deepEqual([...a], [0, 1, 0, 2, 1, 3]);
   assert.deepEqual([...v.takeNew()], [50, 7, 0, 9]);
   const b = Uint32Array.from([9, 11, 0]);
-  v.assign(b, 1, 3); // only [1, 3)
+  v.assign(b, undefined, 1, 3, b); // only [1, 3)
   assert.deepEqual([...b], [9, 4, 2]);
   assert.deepEqual([...v.takeNew()], [11]);
   assert.equal(v.size, 5);
   // a restored vocabulary continues identically
-  const r = new TableVocabulary(0);
+  const r = new Vocabulary(0);
   r.restore(Uint32Array.from([50, 7, 0, 9, 11]));
   const c = Uint32Array.from([11, 12, 50]);
-  r.assign(c, 0, 3);
+  r.assign(c, undefined, 0, 3, c);
   assert.deepEqual([...c], [4, 5, 0]);
 });
 
-test('TableVocabulary with min-frequency: frequent values in first-appearance order, rare ones share index F', () => {
+test('Vocabulary with min-frequency: frequent values in first-appearance order, rare ones share index F', () => {
   const data = [5, 1, 5, 2, 3, 1, 5, 4, 2, 1];
   for (const restoreAfter of [0, 4]) {
-    const v = new TableVocabulary(2);
+    const v = new Vocabulary(2);
     const all = Uint32Array.from(data);
-    v.count(all, 0, all.length);
+    v.count(all, undefined, 0, all.length);
     assert.equal(v.finishCounting(), 3); // 5, 1, 2 are seen >= 2 times
     assert.equal(v.rareIndex, 3);
     const a = Uint32Array.from(data);
     if (restoreAfter) {
       // a resumed run: restore the values assigned by the first restoreAfter rows, then continue
       v.restore(Uint32Array.from([5, 1, 2]));
-      v.assign(a, restoreAfter, a.length);
+      v.assign(a, undefined, restoreAfter, a.length, a);
       assert.deepEqual([...a.subarray(restoreAfter)], [3, 1, 0, 3, 2, 1]);
     } else {
-      v.assign(a, 0, a.length);
+      v.assign(a, undefined, 0, a.length, a);
       assert.deepEqual([...a], [0, 1, 0, 2, 3, 1, 0, 3, 2, 1]);
       assert.deepEqual([...v.takeNew()], [5, 1, 2]);
     }
   }
+});
+
+test('a 64-bit Vocabulary: keys are (hi, lo) pairs, new keys come out as uint64 LE words, restore continues identically', () => {
+  const lo = Uint32Array.from([1, 1, 2, 1, 7]);
+  const hi = Uint32Array.from([9, 8, 9, 9, 0]);
+  const v = new Vocabulary(0, 64);
+  const out = new Uint32Array(5);
+  v.assign(lo, hi, 0, 5, out);
+  assert.deepEqual([...out], [0, 1, 2, 0, 3], 'same lo, other hi: another key');
+  const fresh = v.takeNew();
+  assert.deepEqual([...fresh], [1, 9, 1, 8, 2, 9, 7, 0]);
+  assert.equal(v.indexOf(8, 1), 1);
+  assert.equal(v.indexOf(8, 2), -1);
+  const r = new Vocabulary(0, 64);
+  r.restore(fresh);
+  const more = new Uint32Array(2);
+  r.assign(Uint32Array.from([2, 5]), Uint32Array.from([9, 5]), 0, 2, more);
+  assert.deepEqual([...more], [2, 4]);
+  // min-frequency: (9,1) seen twice, the others once: F = 1, the rare key gets index 1
+  const m = new Vocabulary(2, 64);
+  m.count(lo, hi, 0, 5);
+  assert.equal(m.finishCounting(), 1);
+  const idx = new Uint32Array(5);
+  m.assign(lo, hi, 0, 5, idx);
+  assert.deepEqual([...idx], [0, 1, 1, 0, 1]);
+  assert.equal(m.indexOf(8, 1), -1, 'a rare key has no row of its own');
 });

@@ -1,14 +1,15 @@
-// The native preprocess kernels against their JS twins: LineParser with and without the native Criteo block
+// The native preprocess kernels against their JS twins: CriteoParser with and without the native Criteo block
 // parser on the same random blocks (edge-case dense and hex values, --max-ind-range, sub-sampling,
 // partitions), blocks the kernel must decline (bad lines, odd shapes), U32HashTable.assignSequential
 // native vs JS vs a Map through many table growths, and the in-memory shuffle's row gather. Skips with the reason when the addon is not built
 // (fails instead when DLRM_REQUIRE_NATIVE is set).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { LineParser, type ParseOptions, type ParsedBlock } from '../../src/criteo/lineParser';
-import { compileLayout } from '../../src/criteo/parserLayout';
+import { CriteoParser } from '../../src/rawformat/criteoParser';
+import type { ParseOptions, ParsedBlock } from '../../src/rawformat/rowParser';
+import { compileLayout } from '../../src/rawformat/layout';
 import { loadSchemaPreset } from '../../src/criteo/schemaPresets';
-import { nativePreprocessKernels, type PreprocessKernels } from '../../src/preprocess/nativeKernels';
+import { nativePreprocessKernels, type PreprocessKernels } from '../../src/rawformat/nativeKernels';
 import { U32HashTable } from '../../src/preprocess/hashTable';
 import { Rng } from '../../src/util/random';
 import { OneHotRows } from '../../src/dataset/memoryShuffle';
@@ -72,7 +73,7 @@ function parseBoth(text: string, opts: Partial<ParseOptions>, day = 2, firstLine
   const bytes = new Uint8Array(Buffer.from(text, 'latin1'));
   const lines = text.split('\n').length - 1;
   const run = (withKernels: boolean): ParsedBlock =>
-    new LineParser(layout, { ...base, ...opts }, withKernels ? countingKernels : null).parseBlock(bytes, bytes.length, day, firstLine, lines);
+    new CriteoParser(layout, { ...base, ...opts }, withKernels ? countingKernels : null).parseBlock(bytes, bytes.length, day, firstLine, lines);
   return [run(true), run(false)];
 }
 

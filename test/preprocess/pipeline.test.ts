@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { runPreprocess, type PreprocessConfig } from '../../src/preprocess/pipeline';
 import { kaggleDaySizes } from '../../src/criteo/rawSources';
-import { subsampleDraw } from '../../src/preprocess/subsample';
+import { subsampleDraw } from '../../src/rawformat/subsample';
 import type { Manifest } from '../../src/dataset/manifest';
 import { log, setupLogger } from '../../src/util/log';
 import { buildMergedFromShards } from '../../src/preprocess/publish';

@@ -52,15 +52,15 @@ export const reportsCases: FaultCase[] = [
   predictFlagCase('predict --format kaggle-submission with --id-column', ['--format', 'kaggle-submission', '--id-column', 'Id'], /^dlrm: --id-column: --format kaggle-submission has its own columns Id,Predicted/),
   predictFlagCase('predict --id-start without --id-column', ['--id-start', '60000000'], /^dlrm: --id-start needs --id-column <name> \(the column that holds the ids\) or --format kaggle-submission$/),
   {
-    name: 'preprocess --schema --workers 2',
+    name: 'preprocess --schema --resume',
     kind: 'bad-input',
     prepare: (dir): FaultRun => {
       fs.writeFileSync(path.join(dir, 'logs.csv'), 'click,x\n1,a\n0,b\n');
       fs.writeFileSync(path.join(dir, 'schema.json'), JSON.stringify({ delimiter: ',', header: true, columns: ['click', 'x'], label: { name: 'click' }, dense: [], categorical: [{ name: 'x', encoding: 'string' }] }));
       return {
-        args: ['preprocess', '--schema', path.join(dir, 'schema.json'), '--raw-data-file', path.join(dir, 'logs.csv'), '--workers', '2'],
+        args: ['preprocess', '--schema', path.join(dir, 'schema.json'), '--raw-data-file', path.join(dir, 'logs.csv'), '--resume'],
         expectExit: 2,
-        expectMessage: /^dlrm: --workers 2: a --schema run uses one thread \(--workers 1, or leave the flag out\)$/,
+        expectMessage: /^dlrm: --resume is not available with --schema \(a custom-schema run is restarted from the beginning\)$/,
         absent: [path.join(dir, 'logs.dlrm')],
       };
     },

@@ -3,8 +3,8 @@
 // through several growths).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { fnv1a64String } from '../../src/schema/hash64';
-import { U64HashTable } from '../../src/schema/u64HashTable';
+import { fnv1a64String } from '../../src/rawformat/hash64';
+import { U64HashTable } from '../../src/preprocess/u64HashTable';
 import { Rng } from '../../src/util/random';
 
 function fnvBigInt(text: string): bigint {

@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { inferSchema } from '../../src/schema/infer';
+import { inferSchema } from '../../src/rawformat/infer';
 import { tempDir } from '../helpers/sharedData';
 import { criteoLines } from '../preprocess/fixtures';
 import { dlrm, logCsv, logRows } from './fixtures';

@@ -3,10 +3,10 @@
 // empty elements and an empty list, the missing keys, and --max-ind-range folding of 64-bit hashes.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { CustomRowParser } from '../../src/schema/rowParser';
-import { forEachLine } from '../../src/schema/lineReader';
-import { fnv1a64String } from '../../src/schema/hash64';
-import type { ColumnSchema } from '../../src/criteo/schema';
+import { DelimitedRowParser } from '../../src/rawformat/delimitedParser';
+import { forEachLine } from '../../src/rawformat/blockReader';
+import { fnv1a64String } from '../../src/rawformat/hash64';
+import type { ColumnSchema } from '../../src/rawformat/schema';
 import { Rng } from '../../src/util/random';
 
 const schema: ColumnSchema = {
@@ -20,13 +20,13 @@ const schema: ColumnSchema = {
 };
 const key = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
 
-function parse(p: CustomRowParser, line: string): ReturnType<CustomRowParser['parse']> {
+function parse(p: DelimitedRowParser, line: string): ReturnType<DelimitedRowParser['parse']> {
   const b = Buffer.from(line, 'utf8');
   return p.parse(b, 0, b.length);
 }
 
 test('dense values equal Number() of the text', () => {
-  const p = new CustomRowParser(schema, 0);
+  const p = new DelimitedRowParser(schema, 0);
   const rng = new Rng(1);
   for (let i = 0; i < 20000; i++) {
     const t = (rng.next() < 0.5 ? '-' : '') + (rng.next() * 10 ** rng.nextInt(12)).toFixed(rng.nextInt(6));
@@ -38,11 +38,11 @@ test('dense values equal Number() of the text', () => {
     assert.equal(p.dense[0], Number(t), t);
   }
   assert.ok(Number.isNaN((parse(p, '0,,a,,'), p.dense[0])), 'empty is missing');
-  assert.deepEqual(parse(p, '0,12abc,a,,'), { field: 1, message: "'12abc' is not a number" });
+  assert.deepEqual(parse(p, '0,12abc,a,,'), { field: 2, message: "'12abc' is not a number" });
 });
 
 test('quotes, CRLF, multi-hot lists and missing keys', () => {
-  const p = new CustomRowParser(schema, 0);
+  const p = new DelimitedRowParser(schema, 0);
   assert.equal(parse(p, '1,2,"Paris, ""FR""",a|ff||0c,zzz\r'), null);
   assert.equal(p.label, 1);
   assert.equal(key(p.bags[0].hi[0], p.bags[0].lo[0]), fnv1a64String('Paris, "FR"'));
@@ -51,15 +51,15 @@ test('quotes, CRLF, multi-hot lists and missing keys', () => {
   assert.equal(key(p.bags[0].hi[0], p.bags[0].lo[0]), fnv1a64String(''), 'an empty string field is the hash of ""');
   assert.equal(p.bags[1].n, 0, 'an empty multi-hot field is an empty bag');
   assert.deepEqual(p.missingKey(0), [0xcbf29ce4, 0x84222325]);
-  assert.deepEqual(parse(p, '0,2,a,xyz,'), { field: 3, message: "list element 'xyz' is not 1 to 8 hex digits" });
-  assert.deepEqual(parse(p, '0,2,"a,'), { field: 2, message: 'has an opening quote without a closing one (quoted fields cannot span lines)' });
-  assert.equal(parse(p, '0,2,a')?.field, -1);
-  assert.deepEqual(parse(p, '2,2,a,,'), { field: 0, message: "'2' is not 0 or 1" });
+  assert.deepEqual(parse(p, '0,2,a,xyz,'), { field: 4, message: "list element 'xyz' is not 1 to 8 hex digits" });
+  assert.deepEqual(parse(p, '0,2,"a,'), { field: 3, message: 'has an opening quote without a closing one (quoted fields cannot span lines)' });
+  assert.equal(parse(p, '0,2,a')?.field, undefined, 'a wrong field count names no field');
+  assert.deepEqual(parse(p, '2,2,a,,'), { field: 1, message: "'2' is not 0 or 1" });
 });
 
 test('--max-ind-range folds 64-bit hashes exactly', () => {
   for (const M of [7, 1000, 10_000_000, 4294967295]) {
-    const p = new CustomRowParser(schema, M);
+    const p = new DelimitedRowParser(schema, M);
     for (const s of ['a', 'user-123', 'Zürich', '']) {
       assert.equal(parse(p, `0,1,${s},,`), null);
       assert.equal(p.bags[0].hi[0], 0);

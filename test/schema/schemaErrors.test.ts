@@ -5,7 +5,7 @@ import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { validateSchema } from '../../src/schema/loadSchema';
+import { validateSchema } from '../../src/rawformat/loadSchema';
 import { loadSchemaPreset } from '../../src/criteo/schemaPresets';
 import { UserError } from '../../src/util/errors';
 import { tempDir } from '../helpers/sharedData';
@@ -72,11 +72,11 @@ test('data that does not match the schema names file, line and field', () => {
   }
 });
 
-test('--schema refuses the Criteo-only flags --data-set, --resume and --workers N > 1', () => {
+test('--schema refuses the Criteo-only flags --data-set and --resume', () => {
   const schema = writeJson(path.join(dir, 'flags.json'), LOG_SCHEMA);
   const raw = path.join(dir, 'flags.csv');
   fs.writeFileSync(raw, logCsv(logRows(30, 1)));
-  for (const [flag, message] of [[['--data-set', 'kaggle'], /--schema and --data-set exclude each other/], [['--resume'], /--resume is not available with --schema/], [['--workers', '2'], /--workers 2: a --schema run uses one thread/]] as const) {
+  for (const [flag, message] of [[['--data-set', 'kaggle'], /--schema and --data-set exclude each other/], [['--resume'], /--resume is not available with --schema/]] as const) {
     const r = dlrm('preprocess', '--schema', schema, '--raw-data-file', raw, ...flag);
     assert.equal(r.status, 2);
     assert.match(r.stderr, message);

@@ -1,5 +1,5 @@
 // `dlrm schema --rows N` and `dlrm preprocess --schema --workers 1` through the CLI: --rows samples exactly
-// N data rows with and without a header line; --workers 1 (the thread a --schema run uses) is accepted.
+// N data rows with and without a header line; --workers 1 (one parse thread) is accepted.
 import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -25,7 +25,7 @@ test('schema --rows N samples N data rows, with a header line and without', () =
   }
 });
 
-test('preprocess --schema --workers 1 is accepted (a --schema run uses one thread)', () => {
+test('preprocess --schema --workers 1 is accepted', () => {
   const raw = path.join(dir, 'logs.csv');
   fs.writeFileSync(raw, logCsv(logRows(200, 4)));
   const schema = writeJson(path.join(dir, 'schema.json'), LOG_SCHEMA);

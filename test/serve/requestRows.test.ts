@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ColumnSchema } from '../../src/criteo/schema';
+import type { ColumnSchema } from '../../src/rawformat/schema';
 import { RequestRowError, RequestRows } from '../../src/serve/requestRows';
 import { repoRoot } from '../helpers/sharedData';
 

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import type { Batch } from '../../dataset/batch';
 import type { NativeGroupCheck } from '../../dataset/groupCheck';
-import type { PreprocessKernels } from '../../preprocess/nativeKernels';
+import type { PreprocessKernels } from '../../rawformat/nativeKernels';
 
 /** How to get the fast path, for the one fallback log line. */
 export const NATIVE_BUILD_HINT =

@@ -1,9 +1,9 @@
-// Native twin of LineParser's Criteo fast path (src/criteo/lineParser.ts): parses a block of complete
+// Native twin of CriteoParser's Criteo fast path (src/rawformat/criteoParser.ts): parses a block of complete
 // '\n'- or '\r\n'-terminated Criteo-shaped lines (label, D integer dense columns, T hex categoricals, TAB-separated)
 // into labels [capacity] float32, dense [capacity, D] float32 (clipped at 0, log(x+1) in float32) and raw
 // categorical values written table-major: table t's value of row r goes to tableDst[t][tableBase[t] + r]
 // (after % maxIndRange when > 0). Label-0 lines are dropped by the same seeded sub-sampling draw as
-// src/preprocess/subsample.ts. Any line off the fast path (an error, a sign, too many digits, a wrong field
+// src/rawformat/subsample.ts. Any line off the fast path (an error, a sign, too many digits, a wrong field
 // count) makes the whole block return -1: the JS parser then parses the block and names the problem, so
 // error messages have one source. Measured: the JS parser costs ~0.7 us per line on this machine.
 #include <cmath>
@@ -50,7 +50,7 @@ std::uint32_t fmix32(std::uint32_t h) {
   return h;
 }
 
-/** subsampleDraw of src/preprocess/subsample.ts, bit for bit. */
+/** subsampleDraw of src/rawformat/subsample.ts, bit for bit. */
 double subsampleDraw(std::uint32_t seed, std::uint32_t day, std::uint64_t line) {
   std::uint32_t h = fmix32(seed ^ 0x2545f491u);
   h = fmix32(h ^ ((day + 1u) * 0x9e3779b1u));
@@ -59,7 +59,7 @@ double subsampleDraw(std::uint32_t seed, std::uint32_t day, std::uint64_t line) 
   return h / 4294967296.0;
 }
 
-/** log1pFloat32 of lineParser.ts: x and x+1 rounded to float32, the log rounded to float32. */
+/** log1pFloat32 of src/rawformat/criteoParser.ts: x and x+1 rounded to float32, the log rounded to float32. */
 float log1pFloat32(std::uint64_t x, const float* table, std::size_t tableSize) {
   if (x < tableSize) return table[x];
   const float xf = static_cast<float>(static_cast<double>(x));

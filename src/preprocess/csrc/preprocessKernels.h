@@ -1,6 +1,6 @@
 // The native kernels of `dlrm preprocess`, registered by the addon (src/engine/native/csrc/addon.cc). Their
-// JS twins stay the reference and the fallback when the addon is not built: LineParser's Criteo fast path
-// (src/criteo/lineParser.ts), U32HashTable.assignSequential (src/preprocess/hashTable.ts), OneHotRows.append
+// JS twins stay the reference and the fallback when the addon is not built: CriteoParser's Criteo fast path
+// (src/rawformat/criteoParser.ts), U32HashTable.assignSequential (src/preprocess/hashTable.ts), OneHotRows.append
 // and gatherInto (src/dataset/memoryShuffle.ts) and shuffledOrder (src/dataset/shuffleOrder.ts). Each
 // kernel produces exactly what its JS twin produces; tests compare the two on the same input.
 #pragma once

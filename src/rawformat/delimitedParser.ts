@@ -1,23 +1,23 @@
-// The general row parser of custom schemas (docs/SCHEMA.md): one line of bytes -> label, raw dense values
+// The delimited parser of any schema (docs/SCHEMA.md). DelimitedRowParser: one line of bytes -> label, raw dense values
 // [D] (NaN = missing) and per categorical table a bag of 64-bit keys (hi, lo words), plus the split's date
 // text. Fields are split at the delimiter, optionally CSV-quoted ("a,b" and "" inside quotes; a quoted
 // field cannot hold a newline). Keys: hex = 1..8 hex digits, decimal = 1..10 digits <= 2^32-1 (hi = 0),
 // string = FNV-1a 64 of the UTF-8 bytes; with --max-ind-range M every key is folded to key mod M (hi = 0).
 // An empty single-hot field is the column's missing value (0, or the hash of ""); an empty multi-hot field
-// is an empty bag, and empty list elements ("a||b") are skipped. Criteo presets keep the faster
-// src/criteo/lineParser.ts; this parser serves users' own logs (preprocess and predict alike).
-import type { ColumnSchema } from '../criteo/schema';
+// is an empty bag, and empty list elements ("a||b") are skipped. DelimitedBlockParser is its RowParser
+// (rowParser.ts): a block of lines -> columnar keys (hi words for 64-bit tables, offsets for multi-hot ones),
+// transformed dense values, dates; empty lines give no row, the header line (skipHeader) neither.
+import type { ColumnSchema } from './schema';
 import { fnv1a64 } from './hash64';
 import { quoteInput } from '../util/quote';
+import { forEachLine } from './blockReader';
+import { transformDense } from './denseTransform';
+import type { FieldError, LineError, ParsedBlock, ParseOptions, RowParser, TableKeys } from './rowParser';
+import { subsampleDraw } from './subsample';
+import { FieldRole, HEX_DIGIT } from './layout';
 
 const QUOTE = 34;
 const CR = 13;
-
-/** What is wrong with a line: the 0-based field (or -1 for the whole line) and a message. */
-export interface RowError {
-  field: number;
-  message: string;
-}
 
 /** One table's bag of keys for the current row: keys i < n are (hi[i], lo[i]); the arrays grow as needed. */
 export class KeyBag {
@@ -38,15 +38,7 @@ export class KeyBag {
   }
 }
 
-const enum Role {
-  Ignore,
-  Label,
-  Dense,
-  Categorical,
-  Date,
-}
 
-const HEX = Int8Array.from({ length: 256 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1));
 
 /**
  * The value of a plain decimal buf[s, e) ('-'? digits ('.' digits)?, at most 15 digits) without making a
@@ -75,7 +67,7 @@ function plainDecimal(buf: Uint8Array, s: number, e: number): number | undefined
   return neg ? -v : v;
 }
 
-export class CustomRowParser {
+export class DelimitedRowParser {
   readonly numFields: number;
   readonly numDense: number;
   readonly numTables: number;
@@ -86,7 +78,7 @@ export class CustomRowParser {
   readonly bags: KeyBag[];
   /** The current row's date-split field text, if the schema splits by date. */
   dateText = '';
-  private readonly roles: Role[] = [];
+  private readonly roles: FieldRole[] = [];
   private readonly slots: number[] = [];
   private readonly fieldBuf: Uint8Array[] = [];
   private readonly fieldStart: Int32Array;
@@ -109,16 +101,16 @@ export class CustomRowParser {
     for (const name of schema.columns) {
       if (schema.label && name === schema.label.name) {
         if (!withLabel) continue;
-        this.roles.push(Role.Label);
+        this.roles.push(FieldRole.Label);
         this.slots.push(-1);
       } else if (denseIndex.has(name)) {
-        this.roles.push(Role.Dense);
+        this.roles.push(FieldRole.Dense);
         this.slots.push(denseIndex.get(name) as number);
       } else if (catIndex.has(name)) {
-        this.roles.push(Role.Categorical);
+        this.roles.push(FieldRole.Categorical);
         this.slots.push(catIndex.get(name) as number);
       } else {
-        this.roles.push(name === dateColumn ? Role.Date : Role.Ignore);
+        this.roles.push(name === dateColumn ? FieldRole.Date : FieldRole.Ignore);
         this.slots.push(-1);
       }
     }
@@ -139,7 +131,7 @@ export class CustomRowParser {
   }
 
   /** Splits bytes[start, end) (one line without its '\n') into fields; returns the field count. */
-  splitFields(bytes: Uint8Array, start: number, end: number): number | RowError {
+  splitFields(bytes: Uint8Array, start: number, end: number): number | FieldError {
     if (end > start && bytes[end - 1] === CR) end--;
     const quoted = this.schema.quoted === true;
     let n = 0;
@@ -151,7 +143,7 @@ export class CustomRowParser {
         let q = p + 1;
         let parts: number[] | undefined;
         for (;;) {
-          if (q >= end) return { field: n, message: 'has an opening quote without a closing one (quoted fields cannot span lines)' };
+          if (q >= end) return { field: n + 1, message: 'has an opening quote without a closing one (quoted fields cannot span lines)' };
           if (bytes[q] === QUOTE) {
             if (bytes[q + 1] === QUOTE && q + 1 < end) {
               (parts ??= []).push(q);
@@ -175,7 +167,7 @@ export class CustomRowParser {
           e = out.length;
         }
         p = q + 1;
-        if (p < end && bytes[p] !== this.delim) return { field: n, message: 'has text after its closing quote' };
+        if (p < end && bytes[p] !== this.delim) return { field: n + 1, message: 'has text after its closing quote' };
       } else {
         while (p < end && bytes[p] !== this.delim) p++;
         e = p;
@@ -216,33 +208,33 @@ export class CustomRowParser {
     return '';
   }
 
-  /** Parses one line (without '\n') into label, dense, bags and dateText; returns an error or null. */
-  parse(bytes: Uint8Array, start: number, end: number): RowError | null {
+  /** Parses one line (without '\n') into label, dense, bags and dateText; returns an error (1-based field) or null. */
+  parse(bytes: Uint8Array, start: number, end: number): FieldError | null {
     const n = this.splitFields(bytes, start, end);
     if (typeof n !== 'number') return n;
     if (n !== this.numFields) {
       const msg = `the line has ${n} fields, expected ${this.numFields} (${this.fieldNames.join(', ')})`;
       const label = this.schema.label?.name;
-      return { field: -1, message: this.withLabel && label && n === this.numFields - 1 ? `${msg}; is the label column ${label} missing?` : msg };
+      return { message: this.withLabel && label && n === this.numFields - 1 ? `${msg}; is the label column ${label} missing?` : msg };
     }
     this.label = 0;
     for (const bag of this.bags) bag.n = 0;
     for (let f = 0; f < n; f++) {
       const role = this.roles[f];
-      if (role === Role.Ignore) continue;
+      if (role === FieldRole.Ignore) continue;
       const buf = this.fieldBuf[f], s = this.fieldStart[f], e = this.fieldEnd[f];
-      if (role === Role.Label) {
-        if (e - s !== 1 || (buf[s] !== 48 && buf[s] !== 49)) return { field: f, message: `${quoteInput(this.fieldText(f))} is not 0 or 1` };
+      if (role === FieldRole.Label) {
+        if (e - s !== 1 || (buf[s] !== 48 && buf[s] !== 49)) return { field: f + 1, message: `${quoteInput(this.fieldText(f))} is not 0 or 1` };
         this.label = buf[s] - 48;
-      } else if (role === Role.Dense) {
+      } else if (role === FieldRole.Dense) {
         let v = plainDecimal(buf, s, e);
         if (v === undefined) {
           const text = this.fieldText(f).trim();
           v = text === '' ? NaN : Number(text);
-          if (text !== '' && !Number.isFinite(v)) return { field: f, message: `${quoteInput(text)} is not a number` };
+          if (text !== '' && !Number.isFinite(v)) return { field: f + 1, message: `${quoteInput(text)} is not a number` };
         }
         this.dense[this.slots[f]] = v;
-      } else if (role === Role.Date) {
+      } else if (role === FieldRole.Date) {
         this.dateText = this.fieldText(f).trim();
       } else {
         const t = this.slots[f];
@@ -250,7 +242,7 @@ export class CustomRowParser {
         const bag = this.bags[t];
         if (col.multiHotSeparator === undefined) {
           const bad = this.addKey(buf, s, e, t, bag);
-          if (bad) return { field: f, message: `${quoteInput(this.fieldText(f))} ${bad}` };
+          if (bad) return { field: f + 1, message: `${quoteInput(this.fieldText(f))} ${bad}` };
         } else {
           const sep = col.multiHotSeparator.charCodeAt(0);
           let a = s;
@@ -258,7 +250,7 @@ export class CustomRowParser {
             if (p < e && buf[p] !== sep) continue;
             if (p > a) {
               const bad = this.addKey(buf, a, p, t, bag);
-              if (bad) return { field: f, message: `list element ${quoteInput(Buffer.from(buf.subarray(a, p)).toString('utf8'))} ${bad}` };
+              if (bad) return { field: f + 1, message: `list element ${quoteInput(Buffer.from(buf.subarray(a, p)).toString('utf8'))} ${bad}` };
             }
             a = p + 1;
           }
@@ -286,7 +278,7 @@ export class CustomRowParser {
     } else if (encoding === 'hex') {
       if (e - s > 8) return 'is not 1 to 8 hex digits';
       for (let p = s; p < e; p++) {
-        const d = HEX[buf[p]];
+        const d = HEX_DIGIT[buf[p]];
         if (d < 0) return 'is not 1 to 8 hex digits';
         lo = lo * 16 + d;
       }
@@ -307,5 +299,131 @@ export class CustomRowParser {
     }
     bag.push(hi, lo);
     return '';
+  }
+}
+
+/** A growable column of one table's keys over a block. */
+class KeyColumn {
+  lo: Uint32Array;
+  hi: Uint32Array | undefined;
+  n = 0;
+
+  constructor(capacity: number, wide: boolean, readonly offsets: Uint32Array | undefined) {
+    this.lo = new Uint32Array(Math.max(capacity, 16));
+    this.hi = wide ? new Uint32Array(this.lo.length) : undefined;
+  }
+
+  pushBag(bag: KeyBag): void {
+    if (this.n + bag.n > this.lo.length) {
+      let length = this.lo.length * 2;
+      while (length < this.n + bag.n) length *= 2;
+      const lo = new Uint32Array(length);
+      lo.set(this.lo);
+      this.lo = lo;
+      if (this.hi) {
+        const hi = new Uint32Array(length);
+        hi.set(this.hi);
+        this.hi = hi;
+      }
+    }
+    const lo = this.lo, hi = this.hi, at = this.n;
+    for (let i = 0; i < bag.n; i++) lo[at + i] = bag.lo[i];
+    if (hi) for (let i = 0; i < bag.n; i++) hi[at + i] = bag.hi[i];
+    this.n += bag.n;
+  }
+
+  keys(): TableKeys {
+    const k: TableKeys = { lo: this.lo.subarray(0, this.n) };
+    if (this.hi) k.hi = this.hi.subarray(0, this.n);
+    if (this.offsets) k.offsets = this.offsets;
+    return k;
+  }
+}
+
+/** Whether table t keeps 64-bit keys: hashed strings, unless --max-ind-range folds them. */
+export function keyBitsOf(schema: ColumnSchema, t: number, maxIndRange: number): 32 | 64 {
+  return schema.categorical[t].encoding === 'string' && maxIndRange <= 0 ? 64 : 32;
+}
+
+/** The RowParser of any schema: DelimitedRowParser line by line into columnar blocks. */
+export class DelimitedBlockParser implements RowParser {
+  private readonly row: DelimitedRowParser;
+  private readonly dateSplit: boolean;
+
+  constructor(
+    readonly schema: ColumnSchema,
+    readonly opts: ParseOptions,
+  ) {
+    this.row = new DelimitedRowParser(schema, opts.maxIndRange, opts.withLabel ?? true);
+    this.dateSplit = schema.split?.by === 'date';
+  }
+
+  get fieldNames(): readonly string[] {
+    return this.row.fieldNames;
+  }
+
+  get numDense(): number {
+    return this.row.numDense;
+  }
+
+  get numTables(): number {
+    return this.row.numTables;
+  }
+
+  parseBlock(bytes: Uint8Array, end: number, day: number, firstLine: number, lines: number): ParsedBlock {
+    const o = this.opts, p = this.row, schema = this.schema;
+    const D = p.numDense, T = p.numTables;
+    const capacity = lines;
+    const labels = new Float32Array(capacity);
+    const dense = new Float32Array(capacity * D);
+    const rawDense = o.rawDense ? new Float64Array(capacity * D) : undefined;
+    const rowLines = new Uint32Array(capacity);
+    const dates: string[] | undefined = this.dateSplit ? [] : undefined;
+    const columns = schema.categorical.map((c, t) => new KeyColumn(capacity, keyBitsOf(schema, t, o.maxIndRange) === 64, c.multiHotSeparator === undefined ? undefined : new Uint32Array(capacity + 1)));
+    // with a header, line 0 of day 0 is not data: data lines are numbered from the line after it
+    const header = o.skipHeader === true && day === 0 ? 1 : 0;
+    let rows = 0, invalidLines = 0;
+    let firstError: LineError | undefined;
+    let stopped = -1;
+    forEachLine(bytes, end, firstLine + 1, (start, lineEnd, lineNo) => {
+      if (stopped >= 0) return;
+      const line = lineNo - firstLine - 1;
+      if (firstLine + line < header) return;
+      const err = p.parse(bytes, start, lineEnd);
+      if (err) {
+        firstError ??= { line, ...err };
+        invalidLines++;
+        if (!o.skipInvalid) stopped = line;
+        return;
+      }
+      if (p.label === 0 && o.subsampleRate > 0 && subsampleDraw(o.seed, day, firstLine + line - header) < o.subsampleRate) return;
+      labels[rows] = p.label;
+      for (let k = 0; k < D; k++) {
+        dense[rows * D + k] = transformDense(schema.dense[k], p.dense[k]);
+        if (rawDense) rawDense[rows * D + k] = p.dense[k];
+      }
+      for (let t = 0; t < T; t++) {
+        const c = columns[t];
+        c.pushBag(p.bags[t]);
+        if (c.offsets) c.offsets[rows + 1] = c.n;
+      }
+      dates?.push(p.dateText);
+      rowLines[rows++] = line;
+    });
+    const block: ParsedBlock = {
+      lines: stopped >= 0 ? stopped + 1 : lines,
+      rows,
+      capacity,
+      labels,
+      dense,
+      keys: columns.map((c) => c.keys()),
+      parts: [],
+      rowLines: rowLines.subarray(0, rows),
+      invalidLines,
+    };
+    if (rawDense) block.rawDense = rawDense.subarray(0, rows * D);
+    if (dates) block.dates = dates;
+    if (firstError) block.firstError = firstError;
+    return block;
   }
 }

@@ -1,10 +1,10 @@
 // The native preprocess kernels (C++ in src/preprocess/csrc, part of the native addon) when the addon is
 // built and has them, else undefined: callers then run the JS twins, which stay the reference semantics
-// (LineParser's Criteo fast path, U32HashTable.assignSequential, OneHotRows.append/gatherInto,
+// (CriteoParser's Criteo fast path, U32HashTable.assignSequential, OneHotRows.append/gatherInto,
 // shuffledOrder). DLRM_NATIVE_ADDON=none hides them too.
 import { loadNativeAddon } from '../engine/native/nativeAddon';
 
-/** One block for parseCriteoBlock: the inputs and output arrays of LineParser.parseBlock's fast path. */
+/** One block for parseCriteoBlock: the inputs and output arrays of CriteoParser.parseBlock's fast path. */
 export interface CriteoBlockArgs {
   /** Complete '\n'-terminated lines in bytes[0, end). */
   bytes: Uint8Array;

@@ -6,11 +6,12 @@
 // string, multi-hot when values contain a list separator ('|', ';', or ',' when it is not the delimiter),
 // and a date column (YYYY-MM-DD...) proposed as the date split. Each column records its sampled cardinality
 // and empty rate in an "_inferred" note (keys starting with '_' are ignored by the schema loader).
-import type { CategoricalColumn, ColumnSchema, DenseColumn } from '../criteo/schema';
+import type { CategoricalColumn, ColumnSchema, DenseColumn } from './schema';
 import { UserError } from '../util/errors';
-import { forEachLine, lineBlocks, wholeFileDay } from './lineReader';
+import { wholeFileDay } from './blockReader';
+import { firstLines } from './firstLines';
 import { compareDates } from './loadSchema';
-import { CustomRowParser } from './rowParser';
+import { DelimitedRowParser } from './delimitedParser';
 
 const DELIMITERS = ['\t', ',', ';', '|'];
 const LIST_SEPARATORS = ['|', ';', ','];
@@ -36,16 +37,9 @@ export interface InferredSchema {
 
 /** The first `maxLines` non-empty lines of the file, as strings. */
 async function sampleLines(file: string, maxLines: number): Promise<string[]> {
-  const day = wholeFileDay(file, 'dlrm schema --infer');
-  const lines: string[] = [];
-  for await (const block of lineBlocks(day, () => {})) {
-    forEachLine(block.bytes, block.end, 1, (start, end) => {
-      if (lines.length < maxLines) lines.push(Buffer.from(block.bytes.subarray(start, end)).toString('utf8').replace(/\r$/, ''));
-    });
-    if (lines.length >= maxLines) break;
-  }
+  const lines = await firstLines(wholeFileDay(file, 'dlrm schema --infer'), maxLines);
   if (lines.length === 0) throw new UserError(`${file}: the file is empty`);
-  return lines;
+  return lines.map((l) => Buffer.from(l.bytes).toString('utf8'));
 }
 
 /** The delimiter whose per-line count is constant and highest over the sampled lines (outside quotes). */
@@ -63,7 +57,7 @@ function detectDelimiter(lines: string[]): string {
 
 /** Splits the sampled lines into fields with the row parser (quotes honoured); all must have the first line's count. */
 function splitAll(lines: string[], delimiter: string, quoted: boolean): string[][] {
-  const parserOf = (fields: number): CustomRowParser => new CustomRowParser({ delimiter, header: false, quoted, columns: new Array<string>(fields).fill('ignore'), dense: [], categorical: [] }, 0, false);
+  const parserOf = (fields: number): DelimitedRowParser => new DelimitedRowParser({ delimiter, header: false, quoted, columns: new Array<string>(fields).fill('ignore'), dense: [], categorical: [] }, 0, false);
   const firstLine = Buffer.from(lines[0], 'utf8');
   const counted = parserOf(1).splitFields(firstLine, 0, firstLine.length);
   const fields = typeof counted === 'number' ? counted : 1;
@@ -71,7 +65,7 @@ function splitAll(lines: string[], delimiter: string, quoted: boolean): string[]
   return lines.map((line, i) => {
     const bytes = Buffer.from(line, 'utf8');
     const n = parser.splitFields(bytes, 0, bytes.length);
-    if (typeof n !== 'number') throw new UserError(`sampled line ${i + 1}: field ${n.field + 1} ${n.message}`);
+    if (typeof n !== 'number') throw new UserError(`sampled line ${i + 1}: field ${n.field ?? '?'} ${n.message}`);
     if (n !== fields) throw new UserError(`sampled line ${i + 1} has ${n} fields, the first line ${fields}: is the file consistently delimited?`);
     return Array.from({ length: n }, (_, f) => parser.fieldText(f));
   });

@@ -1,7 +1,7 @@
 // An open-addressing hash table from 64-bit keys (two uint32 words, hi and lo) to uint32 values on one
 // typed array (slot s holds hi at 4s, lo at 4s+1, value at 4s+2; word 4s+3 pads a slot to 16 bytes),
 // linear probing, growth by rehash into twice the capacity at 3/4 load. It holds the vocabularies of
-// string categoricals hashed to 64 bits (src/schema/hash64.ts); Criteo's uint32 values keep the faster
+// string categoricals hashed to 64 bits (src/rawformat/hash64.ts); 32-bit keys keep the faster
 // U32HashTable (src/preprocess/hashTable.ts). 16 bytes per slot, 21-43 bytes per entry.
 // The value 0xFFFFFFFF marks an empty slot and cannot be stored.
 
@@ -41,6 +41,11 @@ export class U64HashTable {
       if (slots[at + 2] === EMPTY || (slots[at] === hi && slots[at + 1] === lo)) return at;
       s = (s + 1) & mask;
     }
+  }
+
+  /** Bytes held by the slots. */
+  get bytes(): number {
+    return this.slots.byteLength;
   }
 
   /** The value of key (hi, lo), or -1 when absent. */

@@ -1,4 +1,4 @@
-// The byte-level raw-log parser: turns a block of complete '\n'-terminated lines (a Uint8Array) into typed
+// The Criteo TSV parser (a RowParser, rowParser.ts), for the schemas its layout can read (layout.ts): turns a block of complete '\n'-terminated lines (a Uint8Array) into typed
 // arrays (labels [n], dense [n, D] float32, raw categorical values per table) following a ParserLayout built
 // from the column schema. It works on bytes only (no string splitting, no charCodeAt): integers and hex are
 // accumulated digit by digit. fast-csv was measured at ~25k lines/s on this machine and is NOT used here;
@@ -10,47 +10,11 @@
 // the label must be exactly 0 or 1. A label-0 line is dropped when its sub-sampling draw is < rate.
 // Criteo-shaped blocks go first to the native kernel (src/preprocess/csrc/criteoBlockParser.cc, ~5x faster)
 // when the addon is built; a block it declines (any unusual line) is parsed here, which names the problem.
-import { FieldRole, type ParserLayout } from './parserLayout';
-import { subsampleDraw } from '../preprocess/subsample';
-import { nativePreprocessKernels, type PreprocessKernels } from '../preprocess/nativeKernels';
+import { FieldRole, HEX_DIGIT, type ParserLayout } from './layout';
+import { subsampleDraw } from './subsample';
+import { nativePreprocessKernels, type PreprocessKernels } from './nativeKernels';
 import { quoteInput, QUOTE_MAX_CHARS } from '../util/quote';
-
-export interface ParseOptions {
-  /** > 0: categorical values are taken modulo this first. */
-  maxIndRange: number;
-  /** Drop a label-0 line iff its draw < this (0 keeps everything). */
-  subsampleRate: number;
-  seed: number;
-  /** Count invalid lines and go on instead of stopping at the first. */
-  skipInvalid: boolean;
-  /** Tables are split in partitions [bounds[p], bounds[p+1]) (one per vocabulary thread). */
-  partitionBounds: number[];
-}
-
-/** Where and why a line is invalid; `line` is 0-based in the block, `field` 1-based. */
-export interface LineError {
-  line: number;
-  field?: number;
-  message: string;
-}
-
-export interface ParsedBlock {
-  /** Lines in the block (valid, invalid and dropped). */
-  lines: number;
-  /** Rows kept (valid and not sub-sampled away). */
-  rows: number;
-  /** Row capacity of the arrays (= lines). */
-  capacity: number;
-  /** [capacity] click labels (0 when the schema has none); rows [0, rows) are filled. */
-  labels: Float32Array;
-  /** [capacity, D] row-major. */
-  dense: Float32Array;
-  /** Per partition p: [tables of p, capacity] table-major raw categorical values (after modulo). */
-  parts: Uint32Array[];
-  invalidLines: number;
-  /** The first invalid line (the block stops there unless skipInvalid). */
-  firstError?: LineError;
-}
+import type { LineError, ParsedBlock, ParseOptions, RowParser, TableKeys } from './rowParser';
 
 const NL = 10;
 const CR = 13;
@@ -64,15 +28,7 @@ export function log1pFloat32(x: number): number {
 
 const LOG1P_TABLE = Float32Array.from({ length: LOG1P_TABLE_SIZE }, (_, x) => log1pFloat32(x));
 
-/** Hex digit values by byte, -1 for non-hex bytes. */
-const HEX_DIGIT = Int8Array.from({ length: 256 }, (_, c) => {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-});
-
-export class LineParser {
+export class CriteoParser implements RowParser {
   private readonly partOf: Int32Array;
   private readonly localOf: Int32Array;
   /** Byte classes: hex/decimal digit values, 16 for the delimiter, 17 for '\n' and '\r', 255 for anything else. */
@@ -101,10 +57,7 @@ export class LineParser {
     this.hexClass = classes((c) => (HEX_DIGIT[c] >= 0 ? HEX_DIGIT[c] : 255));
     this.decClass = classes((c) => (c >= 48 && c <= 57 ? c - 48 : 255));
     this.endClass = classes(() => 0);
-    const D = layout.numDense, T = layout.numTables;
-    this.criteoShape =
-      layout.hasLabel && layout.numFields === 1 + D + T && layout.roles[0] === FieldRole.Label && layout.denseLog1p.every((x) => x) && layout.catHex.every((x) => x) &&
-      layout.roles.every((r, f) => (f === 0 ? true : f <= D ? r === FieldRole.Dense && layout.slots[f] === f - 1 : r === FieldRole.Categorical && layout.slots[f] === f - 1 - D));
+    this.criteoShape = isCriteoShape(layout);
     this.partOf = new Int32Array(layout.numTables);
     this.localOf = new Int32Array(layout.numTables);
     const b = opts.partitionBounds;
@@ -116,10 +69,22 @@ export class LineParser {
     }
   }
 
-  /**
-   * Parses bytes[0, end), which holds complete '\n'-terminated lines of day `day` (0-based), the first
-   * being line `firstLine` (0-based) of that day; `lines` is the number of lines in the block.
-   */
+  get fieldNames(): readonly string[] {
+    return this.layout.fieldNames;
+  }
+
+  get numDense(): number {
+    return this.layout.numDense;
+  }
+
+  get numTables(): number {
+    return this.layout.numTables;
+  }
+
+  private keysOf(parts: Uint32Array[], capacity: number): TableKeys[] {
+    return partKeys(parts, this.opts.partitionBounds, capacity);
+  }
+
   parseBlock(bytes: Uint8Array, end: number, day: number, firstLine: number, lines: number): ParsedBlock {
     const L = this.layout;
     const o = this.opts;
@@ -151,7 +116,7 @@ export class LineParser {
         bytes, end, capacity, numDense: D, maxIndRange: M, subsampleRate: rate, seed: o.seed >>> 0, day, firstLine,
         labels, dense, tableDst, tableBase, log1pTable: LOG1P_TABLE,
       });
-      if (kept >= 0) return { lines, rows: kept, capacity, labels, dense, parts, invalidLines: 0 };
+      if (kept >= 0) return { lines, rows: kept, capacity, labels, dense, parts, keys: this.keysOf(parts, capacity), invalidLines: 0 };
     }
     let rows = 0;
     let invalidLines = 0;
@@ -251,7 +216,7 @@ export class LineParser {
         if (firstError === undefined) firstError = { line: lineNo, field: bad === 'count' ? undefined : badField + 1, message };
         invalidLines++;
         if (!o.skipInvalid) {
-          return { lines: lineNo + 1, rows, capacity, labels, dense, parts, invalidLines, firstError };
+          return { lines: lineNo + 1, rows, capacity, labels, dense, parts, keys: this.keysOf(parts, capacity), invalidLines, firstError };
         }
       } else if (label !== 0 || rate === 0 || subsampleDraw(o.seed, day, firstLine + lineNo) >= rate) {
         labels[rows] = label;
@@ -260,7 +225,7 @@ export class LineParser {
       pos = lineEnd + 1;
       lineNo++;
     }
-    return { lines: lineNo, rows, capacity, labels, dense, parts, invalidLines, firstError };
+    return { lines: lineNo, rows, capacity, labels, dense, parts, keys: this.keysOf(parts, capacity), invalidLines, firstError };
   }
 
   /**
@@ -306,6 +271,27 @@ export class LineParser {
     }
     return p;
   }
+}
+
+/**
+ * Per table its keys as views into the partition arrays ([tables of p, capacity] table-major each): what a
+ * receiver of a parsed block rebuilds after the parts crossed a thread (the views themselves are not sent).
+ */
+export function partKeys(parts: Uint32Array[], bounds: number[], capacity: number): TableKeys[] {
+  const keys: TableKeys[] = [];
+  for (let p = 0; p + 1 < bounds.length; p++) {
+    for (let l = 0; l < bounds[p + 1] - bounds[p]; l++) keys.push({ lo: parts[p].subarray(l * capacity, (l + 1) * capacity) });
+  }
+  return keys;
+}
+
+/** The layout is Criteo's shape: the label, then log1p dense columns, then hex categoricals, in slot order. */
+export function isCriteoShape(layout: ParserLayout): boolean {
+  const D = layout.numDense, T = layout.numTables;
+  return (
+    layout.hasLabel && layout.numFields === 1 + D + T && layout.roles[0] === FieldRole.Label && layout.denseLog1p.every((x) => x) && layout.catHex.every((x) => x) &&
+    layout.roles.every((r, f) => (f === 0 ? true : f <= D ? r === FieldRole.Dense && layout.slots[f] === f - 1 : r === FieldRole.Categorical && layout.slots[f] === f - 1 - D))
+  );
 }
 
 /** The message for a bad field: its text (quoted, shortened) and what is wrong with it. */

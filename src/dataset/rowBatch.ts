@@ -1,7 +1,7 @@
 // Gathers parsed rows (label, transformed dense [D], one bag of embedding indices per table) into the
 // columnar Batch form (labels [B], dense [B, D], per table offsets [B+1] + indices) that processed-file
 // writers and engines take; multi-hot bags of any length (also 0) are supported.
-import type { BagInput, Batch } from '../dataset/batch';
+import type { BagInput, Batch } from './batch';
 
 export class RowBatchBuilder {
   private labels: number[] = [];
@@ -22,14 +22,17 @@ export class RowBatchBuilder {
     return this.labels.length;
   }
 
-  /** Adds one row: dense holds D transformed values; bags[t][0, lengths[t]) the row's indices into table t. */
-  push(label: number, dense: ArrayLike<number>, bags: readonly ArrayLike<number>[], lengths: ArrayLike<number>): void {
+  /**
+   * Adds one row: its label, dense[denseAt, denseAt + D) (transformed values), and per table t the indices
+   * bags[t][from[t], to[t]) (a one-hot row has one, a multi-hot row any number, also none).
+   */
+  push(label: number, dense: ArrayLike<number>, denseAt: number, bags: readonly ArrayLike<number>[], from: ArrayLike<number>, to: ArrayLike<number>): void {
     this.labels.push(label);
-    for (let k = 0; k < this.numDense; k++) this.dense.push(dense[k]);
+    for (let k = 0; k < this.numDense; k++) this.dense.push(dense[denseAt + k]);
     for (let t = 0; t < this.numTables; t++) {
       const idx = this.indices[t];
       const bag = bags[t];
-      for (let i = 0; i < lengths[t]; i++) idx.push(bag[i]);
+      for (let i = from[t]; i < to[t]; i++) idx.push(bag[i]);
       this.offsets[t].push(idx.length);
     }
   }

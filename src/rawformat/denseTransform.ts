@@ -2,8 +2,8 @@
 // log1p clips negatives to 0 then log(x+1) exactly like the Criteo parser (missing = 0); none keeps the
 // value (missing = 0); standardize gives (x - mean) / std with the column's recorded mean and std
 // (missing = the mean, i.e. 0 after the transform).
-import { log1pFloat32 } from '../criteo/lineParser';
-import type { DenseColumn } from '../criteo/schema';
+import { log1pFloat32 } from './criteoParser';
+import type { DenseColumn } from './schema';
 
 export function transformDense(col: DenseColumn, v: number): number {
   if (Number.isNaN(v)) return 0;

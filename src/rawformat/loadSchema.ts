@@ -2,8 +2,8 @@
 // `dlrm preprocess --schema`. Every problem is a UserError naming the schema file and the column or key at
 // fault (unknown or duplicate columns, a missing label, unknown encodings or transforms, a bad multi-hot
 // separator or split spec), so the data pass never starts on a schema it cannot honour.
-import * as fs from 'node:fs';
-import type { CategoricalColumn, ColumnSchema, DenseColumn, SplitSpec } from '../criteo/schema';
+import { readJsonFile } from '../util/jsonFile';
+import type { CategoricalColumn, ColumnSchema, DenseColumn, SplitSpec } from './schema';
 import { UserError } from '../util/errors';
 
 const TRANSFORMS = ['log1p', 'none', 'standardize'] as const;
@@ -137,17 +137,5 @@ export function compareDates(a: string, b: string): number {
 
 /** Reads and validates the schema file. */
 export function loadSchemaFile(file: string): ColumnSchema {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UserError(`--schema ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
-  }
-  return validateSchema(raw, file);
+  return validateSchema(readJsonFile(file, '--schema'), file);
 }

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { describeColumns, LineParser, log1pFloat32, type ParseOptions } from '../../src/criteo/lineParser';
-import { compileLayout } from '../../src/criteo/parserLayout';
+import { describeColumns, CriteoParser, log1pFloat32 } from '../../src/rawformat/criteoParser';
+import type { ParseOptions } from '../../src/rawformat/rowParser';
+import { compileLayout } from '../../src/rawformat/layout';
 import { loadSchemaPreset } from '../../src/criteo/schemaPresets';
-import { subsampleDraw } from '../../src/preprocess/subsample';
+import { subsampleDraw } from '../../src/rawformat/subsample';
 
 const layout = compileLayout(loadSchemaPreset('kaggle'));
 const base: ParseOptions = { maxIndRange: -1, subsampleRate: 0, seed: 0, skipInvalid: false, partitionBounds: [0, 26] };
@@ -17,7 +18,7 @@ const C26 = (v: string): string[] => new Array(26).fill(v);
 function parse(text: string, opts: Partial<ParseOptions> = {}, day = 0, firstLine = 0) {
   const bytes = new Uint8Array(Buffer.from(text, 'latin1'));
   const lines = text.split('\n').length - 1;
-  return new LineParser(layout, { ...base, ...opts }).parseBlock(bytes, bytes.length, day, firstLine, lines);
+  return new CriteoParser(layout, { ...base, ...opts }).parseBlock(bytes, bytes.length, day, firstLine, lines);
 }
 
 test('parses label, dense (clip at 0, log(x+1) float32) and hex categories', () => {
@@ -122,7 +123,7 @@ test('decimal categorical columns and a custom delimiter go through the same par
     dense: [{ name: 'a', transform: 'none' }],
     categorical: [{ name: 'k', encoding: 'decimal' }],
   });
-  const p = new LineParser(l, { ...base, partitionBounds: [0, 1] });
+  const p = new CriteoParser(l, { ...base, partitionBounds: [0, 1] });
   const bytes = new Uint8Array(Buffer.from('1,zz,-5,4294967295\n0,,7,12\n0,,7,4294967296\n'));
   const b = p.parseBlock(bytes, bytes.length, 0, 0, 3);
   assert.equal(b.rows, 2);
@@ -138,7 +139,7 @@ test('CRLF line endings parse exactly as LF, in the JS parser alone too', () => 
   for (const kernels of [undefined, null]) {
     const parseWith = (text: string) => {
       const bytes = new Uint8Array(Buffer.from(text, 'latin1'));
-      return new LineParser(layout, base, kernels).parseBlock(bytes, bytes.length, 0, 0, 3);
+      return new CriteoParser(layout, base, kernels).parseBlock(bytes, bytes.length, 0, 0, 3);
     };
     const a = parseWith(lf), b = parseWith(crlf);
     assert.equal(b.firstError, undefined, b.firstError?.message);
@@ -159,7 +160,7 @@ test('CRLF line endings parse exactly as LF, in the JS parser alone too', () => 
     const text = rows.map((r) => order.map((i) => r[i]).join(',') + '\n').join('');
     const parseGeneral = (t: string) => {
       const bytes = new Uint8Array(Buffer.from(t, 'latin1'));
-      return new LineParser(l, { ...base, partitionBounds: [0, 1] }, null).parseBlock(bytes, bytes.length, 0, 0, 3);
+      return new CriteoParser(l, { ...base, partitionBounds: [0, 1] }, null).parseBlock(bytes, bytes.length, 0, 0, 3);
     };
     const want = parseGeneral(text), got = parseGeneral(text.replace(/\n/g, '\r\n'));
     assert.equal(want.rows, 3, want.firstError?.message);
