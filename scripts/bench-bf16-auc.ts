@@ -32,7 +32,7 @@ function dlrm(args: string[]): string {
 }
 
 function main(): void {
-  const sample = opts.sample as string;
+  const sample = opts.sample;
   if (!fs.existsSync(sample)) throw new Error(`${sample} not found (the real Criteo sample lives in ../shared/data/criteo beside the repository)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bf16-auc-'));
   try {
@@ -40,7 +40,7 @@ function main(): void {
     fs.copyFileSync(sample, raw);
     const processed = path.join(dir, 'train.dlrm');
     dlrm(['preprocess', '--raw-data-file', raw, '--processed-data-file', processed]);
-    const seeds = (opts.seeds as string).split(',').map(Number);
+    const seeds = (opts.seeds).split(',').map(Number);
     console.log(`${sample}: Kaggle architecture, --nepochs ${opts.nepochs} --mini-batch-size ${opts['mini-batch-size']}, native engine, seeds ${seeds.join(', ')}`);
     const diffs: number[] = [];
     for (const seed of seeds) {
@@ -49,7 +49,7 @@ function main(): void {
         const out = dlrm([
           'train', '--processed-data-file', processed, '--engine', 'native', '--precision', precision, '--seed', String(seed),
           '--arch-sparse-feature-size', '16', '--arch-mlp-bot', '13-512-256-64-16', '--arch-mlp-top', '512-256-1',
-          '--mini-batch-size', opts['mini-batch-size'] as string, '--nepochs', opts.nepochs as string,
+          '--mini-batch-size', opts['mini-batch-size'], '--nepochs', opts.nepochs,
         ]);
         const m = /^final (\d+) rows: auc ([0-9.]+)/m.exec(out);
         if (!m) throw new Error(`no final AUC line in:\n${out}`);

@@ -318,7 +318,7 @@ async function dcnSection(missing: string | undefined): Promise<void> {
       const sides: Side[] = [{ label: 'native', time: (b, s) => timeNative(engine, shard, rows, b, s, false, warmup) }];
       let torch: TorchProcess | undefined;
       if (!missing) {
-        const started = await TorchProcess.start(['--mode', 'dcn', '--dim', String(d), '--data', dump, '--rows', String(rows), '--table-sizes', tableSizes.join(','), '--threads', opts['torch-threads'] as string]);
+        const started = await TorchProcess.start(['--mode', 'dcn', '--dim', String(d), '--data', dump, '--rows', String(rows), '--table-sizes', tableSizes.join(','), '--threads', opts['torch-threads']]);
         torch = started.torch;
         if (d === 16) console.log(describeTorch(started.info));
         const t = torch;

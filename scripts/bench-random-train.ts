@@ -68,7 +68,7 @@ function median(xs: number[]): number {
 function train(dir: string, name: string, data: string[], steps = Number(opts['num-batches'])): { samplesPerSec: number; cpuMicros: number; tableSizes: number[] } {
   const metrics = path.join(dir, `${name}.jsonl`);
   fs.rmSync(metrics, { force: true });
-  const args = ['train', ...data, ...ARCH, '--engine', opts.engine as string, '--mini-batch-size', opts.batch as string, '--num-batches', String(steps)];
+  const args = ['train', ...data, ...ARCH, '--engine', opts.engine, '--mini-batch-size', opts.batch, '--num-batches', String(steps)];
   const cpuMicros = dlrm([...args, '--print-freq', String(Math.max(1, Math.floor(steps / 10))), '--metrics-file', metrics], path.join(dir, 'cpu.json'));
   const lines = fs.readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RunLine | TrainLine);
   const run = lines.find((l): l is RunLine => l.type === 'run');
@@ -91,7 +91,7 @@ function main(): void {
     writePreload(dir);
     const raw = path.join(dir, 'train.txt');
     const processed = path.join(dir, 'train.dlrm');
-    dlrm(['generate', '--rows', opts.rows as string, '--out', raw]);
+    dlrm(['generate', '--rows', opts.rows, '--out', raw]);
     dlrm(['preprocess', '--raw-data-file', raw, '--processed-data-file', processed]);
     fs.rmSync(raw);
     const fileSide = ['--processed-data-file', processed];

@@ -44,7 +44,7 @@ const OPTIMIZERS: Record<string, Partial<TrainConfig>> = {
 async function main(): Promise<void> {
   const file = opts['processed-data-file'];
   if (!file) throw new Error('--processed-data-file is required (the output of `dlrm preprocess`)');
-  const outDir = path.resolve(opts['out-dir'] as string);
+  const outDir = path.resolve(opts['out-dir']);
   fs.mkdirSync(outDir, { recursive: true });
   setupLogger({ level: 'warn', pretty: false });
   const rows: string[] = [];

@@ -27,8 +27,8 @@ port.on('message', (msg: GeneratorWorkerRequest) => {
     state.gen.fillBlock(msg.blockIndex, state.block, msg.rows);
     const buf = Buffer.allocUnsafeSlow(BLOCK_ROWS * maxLineBytes(state.gen.numDense, state.gen.numTables));
     const length = formatBlock(state.gen, state.block, buf, state.withLabel);
-    const reply: GeneratorWorkerReply = { type: 'block', blockIndex: msg.blockIndex, bytes: buf.buffer as ArrayBuffer, length };
-    port.postMessage(reply, [buf.buffer as ArrayBuffer]);
+    const reply: GeneratorWorkerReply = { type: 'block', blockIndex: msg.blockIndex, bytes: buf.buffer, length };
+    port.postMessage(reply, [buf.buffer]);
   } catch (err) {
     port.postMessage({ type: 'error', message: (err as Error).message } satisfies GeneratorWorkerReply);
   }

@@ -44,7 +44,7 @@ function appendToShard(labels: Float32Array, dense: Float32Array, parts: Uint32A
 function blockBuffers(b: ParsedBlock): ArrayBuffer[] {
   const arrays: (ArrayBufferView | undefined)[] = [b.labels, b.dense, ...b.parts, b.rowLines, b.rawDense];
   for (const k of b.keys) arrays.push(k.lo, k.hi, k.offsets);
-  return [...new Set(arrays.filter((a) => a !== undefined).map((a) => (a as ArrayBufferView).buffer as ArrayBuffer))];
+  return [...new Set(arrays.filter((a) => a !== undefined).map((a) => (a).buffer as ArrayBuffer))];
 }
 
 /** Runs fn over each table's rows [0, rows) of a table-major [tables, capacity] partition array. */

@@ -110,7 +110,7 @@ function validateSplit(raw: unknown, inFile: Set<string>, fail: (msg: string) =>
       if (typeof raw.column !== 'string' || !inFile.has(raw.column)) throw bad(`column ${JSON.stringify(raw.column)} is not in columns`);
       if (typeof raw.test !== 'string' || raw.test === '') throw bad('test must be the first date of the test split, e.g. "2024-01-07"');
       if (raw.val !== undefined && (typeof raw.val !== 'string' || compareDates(raw.val, raw.test) <= 0)) throw bad(`val must be a date after test (${raw.test})`);
-      return raw.val === undefined ? { by: 'date', column: raw.column, test: raw.test } : { by: 'date', column: raw.column, test: raw.test, val: raw.val as string };
+      return raw.val === undefined ? { by: 'date', column: raw.column, test: raw.test } : { by: 'date', column: raw.column, test: raw.test, val: raw.val };
     }
     case 'random': {
       keys(['by', 'test', 'val']);

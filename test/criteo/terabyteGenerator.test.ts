@@ -54,7 +54,7 @@ test('the Terabyte profile shows: click rate near 0.034, and C20 (292M values) f
 test('--days without --rows-per-day, or with --rows, is a UserError (exit 2) and writes nothing', async () => {
   const errors: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string) => errors.push(String(chunk)) > 0) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string) => errors.push(String(chunk)) > 0);
   try {
     for (const args of [['--days', '2'], ['--days', '2', '--rows-per-day', '10', '--rows', '5']]) {
       process.exitCode = 0;

@@ -61,8 +61,8 @@ test('summary: readable and JSON, with rows, splits, table counts, source and op
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /^rows +300$/m);
   assert.match(text.stdout, /^split test +rows \[200, 250\): 50$/m);
-  assert.match(text.stdout, /^  sources +\/data\/train\.txt \(12,345 bytes/m);
-  assert.match(text.stdout, /^  options +dataSet=kaggle maxIndRange=0 dataRandomize=total seed=123$/m);
+  assert.match(text.stdout, /^ {2}sources +\/data\/train\.txt \(12,345 bytes/m);
+  assert.match(text.stdout, /^ {2}options +dataSet=kaggle maxIndRange=0 dataRandomize=total seed=123$/m);
   assert.match(text.stdout, /^ +1 +C2 +1,077 +0$/m);
   const json = JSON.parse(dlrm('--processed-data-file', merged, '--json').stdout) as Record<string, unknown>;
   assert.equal(json.rows, 300);
@@ -88,7 +88,7 @@ test('day shards: summary and rows work without splits', () => {
   const s = dlrm('--processed-data-file', shard);
   assert.equal(s.status, 0, s.stderr);
   assert.match(s.stdout, /^file kind +processed shard \(no splits\)$/m);
-  assert.match(s.stdout, /^  day +day_3$/m);
+  assert.match(s.stdout, /^ {2}day +day_3$/m);
   assertSamples(samples(dlrm('--processed-data-file', shard, '--rows', '10:30').stdout), rows.slice(10, 30), 10);
 });
 

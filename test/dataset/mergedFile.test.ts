@@ -189,7 +189,7 @@ test('one-hot rows are shuffled in memory into exactly the file the bucket shuff
   logger.info = ((obj: unknown, msg?: string) => {
     if (typeof msg === 'string') messages.push(msg);
     return info(obj as object, msg);
-  }) as typeof logger.info;
+  });
   try {
     for (const [randomize, seed, bucketBytes] of [['total', 3, 2048], ['total', 4, 1 << 30], ['day', 5, 1024]] as const) {
       const files = await Promise.all(
@@ -206,7 +206,7 @@ test('one-hot rows are shuffled in memory into exactly the file the bucket shuff
       assert.notDeepEqual(train, [...oneHotDays[0], ...oneHotDays[1]], 'the rows were shuffled');
     }
   } finally {
-    logger.info = info as typeof logger.info;
+    logger.info = info;
   }
   assert.equal(messages.filter((m) => m.includes('in memory')).length, 4, messages.join(' | '));
   assert.equal(messages.filter((m) => m.includes('in buckets')).length, 4, messages.join(' | '));

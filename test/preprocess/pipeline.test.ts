@@ -219,7 +219,7 @@ test('total and day: the merged file shuffled from rows held during the days equ
   logger.info = ((obj: unknown, msg?: string) => {
     if (msg === 'merged file: shuffling rows in memory') readShards.push((obj as { readShards: unknown }).readShards);
     return info(obj as object, msg);
-  }) as typeof logger.info;
+  });
   try {
     for (const randomize of ['total', 'day'] as const) {
       const out = path.join(d, `${randomize}.dlrm`);
@@ -230,7 +230,7 @@ test('total and day: the merged file shuffled from rows held during the days equ
       assert.ok(fs.readFileSync(out).equals(fs.readFileSync(rebuilt)), `${randomize}: merged bytes differ`);
     }
   } finally {
-    logger.info = info as typeof logger.info;
+    logger.info = info;
   }
   // total: one in-memory shuffle from held rows, then one reading the shards; day: 6 days each way
   assert.deepEqual(readShards, [false, true, ...new Array(6).fill(false), ...new Array(6).fill(true)]);

@@ -52,7 +52,7 @@ test('kill -9 mid-run, then --resume: outputs byte-identical to an uninterrupted
 
   const otherFlags = spawnSync(process.execPath, [cli, ...args(out), '--resume', '--seed', '3'], { env, encoding: 'utf8' });
   assert.equal(otherFlags.status, 2);
-  assert.match(otherFlags.stderr, /^dlrm: --resume: the interrupted run in .* differs from this one .*:\n  --seed: was 0, now 3\n$/m);
+  assert.match(otherFlags.stderr, /^dlrm: --resume: the interrupted run in .* differs from this one .*:\n {2}--seed: was 0, now 3\n$/m);
 
   const resumed = spawnSync(process.execPath, [cli, ...args(out), '--resume'], { env, encoding: 'utf8' });
   assert.equal(resumed.status, 0, resumed.stderr);

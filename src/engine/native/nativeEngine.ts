@@ -110,7 +110,7 @@ export class NativeEngine implements Engine {
         ext.pooled[t] = new Float32Array(n);
         ext.grads[t] = new Float32Array(n);
       }
-      c.forward(batch.sparse[t], ext.pooled[t] as Float32Array, d, 0);
+      c.forward(batch.sparse[t], ext.pooled[t], d, 0);
     });
     return ext;
   }
