@@ -9,7 +9,8 @@
 // (a) >= 20,000 rows/s with p99 <= 10 ms, (b) >= 70% of predict's rows/s. The load generator shares the
 // machine's cores with the server (as does anything else running): the figures are for this machine as it is;
 // the CPU seconds the server and the load generator used in each run are printed beside them.
-// Both scenarios run once per --workers count (serve --workers: server processes sharing the port).
+// Both scenarios run once per --workers count (serve --workers: server processes sharing the port). First, (a)'s
+// load against a null server (node:http answering a fixed body) measures what this machine can do at all.
 // Run: npx tsc -p . && node dist/scripts/bench-serve.js [--rows 1000000] [--seconds 10] [--workers 1,2] [--dir D] [--engine auto]
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -52,6 +53,34 @@ function startServe(model: string, engine: string, workers: number): Promise<{ c
       if (m) resolve({ child, url: m[1] });
     });
     child.on('exit', (code) => reject(new Error(`dlrm serve exited (${code}):\n${err}`)));
+  });
+}
+
+/**
+ * The ceiling of this machine for scenario (a): a null server (node:http, parses the JSON body and answers a
+ * fixed {"probabilities": [0.5], ...}: no model, no framework) under the same load generator.
+ */
+const NULL_SERVER = `
+const http = require('node:http');
+const answer = JSON.stringify({ probabilities: [0.5], model: { id: 'null', step: 0 } });
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    JSON.parse(Buffer.concat(chunks).toString());
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
+    res.end(answer);
+  });
+});
+server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
+`;
+
+function startNullServer(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['-e', NULL_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    child.stdout?.once('data', (d: Buffer) => resolve({ child, url: `http://127.0.0.1:${String(d).trim()}` }));
+    child.on('exit', (code) => reject(new Error(`the null server exited (${code})`)));
   });
 }
 
@@ -133,6 +162,12 @@ async function main(): Promise<void> {
       { name: '(b) 256-row requests', rowsPerRequest: 256, connections: 16 },
     ];
     const results: { s: Scenario; workers: number; r: Measured }[] = [];
+    const nullServer = await startNullServer();
+    server = nullServer.child;
+    const ceiling = await drive(nullServer.url, nullServer.child.pid ?? 0, lines, scenarios[0], seconds);
+    server.kill('SIGTERM');
+    await new Promise((resolve) => server?.once('exit', resolve));
+    server = undefined;
     for (const workers of workerCounts) {
       const started = await startServe(model, engine, workers);
       server = started.child;
@@ -148,6 +183,11 @@ async function main(): Promise<void> {
       console.log(`${s.name.padEnd(22)} ${String(workers).padStart(7)} ${String(s.connections).padStart(5)} ${r.requestsPerSec.toFixed(0).padStart(12)} ${r.rowsPerSec.toFixed(0).padStart(11)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${r.p999.toFixed(2).padStart(9)} ${String(r.non2xx).padStart(8)} ${String(r.errors).padStart(7)} ${r.serverCpu.toFixed(1).padStart(13)} ${r.clientCpu.toFixed(1).padStart(13)}`);
     }
     console.log(`dlrm predict (same rows, ${rows} lines, CSV out)                ${predictRowsPerSec.toFixed(0).padStart(11)} rows/s`);
+    const perRequest = (cpu: number, r: Measured) => ((1e6 * cpu) / (r.requestsPerSec * seconds)).toFixed(0);
+    console.log(`null server, (a)'s load (the machine's ceiling): ${ceiling.requestsPerSec.toFixed(0)} requests/s, p99 ${ceiling.p99.toFixed(2)} ms; CPU per request: server ${perRequest(ceiling.serverCpu, ceiling)} µs, load generator ${perRequest(ceiling.clientCpu, ceiling)} µs`);
+    for (const { s, workers, r } of results.filter((x) => x.s === scenarios[0])) {
+      console.log(`dlrm serve --workers ${workers}, ${s.name}: CPU per request: server ${perRequest(r.serverCpu, r)} µs, load generator ${perRequest(r.clientCpu, r)} µs`);
+    }
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
     console.log('');
     for (const workers of workerCounts) {
