@@ -74,8 +74,8 @@ test('contradictory id flags are refused with one line, exit 2, and no output', 
     assert.ok(!fs.existsSync(out));
   }
   const bad = dlrm('predict', '--load-model', fx.model, '--input', fx.raw, '--id-column', 'probability');
-  assert.equal(bad.status, 1);
-  assert.match(bad.stderr, /'probability' is already a column of the CSV/);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^dlrm: option .*'probability' is already a column of the CSV/);
 });
 
 test('a CSV with a header (and an empty line), plain and .gz: `line` is the line number in the input file', () => {
