@@ -9,8 +9,14 @@ import { runPreprocess, type PreprocessConfig } from '../preprocess/pipeline';
 import { runCustomPreprocess } from '../preprocess/customPreprocess';
 import { UserError } from '../util/errors';
 
-interface PreprocessFlags extends CommonOptions, Omit<PreprocessConfig, 'blockBytes'> {
+interface PreprocessFlags extends CommonOptions, Omit<PreprocessConfig, 'blockBytes' | 'shuffleMemoryBytes'> {
   schema?: string;
+  shuffleMemoryMb?: number;
+}
+
+/** --shuffle-memory-mb as the config's byte budget (absent: the default). */
+function shuffleMemory(mb: number | undefined): Pick<PreprocessConfig, 'shuffleMemoryBytes'> {
+  return mb === undefined ? {} : { shuffleMemoryBytes: mb * 2 ** 20 };
 }
 
 export function registerPreprocess(program: Command): void {
@@ -28,6 +34,7 @@ export function registerPreprocess(program: Command): void {
     .option('--seed <n>', 'seed of sub-sampling and randomization', intOption(0, 0xffffffff), 0)
     .option('--skip-invalid-lines', 'count and skip malformed lines instead of stopping at the first', false)
     .option('--no-merged-file', 'write the day shards, vocabularies and manifest only (no merge pass, half the disk); train/eval --processed-data-file <path>.parts')
+    .option('--shuffle-memory-mb <n>', 'memory for shuffling the merged file in memory (default: half of what is available at the start); rows beyond it are shuffled through bucket files, in the same order', intOption(1, 2 ** 31))
     .option('--resume', 'continue an interrupted run (same flags) from its last completed day', false)
     .option('--workers <n>', 'worker threads (with --schema: parse threads)', intOption(1, 64), 2);
   addCommonOptions(cmd).action(
@@ -36,12 +43,12 @@ export function registerPreprocess(program: Command): void {
         if (o.resume) throw new UserError('--resume is not available with --schema (a custom-schema run is restarted from the beginning)');
         if (o.mergedFile === false) throw new UserError('--no-merged-file is not available with --schema (it is for Criteo day files)');
         if (cmd.getOptionValueSource('dataSet') === 'cli') throw new UserError('--schema and --data-set exclude each other: --data-set picks a Criteo preset schema, --schema gives your own');
-        const { schema, dataSet: _preset, resume: _resume, mergedFile: _merged, logFile: _logFile, logLevel: _logLevel, ...options } = o;
-        await runCustomPreprocess({ schemaFile: schema, ...options });
+        const { schema, dataSet: _preset, resume: _resume, mergedFile: _merged, shuffleMemoryMb, logFile: _logFile, logLevel: _logLevel, ...options } = o;
+        await runCustomPreprocess({ schemaFile: schema, ...options, ...shuffleMemory(shuffleMemoryMb) });
         return;
       }
-      const { schema: _schema, logFile: _logFile, logLevel: _logLevel, ...config } = o;
-      await runPreprocess(config);
+      const { schema: _schema, shuffleMemoryMb, logFile: _logFile, logLevel: _logLevel, ...config } = o;
+      await runPreprocess({ ...config, ...shuffleMemory(shuffleMemoryMb) });
     }),
   );
 }

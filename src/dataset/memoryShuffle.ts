@@ -4,6 +4,7 @@
 // shuffledOrder's order (shuffleOrder.ts: the bucket shuffle's draws, so the same file), gathered one row
 // group at a time by two worker threads while the caller writes (ShuffledRowsWriter). The bucket shuffle
 // instead writes and reads every row through temporary files and converts rows to records and back.
+import * as os from 'node:os';
 import type { Batch } from './batch';
 import { DEFAULT_ROWS_PER_GROUP, type ProcessedFileWriter } from './processedFile';
 import { ShuffleWorker } from './shuffleWorker';
@@ -14,6 +15,18 @@ import { nativePreprocessKernels, type PreprocessKernels } from '../rawformat/na
  * (2), rows sorted by bucket (4), a bucket's permutation (4), the order (4) and its shared copy (4).
  */
 const ORDER_BYTES_PER_ROW = 18;
+
+/** The smallest default budget, whatever the machine says it has available. */
+const MIN_DEFAULT_BUDGET_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The default memory budget of the in-memory shuffle: half of the memory available now (`available`, default
+ * os.freemem(), which is MemAvailable on Linux), at least 256 MiB. The other half is left to the rest of the
+ * run (vocabularies, parse blocks) and to the page cache the shard reads and merged-file writes go through.
+ */
+export function defaultShuffleMemoryBytes(available = os.freemem()): number {
+  return Math.max(MIN_DEFAULT_BUDGET_BYTES, Math.floor(available / 2));
+}
 
 /** Whether `rows` rows of `bytes` bytes in all are shuffled in memory under a budget of `budgetBytes`. */
 export function fitsInMemory(bytes: number, rows: number, budgetBytes: number): boolean {

@@ -14,7 +14,7 @@ import type { Manifest, RowRange, SplitName } from './manifest';
 import { DEFAULT_ROWS_PER_GROUP, ProcessedFileReader, ProcessedFileWriter } from './processedFile';
 import { ShuffleWorker } from './shuffleWorker';
 import { drawBucketIds, drawBucketPermutation, shuffledOrder } from './shuffleOrder';
-import { fitsInMemory, OneHotRows, ShuffledRowsWriter } from './memoryShuffle';
+import { defaultShuffleMemoryBytes, fitsInMemory, OneHotRows, ShuffledRowsWriter } from './memoryShuffle';
 import { removeStaleTemps } from '../util/atomic';
 import { removeDeadPidEntries } from '../util/pid';
 import { UserError } from '../util/errors';
@@ -36,7 +36,7 @@ export interface MergedFileOptions {
   metadata: object;
   /** Memory budget of one shuffle bucket (default 512 MiB); part of what fixes the order for a seed. */
   shuffleBucketBytes?: number;
-  /** Rows up to this many bytes are shuffled in memory (default 4 GiB); does not change the order. */
+  /** Rows up to this many bytes are shuffled in memory (default: defaultShuffleMemoryBytes()); does not change the order. */
   shuffleMemoryBytes?: number;
   /**
    * Every day's rows, in day order, already in memory (packed by the preprocess shard worker while it
@@ -47,7 +47,6 @@ export interface MergedFileOptions {
 }
 
 export const DEFAULT_SHUFFLE_BUCKET_BYTES = 512 * 1024 * 1024;
-export const DEFAULT_SHUFFLE_MEMORY_BYTES = 4 * 1024 * 1024 * 1024;
 /** At most this many buckets (open files) per shuffle; beyond it buckets grow past the budget. */
 export const MAX_SHUFFLE_BUCKETS = 512;
 /** Rows gathered per block in the shuffle's pass 2 (a few MB: they stay in cache while appended). */
@@ -256,7 +255,7 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
       done(chunk.size);
     };
     const rng = new Rng(opts.seed);
-    const budget = { bucketBytes: opts.shuffleBucketBytes ?? DEFAULT_SHUFFLE_BUCKET_BYTES, memoryBytes: opts.shuffleMemoryBytes ?? DEFAULT_SHUFFLE_MEMORY_BYTES };
+    const budget = { bucketBytes: opts.shuffleBucketBytes ?? DEFAULT_SHUFFLE_BUCKET_BYTES, memoryBytes: opts.shuffleMemoryBytes ?? defaultShuffleMemoryBytes() };
     if (randomize !== 'none') fs.mkdirSync(tmpDir, { recursive: true });
     const held = opts.heldRows?.rows === trainRows + lastDay.rows ? opts.heldRows : undefined;
     if (randomize === 'none') await forEachChunk(train, copy);

@@ -351,7 +351,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
         mergedFile: path.relative(partsDir, mergedFile),
         totalRows: trainRows + holdoutRows,
       };
-      await buildMergedFromShards(manifest, workDir, mergedFile);
+      await buildMergedFromShards(manifest, workDir, mergedFile, cfg.shuffleMemoryBytes);
       endPhase('merge');
       movePartsIntoPlace(manifest, workDir, partsDir);
       const seconds = (Date.now() - started) / 1000;

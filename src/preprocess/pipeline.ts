@@ -22,8 +22,7 @@ import { Preprocessor } from './passes';
 import { buildManifest, shardName, VOCAB_DIR, vocabName } from './manifestBuilder';
 import { RemoteShardWriter } from './shardWriter';
 import { StreamedMergedFile } from './mergedStream';
-import { DEFAULT_SHUFFLE_MEMORY_BYTES } from '../dataset/mergedFile';
-import { fitsInMemory, OneHotRows } from '../dataset/memoryShuffle';
+import { defaultShuffleMemoryBytes, fitsInMemory, OneHotRows } from '../dataset/memoryShuffle';
 import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from './publish';
 import type { PreprocessWorker } from './workerProtocol';
 import { checkFingerprint, CHECKPOINT_FILE, CHECKPOINT_VERSION, loadCheckpoint, removeStrayFiles, saveCheckpoint, verifyShards, writeAndSync, type Checkpoint } from './checkpoint';
@@ -49,6 +48,8 @@ export interface PreprocessConfig {
   blockBytes?: number;
   /** false (--no-merged-file): write the day shards and the manifest only; train and eval read the parts folder. */
   mergedFile?: boolean;
+  /** Memory budget of the merged file's in-memory shuffle (--shuffle-memory-mb; default: defaultShuffleMemoryBytes()). */
+  shuffleMemoryBytes?: number;
 }
 
 export interface PreprocessResult {
@@ -95,6 +96,7 @@ async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResul
     phaseStart = now;
   };
   const schema = loadSchemaPreset(cfg.dataSet);
+  const shuffleMemoryBytes = cfg.shuffleMemoryBytes ?? defaultShuffleMemoryBytes();
   const options: PreprocessOptions = {
     dataSet: cfg.dataSet,
     maxIndRange: cfg.maxIndRange > 0 ? cfg.maxIndRange : -1,
@@ -200,7 +202,7 @@ async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResul
       // a shuffle that will run in memory: the shard worker also packs the days' rows as it writes them, so
       // the merge reads no shard back (a resumed run, or days of unknown length, read the shards)
       const lines = days.reduce((n, d) => n + (d.lines ?? NaN), 0);
-      const hold = merging && options.dataRandomize !== 'none' && state.days.length === 0 && fitsInMemory(lines * 4 * (1 + layout.numDense + T), lines, DEFAULT_SHUFFLE_MEMORY_BYTES);
+      const hold = merging && options.dataRandomize !== 'none' && state.days.length === 0 && fitsInMemory(lines * 4 * (1 + layout.numDense + T), lines, shuffleMemoryBytes);
       if (hold) await shardWorker.request('holdOpen', { capacity: lines, numDense: layout.numDense, numTables: T }, 'ok');
       for (let d = state.days.length; d < days.length; d++) {
         const day = days[d];
@@ -260,7 +262,7 @@ async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResul
       await streamed.commit(manifest);
       streamed = undefined;
     } else {
-      await buildMergedFromShards(manifest, workDir, mergedFile, heldRows);
+      await buildMergedFromShards(manifest, workDir, mergedFile, shuffleMemoryBytes, heldRows);
       heldRows = undefined;
     }
     endPhase('merge');

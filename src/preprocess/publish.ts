@@ -22,9 +22,10 @@ export function manifestStamp(fallbackCreatedAt: string): Pick<Manifest, 'format
 
 /**
  * Builds the merged file from the manifest's day shards in `workDir`: all days but the last are training
- * days (`heldRows`: every day's rows already in memory, see MergedFileOptions).
+ * days (`shuffleMemoryBytes`: the in-memory shuffle's budget; `heldRows`: every day's rows already in memory, see
+ * MergedFileOptions).
  */
-export function buildMergedFromShards(manifest: Manifest, workDir: string, mergedFile: string, heldRows?: OneHotRows): Promise<void> {
+export function buildMergedFromShards(manifest: Manifest, workDir: string, mergedFile: string, shuffleMemoryBytes?: number, heldRows?: OneHotRows): Promise<void> {
   return buildMergedFile({
     dayFiles: manifest.days.map((d) => path.join(workDir, d.shard)),
     trainDays: manifest.days.length - 1,
@@ -33,6 +34,7 @@ export function buildMergedFromShards(manifest: Manifest, workDir: string, merge
     seed: manifest.options.seed,
     outPath: mergedFile,
     metadata: manifest,
+    ...(shuffleMemoryBytes === undefined ? {} : { shuffleMemoryBytes }),
     ...(heldRows ? { heldRows } : {}),
   });
 }
