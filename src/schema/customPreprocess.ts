@@ -1,4 +1,5 @@
-// `dlrm preprocess --schema schema.json`: a user's own click log (TSV/CSV, plain or .gz, header or not)
+// `dlrm preprocess --schema schema.json`: a user's own click log (TSV/CSV, plain or .gz, header or not; or
+// Parquet, read through src/rawformat/parquetRows.ts)
 // -> per-split shards, vocabularies, manifest and the merged processed file, in the same formats as the
 // Criteo pipeline (docs/FORMAT.md), so train/eval/predict/inspect work unchanged. Two passes over the file on
 // the main thread (docs/SCHEMA.md): pass 1 counts lines, hashes the input, computes standardize means/stds,
@@ -23,10 +24,11 @@ import { formatCount, startProgress } from '../util/progress';
 import { checkSkippedLines } from '../preprocess/invalidLines';
 import { transformDense } from './denseTransform';
 import { KeyVocabulary } from './keyVocabulary';
-import { visitLines, wholeFileDay } from './lineReader';
 import { compareDates, loadSchemaFile } from './loadSchema';
 import { CustomRowParser } from './rowParser';
 import { RowBatchBuilder } from './rowBatch';
+import { isParquetInput, parquetFiles } from '../rawformat/parquetReader';
+import { defaultParquetProcessedPath, openRawRows } from '../rawformat/parquetRows';
 
 
 /** The Criteo pipeline's options less the preset, resume and threads (a custom-schema run has one thread). */
@@ -70,7 +72,7 @@ interface Shard {
 
 /** Runs a custom-schema preprocessing. */
 export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<PreprocessResult> {
-  const release = claimOutputs(outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) }), [path.resolve(cfg.rawDataFile)], [{ flag: '--schema', path: cfg.schemaFile }]);
+  const release = claimOutputs(outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) }), rawInputFiles(cfg.rawDataFile), [{ flag: '--schema', path: cfg.schemaFile }]);
   try {
     return await preprocessClaimed(cfg);
   } finally {
@@ -80,7 +82,12 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
 
 /** The merged output: --processed-data-file, or the default beside the raw file. */
 function processedPathOf(cfg: CustomPreprocessConfig): string {
-  return cfg.processedDataFile ?? defaultCustomProcessedPath(cfg.rawDataFile);
+  return cfg.processedDataFile ?? (isParquetInput(cfg.rawDataFile) ? defaultParquetProcessedPath(cfg.rawDataFile) : defaultCustomProcessedPath(cfg.rawDataFile));
+}
+
+/** The input files a run reads (Parquet input may be a folder or glob of part files). */
+function rawInputFiles(raw: string): string[] {
+  return isParquetInput(raw) ? parquetFiles(raw, '--raw-data-file').map((f) => path.resolve(f)) : [path.resolve(raw)];
 }
 
 async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<PreprocessResult> {
@@ -94,7 +101,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
   const schema = loadSchemaFile(cfg.schemaFile);
   const split = schema.split ?? { by: 'blocks', blocks: 7 };
   const raw = path.resolve(cfg.rawDataFile);
-  const day = wholeFileDay(raw, '--raw-data-file');
+  const input = openRawRows(raw, schema, '--raw-data-file');
   const M = cfg.maxIndRange > 0 ? cfg.maxIndRange : -1;
   const options: PreprocessOptions = {
     dataSet: 'custom',
@@ -107,18 +114,18 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
   };
   const { mergedFile, partsDir, workDir } = outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) });
   if (fs.existsSync(workDir)) throw new UserError(`${workDir} holds an interrupted run for ${mergedFile}: delete that folder to start again (--resume is not available with --schema)`);
-  const parser = new CustomRowParser(schema, M);
+  const parser = new CustomRowParser(input.schema, M);
   const D = parser.numDense, T = parser.numTables;
   const vocabs = schema.categorical.map(() => new KeyVocabulary(options.minFrequency));
   const fieldName = (f: number): string | undefined => (f < 0 ? undefined : `${f + 1} (${parser.fieldNames[f]})`);
 
   // One pass: every kept row goes to onRow (line index among data lines, 1-based line number).
   const pass = async (label: string, onRow: (dataLine: number, lineNo: number) => void, hash?: crypto.Hash) => {
-    const bar = startProgress(label, Math.max(1, Math.round(day.endByte / 1e6)), 'MB');
+    const bar = startProgress(label, Math.max(1, Math.round(input.bytes / 1e6)), 'MB');
     let bytesRead = 0, dataLines = 0, rows = 0, invalid = 0;
     let firstInvalid: UserError | undefined;
     try {
-      const lines = await visitLines(day, schema.header, {
+      const lines = await input.visit({
         onHeader: (bytes, start, end) => {
           const bad = parser.headerMismatch(bytes, start, end);
           if (bad) throw inputError({ file: raw, line: 1 }, bad);
@@ -127,7 +134,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
           const dataLine = dataLines++;
           const err = parser.parse(bytes, start, end);
           if (err) {
-            const e = inputError({ file: raw, line: lineNo, field: fieldName(err.field) }, err.message);
+            const e = inputError({ ...input.where(lineNo), field: fieldName(err.field) }, err.message);
             if (!options.skipInvalidLines) throw e;
             firstInvalid ??= e;
             invalid++;
@@ -168,7 +175,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
       }
     }
     if (split.by === 'date') {
-      if (parser.dateText === '') throw inputError({ file: raw, line: lineNo, field: split.column }, 'the date of the date split is empty');
+      if (parser.dateText === '') throw inputError({ ...input.where(lineNo), field: split.column }, 'the date of the date split is empty');
       if (compareDates(parser.dateText, split.test) < 0) trainDates.set(parser.dateText, (trainDates.get(parser.dateText) ?? 0) + 1);
     }
     if (options.minFrequency > 1) {
@@ -297,7 +304,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
     const trainRows = trainRowsPerDay.reduce((a, b) => a + b, 0);
     const manifest: Manifest = {
       ...manifestStamp(new Date(started).toISOString()),
-      sources: [{ path: raw, bytes: day.endByte, sha256 }],
+      sources: [{ path: raw, bytes: input.bytes, sha256 }],
       schema: finalSchema,
       options,
       numDense: D,

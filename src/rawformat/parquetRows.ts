@@ -1,0 +1,204 @@
+// The seam between Parquet input and today's custom-schema path (src/schema/): that path parses text lines
+// with CustomRowParser, so each Parquet column batch (src/rawformat/parquetReader.ts) is rendered as lines
+// of the schema's columns joined by U+001F (no quoting; `ignore` columns empty), parsed by a parser built
+// over parquetTextSchema(schema). A value renders as the text a CSV twin of the file would hold: numbers
+// as JavaScript prints them (exact for doubles), int64 in decimal, bool as 0/1, null as the empty field,
+// timestamps/dates as their UTC day, a list as its elements joined by the column's multiHotSeparator.
+// Strings holding a line break or U+001F, and list elements holding the separator, are refused.
+// openRawRows gives preprocess one line source for a delimited file or Parquet input, ParquetRowSource
+// gives predict its batches (encoded by a RowEncoder opened over parquetTextSchema). Errors name the part
+// file and the 1-based row within it as the "line". To be re-seated on the column-batch pipeline.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Hash } from 'node:crypto';
+import type { ColumnSchema } from '../criteo/schema';
+import { visitLines, wholeFileDay, type LineVisitor } from '../schema/lineReader';
+import type { Batch } from '../dataset/batch';
+import { sliceBatch } from '../dataset/batchRows';
+import type { BatchSource } from '../dataset/source';
+import { BadRowError, type RowEncoder } from '../predict/rowEncoder';
+import { RowLines } from '../predict/rowLines';
+import { inputError, UserError, type InputLocation } from '../util/errors';
+import { isParquetInput, parquetColumns, parquetFiles, readParquetBatches, type ColumnBatch, type ColumnRequest, type ParquetKind } from './parquetReader';
+
+const US = '\x1f';
+/** Rows rendered per block of lines (bounded memory within a large row group). */
+const BLOCK_ROWS = 16384;
+
+/** The schema a CustomRowParser reads the rendered lines with: the user's columns, US-delimited, no header or quotes. */
+export function parquetTextSchema(schema: ColumnSchema): ColumnSchema {
+  return { ...schema, delimiter: US, header: false, quoted: false };
+}
+
+/** What each of the schema's columns is for, and the Parquet kinds it takes. */
+function requests(schema: ColumnSchema, withLabel: boolean): ColumnRequest[] {
+  const dateColumn = schema.split?.by === 'date' ? schema.split.column : undefined;
+  const numeric: ParquetKind[] = ['number', 'int64', 'bool'];
+  return schema.columns.flatMap((name): ColumnRequest[] => {
+    if (name === 'ignore') return [];
+    if (schema.label?.name === name) return withLabel ? [{ name, kinds: numeric, role: 'label' }] : [];
+    if (schema.dense.some((d) => d.name === name)) return [{ name, kinds: numeric, role: 'dense column' }];
+    const cat = schema.categorical.find((c) => c.name === name);
+    if (cat?.multiHotSeparator !== undefined) return [{ name, kinds: ['list', 'string'], role: 'multi-hot column' }];
+    if (cat) return [{ name, kinds: ['string', 'int64', 'number', 'bool'], role: 'categorical column' }];
+    if (name === dateColumn) return [{ name, kinds: ['date', 'string', 'int64', 'number'], role: 'date split column' }];
+    return [];
+  });
+}
+
+/** Renders rows [a, b) of a batch as lines (each ending in '\n') of the schema's columns. */
+function renderLines(batch: ColumnBatch, schema: ColumnSchema, withLabel: boolean, a: number, b: number): string {
+  const columns = schema.columns.filter((name) => withLabel || name !== schema.label?.name);
+  const separators = new Map(schema.categorical.map((c) => [c.name, c.multiHotSeparator]));
+  const text = columns.map((name) => {
+    const values = batch.columns.get(name);
+    const nulls = batch.nulls.get(name);
+    const out = new Array<string>(b - a).fill('');
+    if (values === undefined) return out;
+    const bad = (r: number, what: string): UserError => inputError({ file: batch.file, line: batch.firstRow + r + 1, field: name }, what);
+    for (let r = a; r < b; r++) {
+      if (nulls?.[r]) continue;
+      const v = values[r];
+      if (typeof v === 'string') {
+        if (/[\n\r\x1f]/.test(v)) throw bad(r, `${JSON.stringify(v)} holds a line break or U+001F, which Parquet input cannot take`);
+        out[r - a] = v;
+      } else if (Array.isArray(v)) {
+        const sep = separators.get(name) as string;
+        if (v.some((e) => e.includes(sep) || /[\n\r\x1f]/.test(e))) throw bad(r, `a list element holds the multiHotSeparator ${JSON.stringify(sep)} or a line break`);
+        out[r - a] = v.join(sep);
+      } else {
+        out[r - a] = String(v);
+      }
+    }
+    return out;
+  });
+  const lines = new Array<string>(b - a);
+  for (let r = 0; r < b - a; r++) lines[r] = text.map((t) => t[r]).join(US);
+  return lines.join('\n') + '\n';
+}
+
+/** Blocks of rendered lines of Parquet input, with the file and 0-based first row of each. */
+export async function* parquetLineBlocks(files: readonly string[], schema: ColumnSchema, withLabel: boolean): AsyncGenerator<{ bytes: Uint8Array; file: string; firstRow: number; rows: number }> {
+  for await (const batch of readParquetBatches(files, requests(schema, withLabel))) {
+    for (let a = 0; a < batch.rows; a += BLOCK_ROWS) {
+      const b = Math.min(batch.rows, a + BLOCK_ROWS);
+      yield { bytes: Buffer.from(renderLines(batch, schema, withLabel, a, b), 'utf8'), file: batch.file, firstRow: batch.firstRow + a, rows: b - a };
+    }
+  }
+}
+
+/** Whether the label column is among the Parquet input's columns (predict scores unlabelled rows otherwise). */
+export async function parquetHasLabel(input: string, schema: ColumnSchema, flag: string): Promise<boolean> {
+  const [first] = parquetFiles(input, flag);
+  return schema.label !== undefined && (await parquetColumns(first)).some((c) => c.name === schema.label?.name);
+}
+
+/** A raw input of the custom-schema path as lines, for a delimited file or Parquet input. */
+export interface RawRows {
+  /** The files read (one for a delimited file). */
+  files: string[];
+  /** Their total size in bytes. */
+  bytes: number;
+  /** The schema the lines are parsed with. */
+  schema: ColumnSchema;
+  /** Visits every data line (onHeader: a delimited file's header); returns the lines read (header and empty lines included). */
+  visit(v: LineVisitor, hash?: Hash): Promise<number>;
+  /** Where line `lineNo` (as handed to onLine) is: a file and its 1-based line or row. */
+  where(lineNo: number): InputLocation;
+}
+
+/** Opens `raw` (a delimited file, or Parquet: a file, folder or glob); `flag` names the option in errors. */
+export function openRawRows(raw: string, schema: ColumnSchema, flag: string): RawRows {
+  if (!isParquetInput(raw)) {
+    const day = wholeFileDay(raw, flag);
+    return {
+      files: [raw],
+      bytes: day.endByte,
+      schema,
+      visit: (v, hash) => visitLines(day, schema.header, v, hash),
+      where: (line) => ({ file: raw, line }),
+    };
+  }
+  const files = parquetFiles(raw, flag).map((f) => path.resolve(f));
+  let current = { file: files[0], firstLine: 1 };
+  return {
+    files,
+    bytes: files.reduce((s, f) => s + fs.statSync(f).size, 0),
+    schema: parquetTextSchema(schema),
+    visit: async (v, hash) => {
+      if (hash) for (const f of files) await hashFile(f, hash);
+      let lines = 0, file = '';
+      for await (const block of parquetLineBlocks(files, schema, true)) {
+        if (block.file !== file) {
+          if (file !== '') v.onBytes?.(fs.statSync(file).size);
+          file = block.file;
+          current = { file, firstLine: lines + 1 };
+        }
+        let at = 0;
+        for (let r = 0; r < block.rows; r++) {
+          const end = block.bytes.indexOf(10, at);
+          v.onLine(block.bytes, at, end, ++lines);
+          at = end + 1;
+        }
+      }
+      if (file !== '') v.onBytes?.(fs.statSync(file).size);
+      return lines;
+    },
+    where: (line) => ({ file: current.file, line: line - current.firstLine + 1 }),
+  };
+}
+
+async function hashFile(file: string, hash: Hash): Promise<void> {
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+}
+
+/** The default merged file of Parquet input: beside it, without '.parquet' (a folder: its name, a glob: its folder's), plus '.dlrm'. */
+export function defaultParquetProcessedPath(raw: string): string {
+  const base = /[*?[]/.test(path.basename(raw)) ? path.dirname(raw) : raw;
+  return base.replace(/\/+$/, '').replace(/\.parquet$/, '') + '.dlrm';
+}
+
+/**
+ * Parquet input as `dlrm predict`'s BatchSource: rendered lines through `encoder` (opened over
+ * parquetTextSchema of the training schema, with or without the label as the input has it). `lines` gets
+ * each row's 1-based position in the whole input (the CSV's `line`).
+ */
+export class ParquetRowSource implements BatchSource {
+  readonly numDense: number;
+  readonly tableSizes: readonly number[];
+  readonly rows = Infinity;
+  readonly lines = new RowLines();
+
+  constructor(
+    private readonly files: readonly string[],
+    private readonly encoder: RowEncoder,
+    private readonly schema: ColumnSchema,
+    private readonly onBytes: (n: number) => void = () => {},
+  ) {
+    this.numDense = encoder.numDense;
+    this.tableSizes = encoder.tableSizes;
+  }
+
+  async *batches(batchSize: number, startRow = 0): AsyncGenerator<Batch> {
+    if (startRow !== 0) throw new RangeError('ParquetRowSource reads from the first row only');
+    let before = 0, file = '';
+    for await (const block of parquetLineBlocks(this.files, this.schema, this.encoder.hasLabel)) {
+      if (block.file !== file) {
+        if (file !== '') this.onBytes(fs.statSync(file).size);
+        file = block.file;
+      }
+      let encoded;
+      try {
+        encoded = this.encoder.encode(block.bytes, 0, block.bytes.length, before + 1);
+      } catch (err) {
+        if (!(err instanceof BadRowError)) throw err;
+        throw inputError({ file: block.file, line: block.firstRow + err.line - before, field: err.field === undefined ? undefined : `${err.field} (${err.fieldName ?? '?'})` }, err.reason);
+      }
+      this.lines.push(encoded.lines);
+      const { batch } = encoded;
+      for (let a = 0; a < batch.size; a += batchSize) yield sliceBatch(batch, a, Math.min(batch.size, a + batchSize));
+      before += block.rows;
+    }
+    if (file !== '') this.onBytes(fs.statSync(file).size);
+  }
+}
