@@ -84,8 +84,8 @@ export function clickCsv(rows: ClickRow[], withLabel = true): string {
   return [names.join(','), ...lines].join('\n') + '\n';
 }
 
-/** Writes the rows as Parquet (`rowGroupSize` rows per row group); `withLabel` false drops the click column. */
-export async function writeClickParquet(file: string, rows: ClickRow[], rowGroupSize: number, withLabel = true): Promise<void> {
+/** Writes the rows as Parquet (`rowGroupSize` rows per row group); `withLabel` false drops the click column, `drop` others. */
+export async function writeClickParquet(file: string, rows: ClickRow[], rowGroupSize: number, withLabel = true, drop: string[] = []): Promise<void> {
   const { parquetWriteBuffer } = await import('hyparquet-writer');
   const columns = [
     { name: 'ts', data: rows.map((r) => r.ts), element: { type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' } },
@@ -95,7 +95,7 @@ export async function writeClickParquet(file: string, rows: ClickRow[], rowGroup
     { name: 'score', data: rows.map((r) => r.score), element: { type: 'FLOAT' } },
     { name: 'country', data: rows.map((r) => r.country), element: { type: 'BYTE_ARRAY', converted_type: 'UTF8' }, encoding: 'RLE_DICTIONARY' },
     { name: 'user_id', data: rows.map((r) => r.userId), element: { type: 'INT64' } },
-  ].filter((c) => withLabel || c.name !== 'click');
+  ].filter((c) => (withLabel || c.name !== 'click') && !drop.includes(c.name));
   const schema = [
     { name: 'root', num_children: columns.length + 1 },
     ...columns.map((c) => ({ name: c.name, repetition_type: 'OPTIONAL', ...c.element })),
