@@ -5,12 +5,31 @@
 // each in its own child process, and prints rows/s and the child's peak RSS. Each reader touches every
 // value it decodes (sums of numbers, string lengths, list lengths) so lazy decoding cannot flatter it.
 //   node dist/scripts/bench-parquet-libs.js [--rows 5000000] [--dir /tmp/dlrm-parquet-bench] [--libs hyparquet,parquet-wasm,duckdb]
-// The libraries other than the chosen one are only needed while measuring (npm install them to rerun).
+// Only hyparquet is a dependency: to rerun, `npm install --no-save parquet-wasm apache-arrow @duckdb/node-api`
+// (they are loaded by require() through the few calls typed below, so the script compiles without them).
+// Figures and the choice: docs/SCHEMA.md "Parquet".
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const COLUMNS = ['ts', 'country', 'site', 'device', 'user_id', 'item_id', 'tags', 'price', 'score', 'dwell', 'rank', 'click'];
+
+/** The parts of @duckdb/node-api, parquet-wasm and apache-arrow this script calls. */
+interface DuckdbApi {
+  DuckDBInstance: { create(path: string, options?: Record<string, string>): Promise<{ connect(): Promise<DuckdbConnection>; closeSync(): void }> };
+}
+interface DuckdbConnection {
+  run(sql: string): Promise<unknown>;
+  stream(sql: string): Promise<{ fetchChunk(): Promise<{ rowCount: number; getColumns(): unknown[][] } | null> }>;
+  closeSync(): void;
+}
+interface ParquetWasmApi {
+  ParquetFile: { fromFile(blob: Blob): Promise<{ metadata(): { numRowGroups(): number }; read(options: object): Promise<{ intoIPCStream(): Uint8Array }> }> };
+}
+interface ArrowApi {
+  tableFromIPC(bytes: Uint8Array): { numRows: number; getChild(name: string): { toArray(): ArrayLike<unknown> } | null };
+}
+const load = <T>(name: string): T => require(name) as T;
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
@@ -19,7 +38,7 @@ function arg(name: string, fallback: string): string {
 
 /** Writes the benchmark file with duckdb's COPY (fast, and independent of the readers measured). */
 async function writeFile(file: string, rows: number, codec: 'snappy' | 'zstd'): Promise<void> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { DuckDBInstance } = load<DuckdbApi>('@duckdb/node-api');
   const db = await DuckDBInstance.create(':memory:');
   const con = await db.connect();
   const h = (k: number): string => `hash(i + ${k})`;
@@ -80,21 +99,21 @@ async function readHyparquet(file: string): Promise<number> {
 }
 
 async function readParquetWasm(file: string): Promise<number> {
-  const wasm = await import('parquet-wasm');
-  const arrow = await import('apache-arrow');
+  const wasm = load<ParquetWasmApi>('parquet-wasm');
+  const arrow = load<ArrowApi>('apache-arrow');
   const pf = await wasm.ParquetFile.fromFile(await fs.openAsBlob(file));
   const groups = pf.metadata().numRowGroups();
   let rows = 0;
   for (let g = 0; g < groups; g++) {
     const table = arrow.tableFromIPC((await pf.read({ rowGroups: [g], columns: COLUMNS, batchSize: 65536 })).intoIPCStream());
-    for (const name of COLUMNS) touch((table.getChild(name) as { toArray(): ArrayLike<unknown> }).toArray());
+    for (const name of COLUMNS) touch(table.getChild(name)?.toArray() ?? []);
     rows += table.numRows;
   }
   return rows;
 }
 
 async function readDuckdb(file: string): Promise<number> {
-  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { DuckDBInstance } = load<DuckdbApi>('@duckdb/node-api');
   const db = await DuckDBInstance.create(':memory:', { threads: '2' });
   const con = await db.connect();
   const result = await con.stream(`SELECT ${COLUMNS.join(', ')} FROM read_parquet('${file}')`);
