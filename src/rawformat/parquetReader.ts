@@ -293,7 +293,17 @@ function convertColumn(batch: ColumnBatch, name: string, kind: ParquetKind, valu
   if (nulls) batch.nulls.set(name, nulls);
 }
 
+const MS_PER_DAY = 86400000;
+/** The day strings made so far, by day number (a log spans few days). */
+const dayText = new Map<number, string>();
+
 /** 'YYYY-MM-DD' of an epoch-millisecond instant (or a Date, as INT96 timestamps arrive), in UTC. */
 function utcDay(v: number | Date): string {
-  return new Date(v).toISOString().slice(0, 10);
+  const day = Math.floor(Number(v) / MS_PER_DAY);
+  let text = dayText.get(day);
+  if (text === undefined) {
+    text = new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
+    if (dayText.size < 100000) dayText.set(day, text);
+  }
+  return text;
 }

@@ -72,9 +72,13 @@ function renderLines(batch: ColumnBatch, schema: ColumnSchema, withLabel: boolea
     }
     return out;
   });
-  const lines = new Array<string>(b - a);
-  for (let r = 0; r < b - a; r++) lines[r] = text.map((t) => t[r]).join(US);
-  return lines.join('\n') + '\n';
+  let block = '';
+  for (let r = 0; r < b - a; r++) {
+    let line = text[0][r];
+    for (let c = 1; c < text.length; c++) line += US + text[c][r];
+    block += line + '\n';
+  }
+  return block;
 }
 
 /** Blocks of rendered lines of Parquet input, with the file and 0-based first row of each. */
