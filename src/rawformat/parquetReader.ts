@@ -9,8 +9,15 @@
 // A missing column, a column of a kind the caller does not take, and a file that is not readable Parquet are
 // UserErrors naming the file and the column.
 //
-// The library is hyparquet (pure JavaScript, + hyparquet-compressors for zstd/gzip/brotli/lz4), chosen
-// by scripts/bench-parquet-libs.ts on a 5M-row, 12-column file: figures in docs/SCHEMA.md "Parquet".
+// The library is hyparquet (pure JavaScript, + hyparquet-compressors for zstd/gzip/brotli/lz4), chosen by
+// scripts/bench-parquet-libs.ts (issue 12 asks for the figures here; details in docs/SCHEMA.md "Parquet").
+// 5M rows x 12 columns, 1M-row groups, every value read, 2 cores at load ~20 (ratios matter, not rates):
+//   snappy: hyparquet 63,369 rows/s, 1,551 MB peak; parquet-wasm+arrow 33,384, 1,560 MB; duckdb 56,269, 210 MB
+//   zstd:   hyparquet 38,460 rows/s, 1,818 MB peak; parquet-wasm+arrow 24,825, 1,549 MB; duckdb 48,246, 199 MB
+// Why hyparquet: as fast as DuckDB (faster on snappy, 20% slower on zstd), parquet-wasm far behind, and
+// pure JavaScript (nothing native per platform, no install script). Its cost: it decodes whole column
+// chunks, so memory grows with the row-group size (reading one column at a time, below: 874 MB for a
+// 1M-row group of those 12 columns, 1,213 MB when all were decoded together); DuckDB streams at ~200 MB.
 // It is ESM only: loaded with require() of ESM (Node 20.19+).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -222,29 +229,37 @@ export async function* readParquetBatches(files: readonly string[], wanted: read
       for (const group of f.metadata.row_groups) {
         const rows = Number(group.num_rows);
         const rowEnd = rowStart + rows;
-        const raw = new Map<string, unknown[]>(wanted.map((w) => [w.name, new Array<unknown>(rows)]));
-        try {
-          await hp.parquetRead({
-            file: f.buffer,
-            metadata: f.metadata,
-            compressors,
-            parsers: TIME_PARSERS,
-            columns: wanted.map((w) => w.name),
-            rowStart,
-            rowEnd,
-            onChunk: (chunk) => {
-              const out = raw.get(chunk.columnName);
-              if (!out) return;
-              const data = chunk.columnData as ArrayLike<unknown>;
-              const from = Math.max(rowStart, chunk.rowStart), to = Math.min(rowEnd, chunk.rowEnd);
-              for (let r = from; r < to; r++) out[r - rowStart] = data[r - chunk.rowStart];
-            },
-          });
-        } catch (err) {
-          throw corrupt(file, err);
-        }
+        // one column at a time, each converted before the next is decoded: the peak holds one column's
+        // decoded values beside the converted batch
         const batch: ColumnBatch = { file, firstRow: rowStart, rows, columns: new Map(), nulls: new Map() };
-        wanted.forEach((w, i) => convertColumn(batch, w.name, kinds[i], raw.get(w.name) as unknown[]));
+        for (let i = 0; i < wanted.length; i++) {
+          let values: ArrayLike<unknown> | undefined;
+          try {
+            await hp.parquetRead({
+              file: f.buffer,
+              metadata: f.metadata,
+              compressors,
+              parsers: TIME_PARSERS,
+              columns: [wanted[i].name],
+              rowStart,
+              rowEnd,
+              onChunk: (chunk) => {
+                const data = chunk.columnData as ArrayLike<unknown>;
+                if (chunk.rowStart === rowStart && chunk.rowEnd === rowEnd) {
+                  values = data;
+                  return;
+                }
+                const out = (values ??= new Array<unknown>(rows)) as unknown[];
+                const from = Math.max(rowStart, chunk.rowStart), to = Math.min(rowEnd, chunk.rowEnd);
+                for (let r = from; r < to; r++) out[r - rowStart] = data[r - chunk.rowStart];
+              },
+            });
+          } catch (err) {
+            throw corrupt(file, err);
+          }
+          if (values === undefined || values.length !== rows) throw corrupt(file, new Error(`column '${wanted[i].name}' gave ${values?.length ?? 0} values for a row group of ${rows} rows`));
+          convertColumn(batch, wanted[i].name, kinds[i], values);
+        }
         yield batch;
         rowStart = rowEnd;
       }
@@ -255,7 +270,7 @@ export async function* readParquetBatches(files: readonly string[], wanted: read
 }
 
 /** Stores `values` (hyparquet's output for one column, null/undefined = null) in the batch's shape for `kind`. */
-function convertColumn(batch: ColumnBatch, name: string, kind: ParquetKind, values: unknown[]): void {
+function convertColumn(batch: ColumnBatch, name: string, kind: ParquetKind, values: ArrayLike<unknown>): void {
   const n = batch.rows;
   let nulls: Uint8Array | undefined;
   const isNull = (r: number): boolean => {
