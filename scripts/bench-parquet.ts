@@ -111,8 +111,10 @@ async function main(): Promise<void> {
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
   if (r.status !== 0) throw new Error(`preprocess failed: ${r.stderr}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
+  // CPU seconds (user + system) tell more than wall time on a shared, loaded machine
+  const cpu = ['User', 'System'].reduce((sum, k) => sum + Number(new RegExp(`${k} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN), 0);
   const phases = /"phases":(\{[^}]*\})/.exec(r.stderr);
-  console.log(`preprocess --schema ${path.basename(file)} (--data-randomize ${randomize}): ${rows} rows in ${seconds.toFixed(1)} s = ${Math.round(rows / seconds)} rows/s end to end; phases ${phases?.[1] ?? '?'}; peak RSS ${rss ? `${Math.round(Number(rss[1]) / 1024)} MB` : 'n/a'}`);
+  console.log(`preprocess --schema ${path.basename(file)} (--data-randomize ${randomize}): ${rows} rows in ${seconds.toFixed(1)} s = ${Math.round(rows / seconds)} rows/s end to end; phases ${phases?.[1] ?? '?'}; CPU ${cpu.toFixed(1)} s = ${Math.round(rows / cpu)} rows per CPU second; peak RSS ${rss ? `${Math.round(Number(rss[1]) / 1024)} MB` : 'n/a'}`);
 }
 
 main().catch((err: unknown) => {
