@@ -2,8 +2,9 @@
 // int64/int32/float/double/bool/timestamp columns, a list column, several row groups) against its CSV twin:
 // the reader's batch shapes; preprocess --schema on the Parquet file, on a folder of part files (with
 // Spark's _SUCCESS and .crc sidecars) and on a glob gives the same processed rows, vocabularies and
-// manifest as on the CSV; schema --infer takes the types from the Parquet schema; predict on the Parquet
-// file scores exactly as predict on the CSV (labelled and unlabelled).
+// manifest as on the CSV (and leaves no rendered-rows temporary file behind); schema --infer takes the
+// types from the Parquet schema; predict on the Parquet file scores exactly as predict on the CSV
+// (labelled and unlabelled).
 import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -101,6 +102,9 @@ test('preprocess --schema on the Parquet file gives the CSV twin\'s processed ro
   const m = JSON.parse(fs.readFileSync(`${merged}.parts/manifest.json`, 'utf8')) as Manifest;
   assert.deepEqual(m.sources.map((s) => [s.path, s.bytes]), [[parquet, fs.statSync(parquet).size]]);
   assert.deepEqual(m.days.map((d) => d.name), ['2024-01-01', '2024-01-02', '2024-01-03', '2024-01-04', '2024-01-05', 'holdout']);
+  // the rows rendered as text for the parse pool lived in the work folder and are gone with it
+  assert.deepEqual(fs.readdirSync(`${merged}.parts`, { recursive: true }).filter((f) => String(f).includes('parquet-rows')), []);
+  assert.equal(fs.existsSync(path.join(dir, '.logs.dlrm.parts.partial')), false);
 });
 
 test('a folder of part files (with _SUCCESS and .crc sidecars) and a glob give the same output', async () => {

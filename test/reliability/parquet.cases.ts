@@ -1,7 +1,8 @@
 // Fault cases of Parquet input (issue 12): a missing column, a column of a type its schema role cannot take,
 // a file that is not Parquet or is cut short, a bad value in a row, through preprocess, predict and schema
-// --infer. Each is one `dlrm: ` line naming the file (and the column, or the row and field), exit 2, and no
-// output written.
+// --infer. Each is one `dlrm: ` line naming the file (and the column, or the row and field: for a part
+// folder, the part file and its own row), exit 2, and no output written, nor the work folder that holds the
+// rendered rows.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -22,10 +23,13 @@ function preprocessCase(name: string, schema: object, message: (file: string) =>
       await damage?.(file);
       fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify(schema));
       const out = path.join(dir, 'out.dlrm');
-      return { args: ['preprocess', '--schema', path.join(dir, 's.json'), '--raw-data-file', file, '--processed-data-file', out], expectExit: 2, expectMessage: message(file), absent: [out, `${out}.parts`], unchanged: [file] };
+      return { args: ['preprocess', '--schema', path.join(dir, 's.json'), '--raw-data-file', file, '--processed-data-file', out], expectExit: 2, expectMessage: message(file), absent: [out, `${out}.parts`, workFolder(out)], unchanged: [file] };
     },
   };
 }
+
+/** The run's work folder, which holds the rendered Parquet rows while it runs (src/preprocess/outputs.ts). */
+const workFolder = (out: string): string => path.join(path.dirname(out), `.${path.basename(out)}.parts.partial`);
 
 const cutShort = (file: string): void => fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 1000));
 
@@ -53,6 +57,29 @@ export const parquetCases: FaultCase[] = [
       return writeClickParquet(file, rows, 100);
     },
   ),
+  {
+    name: 'preprocess --schema: a bad id in the second part file of a folder names that part and its own row',
+    kind: 'bad-input',
+    prepare: async (dir): Promise<FaultRun> => {
+      // rows are rendered into one text file across the parts; the error must map back to part 2, row 5
+      const parts = path.join(dir, 'events');
+      fs.mkdirSync(parts);
+      const rows = clickRows(300, 3);
+      rows[104].userId = 5000000000n;
+      const names = ['part-00000.parquet', 'part-00001.parquet', 'part-00002.parquet'];
+      for (let i = 0; i < 3; i++) await writeClickParquet(path.join(parts, names[i]), rows.slice(100 * i, 100 * (i + 1)), 40);
+      fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify(CLICK_SCHEMA));
+      const out = path.join(dir, 'out.dlrm');
+      const bad = path.join(parts, names[1]);
+      return {
+        args: ['preprocess', '--schema', path.join(dir, 's.json'), '--raw-data-file', parts, '--processed-data-file', out],
+        expectExit: 2,
+        expectMessage: new RegExp(`^dlrm: ${escape(bad)}:5: field 7 \\(user_id\\): '5000000000' is not an unsigned 32-bit decimal integer$`),
+        absent: [out, `${out}.parts`, workFolder(out)],
+        unchanged: names.map((n) => path.join(parts, n)),
+      };
+    },
+  },
   {
     name: 'schema --infer: a Parquet file cut short',
     kind: 'bad-input',
