@@ -104,6 +104,8 @@ interface TextInput {
   sha256?: string;
   /** Where a 1-based line of the text comes from (Parquet: its part file and row). */
   where: (line: number) => InputLocation;
+  /** Seconds spent rendering Parquet into the text (a phase of the run's summary). */
+  renderSeconds?: number;
   /** Removes the rendered temporary file (Parquet; no-op otherwise); safe to call twice. */
   release: () => void;
 }
@@ -117,6 +119,7 @@ async function openTextInput(raw: string, schema: ColumnSchema, workDir: string)
   }
   fs.mkdirSync(workDir, { recursive: true });
   const text = new AtomicFile(path.join(workDir, 'parquet-rows.txt'));
+  const started = Date.now();
   try {
     const rendered = await renderParquetText(raw, schema, '--raw-data-file', text);
     if (rendered.rows === 0) throw new UserError(`${raw}: no data rows (the Parquet input is empty)`);
@@ -126,6 +129,7 @@ async function openTextInput(raw: string, schema: ColumnSchema, workDir: string)
       bytes: rendered.bytes,
       sha256: rendered.sha256,
       where: rendered.where,
+      renderSeconds: (Date.now() - started) / 1000,
       release: () => text.abort(),
     };
   } catch (err) {
@@ -144,6 +148,7 @@ async function checkHeader(day: RawDay, schema: ColumnSchema): Promise<void> {
 }
 
 async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<PreprocessResult> {
+  const started = Date.now();
   const schema = loadSchemaFile(cfg.schemaFile);
   const raw = path.resolve(cfg.rawDataFile);
   const { mergedFile, workDir } = outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) });
@@ -151,7 +156,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
   let input: TextInput | undefined;
   try {
     input = await openTextInput(raw, schema, workDir);
-    return await preprocessInput(cfg, schema, input);
+    return await preprocessInput(cfg, schema, input, started);
   } catch (err) {
     // a failed Parquet run leaves no work folder behind (pass 2's own cleanup covers the text path)
     input?.release();
@@ -161,10 +166,9 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
 }
 
 /** The two passes over the input's text, then the shards, vocabularies, manifest and merged file. */
-async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema, input: TextInput): Promise<PreprocessResult> {
-  const started = Date.now();
-  const phases: Record<string, number> = {};
-  let phaseStart = started;
+async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema, input: TextInput, started: number): Promise<PreprocessResult> {
+  const phases: Record<string, number> = input.renderSeconds === undefined ? {} : { 'parquet render': input.renderSeconds };
+  let phaseStart = Date.now();
   const endPhase = (name: string): void => {
     phases[name] = (Date.now() - phaseStart) / 1000;
     phaseStart = Date.now();
