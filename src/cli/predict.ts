@@ -33,7 +33,7 @@ export function registerPredict(program: Command): void {
     .command('predict')
     .description('score raw rows (Criteo, or the columns of the --schema the data was preprocessed with; with or without the label column) with a trained model; CSV of line,probability[,label]')
     .requiredOption('--load-model <path>', 'the checkpoint (from dlrm train --save-model)')
-    .requiredOption('--input <path>', 'raw Criteo lines, TAB-separated, plain or .gz')
+    .requiredOption('--input <path>', 'raw Criteo lines, TAB-separated, plain or .gz (a --schema model: its CSV/TSV rows, or Parquet: a file, folder or glob)')
     .option('--output <path>', 'CSV output file, written atomically (default: stdout)')
     .option('--processed-data-file <path>', 'the merged processed file whose vocabularies (in <path>.parts/) map categories (default: the one the model was trained on)')
     .option('--manifest <path>', 'or: the manifest.json of the preprocessed data (vocabularies beside it)')

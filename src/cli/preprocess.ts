@@ -23,7 +23,7 @@ export function registerPreprocess(program: Command): void {
   const cmd = program
     .command('preprocess')
     .description('Turn raw click logs (Criteo presets, or your own with --schema) into per-day shards, vocabularies, a manifest and the merged processed file')
-    .requiredOption('--raw-data-file <path>', 'Kaggle train.txt, or the Terabyte prefix path/day (reads day_0 .. day_23, plain or .gz)')
+    .requiredOption('--raw-data-file <path>', 'Kaggle train.txt, or the Terabyte prefix path/day (reads day_0 .. day_23, plain or .gz); with --schema: a CSV/TSV file, or Parquet (a file, a folder of part files, or a glob)')
     .option('--processed-data-file <path>', 'the merged output file (default: the raw path without .txt/.gz, plus .dlrm); parts go to <path>.parts/')
     .option('--data-set <name>', 'kaggle | terabyte', choiceOption(['kaggle', 'terabyte'] as const), 'kaggle')
     .option('--schema <file>', "your own click log's column schema (docs/SCHEMA.md; `dlrm schema --infer` writes a first one); replaces --data-set")

@@ -1,4 +1,5 @@
-// `dlrm predict`: scores raw rows with a trained checkpoint. Raw lines -> the RowEncoder shared with
+// `dlrm predict`: scores raw rows with a trained checkpoint. Raw lines (or Parquet rows rendered as lines,
+// src/rawformat/parquetRows.ts) -> the RowEncoder shared with
 // `dlrm serve` (preprocess parser + saved vocabularies, the training run's --max-ind-range folding and the
 // constant dense input of data without dense features; src/predict/rowEncoder.ts), read in blocks by
 // RawFileSource -> engine.predict in batches -> CSV rows, written as they come (bounded memory for any input size). One batch is scored
@@ -9,11 +10,17 @@ import type { EngineOptions } from '../engine/createEngine';
 import { checkOutputFile } from '../util/atomic';
 import { log } from '../util/log';
 import { formatCount, startProgress } from '../util/progress';
-import { createInferenceEngine, loadInferenceModel } from './inferenceModel';
-import { locateManifest } from './manifestLocation';
+import { createInferenceEngine, loadInferenceModel, type InferenceModel } from './inferenceModel';
+import { locateManifest, type ManifestLocation } from './manifestLocation';
 import { KAGGLE_FIRST_ID, PredictionCsv, type PredictFormat, type ScoredRows } from './predictionCsv';
 import { inputHasLabel, RawFileSource } from './rawFileSource';
+import type { RowEncoder } from './rowEncoder';
 import { openRowEncoder } from './modelRowEncoder';
+import { isParquetInput, parquetFiles } from '../rawformat/parquetReader';
+import { parquetHasLabel, parquetTextSchema, ParquetRowSource } from '../rawformat/parquetRows';
+import type { BatchSource } from '../dataset/source';
+import type { RowLines } from './rowLines';
+import { UserError } from '../util/errors';
 
 export interface PredictConfig extends EngineOptions {
   loadModel: string;
@@ -55,13 +62,12 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
   const where = locateManifest(c, model);
   let bytesRead = 0;
   const onBytes = (n: number): void => void (bytesRead += n);
-  const encoder = openRowEncoder(where, model, await inputHasLabel(c.input, where.manifest.schema));
-  const source = new RawFileSource(c.input, encoder, where.manifest.schema, onBytes);
+  const { encoder, source, inputBytes } = await openInput(c.input, where, model, onBytes);
   const engine = await createInferenceEngine(model, c);
   const idStart = c.idStart ?? (c.format === 'kaggle-submission' ? KAGGLE_FIRST_ID : 0);
   const csv = new PredictionCsv(c.output, { format: c.format, idColumn: c.idColumn, idStart, withLabel: encoder.hasLabel });
   // no bar when the CSV itself goes to the terminal: the bar would be drawn into its lines
-  const bar = c.output === null && process.stdout.isTTY ? undefined : startProgress('predict', Math.max(1, Math.round(fs.statSync(c.input).size / 1e6)), 'MB');
+  const bar = c.output === null && process.stdout.isTTY ? undefined : startProgress('predict', Math.max(1, Math.round(inputBytes / 1e6)), 'MB');
   let rows = 0;
   // one batch in the engine while the main thread writes the previous one's CSV and parses the next block
   let inFlight: { scores: Promise<Float32Array>; rows: Omit<ScoredRows, 'probabilities'> } | null = null;
@@ -90,4 +96,17 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
   const seconds = (performance.now() - started) / 1000;
   log().info({ rows, seconds, rowsPerSec: Math.round(rows / Math.max(seconds, 1e-9)), output: c.output ?? 'stdout' }, 'predict done');
   return { rows, hasLabel: encoder.hasLabel, engine: engine.name, seconds };
+}
+
+/** The input's row encoder and batches: a raw text file, or Parquet (a file, folder or glob of parts). */
+async function openInput(input: string, where: ManifestLocation, model: InferenceModel, onBytes: (n: number) => void): Promise<{ encoder: RowEncoder; source: BatchSource & { lines: RowLines }; inputBytes: number }> {
+  const schema = where.manifest.schema;
+  if (!isParquetInput(input)) {
+    const encoder = openRowEncoder(where, model, await inputHasLabel(input, schema));
+    return { encoder, source: new RawFileSource(input, encoder, schema, onBytes), inputBytes: fs.statSync(input).size };
+  }
+  if (where.manifest.options.dataSet !== 'custom') throw new UserError(`--input ${input}: Parquet input needs a model trained on data preprocessed with --schema (${where.source} is Criteo ${where.manifest.options.dataSet})`);
+  const files = parquetFiles(input, '--input');
+  const encoder = openRowEncoder({ ...where, manifest: { ...where.manifest, schema: parquetTextSchema(schema) } }, model, await parquetHasLabel(input, schema, '--input'));
+  return { encoder, source: new ParquetRowSource(files, encoder, schema, onBytes), inputBytes: files.reduce((s, f) => s + fs.statSync(f).size, 0) };
 }

@@ -1,4 +1,6 @@
-// `dlrm preprocess --schema schema.json`: a user's own click log (TSV/CSV, plain or .gz, header or not)
+// `dlrm preprocess --schema schema.json`: a user's own click log (TSV/CSV, plain or .gz, header or not; or
+// Parquet: a file, part folder or glob, first rendered as U+001F-delimited lines into a temporary file in
+// the run's work folder by src/rawformat/parquetRows.ts, removed when pass 2 ends or the run fails)
 // -> per-split shards, vocabularies, manifest and the merged processed file, in the same formats as the
 // Criteo pipeline (docs/FORMAT.md), so train/eval/predict/inspect work unchanged. Two passes over the file
 // (docs/SCHEMA.md), each through the one block reader and the schema's RowParser (parserFor) on --workers
@@ -25,7 +27,8 @@ import { log } from '../util/log';
 import { formatCount, startProgress } from '../util/progress';
 import { checkSkippedLines } from './invalidLines';
 import { Vocabulary } from './vocabulary';
-import { writeFileAtomic } from '../util/atomic';
+import { AtomicFile, writeFileAtomic } from '../util/atomic';
+import type { InputLocation } from '../util/errors';
 import { wholeFileDay, type RawDay } from '../rawformat/blockReader';
 import { firstLines } from '../rawformat/firstLines';
 import { compareDates, loadSchemaFile } from '../rawformat/loadSchema';
@@ -34,6 +37,8 @@ import type { ParsedBlock, ParseOptions } from '../rawformat/rowParser';
 import { RowBatchBuilder } from '../dataset/rowBatch';
 import { oovIndex } from './oovIndex';
 import { ParsePool } from './parsePool';
+import { isParquetInput, parquetFiles } from '../rawformat/parquetReader';
+import { defaultParquetProcessedPath, parquetTextSchema, renderParquetText } from '../rawformat/parquetRows';
 
 /** The Criteo pipeline's options less the preset and resume (a custom-schema run starts from the beginning). */
 export interface CustomPreprocessConfig extends Omit<PreprocessConfig, 'dataSet' | 'resume'> {
@@ -71,7 +76,7 @@ interface Shard {
 
 /** Runs a custom-schema preprocessing. */
 export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<PreprocessResult> {
-  const release = claimOutputs(outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) }), [path.resolve(cfg.rawDataFile)], [{ flag: '--schema', path: cfg.schemaFile }]);
+  const release = claimOutputs(outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) }), rawInputFiles(cfg.rawDataFile), [{ flag: '--schema', path: cfg.schemaFile }]);
   try {
     return await preprocessClaimed(cfg);
   } finally {
@@ -81,7 +86,56 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
 
 /** The merged output: --processed-data-file, or the default beside the raw file. */
 function processedPathOf(cfg: CustomPreprocessConfig): string {
-  return cfg.processedDataFile ?? defaultCustomProcessedPath(cfg.rawDataFile);
+  return cfg.processedDataFile ?? (isParquetInput(cfg.rawDataFile) ? defaultParquetProcessedPath(cfg.rawDataFile) : defaultCustomProcessedPath(cfg.rawDataFile));
+}
+
+/** The input files a run reads (Parquet input may be a folder or glob of part files). */
+function rawInputFiles(raw: string): string[] {
+  return isParquetInput(raw) ? parquetFiles(raw, '--raw-data-file').map((f) => path.resolve(f)) : [path.resolve(raw)];
+}
+
+/** The input as the block pipeline reads it: the text file, or Parquet rendered into a temporary one. */
+interface TextInput {
+  day: RawDay;
+  /** The schema the text is parsed with (Parquet: delimited by U+001F, no header). */
+  parseSchema: (schema: ColumnSchema) => ColumnSchema;
+  /** The input's bytes and sha256 for the manifest (undefined: hashed while pass 1 reads the text). */
+  bytes: number;
+  sha256?: string;
+  /** Where a 1-based line of the text comes from (Parquet: its part file and row). */
+  where: (line: number) => InputLocation;
+  /** Seconds spent rendering Parquet into the text (a phase of the run's summary). */
+  renderSeconds?: number;
+  /** Removes the rendered temporary file (Parquet; no-op otherwise); safe to call twice. */
+  release: () => void;
+}
+
+/** Opens the raw input; Parquet is rendered into a temporary file in `workDir` (created here). */
+async function openTextInput(raw: string, schema: ColumnSchema, workDir: string): Promise<TextInput> {
+  if (!isParquetInput(raw)) {
+    const day = wholeFileDay(raw, '--raw-data-file');
+    await checkHeader(day, schema);
+    return { day, parseSchema: (s) => s, bytes: day.endByte, where: (line) => ({ file: raw, line }), release: () => undefined };
+  }
+  fs.mkdirSync(workDir, { recursive: true });
+  const text = new AtomicFile(path.join(workDir, 'parquet-rows.txt'));
+  const started = Date.now();
+  try {
+    const rendered = await renderParquetText(raw, schema, '--raw-data-file', text);
+    if (rendered.rows === 0) throw new UserError(`${raw}: no data rows (the Parquet input is empty)`);
+    return {
+      day: wholeFileDay(text.tmpPath, '--raw-data-file'),
+      parseSchema: parquetTextSchema,
+      bytes: rendered.bytes,
+      sha256: rendered.sha256,
+      where: rendered.where,
+      renderSeconds: (Date.now() - started) / 1000,
+      release: () => text.abort(),
+    };
+  } catch (err) {
+    text.abort();
+    throw err;
+  }
 }
 
 /** Refuses an empty input and a header that is not the schema's columns, before any work. */
@@ -95,16 +149,32 @@ async function checkHeader(day: RawDay, schema: ColumnSchema): Promise<void> {
 
 async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<PreprocessResult> {
   const started = Date.now();
-  const phases: Record<string, number> = {};
-  let phaseStart = started;
+  const schema = loadSchemaFile(cfg.schemaFile);
+  const raw = path.resolve(cfg.rawDataFile);
+  const { mergedFile, workDir } = outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) });
+  if (fs.existsSync(workDir)) throw new UserError(`${workDir} holds an interrupted run for ${mergedFile}: delete that folder to start again (--resume is not available with --schema)`);
+  let input: TextInput | undefined;
+  try {
+    input = await openTextInput(raw, schema, workDir);
+    return await preprocessInput(cfg, schema, input, started);
+  } catch (err) {
+    // a failed Parquet run leaves no work folder behind (pass 2's own cleanup covers the text path)
+    input?.release();
+    if (isParquetInput(raw)) fs.rmSync(workDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** The two passes over the input's text, then the shards, vocabularies, manifest and merged file. */
+async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema, input: TextInput, started: number): Promise<PreprocessResult> {
+  const phases: Record<string, number> = input.renderSeconds === undefined ? {} : { 'parquet render': input.renderSeconds };
+  let phaseStart = Date.now();
   const endPhase = (name: string): void => {
     phases[name] = (Date.now() - phaseStart) / 1000;
     phaseStart = Date.now();
   };
-  const schema = loadSchemaFile(cfg.schemaFile);
   const split = schema.split ?? { by: 'blocks', blocks: 7 };
   const raw = path.resolve(cfg.rawDataFile);
-  const day = wholeFileDay(raw, '--raw-data-file');
   const M = cfg.maxIndRange > 0 ? cfg.maxIndRange : -1;
   const options: PreprocessOptions = {
     dataSet: 'custom',
@@ -116,13 +186,13 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
     seed: cfg.seed,
   };
   const { mergedFile, partsDir, workDir } = outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) });
-  if (fs.existsSync(workDir)) throw new UserError(`${workDir} holds an interrupted run for ${mergedFile}: delete that folder to start again (--resume is not available with --schema)`);
-  await checkHeader(day, schema);
+  const { day } = input;
+  const parseSchema = input.parseSchema(schema);
   const fieldNames = new DelimitedRowParser(schema, M).fieldNames;
   const D = schema.dense.length, T = schema.categorical.length;
   const vocabs = schema.categorical.map((_, t) => new Vocabulary(options.minFrequency, keyBitsOf(schema, t, M)));
   // data lines are numbered by position after the header: sub-sampling, random and block splits use it
-  const header = schema.header ? 1 : 0;
+  const header = parseSchema.header ? 1 : 0;
   const standardize = schema.dense.map((d) => d.transform === 'standardize' && d.mean === undefined);
   const parseOptions = (rawDense: boolean): ParseOptions => ({
     maxIndRange: M,
@@ -130,7 +200,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
     seed: options.seed,
     skipInvalid: options.skipInvalidLines,
     partitionBounds: [0, T],
-    skipHeader: schema.header,
+    skipHeader: parseSchema.header,
     rawDense,
   });
   const pool = new ParsePool(Math.max(1, cfg.workers), cfg.blockBytes);
@@ -149,7 +219,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
       for await (const { block, firstLine } of pool.parse(day, onBytes, hash)) {
         if (block.firstError) {
           const e = block.firstError;
-          const err = inputError({ file: raw, line: day.firstLineNumber + firstLine + e.line, field: e.field, fieldName: e.field === undefined ? undefined : fieldNames[e.field - 1] }, e.message);
+          const err = inputError({ ...input.where(day.firstLineNumber + firstLine + e.line), field: e.field, fieldName: e.field === undefined ? undefined : fieldNames[e.field - 1] }, e.message);
           if (!options.skipInvalidLines) throw err;
           firstInvalid ??= err;
         }
@@ -174,7 +244,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
     const isTrainDate = new Map<string, boolean>();
     const hash = crypto.createHash('sha256');
     const needRaw = standardize.some((x) => x);
-    const first = await pass('pass 1', schema, needRaw, (block, firstLine) => {
+    const first = await pass('pass 1', parseSchema, needRaw, (block, firstLine) => {
       const n = block.rows;
       if (block.rawDense) {
         const values = block.rawDense;
@@ -194,7 +264,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
         const dates = block.dates as string[];
         for (let r = 0; r < n; r++) {
           const d = dates[r];
-          if (d === '') throw inputError({ file: raw, line: day.firstLineNumber + firstLine + rowLine(block, r), field: split.column }, 'the date of the date split is empty');
+          if (d === '') throw inputError({ ...input.where(day.firstLineNumber + firstLine + rowLine(block, r)), field: split.column }, 'the date of the date split is empty');
           let train = isTrainDate.get(d);
           if (train === undefined) isTrainDate.set(d, (train = compareDates(d, split.test) < 0));
           if (train) trainDates.set(d, (trainDates.get(d) ?? 0) + 1);
@@ -206,8 +276,8 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
           vocabs[t].count(keys.lo, keys.hi, 0, count);
         });
       }
-    }, hash);
-    const sha256 = hash.digest('hex');
+    }, input.sha256 === undefined ? hash : undefined);
+    const sha256 = input.sha256 ?? hash.digest('hex');
     checkSkippedLines(raw, first.dataLines, first.invalid);
     const finalSchema: ColumnSchema = JSON.parse(JSON.stringify(schema)) as ColumnSchema;
     finalSchema.dense.forEach((d, k) => {
@@ -281,7 +351,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
         if (b.size > 0) s.writer.append(b.labels, b.dense, b.sparse);
       };
       const from = new Uint32Array(T), to = new Uint32Array(T);
-      const second = await pass('pass 2', finalSchema, false, (block, firstLine) => {
+      const second = await pass('pass 2', input.parseSchema(finalSchema), false, (block, firstLine) => {
         const n = block.rows;
         const indices = block.keys.map((keys, t) => {
           const count = keys.offsets ? keys.offsets[n] : n;
@@ -302,6 +372,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
         }
       });
       if (second.rows !== first.rows) throw new UserError(`${raw}: ${second.rows} rows in pass 2, ${first.rows} in pass 1 (did the file change while being read?)`);
+      input.release(); // the rendered Parquet text is read by both passes only
       for (const s of shards) flush(s);
       endPhase('pass 2');
 
@@ -340,7 +411,7 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
       const trainRows = trainRowsPerDay.reduce((a, b) => a + b, 0);
       const manifest: Manifest = {
         ...manifestStamp(new Date(started).toISOString()),
-        sources: [{ path: raw, bytes: day.endByte, sha256 }],
+        sources: [{ path: raw, bytes: input.bytes, sha256 }],
         schema: finalSchema,
         options,
         numDense: D,

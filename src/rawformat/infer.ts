@@ -6,12 +6,14 @@
 // string, multi-hot when values contain a list separator ('|', ';', or ',' when it is not the delimiter),
 // and a date column (YYYY-MM-DD...) proposed as the date split. Each column records its sampled cardinality
 // and empty rate in an "_inferred" note (keys starting with '_' are ignored by the schema loader).
+// Parquet input (a file, folder or glob) takes its types from the Parquet schema instead (inferParquetSchema).
 import type { CategoricalColumn, ColumnSchema, DenseColumn } from './schema';
 import { UserError } from '../util/errors';
 import { wholeFileDay } from './blockReader';
 import { firstLines } from './firstLines';
 import { compareDates } from './loadSchema';
 import { DelimitedRowParser } from './delimitedParser';
+import { isParquetInput, parquetColumns, parquetFiles, readParquetBatches, type ColumnValues, type ParquetColumn } from './parquetReader';
 
 const DELIMITERS = ['\t', ',', ';', '|'];
 const LIST_SEPARATORS = ['|', ';', ','];
@@ -75,6 +77,7 @@ const isNumber = (v: string): boolean => v.trim() !== '' && Number.isFinite(Numb
 
 /** Guesses a schema from the first `rows` data rows of `file`. */
 export async function inferSchema(file: string, rows = 1000): Promise<InferredSchema> {
+  if (isParquetInput(file)) return inferParquetSchema(file, rows);
   const lines = await sampleLines(file, rows + 1);
   const delimiter = detectDelimiter(lines);
   const quoted = lines.some((l) => l.startsWith('"') || l.includes(`${delimiter}"`));
@@ -152,4 +155,81 @@ export async function inferSchema(file: string, rows = 1000): Promise<InferredSc
     split,
   } as ColumnSchema & { _comment: string };
   return { schema, columns, rowsSampled: data.length };
+}
+
+/**
+ * Guesses a schema for Parquet input from its column types and its first `rows` rows: integers are dense
+ * (log1p when the sampled values are non-negative, else standardize) or, named like ids, categoricals
+ * (decimal when they fit 32 bits, else string); floats dense; strings string categoricals; lists multi-hot
+ * (joined by a separator no sampled element holds); a timestamp/date the date split; a bool, or a 0/1
+ * integer named like a label, the label (the other bools: decimal categoricals). Other types are ignored.
+ */
+export async function inferParquetSchema(input: string, rows = 1000): Promise<InferredSchema> {
+  const files = parquetFiles(input, 'dlrm schema --infer');
+  const types = await parquetColumns(files[0]);
+  const readable = types.filter((c): c is ParquetColumn & { kind: NonNullable<ParquetColumn['kind']> } => c.kind !== undefined);
+  const samples = new Map<string, unknown[]>(readable.map((c) => [c.name, []]));
+  let sampled = 0;
+  for await (const batch of readParquetBatches(files, readable.map((c) => ({ name: c.name, kinds: [c.kind], role: 'sampled column' })))) {
+    const take = Math.min(batch.rows, rows - sampled);
+    for (const c of readable) {
+      const values = batch.columns.get(c.name) as ColumnValues;
+      const nulls = batch.nulls.get(c.name);
+      const out = samples.get(c.name) as unknown[];
+      for (let r = 0; r < take; r++) out.push(nulls?.[r] ? null : values[r]);
+    }
+    sampled += take;
+    if (sampled >= rows) break;
+  }
+  if (sampled === 0) throw new UserError(`${input}: no rows; inference needs data rows`);
+
+  const columns: InferredColumn[] = types.map((t) => {
+    const values = samples.get(t.name);
+    if (t.kind === undefined || values === undefined) return { name: t.name, kind: 'ignore', detail: `${t.type}: not supported`, distinct: 0, emptyRate: 0 };
+    const present = values.filter((v) => v !== null);
+    const key = (v: unknown): string => (Array.isArray(v) ? '' : String(v));
+    const elements = t.kind === 'list' ? present.flatMap((v) => v as string[]) : present.map(key);
+    const base = { name: t.name, distinct: new Set(elements).size, emptyRate: (values.length - present.length) / values.length };
+    if (present.length === 0) return { ...base, kind: 'ignore', detail: 'always null in the sample' };
+    const binary = elements.every((v) => v === '0' || v === '1' || v === 'true' || v === 'false');
+    const labelName = LABEL_NAMES.includes(t.name.toLowerCase());
+    if (t.kind === 'bool' || (binary && labelName && base.emptyRate === 0)) return { ...base, kind: 'label', detail: t.kind === 'bool' ? 'bool' : '0/1' };
+    if (t.kind === 'date') return { ...base, kind: 'date', detail: 'date' };
+    if (t.kind === 'string') return { ...base, kind: 'categorical', detail: 'string' };
+    if (t.kind === 'list') {
+      const sep = LIST_SEPARATORS.find((s) => !elements.some((e) => e.includes(s)));
+      return sep ? { ...base, kind: 'categorical', detail: `string multi-hot '${sep}'` } : { ...base, kind: 'ignore', detail: 'a list whose elements hold every separator' };
+    }
+    const integers = elements.every((v) => /^-?\d+$/.test(v));
+    if (integers && /(^id$|_id$|^id_|Id$)/.test(t.name)) return { ...base, kind: 'categorical', detail: elements.every((v) => UINT.test(v) && Number(v) <= 0xffffffff) ? 'decimal' : 'string' };
+    return { ...base, kind: 'dense', detail: integers && elements.every((v) => !v.startsWith('-')) ? 'log1p' : 'standardize' };
+  });
+  const binary = columns.filter((col) => col.kind === 'label');
+  const label = binary.find((col) => LABEL_NAMES.includes(col.name.toLowerCase())) ?? binary[0];
+  for (const col of binary) if (col !== label) Object.assign(col, { kind: 'categorical', detail: 'decimal' });
+  const dateColumn = columns.find((col) => col.kind === 'date');
+  for (const col of columns) if (col.kind === 'date' && col !== dateColumn) Object.assign(col, { kind: 'ignore', detail: 'a second date column' });
+  let split: ColumnSchema['split'] = { by: 'blocks', blocks: 7 };
+  if (dateColumn) {
+    const days = [...new Set((samples.get(dateColumn.name) as (string | null)[]).filter((d): d is string => d !== null))].sort(compareDates);
+    if (days.length >= 2) split = { by: 'date', column: dateColumn.name, test: days[days.length - 1] };
+    else Object.assign(dateColumn, { kind: 'ignore', detail: 'one date in the sample' });
+  }
+  const note = (col: InferredColumn): string => `${col.distinct} distinct in ${sampled} sampled rows; ${(100 * col.emptyRate).toFixed(1)}% null`;
+  const schema = {
+    _comment: `inferred by dlrm schema --infer from the first ${sampled} rows of ${input} (Parquet: delimiter and header are for a CSV export of the same columns): check every column (docs/SCHEMA.md)${label ? '' : '; NO LABEL COLUMN FOUND: add "label": {"name": ...}'}`,
+    delimiter: '\t',
+    header: false,
+    columns: columns.map((col) => (col.kind === 'ignore' ? 'ignore' : col.name)),
+    ...(label ? { label: { name: label.name } } : {}),
+    dense: columns.filter((col) => col.kind === 'dense').map((col) => ({ name: col.name, transform: col.detail, _inferred: note(col) }) as DenseColumn),
+    categorical: columns
+      .filter((col) => col.kind === 'categorical')
+      .map((col) => {
+        const sep = /'(.)'/.exec(col.detail)?.[1];
+        return { name: col.name, encoding: col.detail.split(' ')[0], ...(sep ? { multiHotSeparator: sep } : {}), _inferred: note(col) } as CategoricalColumn;
+      }),
+    split,
+  } as ColumnSchema & { _comment: string };
+  return { schema, columns, rowsSampled: sampled };
 }
