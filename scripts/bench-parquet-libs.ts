@@ -29,6 +29,8 @@ interface ParquetWasmApi {
 interface ArrowApi {
   tableFromIPC(bytes: Uint8Array): { numRows: number; getChild(name: string): { toArray(): ArrayLike<unknown> } | null };
 }
+// the measured alternatives are not in the lock file (npm install --no-save them to rerun): loaded untyped
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const load = <T>(name: string): T => require(name) as T;
 
 function arg(name: string, fallback: string): string {

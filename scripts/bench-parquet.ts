@@ -63,7 +63,7 @@ async function writeBenchFile(file: string, rows: number): Promise<void> {
   for (let a = 0; a < rows; a += ROW_GROUP) {
     const n = Math.min(ROW_GROUP, rows - a);
     const col = <T>(f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(a + i));
-    writer.write({
+    await writer.write({
       columnData: [
         { name: 'ts', data: col((i) => new Date(Date.UTC(2024, 0, 1) + Math.floor((i * 7 * 86400) / rows) * 1000)) },
         { name: 'country', data: col(() => `c${rng.nextInt(200)}`) },
@@ -79,9 +79,9 @@ async function writeBenchFile(file: string, rows: number): Promise<void> {
         { name: 'click', data: col(() => (rng.next() < 0.25 ? 1 : 0)) },
       ],
       rowGroupSize: ROW_GROUP,
-    } as unknown as Parameters<typeof writer.write>[0]);
+    });
   }
-  writer.finish();
+  await writer.finish();
   fs.writeFileSync(file, new Uint8Array(bytes.getBuffer()));
 }
 

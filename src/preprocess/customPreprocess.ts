@@ -128,7 +128,7 @@ async function openTextInput(raw: string, schema: ColumnSchema, workDir: string)
       parseSchema: parquetTextSchema,
       bytes: rendered.bytes,
       sha256: rendered.sha256,
-      where: rendered.where,
+      where: (line: number) => rendered.where(line),
       renderSeconds: (Date.now() - started) / 1000,
       release: () => text.abort(),
     };

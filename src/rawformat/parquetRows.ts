@@ -22,6 +22,8 @@ import { inputError, UserError, type InputLocation } from '../util/errors';
 import { parquetColumns, parquetFiles, readParquetBatches, type ColumnBatch, type ColumnRequest, type ParquetKind } from './parquetReader';
 
 const US = '\x1f';
+/** A value that cannot sit in a rendered line: a line break or the field separator U+001F. */
+const LINE_OR_SEPARATOR = new RegExp(`[\n\r${US}]`);
 /** Rows rendered per block of lines (bounded memory within a large row group). */
 const BLOCK_ROWS = 16384;
 
@@ -60,11 +62,11 @@ function renderLines(batch: ColumnBatch, schema: ColumnSchema, withLabel: boolea
       if (nulls?.[r]) continue;
       const v = values[r];
       if (typeof v === 'string') {
-        if (/[\n\r\x1f]/.test(v)) throw bad(r, `${JSON.stringify(v)} holds a line break or U+001F, which Parquet input cannot take`);
+        if (LINE_OR_SEPARATOR.test(v)) throw bad(r, `${JSON.stringify(v)} holds a line break or U+001F, which Parquet input cannot take`);
         out[r - a] = v;
       } else if (Array.isArray(v)) {
         const sep = separators.get(name) as string;
-        if (v.some((e) => e.includes(sep) || /[\n\r\x1f]/.test(e))) throw bad(r, `a list element holds the multiHotSeparator ${JSON.stringify(sep)} or a line break`);
+        if (v.some((e) => e.includes(sep) || LINE_OR_SEPARATOR.test(e))) throw bad(r, `a list element holds the multiHotSeparator ${JSON.stringify(sep)} or a line break`);
         out[r - a] = v.join(sep);
       } else {
         out[r - a] = String(v);

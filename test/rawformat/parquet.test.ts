@@ -55,7 +55,7 @@ test('the fixture file has what the reader must handle: row groups, nulls, a dic
   const meta = parquetMetadata(new Uint8Array(fs.readFileSync(parquet)).buffer);
   assert.equal(meta.row_groups.length, 5);
   const chunk = (name: string) => meta.row_groups[0].columns.find((c) => c.meta_data?.path_in_schema[0] === name)?.meta_data;
-  assert.ok(chunk('country')?.encodings.some((e) => e.includes('DICTIONARY')), `country encodings ${chunk('country')?.encodings}`);
+  assert.ok(chunk('country')?.encodings.some((e) => e.includes('DICTIONARY')), `country encodings ${JSON.stringify(chunk('country')?.encodings)}`);
   for (const name of ['price', 'country', 'tags']) assert.ok(Number(chunk(name)?.statistics?.null_count ?? 0) > 0, `${name} has nulls`);
 });
 
