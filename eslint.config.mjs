@@ -9,7 +9,6 @@ import { importX } from 'eslint-plugin-import-x';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-
 // Findings left in place, file by file and rule by rule (each file's other rules still apply):
 // - criteoParser.ts compares FieldRole codes read from a Uint8Array (the parser's hot loop keeps roles in a
 //   typed array), which no-unsafe-enum-comparison cannot type;

@@ -26,30 +26,54 @@ const { values: opts } = parseArgs({
 });
 
 function dlrm(args: string[]): string {
-  const r = spawnSync(process.execPath, [DLRM, ...args, '--log-level', 'warn'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [DLRM, ...args, '--log-level', 'warn'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   if (r.status !== 0) throw new Error(`dlrm ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr}`);
   return r.stdout;
 }
 
 function main(): void {
   const sample = opts.sample;
-  if (!fs.existsSync(sample)) throw new Error(`${sample} not found (the real Criteo sample lives in ../shared/data/criteo beside the repository)`);
+  if (!fs.existsSync(sample))
+    throw new Error(
+      `${sample} not found (the real Criteo sample lives in ../shared/data/criteo beside the repository)`,
+    );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bf16-auc-'));
   try {
     const raw = path.join(dir, 'train.txt');
     fs.copyFileSync(sample, raw);
     const processed = path.join(dir, 'train.dlrm');
     dlrm(['preprocess', '--raw-data-file', raw, '--processed-data-file', processed]);
-    const seeds = (opts.seeds).split(',').map(Number);
-    console.log(`${sample}: Kaggle architecture, --nepochs ${opts.nepochs} --mini-batch-size ${opts['mini-batch-size']}, native engine, seeds ${seeds.join(', ')}`);
+    const seeds = opts.seeds.split(',').map(Number);
+    console.log(
+      `${sample}: Kaggle architecture, --nepochs ${opts.nepochs} --mini-batch-size ${opts['mini-batch-size']}, native engine, seeds ${seeds.join(', ')}`,
+    );
     const diffs: number[] = [];
     for (const seed of seeds) {
       const auc: Record<string, number> = {};
       for (const precision of ['fp32', 'bf16']) {
         const out = dlrm([
-          'train', '--processed-data-file', processed, '--engine', 'native', '--precision', precision, '--seed', String(seed),
-          '--arch-sparse-feature-size', '16', '--arch-mlp-bot', '13-512-256-64-16', '--arch-mlp-top', '512-256-1',
-          '--mini-batch-size', opts['mini-batch-size'], '--nepochs', opts.nepochs,
+          'train',
+          '--processed-data-file',
+          processed,
+          '--engine',
+          'native',
+          '--precision',
+          precision,
+          '--seed',
+          String(seed),
+          '--arch-sparse-feature-size',
+          '16',
+          '--arch-mlp-bot',
+          '13-512-256-64-16',
+          '--arch-mlp-top',
+          '512-256-1',
+          '--mini-batch-size',
+          opts['mini-batch-size'],
+          '--nepochs',
+          opts.nepochs,
         ]);
         const m = /^final (\d+) rows: auc ([0-9.]+)/m.exec(out);
         if (!m) throw new Error(`no final AUC line in:\n${out}`);
@@ -61,7 +85,9 @@ function main(): void {
     }
     const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
     const worst = Math.max(...diffs.map(Math.abs));
-    console.log(`mean bf16 - fp32 AUC over ${diffs.length} seeds: ${mean.toFixed(4)} (largest single-seed |difference| ${worst.toFixed(4)}); target |mean| <= ${TARGET}: ${Math.abs(mean) <= TARGET ? 'met' : 'NOT met'}`);
+    console.log(
+      `mean bf16 - fp32 AUC over ${diffs.length} seeds: ${mean.toFixed(4)} (largest single-seed |difference| ${worst.toFixed(4)}); target |mean| <= ${TARGET}: ${Math.abs(mean) <= TARGET ? 'met' : 'NOT met'}`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

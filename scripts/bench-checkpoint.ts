@@ -57,7 +57,14 @@ function main(): void {
   const maxRows = Number(opts['max-table-rows']);
   const repeat = Number(opts.repeat);
   const tableSizes = KAGGLE_COUNTS.map((n) => Math.min(n, maxRows));
-  const arch = buildDlrmArch({ mlpBot: [13, 512, 256, 64, 16], mlpTop: [512, 256, 1], tableSizes, numDense: 13, interaction: 'dot', interactionItself: false });
+  const arch = buildDlrmArch({
+    mlpBot: [13, 512, 256, 64, 16],
+    mlpTop: [512, 256, 1],
+    tableSizes,
+    numDense: 13,
+    interaction: 'dot',
+    interactionItself: false,
+  });
   const params = allocDlrmParams(arch);
   const state = allocOptimizerState(params, optimizer);
   const all = arrays(params, state);
@@ -66,21 +73,48 @@ function main(): void {
   const gb = bytes / 1e9;
   const file = path.join(opts.dir, `bench-checkpoint-${process.pid}.ckpt`);
   const v1 = path.join(opts.dir, `bench-checkpoint-${process.pid}.v1.ckpt`);
-  const line = (what: string, s: number) => console.log(`${what.padEnd(44)} ${s.toFixed(3).padStart(7)} s  ${(gb / s).toFixed(2).padStart(6)} GB/s`);
-  console.log(`Kaggle model, ${optimizer}: ${(bytes / 1e9).toFixed(3)} GB of sections, best of ${repeat}; addon crc32: ${loadNativeAddon().addon?.crc32 ? 'yes' : 'no'}`);
+  const line = (what: string, s: number) =>
+    console.log(`${what.padEnd(44)} ${s.toFixed(3).padStart(7)} s  ${(gb / s).toFixed(2).padStart(6)} GB/s`);
+  console.log(
+    `Kaggle model, ${optimizer}: ${(bytes / 1e9).toFixed(3)} GB of sections, best of ${repeat}; addon crc32: ${loadNativeAddon().addon?.crc32 ? 'yes' : 'no'}`,
+  );
   try {
-    const save = best(repeat, () => saveCheckpoint(file, { engine: 'bench', arch, params, optimizerState: state, progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 }, trainConfig: {}, dataState: {} }, 'bench'));
+    const save = best(repeat, () =>
+      saveCheckpoint(
+        file,
+        {
+          engine: 'bench',
+          arch,
+          params,
+          optimizerState: state,
+          progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 },
+          trainConfig: {},
+          dataState: {},
+        },
+        'bench',
+      ),
+    );
     const into = allocDlrmParams(arch);
     const intoState = allocOptimizerState(into, optimizer);
     writeVersion1(file, v1);
     let load = Infinity;
     let loadV1 = Infinity;
     for (let r = 0; r < repeat; r++) {
-      load = Math.min(load, best(1, () => loadCheckpointInto(file, readCheckpointHeader(file), into, intoState)));
-      loadV1 = Math.min(loadV1, best(1, () => loadCheckpointInto(v1, readCheckpointHeader(v1), into, intoState)));
+      load = Math.min(
+        load,
+        best(1, () => loadCheckpointInto(file, readCheckpointHeader(file), into, intoState)),
+      );
+      loadV1 = Math.min(
+        loadV1,
+        best(1, () => loadCheckpointInto(v1, readCheckpointHeader(v1), into, intoState)),
+      );
     }
-    const crcNative = best(repeat, () => all.forEach((a) => crc32(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))));
-    const crcZlib = best(repeat, () => all.forEach((a) => zlib.crc32(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))));
+    const crcNative = best(repeat, () =>
+      all.forEach((a) => crc32(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))),
+    );
+    const crcZlib = best(repeat, () =>
+      all.forEach((a) => zlib.crc32(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))),
+    );
     line('saveCheckpoint (with CRC-32s, fsync, rename)', save);
     line('readCheckpointHeader + loadCheckpointInto', load);
     line('the same, version 1 (no checksums)', loadV1);
@@ -88,7 +122,9 @@ function main(): void {
     line('CRC-32 alone, zlib.crc32 (no addon)', crcZlib);
     // without the addon the checksums cost crcZlib instead of crcNative
     const share = (crc: number, total: number) => `${((100 * crc) / (total - crcNative + crc)).toFixed(1)}%`;
-    console.log(`checksums' share: save ${share(crcNative, save)}, load ${share(crcNative, load)} (zlib.crc32 instead: save ${share(crcZlib, save)}, load ${share(crcZlib, load)})`);
+    console.log(
+      `checksums' share: save ${share(crcNative, save)}, load ${share(crcNative, load)} (zlib.crc32 instead: save ${share(crcZlib, save)}, load ${share(crcZlib, load)})`,
+    );
   } finally {
     for (const f of [file, v1]) fs.rmSync(f, { force: true });
   }

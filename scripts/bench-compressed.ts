@@ -17,7 +17,8 @@ import { setupLogger } from '../src/util/log';
 
 /** Criteo Terabyte table sizes at --max-ind-range 10,000,000 (reference tools/visualize.py, "2. Criteo Terabyte"). */
 export const TERABYTE_10M_COUNTS: readonly number[] = [
-  9980333, 36084, 17217, 7378, 20134, 3, 7112, 1442, 61, 9758201, 1333352, 313829, 10, 2208, 11156, 122, 4, 970, 14, 9994222, 7267859, 9946608, 415421, 12420, 101, 36,
+  9980333, 36084, 17217, 7378, 20134, 3, 7112, 1442, 61, 9758201, 1333352, 313829, 10, 2208, 11156, 122, 4, 970, 14,
+  9994222, 7267859, 9946608, 415421, 12420, 101, 36,
 ];
 const MACHINE_BYTES = 24 * 2 ** 30;
 
@@ -30,13 +31,26 @@ const gib = (b: number): string => `${(b / 2 ** 30).toFixed(2)} GiB`;
 
 function printMemory(): void {
   const d = 64;
-  console.log(`Terabyte tables (--max-ind-range 10M, ${TERABYTE_10M_COUNTS.reduce((a, b) => a + b, 0).toLocaleString('en-US')} rows), d = ${d}; fits = weights + state <= 24 GiB`);
-  console.log(`${'option'.padEnd(34)} ${'weights'.padStart(10)} ${'+adagrad'.padStart(10)} ${'+rowwise'.padStart(10)}  fits (sgd / adagrad / rowwise)`);
-  const options: { name: string; compression?: EmbeddingCompression }[] = [{ name: 'plain' }, ...defaultCompressions(d)];
+  console.log(
+    `Terabyte tables (--max-ind-range 10M, ${TERABYTE_10M_COUNTS.reduce((a, b) => a + b, 0).toLocaleString('en-US')} rows), d = ${d}; fits = weights + state <= 24 GiB`,
+  );
+  console.log(
+    `${'option'.padEnd(34)} ${'weights'.padStart(10)} ${'+adagrad'.padStart(10)} ${'+rowwise'.padStart(10)}  fits (sgd / adagrad / rowwise)`,
+  );
+  const options: { name: string; compression?: EmbeddingCompression }[] = [
+    { name: 'plain' },
+    ...defaultCompressions(d),
+  ];
   for (const o of options) {
     const m = embeddingMemory(TERABYTE_10M_COUNTS, d, o.compression);
-    const totals = [m.paramBytes, m.paramBytes + m.optimizerBytes.adagrad, m.paramBytes + m.optimizerBytes['rowwise-adagrad']];
-    console.log(`${o.name.padEnd(34)} ${totals.map((t) => gib(t).padStart(10)).join(' ')}  ${totals.map((t) => (t <= MACHINE_BYTES ? 'yes' : 'NO')).join(' / ')}`);
+    const totals = [
+      m.paramBytes,
+      m.paramBytes + m.optimizerBytes.adagrad,
+      m.paramBytes + m.optimizerBytes['rowwise-adagrad'],
+    ];
+    console.log(
+      `${o.name.padEnd(34)} ${totals.map((t) => gib(t).padStart(10)).join(' ')}  ${totals.map((t) => (t <= MACHINE_BYTES ? 'yes' : 'NO')).join(' / ')}`,
+    );
   }
 }
 
@@ -52,7 +66,19 @@ async function printAuc(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-compressed-'));
   try {
     const file = path.join(dir, 'sample.dlrm');
-    await runPreprocess({ rawDataFile: sample, processedDataFile: file, dataSet: 'kaggle', maxIndRange: -1, dataSubSampleRate: 0, dataRandomize: 'total', minFrequency: 0, seed: 0, skipInvalidLines: false, resume: false, workers: 1 });
+    await runPreprocess({
+      rawDataFile: sample,
+      processedDataFile: file,
+      dataSet: 'kaggle',
+      maxIndRange: -1,
+      dataSubSampleRate: 0,
+      dataRandomize: 'total',
+      minFrequency: 0,
+      seed: 0,
+      skipInvalidLines: false,
+      resume: false,
+      workers: 1,
+    });
     const runs: { name: string; flags: Partial<TrainConfig> }[] = [
       { name: 'plain', flags: {} },
       { name: 'qr mult c=4', flags: { qrFlag: true } },
@@ -60,7 +86,9 @@ async function printAuc(): Promise<void> {
       { name: 'md alpha 0.3', flags: { mdFlag: true } },
       { name: 'md alpha 0.3 round', flags: { mdFlag: true, mdRoundDims: true } },
     ];
-    console.log(`\nreal Kaggle sample (${sample}), 13-512-256-64-16 / 512-256-1, bce, sgd lr 0.1, B 128, ${epochs} epoch(s), engine ${engine}; test AUC per seed`);
+    console.log(
+      `\nreal Kaggle sample (${sample}), 13-512-256-64-16 / 512-256-1, bce, sgd lr 0.1, B 128, ${epochs} epoch(s), engine ${engine}; test AUC per seed`,
+    );
     for (const run of runs) {
       const aucs: number[] = [];
       let tableBytes = 0;
@@ -82,10 +110,17 @@ async function printAuc(): Promise<void> {
         const r = await runTraining(c);
         aucs.push(r.metrics?.auc ?? NaN);
         const p = r.model.params;
-        tableBytes = [...p.tables.flatMap((t) => t.chunks), ...(p.compressed ?? []).flatMap((x) => (x ? [...x.tables.flatMap((t) => t.chunks), ...(x.projection ? [x.projection] : [])] : []))].reduce((s, a) => s + a.byteLength, 0);
+        tableBytes = [
+          ...p.tables.flatMap((t) => t.chunks),
+          ...(p.compressed ?? []).flatMap((x) =>
+            x ? [...x.tables.flatMap((t) => t.chunks), ...(x.projection ? [x.projection] : [])] : [],
+          ),
+        ].reduce((s, a) => s + a.byteLength, 0);
       }
       const mean = aucs.reduce((a, b) => a + b, 0) / aucs.length;
-      console.log(`${run.name.padEnd(20)} AUC ${aucs.map((a) => a.toFixed(4)).join(' ')}  mean ${mean.toFixed(4)}  embedding weights ${(tableBytes / 2 ** 20).toFixed(2)} MiB`);
+      console.log(
+        `${run.name.padEnd(20)} AUC ${aucs.map((a) => a.toFixed(4)).join(' ')}  mean ${mean.toFixed(4)}  embedding weights ${(tableBytes / 2 ** 20).toFixed(2)} MiB`,
+      );
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

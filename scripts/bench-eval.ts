@@ -45,11 +45,24 @@ function writeProcessed(file: string, rows: number, tableSizes: readonly number[
     const n = Math.min(BLOCK, rows - done);
     const labels = Float32Array.from({ length: n }, () => (rng.next() < 0.25 ? 1 : 0));
     const dense = Float32Array.from({ length: n * NUM_DENSE }, () => rng.next() * 5);
-    const bags = tableSizes.map((size) => ({ offsets: offsets.subarray(0, n + 1), indices: Uint32Array.from({ length: n }, () => rng.nextInt(size)) }));
+    const bags = tableSizes.map((size) => ({
+      offsets: offsets.subarray(0, n + 1),
+      indices: Uint32Array.from({ length: n }, () => rng.nextInt(size)),
+    }));
     writer.append(labels, dense, bags);
   }
-  const tables = tableSizes.map((count, t) => ({ name: `C${t + 1}`, count, oovIndex: 0, vocabFile: `vocab/C${t + 1}.u32` }));
-  writer.commit({ numDense: NUM_DENSE, tables, splits: { train: { start: 0, end: 0 }, test: { start: 0, end: rows }, val: { start: rows, end: rows } }, totalRows: rows });
+  const tables = tableSizes.map((count, t) => ({
+    name: `C${t + 1}`,
+    count,
+    oovIndex: 0,
+    vocabFile: `vocab/C${t + 1}.u32`,
+  }));
+  writer.commit({
+    numDense: NUM_DENSE,
+    tables,
+    splits: { train: { start: 0, end: 0 }, test: { start: 0, end: rows }, val: { start: rows, end: rows } },
+    totalRows: rows,
+  });
 }
 
 async function main(): Promise<void> {
@@ -60,7 +73,13 @@ async function main(): Promise<void> {
   const engine = arg('--engine', 'auto') as EngineKind;
   const backend = process.argv.includes('--backend') ? (arg('--backend', '') as TfjsBackendName) : undefined;
   const tableSizes = DEFAULT_TRAIN_CONFIG.archEmbeddingSize;
-  const arch = buildDlrmArch({ ...ARCHS[archName], tableSizes, numDense: NUM_DENSE, interaction: 'dot', interactionItself: false });
+  const arch = buildDlrmArch({
+    ...ARCHS[archName],
+    tableSizes,
+    numDense: NUM_DENSE,
+    interaction: 'dot',
+    interactionItself: false,
+  });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bench-eval-'));
   try {
     const data = path.join(dir, 'bench.dlrm');
@@ -68,16 +87,42 @@ async function main(): Promise<void> {
     let t0 = performance.now();
     writeProcessed(data, rows, tableSizes);
     const params = initDlrmParams(arch, 1);
-    saveCheckpoint(model, { engine: 'none', arch, params, optimizerState: allocOptimizerState(params, 'sgd'), progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 }, trainConfig: {}, dataState: {} }, 'bench-eval');
-    console.log(`setup: ${rows.toLocaleString('en-US')} rows, ${(fs.statSync(data).size / 1e6).toFixed(0)} MB processed file, arch ${archName} (${arch.mlpBot.join('-')} / ${arch.mlpTop.join('-')}), ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    saveCheckpoint(
+      model,
+      {
+        engine: 'none',
+        arch,
+        params,
+        optimizerState: allocOptimizerState(params, 'sgd'),
+        progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 },
+        trainConfig: {},
+        dataState: {},
+      },
+      'bench-eval',
+    );
+    console.log(
+      `setup: ${rows.toLocaleString('en-US')} rows, ${(fs.statSync(data).size / 1e6).toFixed(0)} MB processed file, arch ${archName} (${arch.mlpBot.join('-')} / ${arch.mlpTop.join('-')}), ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const r = await runEval({ processedDataFile: data, loadModel: model, split: 'test', miniBatchSize: batch, verify: true, engine, backend });
+    const r = await runEval({
+      processedDataFile: data,
+      loadModel: model,
+      split: 'test',
+      miniBatchSize: batch,
+      verify: true,
+      engine,
+      backend,
+    });
     const total = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-    console.log(`eval (${r.engine}, B=${batch}): ${Math.round(r.samplesPerSec).toLocaleString('en-US')} samples/s over ${r.metrics.rows.toLocaleString('en-US')} rows (scoring ${r.seconds.toFixed(2)} s; with model load and engine start ${total.toFixed(2)} s); AUC ${r.metrics.auc.toFixed(4)}`);
-    console.log(`cpu: ${cpuSeconds.toFixed(2)} s (${Math.round(r.metrics.rows / cpuSeconds).toLocaleString('en-US')} samples per CPU second)`);
+    console.log(
+      `eval (${r.engine}, B=${batch}): ${Math.round(r.samplesPerSec).toLocaleString('en-US')} samples/s over ${r.metrics.rows.toLocaleString('en-US')} rows (scoring ${r.seconds.toFixed(2)} s; with model load and engine start ${total.toFixed(2)} s); AUC ${r.metrics.auc.toFixed(4)}`,
+    );
+    console.log(
+      `cpu: ${cpuSeconds.toFixed(2)} s (${Math.round(r.metrics.rows / cpuSeconds).toLocaleString('en-US')} samples per CPU second)`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -29,7 +29,10 @@ function writeRandomShard(file: string, rows: number, rng: Rng, metadata: object
     const n = Math.min(BLOCK, rows - done);
     const labels = Float32Array.from({ length: n }, () => (rng.next() < 0.25 ? 1 : 0));
     const dense = Float32Array.from({ length: n * NUM_DENSE }, () => rng.next() * 5);
-    const bags = Array.from({ length: NUM_TABLES }, () => ({ offsets: offsets.subarray(0, n + 1), indices: Uint32Array.from({ length: n }, () => rng.nextInt(100_000)) }));
+    const bags = Array.from({ length: NUM_TABLES }, () => ({
+      offsets: offsets.subarray(0, n + 1),
+      indices: Uint32Array.from({ length: n }, () => rng.nextInt(100_000)),
+    }));
     writer.append(labels, dense, bags);
   }
   writer.commit(metadata);
@@ -54,7 +57,12 @@ function report(what: string, rows: number, bytes: number, t: { wall: number; cp
 }
 
 /** One sequential pass over the train split: wall and CPU seconds. */
-async function loaderPass(file: string, rows: number, batchSize: number, verify: boolean): Promise<{ wall: number; cpu: number }> {
+async function loaderPass(
+  file: string,
+  rows: number,
+  batchSize: number,
+  verify: boolean,
+): Promise<{ wall: number; cpu: number }> {
   const source = openProcessedSplit(file, 'train', { readAhead: 2, verify });
   let seen = 0;
   let labelSum = 0;
@@ -76,8 +84,17 @@ async function loaderPass(file: string, rows: number, batchSize: number, verify:
  */
 async function benchLoader(dir: string, rows: number, repeats: number): Promise<void> {
   const file = path.join(dir, 'loader.bin');
-  const tables = Array.from({ length: NUM_TABLES }, (_, t) => ({ name: `C${t + 1}`, count: 100_000, oovIndex: 0, vocabFile: '' }));
-  const bytes = writeRandomShard(file, rows, new Rng(1), { numDense: NUM_DENSE, tables, splits: mergedSplits(rows, 0, 0) });
+  const tables = Array.from({ length: NUM_TABLES }, (_, t) => ({
+    name: `C${t + 1}`,
+    count: 100_000,
+    oovIndex: 0,
+    vocabFile: '',
+  }));
+  const bytes = writeRandomShard(file, rows, new Rng(1), {
+    numDense: NUM_DENSE,
+    tables,
+    splits: mergedSplits(rows, 0, 0),
+  });
   for (const batchSize of [128, 2048]) {
     const best = new Map<boolean, { wall: number; cpu: number }>();
     for (let k = 0; k < repeats; k++) {
@@ -92,7 +109,9 @@ async function benchLoader(dir: string, rows: number, repeats: number): Promise<
     report(`loader sequential B=${batchSize} --no-verify`, rows, bytes, plain);
     report(`loader sequential B=${batchSize} verified`, rows, bytes, checked);
     const share = (a: number, b: number): string => `${a >= b ? '+' : ''}${((100 * (a - b)) / b).toFixed(1)}%`;
-    console.log(`  verified vs --no-verify: wall ${share(checked.wall, plain.wall)}, cpu ${share(checked.cpu, plain.cpu)} (best of ${repeats} alternated passes each)`);
+    console.log(
+      `  verified vs --no-verify: wall ${share(checked.wall, plain.wall)}, cpu ${share(checked.cpu, plain.cpu)} (best of ${repeats} alternated passes each)`,
+    );
   }
 }
 
@@ -108,7 +127,16 @@ async function benchMerge(dir: string, rows: number): Promise<void> {
   const lastRows = Math.floor(rows / days);
   for (const randomize of ['none', 'total'] as const) {
     const outPath = path.join(dir, `merged-${randomize}.bin`);
-    const options = { dayFiles, trainDays: days - 1, testRows: Math.ceil(lastRows / 2), randomize, seed: 1, outPath, metadata: {}, shuffleBucketBytes: 128 * 1024 * 1024 };
+    const options = {
+      dayFiles,
+      trainDays: days - 1,
+      testRows: Math.ceil(lastRows / 2),
+      randomize,
+      seed: 1,
+      outPath,
+      metadata: {},
+      shuffleBucketBytes: 128 * 1024 * 1024,
+    };
     const t = await timed(() => buildMergedFile(options));
     report(`buildMergedFile randomize=${randomize}`, rows, bytes, t);
     fs.rmSync(outPath);
@@ -120,7 +148,9 @@ async function main(): Promise<void> {
   const mergeRows = argValue('--merge-rows', 3_000_000);
   const repeats = argValue('--repeats', 5);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bench-loader-'));
-  console.log(`bench-loader: ${NUM_DENSE} dense, ${NUM_TABLES} one-hot tables, node ${process.version}, ${os.cpus().length} cores`);
+  console.log(
+    `bench-loader: ${NUM_DENSE} dense, ${NUM_TABLES} one-hot tables, node ${process.version}, ${os.cpus().length} cores`,
+  );
   try {
     await benchLoader(dir, rows, repeats);
     await benchMerge(dir, mergeRows);

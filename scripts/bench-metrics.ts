@@ -21,7 +21,9 @@ function main(): void {
     const cpu = process.cpuUsage(cpu0);
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     const cpuMs = (cpu.user + cpu.system) / 1000;
-    process.stdout.write(`${name}: ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU ${typeof out === 'number' ? `(${out.toFixed(6)})` : ''}\n`);
+    process.stdout.write(
+      `${name}: ${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU ${typeof out === 'number' ? `(${out.toFixed(6)})` : ''}\n`,
+    );
   };
   process.stdout.write(`rows: ${rows}\n`);
   time('rocAuc', () => rocAuc(scores, labels));

@@ -78,10 +78,15 @@ interface Timing {
   cpuMs: number;
 }
 
-const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+const loadAverage = (): string =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 function startTiming(): () => Timing {
-  const t0 = performance.now(), c0 = process.cpuUsage();
+  const t0 = performance.now(),
+    c0 = process.cpuUsage();
   return () => {
     const c = process.cpuUsage(c0);
     return { ms: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 };
@@ -138,15 +143,26 @@ class TorchProcess {
 function torchMissing(): string | undefined {
   if (opts['skip-torch']) return 'skipped (--skip-torch)';
   const r = spawnSync(TORCH_PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  return r.status === 0 ? undefined : `${TORCH_PYTHON} has no torch (Debian: apt-get install python3-torch); PyTorch baseline skipped`;
+  return r.status === 0
+    ? undefined
+    : `${TORCH_PYTHON} has no torch (Debian: apt-get install python3-torch); PyTorch baseline skipped`;
 }
 
 const describeTorch = (i: TorchInfo): string =>
   `PyTorch ${i.torch}: torch.set_num_threads(${i.atenThreads}) (ATen/OpenMP), GEMMs in ${i.blas} with ${i.blasThreads ?? '?'} thread(s), ${i.osThreads} OS threads in the process`;
 
 function kaggleArch(maxTableRows: number): DlrmArch {
-  const sizes = loadProfile('kaggle').categorical.map((c) => (maxTableRows > 0 ? Math.min(c.cardinality, maxTableRows) : c.cardinality));
-  return { mlpBot: [13, 512, 256, 64, DIM], mlpTop: [DIM + (27 * 26) / 2, 512, 256, 1], tableSizes: sizes, embeddingDim: DIM, interaction: 'dot', interactionItself: false };
+  const sizes = loadProfile('kaggle').categorical.map((c) =>
+    maxTableRows > 0 ? Math.min(c.cardinality, maxTableRows) : c.cardinality,
+  );
+  return {
+    mlpBot: [13, 512, 256, 64, DIM],
+    mlpTop: [DIM + (27 * 26) / 2, 512, 256, 1],
+    tableSizes: sizes,
+    embeddingDim: DIM,
+    interaction: 'dot',
+    interactionItself: false,
+  };
 }
 
 /** Writes `rows` synthetic rows to a processed shard and the raw dump bench_torch.py reads. */
@@ -154,7 +170,9 @@ async function writeData(arch: DlrmArch, rows: number, dir: string): Promise<{ s
   const shard = path.join(dir, 'bench.dlrmproc');
   const dump = path.join(dir, 'bench.raw');
   const writer = new ProcessedFileWriter(shard, { numDense: 13, numTables: 26 });
-  const dense = new Float32Array(rows * 13), labels = new Float32Array(rows), idx = new Uint32Array(26 * rows);
+  const dense = new Float32Array(rows * 13),
+    labels = new Float32Array(rows),
+    idx = new Uint32Array(26 * rows);
   let at = 0;
   for await (const b of syntheticSource({ tableSizes: arch.tableSizes, rows, seed: 1 }).batches(8192)) {
     writer.append(b.labels, b.dense, b.sparse);
@@ -174,7 +192,15 @@ async function writeData(arch: DlrmArch, rows: number, dir: string): Promise<{ s
 }
 
 /** Time per training step over `steps` steps after WARMUP, batches streamed from the processed file through the trainer's lookahead (or pre-read). */
-async function timeNative(engine: NativeEngine, shard: string, rows: number, B: number, steps: number, fromFile: boolean, warmup = WARMUP): Promise<Timing> {
+async function timeNative(
+  engine: NativeEngine,
+  shard: string,
+  rows: number,
+  B: number,
+  steps: number,
+  fromFile: boolean,
+  warmup = WARMUP,
+): Promise<Timing> {
   const reader = ProcessedFileReader.open(shard);
   const chunkRows = B * Math.max(1, Math.floor(reader.rowsPerGroup / B));
   async function* batches(): AsyncGenerator<Batch> {
@@ -193,7 +219,11 @@ async function timeNative(engine: NativeEngine, shard: string, rows: number, B: 
     }
   }
   // streamed: through the trainer's lookahead, as `dlrm train` does (the next batch is asked for between steps; chunk reads overlap the step)
-  const source = inMemory ? (function* () { for (let k = 0; ; k++) yield inMemory[k % inMemory.length]; })() : lookahead(batches());
+  const source = inMemory
+    ? (function* () {
+        for (let k = 0; ; k++) yield inMemory[k % inMemory.length];
+      })()
+    : lookahead(batches());
   let stop = startTiming();
   for (let k = 0; k < warmup + steps; k++) {
     if (k === warmup) stop = startTiming();
@@ -221,9 +251,11 @@ function timeNativeSparse(rows: number, steps: number, rounds: number, threads: 
   const tables = Array.from({ length: SPARSE_TABLES }, table);
   const bags = new addon.NativeEmbeddingBags({ tables, optimizer: 'sgd', threads });
   let seed = 12345;
-  const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
   const offsets = Uint32Array.from({ length: B + 1 }, (_, i) => i);
-  const batches = Array.from({ length: 8 }, () => tables.map(() => ({ offsets, indices: Uint32Array.from({ length: B }, () => Math.floor(rand() * rows)) })));
+  const batches = Array.from({ length: 8 }, () =>
+    tables.map(() => ({ offsets, indices: Uint32Array.from({ length: B }, () => Math.floor(rand() * rows)) })),
+  );
   const outs = tables.map(() => new Float32Array(B * DIM));
   const grads = tables.map(() => new Float32Array(B * DIM).fill(1e-3));
   const step = (k: number) => {
@@ -241,7 +273,10 @@ function timeNativeSparse(rows: number, steps: number, rounds: number, threads: 
 function sparseRowsThatFit(): number {
   const wanted = num('sparse-rows');
   const fit = Math.floor((0.75 * os.freemem()) / (SPARSE_TABLES * DIM * 4));
-  if (fit < wanted) console.log(`note: sparse tier reduced to ${fit} rows per table (free memory ${(os.freemem() / 2 ** 30).toFixed(1)} GiB)`);
+  if (fit < wanted)
+    console.log(
+      `note: sparse tier reduced to ${fit} rows per table (free memory ${(os.freemem() / 2 ** 30).toFixed(1)} GiB)`,
+    );
   return Math.min(wanted, fit);
 }
 
@@ -271,54 +306,114 @@ function summarize(rounds: Timing[]): Summary {
 }
 
 const fmt = (x: number, width = 9, digits = 2) => x.toFixed(digits).padStart(width);
-const summaryColumns = (s: Summary, B: number) => `${fmt(s.ms)} ${fmt(s.min)} ${fmt(s.max)} ${fmt(s.cpuMs)} ${fmt((B * 1000) / s.ms, 11, 0)}`;
+const summaryColumns = (s: Summary, B: number) =>
+  `${fmt(s.ms)} ${fmt(s.min)} ${fmt(s.max)} ${fmt(s.cpuMs)} ${fmt((B * 1000) / s.ms, 11, 0)}`;
 
 async function sparseTier(torchOk: boolean): Promise<void> {
   const rows = sparseRowsThatFit();
-  const rounds = num('rounds'), steps = num('sparse-steps');
+  const rounds = num('rounds'),
+    steps = num('sparse-steps');
   // PyTorch first, its process ended before ours allocates: both sets of tables do not fit in memory at once
   let theirs: Summary | undefined;
   if (torchOk) {
-    const { torch } = await TorchProcess.start(['--mode', 'sparse', '--sparse-rows', String(rows), '--threads', opts['torch-threads']]);
+    const { torch } = await TorchProcess.start([
+      '--mode',
+      'sparse',
+      '--sparse-rows',
+      String(rows),
+      '--threads',
+      opts['torch-threads'],
+    ]);
     const timings: Timing[] = [];
     for (let r = 0; r < rounds; r++) timings.push(await torch.run({ steps, warmup: WARMUP }));
     await torch.close();
     theirs = summarize(timings);
   }
-  const child = spawnSync(process.execPath, [__filename, '--only-sparse-native', '--sparse-rows', String(rows), '--sparse-steps', String(steps), '--rounds', String(rounds), '--threads', opts.threads], { encoding: 'utf8' });
+  const child = spawnSync(
+    process.execPath,
+    [
+      __filename,
+      '--only-sparse-native',
+      '--sparse-rows',
+      String(rows),
+      '--sparse-steps',
+      String(steps),
+      '--rounds',
+      String(rounds),
+      '--threads',
+      opts.threads,
+    ],
+    { encoding: 'utf8' },
+  );
   if (child.status !== 0) throw new Error(`sparse benchmark failed: ${child.stderr}`);
   const ours = summarize(JSON.parse(child.stdout.trim().split('\n').pop() as string) as Timing[]);
-  console.log(`sparse tier: 26 tables x ${rows} rows x 16, B=2048, fwd+bwd+SGD, ${rounds} rounds of ${steps} steps per side (PyTorch's rounds, then ours)`);
+  console.log(
+    `sparse tier: 26 tables x ${rows} rows x 16, B=2048, fwd+bwd+SGD, ${rounds} rounds of ${steps} steps per side (PyTorch's rounds, then ours)`,
+  );
   console.log('    side          median ms    min ms    max ms    cpu ms');
-  const line = (label: string, s: Summary) => console.log(`    ${label.padEnd(10)} ${fmt(s.ms, 12)} ${fmt(s.min)} ${fmt(s.max)} ${fmt(s.cpuMs)}`);
+  const line = (label: string, s: Summary) =>
+    console.log(`    ${label.padEnd(10)} ${fmt(s.ms, 12)} ${fmt(s.min)} ${fmt(s.max)} ${fmt(s.cpuMs)}`);
   line('native', ours);
   if (theirs) line('PyTorch', theirs);
-  console.log(`    native median ${ours.ms.toFixed(2)} ms: target <= 4 ms ${ours.ms <= 4 ? 'met' : 'NOT met'}${theirs ? `; PyTorch / native ${(theirs.ms / ours.ms).toFixed(2)}x` : ''}`);
+  console.log(
+    `    native median ${ours.ms.toFixed(2)} ms: target <= 4 ms ${ours.ms <= 4 ? 'met' : 'NOT met'}${theirs ? `; PyTorch / native ${(theirs.ms / ours.ms).toFixed(2)}x` : ''}`,
+  );
 }
 
 /** The DCN-v2 model of MLPerf (TorchRec DLRM_DCN) with embedding dimension d over `tableSizes`. */
 function dcnArch(tableSizes: number[], d: number): DlrmArch {
   const N = (tableSizes.length + 1) * d;
-  return { mlpBot: [13, 512, 256, d], mlpTop: [N, 1024, 1024, 512, 256, 1], tableSizes, embeddingDim: d, interaction: 'dcn', interactionItself: false, dcn: { numLayers: 3, lowRankDim: 512 } };
+  return {
+    mlpBot: [13, 512, 256, d],
+    mlpTop: [N, 1024, 1024, 512, 256, 1],
+    tableSizes,
+    embeddingDim: d,
+    interaction: 'dcn',
+    interactionItself: false,
+    dcn: { numLayers: 3, lowRankDim: 512 },
+  };
 }
 
 /** DCN-v2 at d=16 and d=128: native (in memory) against bench_torch.py --mode dcn, alternating rounds of one batch size. */
 async function dcnSection(missing: string | undefined): Promise<void> {
-  const B = num('dcn-batch'), steps = num('dcn-steps'), rounds = num('rounds'), warmup = 1;
+  const B = num('dcn-batch'),
+    steps = num('dcn-steps'),
+    rounds = num('rounds'),
+    warmup = 1;
   const tableSizes = kaggleArch(num('dcn-max-table-rows')).tableSizes;
   const rows = (steps + warmup) * B;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bench-dcn-'));
   try {
     const { shard, dump } = await writeData(dcnArch(tableSizes, DIM), rows, dir);
-    console.log(`DCN-v2 (TorchRec DLRM_DCN): 13-512-256-d / N-1024-1024-512-256-1, 3 cross layers of rank 512, Kaggle tables capped at ${num('dcn-max-table-rows')} rows (${tableSizes.reduce((a, b) => a + b, 0)} in all), SGD, B=${B}, ${rounds} rounds of ${steps} steps after ${warmup} untimed, in memory, sides alternating`);
+    console.log(
+      `DCN-v2 (TorchRec DLRM_DCN): 13-512-256-d / N-1024-1024-512-256-1, 3 cross layers of rank 512, Kaggle tables capped at ${num('dcn-max-table-rows')} rows (${tableSizes.reduce((a, b) => a + b, 0)} in all), SGD, B=${B}, ${rounds} rounds of ${steps} steps after ${warmup} untimed, in memory, sides alternating`,
+    );
     for (const d of [16, 128]) {
       const arch = dcnArch(tableSizes, d);
       const params = initDlrmParams(arch, 1);
-      const engine = new NativeEngine({ arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 }, params, allocOptimizerState(params, 'sgd'), { threads: num('threads') });
+      const engine = new NativeEngine(
+        { arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 },
+        params,
+        allocOptimizerState(params, 'sgd'),
+        { threads: num('threads') },
+      );
       const sides: Side[] = [{ label: 'native', time: (b, s) => timeNative(engine, shard, rows, b, s, false, warmup) }];
       let torch: TorchProcess | undefined;
       if (!missing) {
-        const started = await TorchProcess.start(['--mode', 'dcn', '--dim', String(d), '--data', dump, '--rows', String(rows), '--table-sizes', tableSizes.join(','), '--threads', opts['torch-threads']]);
+        const started = await TorchProcess.start([
+          '--mode',
+          'dcn',
+          '--dim',
+          String(d),
+          '--data',
+          dump,
+          '--rows',
+          String(rows),
+          '--table-sizes',
+          tableSizes.join(','),
+          '--threads',
+          opts['torch-threads'],
+        ]);
         torch = started.torch;
         if (d === 16) console.log(describeTorch(started.info));
         const t = torch;
@@ -326,15 +421,20 @@ async function dcnSection(missing: string | undefined): Promise<void> {
       }
       const series = sides.map(() => [] as Timing[]);
       for (let r = 0; r < rounds; r++) {
-        for (const side of r % 2 === 0 ? sides : [...sides].reverse()) series[sides.indexOf(side)].push(await side.time(B, steps));
-        console.log(`  d=${d} round ${r + 1} (load ${os.loadavg()[0].toFixed(2)}): ${sides.map((s, k) => `${s.label} ${series[k][r].ms.toFixed(1)}`).join(' / ')} ms`);
+        for (const side of r % 2 === 0 ? sides : [...sides].reverse())
+          series[sides.indexOf(side)].push(await side.time(B, steps));
+        console.log(
+          `  d=${d} round ${r + 1} (load ${os.loadavg()[0].toFixed(2)}): ${sides.map((s, k) => `${s.label} ${series[k][r].ms.toFixed(1)}`).join(' / ')} ms`,
+        );
       }
       const summaries = series.map(summarize);
       console.log(`    d=${String(d).padEnd(4)} side       median ms    min ms    max ms    cpu ms   samples/s`);
       sides.forEach((s, k) => console.log(`           ${s.label.padEnd(9)} ${summaryColumns(summaries[k], B)}`));
       if (summaries[1]) {
         const ratio = summaries[1].ms / summaries[0].ms;
-        console.log(`    d=${d}: samples/s ratio of medians (native vs PyTorch) ${ratio.toFixed(2)}x, target >= 1.5x ${ratio >= 1.5 ? 'met' : 'NOT met'}`);
+        console.log(
+          `    d=${d}: samples/s ratio of medians (native vs PyTorch) ${ratio.toFixed(2)}x, target >= 1.5x ${ratio >= 1.5 ? 'met' : 'NOT met'}`,
+        );
       }
       engine.dispose();
       await torch?.close();
@@ -348,13 +448,17 @@ async function main(): Promise<void> {
   const load = loadNativeAddon();
   if (!load.addon) throw new Error(`native engine not available: ${load.reason}`);
   if (opts['only-sparse-native']) {
-    console.log(JSON.stringify(timeNativeSparse(num('sparse-rows'), num('sparse-steps'), num('rounds'), num('threads'))));
+    console.log(
+      JSON.stringify(timeNativeSparse(num('sparse-rows'), num('sparse-steps'), num('rounds'), num('threads'))),
+    );
     return;
   }
   const info = load.addon.info();
   const threads = num('threads') || info.hardwareThreads;
   console.log(`load average at the start: ${loadAverage()}; ${os.cpus().length} cores`);
-  console.log(`native: a pool of ${threads} thread(s), OpenBLAS set to 1 thread (${info.openblas.trim()}, core ${info.core})`);
+  console.log(
+    `native: a pool of ${threads} thread(s), OpenBLAS set to 1 thread (${info.openblas.trim()}, core ${info.core})`,
+  );
   const missing = opts['compare-addon'] ? 'PyTorch baseline not run (--compare-addon)' : torchMissing();
   if (missing) console.log(`note: ${missing}`);
 
@@ -375,12 +479,19 @@ async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bench-'));
   const cleanups: (() => unknown)[] = [];
   try {
-    console.log(`data: ${rows} Criteo-shaped synthetic rows written to a processed file (tables: ${arch.tableSizes.reduce((a, b) => a + b, 0)} rows in all)`);
+    console.log(
+      `data: ${rows} Criteo-shaped synthetic rows written to a processed file (tables: ${arch.tableSizes.reduce((a, b) => a + b, 0)} rows in all)`,
+    );
     const { shard, dump } = await writeData(arch, rows, dir);
     // an engine on its own parameters (same seed), from the built addon or another build
     const engineFrom = (addon = load.addon, precision: Precision = 'fp32') => {
       const params = initDlrmParams(arch, 1);
-      const engine = new NativeEngine({ arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0, precision }, params, allocOptimizerState(params, 'sgd'), { threads: num('threads'), addon });
+      const engine = new NativeEngine(
+        { arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0, precision },
+        params,
+        allocOptimizerState(params, 'sgd'),
+        { threads: num('threads'), addon },
+      );
       cleanups.push(() => engine.dispose());
       return engine;
     };
@@ -392,7 +503,15 @@ async function main(): Promise<void> {
       const other = loadNativeAddon(path.resolve(compare));
       if (!other.addon) throw new Error(other.reason);
       const [a, b] = [engineFrom(), engineFrom(other.addon)];
-      groups = [[{ label: 'native (built), in memory', time: (B, steps) => timeNative(a, shard, rows, B, steps, false) }], [{ label: `native (${path.basename(compare)}), in memory`, time: (B, steps) => timeNative(b, shard, rows, B, steps, false) }]];
+      groups = [
+        [{ label: 'native (built), in memory', time: (B, steps) => timeNative(a, shard, rows, B, steps, false) }],
+        [
+          {
+            label: `native (${path.basename(compare)}), in memory`,
+            time: (B, steps) => timeNative(b, shard, rows, B, steps, false),
+          },
+        ],
+      ];
     } else {
       const engine = engineFrom();
       groups = [
@@ -406,11 +525,25 @@ async function main(): Promise<void> {
         console.log(`note: bf16 side not run: ${noBf16}`);
       } else {
         const bf16Engine = engineFrom(load.addon, 'bf16');
-        bf16Side = { label: 'native bf16, from the file', time: (B, steps) => timeNative(bf16Engine, shard, rows, B, steps, true) };
+        bf16Side = {
+          label: 'native bf16, from the file',
+          time: (B, steps) => timeNative(bf16Engine, shard, rows, B, steps, true),
+        };
         groups.push([bf16Side]);
       }
       if (!missing) {
-        const { torch, info } = await TorchProcess.start(['--mode', 'model', '--data', dump, '--rows', String(rows), '--table-sizes', arch.tableSizes.join(','), '--threads', opts['torch-threads']]);
+        const { torch, info } = await TorchProcess.start([
+          '--mode',
+          'model',
+          '--data',
+          dump,
+          '--rows',
+          String(rows),
+          '--table-sizes',
+          arch.tableSizes.join(','),
+          '--threads',
+          opts['torch-threads'],
+        ]);
         cleanups.push(() => torch.close());
         console.log(describeTorch(info));
         groups.push([{ label: 'PyTorch, in memory', time: (B, steps) => torch.run({ B, steps, warmup: WARMUP }) }]);
@@ -418,31 +551,46 @@ async function main(): Promise<void> {
     }
     const sides = groups.flat();
     const series = sizes.map(() => sides.map(() => [] as Timing[]));
-    console.log(`${rounds} rounds; in each, per batch size: ${groups.map((g) => g.map((s) => s.label).join(' then ')).join(' | ')}; the order of these alternating; ${WARMUP} untimed steps before each`);
+    console.log(
+      `${rounds} rounds; in each, per batch size: ${groups.map((g) => g.map((s) => s.label).join(' then ')).join(' | ')}; the order of these alternating; ${WARMUP} untimed steps before each`,
+    );
     for (let r = 0; r < rounds; r++) {
       const parts: string[] = [];
       for (const [i, { B, steps }] of sizes.entries()) {
-        for (const group of r % 2 === 0 ? groups : [...groups].reverse()) for (const side of group) series[i][sides.indexOf(side)].push(await side.time(B, steps));
+        for (const group of r % 2 === 0 ? groups : [...groups].reverse())
+          for (const side of group) series[i][sides.indexOf(side)].push(await side.time(B, steps));
         parts.push(`B=${B} ${series[i].map((t) => t[r].ms.toFixed(2)).join(' / ')}`);
       }
-      console.log(`  round ${r + 1} (${r % 2 === 0 ? 'in that order' : 'reversed'}, load ${os.loadavg()[0].toFixed(2)}): ${parts.join('; ')} ms`);
+      console.log(
+        `  round ${r + 1} (${r % 2 === 0 ? 'in that order' : 'reversed'}, load ${os.loadavg()[0].toFixed(2)}): ${parts.join('; ')} ms`,
+      );
     }
     const width = Math.max(...sides.map((s) => s.label.length));
-    console.log(`    batch  ${'side'.padEnd(width)}  median ms    min ms    max ms    cpu ms   samples/s   (over ${rounds} rounds)`);
+    console.log(
+      `    batch  ${'side'.padEnd(width)}  median ms    min ms    max ms    cpu ms   samples/s   (over ${rounds} rounds)`,
+    );
     for (const [i, { B, target, bf16Target }] of sizes.entries()) {
       const summaries = series[i].map(summarize);
-      sides.forEach((side, k) => console.log(`${String(B).padStart(9)}  ${side.label.padEnd(width)} ${summaryColumns(summaries[k], B)}`));
+      sides.forEach((side, k) =>
+        console.log(`${String(B).padStart(9)}  ${side.label.padEnd(width)} ${summaryColumns(summaries[k], B)}`),
+      );
       const [first] = summaries;
       const torch = missing || compare ? undefined : summaries[sides.length - 1];
       if (bf16Side) {
         const ratio = first.ms / summaries[sides.indexOf(bf16Side)].ms;
-        console.log(`${String(B).padStart(9)}  samples/s ratio of medians (bf16 vs fp32, both from the file): ${ratio.toFixed(2)}x, target >= ${bf16Target}x ${ratio >= bf16Target ? 'met' : 'NOT met'}`);
+        console.log(
+          `${String(B).padStart(9)}  samples/s ratio of medians (bf16 vs fp32, both from the file): ${ratio.toFixed(2)}x, target >= ${bf16Target}x ${ratio >= bf16Target ? 'met' : 'NOT met'}`,
+        );
       }
       if (compare) {
-        console.log(`${String(B).padStart(9)}  ratio of medians: ${(summaries[0].ms / summaries[1].ms).toFixed(3)} (built / ${path.basename(compare)}; > 1: the other build is faster)`);
+        console.log(
+          `${String(B).padStart(9)}  ratio of medians: ${(summaries[0].ms / summaries[1].ms).toFixed(3)} (built / ${path.basename(compare)}; > 1: the other build is faster)`,
+        );
       } else if (torch) {
         const ratio = torch.ms / first.ms;
-        console.log(`${String(B).padStart(9)}  samples/s ratio of medians (native from the file vs PyTorch): ${ratio.toFixed(2)}x, target >= ${target}x ${ratio >= target ? 'met' : 'NOT met'}`);
+        console.log(
+          `${String(B).padStart(9)}  samples/s ratio of medians (native from the file vs PyTorch): ${ratio.toFixed(2)}x, target >= ${target}x ${ratio >= target ? 'met' : 'NOT met'}`,
+        );
       }
     }
   } finally {

@@ -12,11 +12,29 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-const COLUMNS = ['ts', 'country', 'site', 'device', 'user_id', 'item_id', 'tags', 'price', 'score', 'dwell', 'rank', 'click'];
+const COLUMNS = [
+  'ts',
+  'country',
+  'site',
+  'device',
+  'user_id',
+  'item_id',
+  'tags',
+  'price',
+  'score',
+  'dwell',
+  'rank',
+  'click',
+];
 
 /** The parts of @duckdb/node-api, parquet-wasm and apache-arrow this script calls. */
 interface DuckdbApi {
-  DuckDBInstance: { create(path: string, options?: Record<string, string>): Promise<{ connect(): Promise<DuckdbConnection>; closeSync(): void }> };
+  DuckDBInstance: {
+    create(
+      path: string,
+      options?: Record<string, string>,
+    ): Promise<{ connect(): Promise<DuckdbConnection>; closeSync(): void }>;
+  };
 }
 interface DuckdbConnection {
   run(sql: string): Promise<unknown>;
@@ -24,10 +42,18 @@ interface DuckdbConnection {
   closeSync(): void;
 }
 interface ParquetWasmApi {
-  ParquetFile: { fromFile(blob: Blob): Promise<{ metadata(): { numRowGroups(): number }; read(options: object): Promise<{ intoIPCStream(): Uint8Array }> }> };
+  ParquetFile: {
+    fromFile(blob: Blob): Promise<{
+      metadata(): { numRowGroups(): number };
+      read(options: object): Promise<{ intoIPCStream(): Uint8Array }>;
+    }>;
+  };
 }
 interface ArrowApi {
-  tableFromIPC(bytes: Uint8Array): { numRows: number; getChild(name: string): { toArray(): ArrayLike<unknown> } | null };
+  tableFromIPC(bytes: Uint8Array): {
+    numRows: number;
+    getChild(name: string): { toArray(): ArrayLike<unknown> } | null;
+  };
 }
 // the measured alternatives are not in the lock file (npm install --no-save them to rerun): loaded untyped
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -90,10 +116,21 @@ async function readHyparquet(file: string): Promise<number> {
     },
   };
   const metadata = await parquetMetadataAsync(buf);
-  let rowStart = 0, rows = 0;
+  let rowStart = 0,
+    rows = 0;
   for (const rg of metadata.row_groups) {
     const rowEnd = rowStart + Number(rg.num_rows);
-    await parquetRead({ file: buf, metadata, compressors, columns: COLUMNS, rowStart, rowEnd, onChunk: (c) => { touch(c.columnData); } });
+    await parquetRead({
+      file: buf,
+      metadata,
+      compressors,
+      columns: COLUMNS,
+      rowStart,
+      rowEnd,
+      onChunk: (c) => {
+        touch(c.columnData);
+      },
+    });
     rows += rowEnd - rowStart;
     rowStart = rowEnd;
   }
@@ -107,7 +144,9 @@ async function readParquetWasm(file: string): Promise<number> {
   const groups = pf.metadata().numRowGroups();
   let rows = 0;
   for (let g = 0; g < groups; g++) {
-    const table = arrow.tableFromIPC((await pf.read({ rowGroups: [g], columns: COLUMNS, batchSize: 65536 })).intoIPCStream());
+    const table = arrow.tableFromIPC(
+      (await pf.read({ rowGroups: [g], columns: COLUMNS, batchSize: 65536 })).intoIPCStream(),
+    );
     for (const name of COLUMNS) touch(table.getChild(name)?.toArray() ?? []);
     rows += table.numRows;
   }
@@ -129,7 +168,11 @@ async function readDuckdb(file: string): Promise<number> {
   return rows;
 }
 
-const READERS: Record<string, (file: string) => Promise<number>> = { hyparquet: readHyparquet, 'parquet-wasm': readParquetWasm, duckdb: readDuckdb };
+const READERS: Record<string, (file: string) => Promise<number>> = {
+  hyparquet: readHyparquet,
+  'parquet-wasm': readParquetWasm,
+  duckdb: readDuckdb,
+};
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--child') {
@@ -149,13 +192,24 @@ async function main(): Promise<void> {
     if (!fs.existsSync(file)) {
       const t = Date.now();
       await writeFile(file, rows, codec);
-      console.log(`wrote ${file}: ${(fs.statSync(file).size / 1e6).toFixed(1)} MB in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      console.log(
+        `wrote ${file}: ${(fs.statSync(file).size / 1e6).toFixed(1)} MB in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+      );
     }
     for (const lib of libs) {
-      const out = execFileSync(process.execPath, [__filename, '--child', lib, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
-      const r = JSON.parse(out.trim().split('\n').pop() as string) as { rows: number; seconds: number; maxRssMB: number };
+      const out = execFileSync(process.execPath, [__filename, '--child', lib, file], {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      });
+      const r = JSON.parse(out.trim().split('\n').pop() as string) as {
+        rows: number;
+        seconds: number;
+        maxRssMB: number;
+      };
       if (r.rows !== rows) throw new Error(`${lib} read ${r.rows} rows of ${rows}`);
-      console.log(`${codec.padEnd(6)} ${lib.padEnd(12)} ${(r.rows / r.seconds).toFixed(0).padStart(10)} rows/s  ${r.seconds.toFixed(2).padStart(6)} s  peak RSS ${r.maxRssMB.toFixed(0).padStart(5)} MB`);
+      console.log(
+        `${codec.padEnd(6)} ${lib.padEnd(12)} ${(r.rows / r.seconds).toFixed(0).padStart(10)} rows/s  ${r.seconds.toFixed(2).padStart(6)} s  peak RSS ${r.maxRssMB.toFixed(0).padStart(5)} MB`,
+      );
     }
   }
 }

@@ -17,7 +17,20 @@ function arg(name: string, fallback: string): string {
 }
 
 const SCHEMA = {
-  columns: ['ts', 'country', 'site', 'device', 'user_id', 'item_id', 'tags', 'price', 'score', 'dwell', 'rank', 'click'],
+  columns: [
+    'ts',
+    'country',
+    'site',
+    'device',
+    'user_id',
+    'item_id',
+    'tags',
+    'price',
+    'score',
+    'dwell',
+    'rank',
+    'click',
+  ],
   label: { name: 'click' },
   dense: [
     { name: 'price', transform: 'log1p' },
@@ -38,7 +51,12 @@ const SCHEMA = {
 
 async function writeBenchFile(file: string, rows: number): Promise<void> {
   const { ByteWriter, ParquetWriter } = await import('hyparquet-writer');
-  const leaf = (name: string, type: string, extra: object = {}) => ({ name, type, repetition_type: 'OPTIONAL', ...extra });
+  const leaf = (name: string, type: string, extra: object = {}) => ({
+    name,
+    type,
+    repetition_type: 'OPTIONAL',
+    ...extra,
+  });
   const schema = [
     { name: 'root', num_children: 12 },
     leaf('ts', 'INT64', { converted_type: 'TIMESTAMP_MILLIS' }),
@@ -57,7 +75,9 @@ async function writeBenchFile(file: string, rows: number): Promise<void> {
     leaf('click', 'INT32'),
   ];
   const bytes = new ByteWriter();
-  const writer = new ParquetWriter({ writer: bytes, schema } as unknown as ConstructorParameters<typeof ParquetWriter>[0]);
+  const writer = new ParquetWriter({ writer: bytes, schema } as unknown as ConstructorParameters<
+    typeof ParquetWriter
+  >[0]);
   const rng = new Rng(1);
   const devices = ['mobile', 'desktop', 'tablet'];
   for (let a = 0; a < rows; a += ROW_GROUP) {
@@ -95,7 +115,9 @@ async function main(): Promise<void> {
     const t = Date.now();
     await writeBenchFile(`${file}.tmp`, rows);
     fs.renameSync(`${file}.tmp`, file);
-    console.log(`wrote ${file}: ${(fs.statSync(file).size / 1e6).toFixed(1)} MB in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    console.log(
+      `wrote ${file}: ${(fs.statSync(file).size / 1e6).toFixed(1)} MB in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+    );
   }
   const schemaFile = path.join(dir, 'schema.json');
   fs.writeFileSync(schemaFile, JSON.stringify(SCHEMA, null, 2));
@@ -106,15 +128,35 @@ async function main(): Promise<void> {
   const t = process.hrtime.bigint();
   // /usr/bin/time -v reports the child's peak RSS where it exists
   const timeBin = fs.existsSync('/usr/bin/time') ? ['/usr/bin/time', '-v'] : [];
-  const args = [...timeBin, process.execPath, bin, 'preprocess', '--schema', schemaFile, '--raw-data-file', file, '--processed-data-file', out, '--data-randomize', randomize, '--log-level', 'info'];
+  const args = [
+    ...timeBin,
+    process.execPath,
+    bin,
+    'preprocess',
+    '--schema',
+    schemaFile,
+    '--raw-data-file',
+    file,
+    '--processed-data-file',
+    out,
+    '--data-randomize',
+    randomize,
+    '--log-level',
+    'info',
+  ];
   const r = spawnSync(args[0], args.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26 });
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
   if (r.status !== 0) throw new Error(`preprocess failed: ${r.stderr}`);
   const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   // CPU seconds (user + system) tell more than wall time on a shared, loaded machine
-  const cpu = ['User', 'System'].reduce((sum, k) => sum + Number(new RegExp(`${k} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN), 0);
+  const cpu = ['User', 'System'].reduce(
+    (sum, k) => sum + Number(new RegExp(`${k} time \\(seconds\\): ([\\d.]+)`).exec(r.stderr)?.[1] ?? NaN),
+    0,
+  );
   const phases = /"phases":(\{[^}]*\})/.exec(r.stderr);
-  console.log(`preprocess --schema ${path.basename(file)} (--data-randomize ${randomize}): ${rows} rows in ${seconds.toFixed(1)} s = ${Math.round(rows / seconds)} rows/s end to end; phases ${phases?.[1] ?? '?'}; CPU ${cpu.toFixed(1)} s = ${Math.round(rows / cpu)} rows per CPU second; peak RSS ${rss ? `${Math.round(Number(rss[1]) / 1024)} MB` : 'n/a'}`);
+  console.log(
+    `preprocess --schema ${path.basename(file)} (--data-randomize ${randomize}): ${rows} rows in ${seconds.toFixed(1)} s = ${Math.round(rows / seconds)} rows/s end to end; phases ${phases?.[1] ?? '?'}; CPU ${cpu.toFixed(1)} s = ${Math.round(rows / cpu)} rows per CPU second; peak RSS ${rss ? `${Math.round(Number(rss[1]) / 1024)} MB` : 'n/a'}`,
+  );
 }
 
 main().catch((err: unknown) => {

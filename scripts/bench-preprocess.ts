@@ -70,9 +70,17 @@ function writeSchemaCsv(file: string, rows: number): void {
 
 function report(label: string, input: string, res: PreprocessResult, cpuSeconds: number): void {
   const bytes = fs.statSync(input).size;
-  console.log(`${label}: ${res.lines} lines, ${(bytes / 1e6).toFixed(0)} MB: ${res.seconds.toFixed(2)} s, ${Math.round(res.lines / res.seconds).toLocaleString('en-US')} lines/s end to end, ${(bytes / 1e6 / res.seconds).toFixed(1)} MB/s`);
-  console.log(`  phases (wall s): ${Object.entries(res.phases).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
-  console.log(`  CPU (all threads): ${cpuSeconds.toFixed(2)} s = ${Math.round(res.lines / cpuSeconds).toLocaleString('en-US')} lines per CPU-second; tables: ${res.manifest.tables.map((t) => t.count).join(' ')}`);
+  console.log(
+    `${label}: ${res.lines} lines, ${(bytes / 1e6).toFixed(0)} MB: ${res.seconds.toFixed(2)} s, ${Math.round(res.lines / res.seconds).toLocaleString('en-US')} lines/s end to end, ${(bytes / 1e6 / res.seconds).toFixed(1)} MB/s`,
+  );
+  console.log(
+    `  phases (wall s): ${Object.entries(res.phases)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  CPU (all threads): ${cpuSeconds.toFixed(2)} s = ${Math.round(res.lines / cpuSeconds).toLocaleString('en-US')} lines per CPU-second; tables: ${res.manifest.tables.map((t) => t.count).join(' ')}`,
+  );
 }
 
 async function timed(run: () => Promise<PreprocessResult>): Promise<{ res: PreprocessResult; cpuSeconds: number }> {
@@ -96,7 +104,18 @@ async function main(): Promise<void> {
       const schemaFile = path.join(outDir, 'schema.json');
       fs.writeFileSync(schemaFile, JSON.stringify(SCHEMA));
       const { res, cpuSeconds } = await timed(() =>
-        runCustomPreprocess({ schemaFile, rawDataFile: input, processedDataFile: path.join(outDir, 'logs.dlrm'), maxIndRange, dataSubSampleRate: 0, dataRandomize: randomize, minFrequency: 0, seed: 0, skipInvalidLines: false, workers }),
+        runCustomPreprocess({
+          schemaFile,
+          rawDataFile: input,
+          processedDataFile: path.join(outDir, 'logs.dlrm'),
+          maxIndRange,
+          dataSubSampleRate: 0,
+          dataRandomize: randomize,
+          minFrequency: 0,
+          seed: 0,
+          skipInvalidLines: false,
+          workers,
+        }),
       );
       report(`--schema (12-column CSV, workers ${workers}, randomize ${randomize})`, input, res, cpuSeconds);
       return;
@@ -106,18 +125,39 @@ async function main(): Promise<void> {
       input = path.join(os.tmpdir(), `dlrm-bench-kaggle-${lines}.txt`);
       if (!fs.existsSync(input)) {
         const t0 = Date.now();
-        await generateTextFile({ profile: loadProfile('kaggle'), rows: lines, out: input, seed: 1, withLabel: true, workers: 2 });
+        await generateTextFile({
+          profile: loadProfile('kaggle'),
+          rows: lines,
+          out: input,
+          seed: 1,
+          withLabel: true,
+          workers: 2,
+        });
         console.log(`generated ${lines} lines into ${input} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       }
     }
-    const cfg = (out: string): PreprocessConfig => ({ rawDataFile: input, processedDataFile: path.join(outDir, out), dataSet: 'kaggle', maxIndRange, dataSubSampleRate: 0, dataRandomize: randomize, minFrequency: 0, seed: 0, skipInvalidLines: false, resume: false, workers });
+    const cfg = (out: string): PreprocessConfig => ({
+      rawDataFile: input,
+      processedDataFile: path.join(outDir, out),
+      dataSet: 'kaggle',
+      maxIndRange,
+      dataSubSampleRate: 0,
+      dataRandomize: randomize,
+      minFrequency: 0,
+      seed: 0,
+      skipInvalidLines: false,
+      resume: false,
+      workers,
+    });
     const { res, cpuSeconds } = await timed(() => runPreprocess(cfg('train.dlrm')));
     report(`Criteo preset (workers ${workers}, randomize ${randomize})`, input, res, cpuSeconds);
     console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (main thread + workers)`);
     const baseline = arg('baseline', '');
     if (baseline) {
       // another build's pipeline module, loaded at run time (its path is only known then)
-      const other = require(path.resolve(baseline, 'src', 'preprocess', 'pipeline.js')) as { runPreprocess: typeof runPreprocess };
+      const other = require(path.resolve(baseline, 'src', 'preprocess', 'pipeline.js')) as {
+        runPreprocess: typeof runPreprocess;
+      };
       const b = await timed(() => other.runPreprocess(cfg('baseline.dlrm')));
       report(`baseline ${baseline} (same input and flags)`, input, b.res, b.cpuSeconds);
     }

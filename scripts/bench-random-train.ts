@@ -35,7 +35,11 @@ const { values: opts } = parseArgs({
 function dlrm(args: string[], cpuFile?: string): number {
   const preload = cpuFile ? ['--require', CPU_PRELOAD] : [];
   const env = cpuFile ? { ...process.env, DLRM_BENCH_CPU_FILE: cpuFile } : process.env;
-  const r = spawnSync(process.execPath, [...preload, DLRM, ...args, '--log-level', 'warn'], { encoding: 'utf8', maxBuffer: 1 << 26, env });
+  const r = spawnSync(process.execPath, [...preload, DLRM, ...args, '--log-level', 'warn'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+    env,
+  });
   if (r.status !== 0) throw new Error(`dlrm ${args.join(' ')} failed (exit ${r.status}):\n${r.stderr}`);
   if (!cpuFile) return 0;
   const { user, system } = JSON.parse(fs.readFileSync(cpuFile, 'utf8')) as NodeJS.CpuUsage;
@@ -46,7 +50,10 @@ function dlrm(args: string[], cpuFile?: string): number {
 let CPU_PRELOAD = '';
 function writePreload(dir: string): void {
   CPU_PRELOAD = path.join(dir, 'cpu-at-exit.js');
-  fs.writeFileSync(CPU_PRELOAD, "process.on('exit', () => require('node:fs').writeFileSync(process.env.DLRM_BENCH_CPU_FILE, JSON.stringify(process.cpuUsage())));\n");
+  fs.writeFileSync(
+    CPU_PRELOAD,
+    "process.on('exit', () => require('node:fs').writeFileSync(process.env.DLRM_BENCH_CPU_FILE, JSON.stringify(process.cpuUsage())));\n",
+  );
 }
 
 interface RunLine {
@@ -65,12 +72,34 @@ function median(xs: number[]): number {
 }
 
 /** One training run of `steps` steps; returns its median samples/s (train lines after the first), CPU µs and table sizes. */
-function train(dir: string, name: string, data: string[], steps = Number(opts['num-batches'])): { samplesPerSec: number; cpuMicros: number; tableSizes: number[] } {
+function train(
+  dir: string,
+  name: string,
+  data: string[],
+  steps = Number(opts['num-batches']),
+): { samplesPerSec: number; cpuMicros: number; tableSizes: number[] } {
   const metrics = path.join(dir, `${name}.jsonl`);
   fs.rmSync(metrics, { force: true });
-  const args = ['train', ...data, ...ARCH, '--engine', opts.engine, '--mini-batch-size', opts.batch, '--num-batches', String(steps)];
-  const cpuMicros = dlrm([...args, '--print-freq', String(Math.max(1, Math.floor(steps / 10))), '--metrics-file', metrics], path.join(dir, 'cpu.json'));
-  const lines = fs.readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RunLine | TrainLine);
+  const args = [
+    'train',
+    ...data,
+    ...ARCH,
+    '--engine',
+    opts.engine,
+    '--mini-batch-size',
+    opts.batch,
+    '--num-batches',
+    String(steps),
+  ];
+  const cpuMicros = dlrm(
+    [...args, '--print-freq', String(Math.max(1, Math.floor(steps / 10))), '--metrics-file', metrics],
+    path.join(dir, 'cpu.json'),
+  );
+  const lines = fs
+    .readFileSync(metrics, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RunLine | TrainLine);
   const run = lines.find((l): l is RunLine => l.type === 'run');
   const rates = lines.filter((l): l is TrainLine => l.type === 'train').map((l) => l.samplesPerSec);
   if (!run || rates.length < 2) throw new Error(`${metrics}: no run line or too few train lines`);
@@ -79,10 +108,14 @@ function train(dir: string, name: string, data: string[], steps = Number(opts['n
 
 /** CPU µs per training sample: a full run minus a run of a third of the steps (setup and evaluation cancel). */
 function cpuPerSample(dir: string, data: string[]): { samplesPerSec: number; cpuPerSample: number } {
-  const steps = Number(opts['num-batches']), short = Math.max(1, Math.floor(steps / 3));
+  const steps = Number(opts['num-batches']),
+    short = Math.max(1, Math.floor(steps / 3));
   const full = train(dir, 'full', data, steps);
   const part = train(dir, 'part', data, short);
-  return { samplesPerSec: full.samplesPerSec, cpuPerSample: (full.cpuMicros - part.cpuMicros) / ((steps - short) * Number(opts.batch)) };
+  return {
+    samplesPerSec: full.samplesPerSec,
+    cpuPerSample: (full.cpuMicros - part.cpuMicros) / ((steps - short) * Number(opts.batch)),
+  };
 }
 
 function main(): void {
@@ -97,24 +130,44 @@ function main(): void {
     const fileSide = ['--processed-data-file', processed];
     const { tableSizes } = train(dir, 'probe', fileSide, 2);
     const trainRows = Number(opts.batch) * Number(opts['num-batches']);
-    const randomSide = (n: number) => ['--data-generation', 'random', '--arch-embedding-size', tableSizes.join('-'), '--data-size', String(trainRows), '--num-indices-per-lookup', String(n)];
+    const randomSide = (n: number) => [
+      '--data-generation',
+      'random',
+      '--arch-embedding-size',
+      tableSizes.join('-'),
+      '--data-size',
+      String(trainRows),
+      '--num-indices-per-lookup',
+      String(n),
+    ];
     const sides = [
       { label: 'processed file', args: fileSide },
       { label: 'random, 1 index per bag', args: randomSide(1) },
       { label: 'random, 1..10 per bag (default)', args: randomSide(10) },
     ];
-    console.log(`${opts.rows} generated rows preprocessed; ${tableSizes.length} tables, ${tableSizes.reduce((a, b) => a + b, 0)} rows in all; B=${opts.batch}, ${opts['num-batches']} steps per run, --engine ${opts.engine}; load average ${os.loadavg()[0].toFixed(2)}`);
+    console.log(
+      `${opts.rows} generated rows preprocessed; ${tableSizes.length} tables, ${tableSizes.reduce((a, b) => a + b, 0)} rows in all; B=${opts.batch}, ${opts['num-batches']} steps per run, --engine ${opts.engine}; load average ${os.loadavg()[0].toFixed(2)}`,
+    );
     const series = sides.map(() => [] as { samplesPerSec: number; cpuPerSample: number }[]);
     for (let r = 0; r < Number(opts.rounds); r++) {
       const order = r % 2 === 0 ? sides : [...sides].reverse();
       for (const side of order) series[sides.indexOf(side)].push(cpuPerSample(dir, side.args));
-      console.log(`  round ${r + 1} (load ${os.loadavg()[0].toFixed(2)}): ${sides.map((s, i) => `${s.label} ${Math.round(series[i][r].samplesPerSec)} samples/s, ${series[i][r].cpuPerSample.toFixed(1)} cpu µs/sample`).join('; ')}`);
+      console.log(
+        `  round ${r + 1} (load ${os.loadavg()[0].toFixed(2)}): ${sides.map((s, i) => `${s.label} ${Math.round(series[i][r].samplesPerSec)} samples/s, ${series[i][r].cpuPerSample.toFixed(1)} cpu µs/sample`).join('; ')}`,
+      );
     }
     const rates = series.map((s) => median(s.map((x) => x.samplesPerSec)));
     const cpus = series.map((s) => median(s.map((x) => x.cpuPerSample)));
-    sides.forEach((s, i) => console.log(`${s.label.padEnd(34)} ${String(Math.round(rates[i])).padStart(8)} samples/s ${cpus[i].toFixed(1).padStart(8)} cpu µs/sample (medians of ${series[i].length} rounds)`));
-    const ratio = rates[1] / rates[0], cpuRatio = cpus[0] / cpus[1];
-    console.log(`random (1 index per bag) / processed file: ${ratio.toFixed(3)} by samples/s, ${cpuRatio.toFixed(3)} by CPU per sample; target >= 0.95: ${cpuRatio >= 0.95 ? 'met' : 'NOT met'} (CPU); load average at the end ${os.loadavg()[0].toFixed(2)}`);
+    sides.forEach((s, i) =>
+      console.log(
+        `${s.label.padEnd(34)} ${String(Math.round(rates[i])).padStart(8)} samples/s ${cpus[i].toFixed(1).padStart(8)} cpu µs/sample (medians of ${series[i].length} rounds)`,
+      ),
+    );
+    const ratio = rates[1] / rates[0],
+      cpuRatio = cpus[0] / cpus[1];
+    console.log(
+      `random (1 index per bag) / processed file: ${ratio.toFixed(3)} by samples/s, ${cpuRatio.toFixed(3)} by CPU per sample; target >= 0.95: ${cpuRatio >= 0.95 ? 'met' : 'NOT met'} (CPU); load average at the end ${os.loadavg()[0].toFixed(2)}`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

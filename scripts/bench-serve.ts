@@ -29,7 +29,11 @@ const cli = path.join(repo, 'bin', 'dlrm.js');
 /** Runs `dlrm ARGS` to completion; returns its stderr (JSON log lines). */
 function dlrm(...args: string[]): string {
   const started = performance.now();
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   if (r.status !== 0) throw new Error(`dlrm ${args.join(' ')} failed (${r.status}):\n${r.stderr}`);
   console.log(`  dlrm ${args[0]}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return r.stderr;
@@ -37,14 +41,21 @@ function dlrm(...args: string[]): string {
 
 /** The fields of the last JSON log line whose msg is `msg`. */
 function logRecord(stderr: string, msg: string): Record<string, unknown> {
-  const line = stderr.split('\n').reverse().find((l) => l.includes(`"msg":"${msg}"`));
+  const line = stderr
+    .split('\n')
+    .reverse()
+    .find((l) => l.includes(`"msg":"${msg}"`));
   if (!line) throw new Error(`no "${msg}" log line in:\n${stderr}`);
   return JSON.parse(line) as Record<string, unknown>;
 }
 
 /** Starts `dlrm serve` and resolves with it and its URL once it logs "listening". */
 function startServe(model: string, engine: string, workers: number): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [cli, 'serve', '--load-model', model, '--port', '0', '--engine', engine, '--workers', String(workers)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [cli, 'serve', '--load-model', model, '--port', '0', '--engine', engine, '--workers', String(workers)],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let err = '';
   return new Promise((resolve, reject) => {
     child.stderr?.on('data', (d: Buffer) => {
@@ -108,7 +119,11 @@ function cpuSeconds(pid: number): number {
   try {
     const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     const own = (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-    const children = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter((c) => c !== '');
+    const children = fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(' ')
+      .filter((c) => c !== '');
     return children.reduce((sum, child) => sum + cpuSeconds(Number(child)), own);
   } catch {
     return NaN;
@@ -118,9 +133,20 @@ function cpuSeconds(pid: number): number {
 async function drive(url: string, serverPid: number, lines: string[], s: Scenario, seconds: number): Promise<Measured> {
   // autocannon builds every body once per connection: a few distinct bodies (256 of 1 row, 8 of 256 rows),
   // not thousands (16 connections x 1000 bodies of 70 KB made the load generator itself the bottleneck)
-  const distinct = Math.min(256, Math.max(4, Math.floor(2048 / s.rowsPerRequest)), Math.floor(lines.length / s.rowsPerRequest));
-  const bodies = Array.from({ length: distinct }, (_, k) => JSON.stringify({ rows: lines.slice(k * s.rowsPerRequest, (k + 1) * s.rowsPerRequest) }));
-  const requests = bodies.map((body) => ({ method: 'POST' as const, path: '/v1/predict', headers: { 'content-type': 'application/json' }, body }));
+  const distinct = Math.min(
+    256,
+    Math.max(4, Math.floor(2048 / s.rowsPerRequest)),
+    Math.floor(lines.length / s.rowsPerRequest),
+  );
+  const bodies = Array.from({ length: distinct }, (_, k) =>
+    JSON.stringify({ rows: lines.slice(k * s.rowsPerRequest, (k + 1) * s.rowsPerRequest) }),
+  );
+  const requests = bodies.map((body) => ({
+    method: 'POST' as const,
+    path: '/v1/predict',
+    headers: { 'content-type': 'application/json' },
+    body,
+  }));
   const run = (duration: number) => autocannon({ url, connections: s.connections, duration, requests });
   await run(2);
   const server0 = cpuSeconds(serverPid);
@@ -128,7 +154,17 @@ async function drive(url: string, serverPid: number, lines: string[], s: Scenari
   const r = await run(seconds);
   const client = process.cpuUsage(client0);
   const ok = r['2xx'];
-  return { serverCpu: cpuSeconds(serverPid) - server0, clientCpu: (client.user + client.system) / 1e6, requestsPerSec: ok / r.duration, rowsPerSec: (ok * s.rowsPerRequest) / r.duration, p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p99_9, non2xx: r.non2xx, errors: r.errors };
+  return {
+    serverCpu: cpuSeconds(serverPid) - server0,
+    clientCpu: (client.user + client.system) / 1e6,
+    requestsPerSec: ok / r.duration,
+    rowsPerSec: (ok * s.rowsPerRequest) / r.duration,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    p999: r.latency.p99_9,
+    non2xx: r.non2xx,
+    errors: r.errors,
+  };
 }
 
 async function main(): Promise<void> {
@@ -138,7 +174,12 @@ async function main(): Promise<void> {
   const workerCounts = arg('--workers', '1,2').split(',').map(Number);
   const dir = arg('--dir', fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bench-serve-')));
   const keep = process.argv.includes('--dir');
-  console.log(`bench-serve: ${rows} generated rows, ${seconds} s per scenario, engine ${engine}, ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  console.log(
+    `bench-serve: ${rows} generated rows, ${seconds} s per scenario, engine ${engine}, ${os.cpus().length} cores, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
   const raw = path.join(dir, 'rows.txt');
   const merged = path.join(dir, 'rows.dlrm');
   const model = path.join(dir, 'kaggle.ckpt');
@@ -147,16 +188,48 @@ async function main(): Promise<void> {
     if (!fs.existsSync(model)) {
       dlrm('generate', '--rows', String(rows), '--out', raw, '--seed', '1');
       dlrm('preprocess', '--raw-data-file', raw, '--processed-data-file', merged, '--data-randomize', 'none');
-      dlrm('train', '--config', path.join(repo, 'configs', 'kaggle.json'), '--processed-data-file', merged, '--num-batches', '1', '--save-model', model, '--engine', engine);
+      dlrm(
+        'train',
+        '--config',
+        path.join(repo, 'configs', 'kaggle.json'),
+        '--processed-data-file',
+        merged,
+        '--num-batches',
+        '1',
+        '--save-model',
+        model,
+        '--engine',
+        engine,
+      );
     }
-    const manifest = JSON.parse(fs.readFileSync(path.join(`${merged}.parts`, 'manifest.json'), 'utf8')) as { tables: { count: number }[] };
+    const manifest = JSON.parse(fs.readFileSync(path.join(`${merged}.parts`, 'manifest.json'), 'utf8')) as {
+      tables: { count: number }[];
+    };
     const tableRows = manifest.tables.reduce((a, t) => a + t.count, 0);
-    console.log(`  model: Kaggle MLPs, ${manifest.tables.length} tables of ${tableRows} rows in all (${((tableRows * 16 * 4) / 2 ** 20).toFixed(0)} MiB of embeddings)`);
+    console.log(
+      `  model: Kaggle MLPs, ${manifest.tables.length} tables of ${tableRows} rows in all (${((tableRows * 16 * 4) / 2 ** 20).toFixed(0)} MiB of embeddings)`,
+    );
 
-    const predicted = logRecord(dlrm('predict', '--load-model', model, '--input', raw, '--output', path.join(dir, 'predictions.csv'), '--engine', engine), 'predict done');
+    const predicted = logRecord(
+      dlrm(
+        'predict',
+        '--load-model',
+        model,
+        '--input',
+        raw,
+        '--output',
+        path.join(dir, 'predictions.csv'),
+        '--engine',
+        engine,
+      ),
+      'predict done',
+    );
     const predictRowsPerSec = Number(predicted.rowsPerSec);
 
-    const lines = fs.readFileSync(raw, 'utf8').split('\n', 4096).filter((l) => l !== '');
+    const lines = fs
+      .readFileSync(raw, 'utf8')
+      .split('\n', 4096)
+      .filter((l) => l !== '');
     const scenarios: Scenario[] = [
       { name: '(a) 1-row requests', rowsPerRequest: 1, connections: 64 },
       { name: '(b) 256-row requests', rowsPerRequest: 256, connections: 16 },
@@ -171,30 +244,48 @@ async function main(): Promise<void> {
     for (const workers of workerCounts) {
       const started = await startServe(model, engine, workers);
       server = started.child;
-      for (const s of scenarios) results.push({ s, workers, r: await drive(started.url, started.child.pid ?? 0, lines, s, seconds) });
+      for (const s of scenarios)
+        results.push({ s, workers, r: await drive(started.url, started.child.pid ?? 0, lines, s, seconds) });
       server.kill('SIGTERM');
       await new Promise((resolve) => server?.once('exit', resolve));
       server = undefined;
     }
 
     console.log('');
-    console.log('scenario               workers conns   requests/s      rows/s   p50 ms   p99 ms  p99.9 ms  non-2xx  errors  server CPU s  client CPU s');
+    console.log(
+      'scenario               workers conns   requests/s      rows/s   p50 ms   p99 ms  p99.9 ms  non-2xx  errors  server CPU s  client CPU s',
+    );
     for (const { s, workers, r } of results) {
-      console.log(`${s.name.padEnd(22)} ${String(workers).padStart(7)} ${String(s.connections).padStart(5)} ${r.requestsPerSec.toFixed(0).padStart(12)} ${r.rowsPerSec.toFixed(0).padStart(11)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${r.p999.toFixed(2).padStart(9)} ${String(r.non2xx).padStart(8)} ${String(r.errors).padStart(7)} ${r.serverCpu.toFixed(1).padStart(13)} ${r.clientCpu.toFixed(1).padStart(13)}`);
+      console.log(
+        `${s.name.padEnd(22)} ${String(workers).padStart(7)} ${String(s.connections).padStart(5)} ${r.requestsPerSec.toFixed(0).padStart(12)} ${r.rowsPerSec.toFixed(0).padStart(11)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${r.p999.toFixed(2).padStart(9)} ${String(r.non2xx).padStart(8)} ${String(r.errors).padStart(7)} ${r.serverCpu.toFixed(1).padStart(13)} ${r.clientCpu.toFixed(1).padStart(13)}`,
+      );
     }
-    console.log(`dlrm predict (same rows, ${rows} lines, CSV out)                ${predictRowsPerSec.toFixed(0).padStart(11)} rows/s`);
+    console.log(
+      `dlrm predict (same rows, ${rows} lines, CSV out)                ${predictRowsPerSec.toFixed(0).padStart(11)} rows/s`,
+    );
     const perRequest = (cpu: number, r: Measured) => ((1e6 * cpu) / (r.requestsPerSec * seconds)).toFixed(0);
-    console.log(`null server, (a)'s load (the machine's ceiling): ${ceiling.requestsPerSec.toFixed(0)} requests/s, p99 ${ceiling.p99.toFixed(2)} ms; CPU per request: server ${perRequest(ceiling.serverCpu, ceiling)} µs, load generator ${perRequest(ceiling.clientCpu, ceiling)} µs`);
+    console.log(
+      `null server, (a)'s load (the machine's ceiling): ${ceiling.requestsPerSec.toFixed(0)} requests/s, p99 ${ceiling.p99.toFixed(2)} ms; CPU per request: server ${perRequest(ceiling.serverCpu, ceiling)} µs, load generator ${perRequest(ceiling.clientCpu, ceiling)} µs`,
+    );
     for (const { s, workers, r } of results.filter((x) => x.s === scenarios[0])) {
-      console.log(`dlrm serve --workers ${workers}, ${s.name}: CPU per request: server ${perRequest(r.serverCpu, r)} µs, load generator ${perRequest(r.clientCpu, r)} µs`);
+      console.log(
+        `dlrm serve --workers ${workers}, ${s.name}: CPU per request: server ${perRequest(r.serverCpu, r)} µs, load generator ${perRequest(r.clientCpu, r)} µs`,
+      );
     }
     const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
     console.log('');
     for (const workers of workerCounts) {
       const [a, b] = results.filter((x) => x.workers === workers).map((x) => x.r);
-      console.log(`--workers ${workers}: target (a) >= 20000 rows/s with p99 <= 10 ms: ${a.rowsPerSec.toFixed(0)} rows/s, p99 ${a.p99.toFixed(2)} ms -> ${verdict(a.rowsPerSec >= 20_000 && a.p99 <= 10)}; target (b) >= 70% of predict's rows/s: ${((100 * b.rowsPerSec) / predictRowsPerSec).toFixed(0)}% -> ${verdict(b.rowsPerSec >= 0.7 * predictRowsPerSec)}`);
+      console.log(
+        `--workers ${workers}: target (a) >= 20000 rows/s with p99 <= 10 ms: ${a.rowsPerSec.toFixed(0)} rows/s, p99 ${a.p99.toFixed(2)} ms -> ${verdict(a.rowsPerSec >= 20_000 && a.p99 <= 10)}; target (b) >= 70% of predict's rows/s: ${((100 * b.rowsPerSec) / predictRowsPerSec).toFixed(0)}% -> ${verdict(b.rowsPerSec >= 0.7 * predictRowsPerSec)}`,
+      );
     }
-    console.log(`load average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    console.log(
+      `load average after: ${os
+        .loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
   } finally {
     server?.kill('SIGTERM');
     if (!keep) fs.rmSync(dir, { recursive: true, force: true });

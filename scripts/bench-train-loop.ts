@@ -28,7 +28,8 @@ const { values: opts } = parseArgs({
     engine: { type: 'string', default: 'auto' },
   },
 });
-if (!(ENGINE_CHOICES as readonly string[]).includes(opts.engine)) throw new Error(`--engine ${opts.engine}: one of ${ENGINE_CHOICES.join(', ')}`);
+if (!(ENGINE_CHOICES as readonly string[]).includes(opts.engine))
+  throw new Error(`--engine ${opts.engine}: one of ${ENGINE_CHOICES.join(', ')}`);
 
 const B = Number(opts.batch);
 const steps = Number(opts.steps);
@@ -55,9 +56,21 @@ async function bareEngine(): Promise<{ samplesPerSec: number; cpu: number; engin
   const data = openTrainData(config);
   const batches: Batch[] = [];
   for await (const b of data.train.batches(B)) batches.push(b);
-  const arch = buildDlrmArch({ mlpBot: config.archMlpBot, mlpTop: config.archMlpTop, tableSizes: data.train.tableSizes, numDense: data.train.numDense, interaction: 'dot', interactionItself: false });
+  const arch = buildDlrmArch({
+    mlpBot: config.archMlpBot,
+    mlpTop: config.archMlpTop,
+    tableSizes: data.train.tableSizes,
+    numDense: data.train.numDense,
+    interaction: 'dot',
+    interactionItself: false,
+  });
   const params = initDlrmParams(arch, config.seed);
-  const engine = await createEngine({ engine: config.engine }, { arch, optimizer: config.optimizer, loss: config.lossFunction, lossWeights: config.lossWeights, lossThreshold: 0 }, params, allocOptimizerState(params, config.optimizer));
+  const engine = await createEngine(
+    { engine: config.engine },
+    { arch, optimizer: config.optimizer, loss: config.lossFunction, lossWeights: config.lossWeights, lossThreshold: 0 },
+    params,
+    allocOptimizerState(params, config.optimizer),
+  );
   await engine.trainStep(batches[0], config.learningRate); // warmup
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -83,8 +96,12 @@ async function main(): Promise<void> {
   const loop = train[train.length - 1].samplesPerSec as number;
   console.log(`engine ${bare.engine}, arch ${opts.arch}, B=${B}, ${steps} steps`);
   console.log(`bare engine.trainStep : ${bare.samplesPerSec.toFixed(0)} samples/s (CPU ${bare.cpu.toFixed(1)} s)`);
-  console.log(`dlrm train loop       : ${loop.toFixed(0)} samples/s (CPU ${cpu.toFixed(1)} s incl. data generation and the final evaluation)`);
-  console.log(`loop overhead         : ${(100 * (bare.samplesPerSec / loop - 1)).toFixed(1)}% (negative: lookahead hides data generation)`);
+  console.log(
+    `dlrm train loop       : ${loop.toFixed(0)} samples/s (CPU ${cpu.toFixed(1)} s incl. data generation and the final evaluation)`,
+  );
+  console.log(
+    `loop overhead         : ${(100 * (bare.samplesPerSec / loop - 1)).toFixed(1)}% (negative: lookahead hides data generation)`,
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

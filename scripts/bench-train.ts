@@ -49,13 +49,32 @@ function defaultSteps(backend: string, B: number, scale: number): number {
 async function worker(backend: TfjsBackendName, maxRows: number, scale: number): Promise<Row[]> {
   setupLogger({ level: 'warn' });
   const tableSizes = KAGGLE_COUNTS.map((n) => Math.min(n, maxRows));
-  const arch = buildDlrmArch({ mlpBot: [13, 512, 256, 64, 16], mlpTop: [512, 256, 1], tableSizes, numDense: 13, interaction: 'dot', interactionItself: false });
+  const arch = buildDlrmArch({
+    mlpBot: [13, 512, 256, 64, 16],
+    mlpTop: [512, 256, 1],
+    tableSizes,
+    numDense: 13,
+    interaction: 'dot',
+    interactionItself: false,
+  });
   const params = initDlrmParams(arch, 1);
-  const engine = await TfjsEngine.create({ arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 }, params, allocOptimizerState(params, 'sgd'), backend);
+  const engine = await TfjsEngine.create(
+    { arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 },
+    params,
+    allocOptimizerState(params, 'sgd'),
+    backend,
+  );
   const rows: Row[] = [];
   for (const B of BATCH_SIZES) {
     const steps = defaultSteps(backend, B, scale);
-    const source = randomSource({ numDense: 13, tableSizes, rows: B * 4, seed: 7, numIndicesPerLookup: 1, numIndicesPerLookupFixed: true });
+    const source = randomSource({
+      numDense: 13,
+      tableSizes,
+      rows: B * 4,
+      seed: 7,
+      numIndicesPerLookup: 1,
+      numIndicesPerLookupFixed: true,
+    });
     const batches: Batch[] = [];
     for await (const b of source.batches(B)) batches.push(b);
     const warmup = backend === 'cpu' ? 1 : 2;
@@ -66,7 +85,16 @@ async function worker(backend: TfjsBackendName, maxRows: number, scale: number):
     const ms = Number(process.hrtime.bigint() - t0) / 1e6 / steps;
     const cpu = process.cpuUsage(c0);
     const cpuMs = (cpu.user + cpu.system) / 1000 / steps;
-    rows.push({ backend, engine: engine.name, batch: B, steps, msPerStep: ms, cpuMsPerStep: cpuMs, samplesPerSec: (B * 1000) / ms, peakRssMb: process.resourceUsage().maxRSS / 1024 });
+    rows.push({
+      backend,
+      engine: engine.name,
+      batch: B,
+      steps,
+      msPerStep: ms,
+      cpuMsPerStep: cpuMs,
+      samplesPerSec: (B * 1000) / ms,
+      peakRssMb: process.resourceUsage().maxRSS / 1024,
+    });
   }
   engine.dispose();
   return rows;
@@ -77,19 +105,43 @@ function main(): void {
   const scale = Number(opts.steps);
   const backends = (opts.backends ?? '').split(',').filter(Boolean) as TfjsBackendName[];
   const totalRows = KAGGLE_COUNTS.reduce((s, n) => s + Math.min(n, maxRows), 0);
-  console.log(`Kaggle DLRM 13-512-256-64-16 / 367-512-256-1, dot, bce, sgd; 26 tables of dim 16, counts capped at ${maxRows} rows (${totalRows} rows, ${((totalRows * 64) / 2 ** 20).toFixed(0)} MiB)`);
+  console.log(
+    `Kaggle DLRM 13-512-256-64-16 / 367-512-256-1, dot, bce, sgd; 26 tables of dim 16, counts capped at ${maxRows} rows (${totalRows} rows, ${((totalRows * 64) / 2 ** 20).toFixed(0)} MiB)`,
+  );
   const results: Row[] = [];
   for (const backend of backends) {
-    const child = spawnSync(process.execPath, [__filename, '--worker', backend, '--max-table-rows', String(maxRows), '--steps', String(scale)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnSync(
+      process.execPath,
+      [__filename, '--worker', backend, '--max-table-rows', String(maxRows), '--steps', String(scale)],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const line = child.stdout.trim().split('\n').pop() ?? '';
     if (child.status !== 0 || !line.startsWith('[')) {
-      console.log(`${backend}: not available (${(child.stderr.trim().split('\n').find((l) => l.includes('dlrm:') || l.includes('Error')) ?? child.stderr.trim().split('\n').pop() ?? '').slice(0, 160)})`);
+      console.log(
+        `${backend}: not available (${(
+          child.stderr
+            .trim()
+            .split('\n')
+            .find((l) => l.includes('dlrm:') || l.includes('Error')) ??
+          child.stderr.trim().split('\n').pop() ??
+          ''
+        ).slice(0, 160)})`,
+      );
       continue;
     }
     results.push(...(JSON.parse(line) as Row[]));
   }
   const header = ['backend', 'engine', 'B', 'steps', 'ms/step', 'cpu ms/step', 'samples/s', 'peak RSS MiB'];
-  const table = results.map((r) => [r.backend, r.engine, String(r.batch), String(r.steps), r.msPerStep.toFixed(1), r.cpuMsPerStep.toFixed(1), r.samplesPerSec.toFixed(0), r.peakRssMb.toFixed(0)]);
+  const table = results.map((r) => [
+    r.backend,
+    r.engine,
+    String(r.batch),
+    String(r.steps),
+    r.msPerStep.toFixed(1),
+    r.cpuMsPerStep.toFixed(1),
+    r.samplesPerSec.toFixed(0),
+    r.peakRssMb.toFixed(0),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
   const fmt = (row: string[]) => row.map((c, i) => c.padStart(widths[i])).join('  ');
   console.log(fmt(header));

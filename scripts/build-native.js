@@ -8,12 +8,23 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const HINT = 'for the fast CPU engine install OpenBLAS and a C++ compiler (Debian/Ubuntu: apt-get install libopenblas-dev g++) then run `npm rebuild dlrm` (in a checkout: node scripts/build-native.js)';
+const HINT =
+  'for the fast CPU engine install OpenBLAS and a C++ compiler (Debian/Ubuntu: apt-get install libopenblas-dev g++) then run `npm rebuild dlrm` (in a checkout: node scripts/build-native.js)';
 
 function nodeGypScript() {
   const candidates = [
     process.env.npm_config_node_gyp,
-    path.join(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    path.join(
+      path.dirname(process.execPath),
+      '..',
+      'lib',
+      'node_modules',
+      'npm',
+      'node_modules',
+      'node-gyp',
+      'bin',
+      'node-gyp.js',
+    ),
   ];
   try {
     candidates.push(require.resolve('node-gyp/bin/node-gyp.js'));
@@ -41,7 +52,11 @@ function main() {
     console.log(`dlrm: native engine not built (node-gyp not found); the tfjs engine will be used; ${HINT}`);
     return;
   }
-  const res = spawnSync(process.execPath, [gyp, 'rebuild', ...nodeDirArgs()], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const res = spawnSync(process.execPath, [gyp, 'rebuild', ...nodeDirArgs()], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logFile = path.join(root, 'build', 'native-build.log');
   try {
     fs.mkdirSync(path.dirname(logFile), { recursive: true });
@@ -52,8 +67,12 @@ function main() {
   if (res.status === 0) {
     console.log('dlrm: native engine built (build/Release/dlrm_native.node)');
   } else {
-    const why = /cblas\.h|lopenblas/.test(`${res.stdout}${res.stderr}`) ? 'OpenBLAS not found' : 'compiler or node-gyp failure';
-    console.log(`dlrm: native engine not built (${why}, see build/native-build.log); the tfjs engine will be used; ${HINT}`);
+    const why = /cblas\.h|lopenblas/.test(`${res.stdout}${res.stderr}`)
+      ? 'OpenBLAS not found'
+      : 'compiler or node-gyp failure';
+    console.log(
+      `dlrm: native engine not built (${why}, see build/native-build.log); the tfjs engine will be used; ${HINT}`,
+    );
   }
 }
 

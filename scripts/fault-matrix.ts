@@ -17,14 +17,22 @@ function arg(name: string, fallback: string): string {
 }
 
 function isFaultCase(x: unknown): x is FaultCase {
-  return typeof x === 'object' && x !== null && typeof (x as FaultCase).prepare === 'function' && typeof (x as FaultCase).kind === 'string';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as FaultCase).prepare === 'function' &&
+    typeof (x as FaultCase).kind === 'string'
+  );
 }
 
 /** Every case list exported by the compiled test/reliability/*.cases.js modules (arrays of FaultCase). */
 function listedCases(): FaultCase[] {
   const folder = path.join(__dirname, '..', 'test', 'reliability');
   const cases: FaultCase[] = [];
-  for (const file of fs.readdirSync(folder).filter((f) => f.endsWith('.cases.js')).sort()) {
+  for (const file of fs
+    .readdirSync(folder)
+    .filter((f) => f.endsWith('.cases.js'))
+    .sort()) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(path.join(folder, file)) as Record<string, unknown>;
     for (const value of Object.values(mod)) if (Array.isArray(value) && value.every(isFaultCase)) cases.push(...value);
@@ -36,7 +44,9 @@ async function main(): Promise<void> {
   const trials = Number(arg('kill-trials', '6'));
   const seed = Number(arg('seed', '1'));
   const only = arg('only', '');
-  const cases = [...listedCases(), ...killResumeCases(trials, seed)].filter((c) => c.name.includes(only) || c.kind.includes(only));
+  const cases = [...listedCases(), ...killResumeCases(trials, seed)].filter(
+    (c) => c.name.includes(only) || c.kind.includes(only),
+  );
   const tally = { cases: 0, clearErrors: 0, stackTraces: 0, halfWritten: 0, wrongResults: 0, skipped: 0, failed: 0 };
   const byKind = new Map<string, number>();
   const t0 = Date.now();
@@ -63,7 +73,9 @@ async function main(): Promise<void> {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }
-  console.log(`\nby class: ${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}; skipped ${tally.skipped}; ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(
+    `\nby class: ${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')}; skipped ${tally.skipped}; ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+  );
   console.log(
     `${tally.cases} cases, ${tally.clearErrors} clear errors, ${tally.stackTraces} stack traces, ${tally.halfWritten} half-written outputs, ${tally.wrongResults} silent wrong results` +
       (tally.failed ? ` (${tally.failed} cases did not give their expected outcome)` : ''),

@@ -7,7 +7,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ZipfSampler } from '../src/criteo/generator';
-import type { CategoricalColumnProfile, DenseColumnProfile, GeneratorProfile, MissingGroup } from '../src/criteo/generatorProfile';
+import type {
+  CategoricalColumnProfile,
+  DenseColumnProfile,
+  GeneratorProfile,
+  MissingGroup,
+} from '../src/criteo/generatorProfile';
 import { validateProfile } from '../src/criteo/generatorProfile';
 import { writeFileAtomic } from '../src/util/atomic';
 import { Rng } from '../src/util/random';
@@ -76,9 +81,16 @@ function main(): void {
   const root = repoRoot();
   const samplePath = process.argv[2] ?? path.resolve(root, '..', 'shared', 'data', 'criteo', 'kaggle-sample.txt');
   const outPath = process.argv[3] ?? path.join(root, 'configs', 'kaggle-generator.json');
-  const rows = fs.readFileSync(samplePath, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => l.split('\t'));
+  const rows = fs
+    .readFileSync(samplePath, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => l.split('\t'));
   const n = rows.length;
-  const names = [...Array.from({ length: 13 }, (_, j) => `I${j + 1}`), ...Array.from({ length: 26 }, (_, t) => `C${t + 1}`)];
+  const names = [
+    ...Array.from({ length: 13 }, (_, j) => `I${j + 1}`),
+    ...Array.from({ length: 26 }, (_, t) => `C${t + 1}`),
+  ];
   const column = (c: number): string[] => rows.map((r) => r[1 + c]);
 
   // columns empty on exactly the same rows form one missing group
@@ -93,7 +105,9 @@ function main(): void {
   });
 
   const dense: DenseColumnProfile[] = names.slice(0, 13).map((name, j) => {
-    const present = column(j).filter((v) => v !== '').map(Number);
+    const present = column(j)
+      .filter((v) => v !== '')
+      .map(Number);
     const negatives = present.filter((x) => x < 0);
     const nonNegative = present.length - negatives.length;
     const logs = present.filter((x) => x > 0).map((x) => Math.log1p(x));

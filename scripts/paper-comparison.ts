@@ -34,7 +34,11 @@ const { values: opts } = parseArgs({
 
 const MODELS: Record<string, Partial<TrainConfig>> = {
   dlrm: { archInteractionOp: 'dot' },
-  'dcn-v2': { archInteractionOp: 'dcn', dcnNumLayers: Number(opts['dcn-num-layers']), dcnLowRankDim: Number(opts['dcn-low-rank-dim']) },
+  'dcn-v2': {
+    archInteractionOp: 'dcn',
+    dcnNumLayers: Number(opts['dcn-num-layers']),
+    dcnLowRankDim: Number(opts['dcn-low-rank-dim']),
+  },
 };
 const OPTIMIZERS: Record<string, Partial<TrainConfig>> = {
   sgd: { optimizer: 'sgd', learningRate: 0.1 },
@@ -80,7 +84,9 @@ async function main(): Promise<void> {
   }
   const report = path.join(outDir, 'report.html');
   writeFileAtomic(report, renderReport(metricsFiles.flatMap(readMetricsFile), 'DLRM vs DCN-v2, SGD and Adagrad'));
-  console.log(`\nrun               steps   accuracy  AUC     logloss  seconds   (final evaluation, ${path.basename(file)}'s test split)`);
+  console.log(
+    `\nrun               steps   accuracy  AUC     logloss  seconds   (final evaluation, ${path.basename(file)}'s test split)`,
+  );
   for (const r of rows) console.log(r);
   console.log(`report: ${report}; metrics: ${metricsFiles.map((f) => path.basename(f)).join(', ')}`);
 }

@@ -15,7 +15,20 @@ import { registerTrain } from './train';
 
 type Register = (program: Command) => void;
 
-const registrations: Register[] = [registerGenerate, registerSchema, registerPreprocess, registerInspect, registerTrain, registerEval, registerPredict, registerServe, registerExport, registerExportData, registerImport, registerReport];
+const registrations: Register[] = [
+  registerGenerate,
+  registerSchema,
+  registerPreprocess,
+  registerInspect,
+  registerTrain,
+  registerEval,
+  registerPredict,
+  registerServe,
+  registerExport,
+  registerExportData,
+  registerImport,
+  registerReport,
+];
 
 export function registerSubcommands(program: Command): void {
   for (const register of registrations) register(program);

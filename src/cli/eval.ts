@@ -18,8 +18,17 @@ export interface EngineFlags {
 /** --engine and --backend, as `dlrm train` has them. */
 export function addEngineOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--engine <engine>', ENGINE_CHOICES.join(' | ')).argParser(choiceOption(ENGINE_CHOICES)).default('auto'))
-    .addOption(new Option('--backend <backend>', `tfjs backend: ${TFJS_BACKENDS.join(' | ')} (default: the fastest that loads)`).argParser(choiceOption(TFJS_BACKENDS)));
+    .addOption(
+      new Option('--engine <engine>', ENGINE_CHOICES.join(' | '))
+        .argParser(choiceOption(ENGINE_CHOICES))
+        .default('auto'),
+    )
+    .addOption(
+      new Option(
+        '--backend <backend>',
+        `tfjs backend: ${TFJS_BACKENDS.join(' | ')} (default: the fastest that loads)`,
+      ).argParser(choiceOption(TFJS_BACKENDS)),
+    );
 }
 
 interface EvalCliOptions extends CommonOptions, EngineFlags {
@@ -36,7 +45,9 @@ const SPLITS = ['test', 'val', 'train'] as const;
 export function registerEval(program: Command): void {
   const cmd = program
     .command('eval')
-    .description('evaluate a trained model on a split of a processed file: accuracy, ROC AUC, logloss, NE, calibration, average precision')
+    .description(
+      'evaluate a trained model on a split of a processed file: accuracy, ROC AUC, logloss, NE, calibration, average precision',
+    )
     .requiredOption('--processed-data-file <path>', 'the merged processed file (from dlrm preprocess)')
     .requiredOption('--load-model <path>', 'the checkpoint (from dlrm train --save-model)')
     .addOption(new Option('--split <split>', SPLITS.join(' | ')).argParser(choiceOption(SPLITS)).default('test'))
@@ -47,7 +58,15 @@ export function registerEval(program: Command): void {
     runAction(async (o: EvalCliOptions) => {
       const { runEval } = await import('../eval/evaluateRun'); // loads the engines only when evaluating
       const { evalJson, evalTable } = await import('../eval/evaluateReport');
-      const result = await runEval({ processedDataFile: o.processedDataFile, loadModel: o.loadModel, split: o.split, miniBatchSize: o.miniBatchSize, verify: o.verify, engine: o.engine, backend: o.backend });
+      const result = await runEval({
+        processedDataFile: o.processedDataFile,
+        loadModel: o.loadModel,
+        split: o.split,
+        miniBatchSize: o.miniBatchSize,
+        verify: o.verify,
+        engine: o.engine,
+        backend: o.backend,
+      });
       await writeStdout((o.json ? evalJson(result) : evalTable(result)) + '\n');
     }),
   );

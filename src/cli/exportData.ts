@@ -13,15 +13,22 @@ interface ExportDataCliOptions extends CommonOptions {
 export function registerExportData(program: Command): void {
   const cmd = program
     .command('export-data')
-    .description("write a processed dataset's days in TorchRec's Criteo layout (day_N_dense.npy, day_N_sparse.npy, day_N_labels.npy)")
-    .requiredOption('--processed-data-file <path>', 'the merged processed file (its F.parts/ is read) or the parts folder')
+    .description(
+      "write a processed dataset's days in TorchRec's Criteo layout (day_N_dense.npy, day_N_sparse.npy, day_N_labels.npy)",
+    )
+    .requiredOption(
+      '--processed-data-file <path>',
+      'the merged processed file (its F.parts/ is read) or the parts folder',
+    )
     .requiredOption('--format <torchrec>', 'torchrec')
     .requiredOption('--out <dir>', 'the folder to write into (each file written atomically)');
   addCommonOptions(cmd).action(
     runAction(async (o: ExportDataCliOptions) => {
       const { runExportData } = await import('../export/torchrecData');
       const r = await runExportData({ format: o.format, processedDataFile: o.processedDataFile, out: o.out });
-      await writeStdout(`wrote ${r.files.length} files (${r.rows} rows) to ${o.out}\nnum_embeddings_per_feature ${r.numEmbeddingsPerFeature.join(',')}\n`);
+      await writeStdout(
+        `wrote ${r.files.length} files (${r.rows} rows) to ${o.out}\nnum_embeddings_per_feature ${r.numEmbeddingsPerFeature.join(',')}\n`,
+      );
     }),
   );
 }

@@ -24,18 +24,44 @@ interface ImportCliOptions extends CommonOptions {
 export function registerImport(program: Command): void {
   const cmd = program
     .command('import')
-    .description("turn a safetensors DLRM state_dict, the reference DLRM_Net's (emb_l.N.weight, bot_l.K.*, top_l.K.*) or TorchRec's DLRM (sparse_arch..., dense_arch..., over_arch...), into a dlrm checkpoint")
+    .description(
+      "turn a safetensors DLRM state_dict, the reference DLRM_Net's (emb_l.N.weight, bot_l.K.*, top_l.K.*) or TorchRec's DLRM (sparse_arch..., dense_arch..., over_arch...), into a dlrm checkpoint",
+    )
     .requiredOption('--format <safetensors>', 'the input format: safetensors')
     .requiredOption('--in <path>', 'the safetensors file')
     .requiredOption('--out <path>', 'the checkpoint to write (atomically)')
-    .option('--arch-interaction-op <dot|cat>', "the interaction, when the file has no dlrm_arch metadata and the top MLP's input width does not tell", choiceOption(['dot', 'cat'] as const))
+    .option(
+      '--arch-interaction-op <dot|cat>',
+      "the interaction, when the file has no dlrm_arch metadata and the top MLP's input width does not tell",
+      choiceOption(['dot', 'cat'] as const),
+    )
     .option('--arch-interaction-itself', 'dot: the interaction keeps the diagonal (with --arch-interaction-op)')
     .option('--arch-mlp-bot <n1-n2-...>', 'checked against the tensor shapes', layerListOption)
-    .option('--arch-mlp-top <n1-n2-...>', 'checked against the tensor shapes (without the input width)', layerListOption)
-    .option('--max-ind-range <M>', 'the --max-ind-range the model was trained with (default: the file metadata, else 0)', intOption(0))
-    .option('--loss-threshold <t>', 'the --loss-threshold the model was trained with (default: the file metadata, else 0)', floatOption(0, 0.5))
-    .option('--optimizer <name>', `optimizer state (zero) to hold for fine-tuning: ${OPTIMIZERS.join(', ')}`, choiceOption(OPTIMIZERS), 'sgd')
-    .option('--processed-data-file <path>', 'the processed file whose vocabularies the model follows (eval/predict then find it)');
+    .option(
+      '--arch-mlp-top <n1-n2-...>',
+      'checked against the tensor shapes (without the input width)',
+      layerListOption,
+    )
+    .option(
+      '--max-ind-range <M>',
+      'the --max-ind-range the model was trained with (default: the file metadata, else 0)',
+      intOption(0),
+    )
+    .option(
+      '--loss-threshold <t>',
+      'the --loss-threshold the model was trained with (default: the file metadata, else 0)',
+      floatOption(0, 0.5),
+    )
+    .option(
+      '--optimizer <name>',
+      `optimizer state (zero) to hold for fine-tuning: ${OPTIMIZERS.join(', ')}`,
+      choiceOption(OPTIMIZERS),
+      'sgd',
+    )
+    .option(
+      '--processed-data-file <path>',
+      'the processed file whose vocabularies the model follows (eval/predict then find it)',
+    );
   addCommonOptions(cmd).action(
     runAction(async (o: ImportCliOptions) => {
       const { runImport } = await import('../export/importSafetensors');
@@ -52,7 +78,9 @@ export function registerImport(program: Command): void {
         optimizer: o.optimizer,
         processedDataFile: o.processedDataFile,
       });
-      process.stdout.write(`wrote ${o.out}: bottom MLP ${arch.mlpBot.join('-')}, top MLP ${arch.mlpTop.join('-')}, ${arch.tableSizes.length} tables of dimension ${arch.embeddingDim}, ${arch.interaction}${arch.interactionItself ? ' (itself)' : ''}\n`);
+      process.stdout.write(
+        `wrote ${o.out}: bottom MLP ${arch.mlpBot.join('-')}, top MLP ${arch.mlpTop.join('-')}, ${arch.tableSizes.length} tables of dimension ${arch.embeddingDim}, ${arch.interaction}${arch.interactionItself ? ' (itself)' : ''}\n`,
+      );
     }),
   );
 }

@@ -53,7 +53,8 @@ function resolveRows(arg: RowsArg, base: RowRange, where: string): RowRange {
   const start = arg.start ?? 0;
   const end = arg.end ?? n;
   if (end > n) throw new UserError(`--rows ${arg.text}: ${where} has ${n} rows (valid rows are 0..${n - 1})`);
-  if (start >= end) throw new UserError(`--rows ${arg.text}: the range is empty (start ${start} must be below end ${end})`);
+  if (start >= end)
+    throw new UserError(`--rows ${arg.text}: the range is empty (start ${start} must be below end ${end})`);
   return { start: base.start + start, end: base.start + end };
 }
 
@@ -61,7 +62,9 @@ function resolveRows(arg: RowsArg, base: RowRange, where: string): RowRange {
 function sampleLine(batch: Batch, i: number, row: number): string {
   const D = batch.numDense;
   const dense = Array.from(batch.dense.subarray(i * D, (i + 1) * D), float32Text).join(',');
-  const sparse = batch.sparse.map((bag) => `[${bag.indices.subarray(bag.offsets[i], bag.offsets[i + 1]).join(',')}]`).join(',');
+  const sparse = batch.sparse
+    .map((bag) => `[${bag.indices.subarray(bag.offsets[i], bag.offsets[i + 1]).join(',')}]`)
+    .join(',');
   return `{"row":${row},"label":${float32Text(batch.labels[i])},"dense":[${dense}],"sparse":[${sparse}]}\n`;
 }
 
@@ -89,7 +92,9 @@ function summaryOf(reader: ProcessedFileReader, split?: SplitName): Record<strin
     numTables: reader.numTables,
     rowsPerGroup: reader.rowsPerGroup,
     rowGroups: reader.groups,
-    ...(splits ? { splits: Object.fromEntries(Object.entries(splits).map(([k, r]) => [k, { ...r, rows: r.end - r.start }])) } : {}),
+    ...(splits
+      ? { splits: Object.fromEntries(Object.entries(splits).map(([k, r]) => [k, { ...r, rows: r.end - r.start }])) }
+      : {}),
     ...(split ? { selectedSplit: split } : {}),
     metadata: reader.metadata,
   };
@@ -123,7 +128,10 @@ function readableSummary(s: Record<string, unknown>): string {
   const lines: [string, string][] = [
     ['file', String(s.file)],
     ['file kind', String(s.kind)],
-    ['file format', `version ${String(s.formatVersion)}, ${fmt(Number(s.bytes))} bytes, ${fmt(Number(s.rowGroups))} row group${Number(s.rowGroups) === 1 ? '' : 's'} of ${fmt(Number(s.rowsPerGroup))} rows`],
+    [
+      'file format',
+      `version ${String(s.formatVersion)}, ${fmt(Number(s.bytes))} bytes, ${fmt(Number(s.rowGroups))} row group${Number(s.rowGroups) === 1 ? '' : 's'} of ${fmt(Number(s.rowsPerGroup))} rows`,
+    ],
     ['rows', fmt(Number(s.rows))],
     ['dense features', String(s.numDense)],
     ['tables', String(s.numTables)],
@@ -131,23 +139,40 @@ function readableSummary(s: Record<string, unknown>): string {
   const splits = s.splits as Record<string, RowRange & { rows: number }> | undefined;
   if (splits) {
     for (const [name, r] of Object.entries(splits)) {
-      lines.push([`split ${name}${name === s.selectedSplit ? ' (selected)' : ''}`, `rows [${fmt(r.start)}, ${fmt(r.end)}): ${fmt(r.rows)}`]);
+      lines.push([
+        `split ${name}${name === s.selectedSplit ? ' (selected)' : ''}`,
+        `rows [${fmt(r.start)}, ${fmt(r.end)}): ${fmt(r.rows)}`,
+      ]);
     }
   }
   const meta = s.metadata;
-  const tables = meta && typeof meta === 'object' && Array.isArray((meta as Partial<Manifest>).tables) ? (meta as Manifest).tables : undefined;
+  const tables =
+    meta && typeof meta === 'object' && Array.isArray((meta as Partial<Manifest>).tables)
+      ? (meta as Manifest).tables
+      : undefined;
   if (meta && typeof meta === 'object' && !Array.isArray(meta)) {
     lines.push(['metadata', '']);
     for (const [key, value] of Object.entries(meta as Record<string, unknown>)) {
       const at = `  ${key}`;
       if (key === 'splits' || key === 'tables') continue;
       if (key === 'sources' && Array.isArray(value)) {
-        for (const src of value as Manifest['sources']) lines.push([at, `${src.path} (${fmt(src.bytes)} bytes, sha256 ${String(src.sha256).slice(0, 16)}…)`]);
+        for (const src of value as Manifest['sources'])
+          lines.push([at, `${src.path} (${fmt(src.bytes)} bytes, sha256 ${String(src.sha256).slice(0, 16)}…)`]);
       } else if (key === 'days' && Array.isArray(value)) {
         lines.push([at, (value as Manifest['days']).map((d) => `${d.name}: ${fmt(d.rows)}`).join(', ')]);
       } else if (key === 'options' && value && typeof value === 'object') {
-        lines.push([at, Object.entries(value).map(([k, v]) => `${k}=${brief(v)}`).join(' ')]);
-      } else if (key === 'schema' && value && typeof value === 'object' && Array.isArray((value as ColumnSchema).columns)) {
+        lines.push([
+          at,
+          Object.entries(value)
+            .map(([k, v]) => `${k}=${brief(v)}`)
+            .join(' '),
+        ]);
+      } else if (
+        key === 'schema' &&
+        value &&
+        typeof value === 'object' &&
+        Array.isArray((value as ColumnSchema).columns)
+      ) {
         lines.push([at, schemaLine(value as ColumnSchema)]);
       } else if (key === 'denseTransforms' && Array.isArray(value)) {
         lines.push([at, tally(value.map(String))]);
@@ -177,10 +202,17 @@ async function runInspect(opts: InspectOptions): Promise<void> {
     if (opts.check) {
       if (!opts.verify) throw new UserError('--check reads the file to verify it; it cannot go with --no-verify');
       await reader.checkAllGroups();
-      const what = reader.formatVersion >= 3 ? 'checksums and values' : `values (format version ${reader.formatVersion} has no checksums)`;
+      const what =
+        reader.formatVersion >= 3
+          ? 'checksums and values'
+          : `values (format version ${reader.formatVersion} has no checksums)`;
       await writeStdout(`${reader.path}: ${reader.groups} row groups, ${reader.rows} rows: ${what} good\n`);
     } else if (opts.stats) {
-      const stats = await computeStats(reader, opts.embeddingDim, opts.memoryGb === undefined ? undefined : opts.memoryGb * 2 ** 30);
+      const stats = await computeStats(
+        reader,
+        opts.embeddingDim,
+        opts.memoryGb === undefined ? undefined : opts.memoryGb * 2 ** 30,
+      );
       await writeStdout(opts.json ? JSON.stringify(stats, null, 2) + '\n' : formatStats(stats));
     } else if (opts.rows) {
       const where = opts.split ? `split '${opts.split}' of ${reader.path}` : reader.path;
@@ -197,15 +229,36 @@ async function runInspect(opts: InspectOptions): Promise<void> {
 export function registerInspect(program: Command): void {
   const cmd = program
     .command('inspect')
-    .description('show a processed file: a summary (rows, splits, table counts, source, options) or decoded rows as JSON lines')
+    .description(
+      'show a processed file: a summary (rows, splits, table counts, source, options) or decoded rows as JSON lines',
+    )
     .requiredOption('--processed-data-file <path>', 'a merged processed file or a per-day shard')
-    .addOption(new Option('--rows <a:b>', 'print rows [a, b) as JSON lines (also a:, :b or one row a)').argParser(parseRows))
-    .addOption(new Option('--split <name>', 'count --rows within this split (train, val or test)').argParser(choiceOption(['train', 'val', 'test'] as const)))
+    .addOption(
+      new Option('--rows <a:b>', 'print rows [a, b) as JSON lines (also a:, :b or one row a)').argParser(parseRows),
+    )
+    .addOption(
+      new Option('--split <name>', 'count --rows within this split (train, val or test)').argParser(
+        choiceOption(['train', 'val', 'test'] as const),
+      ),
+    )
     .option('--json', 'print the summary as JSON')
-    .option('--check', "read every row group and check its checksum and values (a summary checks only the header, group index and metadata)")
-    .option('--no-verify', "skip the check of the checksums and of each row group's values (read a damaged file anyway)")
-    .option('--stats', 'scan the file: table sizes, top-1% share, missing rates, dense ranges, label rate per split, embedding memory (docs/SCHEMA.md)')
+    .option(
+      '--check',
+      'read every row group and check its checksum and values (a summary checks only the header, group index and metadata)',
+    )
+    .option(
+      '--no-verify',
+      "skip the check of the checksums and of each row group's values (read a damaged file anyway)",
+    )
+    .option(
+      '--stats',
+      'scan the file: table sizes, top-1% share, missing rates, dense ranges, label rate per split, embedding memory (docs/SCHEMA.md)',
+    )
     .option('--embedding-dim <d>', '--stats: embedding dimension for the memory estimate', intOption(1, 65536), 16)
-    .option('--memory-gb <x>', '--stats: machine memory to plan for (default: this machine, os.totalmem())', floatOption(1e-9, 1e9));
+    .option(
+      '--memory-gb <x>',
+      '--stats: machine memory to plan for (default: this machine, os.totalmem())',
+      floatOption(1e-9, 1e9),
+    );
   addCommonOptions(cmd).action(runAction(runInspect));
 }

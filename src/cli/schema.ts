@@ -19,7 +19,10 @@ export function registerSchema(program: Command): void {
   const cmd = program
     .command('schema')
     .description('guess a column schema for your own click log (edit it, then dlrm preprocess --schema)')
-    .requiredOption('--infer <file>', 'the raw log to sample (TSV/CSV, plain or .gz; or Parquet: a file, folder of part files, or glob)')
+    .requiredOption(
+      '--infer <file>',
+      'the raw log to sample (TSV/CSV, plain or .gz; or Parquet: a file, folder of part files, or glob)',
+    )
     .option('--out <file>', 'write the schema here (atomically; default: stdout)')
     .option('--rows <n>', 'data rows to sample', intOption(1, 10_000_000), 1000);
   addCommonOptions(cmd).action(
@@ -30,8 +33,13 @@ export function registerSchema(program: Command): void {
       if (o.out === undefined) await writeStdout(json);
       else writeFileAtomic(o.out, json);
       const width = Math.max(6, ...inferred.columns.map((c) => c.name.length));
-      const lines = inferred.columns.map((c) => `${c.name.padEnd(width)}  ${c.kind.padEnd(11)}  ${c.detail.padEnd(20)}  ${String(c.distinct).padStart(7)} distinct  ${(100 * c.emptyRate).toFixed(1).padStart(5)}% empty`);
-      const format = isParquetInput(o.infer) ? 'Parquet' : `delimiter ${JSON.stringify(inferred.schema.delimiter)}, header ${inferred.schema.header ? 'yes' : 'no'}`;
+      const lines = inferred.columns.map(
+        (c) =>
+          `${c.name.padEnd(width)}  ${c.kind.padEnd(11)}  ${c.detail.padEnd(20)}  ${String(c.distinct).padStart(7)} distinct  ${(100 * c.emptyRate).toFixed(1).padStart(5)}% empty`,
+      );
+      const format = isParquetInput(o.infer)
+        ? 'Parquet'
+        : `delimiter ${JSON.stringify(inferred.schema.delimiter)}, header ${inferred.schema.header ? 'yes' : 'no'}`;
       process.stderr.write(`${inferred.rowsSampled} rows sampled from ${o.infer}; ${format}\n${lines.join('\n')}\n`);
     }),
   );

@@ -1,7 +1,15 @@
 // `dlrm train`: registers the training flags (from the TRAIN_FLAGS table, kebab-case names as the
 // reference DLRM), merges defaults < --config file < command line into a TrainConfig and runs the loop.
 import { Command, Option } from 'commander';
-import { DEFAULT_TRAIN_CONFIG, parserFor, RAW_DATA_FILE_REFUSAL, resolveTrainConfig, TRAIN_FLAGS, type FlagKind, type TrainConfig } from '../train/config';
+import {
+  DEFAULT_TRAIN_CONFIG,
+  parserFor,
+  RAW_DATA_FILE_REFUSAL,
+  resolveTrainConfig,
+  TRAIN_FLAGS,
+  type FlagKind,
+  type TrainConfig,
+} from '../train/config';
 import { UserError } from '../util/errors';
 import { log } from '../util/log';
 import { writeStdout } from '../util/stdout';
@@ -13,7 +21,15 @@ interface TrainCliOptions extends CommonOptions, Partial<TrainConfig> {
 }
 
 /** How --help shows a flag's value. */
-const PLACEHOLDERS: Record<Exclude<FlagKind['kind'], 'bool' | 'choice'>, string> = { int: 'n', float: 'x', intList: 'n1-n2-...', floatPair: 'neg-pos', path: 'path', text: 'text', learningRate: 'x' };
+const PLACEHOLDERS: Record<Exclude<FlagKind['kind'], 'bool' | 'choice'>, string> = {
+  int: 'n',
+  float: 'x',
+  intList: 'n1-n2-...',
+  floatPair: 'neg-pos',
+  path: 'path',
+  text: 'text',
+  learningRate: 'x',
+};
 
 /**
  * The longest flag term (`--flag <value>`) that leaves commander 40 columns for the description in an
@@ -49,7 +65,10 @@ async function withStopSignals<T>(work: (shouldStop: () => boolean) => Promise<T
   const onSignal = (signal: NodeJS.Signals): void => {
     if (requested) process.exit(STOPPED_EXIT_CODE);
     requested = true;
-    log().warn({ signal }, 'stopping after this step (a checkpoint is saved with --save-model); send it again to quit at once');
+    log().warn(
+      { signal },
+      'stopping after this step (a checkpoint is saved with --save-model); send it again to quit at once',
+    );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -65,7 +84,10 @@ export function registerTrain(program: Command): void {
   const cmd = program
     .command('train')
     .description('train a DLRM on a processed dataset or on random/synthetic data; resumes exactly from --load-model')
-    .option('--config <file.json>', 'read settings from a JSON file (flag names as keys); command-line flags override it');
+    .option(
+      '--config <file.json>',
+      'read settings from a JSON file (flag names as keys); command-line flags override it',
+    );
   for (const spec of TRAIN_FLAGS) {
     const help = spec.help + shownDefault(spec.key);
     if (spec.type.kind === 'bool') {
@@ -76,7 +98,9 @@ export function registerTrain(program: Command): void {
       cmd.addOption(new Option(`--${spec.flag} <${placeholder}>`, help).argParser(parserFor(spec.type)!));
     }
   }
-  cmd.addOption(new Option('--raw-data-file <path>', 'refused: run `dlrm preprocess` first and pass --processed-data-file'));
+  cmd.addOption(
+    new Option('--raw-data-file <path>', 'refused: run `dlrm preprocess` first and pass --processed-data-file'),
+  );
   addCommonOptions(cmd).action(
     runAction(async (opts: TrainCliOptions) => {
       if (opts.rawDataFile !== undefined) throw new UserError(RAW_DATA_FILE_REFUSAL);
@@ -86,13 +110,18 @@ export function registerTrain(program: Command): void {
       const result = await withStopSignals((shouldStop) => runTraining(config, { shouldStop }));
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       if (result.stopped) {
-        await writeStdout(`stopped at step ${result.globalStep} after ${seconds} s${config.saveModel ? `; resume with --load-model ${config.saveModel}` : ''}\n`);
+        await writeStdout(
+          `stopped at step ${result.globalStep} after ${seconds} s${config.saveModel ? `; resume with --load-model ${config.saveModel}` : ''}\n`,
+        );
         process.exitCode = STOPPED_EXIT_CODE;
       } else if (result.metrics) {
         const m = result.metrics;
         const f = (v: number) => v.toFixed(4);
-        await writeStdout(`final ${m.rows} rows: auc ${f(m.auc)} logloss ${f(m.logloss)} accuracy ${f(m.accuracy)} ne ${f(m.ne)} (step ${result.globalStep}, ${result.engine}, ${seconds} s)\n`);
-        if (config.saveBest && result.best) await writeStdout(`best auc ${f(result.best.auc)} at step ${result.best.step}: ${result.best.file}\n`);
+        await writeStdout(
+          `final ${m.rows} rows: auc ${f(m.auc)} logloss ${f(m.logloss)} accuracy ${f(m.accuracy)} ne ${f(m.ne)} (step ${result.globalStep}, ${result.engine}, ${seconds} s)\n`,
+        );
+        if (config.saveBest && result.best)
+          await writeStdout(`best auc ${f(result.best.auc)} at step ${result.best.step}: ${result.best.file}\n`);
       }
     }),
   );

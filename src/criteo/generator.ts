@@ -51,7 +51,10 @@ export class ZipfSampler {
   private readonly nearOne: boolean;
   private readonly edges: Int32Array;
 
-  constructor(readonly n: number, readonly exponent: number) {
+  constructor(
+    readonly n: number,
+    readonly exponent: number,
+  ) {
     this.nearOne = Math.abs(1 - exponent) < 1e-9;
     this.logN1 = Math.log(n + 1);
     this.a = Math.pow(n + 1, 1 - exponent) - 1;
@@ -106,7 +109,10 @@ export class CriteoGenerator {
   /** The bias of the planted logit, solved (in the constructor) so the mean click rate is the profile's target. */
   private solvedBias = 0;
 
-  constructor(readonly profile: GeneratorProfile, readonly seed: number) {
+  constructor(
+    readonly profile: GeneratorProfile,
+    readonly seed: number,
+  ) {
     this.numDense = profile.dense.length;
     this.numTables = profile.categorical.length;
     const groupOf = new Map<string, number>();
@@ -116,7 +122,9 @@ export class CriteoGenerator {
     this.tableGroup = Int32Array.from(profile.categorical, (c) => groupOf.get(c.name) ?? -1);
     this.canBeMissing = Array.from(this.tableGroup, (g) => g >= 0 && this.groupRates[g] > 0);
     this.cardinalities = profile.categorical.map((c) => c.cardinality);
-    this.samplers = profile.categorical.map((c, t) => zipfSampler(c.cardinality - (this.canBeMissing[t] ? 1 : 0), c.zipfExponent));
+    this.samplers = profile.categorical.map((c, t) =>
+      zipfSampler(c.cardinality - (this.canBeMissing[t] ? 1 : 0), c.zipfExponent),
+    );
 
     const keyRng = new Rng(hash2(seed >>> 0, 0x5eed));
     this.hexKeys = Uint32Array.from({ length: 2 * this.numTables }, () => keyRng.nextUint32() | 1);
@@ -213,7 +221,8 @@ export class CriteoGenerator {
   /** The planted logit of row r of a filled block, from its categorical ranks and dense values. */
   private rowLogit(block: CriteoRowBlock, r: number): number {
     let logit = this.solvedBias;
-    for (let i = 0; i < this.signalTables.length; i++) logit += this.categoryWeight(i, block.ranks[r * this.numTables + this.signalTables[i]]);
+    for (let i = 0; i < this.signalTables.length; i++)
+      logit += this.categoryWeight(i, block.ranks[r * this.numTables + this.signalTables[i]]);
     for (let i = 0; i < this.signalDense.length; i++) {
       const at = r * this.numDense + this.signalDense[i];
       const x = CriteoGenerator.log1pValue(block.dense[at], block.denseMissing[at]);
@@ -239,7 +248,10 @@ export class CriteoGenerator {
       let sq = 0;
       for (const block of blocks) {
         for (let r = 0; r < BLOCK_ROWS; r++) {
-          const v = CriteoGenerator.log1pValue(block.dense[r * this.numDense + j], block.denseMissing[r * this.numDense + j]);
+          const v = CriteoGenerator.log1pValue(
+            block.dense[r * this.numDense + j],
+            block.denseMissing[r * this.numDense + j],
+          );
           sum += v;
           sq += v * v;
         }

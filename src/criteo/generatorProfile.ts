@@ -84,12 +84,24 @@ export function validateProfile(p: GeneratorProfile, file: string): GeneratorPro
   check(Array.isArray(p.categorical) && p.categorical.length > 0, file, 'categorical must be a non-empty list');
   const names = new Set<string>();
   for (const d of p.dense) {
-    check(rate(d.negativeRate) && rate(d.negativeTwoRate) && rate(d.zeroRate), file, `dense ${d.name}: rates must be in [0, 1]`);
-    check(Number.isFinite(d.logMean) && d.logStd >= 0 && Number.isInteger(d.max) && d.max >= 1, file, `dense ${d.name}: bad logMean/logStd/max`);
+    check(
+      rate(d.negativeRate) && rate(d.negativeTwoRate) && rate(d.zeroRate),
+      file,
+      `dense ${d.name}: rates must be in [0, 1]`,
+    );
+    check(
+      Number.isFinite(d.logMean) && d.logStd >= 0 && Number.isInteger(d.max) && d.max >= 1,
+      file,
+      `dense ${d.name}: bad logMean/logStd/max`,
+    );
     names.add(d.name);
   }
   for (const c of p.categorical) {
-    check(Number.isInteger(c.cardinality) && c.cardinality >= 2, file, `categorical ${c.name}: cardinality must be an integer >= 2`);
+    check(
+      Number.isInteger(c.cardinality) && c.cardinality >= 2,
+      file,
+      `categorical ${c.name}: cardinality must be an integer >= 2`,
+    );
     check(c.zipfExponent > 0 && c.zipfExponent < 10, file, `categorical ${c.name}: zipfExponent must be in (0, 10)`);
     names.add(c.name);
   }
@@ -97,8 +109,13 @@ export function validateProfile(p: GeneratorProfile, file: string): GeneratorPro
     check(rate(g.rate), file, `missing group ${g.columns.join(',')}: rate must be in [0, 1]`);
     for (const c of g.columns) check(names.has(c), file, `missing group: unknown column '${c}'`);
   }
-  check(rate(p.signal.clickRate) && p.signal.clickRate > 0 && p.signal.clickRate < 1, file, 'signal.clickRate must be in (0, 1)');
-  for (const s of [...p.signal.categorical, ...p.signal.dense]) check(names.has(s.column), file, `signal: unknown column '${s.column}'`);
+  check(
+    rate(p.signal.clickRate) && p.signal.clickRate > 0 && p.signal.clickRate < 1,
+    file,
+    'signal.clickRate must be in (0, 1)',
+  );
+  for (const s of [...p.signal.categorical, ...p.signal.dense])
+    check(names.has(s.column), file, `signal: unknown column '${s.column}'`);
   return p;
 }
 

@@ -101,7 +101,11 @@ async function* blocksInThread(opts: GenerateTextOptions, numBlocks: number): As
 }
 
 /** Produces the formatted bytes of blocks 0, 1, 2, ... in order, drawn by `workers` worker threads. */
-async function* blocksInWorkers(opts: GenerateTextOptions, numBlocks: number, workers: number): AsyncGenerator<Uint8Array> {
+async function* blocksInWorkers(
+  opts: GenerateTextOptions,
+  numBlocks: number,
+  workers: number,
+): AsyncGenerator<Uint8Array> {
   const pool = Array.from({ length: workers }, () => new Worker(path.join(__dirname, 'generatorWorker.js')));
   const first = opts.firstBlock ?? 0;
   const waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
@@ -123,13 +127,22 @@ async function* blocksInWorkers(opts: GenerateTextOptions, numBlocks: number, wo
     w.on('exit', (code) => {
       if (code !== 0) fail(new Error(`generator worker exited with code ${code}`));
     });
-    w.postMessage({ type: 'init', profile: opts.profile, seed: opts.seed, withLabel: opts.withLabel } satisfies GeneratorWorkerRequest);
+    w.postMessage({
+      type: 'init',
+      profile: opts.profile,
+      seed: opts.seed,
+      withLabel: opts.withLabel,
+    } satisfies GeneratorWorkerRequest);
   }
   const request = (b: number): void => {
     results[b] = new Promise<Uint8Array>((resolve, reject) => {
       if (failure) return reject(failure);
       waiting.set(b, { resolve, reject });
-      const msg: GeneratorWorkerRequest = { type: 'block', blockIndex: first + b, rows: Math.min(BLOCK_ROWS, opts.rows - b * BLOCK_ROWS) };
+      const msg: GeneratorWorkerRequest = {
+        type: 'block',
+        blockIndex: first + b,
+        rows: Math.min(BLOCK_ROWS, opts.rows - b * BLOCK_ROWS),
+      };
       pool[b % workers].postMessage(msg);
     });
     results[b].catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
@@ -157,7 +170,9 @@ export async function generateTextFile(opts: GenerateTextOptions): Promise<numbe
   const started = Date.now();
   try {
     let b = 0;
-    for await (const bytes of workers > 1 ? blocksInWorkers(opts, numBlocks, workers) : blocksInThread(opts, numBlocks)) {
+    for await (const bytes of workers > 1
+      ? blocksInWorkers(opts, numBlocks, workers)
+      : blocksInThread(opts, numBlocks)) {
       file.write(bytes);
       if (++b % 16 === 0) progress.update(Math.min(opts.rows, b * BLOCK_ROWS));
     }
@@ -170,7 +185,17 @@ export async function generateTextFile(opts: GenerateTextOptions): Promise<numbe
     progress.stop();
   }
   const seconds = (Date.now() - started) / 1000;
-  log().info({ rows: opts.rows, bytes: file.size, seconds, rowsPerSec: Math.round(opts.rows / Math.max(seconds, 1e-3)), workers, out: opts.out }, 'generated Criteo-shaped rows');
+  log().info(
+    {
+      rows: opts.rows,
+      bytes: file.size,
+      seconds,
+      rowsPerSec: Math.round(opts.rows / Math.max(seconds, 1e-3)),
+      workers,
+      out: opts.out,
+    },
+    'generated Criteo-shaped rows',
+  );
   return file.size;
 }
 
@@ -184,10 +209,18 @@ export function dayFileName(prefix: string, d: number): string {
  * holds the first rowsPerDay rows of the generator's blocks from d * ceil(rowsPerDay / BLOCK_ROWS) on, so
  * the days are disjoint stretches of one seeded stream. Returns the bytes written.
  */
-export async function generateDayFiles(opts: Omit<GenerateTextOptions, 'rows' | 'out' | 'firstBlock'> & { prefix: string; days: number; rowsPerDay: number }): Promise<number> {
+export async function generateDayFiles(
+  opts: Omit<GenerateTextOptions, 'rows' | 'out' | 'firstBlock'> & { prefix: string; days: number; rowsPerDay: number },
+): Promise<number> {
   const { prefix, days, rowsPerDay, ...rest } = opts;
   const blocksPerDay = Math.ceil(rowsPerDay / BLOCK_ROWS);
   let bytes = 0;
-  for (let d = 0; d < days; d++) bytes += await generateTextFile({ ...rest, rows: rowsPerDay, out: dayFileName(prefix, d), firstBlock: d * blocksPerDay });
+  for (let d = 0; d < days; d++)
+    bytes += await generateTextFile({
+      ...rest,
+      rows: rowsPerDay,
+      out: dayFileName(prefix, d),
+      firstBlock: d * blocksPerDay,
+    });
   return bytes;
 }

@@ -10,7 +10,8 @@ export type GeneratorWorkerRequest =
   | { type: 'init'; profile: GeneratorProfile; seed: number; withLabel: boolean }
   | { type: 'block'; blockIndex: number; rows: number };
 
-export type GeneratorWorkerReply = { type: 'block'; blockIndex: number; bytes: ArrayBuffer; length: number } | { type: 'error'; message: string };
+export type GeneratorWorkerReply =
+  { type: 'block'; blockIndex: number; bytes: ArrayBuffer; length: number } | { type: 'error'; message: string };
 
 if (!parentPort) throw new Error('generator worker: must run in a worker thread');
 const port = parentPort;

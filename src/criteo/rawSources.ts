@@ -50,12 +50,18 @@ const HASH_CHUNKS_IN_FLIGHT = 4;
  * Counts the lines of a plain file (a last line without '\n' counts) and hashes it through `sink` in the
  * same read (with a sink on another thread, hashing and counting run in parallel).
  */
-export async function scanLines(file: string, sink: HashSink = localHashSink(), onBytes?: (done: number) => void): Promise<LineScan> {
+export async function scanLines(
+  file: string,
+  sink: HashSink = localHashSink(),
+  onBytes?: (done: number) => void,
+): Promise<LineScan> {
   const fd = openForReading(file);
   try {
     // a ring of read buffers on shared memory, reused once the sink is done with them: fresh buffers
     // for 1.2 GB would cost a page fault per 4 KiB (the count pass ran ~0.3 s slower with them)
-    const ring = Array.from({ length: HASH_CHUNKS_IN_FLIGHT + 1 }, () => Buffer.from(new SharedArrayBuffer(READ_BYTES)));
+    const ring = Array.from({ length: HASH_CHUNKS_IN_FLIGHT + 1 }, () =>
+      Buffer.from(new SharedArrayBuffer(READ_BYTES)),
+    );
     const inFlight: (Promise<void> | void)[] = [];
     const marks: number[] = [0];
     let lines = 0;
@@ -141,10 +147,19 @@ export function terabyteDays(base: string, maxDays = 24): RawDay[] {
     const bytes = fs.statSync(file).size;
     out.push({ name: `day_${d}`, file, gzip: file.endsWith('.gz'), startByte: 0, endByte: bytes, firstLineNumber: 1 });
   }
-  if (out.length === 0) throw new UserError(`${base}_0: no Terabyte day files found (expected ${base}_0 .. ${base}_${maxDays - 1}, plain or .gz)`);
+  if (out.length === 0)
+    throw new UserError(
+      `${base}_0: no Terabyte day files found (expected ${base}_0 .. ${base}_${maxDays - 1}, plain or .gz)`,
+    );
   const last = Number(out[out.length - 1].name.slice(4));
   const gap = missing.find((d) => d < last);
-  if (gap !== undefined) throw new UserError(`${base}_${gap}: missing (neither ${base}_${gap} nor ${base}_${gap}.gz exists) although ${out[out.length - 1].file} exists; days must be contiguous from day 0`);
-  if (out.length < 2) throw new UserError(`${out[0].file}: Terabyte preprocessing needs at least 2 day files (training days, then the test/val day)`);
+  if (gap !== undefined)
+    throw new UserError(
+      `${base}_${gap}: missing (neither ${base}_${gap} nor ${base}_${gap}.gz exists) although ${out[out.length - 1].file} exists; days must be contiguous from day 0`,
+    );
+  if (out.length < 2)
+    throw new UserError(
+      `${out[0].file}: Terabyte preprocessing needs at least 2 day files (training days, then the test/val day)`,
+    );
   return out;
 }

@@ -25,14 +25,18 @@ export interface Batch {
 /** Checks the internal consistency of a batch; throws an Error naming the first bad part. */
 export function validateBatch(batch: Batch, tableSizes?: readonly number[]): void {
   const B = batch.size;
-  if (batch.dense.length !== B * batch.numDense) throw new Error(`batch.dense has ${batch.dense.length} values, expected ${B}x${batch.numDense}`);
+  if (batch.dense.length !== B * batch.numDense)
+    throw new Error(`batch.dense has ${batch.dense.length} values, expected ${B}x${batch.numDense}`);
   if (batch.labels.length !== B) throw new Error(`batch.labels has ${batch.labels.length} values, expected ${B}`);
   batch.sparse.forEach((bag, t) => {
-    if (bag.offsets.length !== B + 1) throw new Error(`table ${t}: offsets has length ${bag.offsets.length}, expected ${B + 1}`);
-    if (bag.offsets[0] !== 0 || bag.offsets[B] !== bag.indices.length) throw new Error(`table ${t}: offsets must start at 0 and end at ${bag.indices.length}`);
+    if (bag.offsets.length !== B + 1)
+      throw new Error(`table ${t}: offsets has length ${bag.offsets.length}, expected ${B + 1}`);
+    if (bag.offsets[0] !== 0 || bag.offsets[B] !== bag.indices.length)
+      throw new Error(`table ${t}: offsets must start at 0 and end at ${bag.indices.length}`);
     if (tableSizes) {
       const n = tableSizes[t];
-      for (const i of bag.indices) if (i >= n) throw new Error(`table ${t}: index ${i} is out of range (table has ${n} rows)`);
+      for (const i of bag.indices)
+        if (i >= n) throw new Error(`table ${t}: index ${i} is out of range (table has ${n} rows)`);
     }
   });
 }

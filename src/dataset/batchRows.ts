@@ -51,7 +51,8 @@ export function concatBatches(batches: readonly Batch[]): Batch {
     for (const b of batches) nnz += b.sparse[t].indices.length;
     const offsets = new Uint32Array(size + 1);
     const indices = new Uint32Array(nnz);
-    let r = 0, base = 0;
+    let r = 0,
+      base = 0;
     for (const b of batches) {
       const bag = b.sparse[t];
       indices.set(bag.indices, base);

@@ -17,14 +17,19 @@ export interface GeneratedBlock {
 
 /** Checks that `n` is a positive integer (or a non-negative one with allowZero); names it in the Error. */
 export function checkCount(name: string, n: number, allowZero = false): void {
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new RangeError(`${name} must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${n}`);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
+    throw new RangeError(`${name} must be ${allowZero ? 'a non-negative' : 'a positive'} integer, got ${n}`);
 }
 
 /** Default memory budget for kept blocks. */
 export const DEFAULT_BLOCK_CACHE_BYTES = 256 * 1024 * 1024;
 
 function blockBytes(b: GeneratedBlock): number {
-  return b.dense.byteLength + b.labels.byteLength + b.bags.reduce((s, bag) => s + bag.offsets.byteLength + bag.indices.byteLength, 0);
+  return (
+    b.dense.byteLength +
+    b.labels.byteLength +
+    b.bags.reduce((s, bag) => s + bag.offsets.byteLength + bag.indices.byteLength, 0)
+  );
 }
 
 export abstract class BlockedBatchSource implements BatchSource {
@@ -73,7 +78,8 @@ export abstract class BlockedBatchSource implements BatchSource {
   async *batches(batchSize: number, startRow = 0): AsyncIterable<Batch> {
     checkCount('batchSize', batchSize);
     checkCount('startRow', startRow, true);
-    for (let start = startRow; start < this.rows; start += batchSize) yield this.batchOf(start, Math.min(this.rows, start + batchSize));
+    for (let start = startRow; start < this.rows; start += batchSize)
+      yield this.batchOf(start, Math.min(this.rows, start + batchSize));
   }
 
   /** Rows [start, end) of this source as one Batch. */
@@ -81,7 +87,7 @@ export abstract class BlockedBatchSource implements BatchSource {
     const B = end - start;
     const D = this.numDense;
     const parts: { block: GeneratedBlock; from: number; to: number }[] = [];
-    for (let g = this.firstRow + start; g < this.firstRow + end; ) {
+    for (let g = this.firstRow + start; g < this.firstRow + end;) {
       const index = Math.floor(g / this.blockRows);
       const from = g - index * this.blockRows;
       const to = Math.min(this.blockRows, from + (this.firstRow + end - g));

@@ -13,7 +13,12 @@ import { UserError } from '../util/errors';
  * The native twin of the whole check (src/dataset/csrc/groupCheck.cc: the CRC-32 and checkGroupValues in
  * the libuv thread pool; 0 = good, bit 1 = checksum, bit 2 = values), or undefined without the addon.
  */
-export type NativeGroupCheck = (bytes: Uint8Array, layout: Float64Array, tableRows: Uint32Array | null, crc: number) => Promise<number>;
+export type NativeGroupCheck = (
+  bytes: Uint8Array,
+  layout: Float64Array,
+  tableRows: Uint32Array | null,
+  crc: number,
+) => Promise<number>;
 
 export function nativeGroupCheck(): NativeGroupCheck | undefined {
   return loadNativeAddon().addon?.checkGroupAsync;
@@ -63,22 +68,29 @@ const EXPONENT = 0x7f80_0000;
 
 /** Throws a UserError at the group's first out-of-contract value. */
 export function checkGroupValues(g: GroupView): void {
-  const bad = (row: number, what: string): UserError => new UserError(`${g.file}: row ${g.firstRow + row}: ${what} (${g.where})`);
+  const bad = (row: number, what: string): UserError =>
+    new UserError(`${g.file}: row ${g.firstRow + row}: ${what} (${g.where})`);
   const { labels, dense, numDense: D } = g;
   for (let i = 0; i < labels.length; i++) {
     if (labels[i] !== 0 && labels[i] !== 1) throw bad(i, `label ${labels[i]} is not 0 or 1`);
   }
   const bits = new Uint32Array(dense.buffer, dense.byteOffset, dense.length);
   for (let i = 0; i < bits.length; i++) {
-    if ((bits[i] & EXPONENT) === EXPONENT) throw bad(Math.floor(i / D), `dense column ${i % D} is ${dense[i]}, not a finite number`);
+    if ((bits[i] & EXPONENT) === EXPONENT)
+      throw bad(Math.floor(i / D), `dense column ${i % D} is ${dense[i]}, not a finite number`);
   }
   g.tables.forEach(({ offsets, indices }, t) => {
     if (offsets) {
       if (offsets[0] !== 0) throw bad(0, `table ${t}: bag offsets start at ${offsets[0]}, not 0`);
       for (let i = 0; i < g.numRows; i++) {
-        if (offsets[i + 1] < offsets[i]) throw bad(i, `table ${t}: bag offsets decrease (${offsets[i]} then ${offsets[i + 1]})`);
+        if (offsets[i + 1] < offsets[i])
+          throw bad(i, `table ${t}: bag offsets decrease (${offsets[i]} then ${offsets[i + 1]})`);
       }
-      if (offsets[g.numRows] !== indices.length) throw bad(g.numRows - 1, `table ${t}: bag offsets end at ${offsets[g.numRows]}, the group holds ${indices.length} indices`);
+      if (offsets[g.numRows] !== indices.length)
+        throw bad(
+          g.numRows - 1,
+          `table ${t}: bag offsets end at ${offsets[g.numRows]}, the group holds ${indices.length} indices`,
+        );
     }
   });
   checkIndexBounds(g.file, g.where, g.firstRow, g.tables, g.tableRows);
@@ -88,14 +100,22 @@ export function checkGroupValues(g: GroupView): void {
  * Throws a UserError at the first index not below its table's row count (`tableRows` undefined: nothing
  * to check); the bags are those of rows firstRow, firstRow + 1, ... of the file.
  */
-export function checkIndexBounds(file: string, where: string, firstRow: number, tables: readonly { offsets: Uint32Array | undefined; indices: Uint32Array }[], tableRows: readonly number[] | undefined): void {
+export function checkIndexBounds(
+  file: string,
+  where: string,
+  firstRow: number,
+  tables: readonly { offsets: Uint32Array | undefined; indices: Uint32Array }[],
+  tableRows: readonly number[] | undefined,
+): void {
   if (!tableRows) return;
   tables.forEach(({ offsets, indices }, t) => {
     const limit = tableRows[t];
     for (let k = 0; k < indices.length; k++) {
       if (indices[k] < limit) continue;
       const row = firstRow + (offsets ? rowOfIndex(offsets, k) : k);
-      throw new UserError(`${file}: row ${row}: table ${t}: index ${indices[k]} is not below the table's ${limit} rows (the manifest's tables[${t}].count) (${where})`);
+      throw new UserError(
+        `${file}: row ${row}: table ${t}: index ${indices[k]} is not below the table's ${limit} rows (the manifest's tables[${t}].count) (${where})`,
+      );
     }
   });
 }

@@ -61,7 +61,8 @@ export class OneHotRows {
     held?: { words: Uint32Array; rows: number },
   ) {
     this.width = 1 + numDense + numTables;
-    if (held && (held.words.length !== capacity * this.width || held.rows > capacity)) throw new RangeError(`OneHotRows: held words do not hold ${capacity} rows of ${this.width} words`);
+    if (held && (held.words.length !== capacity * this.width || held.rows > capacity))
+      throw new RangeError(`OneHotRows: held words do not hold ${capacity} rows of ${this.width} words`);
     // on shared memory: the gathers run on two worker threads at once (ShuffledRowsWriter)
     this.words = held?.words ?? new Uint32Array(new SharedArrayBuffer(4 * capacity * this.width));
     this.floats = new Float32Array(this.words.buffer, this.words.byteOffset, this.words.length);
@@ -80,9 +81,19 @@ export class OneHotRows {
   /** Appends a chunk's rows; false (nothing appended) when one of its bags does not hold exactly one index. */
   append(chunk: Batch): boolean {
     const n = chunk.size;
-    if (this.size + n > this.capacity) throw new RangeError(`OneHotRows: ${this.size + n} rows, capacity ${this.capacity}`);
+    if (this.size + n > this.capacity)
+      throw new RangeError(`OneHotRows: ${this.size + n} rows, capacity ${this.capacity}`);
     if (this.kernels) {
-      const packed = this.kernels.packRows(this.words, this.width, this.numDense, this.size, chunk.labels, chunk.dense, chunk.sparse.map((b) => b.offsets), chunk.sparse.map((b) => b.indices));
+      const packed = this.kernels.packRows(
+        this.words,
+        this.width,
+        this.numDense,
+        this.size,
+        chunk.labels,
+        chunk.dense,
+        chunk.sparse.map((b) => b.offsets),
+        chunk.sparse.map((b) => b.indices),
+      );
       if (packed) this.size += n;
       return packed;
     }
@@ -90,7 +101,10 @@ export class OneHotRows {
       if (bag.indices.length !== n) return false;
       for (let i = 0; i <= n; i++) if (bag.offsets[i] !== i) return false;
     }
-    const W = this.width, D = this.numDense, words = this.words, floats = this.floats;
+    const W = this.width,
+      D = this.numDense,
+      words = this.words,
+      floats = this.floats;
     const base = this.size * W;
     for (let i = 0; i < n; i++) floats[base + i * W] = chunk.labels[i];
     for (let i = 0; i < n; i++) {
@@ -112,8 +126,18 @@ export class OneHotRows {
     const n = labels.length;
     if (this.identity.length !== n + 1) this.identity = Uint32Array.from({ length: n + 1 }, (_, i) => i);
     const offsets = indices.map(() => this.identity);
-    if (!this.append({ size: n, labels, dense, numDense: this.numDense, sparse: indices.map((ix, t) => ({ indices: ix, offsets: offsets[t] })) })) {
-      throw new RangeError(`OneHotRows.appendOneHot: index columns of lengths [${indices.map((ix) => ix.length).join(', ')}], expected ${n}`);
+    if (
+      !this.append({
+        size: n,
+        labels,
+        dense,
+        numDense: this.numDense,
+        sparse: indices.map((ix, t) => ({ indices: ix, offsets: offsets[t] })),
+      })
+    ) {
+      throw new RangeError(
+        `OneHotRows.appendOneHot: index columns of lengths [${indices.map((ix) => ix.length).join(', ')}], expected ${n}`,
+      );
     }
   }
 
@@ -121,8 +145,19 @@ export class OneHotRows {
    * Copies rows order[from], ..., order[to - 1] into labels [n], dense [n, D] and indices[t] [n] (n = to -
    * from): natively when the addon is built, prefetching rows ahead.
    */
-  gatherInto(order: Uint32Array, from: number, to: number, labels: Float32Array, dense: Float32Array, indices: Uint32Array[]): void {
-    const W = this.width, D = this.numDense, T = this.numTables, words = this.words, floats = this.floats;
+  gatherInto(
+    order: Uint32Array,
+    from: number,
+    to: number,
+    labels: Float32Array,
+    dense: Float32Array,
+    indices: Uint32Array[],
+  ): void {
+    const W = this.width,
+      D = this.numDense,
+      T = this.numTables,
+      words = this.words,
+      floats = this.floats;
     if (this.kernels) {
       this.kernels.gatherRows(words, W, D, order, from, to, labels, dense, indices);
       return;
@@ -171,10 +206,19 @@ export class ShuffledRowsWriter {
   private slots: GroupSlot[] = [];
 
   /** Appends rows firstRow + order[j] of `rows` (shared with the gather threads on first use) to `out`, in order. */
-  async append(rows: OneHotRows, order: Uint32Array, firstRow: number, out: ProcessedFileWriter, progress: (rows: number) => void): Promise<void> {
+  async append(
+    rows: OneHotRows,
+    order: Uint32Array,
+    firstRow: number,
+    out: ProcessedFileWriter,
+    progress: (rows: number) => void,
+  ): Promise<void> {
     if (this.held !== rows) {
       await this.close();
-      const buffers = Array.from({ length: SLOTS }, () => new SharedArrayBuffer(4 * DEFAULT_ROWS_PER_GROUP * (1 + rows.numDense + rows.numTables)));
+      const buffers = Array.from(
+        { length: SLOTS },
+        () => new SharedArrayBuffer(4 * DEFAULT_ROWS_PER_GROUP * (1 + rows.numDense + rows.numTables)),
+      );
       this.slots = buffers.map((b) => groupSlotViews(b, rows.numDense, rows.numTables));
       this.workers = Array.from({ length: GATHER_THREADS }, () => new ShuffleWorker(rows.numDense, rows.numTables));
       this.held = rows;
@@ -184,7 +228,8 @@ export class ShuffledRowsWriter {
     for (let i = 0; i < order.length; i++) shared[i] = order[i] + firstRow;
     for (const w of this.workers) w.heldOrder(shared).catch(() => undefined); // its failure fails the gathers below
     const total = order.length;
-    const G = DEFAULT_ROWS_PER_GROUP, D = rows.numDense;
+    const G = DEFAULT_ROWS_PER_GROUP,
+      D = rows.numDense;
     const inFlight: { slot: number; n: number; gathered: Promise<void> }[] = [];
     let next = 0;
     let group = 0;
@@ -202,7 +247,11 @@ export class ShuffledRowsWriter {
       const { slot, n, gathered } = inFlight.shift() as { slot: number; n: number; gathered: Promise<void> };
       await gathered;
       const s = this.slots[slot];
-      out.appendOneHot(s.labels.subarray(0, n), s.dense.subarray(0, n * D), s.indices.map((ix) => ix.subarray(0, n)));
+      out.appendOneHot(
+        s.labels.subarray(0, n),
+        s.dense.subarray(0, n * D),
+        s.indices.map((ix) => ix.subarray(0, n)),
+      );
       progress(n);
       if (next < total) post();
     }

@@ -86,7 +86,12 @@ function bucketCount(spans: readonly RowSpan[], bucketBytes: number): { K: numbe
 }
 
 /** Reads spans' rows into memory (OneHotRows), or undefined (progress given back) when a bag is not one index. */
-async function loadOneHotRows(spans: readonly RowSpan[], rows: number, out: ProcessedFileWriter, progress: (rows: number) => void): Promise<OneHotRows | undefined> {
+async function loadOneHotRows(
+  spans: readonly RowSpan[],
+  rows: number,
+  out: ProcessedFileWriter,
+  progress: (rows: number) => void,
+): Promise<OneHotRows | undefined> {
   const loaded = new OneHotRows(rows, out.numDense, out.numTables);
   let oneHot = true;
   for (const s of spans) {
@@ -127,7 +132,10 @@ async function shuffleRows(
       if (loaded) source = { rows: loaded, firstRow: 0 };
     }
     if (source) {
-      log().info({ rows, buckets: K, approxBytes: Math.round(bytes), readShards: !held }, 'merged file: shuffling rows in memory');
+      log().info(
+        { rows, buckets: K, approxBytes: Math.round(bytes), readShards: !held },
+        'merged file: shuffling rows in memory',
+      );
       await memoryWriter.append(source.rows, shuffledOrder(rng, rows, K), source.firstRow, out, progress);
       return;
     }
@@ -142,7 +150,15 @@ async function shuffleRows(
  * pass 2 takes buckets 0..K-1 in turn, loads one, shuffles a row permutation with rng.shuffle
  * (Fisher-Yates) and appends the rows in that order.
  */
-async function bucketShuffle(spans: readonly RowSpan[], out: ProcessedFileWriter, rng: Rng, K: number, bucketBytes: number, tmpDir: string, progress: (rows: number) => void): Promise<void> {
+async function bucketShuffle(
+  spans: readonly RowSpan[],
+  out: ProcessedFileWriter,
+  rng: Rng,
+  K: number,
+  bucketBytes: number,
+  tmpDir: string,
+  progress: (rows: number) => void,
+): Promise<void> {
   const rows = spans.reduce((n, s) => n + s.end - s.start, 0);
   const { numDense, numTables } = out;
   log().info({ rows, buckets: K }, 'merged file: shuffling rows in buckets');
@@ -208,14 +224,20 @@ function shuffleDirFor(outPath: string, pid = process.pid): string {
  */
 export function removeStaleTemporaries(outPath: string): void {
   removeStaleTemps(outPath);
-  removeDeadPidEntries(path.dirname(outPath), [path.basename(shuffleDirFor(outPath, 0)).slice(0, -1)], 'the shuffle folder of an interrupted merged-file build');
+  removeDeadPidEntries(
+    path.dirname(outPath),
+    [path.basename(shuffleDirFor(outPath, 0)).slice(0, -1)],
+    'the shuffle folder of an interrupted merged-file build',
+  );
 }
 
 /** Builds the merged file described by `opts` (see the file comment); the output appears only when complete. */
 export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
   const { dayFiles, trainDays, testRows, randomize, outPath } = opts;
   if (dayFiles.length < 1 || trainDays !== dayFiles.length - 1) {
-    throw new RangeError(`buildMergedFile: dayFiles must be the ${trainDays} training days followed by the test/val day (got ${dayFiles.length} files)`);
+    throw new RangeError(
+      `buildMergedFile: dayFiles must be the ${trainDays} training days followed by the test/val day (got ${dayFiles.length} files)`,
+    );
   }
   const readers: ProcessedFileReader[] = [];
   const tmpDir = shuffleDirFor(outPath);
@@ -228,18 +250,24 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
     const [first] = readers;
     for (const r of readers) {
       if (r.numDense !== first.numDense || r.numTables !== first.numTables) {
-        throw new UserError(`${r.path}: holds ${r.numDense} dense / ${r.numTables} tables but ${first.path} holds ${first.numDense} / ${first.numTables}`);
+        throw new UserError(
+          `${r.path}: holds ${r.numDense} dense / ${r.numTables} tables but ${first.path} holds ${first.numDense} / ${first.numTables}`,
+        );
       }
     }
     const lastDay = readers[readers.length - 1];
     const train = readers.slice(0, trainDays).map((reader): RowSpan => ({ reader, start: 0, end: reader.rows }));
     const trainRows = train.reduce((n, s) => n + s.end, 0);
-    if (!Number.isInteger(testRows) || testRows < 0 || testRows > lastDay.rows) throw new RangeError(`buildMergedFile: testRows=${testRows} is outside [0, ${lastDay.rows}]`);
+    if (!Number.isInteger(testRows) || testRows < 0 || testRows > lastDay.rows)
+      throw new RangeError(`buildMergedFile: testRows=${testRows} is outside [0, ${lastDay.rows}]`);
     const splits = mergedSplits(trainRows, lastDay.rows, testRows);
     const declared = (opts.metadata as Partial<Manifest>).splits;
-    const agrees = (name: SplitName): boolean => declared?.[name]?.start === splits[name].start && declared?.[name]?.end === splits[name].end;
+    const agrees = (name: SplitName): boolean =>
+      declared?.[name]?.start === splits[name].start && declared?.[name]?.end === splits[name].end;
     if (declared !== undefined && !(agrees('train') && agrees('test') && agrees('val'))) {
-      throw new Error(`buildMergedFile: metadata.splits ${JSON.stringify(declared)} disagree with the rows (${JSON.stringify(splits)})`);
+      throw new Error(
+        `buildMergedFile: metadata.splits ${JSON.stringify(declared)} disagree with the rows (${JSON.stringify(splits)})`,
+      );
     }
     writer = new ProcessedFileWriter(outPath, { numDense: first.numDense, numTables: first.numTables });
     const out = writer;
@@ -248,18 +276,23 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
     const fileRows = formatCount(trainRows + lastDay.rows);
     bar = startProgress('merge', work);
     let processed = 0;
-    const done = (rows: number): void => bar?.update((processed += rows), `${formatCount(out.rows)}/${fileRows} rows written`);
+    const done = (rows: number): void =>
+      bar?.update((processed += rows), `${formatCount(out.rows)}/${fileRows} rows written`);
     done(0);
     const copy = (chunk: Batch): void => {
       out.append(chunk.labels, chunk.dense, chunk.sparse);
       done(chunk.size);
     };
     const rng = new Rng(opts.seed);
-    const budget = { bucketBytes: opts.shuffleBucketBytes ?? DEFAULT_SHUFFLE_BUCKET_BYTES, memoryBytes: opts.shuffleMemoryBytes ?? defaultShuffleMemoryBytes() };
+    const budget = {
+      bucketBytes: opts.shuffleBucketBytes ?? DEFAULT_SHUFFLE_BUCKET_BYTES,
+      memoryBytes: opts.shuffleMemoryBytes ?? defaultShuffleMemoryBytes(),
+    };
     if (randomize !== 'none') fs.mkdirSync(tmpDir, { recursive: true });
     const held = opts.heldRows?.rows === trainRows + lastDay.rows ? opts.heldRows : undefined;
     if (randomize === 'none') await forEachChunk(train, copy);
-    else if (randomize === 'total') await shuffleRows(train, out, rng, budget, tmpDir, done, memoryWriter, held && { rows: held, firstRow: 0 });
+    else if (randomize === 'total')
+      await shuffleRows(train, out, rng, budget, tmpDir, done, memoryWriter, held && { rows: held, firstRow: 0 });
     else {
       let firstRow = 0;
       for (const day of train) {
@@ -267,11 +300,25 @@ export async function buildMergedFile(opts: MergedFileOptions): Promise<void> {
         firstRow += day.end - day.start;
       }
     }
-    if (held) await memoryWriter.append(held, Uint32Array.from({ length: lastDay.rows }, (_, i) => i), trainRows, out, done);
+    if (held)
+      await memoryWriter.append(
+        held,
+        Uint32Array.from({ length: lastDay.rows }, (_, i) => i),
+        trainRows,
+        out,
+        done,
+      );
     else await forEachChunk([{ reader: lastDay, start: 0, end: lastDay.rows }], copy);
     await memoryWriter.close();
     writer.commit(opts.metadata);
-    log().info({ file: outPath, rows: out.rows, ...Object.fromEntries(Object.entries(splits).map(([k, r]) => [k, r.end - r.start])) }, 'merged file written');
+    log().info(
+      {
+        file: outPath,
+        rows: out.rows,
+        ...Object.fromEntries(Object.entries(splits).map(([k, r]) => [k, r.end - r.start])),
+      },
+      'merged file written',
+    );
   } catch (err) {
     writer?.abort();
     throw err;

@@ -63,10 +63,17 @@ export function bucketRowBytes(numDense: number, numTables: number): number {
  * The train split's buckets, in reading order: `dayRows` rows per training day, chunks of `chunkRows`,
  * buckets of at most `bucketRows` rows (but at least one chunk), per the preprocess --data-randomize mode.
  */
-export function planBuckets(dayRows: readonly number[], chunkRows: number, bucketRows: number, randomize: Manifest['options']['dataRandomize'], seed: number): Bucket[] {
+export function planBuckets(
+  dayRows: readonly number[],
+  chunkRows: number,
+  bucketRows: number,
+  randomize: Manifest['options']['dataRandomize'],
+  seed: number,
+): Bucket[] {
   const chunksOfDay = (day: number): Chunk[] => {
     const out: Chunk[] = [];
-    for (let s = 0; s < dayRows[day]; s += chunkRows) out.push({ day, start: s, end: Math.min(dayRows[day], s + chunkRows) });
+    for (let s = 0; s < dayRows[day]; s += chunkRows)
+      out.push({ day, start: s, end: Math.min(dayRows[day], s + chunkRows) });
     return out;
   };
   const cut = (chunks: Chunk[], cap: number, permute: boolean): Bucket[] => {
@@ -81,13 +88,18 @@ export function planBuckets(dayRows: readonly number[], chunkRows: number, bucke
     return out;
   };
   const days = dayRows.map((_, d) => d);
-  if (randomize === 'none') return days.flatMap((d) => chunksOfDay(d).map((c) => ({ chunks: [c], rows: c.end - c.start, permute: false })));
+  if (randomize === 'none')
+    return days.flatMap((d) => chunksOfDay(d).map((c) => ({ chunks: [c], rows: c.end - c.start, permute: false })));
   if (randomize === 'day') return days.flatMap((d) => cut(chunksOfDay(d), bucketRows, true));
   const all = days.flatMap(chunksOfDay);
   const order = new Rng(fmix32((seed ^ 0x7e7aba7e) >>> 0)).shuffle(Uint32Array.from(all, (_, i) => i));
   const trainRows = dayRows.reduce((s, n) => s + n, 0);
   const dayCap = Math.ceil(trainRows / Math.max(1, dayRows.length));
-  const buckets = cut(Array.from(order, (i) => all[i]), Math.min(bucketRows, dayCap), true);
+  const buckets = cut(
+    Array.from(order, (i) => all[i]),
+    Math.min(bucketRows, dayCap),
+    true,
+  );
   for (const b of buckets) b.chunks.sort((x, y) => x.day - y.day || x.start - y.start);
   return buckets;
 }
@@ -107,10 +119,22 @@ export function readPartsManifest(dir: string): Manifest {
     m = JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${dir}: is a folder without manifest.json; pass a processed file or a parts folder written by dlrm preprocess` : `${file}: cannot read the manifest: ${(err as Error).message}`);
+    throw new UserError(
+      code === 'ENOENT'
+        ? `${dir}: is a folder without manifest.json; pass a processed file or a parts folder written by dlrm preprocess`
+        : `${file}: cannot read the manifest: ${(err as Error).message}`,
+    );
   }
-  if (!Array.isArray(m.days) || m.days.length < 2 || !Array.isArray(m.tables) || typeof m.options !== 'object' || m.options === null) {
-    throw new UserError(`${file}: not a dataset manifest with at least two days (train days and the test/val day), tables and options`);
+  if (
+    !Array.isArray(m.days) ||
+    m.days.length < 2 ||
+    !Array.isArray(m.tables) ||
+    typeof m.options !== 'object' ||
+    m.options === null
+  ) {
+    throw new UserError(
+      `${file}: not a dataset manifest with at least two days (train days and the test/val day), tables and options`,
+    );
   }
   return m;
 }
@@ -125,7 +149,11 @@ export class PartsTrainSource implements BatchSource {
   private readonly seed: number;
   private readonly readAhead: number;
 
-  constructor(readonly dir: string, manifest: Manifest, opts: PartsOptions = {}) {
+  constructor(
+    readonly dir: string,
+    manifest: Manifest,
+    opts: PartsOptions = {},
+  ) {
     const trainDays = manifest.days.slice(0, -1);
     this.readers = [];
     try {
@@ -151,8 +179,10 @@ export class PartsTrainSource implements BatchSource {
   }
 
   async *batches(batchSize: number, startRow = 0): AsyncGenerator<Batch> {
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize=${batchSize} must be a positive integer`);
-    if (!Number.isInteger(startRow) || startRow < 0 || startRow > this.rows) throw new RangeError(`startRow=${startRow} is outside [0, ${this.rows}]`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new RangeError(`batchSize=${batchSize} must be a positive integer`);
+    if (!Number.isInteger(startRow) || startRow < 0 || startRow > this.rows)
+      throw new RangeError(`startRow=${startRow} is outside [0, ${this.rows}]`);
     let k = 0;
     let offset = startRow;
     while (k < this.buckets.length && offset >= this.buckets[k].rows) offset -= this.buckets[k++].rows;
@@ -168,7 +198,7 @@ export class PartsTrainSource implements BatchSource {
     for (; k < this.buckets.length; k++, offset = 0) {
       const cur = await (next as Promise<LoadedBucket>);
       next = load(k + 1);
-      for (let a = offset; a < cur.rows; ) {
+      for (let a = offset; a < cur.rows;) {
         const b = Math.min(cur.rows, a + batchSize - pendingRows);
         pending.push(cur.take(a, b));
         pendingRows += b - a;
@@ -202,7 +232,9 @@ export class PartsTrainSource implements BatchSource {
       delete reads[i];
       launch(i + this.readAhead);
       if (!rows.append(chunk)) {
-        throw new UserError(`${this.readers[bucket.chunks[i].day].path}: a row's bag holds other than one index; training from the parts folder needs one index per table (train from the merged file instead)`);
+        throw new UserError(
+          `${this.readers[bucket.chunks[i].day].path}: a row's bag holds other than one index; training from the parts folder needs one index per table (train from the merged file instead)`,
+        );
       }
     }
     const order = Uint32Array.from({ length: bucket.rows }, (_, i) => i);
@@ -241,7 +273,12 @@ export class PartsHeldOutSource implements BatchSource {
   private readonly reader: ProcessedFileReader;
   private readonly readAhead: number;
 
-  constructor(dir: string, manifest: Manifest, readonly split: 'test' | 'val', opts: PartsOptions = {}) {
+  constructor(
+    dir: string,
+    manifest: Manifest,
+    readonly split: 'test' | 'val',
+    opts: PartsOptions = {},
+  ) {
     const last = manifest.days[manifest.days.length - 1];
     this.reader = openShard(dir, manifest, last.shard, last.rows, opts);
     const testRows = Math.ceil(last.rows / 2);
@@ -267,17 +304,26 @@ export class PartsHeldOutSource implements BatchSource {
 
 function tableSizesOf(dir: string, manifest: Manifest): number[] {
   return manifest.tables.map((t, i) => {
-    if (!Number.isInteger(t.count) || t.count < 1) throw new UserError(`${path.join(dir, 'manifest.json')}: table ${i} has invalid count ${String(t.count)}`);
+    if (!Number.isInteger(t.count) || t.count < 1)
+      throw new UserError(`${path.join(dir, 'manifest.json')}: table ${i} has invalid count ${String(t.count)}`);
     return t.count;
   });
 }
 
 /** Opens a day shard named by the manifest, checking its shape against the manifest. */
-function openShard(dir: string, manifest: Manifest, shard: string, rows: number, opts: PartsOptions): ProcessedFileReader {
+function openShard(
+  dir: string,
+  manifest: Manifest,
+  shard: string,
+  rows: number,
+  opts: PartsOptions,
+): ProcessedFileReader {
   const reader = ProcessedFileReader.open(path.join(dir, shard), { verify: opts.verify });
   if (reader.rows !== rows || reader.numTables !== manifest.tables.length || reader.numDense !== manifest.numDense) {
     reader.close();
-    throw new UserError(`${reader.path}: holds ${reader.rows} rows of ${reader.numDense} dense / ${reader.numTables} tables, the manifest says ${rows} rows of ${manifest.numDense} / ${manifest.tables.length}`);
+    throw new UserError(
+      `${reader.path}: holds ${reader.rows} rows of ${reader.numDense} dense / ${reader.numTables} tables, the manifest says ${rows} rows of ${manifest.numDense} / ${manifest.tables.length}`,
+    );
   }
   return reader;
 }
@@ -298,7 +344,10 @@ export function openDatasetSplit(file: string, split: SplitName, opts: PartsOpti
   }
   if (!isDir) return openProcessedSplit(file, split, opts);
   const manifest = readPartsManifest(file);
-  const source = split === 'train' ? new PartsTrainSource(file, manifest, opts) : new PartsHeldOutSource(file, manifest, split, opts);
+  const source =
+    split === 'train'
+      ? new PartsTrainSource(file, manifest, opts)
+      : new PartsHeldOutSource(file, manifest, split, opts);
   if (split === 'train' && source.rows === 0) {
     source.close();
     throw new UserError(`${file}: split 'train' is empty`);

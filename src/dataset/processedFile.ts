@@ -45,7 +45,8 @@ const GROUP_PIECE_BYTES = 1 << 20;
 /** The pieces that read `dest` from `position` on, GROUP_PIECE_BYTES at a time. */
 function piecesOf(position: number, dest: Uint8Array): ReadPiece[] {
   const out: ReadPiece[] = [];
-  for (let at = 0; at < dest.length; at += GROUP_PIECE_BYTES) out.push({ position: position + at, dest: dest.subarray(at, at + GROUP_PIECE_BYTES) });
+  for (let at = 0; at < dest.length; at += GROUP_PIECE_BYTES)
+    out.push({ position: position + at, dest: dest.subarray(at, at + GROUP_PIECE_BYTES) });
   return out;
 }
 
@@ -83,7 +84,8 @@ function bytesOf(a: Float32Array | Uint32Array): Uint8Array {
 }
 
 function checkLittleEndianHost(): void {
-  if (os.endianness() !== 'LE') throw new UserError('processed files are little-endian; this big-endian host is not supported');
+  if (os.endianness() !== 'LE')
+    throw new UserError('processed files are little-endian; this big-endian host is not supported');
 }
 
 /** Writes a processed file row group by row group; nothing appears under the final name before commit(). */
@@ -116,13 +118,19 @@ export class ProcessedFileWriter {
   private readonly index: number[] = [];
   private state: 'open' | 'committed' | 'aborted' = 'open';
 
-  constructor(readonly finalPath: string, layout: ProcessedLayout) {
+  constructor(
+    readonly finalPath: string,
+    layout: ProcessedLayout,
+  ) {
     checkLittleEndianHost();
     const { numDense, numTables } = layout;
     const rowsPerGroup = layout.rowsPerGroup ?? DEFAULT_ROWS_PER_GROUP;
-    if (!Number.isInteger(numDense) || numDense < 0) throw new RangeError(`numDense=${numDense} must be a non-negative integer`);
-    if (!Number.isInteger(numTables) || numTables < 0) throw new RangeError(`numTables=${numTables} must be a non-negative integer`);
-    if (!Number.isInteger(rowsPerGroup) || rowsPerGroup < 1 || rowsPerGroup >= U32_MAX) throw new RangeError(`rowsPerGroup=${rowsPerGroup} is invalid`);
+    if (!Number.isInteger(numDense) || numDense < 0)
+      throw new RangeError(`numDense=${numDense} must be a non-negative integer`);
+    if (!Number.isInteger(numTables) || numTables < 0)
+      throw new RangeError(`numTables=${numTables} must be a non-negative integer`);
+    if (!Number.isInteger(rowsPerGroup) || rowsPerGroup < 1 || rowsPerGroup >= U32_MAX)
+      throw new RangeError(`rowsPerGroup=${rowsPerGroup} is invalid`);
     this.numDense = numDense;
     this.numTables = numTables;
     this.rowsPerGroup = rowsPerGroup;
@@ -135,7 +143,8 @@ export class ProcessedFileWriter {
       at += alignUp(4 * words);
     }
     this.block = new Uint8Array(at);
-    const view = (section: number): Uint32Array => new Uint32Array(this.block.buffer, this.nominal[section], sizes[section]);
+    const view = (section: number): Uint32Array =>
+      new Uint32Array(this.block.buffer, this.nominal[section], sizes[section]);
     this.labels = new Float32Array(this.block.buffer, this.nominal[0], rowsPerGroup);
     this.dense = new Float32Array(this.block.buffer, this.nominal[1], rowsPerGroup * numDense);
     this.offsets = Array.from({ length: numTables }, (_, t) => view(2 + 2 * t));
@@ -157,9 +166,13 @@ export class ProcessedFileWriter {
   appendOneHot(labels: Float32Array, dense: Float32Array, indices: readonly Uint32Array[]): void {
     const n = labels.length;
     if (indices.length !== this.numTables || indices.some((ix) => ix.length !== n)) {
-      throw new RangeError(`appendOneHot: index columns of lengths [${indices.map((ix) => ix.length).join(', ')}], expected ${this.numTables} of ${n}`);
+      throw new RangeError(
+        `appendOneHot: index columns of lengths [${indices.map((ix) => ix.length).join(', ')}], expected ${this.numTables} of ${n}`,
+      );
     }
-    this.appendColumns(labels, dense, n, (t, from, take) => this.appendSingles(t, indices[t].subarray(from, from + take)));
+    this.appendColumns(labels, dense, n, (t, from, take) =>
+      this.appendSingles(t, indices[t].subarray(from, from + take)),
+    );
   }
 
   /**
@@ -190,7 +203,8 @@ export class ProcessedFileWriter {
           offsets[row + 1] = have + 1;
         }
         at += 2 + D + T;
-        if (at > words.length) throw new RangeError(`appendRecords: record ${r} ends at word ${at}, beyond the ${words.length} given`);
+        if (at > words.length)
+          throw new RangeError(`appendRecords: record ${r} ends at word ${at}, beyond the ${words.length} given`);
         if (++this.fill === this.rowsPerGroup) this.flushGroup();
         continue;
       }
@@ -212,7 +226,8 @@ export class ProcessedFileWriter {
         src += c;
         offsets[row + 1] = have + c;
       }
-      if (src > words.length) throw new RangeError(`appendRecords: record ${r} ends at word ${src}, beyond the ${words.length} given`);
+      if (src > words.length)
+        throw new RangeError(`appendRecords: record ${r} ends at word ${src}, beyond the ${words.length} given`);
       at = src;
       this.fill++;
       if (this.fill === this.rowsPerGroup) this.flushGroup();
@@ -222,10 +237,15 @@ export class ProcessedFileWriter {
   /** Appends n rows: labels [n], dense [n, numDense] row-major, one bag input per table over these n rows. */
   append(labels: Float32Array, dense: Float32Array, bags: readonly BagInput[]): void {
     const n = labels.length;
-    if (bags.length !== this.numTables) throw new RangeError(`append: ${bags.length} bags, expected ${this.numTables} tables`);
+    if (bags.length !== this.numTables)
+      throw new RangeError(`append: ${bags.length} bags, expected ${this.numTables} tables`);
     bags.forEach((bag, t) => {
-      if (bag.offsets.length !== n + 1) throw new RangeError(`append: table ${t} offsets has length ${bag.offsets.length}, expected ${n + 1}`);
-      if (bag.offsets[n] > bag.indices.length) throw new RangeError(`append: table ${t} offsets end at ${bag.offsets[n]} beyond ${bag.indices.length} indices`);
+      if (bag.offsets.length !== n + 1)
+        throw new RangeError(`append: table ${t} offsets has length ${bag.offsets.length}, expected ${n + 1}`);
+      if (bag.offsets[n] > bag.indices.length)
+        throw new RangeError(
+          `append: table ${t} offsets end at ${bag.offsets[n]} beyond ${bag.indices.length} indices`,
+        );
     });
     this.appendColumns(labels, dense, n, (t, from, take) => this.appendBags(t, bags[t], from, take));
   }
@@ -234,7 +254,12 @@ export class ProcessedFileWriter {
    * Appends n rows group by group: labels and dense here, each table's bags of rows [from, from + take)
    * through `appendTable`, which must leave them at group rows [fill, fill + take).
    */
-  private appendColumns(labels: Float32Array, dense: Float32Array, n: number, appendTable: (t: number, from: number, take: number) => void): void {
+  private appendColumns(
+    labels: Float32Array,
+    dense: Float32Array,
+    n: number,
+    appendTable: (t: number, from: number, take: number) => void,
+  ): void {
     if (this.state !== 'open') throw new Error(`ProcessedFileWriter(${this.finalPath}): append after ${this.state}`);
     const D = this.numDense;
     if (dense.length !== n * D) throw new RangeError(`append: dense has ${dense.length} values, expected ${n}x${D}`);
@@ -278,7 +303,8 @@ export class ProcessedFileWriter {
 
   /** Gives table t's group indices room for `need` values (keeping those held), in a separate array. */
   private growIndices(t: number, need: number): void {
-    if (need > U32_MAX) throw new RangeError(`table ${t}: more than 2^32-1 indices in one row group; use a smaller rowsPerGroup`);
+    if (need > U32_MAX)
+      throw new RangeError(`table ${t}: more than 2^32-1 indices in one row group; use a smaller rowsPerGroup`);
     const grown = new Uint32Array(Math.min(U32_MAX, Math.max(need, 2 * this.indices[t].length)));
     grown.set(this.indices[t].subarray(0, this.groupIndices(t)));
     this.indices[t] = grown;
@@ -325,7 +351,8 @@ export class ProcessedFileWriter {
     const counts: number[] = [];
     for (let t = 0; t < this.numTables; t++) {
       counts.push(this.groupIndices(t)); // before the moves below
-      if (!this.oneHot[t]) sections.push({ bytes: bytesOf(this.offsets[t].subarray(0, n + 1)), nominal: this.nominal[2 + 2 * t] });
+      if (!this.oneHot[t])
+        sections.push({ bytes: bytesOf(this.offsets[t].subarray(0, n + 1)), nominal: this.nominal[2 + 2 * t] });
       sections.push({ bytes: bytesOf(this.indices[t].subarray(0, counts[t])), nominal: this.nominal[3 + 2 * t] });
     }
     const groupStart = this.file.size;
@@ -374,7 +401,8 @@ export class ProcessedFileWriter {
       this.file.write(words);
       const metadataOffset = this.file.size;
       const json = Buffer.from(JSON.stringify(metadata), 'utf8');
-      if (json.length > U32_MAX) throw new RangeError(`metadata of ${json.length} bytes; at most 2^32-1 fit the header`);
+      if (json.length > U32_MAX)
+        throw new RangeError(`metadata of ${json.length} bytes; at most 2^32-1 fit the header`);
       const padded = new Uint8Array(alignUp(json.length));
       padded.set(json);
       this.file.write(padded);
@@ -389,7 +417,10 @@ export class ProcessedFileWriter {
       header.writeBigUInt64LE(BigInt(indexOffset), 40);
       header.writeBigUInt64LE(BigInt(metadataOffset), 48);
       header.writeUInt32LE(json.length, 56);
-      header.writeUInt32LE(headChecksum(header, bytesOf(words).subarray(0, this.index.length * 8), json), HEADER_CHECKED_BYTES);
+      header.writeUInt32LE(
+        headChecksum(header, bytesOf(words).subarray(0, this.index.length * 8), json),
+        HEADER_CHECKED_BYTES,
+      );
       this.file.writeAt(0, header);
       this.file.commit();
       this.state = 'committed';
@@ -480,7 +511,11 @@ export class ProcessedFileReader {
   /** 0, 1, 2, ...: copied out as the offsets of one-index-per-row bags (grown on demand). */
   private iota = new Uint32Array(0);
 
-  private constructor(readonly path: string, private fd: number, opts: ReaderOptions) {
+  private constructor(
+    readonly path: string,
+    private fd: number,
+    opts: ReaderOptions,
+  ) {
     const fail = (why: string): UserError => new UserError(`${path}: not a valid dlrm processed file (${why})`);
     this.verify = opts.verify ?? true;
     this.fileBytes = fs.fstatSync(fd).size;
@@ -491,7 +526,9 @@ export class ProcessedFileReader {
     this.formatVersion = header.readUInt32LE(8);
     if (!READABLE_FORMAT_VERSIONS.includes(this.formatVersion)) {
       const known = READABLE_FORMAT_VERSIONS;
-      throw new UserError(`${path}: processed-file format version ${this.formatVersion}; this dlrm reads versions ${known.slice(0, -1).join(', ')} and ${known[known.length - 1]}`);
+      throw new UserError(
+        `${path}: processed-file format version ${this.formatVersion}; this dlrm reads versions ${known.slice(0, -1).join(', ')} and ${known[known.length - 1]}`,
+      );
     }
     const checksums = this.formatVersion >= CHECKSUM_VERSION;
     this.numDense = header.readUInt32LE(12);
@@ -511,17 +548,29 @@ export class ProcessedFileReader {
         `${path}: damaged processed file: the header, group index or metadata (bytes 0-${HEADER_BYTES - 1}, ${indexOffset}-${indexOffset + indexBytes - 1}, ` +
           `${metadataOffset}-${metadataOffset + metadataLength - 1}) do not match their checksum (--no-verify reads it anyway)`,
       );
-    if (!Number.isSafeInteger(indexBytes) || indexOffset + indexBytes > this.fileBytes || metadataOffset + metadataLength > this.fileBytes) {
+    if (
+      !Number.isSafeInteger(indexBytes) ||
+      indexOffset + indexBytes > this.fileBytes ||
+      metadataOffset + metadataLength > this.fileBytes
+    ) {
       throw fail('truncated');
     }
     const words = new Uint32Array(indexBytes / 4);
     this.readFullySync({ position: indexOffset, dest: bytesOf(words) });
     const json = Buffer.alloc(metadataLength);
     this.readFullySync({ position: metadataOffset, dest: json });
-    if (checksums && this.verify && headChecksum(header, bytesOf(words), json) !== header.readUInt32LE(HEADER_CHECKED_BYTES)) throw damagedHead();
+    if (
+      checksums &&
+      this.verify &&
+      headChecksum(header, bytesOf(words), json) !== header.readUInt32LE(HEADER_CHECKED_BYTES)
+    )
+      throw damagedHead();
     if (!checksums && !saidUnchecked.has(path)) {
       saidUnchecked.add(path);
-      log().warn({ file: path, formatVersion: this.formatVersion }, 'processed file without checksums (format version < 3): damage in it cannot be detected; preprocess it again to add them');
+      log().warn(
+        { file: path, formatVersion: this.formatVersion },
+        'processed file without checksums (format version < 3): damage in it cannot be detected; preprocess it again to add them',
+      );
     }
     this.index = new Float64Array(words.length / 2);
     for (let i = 0; i < this.index.length; i++) this.index[i] = words[2 * i] + words[2 * i + 1] * 4294967296;
@@ -533,15 +582,24 @@ export class ProcessedFileReader {
     let covered = 0;
     for (let g = 0; g < this.groups; g++) {
       const e = g * this.entryWords;
-      if (this.index[e] !== covered || this.index[e + 1] < 1) throw fail(`group ${g} of the index does not follow group ${g - 1}`);
+      if (this.index[e] !== covered || this.index[e + 1] < 1)
+        throw fail(`group ${g} of the index does not follow group ${g - 1}`);
       covered += this.index[e + 1];
       for (let t = 0; t < this.numTables; t++) {
         if (this.index[e + 4 + 3 * t] !== NO_OFFSETS_SECTION) continue;
-        if (this.formatVersion < 2) throw fail(`group ${g} table ${t}: no offsets section, which version ${this.formatVersion} does not allow`);
-        if (this.index[e + 6 + 3 * t] !== this.index[e + 1]) throw fail(`group ${g} table ${t}: no offsets section but ${this.index[e + 6 + 3 * t]} indices for ${this.index[e + 1]} rows`);
+        if (this.formatVersion < 2)
+          throw fail(`group ${g} table ${t}: no offsets section, which version ${this.formatVersion} does not allow`);
+        if (this.index[e + 6 + 3 * t] !== this.index[e + 1])
+          throw fail(
+            `group ${g} table ${t}: no offsets section but ${this.index[e + 6 + 3 * t]} indices for ${this.index[e + 1]} rows`,
+          );
       }
       const [start, end] = this.groupSpan(g);
-      if (start < HEADER_BYTES || end > indexOffset || this.sections(g).some(([at, bytes]) => at < start || at + bytes > end)) {
+      if (
+        start < HEADER_BYTES ||
+        end > indexOffset ||
+        this.sections(g).some(([at, bytes]) => at < start || at + bytes > end)
+      ) {
         throw fail(`group ${g}: its sections lie outside its bytes ${start}-${end - 1}`);
       }
     }
@@ -557,7 +615,9 @@ export class ProcessedFileReader {
     try {
       fd = openForReading(path);
     } catch (err) {
-      throw new UserError(`${path}: cannot open processed file (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      throw new UserError(
+        `${path}: cannot open processed file (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      );
     }
     try {
       return new ProcessedFileReader(path, fd, opts);
@@ -648,7 +708,9 @@ export class ProcessedFileReader {
     const where = `row group ${g} (rows ${firstRow}-${firstRow + numRows - 1}, bytes ${start}-${end - 1})`;
     try {
       if (this.formatVersion >= CHECKSUM_VERSION && crc32(whole) !== this.index[e + 5 + 3 * this.numTables]) {
-        throw new UserError(`${this.path}: damaged processed file: ${where} does not match its checksum (--no-verify reads it anyway)`);
+        throw new UserError(
+          `${this.path}: damaged processed file: ${where} does not match its checksum (--no-verify reads it anyway)`,
+        );
       }
       const view: GroupView = {
         file: this.path,
@@ -661,8 +723,15 @@ export class ProcessedFileReader {
         tables: Array.from({ length: this.numTables }, (_, t) => {
           const offsetsAt = this.index[e + 4 + 3 * t];
           return {
-            offsets: offsetsAt === NO_OFFSETS_SECTION ? undefined : new Uint32Array(whole.buffer, whole.byteOffset + offsetsAt - start, numRows + 1),
-            indices: new Uint32Array(whole.buffer, whole.byteOffset + this.index[e + 5 + 3 * t] - start, this.index[e + 6 + 3 * t]),
+            offsets:
+              offsetsAt === NO_OFFSETS_SECTION
+                ? undefined
+                : new Uint32Array(whole.buffer, whole.byteOffset + offsetsAt - start, numRows + 1),
+            indices: new Uint32Array(
+              whole.buffer,
+              whole.byteOffset + this.index[e + 5 + 3 * t] - start,
+              this.index[e + 6 + 3 * t],
+            ),
           };
         }),
         tableRows: this.tableRows,
@@ -686,7 +755,11 @@ export class ProcessedFileReader {
     const layout = [this.index[e + 1], this.numDense, this.index[e + 2] - start, this.index[e + 3] - start];
     for (let t = 0; t < this.numTables; t++) {
       const offsetsAt = this.index[e + 4 + 3 * t];
-      layout.push(offsetsAt === NO_OFFSETS_SECTION ? -1 : offsetsAt - start, this.index[e + 5 + 3 * t] - start, this.index[e + 6 + 3 * t]);
+      layout.push(
+        offsetsAt === NO_OFFSETS_SECTION ? -1 : offsetsAt - start,
+        this.index[e + 5 + 3 * t] - start,
+        this.index[e + 6 + 3 * t],
+      );
     }
     const crc = this.formatVersion >= CHECKSUM_VERSION ? this.index[e + 5 + 3 * this.numTables] : -1;
     const rows = this.tableRows && Uint32Array.from(this.tableRows, (r) => Math.min(r, U32_MAX));
@@ -713,12 +786,25 @@ export class ProcessedFileReader {
     const D = this.numDense;
     const T = this.numTables;
     const only = start < end ? this.groupOf(start) : -1;
-    if (only >= 0 && this.verify && !this.claimed[only] && end <= this.index[only * this.entryWords] + this.index[only * this.entryWords + 1]) {
+    if (
+      only >= 0 &&
+      this.verify &&
+      !this.claimed[only] &&
+      end <= this.index[only * this.entryWords] + this.index[only * this.entryWords + 1]
+    ) {
       // rows of one group on its first read (the loader's chunks, usually): the batch is views into it
       this.claimed[only] = 1;
       const [from, to] = this.groupSpan(only);
       const entry = only * this.entryWords;
-      const p: GroupPart = { group: only, entry, a: start - this.index[entry], b: end - this.index[entry], out: 0, offsets: [], whole: new Uint8Array(to - from) };
+      const p: GroupPart = {
+        group: only,
+        entry,
+        a: start - this.index[entry],
+        b: end - this.index[entry],
+        out: 0,
+        offsets: [],
+        whole: new Uint8Array(to - from),
+      };
       yield { pieces: piecesOf(from, p.whole as Uint8Array), checks: [p] };
       if (this.damaged) throw this.damaged;
       return this.viewBatch(p);
@@ -743,7 +829,10 @@ export class ProcessedFileReader {
         continue;
       }
       first.push({ position: this.index[entry + 2] + 4 * a, dest: bytesOf(labels.subarray(out, out + b - a)) });
-      first.push({ position: this.index[entry + 3] + 4 * a * D, dest: bytesOf(dense.subarray(out * D, (out + b - a) * D)) });
+      first.push({
+        position: this.index[entry + 3] + 4 * a * D,
+        dest: bytesOf(dense.subarray(out * D, (out + b - a) * D)),
+      });
       const offsets: (Uint32Array | undefined)[] = [];
       for (let t = 0; t < T; t++) {
         const at = this.index[entry + 4 + 3 * t];
@@ -763,17 +852,26 @@ export class ProcessedFileReader {
         // without the group check (--no-verify) bag offsets could be anything: refuse what cannot be read
         p.offsets.forEach((o, t) => {
           for (let i = 0; o && i < o.length - 1; i++) {
-            if (o[i + 1] < o[i]) throw new UserError(`${this.path}: row ${this.index[p.entry] + p.a + i}: table ${t}: bag offsets decrease (${o[i]} then ${o[i + 1]}); the file is damaged`);
+            if (o[i + 1] < o[i])
+              throw new UserError(
+                `${this.path}: row ${this.index[p.entry] + p.a + i}: table ${t}: bag offsets decrease (${o[i]} then ${o[i + 1]}); the file is damaged`,
+              );
           }
-          if (o && o[o.length - 1] > this.index[p.entry + 6 + 3 * t]) throw new UserError(`${this.path}: row group ${p.group}: table ${t}: bag offsets run past its ${this.index[p.entry + 6 + 3 * t]} indices; the file is damaged`);
+          if (o && o[o.length - 1] > this.index[p.entry + 6 + 3 * t])
+            throw new UserError(
+              `${this.path}: row group ${p.group}: table ${t}: bag offsets run past its ${this.index[p.entry + 6 + 3 * t]} indices; the file is damaged`,
+            );
         });
         continue;
       }
       const { whole } = p; // checked by the caller after the first step
       const base = this.index[p.entry + 2];
-      const take = (position: number, bytes: number): Uint8Array => whole.subarray(position - base, position - base + bytes);
+      const take = (position: number, bytes: number): Uint8Array =>
+        whole.subarray(position - base, position - base + bytes);
       bytesOf(labels.subarray(p.out, p.out + p.b - p.a)).set(take(this.index[p.entry + 2] + 4 * p.a, 4 * (p.b - p.a)));
-      bytesOf(dense.subarray(p.out * D, (p.out + p.b - p.a) * D)).set(take(this.index[p.entry + 3] + 4 * p.a * D, 4 * (p.b - p.a) * D));
+      bytesOf(dense.subarray(p.out * D, (p.out + p.b - p.a) * D)).set(
+        take(this.index[p.entry + 3] + 4 * p.a * D, 4 * (p.b - p.a) * D),
+      );
       for (let t = 0; t < T; t++) {
         const at = this.index[p.entry + 4 + 3 * t];
         if (at === NO_OFFSETS_SECTION) p.offsets.push(undefined);
@@ -783,7 +881,10 @@ export class ProcessedFileReader {
     /** Reads `dest` from `position` of part p's group: planned for the second step, or copied from the whole group. */
     const second: ReadPiece[] = [];
     const fetch = (p: GroupPart, position: number, dest: Uint8Array): void => {
-      if (p.whole) dest.set(p.whole.subarray(position - this.index[p.entry + 2], position - this.index[p.entry + 2] + dest.length));
+      if (p.whole)
+        dest.set(
+          p.whole.subarray(position - this.index[p.entry + 2], position - this.index[p.entry + 2] + dest.length),
+        );
       else second.push({ position, dest });
     };
     const sparse: BagInput[] = [];
@@ -807,7 +908,8 @@ export class ProcessedFileReader {
         const o = p.offsets[t];
         const rows = p.b - p.a;
         const c = indexCount(p, t);
-        if (c > 0) fetch(p, this.index[p.entry + 5 + 3 * t] + 4 * firstIndex(p, t), bytesOf(indices.subarray(have, have + c)));
+        if (c > 0)
+          fetch(p, this.index[p.entry + 5 + 3 * t] + 4 * firstIndex(p, t), bytesOf(indices.subarray(have, have + c)));
         if (o) for (let i = 1; i <= rows; i++) batchOffsets[p.out + i] = have + o[i] - o[0];
         else for (let i = 1; i <= rows; i++) batchOffsets[p.out + i] = have + i;
         have += c;
@@ -816,7 +918,8 @@ export class ProcessedFileReader {
     }
     yield { pieces: second, checks: [] };
     if (this.damaged) throw this.damaged;
-    if (!this.verify) checkIndexBounds(this.path, `rows ${start}-${end - 1}, read without verification`, start, sparse, this.tableRows);
+    if (!this.verify)
+      checkIndexBounds(this.path, `rows ${start}-${end - 1}, read without verification`, start, sparse, this.tableRows);
     return { size: n, dense, numDense: D, sparse, labels };
   }
 
@@ -870,13 +973,21 @@ export class ProcessedFileReader {
   }
 
   private truncated(piece: ReadPiece): UserError {
-    return new UserError(`${this.path}: truncated processed file (reading ${piece.dest.length} bytes at ${piece.position})`);
+    return new UserError(
+      `${this.path}: truncated processed file (reading ${piece.dest.length} bytes at ${piece.position})`,
+    );
   }
 
   private readFullySync(piece: ReadPiece): void {
     let done = 0;
     while (done < piece.dest.length) {
-      const got = fs.readSync(this.fd, piece.dest, done, Math.min(MAX_READ_BYTES, piece.dest.length - done), piece.position + done);
+      const got = fs.readSync(
+        this.fd,
+        piece.dest,
+        done,
+        Math.min(MAX_READ_BYTES, piece.dest.length - done),
+        piece.position + done,
+      );
       if (got === 0) throw this.truncated(piece);
       done += got;
     }
@@ -886,7 +997,14 @@ export class ProcessedFileReader {
     let done = 0;
     while (done < piece.dest.length) {
       const got = await new Promise<number>((resolve, reject) =>
-        fs.read(this.fd, piece.dest, done, Math.min(MAX_READ_BYTES, piece.dest.length - done), piece.position + done, (err, bytes) => (err ? reject(err) : resolve(bytes))),
+        fs.read(
+          this.fd,
+          piece.dest,
+          done,
+          Math.min(MAX_READ_BYTES, piece.dest.length - done),
+          piece.position + done,
+          (err, bytes) => (err ? reject(err) : resolve(bytes)),
+        ),
       );
       if (got === 0) throw this.truncated(piece);
       done += got;

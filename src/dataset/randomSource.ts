@@ -41,12 +41,22 @@ export class RandomSource extends BlockedBatchSource {
     const rng = new Rng(hash2(this.opts.seed >>> 0, blockIndex >>> 0) ^ Math.floor(blockIndex / 4294967296));
     const { numIndicesPerLookup: n, numIndicesPerLookupFixed: fixed } = this.opts;
     if (!this.nativeBlock) return randomBlockJs(rng, RANDOM_BLOCK_ROWS, this.numDense, this.tableSizes, n, fixed);
-    return { rows: RANDOM_BLOCK_ROWS, ...this.nativeBlock(rng.getState(), RANDOM_BLOCK_ROWS, this.numDense, this.sizes, n, fixed) };
+    return {
+      rows: RANDOM_BLOCK_ROWS,
+      ...this.nativeBlock(rng.getState(), RANDOM_BLOCK_ROWS, this.numDense, this.sizes, n, fixed),
+    };
   }
 }
 
 /** One block of R rows drawn from `rng` (the reference of the addon's randomBlock): dense, bags table by table (sizes, then indices), labels. */
-export function randomBlockJs(rng: Rng, R: number, numDense: number, tableSizes: readonly number[], n: number, fixed: boolean): GeneratedBlock {
+export function randomBlockJs(
+  rng: Rng,
+  R: number,
+  numDense: number,
+  tableSizes: readonly number[],
+  n: number,
+  fixed: boolean,
+): GeneratedBlock {
   const dense = new Float32Array(R * numDense);
   for (let i = 0; i < dense.length; i++) dense[i] = rng.next();
   const bags = tableSizes.map((size) => {

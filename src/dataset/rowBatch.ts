@@ -26,7 +26,14 @@ export class RowBatchBuilder {
    * Adds one row: its label, dense[denseAt, denseAt + D) (transformed values), and per table t the indices
    * bags[t][from[t], to[t]) (a one-hot row has one, a multi-hot row any number, also none).
    */
-  push(label: number, dense: ArrayLike<number>, denseAt: number, bags: readonly ArrayLike<number>[], from: ArrayLike<number>, to: ArrayLike<number>): void {
+  push(
+    label: number,
+    dense: ArrayLike<number>,
+    denseAt: number,
+    bags: readonly ArrayLike<number>[],
+    from: ArrayLike<number>,
+    to: ArrayLike<number>,
+  ): void {
     this.labels.push(label);
     for (let k = 0; k < this.numDense; k++) this.dense.push(dense[denseAt + k]);
     for (let t = 0; t < this.numTables; t++) {
@@ -39,8 +46,17 @@ export class RowBatchBuilder {
 
   /** The gathered rows as a Batch; the builder starts empty again. */
   take(): Batch {
-    const sparse: BagInput[] = this.offsets.map((o, t) => ({ offsets: Uint32Array.from(o), indices: Uint32Array.from(this.indices[t]) }));
-    const batch: Batch = { size: this.labels.length, numDense: this.numDense, dense: Float32Array.from(this.dense), labels: Float32Array.from(this.labels), sparse };
+    const sparse: BagInput[] = this.offsets.map((o, t) => ({
+      offsets: Uint32Array.from(o),
+      indices: Uint32Array.from(this.indices[t]),
+    }));
+    const batch: Batch = {
+      size: this.labels.length,
+      numDense: this.numDense,
+      dense: Float32Array.from(this.dense),
+      labels: Float32Array.from(this.labels),
+      sparse,
+    };
     this.labels = [];
     this.dense = [];
     this.offsets = this.offsets.map(() => [0]);

@@ -94,7 +94,8 @@ export function recordStarts(words: Uint32Array, rows: number, numDense: number,
     else for (let t = 0; t < numTables; t++) len += words[c + t];
     at += len;
   }
-  if (at !== words.length) throw new Error(`row records: ${rows} records end at word ${at}, the buffer holds ${words.length}`);
+  if (at !== words.length)
+    throw new Error(`row records: ${rows} records end at word ${at}, the buffer holds ${words.length}`);
   starts[rows] = at;
   return starts;
 }

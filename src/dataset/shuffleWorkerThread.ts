@@ -12,9 +12,9 @@ import { groupSlotViews, OneHotRows, type GroupSlot } from './memoryShuffle';
 import type { ShuffleReply, ShuffleRequest } from './shuffleWorker';
 import { serveRequests } from '../util/workerChannel';
 
-
 let spill: { fds: number[]; writers: RecordWriter[] } | undefined;
-let bucket: { words: Uint32Array; starts: Uint32Array; perm: Uint32Array; numDense: number; numTables: number } | undefined;
+let bucket:
+  { words: Uint32Array; starts: Uint32Array; perm: Uint32Array; numDense: number; numTables: number } | undefined;
 /** The in-memory shuffle's rows, output slots and current order, all on shared memory. */
 let held: { rows: OneHotRows; slots: GroupSlot[]; order: Uint32Array } | undefined;
 
@@ -23,7 +23,7 @@ function readWords(file: string): Uint32Array {
   const fd = fs.openSync(file, 'r');
   try {
     const bytes = new Uint8Array(fs.fstatSync(fd).size);
-    for (let done = 0; done < bytes.length; ) {
+    for (let done = 0; done < bytes.length;) {
       const got = fs.readSync(fd, bytes, done, Math.min(1 << 30, bytes.length - done), done);
       if (got === 0) throw new Error(`${file}: shorter than its size`);
       done += got;
@@ -37,7 +37,7 @@ function readWords(file: string): Uint32Array {
 /** Appends `words` at the end of the file open as `fd`. */
 function writeFully(fd: number, words: Uint32Array): void {
   const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
-  for (let done = 0; done < bytes.length; ) done += fs.writeSync(fd, bytes, done, bytes.length - done);
+  for (let done = 0; done < bytes.length;) done += fs.writeSync(fd, bytes, done, bytes.length - done);
 }
 
 function closeSpill(): number[] {
@@ -51,7 +51,12 @@ function handle(msg: ShuffleRequest): { reply: ShuffleReply; transfer: ArrayBuff
   if (msg.type === 'spillOpen') {
     // spill files: read back once and deleted (the caller removes their folder in any case), so never fsynced
     const fds = msg.files.map((f) => fs.openSync(f, 'w'));
-    spill = { fds, writers: fds.map((fd) => new RecordWriter(msg.numDense, msg.numTables, msg.bufferWords, (words) => writeFully(fd, words))) };
+    spill = {
+      fds,
+      writers: fds.map(
+        (fd) => new RecordWriter(msg.numDense, msg.numTables, msg.bufferWords, (words) => writeFully(fd, words)),
+      ),
+    };
     return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
   }
   if (msg.type === 'spill') {
@@ -74,12 +79,25 @@ function handle(msg: ShuffleRequest): { reply: ShuffleReply; transfer: ArrayBuff
     bucket = undefined; // the previous bucket's memory can go before the next is read
     const words = readWords(msg.file);
     fs.rmSync(msg.file);
-    bucket = { words, starts: recordStarts(words, msg.rows, msg.numDense, msg.numTables), perm: new Uint32Array(msg.perm), numDense: msg.numDense, numTables: msg.numTables };
+    bucket = {
+      words,
+      starts: recordStarts(words, msg.rows, msg.numDense, msg.numTables),
+      perm: new Uint32Array(msg.perm),
+      numDense: msg.numDense,
+      numTables: msg.numTables,
+    };
     return { reply: { id: msg.id, type: 'loaded' }, transfer: [] };
   }
   if (msg.type === 'holdRows') {
-    const rows = new OneHotRows(msg.capacity, msg.numDense, msg.numTables, undefined, { words: new Uint32Array(msg.words), rows: msg.rows });
-    held = { rows, slots: msg.slots.map((b) => groupSlotViews(b, msg.numDense, msg.numTables)), order: new Uint32Array(0) };
+    const rows = new OneHotRows(msg.capacity, msg.numDense, msg.numTables, undefined, {
+      words: new Uint32Array(msg.words),
+      rows: msg.rows,
+    });
+    held = {
+      rows,
+      slots: msg.slots.map((b) => groupSlotViews(b, msg.numDense, msg.numTables)),
+      order: new Uint32Array(0),
+    };
     return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
   }
   if (msg.type === 'heldOrder') {
@@ -95,7 +113,10 @@ function handle(msg: ShuffleRequest): { reply: ShuffleReply; transfer: ArrayBuff
   }
   if (!bucket) throw new Error('shuffle worker: decode before load');
   const records = gatherRecords(bucket.words, bucket.starts, bucket.perm.subarray(msg.from, msg.to));
-  return { reply: { id: msg.id, type: 'gathered', records, rows: msg.to - msg.from }, transfer: [records.buffer as ArrayBuffer] };
+  return {
+    reply: { id: msg.id, type: 'gathered', records, rows: msg.to - msg.from },
+    transfer: [records.buffer as ArrayBuffer],
+  };
 }
 
 serveRequests<ShuffleRequest, ShuffleReply>('shuffle worker', handle);

@@ -58,7 +58,10 @@ export interface FileStats {
 }
 
 const MIN_FREQUENCIES = [2, 3, 5, 10, 20, 50, 100, 200, 500, 1000];
-const MAX_IND_RANGES = [50_000_000, 20_000_000, 10_000_000, 5_000_000, 2_000_000, 1_000_000, 500_000, 200_000, 100_000, 50_000, 20_000, 10_000, 5_000, 2_000, 1_000];
+const MAX_IND_RANGES = [
+  50_000_000, 20_000_000, 10_000_000, 5_000_000, 2_000_000, 1_000_000, 500_000, 200_000, 100_000, 50_000, 20_000,
+  10_000, 5_000, 2_000, 1_000,
+];
 
 /** The index of the column's missing value (from its vocabulary file), -1 when it has none, null if unknown. */
 function missingIndex(manifest: Manifest, partsDir: string, t: number): number | null {
@@ -81,16 +84,33 @@ function missingIndex(manifest: Manifest, partsDir: string, t: number): number |
 /** Total table rows once every table is folded to at most M rows. */
 const foldedRows = (counts: number[], M: number): number => counts.reduce((s, c) => s + Math.min(c, M), 0);
 
-export async function computeStats(reader: ProcessedFileReader, embeddingDim: number, memoryBytes = os.totalmem()): Promise<FileStats> {
+export async function computeStats(
+  reader: ProcessedFileReader,
+  embeddingDim: number,
+  memoryBytes = os.totalmem(),
+): Promise<FileStats> {
   const meta = reader.metadata as Partial<Manifest> | null;
   const manifest = meta && Array.isArray(meta.tables) && meta.schema ? (meta as Manifest) : undefined;
-  const T = reader.numTables, D = reader.numDense;
+  const T = reader.numTables,
+    D = reader.numDense;
   // table sizes: the manifest's counts, else (a shard) the largest index seen + 1, found while counting
-  let freq: Uint32Array[] = Array.from({ length: T }, (_, t) => new Uint32Array(manifest ? manifest.tables[t].count : 1024));
-  const missing = Array.from({ length: T }, (_, t) => (manifest ? missingIndex(manifest, path.resolve(reader.path) + '.parts', t) : null));
-  const missingRows = new Float64Array(T), lookups = new Float64Array(T);
+  let freq: Uint32Array[] = Array.from(
+    { length: T },
+    (_, t) => new Uint32Array(manifest ? manifest.tables[t].count : 1024),
+  );
+  const missing = Array.from({ length: T }, (_, t) =>
+    manifest ? missingIndex(manifest, path.resolve(reader.path) + '.parts', t) : null,
+  );
+  const missingRows = new Float64Array(T),
+    lookups = new Float64Array(T);
   const dense = Array.from({ length: D }, () => ({ min: Infinity, max: -Infinity, sum: 0 }));
-  const ranges: [string, number, number][] = meta?.splits ? (Object.entries(meta.splits) as [SplitName, { start: number; end: number }][]).map(([k, r]) => [k, r.start, r.end]) : [['all', 0, reader.rows]];
+  const ranges: [string, number, number][] = meta?.splits
+    ? (Object.entries(meta.splits) as [SplitName, { start: number; end: number }][]).map(([k, r]) => [
+        k,
+        r.start,
+        r.end,
+      ])
+    : [['all', 0, reader.rows]];
   const positives = new Float64Array(ranges.length);
   const bar = startProgress('stats', Math.max(1, reader.rows), 'rows');
   let row = 0;
@@ -101,7 +121,8 @@ export async function computeStats(reader: ProcessedFileReader, embeddingDim: nu
         const s = ranges.findIndex(([, a, e]) => r >= a && r < e);
         if (s >= 0) positives[s] += b.labels[i];
         for (let k = 0; k < D; k++) {
-          const v = b.dense[i * D + k], d = dense[k];
+          const v = b.dense[i * D + k],
+            d = dense[k];
           if (v < d.min) d.min = v;
           if (v > d.max) d.max = v;
           d.sum += v;
@@ -111,7 +132,8 @@ export async function computeStats(reader: ProcessedFileReader, embeddingDim: nu
         const { offsets, indices } = b.sparse[t];
         const m = missing[t];
         for (let i = 0; i < b.size; i++) {
-          const a = offsets[i], e = offsets[i + 1];
+          const a = offsets[i],
+            e = offsets[i + 1];
           if (a === e || (m !== null && m >= 0 && indices.subarray(a, e).includes(m))) missingRows[t]++;
         }
         let f = freq[t];
@@ -140,7 +162,8 @@ export async function computeStats(reader: ProcessedFileReader, embeddingDim: nu
     });
   }
   // a day shard carries the schema (names) but not the table counts
-  const schema = meta?.schema && meta.schema.categorical?.length === T && meta.schema.dense?.length === D ? meta.schema : undefined;
+  const schema =
+    meta?.schema && meta.schema.categorical?.length === T && meta.schema.dense?.length === D ? meta.schema : undefined;
   const names = schema ? schema.categorical.map((c) => c.name) : freq.map((_, t) => `table ${t}`);
   const tables: TableStats[] = freq.map((f, t) => {
     const sorted = Uint32Array.from(f).sort();
@@ -175,30 +198,46 @@ export async function computeStats(reader: ProcessedFileReader, embeddingDim: nu
   };
   if (!memory.fits) {
     memory.suggestMaxIndRange = MAX_IND_RANGES.find((M) => 2 * foldedRows(counts, M) * perRow <= budget);
-    memory.suggestMinFrequency = MIN_FREQUENCIES.find((K) => 2 * freq.reduce((s, f) => s + f.filter((c) => c >= K).length + 1, 0) * perRow <= budget);
+    memory.suggestMinFrequency = MIN_FREQUENCIES.find(
+      (K) => 2 * freq.reduce((s, f) => s + f.filter((c) => c >= K).length + 1, 0) * perRow <= budget,
+    );
   }
   return {
     rows: reader.rows,
     tables,
-    dense: dense.map((d, k) => ({ name: denseNames[k], min: reader.rows ? d.min : NaN, max: reader.rows ? d.max : NaN, mean: reader.rows ? d.sum / reader.rows : NaN })),
-    labelRate: Object.fromEntries(ranges.map(([k, a, e], s) => [k, { rows: e - a, positives: positives[s], rate: e > a ? positives[s] / (e - a) : 0 }])),
+    dense: dense.map((d, k) => ({
+      name: denseNames[k],
+      min: reader.rows ? d.min : NaN,
+      max: reader.rows ? d.max : NaN,
+      mean: reader.rows ? d.sum / reader.rows : NaN,
+    })),
+    labelRate: Object.fromEntries(
+      ranges.map(([k, a, e], s) => [
+        k,
+        { rows: e - a, positives: positives[s], rate: e > a ? positives[s] / (e - a) : 0 },
+      ]),
+    ),
     memory,
   };
 }
 
-const gib = (b: number): string => (b < 2 ** 30 ? `${(b / 2 ** 20).toFixed(2)} MiB` : `${(b / 2 ** 30).toFixed(1)} GiB`);
+const gib = (b: number): string =>
+  b < 2 ** 30 ? `${(b / 2 ** 20).toFixed(2)} MiB` : `${(b / 2 ** 30).toFixed(1)} GiB`;
 const pct = (x: number | null): string => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}%`);
 
 /** The stats as readable text. */
 export function formatStats(s: FileStats): string {
   const w = Math.max(5, ...s.tables.map((t) => t.name.length), ...s.dense.map((d) => d.name.length));
   let out = `rows ${s.rows.toLocaleString('en-US')}\n\nlabel rate per split\n`;
-  for (const [k, v] of Object.entries(s.labelRate)) out += `  ${k.padEnd(6)} ${pct(v.rate).padStart(7)} of ${v.rows.toLocaleString('en-US')} rows\n`;
+  for (const [k, v] of Object.entries(s.labelRate))
+    out += `  ${k.padEnd(6)} ${pct(v.rate).padStart(7)} of ${v.rows.toLocaleString('en-US')} rows\n`;
   out += `\n${'table'.padEnd(w)}  ${'rows'.padStart(12)}  ${'top 1% share'.padStart(12)}  ${'missing'.padStart(8)}  ${'bag len'.padStart(7)}\n`;
-  for (const t of s.tables) out += `${t.name.padEnd(w)}  ${t.rows.toLocaleString('en-US').padStart(12)}  ${pct(t.top1PercentShare).padStart(12)}  ${pct(t.missingRate).padStart(8)}  ${t.meanBagLength.toFixed(2).padStart(7)}\n`;
+  for (const t of s.tables)
+    out += `${t.name.padEnd(w)}  ${t.rows.toLocaleString('en-US').padStart(12)}  ${pct(t.top1PercentShare).padStart(12)}  ${pct(t.missingRate).padStart(8)}  ${t.meanBagLength.toFixed(2).padStart(7)}\n`;
   if (s.dense.length > 0) {
     out += `\n${'dense'.padEnd(w)}  ${'min'.padStart(12)}  ${'max'.padStart(12)}  ${'mean'.padStart(12)}\n`;
-    for (const d of s.dense) out += `${d.name.padEnd(w)}  ${d.min.toPrecision(6).padStart(12)}  ${d.max.toPrecision(6).padStart(12)}  ${d.mean.toPrecision(6).padStart(12)}\n`;
+    for (const d of s.dense)
+      out += `${d.name.padEnd(w)}  ${d.min.toPrecision(6).padStart(12)}  ${d.max.toPrecision(6).padStart(12)}  ${d.mean.toPrecision(6).padStart(12)}\n`;
   }
   const m = s.memory;
   out += `\nembedding tables at d=${m.embeddingDim}: weights ${gib(m.paramBytes)}; optimizer state: sgd 0, adagrad ${gib(m.optimizerBytes.adagrad)}, rowwise-adagrad ${gib(m.optimizerBytes['rowwise-adagrad'])}\n`;
@@ -207,8 +246,12 @@ export function formatStats(s: FileStats): string {
     out += `  ${c.option}: weights ${gib(c.paramBytes)} (${pct(c.paramBytes / Math.max(1, m.paramBytes))} of plain); adagrad ${gib(c.optimizerBytes.adagrad)}, rowwise-adagrad ${gib(c.optimizerBytes['rowwise-adagrad'])}: weights + adagrad state ${c.fits ? 'fit' : 'do NOT fit'}\n`;
   }
   if (!m.fits) {
-    out += m.suggestMaxIndRange ? `suggestion: dlrm preprocess/train --max-ind-range ${m.suggestMaxIndRange} (tables fold to at most that many rows)\n` : 'no --max-ind-range from 1,000 up fits\n';
-    out += m.suggestMinFrequency ? `suggestion: dlrm preprocess --min-frequency ${m.suggestMinFrequency} (rarer values share one row per table)\n` : 'no --min-frequency up to 1000 fits\n';
+    out += m.suggestMaxIndRange
+      ? `suggestion: dlrm preprocess/train --max-ind-range ${m.suggestMaxIndRange} (tables fold to at most that many rows)\n`
+      : 'no --max-ind-range from 1,000 up fits\n';
+    out += m.suggestMinFrequency
+      ? `suggestion: dlrm preprocess --min-frequency ${m.suggestMinFrequency} (rarer values share one row per table)\n`
+      : 'no --min-frequency up to 1000 fits\n';
   }
   return out;
 }

@@ -52,16 +52,22 @@ export class SyntheticSource extends BlockedBatchSource {
   constructor(opts: SyntheticSourceOptions) {
     const profile = opts.profile ?? loadProfile(opts.dataSet ?? 'kaggle');
     if (opts.tableSizes.length !== profile.categorical.length) {
-      throw new UserError(`synthetic data: the model has ${opts.tableSizes.length} embedding tables but the ${profile.dataSet} data has ${profile.categorical.length} categorical columns`);
+      throw new UserError(
+        `synthetic data: the model has ${opts.tableSizes.length} embedding tables but the ${profile.dataSet} data has ${profile.categorical.length} categorical columns`,
+      );
     }
     super(profile.dense.length, opts.tableSizes, opts.rows, BLOCK_ROWS, opts.firstRow ?? 0);
     this.generator = new CriteoGenerator(profile, opts.seed);
     this.indexShift = Uint32Array.from(this.generator.canBeMissing, (m) => (m ? 1 : 0));
     const multiHot = opts.multiHotSizes;
     if (multiHot && multiHot.length > 0) {
-      if (multiHot.length !== opts.tableSizes.length) throw new UserError(`--multi-hot-sizes: ${multiHot.length} sizes for ${opts.tableSizes.length} embedding tables`);
+      if (multiHot.length !== opts.tableSizes.length)
+        throw new UserError(
+          `--multi-hot-sizes: ${multiHot.length} sizes for ${opts.tableSizes.length} embedding tables`,
+        );
       multiHot.forEach((k) => {
-        if (!Number.isSafeInteger(k) || k < 1) throw new UserError(`--multi-hot-sizes: '${k}' is not a positive integer`);
+        if (!Number.isSafeInteger(k) || k < 1)
+          throw new UserError(`--multi-hot-sizes: '${k}' is not a positive integer`);
       });
       this.multiHotSizes = [...multiHot];
     }
@@ -76,7 +82,8 @@ export class SyntheticSource extends BlockedBatchSource {
     const D = gen.numDense;
     const T = gen.numTables;
     const dense = new Float32Array(R * D);
-    for (let i = 0; i < R * D; i++) dense[i] = block.denseMissing[i] || block.dense[i] <= 0 ? 0 : Math.log(block.dense[i] + 1);
+    for (let i = 0; i < R * D; i++)
+      dense[i] = block.denseMissing[i] || block.dense[i] <= 0 ? 0 : Math.log(block.dense[i] + 1);
     const oneHot = Uint32Array.from({ length: R + 1 }, (_, r) => r);
     const bags = this.tableSizes.map((size, t) => {
       const k = this.multiHotSizes?.[t] ?? 1;

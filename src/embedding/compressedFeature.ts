@@ -16,7 +16,12 @@ import type { CompressedFeatureParams } from '../model/params';
 import type { FeatureEmbedding } from './compressedLayout';
 import { EmbeddingBagBackward } from './embeddingBagBackward';
 import { embeddingBagForward, indexOutOfRange } from './embeddingBagForward';
-import { ADAGRAD_EPS, adagradEmbeddingUpdate, rowwiseAdagradEmbeddingUpdate, sgdEmbeddingUpdate } from './sparseOptimizers';
+import {
+  ADAGRAD_EPS,
+  adagradEmbeddingUpdate,
+  rowwiseAdagradEmbeddingUpdate,
+  sgdEmbeddingUpdate,
+} from './sparseOptimizers';
 
 export type CompressedLayout = Exclude<FeatureEmbedding, { kind: 'plain' }>;
 
@@ -44,14 +49,18 @@ export class CompressedFeature {
     readonly state: CompressedFeatureState | undefined,
     readonly featureIndex = 0,
   ) {
-    this.grads = { pooled: params.tables.map(() => new Float32Array(0)), ...(params.projection ? { projection: new Float32Array(params.projection.length) } : {}) };
+    this.grads = {
+      pooled: params.tables.map(() => new Float32Array(0)),
+      ...(params.projection ? { projection: new Float32Array(params.projection.length) } : {}),
+    };
   }
 
   /** The bags of the feature's own tables (QR: quotient and remainder indices). */
   private tableBags(bag: BagInput): BagInput[] {
     const f = this.layout;
     if (f.kind === 'md') return [bag];
-    const c = f.collisions, n = bag.indices.length;
+    const c = f.collisions,
+      n = bag.indices.length;
     const reuse = this.bags.length === 2 && this.bags[0].indices.length === n;
     const q = reuse ? this.bags[0].indices : new Uint32Array(n);
     const r = reuse ? this.bags[1].indices : new Uint32Array(n);
@@ -70,7 +79,8 @@ export class CompressedFeature {
   /** Writes the feature's pooled output [B, d] at out[b*stride + offset ..]. */
   forward(bag: BagInput, out: Float32Array, stride: number, offset: number): void {
     const B = bag.offsets.length - 1;
-    const f = this.layout, e = f.dim;
+    const f = this.layout,
+      e = f.dim;
     this.bags = this.tableBags(bag);
     this.pooled = this.params.tables.map((t, k) => {
       const p = this.pooled[k]?.length === B * e ? this.pooled[k] : new Float32Array(B * e);
@@ -80,7 +90,8 @@ export class CompressedFeature {
     if (f.kind === 'qr') {
       const [pq, pr] = this.pooled;
       for (let b = 0; b < B; b++) {
-        const o = b * stride + offset, s = b * e;
+        const o = b * stride + offset,
+          s = b * e;
         if (f.operation === 'mult') for (let k = 0; k < e; k++) out[o + k] = pq[s + k] * pr[s + k];
         else if (f.operation === 'add') for (let k = 0; k < e; k++) out[o + k] = pq[s + k] + pr[s + k];
         else
@@ -91,9 +102,12 @@ export class CompressedFeature {
       }
       return;
     }
-    const p = this.pooled[0], P = this.params.projection, d = f.baseDim;
+    const p = this.pooled[0],
+      P = this.params.projection,
+      d = f.baseDim;
     for (let b = 0; b < B; b++) {
-      const o = b * stride + offset, s = b * e;
+      const o = b * stride + offset,
+        s = b * e;
       if (!P) {
         for (let k = 0; k < d; k++) out[o + k] = p[s + k];
         continue;
@@ -108,14 +122,17 @@ export class CompressedFeature {
 
   /** Gradients from d(loss)/d(out) at grad[b*stride + offset ..] (arrays reused by the next call). */
   gradients(grad: Float32Array, stride: number, offset: number): CompressedFeatureGradients {
-    const f = this.layout, e = f.dim;
+    const f = this.layout,
+      e = f.dim;
     const B = this.bags[0].offsets.length - 1;
     const g = this.grads;
     g.pooled = g.pooled.map((a) => (a.length === B * e ? a : new Float32Array(B * e)));
     if (f.kind === 'qr') {
-      const [pq, pr] = this.pooled, [gq, gr] = g.pooled;
+      const [pq, pr] = this.pooled,
+        [gq, gr] = g.pooled;
       for (let b = 0; b < B; b++) {
-        const o = b * stride + offset, s = b * e;
+        const o = b * stride + offset,
+          s = b * e;
         for (let k = 0; k < e; k++) {
           if (f.operation === 'mult') {
             gq[s + k] = grad[o + k] * pr[s + k];
@@ -130,14 +147,19 @@ export class CompressedFeature {
       }
       return g;
     }
-    const p = this.pooled[0], gp = g.pooled[0], P = this.params.projection, gP = g.projection, d = f.baseDim;
+    const p = this.pooled[0],
+      gp = g.pooled[0],
+      P = this.params.projection,
+      gP = g.projection,
+      d = f.baseDim;
     if (!P || !gP) {
       for (let b = 0; b < B; b++) for (let k = 0; k < d; k++) gp[b * e + k] = grad[b * stride + offset + k];
       return g;
     }
     gP.fill(0);
     for (let b = 0; b < B; b++) {
-      const o = b * stride + offset, s = b * e;
+      const o = b * stride + offset,
+        s = b * e;
       for (let k = 0; k < e; k++) gp[s + k] = 0;
       for (let j = 0; j < d; j++) {
         const gj = grad[o + j];
@@ -165,7 +187,8 @@ export class CompressedFeature {
       if (this.optimizer === 'adagrad') adagradEmbeddingUpdate(table, acc, rows, lr);
       else rowwiseAdagradEmbeddingUpdate(table, acc, rows, lr);
     });
-    const P = this.params.projection, gP = g.projection;
+    const P = this.params.projection,
+      gP = g.projection;
     if (!P || !gP) return;
     if (this.optimizer === 'sgd') {
       for (let i = 0; i < P.length; i++) P[i] -= lr * gP[i];

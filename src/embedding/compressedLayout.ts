@@ -14,7 +14,15 @@ import { UserError } from '../util/errors';
 
 export type FeatureEmbedding =
   | { kind: 'plain'; rows: number; dim: number }
-  | { kind: 'qr'; categories: number; operation: QrOperation; collisions: number; qRows: number; rRows: number; dim: number }
+  | {
+      kind: 'qr';
+      categories: number;
+      operation: QrOperation;
+      collisions: number;
+      qRows: number;
+      rRows: number;
+      dim: number;
+    }
   | { kind: 'md'; rows: number; dim: number; baseDim: number };
 
 /** torch.round: halves go to the even neighbour. */
@@ -48,28 +56,49 @@ export function checkCompression(c: EmbeddingCompression, dim: number): void {
   if (c.qr && c.md) throw new UserError('--qr-flag and --md-flag cannot be combined (the reference fails on it too)');
   if (c.qr) {
     const { operation, collisions, threshold } = c.qr;
-    if (!['mult', 'add', 'concat'].includes(operation)) throw new UserError(`--qr-operation: '${String(operation)}' is not one of mult, add, concat`);
-    if (!Number.isSafeInteger(collisions) || collisions < 1) throw new UserError(`--qr-collisions: '${collisions}' is not a positive integer`);
-    if (!Number.isSafeInteger(threshold) || threshold < 0) throw new UserError(`--qr-threshold: '${threshold}' is not a non-negative integer`);
-    if (operation === 'concat' && dim % 2 !== 0) throw new UserError(`--qr-operation concat: the bottom MLP's last width ${dim} must be even (twice the embedding dim)`);
+    if (!['mult', 'add', 'concat'].includes(operation))
+      throw new UserError(`--qr-operation: '${String(operation)}' is not one of mult, add, concat`);
+    if (!Number.isSafeInteger(collisions) || collisions < 1)
+      throw new UserError(`--qr-collisions: '${collisions}' is not a positive integer`);
+    if (!Number.isSafeInteger(threshold) || threshold < 0)
+      throw new UserError(`--qr-threshold: '${threshold}' is not a non-negative integer`);
+    if (operation === 'concat' && dim % 2 !== 0)
+      throw new UserError(
+        `--qr-operation concat: the bottom MLP's last width ${dim} must be even (twice the embedding dim)`,
+      );
   }
   if (c.md) {
     const { temperature, threshold, roundDims } = c.md;
-    if (!Number.isFinite(temperature) || temperature < 0) throw new UserError(`--md-temperature: '${temperature}' is not a non-negative number`);
-    if (!Number.isSafeInteger(threshold) || threshold < 0) throw new UserError(`--md-threshold: '${threshold}' is not a non-negative integer`);
-    if (roundDims && 2 ** Math.round(Math.log2(dim)) !== dim) throw new UserError(`--md-round-dims: the embedding dim ${dim} must be a power of two (the reference rounds it too)`);
+    if (!Number.isFinite(temperature) || temperature < 0)
+      throw new UserError(`--md-temperature: '${temperature}' is not a non-negative number`);
+    if (!Number.isSafeInteger(threshold) || threshold < 0)
+      throw new UserError(`--md-threshold: '${threshold}' is not a non-negative integer`);
+    if (roundDims && 2 ** Math.round(Math.log2(dim)) !== dim)
+      throw new UserError(
+        `--md-round-dims: the embedding dim ${dim} must be a power of two (the reference rounds it too)`,
+      );
   }
 }
 
 /** Each feature's embedding for `arch` (all plain without arch.compression). */
-export function featureEmbeddings(arch: Pick<DlrmArch, 'tableSizes' | 'embeddingDim' | 'compression'>): FeatureEmbedding[] {
+export function featureEmbeddings(
+  arch: Pick<DlrmArch, 'tableSizes' | 'embeddingDim' | 'compression'>,
+): FeatureEmbedding[] {
   const { tableSizes, embeddingDim: d, compression } = arch;
   const plain = (rows: number): FeatureEmbedding => ({ kind: 'plain', rows, dim: d });
   if (compression?.qr) {
     const { operation, collisions, threshold } = compression.qr;
     return tableSizes.map((n) =>
       n > threshold
-        ? { kind: 'qr', categories: n, operation, collisions, qRows: Math.ceil(n / collisions), rRows: collisions, dim: operation === 'concat' ? d / 2 : d }
+        ? {
+            kind: 'qr',
+            categories: n,
+            operation,
+            collisions,
+            qRows: Math.ceil(n / collisions),
+            rRows: collisions,
+            dim: operation === 'concat' ? d / 2 : d,
+          }
         : plain(n),
     );
   }
@@ -107,9 +136,14 @@ export interface EmbeddingMemory {
   optimizerBytes: Record<'sgd' | 'adagrad' | 'rowwise-adagrad', number>;
 }
 
-export function embeddingMemory(tableSizes: readonly number[], embeddingDim: number, compression?: EmbeddingCompression): EmbeddingMemory {
+export function embeddingMemory(
+  tableSizes: readonly number[],
+  embeddingDim: number,
+  compression?: EmbeddingCompression,
+): EmbeddingMemory {
   const features = featureEmbeddings({ tableSizes: [...tableSizes], embeddingDim, compression });
-  let params = 0, rowwise = 0;
+  let params = 0,
+    rowwise = 0;
   for (const f of features) {
     const n = featureParamCount(f);
     params += n;
@@ -122,7 +156,9 @@ export function embeddingMemory(tableSizes: readonly number[], embeddingDim: num
 export function defaultCompressions(dim: number): { name: string; compression: EmbeddingCompression }[] {
   const qr = (operation: QrOperation): EmbeddingCompression => ({ qr: { operation, collisions: 4, threshold: 200 } });
   const md = (roundDims: boolean): EmbeddingCompression => ({ md: { temperature: 0.3, threshold: 200, roundDims } });
-  const out: { name: string; compression: EmbeddingCompression }[] = [{ name: '--qr-flag (mult, c=4)', compression: qr('mult') }];
+  const out: { name: string; compression: EmbeddingCompression }[] = [
+    { name: '--qr-flag (mult, c=4)', compression: qr('mult') },
+  ];
   if (dim % 2 === 0) out.push({ name: '--qr-flag --qr-operation concat', compression: qr('concat') });
   out.push({ name: '--md-flag (alpha 0.3)', compression: md(false) });
   if (2 ** Math.round(Math.log2(dim)) === dim) out.push({ name: '--md-flag --md-round-dims', compression: md(true) });

@@ -44,7 +44,8 @@ export class EmbeddingBagBackward {
     const { keys, slots, rows, grads, mask } = this;
     let count = 0;
     for (let b = 0; b < B; b++) {
-      const start = offsets[b], end = offsets[b + 1];
+      const start = offsets[b],
+        end = offsets[b + 1];
       if (start === end) continue;
       const g = b * stride + offset;
       for (let p = start; p < end; p++) {

@@ -24,7 +24,8 @@ export function embeddingBagForward(
   const single = chunks.length === 1 ? chunks[0] : undefined;
   for (let b = 0; b < B; b++) {
     const o = b * stride + offset;
-    const start = offsets[b], end = offsets[b + 1];
+    const start = offsets[b],
+      end = offsets[b + 1];
     if (single && end === start + 1) {
       // one index per bag (every Criteo row): a plain copy, no zeroing or accumulation
       const row = indices[start];

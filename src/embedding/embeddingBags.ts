@@ -27,7 +27,9 @@ export class EmbeddingBags {
 
   /** Pooled bags [B, T, d] (into `out` when it has the right size). */
   forward(batch: Batch, out?: Float32Array): Float32Array {
-    const T = this.tables.length, d = this.dim, B = batch.size;
+    const T = this.tables.length,
+      d = this.dim,
+      B = batch.size;
     const pooled = out && out.length === B * T * d ? out : new Float32Array(B * T * d);
     for (let t = 0; t < T; t++) {
       const c = this.compressed[t];
@@ -39,9 +41,12 @@ export class EmbeddingBags {
 
   /** Applies the optimizer to every table from d(loss)/d(pooled) [B, T, d]. */
   update(batch: Batch, gradPooled: Float32Array, lr: number): void {
-    const T = this.tables.length, d = this.dim;
+    const T = this.tables.length,
+      d = this.dim;
     for (let t = 0; t < T; t++) {
-      const table = this.tables[t], bag = batch.sparse[t], c = this.compressed[t];
+      const table = this.tables[t],
+        bag = batch.sparse[t],
+        c = this.compressed[t];
       if (c) {
         c.update(gradPooled, T * d, t * d, lr);
         continue;

@@ -10,7 +10,14 @@ import type { SparseRowGradient } from './embeddingBagBackward';
 export const ADAGRAD_EPS = 1e-10;
 
 /** SGD straight from the pooled gradient (layout as embeddingBagForward's output). */
-export function sgdEmbeddingUpdate(table: EmbeddingTableParams, bag: BagInput, gradPooled: Float32Array, stride: number, offset: number, lr: number): void {
+export function sgdEmbeddingUpdate(
+  table: EmbeddingTableParams,
+  bag: BagInput,
+  gradPooled: Float32Array,
+  stride: number,
+  offset: number,
+  lr: number,
+): void {
   const { dim: d, chunkRows, chunks } = table;
   const { offsets, indices } = bag;
   const B = offsets.length - 1;
@@ -33,13 +40,20 @@ export function sgdEmbeddingUpdate(table: EmbeddingTableParams, bag: BagInput, g
 }
 
 /** Element-wise Adagrad; `acc` is chunked like the table ([rowsInChunk*d] per chunk). */
-export function adagradEmbeddingUpdate(table: EmbeddingTableParams, acc: Float32Array[], grad: SparseRowGradient, lr: number, eps = ADAGRAD_EPS): void {
+export function adagradEmbeddingUpdate(
+  table: EmbeddingTableParams,
+  acc: Float32Array[],
+  grad: SparseRowGradient,
+  lr: number,
+  eps = ADAGRAD_EPS,
+): void {
   const { dim: d, chunkRows, chunks } = table;
   const { rows, grads, count } = grad;
   for (let i = 0; i < count; i++) {
     const row = rows[i];
     const c = chunks.length === 1 ? 0 : Math.floor(row / chunkRows);
-    const w = chunks[c], a = acc[c];
+    const w = chunks[c],
+      a = acc[c];
     const base = (row - c * chunkRows) * d;
     const gb = i * d;
     for (let k = 0; k < d; k++) {
@@ -51,13 +65,20 @@ export function adagradEmbeddingUpdate(table: EmbeddingTableParams, acc: Float32
 }
 
 /** Row-wise Adagrad; `acc` is chunked like the table ([rowsInChunk] per chunk). */
-export function rowwiseAdagradEmbeddingUpdate(table: EmbeddingTableParams, acc: Float32Array[], grad: SparseRowGradient, lr: number, eps = ADAGRAD_EPS): void {
+export function rowwiseAdagradEmbeddingUpdate(
+  table: EmbeddingTableParams,
+  acc: Float32Array[],
+  grad: SparseRowGradient,
+  lr: number,
+  eps = ADAGRAD_EPS,
+): void {
   const { dim: d, chunkRows, chunks } = table;
   const { rows, grads, count } = grad;
   for (let i = 0; i < count; i++) {
     const row = rows[i];
     const c = chunks.length === 1 ? 0 : Math.floor(row / chunkRows);
-    const w = chunks[c], a = acc[c];
+    const w = chunks[c],
+      a = acc[c];
     const local = row - c * chunkRows;
     const base = local * d;
     const gb = i * d;

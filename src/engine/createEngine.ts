@@ -20,7 +20,12 @@ export interface EngineOptions {
   backend?: TfjsBackendName | 'auto';
 }
 
-export async function createEngine(opts: EngineOptions, config: EngineConfig, params: DlrmParams, state: OptimizerState): Promise<Engine> {
+export async function createEngine(
+  opts: EngineOptions,
+  config: EngineConfig,
+  params: DlrmParams,
+  state: OptimizerState,
+): Promise<Engine> {
   if (config.precision === 'bf16') return bf16Engine(opts, config, params, state);
   switch (opts.engine) {
     case 'native': {
@@ -36,7 +41,12 @@ export async function createEngine(opts: EngineOptions, config: EngineConfig, pa
 }
 
 /** auto: tfjs on a GPU when tfjs-node-gpu loads, else the native engine when built, else tfjs (wasm, ...). */
-async function autoEngine(opts: EngineOptions, config: EngineConfig, params: DlrmParams, state: OptimizerState): Promise<Engine> {
+async function autoEngine(
+  opts: EngineOptions,
+  config: EngineConfig,
+  params: DlrmParams,
+  state: OptimizerState,
+): Promise<Engine> {
   if (opts.backend && opts.backend !== 'auto') return TfjsEngine.create(config, params, state, opts.backend);
   try {
     return await TfjsEngine.create(config, params, state, 'tensorflow-gpu');

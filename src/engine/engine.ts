@@ -9,7 +9,8 @@ import type { LossConfig } from '../model/loss';
 export const PRECISIONS = ['fp32', 'bf16'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 /** The refusal of bf16 on the tfjs engine (train config validation and createEngine). */
-export const BF16_NATIVE_ONLY = '--precision bf16 runs on the native engine only: drop --engine tfjs / --backend (the tfjs engine computes in fp32)';
+export const BF16_NATIVE_ONLY =
+  '--precision bf16 runs on the native engine only: drop --engine tfjs / --backend (the tfjs engine computes in fp32)';
 
 export interface EngineConfig extends LossConfig {
   arch: DlrmArch;

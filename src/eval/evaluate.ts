@@ -7,7 +7,12 @@ import { startProgress } from '../util/progress';
 import { MetricsAccumulator, type BinaryMetrics } from './metrics';
 
 /** All metrics of the engine's predictions over every row of `source`, in batches of `batchSize`; `label` names the progress bar. */
-export async function evaluate(engine: Engine, source: BatchSource, batchSize: number, label = 'eval'): Promise<BinaryMetrics> {
+export async function evaluate(
+  engine: Engine,
+  source: BatchSource,
+  batchSize: number,
+  label = 'eval',
+): Promise<BinaryMetrics> {
   const acc = new MetricsAccumulator();
   const bar = startProgress(label, source.rows, 'rows');
   try {

@@ -19,7 +19,16 @@ const METRIC_ROWS: [keyof BinaryMetrics, string][] = [
 /** The result as one JSON object: where it comes from, every metric (NaN -> null) and the speed. */
 export function evalJson(r: EvalResult): string {
   const metrics = Object.fromEntries(METRIC_ROWS.map(([k]) => [k, Number.isNaN(r.metrics[k]) ? null : r.metrics[k]]));
-  return JSON.stringify({ model: r.model, modelSteps: r.modelSteps, processedDataFile: r.processedDataFile, split: r.split, engine: r.engine, ...metrics, seconds: r.seconds, samplesPerSec: r.samplesPerSec });
+  return JSON.stringify({
+    model: r.model,
+    modelSteps: r.modelSteps,
+    processedDataFile: r.processedDataFile,
+    split: r.split,
+    engine: r.engine,
+    ...metrics,
+    seconds: r.seconds,
+    samplesPerSec: r.samplesPerSec,
+  });
 }
 
 /** The result as an aligned two-column table. */

@@ -43,13 +43,25 @@ export async function runEval(c: EvalConfig): Promise<EvalResult> {
     checkModelFitsData(model, source, c.processedDataFile);
     const engine = await createInferenceEngine(model, c);
     try {
-      log().info({ model: c.loadModel, data: c.processedDataFile, split: c.split, rows: source.rows, engine: engine.name }, 'evaluating');
+      log().info(
+        { model: c.loadModel, data: c.processedDataFile, split: c.split, rows: source.rows, engine: engine.name },
+        'evaluating',
+      );
       const started = performance.now();
       const metrics = await evaluate(engine, source, c.miniBatchSize, `eval ${c.split}`);
       const seconds = (performance.now() - started) / 1000;
       const samplesPerSec = metrics.rows / Math.max(seconds, 1e-9);
       log().info({ rows: metrics.rows, seconds, samplesPerSec: Math.round(samplesPerSec) }, 'eval done');
-      return { processedDataFile: c.processedDataFile, model: c.loadModel, modelSteps: model.header.progress.globalStep, split: c.split, engine: engine.name, metrics, seconds, samplesPerSec };
+      return {
+        processedDataFile: c.processedDataFile,
+        model: c.loadModel,
+        modelSteps: model.header.progress.globalStep,
+        split: c.split,
+        engine: engine.name,
+        metrics,
+        seconds,
+        samplesPerSec,
+      };
     } finally {
       engine.dispose();
     }

@@ -58,24 +58,35 @@ function exportMetadata(arch: DlrmArch, model: InferenceModel): Record<string, s
 }
 
 /** The ONNX inputs' form for `model`, from its training data's manifest when it has one. */
-export function onnxInputLayout(model: InferenceModel, flags: { processedDataFile?: string; manifest?: string }): OnnxInputLayout {
+export function onnxInputLayout(
+  model: InferenceModel,
+  flags: { processedDataFile?: string; manifest?: string },
+): OnnxInputLayout {
   const T = model.arch.tableSizes.length;
   if (flags.manifest === undefined && flags.processedDataFile === undefined && model.processedDataFile === null) {
     return { denseInput: true, bags: new Array<boolean>(T).fill(true) };
   }
   const where = locateManifest(flags, model);
-  const m = where.manifest, M = model.maxIndRange;
-  checkModelFitsData(model, { numDense: Math.max(1, m.numDense), tableSizes: m.tables.map((t) => (M > 0 ? Math.min(t.count, M) : t.count)) }, `the vocabularies of ${where.source}`);
+  const m = where.manifest,
+    M = model.maxIndRange;
+  checkModelFitsData(
+    model,
+    { numDense: Math.max(1, m.numDense), tableSizes: m.tables.map((t) => (M > 0 ? Math.min(t.count, M) : t.count)) },
+    `the vocabularies of ${where.source}`,
+  );
   const multiHot = new Set(m.schema.categorical.filter((c) => c.multiHotSeparator !== undefined).map((c) => c.name));
   return { denseInput: m.numDense > 0, bags: m.tables.map((t) => multiHot.has(t.name)) };
 }
 
 export function runExport(c: ExportConfig): ExportResult {
-  if (!(EXPORT_FORMATS as readonly string[]).includes(c.format)) throw new UserError(`--format: '${c.format}' is not one of ${EXPORT_FORMATS.join(', ')}`);
+  if (!(EXPORT_FORMATS as readonly string[]).includes(c.format))
+    throw new UserError(`--format: '${c.format}' is not one of ${EXPORT_FORMATS.join(', ')}`);
   if (c.format !== 'onnx' && c.tritonConfig) throw new UserError('--triton-config: only with --format onnx');
-  if (c.format !== 'onnx' && c.externalDataThreshold !== undefined) throw new UserError('--external-data-threshold: only with --format onnx');
+  if (c.format !== 'onnx' && c.externalDataThreshold !== undefined)
+    throw new UserError('--external-data-threshold: only with --format onnx');
   checkOutputFile('--out', c.out);
-  if (path.resolve(c.out) === path.resolve(c.loadModel)) throw new UserError(`--out ${c.out} is the --load-model checkpoint itself; name another file`);
+  if (path.resolve(c.out) === path.resolve(c.loadModel))
+    throw new UserError(`--out ${c.out} is the --load-model checkpoint itself; name another file`);
   const model = loadInferenceModel(c.loadModel);
   const { arch, params } = model;
   const metadata = exportMetadata(arch, model);
@@ -86,7 +97,8 @@ export function runExport(c: ExportConfig): ExportResult {
   }
   const layout = onnxInputLayout(model, c);
   const paramBytes = referenceStateDict(params).reduce((s, t) => s + t.parts.reduce((a, p) => a + p.byteLength, 0), 0);
-  const externalThreshold = c.externalDataThreshold ?? (paramBytes > INLINE_LIMIT_BYTES ? EXTERNAL_MIN_BYTES : Infinity);
+  const externalThreshold =
+    c.externalDataThreshold ?? (paramBytes > INLINE_LIMIT_BYTES ? EXTERNAL_MIN_BYTES : Infinity);
   const dataFile = `${path.basename(c.out)}.data`;
   const onnxModel = buildOnnxModel(arch, params, {
     layout,

@@ -55,21 +55,44 @@ function metadataJson(file: string, metadata: Record<string, string>, key: strin
 }
 
 /** The interaction: metadata, else flags, else the only one whose output width is the top MLP's input. */
-function resolveInteraction(file: string, s: StateDictShapes, saved: DlrmArch | undefined, c: ImportConfig): { op: InteractionOp; itself: boolean } {
-  const T = s.tableSizes.length, d = s.embeddingDim, topIn = s.mlpTop[0];
+function resolveInteraction(
+  file: string,
+  s: StateDictShapes,
+  saved: DlrmArch | undefined,
+  c: ImportConfig,
+): { op: InteractionOp; itself: boolean } {
+  const T = s.tableSizes.length,
+    d = s.embeddingDim,
+    topIn = s.mlpTop[0];
   if (s.dcn) {
-    if (c.interactionOp !== undefined && c.interactionOp !== 'dcn') throw new UserError(`--arch-interaction-op ${c.interactionOp}: ${file} holds a dcn cross network (inter_arch.crossnet.*)`);
+    if (c.interactionOp !== undefined && c.interactionOp !== 'dcn')
+      throw new UserError(
+        `--arch-interaction-op ${c.interactionOp}: ${file} holds a dcn cross network (inter_arch.crossnet.*)`,
+      );
     return { op: 'dcn', itself: false };
   }
   if (saved) {
-    if (c.interactionOp !== undefined && c.interactionOp !== saved.interaction) throw new UserError(`--arch-interaction-op ${c.interactionOp}: ${file} was exported with ${saved.interaction}`);
-    if (c.interactionItself !== undefined && c.interactionItself !== saved.interactionItself) throw new UserError(`--arch-interaction-itself: ${file} was exported with it ${saved.interactionItself ? 'on' : 'off'}`);
+    if (c.interactionOp !== undefined && c.interactionOp !== saved.interaction)
+      throw new UserError(`--arch-interaction-op ${c.interactionOp}: ${file} was exported with ${saved.interaction}`);
+    if (c.interactionItself !== undefined && c.interactionItself !== saved.interactionItself)
+      throw new UserError(
+        `--arch-interaction-itself: ${file} was exported with it ${saved.interactionItself ? 'on' : 'off'}`,
+      );
     return { op: saved.interaction, itself: saved.interactionItself };
   }
-  if (c.interactionOp !== undefined) return { op: c.interactionOp, itself: c.interactionOp === 'dot' && c.interactionItself === true };
-  const fits = ([['cat', false], ['dot', false], ['dot', true]] as const).filter(([op, itself]) => interactionOutputWidth(op, itself, T, d) === topIn);
+  if (c.interactionOp !== undefined)
+    return { op: c.interactionOp, itself: c.interactionOp === 'dot' && c.interactionItself === true };
+  const fits = (
+    [
+      ['cat', false],
+      ['dot', false],
+      ['dot', true],
+    ] as const
+  ).filter(([op, itself]) => interactionOutputWidth(op, itself, T, d) === topIn);
   if (fits.length !== 1) {
-    throw new UserError(`${file}: no dlrm_arch metadata and the top MLP input ${topIn} ${fits.length === 0 ? 'fits no interaction' : 'fits several interactions'} of ${T} tables of dimension ${d}; pass --arch-interaction-op (and --arch-interaction-itself)`);
+    throw new UserError(
+      `${file}: no dlrm_arch metadata and the top MLP input ${topIn} ${fits.length === 0 ? 'fits no interaction' : 'fits several interactions'} of ${T} tables of dimension ${d}; pass --arch-interaction-op (and --arch-interaction-itself)`,
+    );
   }
   return { op: fits[0][0], itself: fits[0][1] };
 }
@@ -78,11 +101,26 @@ function resolveInteraction(file: string, s: StateDictShapes, saved: DlrmArch | 
 function resolveArch(file: string, s: StateDictShapes, metadata: Record<string, string>, c: ImportConfig): DlrmArch {
   const saved = metadataJson(file, metadata, 'dlrm_arch') as DlrmArch | undefined;
   const widths = (w: readonly number[]) => w.join('-');
-  if (c.mlpBot && widths(c.mlpBot) !== widths(s.mlpBot)) throw new UserError(`--arch-mlp-bot ${widths(c.mlpBot)}: ${file} holds a bottom MLP ${widths(s.mlpBot)}`);
-  if (c.mlpTop && widths(c.mlpTop) !== widths(s.mlpTop.slice(1))) throw new UserError(`--arch-mlp-top ${widths(c.mlpTop)}: ${file} holds a top MLP ${widths(s.mlpTop.slice(1))} (after its input ${s.mlpTop[0]})`);
+  if (c.mlpBot && widths(c.mlpBot) !== widths(s.mlpBot))
+    throw new UserError(`--arch-mlp-bot ${widths(c.mlpBot)}: ${file} holds a bottom MLP ${widths(s.mlpBot)}`);
+  if (c.mlpTop && widths(c.mlpTop) !== widths(s.mlpTop.slice(1)))
+    throw new UserError(
+      `--arch-mlp-top ${widths(c.mlpTop)}: ${file} holds a top MLP ${widths(s.mlpTop.slice(1))} (after its input ${s.mlpTop[0]})`,
+    );
   const { op, itself } = resolveInteraction(file, s, saved, c);
-  const arch = buildDlrmArch({ mlpBot: s.mlpBot, mlpTop: s.mlpTop.slice(1), sparseFeatureSize: s.embeddingDim, tableSizes: s.tableSizes, interaction: op, interactionItself: itself, dcn: s.dcn });
-  if (arch.mlpTop[0] !== s.mlpTop[0]) throw new UserError(`${file}: the top MLP takes ${s.mlpTop[0]} inputs but the ${op}${itself ? ' (itself)' : ''} interaction of ${s.tableSizes.length} tables of dimension ${s.embeddingDim} gives ${arch.mlpTop[0]}`);
+  const arch = buildDlrmArch({
+    mlpBot: s.mlpBot,
+    mlpTop: s.mlpTop.slice(1),
+    sparseFeatureSize: s.embeddingDim,
+    tableSizes: s.tableSizes,
+    interaction: op,
+    interactionItself: itself,
+    dcn: s.dcn,
+  });
+  if (arch.mlpTop[0] !== s.mlpTop[0])
+    throw new UserError(
+      `${file}: the top MLP takes ${s.mlpTop[0]} inputs but the ${op}${itself ? ' (itself)' : ''} interaction of ${s.tableSizes.length} tables of dimension ${s.embeddingDim} gives ${arch.mlpTop[0]}`,
+    );
   return arch;
 }
 
@@ -92,8 +130,10 @@ function resolveArch(file: string, s: StateDictShapes, metadata: Record<string, 
  */
 function compressedArch(file: string, saved: DlrmArch, tensors: readonly TensorShape[], c: ImportConfig): DlrmArch {
   const widths = (w: readonly number[]) => w.join('-');
-  if (c.mlpBot && widths(c.mlpBot) !== widths(saved.mlpBot)) throw new UserError(`--arch-mlp-bot ${widths(c.mlpBot)}: ${file} holds a bottom MLP ${widths(saved.mlpBot)}`);
-  if (c.mlpTop && widths(c.mlpTop) !== widths(saved.mlpTop.slice(1))) throw new UserError(`--arch-mlp-top ${widths(c.mlpTop)}: ${file} holds a top MLP ${widths(saved.mlpTop.slice(1))}`);
+  if (c.mlpBot && widths(c.mlpBot) !== widths(saved.mlpBot))
+    throw new UserError(`--arch-mlp-bot ${widths(c.mlpBot)}: ${file} holds a bottom MLP ${widths(saved.mlpBot)}`);
+  if (c.mlpTop && widths(c.mlpTop) !== widths(saved.mlpTop.slice(1)))
+    throw new UserError(`--arch-mlp-top ${widths(c.mlpTop)}: ${file} holds a top MLP ${widths(saved.mlpTop.slice(1))}`);
   const arch = buildDlrmArch({
     mlpBot: saved.mlpBot,
     mlpTop: saved.mlpTop.slice(1),
@@ -102,11 +142,16 @@ function compressedArch(file: string, saved: DlrmArch, tensors: readonly TensorS
     interactionItself: saved.interactionItself,
     compression: saved.compression,
   });
-  const want = referenceStateDict(allocDlrmParams(arch)).map((t) => `${t.name}[${t.shape.join(',')}]`).sort();
+  const want = referenceStateDict(allocDlrmParams(arch))
+    .map((t) => `${t.name}[${t.shape.join(',')}]`)
+    .sort();
   const got = tensors.map((t) => `${t.name}[${t.shape.join(',')}]`).sort();
-  const missing = want.filter((n) => !got.includes(n)), extra = got.filter((n) => !want.includes(n));
+  const missing = want.filter((n) => !got.includes(n)),
+    extra = got.filter((n) => !want.includes(n));
   if (missing.length > 0 || extra.length > 0) {
-    throw new UserError(`${file}: the tensors do not match its dlrm_arch metadata (${describeCompression(arch.compression)}): missing ${missing.slice(0, 3).join(', ') || 'none'}; unexpected ${extra.slice(0, 3).join(', ') || 'none'}`);
+    throw new UserError(
+      `${file}: the tensors do not match its dlrm_arch metadata (${describeCompression(arch.compression)}): missing ${missing.slice(0, 3).join(', ') || 'none'}; unexpected ${extra.slice(0, 3).join(', ') || 'none'}`,
+    );
   }
   return arch;
 }
@@ -124,27 +169,51 @@ function setting(file: string, flag: number | undefined, metadata: Record<string
 /** The --qr-* / --md-* settings that rebuild `arch`'s compression (so `dlrm train --load-model` fine-tunes it). */
 function compressionSettings(arch: DlrmArch): Partial<TrainConfig> {
   const { qr, md } = arch.compression ?? {};
-  if (qr) return { qrFlag: true, qrOperation: qr.operation, qrCollisions: qr.collisions, qrThreshold: qr.threshold, archSparseFeatureSize: qr.operation === 'concat' ? arch.embeddingDim / 2 : arch.embeddingDim };
+  if (qr)
+    return {
+      qrFlag: true,
+      qrOperation: qr.operation,
+      qrCollisions: qr.collisions,
+      qrThreshold: qr.threshold,
+      archSparseFeatureSize: qr.operation === 'concat' ? arch.embeddingDim / 2 : arch.embeddingDim,
+    };
   if (md) return { mdFlag: true, mdTemperature: md.temperature, mdThreshold: md.threshold, mdRoundDims: md.roundDims };
   return {};
 }
 
 export function runImport(c: ImportConfig): { arch: DlrmArch } {
-  if (!(IMPORT_FORMATS as readonly string[]).includes(c.format)) throw new UserError(`--format: '${c.format}' is not one of ${IMPORT_FORMATS.join(', ')}`);
+  if (!(IMPORT_FORMATS as readonly string[]).includes(c.format))
+    throw new UserError(`--format: '${c.format}' is not one of ${IMPORT_FORMATS.join(', ')}`);
   checkOutputFile('--out', c.out);
-  if (path.resolve(c.out) === path.resolve(c.in)) throw new UserError(`--out ${c.out} is the --in file itself; name another file`);
+  if (path.resolve(c.out) === path.resolve(c.in))
+    throw new UserError(`--out ${c.out} is the --in file itself; name another file`);
   const header = readSafetensorsHeader(c.in);
   const torchrec = isTorchrecStateDict(header.tensors);
   if (torchrec && ((c.interactionOp !== undefined && c.interactionOp !== 'dot') || c.interactionItself === true)) {
-    throw new UserError(`--arch-interaction-op/--arch-interaction-itself: ${c.in} is a TorchRec DLRM, whose interaction is dot without the diagonal`);
+    throw new UserError(
+      `--arch-interaction-op/--arch-interaction-itself: ${c.in} is a TorchRec DLRM, whose interaction is dot without the diagonal`,
+    );
   }
   const tensors = torchrec ? renameTorchrecStateDict(c.in, header.tensors) : header.tensors;
   const saved = metadataJson(c.in, header.metadata, 'dlrm_arch') as DlrmArch | undefined;
-  const arch = saved?.compression ? compressedArch(c.in, saved, tensors, c) : resolveArch(c.in, shapesFromStateDict(c.in, tensors), header.metadata, torchrec ? { ...c, interactionOp: 'dot', interactionItself: false } : c);
+  const arch = saved?.compression
+    ? compressedArch(c.in, saved, tensors, c)
+    : resolveArch(
+        c.in,
+        shapesFromStateDict(c.in, tensors),
+        header.metadata,
+        torchrec ? { ...c, interactionOp: 'dot', interactionItself: false } : c,
+      );
   const params = allocDlrmParams(arch);
   const byName = new Map(tensors.map((t) => [t.name, t]));
   for (const t of referenceStateDict(params)) readSafetensorsInto(c.in, byName.get(t.name)!, t.parts); // every name exists: the shapes came from them
-  if (torchrec) interactionColumnsFromTorchrec(params.top[0].weight, params.top[0].outFeatures, arch.embeddingDim, arch.tableSizes.length);
+  if (torchrec)
+    interactionColumnsFromTorchrec(
+      params.top[0].weight,
+      params.top[0].outFeatures,
+      arch.embeddingDim,
+      arch.tableSizes.length,
+    );
   const maxIndRange = setting(c.in, c.maxIndRange, header.metadata, 'dlrm_max_ind_range');
   const lossThreshold = setting(c.in, c.lossThreshold, header.metadata, 'dlrm_loss_threshold');
   const processedDataFile = c.processedDataFile === undefined ? null : path.resolve(c.processedDataFile);
@@ -163,10 +232,25 @@ export function runImport(c: ImportConfig): { arch: DlrmArch } {
     processedDataFile,
     maxIndRange,
   };
-  const dataState: DataState = { generation: processedDataFile === null ? 'random' : 'dataset', processedDataFile, seed: null, trainRows: 0, maxIndRange };
+  const dataState: DataState = {
+    generation: processedDataFile === null ? 'random' : 'dataset',
+    processedDataFile,
+    seed: null,
+    trainRows: 0,
+    maxIndRange,
+  };
   saveCheckpoint(
     c.out,
-    { engine: 'import', arch, params, optimizerState: allocOptimizerState(params, c.optimizer), progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 }, best: null, trainConfig, dataState },
+    {
+      engine: 'import',
+      arch,
+      params,
+      optimizerState: allocOptimizerState(params, c.optimizer),
+      progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 },
+      best: null,
+      trainConfig,
+      dataState,
+    },
     `dlrm ${pkg.version} (import ${path.basename(c.in)})`,
   );
   return { arch };

@@ -107,7 +107,13 @@ class GraphBuilder {
         { key: 'offset', value: String(offset) },
         { key: 'length', value: String(byteLength) },
       ];
-      this.initializers.push({ name, dims, dataType: DataType.FLOAT, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData });
+      this.initializers.push({
+        name,
+        dims,
+        dataType: DataType.FLOAT,
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData,
+      });
     } else {
       const raw = Buffer.concat(parts.map((p) => new Uint8Array(p.buffer, p.byteOffset, p.byteLength)));
       this.initializers.push({ name, dims, dataType: DataType.FLOAT, rawData: raw });
@@ -123,16 +129,32 @@ class GraphBuilder {
   }
 
   /** ConstantOfShape of the int64 shape tensor `shape`, every element `value` (float32 or int64). */
-  constantOfShape(shape: string, value: number, dataType: onnx.TensorProto.DataType.FLOAT | onnx.TensorProto.DataType.INT64): string {
+  constantOfShape(
+    shape: string,
+    value: number,
+    dataType: onnx.TensorProto.DataType.FLOAT | onnx.TensorProto.DataType.INT64,
+  ): string {
     const out = `constantofshape_${this.counter++}`;
-    const t: onnx.ITensorProto = dataType === DataType.FLOAT ? { dims: [1], dataType, floatData: [value] } : { dims: [1], dataType, int64Data: [value] };
-    this.nodes.push({ opType: 'ConstantOfShape', input: [shape], output: [out], name: `ConstantOfShape_${this.nodes.length}`, attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t }] });
+    const t: onnx.ITensorProto =
+      dataType === DataType.FLOAT
+        ? { dims: [1], dataType, floatData: [value] }
+        : { dims: [1], dataType, int64Data: [value] };
+    this.nodes.push({
+      opType: 'ConstantOfShape',
+      input: [shape],
+      output: [out],
+      name: `ConstantOfShape_${this.nodes.length}`,
+      attribute: [{ name: 'value', type: onnx.AttributeProto.AttributeType.TENSOR, t }],
+    });
     return out;
   }
 }
 
 const tensorType = (elemType: number, dims: (number | string)[]): onnx.ITypeProto => ({
-  tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } },
+  tensorType: {
+    elemType,
+    shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
+  },
 });
 
 /** The Linear layers of an MLP as Gemm (each followed by Relu, the last one only when `reluLast`). */
@@ -165,17 +187,31 @@ function crossNet(g: GraphBuilder, x0: string, layers: LinearParams[]): string {
 function bagSum(g: GraphBuilder, table: string, indices: string, offsets: string, d: number): string {
   const L = g.op('Shape', [indices]);
   const starts = g.op('Slice', [offsets, g.ints([1]), g.ints([Number.MAX_SAFE_INTEGER])]); // bag starts after the first
-  const marks = g.op('ScatterElements', [g.constantOfShape(g.op('Add', [L, g.ints([1])]), 0, DataType.INT64), starts, g.constantOfShape(g.op('Shape', [starts]), 1, DataType.INT64)], { axis: 0, reduction: 'add' });
+  const marks = g.op(
+    'ScatterElements',
+    [
+      g.constantOfShape(g.op('Add', [L, g.ints([1])]), 0, DataType.INT64),
+      starts,
+      g.constantOfShape(g.op('Shape', [starts]), 1, DataType.INT64),
+    ],
+    { axis: 0, reduction: 'add' },
+  );
   const rowOf = g.op('Slice', [g.op('CumSum', [marks, g.ints([0], [])]), g.ints([0]), L]); // [L]: the bag of each index
   const gathered = g.op('Gather', [table, indices], { axis: 0 }); // [L, d]
-  const zeros = g.constantOfShape(g.op('Concat', [g.op('Shape', [offsets]), g.ints([d])], { axis: 0 }), 0, DataType.FLOAT);
+  const zeros = g.constantOfShape(
+    g.op('Concat', [g.op('Shape', [offsets]), g.ints([d])], { axis: 0 }),
+    0,
+    DataType.FLOAT,
+  );
   return g.op('ScatterND', [zeros, g.op('Unsqueeze', [rowOf, g.ints([1])]), gathered], { reduction: 'add' });
 }
 
 /** The ONNX model of `arch` with `params`. */
 export function buildOnnxModel(arch: DlrmArch, params: DlrmParams, opts: OnnxBuildOptions): OnnxModel {
   const g = new GraphBuilder(opts);
-  const T = arch.tableSizes.length, d = arch.embeddingDim, n = T + 1;
+  const T = arch.tableSizes.length,
+    d = arch.embeddingDim,
+    n = T + 1;
   const inputs: onnx.IValueInfoProto[] = [];
   if (opts.layout.denseInput) inputs.push({ name: 'dense', type: tensorType(DataType.FLOAT, ['N', arch.mlpBot[0]]) });
   const features = featureEmbeddings(arch);
@@ -183,19 +219,23 @@ export function buildOnnxModel(arch: DlrmArch, params: DlrmParams, opts: OnnxBui
     const bag = opts.layout.bags[i];
     inputs.push({ name: `indices_${i}`, type: tensorType(DataType.INT64, [bag ? `L_${i}` : 'N']) });
     if (bag) inputs.push({ name: `offsets_${i}`, type: tensorType(DataType.INT64, ['N']) });
-    const indices = opts.maxIndRange > 0 ? g.op('Mod', [`indices_${i}`, g.ints([opts.maxIndRange], [])]) : `indices_${i}`;
+    const indices =
+      opts.maxIndRange > 0 ? g.op('Mod', [`indices_${i}`, g.ints([opts.maxIndRange], [])]) : `indices_${i}`;
     const lookup = (name: string, p: EmbeddingTableParams, at: string): string => {
       const table = g.floats(`emb_l.${i}.${name}`, [p.rows, p.dim], p.chunks);
       return bag ? bagSum(g, table, at, `offsets_${i}`, p.dim) : g.op('Gather', [table, at], { axis: 0 });
     };
-    const f = features[i], c = params.compressed?.[i];
+    const f = features[i],
+      c = params.compressed?.[i];
     if (f.kind === 'plain' || !c) return lookup('weight', t, indices);
     if (f.kind === 'qr') {
       // q = floor(i / c) (integer Div of non-negative indices), r = i mod c; each pooled, then combined
       const collisions = g.ints([f.collisions], []);
       const q = lookup('weight_q', c.tables[0], g.op('Div', [indices, collisions]));
       const r = lookup('weight_r', c.tables[1], g.op('Mod', [indices, collisions]));
-      return f.operation === 'concat' ? g.op('Concat', [q, r], { axis: 1 }) : g.op(f.operation === 'mult' ? 'Mul' : 'Add', [q, r]);
+      return f.operation === 'concat'
+        ? g.op('Concat', [q, r], { axis: 1 })
+        : g.op(f.operation === 'mult' ? 'Mul' : 'Add', [q, r]);
     }
     const e = lookup('embs.weight', c.tables[0], indices);
     if (!c.projection) return e;
@@ -218,7 +258,11 @@ export function buildOnnxModel(arch: DlrmArch, params: DlrmParams, opts: OnnxBui
     const gram = g.op('MatMul', [m, g.op('Transpose', [m], { perm: [0, 2, 1] })]);
     const pairs: number[] = [];
     for (let i = 0; i < n; i++) for (let j = 0; j < (arch.interactionItself ? i + 1 : i); j++) pairs.push(i * n + j);
-    z = g.op('Concat', [x, g.op('Gather', [g.op('Reshape', [gram, g.ints([-1, n * n])]), g.ints(pairs)], { axis: 1 })], { axis: 1 });
+    z = g.op(
+      'Concat',
+      [x, g.op('Gather', [g.op('Reshape', [gram, g.ints([-1, n * n])]), g.ints(pairs)], { axis: 1 })],
+      { axis: 1 },
+    );
   }
   let p = g.op('Sigmoid', [mlp(g, 'top_l', z, params.top, false)]);
   if (opts.lossThreshold > 0) {

@@ -17,7 +17,11 @@ const MAX_HEADER_BYTES = 100_000_000;
 const elements = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Writes `tensors` (float32) and string `metadata` as a safetensors file, atomically. */
-export function writeSafetensors(file: string, tensors: readonly NamedTensor[], metadata: Record<string, string>): void {
+export function writeSafetensors(
+  file: string,
+  tensors: readonly NamedTensor[],
+  metadata: Record<string, string>,
+): void {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const t of tensors) {
@@ -68,9 +72,13 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
   try {
     const size = fs.fstatSync(fd).size;
     const lengthBytes = Buffer.alloc(8);
-    if (fs.readSync(fd, lengthBytes, 0, 8, 0) < 8) throw new UserError(`${file}: not a safetensors file (shorter than its 8-byte header length)`);
+    if (fs.readSync(fd, lengthBytes, 0, 8, 0) < 8)
+      throw new UserError(`${file}: not a safetensors file (shorter than its 8-byte header length)`);
     const headerLength = Number(lengthBytes.readBigUInt64LE(0));
-    if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > size) throw new UserError(`${file}: not a safetensors file (header length ${headerLength} does not fit the file's ${size} bytes)`);
+    if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > size)
+      throw new UserError(
+        `${file}: not a safetensors file (header length ${headerLength} does not fit the file's ${size} bytes)`,
+      );
     const text = Buffer.alloc(headerLength);
     fs.readSync(fd, text, 0, headerLength, 8);
     let parsed: unknown;
@@ -79,25 +87,39 @@ export function readSafetensorsHeader(file: string): SafetensorsHeader {
     } catch (err) {
       throw new UserError(`${file}: corrupt safetensors header: ${(err as Error).message}`);
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UserError(`${file}: corrupt safetensors header: not a JSON object`);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new UserError(`${file}: corrupt safetensors header: not a JSON object`);
     const dataStart = 8 + headerLength;
     const dataBytes = size - dataStart;
     let metadata: Record<string, string> = {};
     const tensors: SafetensorsEntry[] = [];
     for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
       if (name === '__metadata__') {
-        if (typeof value !== 'object' || value === null || !Object.values(value).every((v) => typeof v === 'string')) throw new UserError(`${file}: __metadata__ is not an object of strings`);
+        if (typeof value !== 'object' || value === null || !Object.values(value).every((v) => typeof v === 'string'))
+          throw new UserError(`${file}: __metadata__ is not an object of strings`);
         metadata = value as Record<string, string>;
         continue;
       }
       const e = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-      if (e.dtype !== 'F32') throw new UserError(`${file}: tensor ${name} has dtype ${String(e.dtype)}; only F32 (float32) tensors are read`);
-      const shape = e.shape, offsets = e.data_offsets;
-      if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new UserError(`${file}: tensor ${name}: bad shape ${JSON.stringify(shape)}`);
-      if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((n) => Number.isSafeInteger(n) && n >= 0)) throw new UserError(`${file}: tensor ${name}: bad data_offsets ${JSON.stringify(offsets)}`);
+      if (e.dtype !== 'F32')
+        throw new UserError(
+          `${file}: tensor ${name} has dtype ${String(e.dtype)}; only F32 (float32) tensors are read`,
+        );
+      const shape = e.shape,
+        offsets = e.data_offsets;
+      if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0))
+        throw new UserError(`${file}: tensor ${name}: bad shape ${JSON.stringify(shape)}`);
+      if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((n) => Number.isSafeInteger(n) && n >= 0))
+        throw new UserError(`${file}: tensor ${name}: bad data_offsets ${JSON.stringify(offsets)}`);
       const [begin, end] = offsets as number[];
-      if (end - begin !== elements(shape as number[]) * 4) throw new UserError(`${file}: tensor ${name}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, its shape [${(shape as number[]).join(', ')}] needs ${elements(shape as number[]) * 4}`);
-      if (end > dataBytes) throw new UserError(`${file}: tensor ${name} ends at data byte ${end} but the file holds ${dataBytes} data bytes (truncated?)`);
+      if (end - begin !== elements(shape as number[]) * 4)
+        throw new UserError(
+          `${file}: tensor ${name}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes, its shape [${(shape as number[]).join(', ')}] needs ${elements(shape as number[]) * 4}`,
+        );
+      if (end > dataBytes)
+        throw new UserError(
+          `${file}: tensor ${name} ends at data byte ${end} but the file holds ${dataBytes} data bytes (truncated?)`,
+        );
       tensors.push({ name, shape: shape as number[], start: dataStart + begin, byteLength: end - begin });
     }
     tensors.sort((a, b) => a.start - b.start);
@@ -114,7 +136,7 @@ export function readSafetensorsInto(file: string, entry: SafetensorsEntry, parts
     let position = entry.start;
     for (const part of parts) {
       const bytes = new Uint8Array(part.buffer, part.byteOffset, part.byteLength);
-      for (let done = 0; done < bytes.length; ) {
+      for (let done = 0; done < bytes.length;) {
         const n = fs.readSync(fd, bytes, done, Math.min(IO_PIECE_BYTES, bytes.length - done), position + done);
         if (n <= 0) throw new UserError(`${file}: unexpected end of file in tensor ${entry.name}`);
         done += n;

@@ -28,7 +28,12 @@ export function referenceStateDict(params: DlrmParams): NamedTensor[] {
       { name: `${prefix}.${2 * i}.weight`, shape: [l.outFeatures, l.inFeatures], parts: [l.weight] },
       { name: `${prefix}.${2 * i}.bias`, shape: [l.outFeatures], parts: [l.bias] },
     ]);
-  return [...params.tables.flatMap((_, i) => embeddingTensors(params, i)), ...mlp('bot_l', params.bottom), ...mlp('top_l', params.top), ...crossStateDict(params.cross ?? [])];
+  return [
+    ...params.tables.flatMap((_, i) => embeddingTensors(params, i)),
+    ...mlp('bot_l', params.bottom),
+    ...mlp('top_l', params.top),
+    ...crossStateDict(params.cross ?? []),
+  ];
 }
 
 const CROSS_PREFIX = 'inter_arch.crossnet';
@@ -46,15 +51,24 @@ function crossStateDict(cross: LinearParams[]): NamedTensor[] {
 }
 
 /** The cross network's shape from its tensors (undefined when it has none), checking them; adds their names to `known`. */
-function crossShape(file: string, byName: Map<string, number[]>, width: number, known: Set<string>): DcnShape | undefined {
-  let layers = 0, rank = 0;
+function crossShape(
+  file: string,
+  byName: Map<string, number[]>,
+  width: number,
+  known: Set<string>,
+): DcnShape | undefined {
+  let layers = 0,
+    rank = 0;
   for (; byName.has(`${CROSS_PREFIX}.V_kernels.${layers}`); layers++) {
     const names = ['V_kernels', 'W_kernels', 'bias'].map((k) => `${CROSS_PREFIX}.${k}.${layers}`);
     const [v, w, b] = names.map((n) => byName.get(n));
     if (layers === 0) rank = v?.[0] ?? 0;
     const want = [[rank, width], [width, rank], [width]];
     [v, w, b].forEach((shape, k) => {
-      if (!shape || shape.join(',') !== want[k].join(',')) throw new UserError(`${file}: ${names[k]} ${shape ? `has shape [${shape.join(', ')}]` : 'is missing'}, expected [${want[k].join(', ')}]`);
+      if (!shape || shape.join(',') !== want[k].join(','))
+        throw new UserError(
+          `${file}: ${names[k]} ${shape ? `has shape [${shape.join(', ')}]` : 'is missing'}, expected [${want[k].join(', ')}]`,
+        );
     });
     names.forEach((n) => known.add(n));
   }
@@ -64,11 +78,19 @@ function crossShape(file: string, byName: Map<string, number[]>, width: number, 
 /** The tensors of feature t's embedding module emb_l.<t>. */
 function embeddingTensors(params: DlrmParams, t: number): NamedTensor[] {
   const c = params.compressed?.[t];
-  const table = (name: string, p: EmbeddingTableParams): NamedTensor => ({ name: `emb_l.${t}.${name}`, shape: [p.rows, p.dim], parts: p.chunks });
+  const table = (name: string, p: EmbeddingTableParams): NamedTensor => ({
+    name: `emb_l.${t}.${name}`,
+    shape: [p.rows, p.dim],
+    parts: p.chunks,
+  });
   if (!c) return [table('weight', params.tables[t])];
   if (c.tables.length === 2) return [table('weight_q', c.tables[0]), table('weight_r', c.tables[1])];
-  const d = params.tables[t].dim, m = c.tables[0].dim;
-  return [table('embs.weight', c.tables[0]), ...(c.projection ? [{ name: `emb_l.${t}.proj.weight`, shape: [d, m], parts: [c.projection] }] : [])];
+  const d = params.tables[t].dim,
+    m = c.tables[0].dim;
+  return [
+    table('embs.weight', c.tables[0]),
+    ...(c.projection ? [{ name: `emb_l.${t}.proj.weight`, shape: [d, m], parts: [c.projection] }] : []),
+  ];
 }
 
 /** DLRM_Net(...) keyword arguments for `arch` (sigmoid only on the top MLP's last layer, as the reference's main does). */
@@ -116,10 +138,17 @@ function mlpWidths(file: string, prefix: string, byName: Map<string, number[]>):
   for (let k = 0; byName.has(`${prefix}.${k}.weight`); k += 2) {
     const w = byName.get(`${prefix}.${k}.weight`) as number[];
     const b = byName.get(`${prefix}.${k}.bias`);
-    if (w.length !== 2) throw new UserError(`${file}: ${prefix}.${k}.weight has shape [${w.join(', ')}], expected [out, in]`);
-    if (!b || b.length !== 1 || b[0] !== w[0]) throw new UserError(`${file}: ${prefix}.${k}.bias ${b ? `has shape [${b.join(', ')}]` : 'is missing'}, expected [${w[0]}]`);
+    if (w.length !== 2)
+      throw new UserError(`${file}: ${prefix}.${k}.weight has shape [${w.join(', ')}], expected [out, in]`);
+    if (!b || b.length !== 1 || b[0] !== w[0])
+      throw new UserError(
+        `${file}: ${prefix}.${k}.bias ${b ? `has shape [${b.join(', ')}]` : 'is missing'}, expected [${w[0]}]`,
+      );
     if (widths.length === 0) widths.push(w[1]);
-    else if (widths[widths.length - 1] !== w[1]) throw new UserError(`${file}: ${prefix}.${k}.weight takes ${w[1]} inputs but the layer before it gives ${widths[widths.length - 1]}`);
+    else if (widths[widths.length - 1] !== w[1])
+      throw new UserError(
+        `${file}: ${prefix}.${k}.weight takes ${w[1]} inputs but the layer before it gives ${widths[widths.length - 1]}`,
+      );
     widths.push(w[0]);
   }
   if (widths.length === 0) throw new UserError(`${file}: no ${prefix}.0.weight (not a DLRM_Net state_dict?)`);
@@ -143,20 +172,33 @@ export function shapesFromStateDict(file: string, tensors: readonly TensorShape[
   let dim = 0;
   for (let t = 0; byName.has(`emb_l.${t}.weight`); t++) {
     const s = byName.get(`emb_l.${t}.weight`) as number[];
-    if (s.length !== 2) throw new UserError(`${file}: emb_l.${t}.weight has shape [${s.join(', ')}], expected [rows, dim]`);
-    if (t > 0 && s[1] !== dim) throw new UserError(`${file}: emb_l.${t}.weight has dimension ${s[1]}, emb_l.0.weight ${dim}`);
+    if (s.length !== 2)
+      throw new UserError(`${file}: emb_l.${t}.weight has shape [${s.join(', ')}], expected [rows, dim]`);
+    if (t > 0 && s[1] !== dim)
+      throw new UserError(`${file}: emb_l.${t}.weight has dimension ${s[1]}, emb_l.0.weight ${dim}`);
     dim = s[1];
     tableSizes.push(s[0]);
   }
   if (tableSizes.length === 0) throw new UserError(`${file}: no emb_l.0.weight (not a DLRM_Net state_dict?)`);
-  const shapes = { mlpBot: mlpWidths(file, 'bot_l', byName), mlpTop: mlpWidths(file, 'top_l', byName), tableSizes, embeddingDim: dim };
+  const shapes = {
+    mlpBot: mlpWidths(file, 'bot_l', byName),
+    mlpTop: mlpWidths(file, 'top_l', byName),
+    tableSizes,
+    embeddingDim: dim,
+  };
   const known = new Set(tableSizes.map((_, t) => `emb_l.${t}.weight`));
-  for (const [prefix, widths] of [['bot_l', shapes.mlpBot], ['top_l', shapes.mlpTop]] as const) {
+  for (const [prefix, widths] of [
+    ['bot_l', shapes.mlpBot],
+    ['top_l', shapes.mlpTop],
+  ] as const) {
     for (let i = 0; i < widths.length - 1; i++) known.add(`${prefix}.${2 * i}.weight`).add(`${prefix}.${2 * i}.bias`);
   }
   const dcn = crossShape(file, byName, (tableSizes.length + 1) * dim, known);
   if (dcn) Object.assign(shapes, { dcn });
   const unknown = tensors.filter((t) => !known.has(t.name)).map((t) => t.name);
-  if (unknown.length > 0) throw new UserError(`${file}: tensors that are not part of a DLRM_Net state_dict: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`);
+  if (unknown.length > 0)
+    throw new UserError(
+      `${file}: tensors that are not part of a DLRM_Net state_dict: ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}`,
+    );
   return shapes;
 }

@@ -46,26 +46,40 @@ function partsFolderOf(file: string): string {
     // not there: look for its parts folder
   }
   const dir = isDir ? file : `${file}.parts`;
-  if (!fs.existsSync(path.join(dir, 'manifest.json'))) throw new UserError(`--processed-data-file ${file}: no parts folder with manifest.json at ${dir} (export-data reads the day shards dlrm preprocess leaves there)`);
+  if (!fs.existsSync(path.join(dir, 'manifest.json')))
+    throw new UserError(
+      `--processed-data-file ${file}: no parts folder with manifest.json at ${dir} (export-data reads the day shards dlrm preprocess leaves there)`,
+    );
   return dir;
 }
 
 /** The file names of day d. */
 export function torchrecDayFiles(out: string, d: number): { dense: string; sparse: string; labels: string } {
-  return { dense: path.join(out, `day_${d}_dense.npy`), sparse: path.join(out, `day_${d}_sparse.npy`), labels: path.join(out, `day_${d}_labels.npy`) };
+  return {
+    dense: path.join(out, `day_${d}_dense.npy`),
+    sparse: path.join(out, `day_${d}_sparse.npy`),
+    labels: path.join(out, `day_${d}_labels.npy`),
+  };
 }
 
 export async function runExportData(c: ExportDataConfig): Promise<ExportDataResult> {
-  if (!(DATA_EXPORT_FORMATS as readonly string[]).includes(c.format)) throw new UserError(`--format: '${c.format}' is not one of ${DATA_EXPORT_FORMATS.join(', ')}`);
-  if (os.endianness() !== 'LE') throw new Error('export-data writes little-endian arrays from memory: a big-endian host is not supported');
+  if (!(DATA_EXPORT_FORMATS as readonly string[]).includes(c.format))
+    throw new UserError(`--format: '${c.format}' is not one of ${DATA_EXPORT_FORMATS.join(', ')}`);
+  if (os.endianness() !== 'LE')
+    throw new Error('export-data writes little-endian arrays from memory: a big-endian host is not supported');
   const dir = partsFolderOf(c.processedDataFile);
   const manifest = readPartsManifest(dir);
   if (manifest.numDense !== TORCHREC_DENSE || manifest.tables.length !== TORCHREC_TABLES) {
-    throw new UserError(`${dir}: has ${manifest.numDense} dense and ${manifest.tables.length} categorical columns; TorchRec's Criteo layout has ${TORCHREC_DENSE} and ${TORCHREC_TABLES}`);
+    throw new UserError(
+      `${dir}: has ${manifest.numDense} dense and ${manifest.tables.length} categorical columns; TorchRec's Criteo layout has ${TORCHREC_DENSE} and ${TORCHREC_TABLES}`,
+    );
   }
   const shards = manifest.days.map((d) => path.join(dir, d.shard));
   const outputs = manifest.days.flatMap((_, d) => Object.values(torchrecDayFiles(c.out, d)));
-  refuseUnsafeOutputs({ files: outputs.map((p) => ({ flag: '--out', path: p })), inputs: shards.map((p) => ({ flag: '--processed-data-file', path: p })) });
+  refuseUnsafeOutputs({
+    files: outputs.map((p) => ({ flag: '--out', path: p })),
+    inputs: shards.map((p) => ({ flag: '--processed-data-file', path: p })),
+  });
   fs.mkdirSync(c.out, { recursive: true });
   let rows = 0;
   for (let d = 0; d < shards.length; d++) rows += await exportDay(shards[d], torchrecDayFiles(c.out, d));
@@ -91,7 +105,10 @@ async function exportDay(shard: string, files: { dense: string; sparse: string; 
       const n = batch.size;
       const rowMajor = new Int32Array(n * T);
       batch.sparse.forEach((bag, t) => {
-        if (bag.indices.length !== n) throw new UserError(`${shard}: table ${t} holds bags of other than one index; TorchRec's Criteo layout has one index per table`);
+        if (bag.indices.length !== n)
+          throw new UserError(
+            `${shard}: table ${t} holds bags of other than one index; TorchRec's Criteo layout has one index per table`,
+          );
         for (let r = 0; r < n; r++) {
           const ix = bag.indices[r];
           if (ix > 0x7fffffff) throw new UserError(`${shard}: table ${t} index ${ix} does not fit int32`);

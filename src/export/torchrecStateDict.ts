@@ -27,7 +27,9 @@ export function isTorchrecStateDict(tensors: readonly { name: string }[]): boole
 export function renameTorchrecStateDict(file: string, tensors: readonly SafetensorsEntry[]): SafetensorsEntry[] {
   const prefixed = tensors.every((t) => t.name.startsWith('model.'));
   const strip = (name: string): string => (prefixed ? name.slice('model.'.length) : name);
-  const overLayers = tensors.filter((t) => /^over_arch\.model\.0\._mlp\.\d+\._linear\.weight$/.test(strip(t.name))).length;
+  const overLayers = tensors.filter((t) =>
+    /^over_arch\.model\.0\._mlp\.\d+\._linear\.weight$/.test(strip(t.name)),
+  ).length;
   return tensors.map((t) => {
     const name = strip(t.name);
     for (const [re, to] of PATTERNS) {
@@ -36,7 +38,9 @@ export function renameTorchrecStateDict(file: string, tensors: readonly Safetens
     }
     const last = LAST_LINEAR.exec(name);
     if (last) return { ...t, name: `top_l.${2 * overLayers}.${last[1]}` };
-    throw new UserError(`${file}: tensor ${t.name} is not part of a TorchRec DLRM state_dict (sparse_arch.embedding_bag_collection.embedding_bags.t_cat_N.weight, dense_arch.model._mlp.K._linear.*, over_arch.model.0._mlp.K._linear.*, over_arch.model.1.*)`);
+    throw new UserError(
+      `${file}: tensor ${t.name} is not part of a TorchRec DLRM state_dict (sparse_arch.embedding_bag_collection.embedding_bags.t_cat_N.weight, dense_arch.model._mlp.K._linear.*, over_arch.model.0._mlp.K._linear.*, over_arch.model.1.*)`,
+    );
   });
 }
 
@@ -45,14 +49,21 @@ export function renameTorchrecStateDict(file: string, tensors: readonly Safetens
  * reference's, in place: the reference's column d + b(b-1)/2 + a (pair a < b of the F+1 rows) takes
  * TorchRec's column d + (a(F+1) - a(a+1)/2) + (b - a - 1).
  */
-export function interactionColumnsFromTorchrec(weight: Float32Array, outFeatures: number, embeddingDim: number, numTables: number): void {
+export function interactionColumnsFromTorchrec(
+  weight: Float32Array,
+  outFeatures: number,
+  embeddingDim: number,
+  numTables: number,
+): void {
   const n = numTables + 1;
   const inFeatures = embeddingDim + (numTables * n) / 2;
-  if (weight.length !== outFeatures * inFeatures) throw new RangeError(`top layer 0: ${weight.length} weights, expected ${outFeatures} x ${inFeatures}`);
+  if (weight.length !== outFeatures * inFeatures)
+    throw new RangeError(`top layer 0: ${weight.length} weights, expected ${outFeatures} x ${inFeatures}`);
   const from = new Uint32Array(inFeatures);
   for (let k = 0; k < embeddingDim; k++) from[k] = k;
   for (let b = 1; b < n; b++) {
-    for (let a = 0; a < b; a++) from[embeddingDim + (b * (b - 1)) / 2 + a] = embeddingDim + a * n - (a * (a + 1)) / 2 + (b - a - 1);
+    for (let a = 0; a < b; a++)
+      from[embeddingDim + (b * (b - 1)) / 2 + a] = embeddingDim + a * n - (a * (a + 1)) / 2 + (b - a - 1);
   }
   const row = new Float32Array(inFeatures);
   for (let o = 0; o < outFeatures; o++) {

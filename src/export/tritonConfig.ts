@@ -8,7 +8,10 @@ import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import { UserError } from '../util/errors';
 
-const TRITON_TYPES: Record<number, string> = { [onnx.TensorProto.DataType.FLOAT]: 'TYPE_FP32', [onnx.TensorProto.DataType.INT64]: 'TYPE_INT64' };
+const TRITON_TYPES: Record<number, string> = {
+  [onnx.TensorProto.DataType.FLOAT]: 'TYPE_FP32',
+  [onnx.TensorProto.DataType.INT64]: 'TYPE_INT64',
+};
 
 function tensorEntry(v: onnx.IValueInfoProto): string {
   const t = v.type?.tensorType;
@@ -27,7 +30,10 @@ export function tritonConfigPath(onnxFile: string): string {
 /** The config.pbtxt text for `graph`, stored in `configFile`, serving `onnxFile`. */
 export function tritonConfig(graph: onnx.IGraphProto, configFile: string, onnxFile: string): string {
   const name = path.basename(path.dirname(path.resolve(configFile)));
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new UserError(`--triton-config: the model folder name '${name}' is not a valid Triton model name (letters, digits, _ . -)`);
+  if (!/^[A-Za-z0-9_.-]+$/.test(name))
+    throw new UserError(
+      `--triton-config: the model folder name '${name}' is not a valid Triton model name (letters, digits, _ . -)`,
+    );
   const lines = [`name: "${name}"`, 'backend: "onnxruntime"', 'max_batch_size: 0'];
   const fileName = path.basename(onnxFile);
   if (fileName !== 'model.onnx') lines.push(`default_model_filename: "${fileName}"`);

@@ -25,11 +25,14 @@ export function allocOptimizerState(params: DlrmParams, optimizer: OptimizerName
     tables: params.tables.map((t) => tableState(t, optimizer)),
     ...(params.compressed
       ? {
-          compressed: params.compressed.map((c) =>
-            c && {
-              tables: c.tables.map((t) => tableState(t, optimizer)),
-              ...(c.projection ? { projection: new Float32Array(optimizer === 'sgd' ? 0 : c.projection.length) } : {}),
-            },
+          compressed: params.compressed.map(
+            (c) =>
+              c && {
+                tables: c.tables.map((t) => tableState(t, optimizer)),
+                ...(c.projection
+                  ? { projection: new Float32Array(optimizer === 'sgd' ? 0 : c.projection.length) }
+                  : {}),
+              },
           ),
         }
       : {}),

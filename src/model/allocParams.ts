@@ -17,7 +17,12 @@ export function chunkRowsFor(rows: number, dim: number, maxChunkBytes = MAX_CHUN
 
 /** A zero-filled Linear layer, weight [out, in] row-major. */
 export function allocLinear(inFeatures: number, outFeatures: number): LinearParams {
-  return { weight: new Float32Array(inFeatures * outFeatures), bias: new Float32Array(outFeatures), inFeatures, outFeatures };
+  return {
+    weight: new Float32Array(inFeatures * outFeatures),
+    bias: new Float32Array(outFeatures),
+    inFeatures,
+    outFeatures,
+  };
 }
 
 /** The row count of every chunk of a table split into `chunkRows`-row chunks. */
@@ -40,9 +45,15 @@ export function allocMlp(widths: readonly number[]): LinearParams[] {
 
 /** Zero-filled parameters of one compressed feature (see params.ts CompressedFeatureParams). */
 function allocCompressed(f: FeatureEmbedding, maxChunkBytes: number): CompressedFeatureParams | undefined {
-  if (f.kind === 'qr') return { tables: [allocEmbeddingTable(f.qRows, f.dim, maxChunkBytes), allocEmbeddingTable(f.rRows, f.dim, maxChunkBytes)] };
+  if (f.kind === 'qr')
+    return {
+      tables: [allocEmbeddingTable(f.qRows, f.dim, maxChunkBytes), allocEmbeddingTable(f.rRows, f.dim, maxChunkBytes)],
+    };
   if (f.kind === 'md') {
-    return { tables: [allocEmbeddingTable(f.rows, f.dim, maxChunkBytes)], ...(f.dim < f.baseDim ? { projection: new Float32Array(f.baseDim * f.dim) } : {}) };
+    return {
+      tables: [allocEmbeddingTable(f.rows, f.dim, maxChunkBytes)],
+      ...(f.dim < f.baseDim ? { projection: new Float32Array(f.baseDim * f.dim) } : {}),
+    };
   }
   return undefined;
 }

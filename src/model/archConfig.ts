@@ -36,7 +36,8 @@ export function interactionOutputWidth(op: InteractionOp, itself: boolean, numTa
 function positiveInts(flag: string, widths: readonly number[]): void {
   if (widths.length === 0) throw new UserError(`${flag}: empty layer list`);
   for (const w of widths) {
-    if (!Number.isSafeInteger(w) || w <= 0) throw new UserError(`${flag}: width '${w}' is not a positive integer (in '${widths.join('-')}')`);
+    if (!Number.isSafeInteger(w) || w <= 0)
+      throw new UserError(`${flag}: width '${w}' is not a positive integer (in '${widths.join('-')}')`);
   }
 }
 
@@ -45,29 +46,44 @@ export function buildDlrmArch(flags: ArchFlags): DlrmArch {
   positiveInts('--arch-mlp-bot', flags.mlpBot);
   positiveInts('--arch-mlp-top', flags.mlpTop);
   const bot = flags.mlpBot.join('-');
-  if (flags.mlpBot.length < 2) throw new UserError(`--arch-mlp-bot: '${bot}' needs at least an input and an output width`);
+  if (flags.mlpBot.length < 2)
+    throw new UserError(`--arch-mlp-bot: '${bot}' needs at least an input and an output width`);
   const botOut = flags.mlpBot[flags.mlpBot.length - 1];
   // QR concat: --arch-sparse-feature-size is each half's width, the bottom MLP ends in twice it (as the reference)
   const concat = flags.compression?.qr?.operation === 'concat';
   if (concat && flags.sparseFeatureSize !== undefined && 2 * flags.sparseFeatureSize !== botOut) {
-    throw new UserError(`--arch-mlp-bot: the last width ${botOut} (in '${bot}') must be twice --arch-sparse-feature-size ${flags.sparseFeatureSize} with --qr-operation concat`);
+    throw new UserError(
+      `--arch-mlp-bot: the last width ${botOut} (in '${bot}') must be twice --arch-sparse-feature-size ${flags.sparseFeatureSize} with --qr-operation concat`,
+    );
   }
-  const dim = concat ? botOut : flags.sparseFeatureSize ?? botOut;
-  if (!Number.isSafeInteger(dim) || dim <= 0) throw new UserError(`--arch-sparse-feature-size: '${dim}' is not a positive integer`);
+  const dim = concat ? botOut : (flags.sparseFeatureSize ?? botOut);
+  if (!Number.isSafeInteger(dim) || dim <= 0)
+    throw new UserError(`--arch-sparse-feature-size: '${dim}' is not a positive integer`);
   if (botOut !== dim) {
-    throw new UserError(`--arch-mlp-bot: the last width ${botOut} (in '${bot}') must equal --arch-sparse-feature-size ${dim}`);
+    throw new UserError(
+      `--arch-mlp-bot: the last width ${botOut} (in '${bot}') must equal --arch-sparse-feature-size ${dim}`,
+    );
   }
   if (flags.numDense !== undefined && flags.mlpBot[0] !== flags.numDense) {
-    throw new UserError(`--arch-mlp-bot: the first width ${flags.mlpBot[0]} (in '${bot}') must equal the number of dense features ${flags.numDense}`);
+    throw new UserError(
+      `--arch-mlp-bot: the first width ${flags.mlpBot[0]} (in '${bot}') must equal the number of dense features ${flags.numDense}`,
+    );
   }
   const topOut = flags.mlpTop[flags.mlpTop.length - 1];
-  if (topOut !== 1) throw new UserError(`--arch-mlp-top: the last width ${topOut} (in '${flags.mlpTop.join('-')}') must be 1 (one click probability)`);
-  if (flags.tableSizes.length === 0) throw new UserError('the model needs at least one categorical feature (embedding table)');
+  if (topOut !== 1)
+    throw new UserError(
+      `--arch-mlp-top: the last width ${topOut} (in '${flags.mlpTop.join('-')}') must be 1 (one click probability)`,
+    );
+  if (flags.tableSizes.length === 0)
+    throw new UserError('the model needs at least one categorical feature (embedding table)');
   flags.tableSizes.forEach((n, t) => {
-    if (!Number.isSafeInteger(n) || n <= 0) throw new UserError(`embedding table ${t}: size '${n}' is not a positive integer`);
+    if (!Number.isSafeInteger(n) || n <= 0)
+      throw new UserError(`embedding table ${t}: size '${n}' is not a positive integer`);
   });
   if (!INTERACTION_OPS.includes(flags.interaction)) {
-    throw new UserError(`--arch-interaction-op: '${String(flags.interaction)}' is not one of ${INTERACTION_OPS.join(', ')}`);
+    throw new UserError(
+      `--arch-interaction-op: '${String(flags.interaction)}' is not one of ${INTERACTION_OPS.join(', ')}`,
+    );
   }
   if (flags.compression) checkCompression(flags.compression, dim);
   const topIn = interactionOutputWidth(flags.interaction, flags.interactionItself, flags.tableSizes.length, dim);
@@ -108,6 +124,8 @@ export function validateDlrmArch(arch: DlrmArch): void {
     compression: arch.compression,
   });
   if (rebuilt.mlpTop[0] !== arch.mlpTop[0]) {
-    throw new UserError(`top MLP input width ${arch.mlpTop[0]} does not match the ${arch.interaction} interaction's output width ${rebuilt.mlpTop[0]}`);
+    throw new UserError(
+      `top MLP input width ${arch.mlpTop[0]} does not match the ${arch.interaction} interaction's output width ${rebuilt.mlpTop[0]}`,
+    );
   }
 }

@@ -39,7 +39,8 @@ export const CHECKPOINT_FORMAT_VERSION = 2;
 const CHECKSUM_VERSION = 2;
 /** Magic, version and header length: the bytes before the header CRC. */
 const PREAMBLE_FIELDS_BYTES = 16;
-const preambleBytes = (version: number): number => (version >= CHECKSUM_VERSION ? PREAMBLE_FIELDS_BYTES + 4 : PREAMBLE_FIELDS_BYTES);
+const preambleBytes = (version: number): number =>
+  version >= CHECKSUM_VERSION ? PREAMBLE_FIELDS_BYTES + 4 : PREAMBLE_FIELDS_BYTES;
 const DATA_ALIGN = 64;
 /**
  * Floats of a section (1 MiB) checked for NaN/Infinity, checksummed and written (or read, checked,
@@ -142,18 +143,22 @@ function sectionsOf(params: DlrmParams, state: OptimizerState): SectionData[] {
       return;
     }
     c.tables.forEach((s, k) => out.push({ name: `table.${i}.${k}`, shape: [s.rows, s.dim], parts: s.chunks }));
-    if (c.projection) out.push({ name: `table.${i}.proj`, shape: [t.dim, c.projection.length / t.dim], parts: [c.projection] });
+    if (c.projection)
+      out.push({ name: `table.${i}.proj`, shape: [t.dim, c.projection.length / t.dim], parts: [c.projection] });
   });
   if (params.cross) linear('cross', params.cross, null);
   linear('opt.bottom', params.bottom, state.bottom);
   linear('opt.top', params.top, state.top);
   params.tables.forEach((t, i) => {
-    const c = params.compressed?.[i], cs = state.compressed?.[i];
+    const c = params.compressed?.[i],
+      cs = state.compressed?.[i];
     if (c && cs) {
       c.tables.forEach((s, k) => {
-        if ((cs.tables[k] ?? []).length > 0) out.push({ name: `opt.table.${i}.${k}`, shape: optShape(s), parts: cs.tables[k] });
+        if ((cs.tables[k] ?? []).length > 0)
+          out.push({ name: `opt.table.${i}.${k}`, shape: optShape(s), parts: cs.tables[k] });
       });
-      if (c.projection && cs.projection && cs.projection.length > 0) out.push({ name: `opt.table.${i}.proj`, shape: [t.dim, c.projection.length / t.dim], parts: [cs.projection] });
+      if (c.projection && cs.projection && cs.projection.length > 0)
+        out.push({ name: `opt.table.${i}.proj`, shape: [t.dim, c.projection.length / t.dim], parts: [cs.projection] });
       return;
     }
     const chunks = state.tables[i] ?? [];
@@ -169,13 +174,20 @@ const bytesOf = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byte
 const hex8 = (crc: number): string => crc.toString(16).padStart(8, '0');
 
 function checkLittleEndian(): void {
-  if (os.endianness() !== 'LE') throw new UserError('checkpoints are little-endian float32; this machine is big-endian');
+  if (os.endianness() !== 'LE')
+    throw new UserError('checkpoints are little-endian float32; this machine is big-endian');
 }
 
 /** A checkpoint refused because the model holds NaN or Infinity (a diverged run). */
 export class NonFiniteValuesError extends UserError {
-  constructor(readonly file: string, readonly section: string, readonly value: number) {
-    super(`refusing to write checkpoint ${file}: ${section} holds ${value} (a diverged model); any previous checkpoint there is left as it was`);
+  constructor(
+    readonly file: string,
+    readonly section: string,
+    readonly value: number,
+  ) {
+    super(
+      `refusing to write checkpoint ${file}: ${section} holds ${value} (a diverged model); any previous checkpoint there is left as it was`,
+    );
   }
 }
 
@@ -285,20 +297,30 @@ export function readCheckpointHeader(file: string): CheckpointHeader {
     }
     const version = preamble.readUInt32LE(8);
     if (version < 1 || version > CHECKPOINT_FORMAT_VERSION) {
-      throw new UserError(`${file}: checkpoint format version ${version}, this dlrm reads versions 1-${CHECKPOINT_FORMAT_VERSION}`);
+      throw new UserError(
+        `${file}: checkpoint format version ${version}, this dlrm reads versions 1-${CHECKPOINT_FORMAT_VERSION}`,
+      );
     }
     const preambleLength = preambleBytes(version);
     const headerLength = preamble.readUInt32LE(12);
-    if (got < preambleLength || preambleLength + headerLength > size) throw new UserError(`${file}: truncated checkpoint (header runs past the end of the file)`);
+    if (got < preambleLength || preambleLength + headerLength > size)
+      throw new UserError(`${file}: truncated checkpoint (header runs past the end of the file)`);
     const json = Buffer.alloc(headerLength);
     fs.readSync(fd, json, 0, headerLength, preambleLength);
     if (version >= CHECKSUM_VERSION) {
-      if (crc32(json, crc32(preamble.subarray(0, PREAMBLE_FIELDS_BYTES))) !== preamble.readUInt32LE(PREAMBLE_FIELDS_BYTES)) {
-        throw new UserError(`${file}: damaged checkpoint: the header (bytes 0-${preambleLength + headerLength - 1}) does not match its checksum`);
+      if (
+        crc32(json, crc32(preamble.subarray(0, PREAMBLE_FIELDS_BYTES))) !== preamble.readUInt32LE(PREAMBLE_FIELDS_BYTES)
+      ) {
+        throw new UserError(
+          `${file}: damaged checkpoint: the header (bytes 0-${preambleLength + headerLength - 1}) does not match its checksum`,
+        );
       }
     } else if (!saidUnchecked.has(file)) {
       saidUnchecked.add(file);
-      log().warn({ file, formatVersion: version }, 'checkpoint without checksums (format version 1): damage in it cannot be detected; save it again to add them');
+      log().warn(
+        { file, formatVersion: version },
+        'checkpoint without checksums (format version 1): damage in it cannot be detected; save it again to add them',
+      );
     }
     let header: CheckpointHeader;
     try {
@@ -306,12 +328,18 @@ export function readCheckpointHeader(file: string): CheckpointHeader {
     } catch (err) {
       throw new UserError(`${file}: corrupt checkpoint header: ${(err as Error).message}`);
     }
-    if (version >= CHECKSUM_VERSION && !header.sections.every((sec) => typeof sec.crc32 === 'string' && /^[0-9a-f]{8}$/.test(sec.crc32))) {
+    if (
+      version >= CHECKSUM_VERSION &&
+      !header.sections.every((sec) => typeof sec.crc32 === 'string' && /^[0-9a-f]{8}$/.test(sec.crc32))
+    ) {
       throw new UserError(`${file}: corrupt checkpoint header: a section has no CRC-32 (8 hex digits)`);
     }
     const last = header.sections[header.sections.length - 1];
     const end = last ? last.offset + elements(last.shape) * 4 : preambleLength + headerLength;
-    if (end !== size) throw new UserError(`${file}: checkpoint is ${size} bytes but its sections end at byte ${end} (truncated or corrupt)`);
+    if (end !== size)
+      throw new UserError(
+        `${file}: checkpoint is ${size} bytes but its sections end at byte ${end} (truncated or corrupt)`,
+      );
     return header;
   } finally {
     fs.closeSync(fd);
@@ -334,11 +362,18 @@ function readInto(fd: number, dst: Float32Array, position: number, file: string)
  * checkpoint's sections. Throws a UserError when the sections don't match what they should hold, one
  * holds NaN or Infinity (which saveCheckpoint never writes) or differs from its CRC-32 (version 2 on).
  */
-export function loadCheckpointInto(file: string, header: CheckpointHeader, params: DlrmParams, state: OptimizerState): void {
+export function loadCheckpointInto(
+  file: string,
+  header: CheckpointHeader,
+  params: DlrmParams,
+  state: OptimizerState,
+): void {
   const expected = sectionsOf(params, state);
   const names = (l: { name: string; shape: number[] }[]) => l.map((s) => `${s.name}[${s.shape.join('x')}]`).join(', ');
   if (names(expected) !== names(header.sections)) {
-    throw new UserError(`${file}: checkpoint sections do not match its architecture/optimizer (expected ${names(expected)}; found ${names(header.sections)})`);
+    throw new UserError(
+      `${file}: checkpoint sections do not match its architecture/optimizer (expected ${names(expected)}; found ${names(header.sections)})`,
+    );
   }
   const fd = openForReading(file);
   try {
@@ -353,7 +388,9 @@ export function loadCheckpointInto(file: string, header: CheckpointHeader, param
           readInto(fd, piece, position, file);
           const bad = firstNonFinite(piece);
           if (bad >= 0) {
-            throw new UserError(`${file}: checkpoint section ${s.name} holds ${piece[bad]} at element ${element + bad} (byte ${position + 4 * bad}): a damaged or diverged checkpoint, refused`);
+            throw new UserError(
+              `${file}: checkpoint section ${s.name} holds ${piece[bad]} at element ${element + bad} (byte ${position + 4 * bad}): a damaged or diverged checkpoint, refused`,
+            );
           }
           if (expectedCrc !== undefined) crc = crc32(bytesOf(piece), crc);
           position += piece.byteLength;
@@ -361,7 +398,9 @@ export function loadCheckpointInto(file: string, header: CheckpointHeader, param
         }
       }
       if (expectedCrc !== undefined && hex8(crc) !== expectedCrc) {
-        throw new UserError(`${file}: damaged checkpoint: section ${s.name} (bytes ${offset}-${position - 1}) does not match its checksum`);
+        throw new UserError(
+          `${file}: damaged checkpoint: section ${s.name} (bytes ${offset}-${position - 1}) does not match its checksum`,
+        );
       }
     });
   } finally {

@@ -16,7 +16,8 @@ export function crossWidth(arch: DlrmArch): number {
 /** Zero-filled cross layers for a dcn arch ([] for any other interaction). */
 export function allocCrossNet(arch: DlrmArch): LinearParams[] {
   if (arch.interaction !== 'dcn' || !arch.dcn) return [];
-  const N = crossWidth(arch), r = arch.dcn.lowRankDim;
+  const N = crossWidth(arch),
+    r = arch.dcn.lowRankDim;
   const layers: LinearParams[] = [];
   for (let l = 0; l < arch.dcn.numLayers; l++) {
     layers.push({ weight: new Float32Array(r * N), bias: new Float32Array(0), inFeatures: N, outFeatures: r });

@@ -19,7 +19,11 @@ function gatherRows(x: Float32Array, pooled: Float32Array, b: number, T: number,
 
 /** m[a..a+d) · m[b..b+d), four partial sums (the JIT keeps them in registers). */
 function rowDot(m: Float64Array, a: number, b: number, d: number): number {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    k = 0;
   for (; k + 3 < d; k += 4) {
     s0 += m[a + k] * m[b + k];
     s1 += m[a + k + 1] * m[b + k + 1];
@@ -30,8 +34,18 @@ function rowDot(m: Float64Array, a: number, b: number, d: number): number {
   return s0 + s1 + (s2 + s3);
 }
 
-export function dotInteractionForward(x: Float32Array, pooled: Float32Array, B: number, T: number, d: number, itself: boolean, out: Float32Array): void {
-  const n = T + 1, P = dotPairCount(T, itself), W = d + P;
+export function dotInteractionForward(
+  x: Float32Array,
+  pooled: Float32Array,
+  B: number,
+  T: number,
+  d: number,
+  itself: boolean,
+  out: Float32Array,
+): void {
+  const n = T + 1,
+    P = dotPairCount(T, itself),
+    W = d + P;
   const m = new Float64Array(n * d);
   for (let b = 0; b < B; b++) {
     gatherRows(x, pooled, b, T, d, m);
@@ -59,8 +73,12 @@ export function dotInteractionBackward(
   dx: Float32Array,
   dPooled: Float32Array,
 ): void {
-  const n = T + 1, P = dotPairCount(T, itself), W = d + P;
-  const m = new Float64Array(n * d), g = new Float64Array(n * n), dm = new Float64Array(n * d);
+  const n = T + 1,
+    P = dotPairCount(T, itself),
+    W = d + P;
+  const m = new Float64Array(n * d),
+    g = new Float64Array(n * n),
+    dm = new Float64Array(n * d);
   for (let b = 0; b < B; b++) {
     gatherRows(x, pooled, b, T, d, m);
     let o = b * W + d;
@@ -69,12 +87,17 @@ export function dotInteractionBackward(
       g[i * n + i] = itself ? 2 * dOut[o++] : 0;
     }
     for (let i = 0; i < n; i++) {
-      const gi = i * n, di = i * d;
+      const gi = i * n,
+        di = i * d;
       let k = 0;
       for (; k + 3 < d; k += 4) {
-        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        let s0 = 0,
+          s1 = 0,
+          s2 = 0,
+          s3 = 0;
         for (let j = 0; j < n; j++) {
-          const gij = g[gi + j], mj = j * d + k;
+          const gij = g[gi + j],
+            mj = j * d + k;
           s0 += gij * m[mj];
           s1 += gij * m[mj + 1];
           s2 += gij * m[mj + 2];

@@ -48,7 +48,8 @@ export function initDlrmParams(arch: DlrmArch, seed: number, maxChunkBytes = MAX
   const features = featureEmbeddings(arch);
   params.tables.forEach((table, t) => {
     initEmbeddingTable(table, rng);
-    const f = features[t], c = params.compressed?.[t];
+    const f = features[t],
+      c = params.compressed?.[t];
     if (!c || f.kind === 'plain') return;
     if (f.kind === 'qr') {
       const low = Math.sqrt(1 / f.categories);

@@ -36,7 +36,12 @@ export function rowLoss(p: number, y: number, w: number, config: LossConfig): nu
 }
 
 /** Mean loss over a batch of output probabilities. */
-export function meanLoss(probabilities: ArrayLike<number>, labels: ArrayLike<number>, weights: ArrayLike<number>, config: LossConfig): number {
+export function meanLoss(
+  probabilities: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  config: LossConfig,
+): number {
   let s = 0;
   for (let i = 0; i < labels.length; i++) s += rowLoss(probabilities[i], labels[i], weights[i], config);
   return s / labels.length;

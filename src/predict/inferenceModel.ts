@@ -56,19 +56,33 @@ export function loadInferenceModel(file: string): InferenceModel {
  * Refuses data that does not fit the model: `data` (already folded by the model's --max-ind-range) must
  * have the model's dense width and exactly its tables, each with the model's row count.
  */
-export function checkModelFitsData(model: InferenceModel, data: Pick<BatchSource, 'numDense' | 'tableSizes'>, dataName: string): void {
+export function checkModelFitsData(
+  model: InferenceModel,
+  data: Pick<BatchSource, 'numDense' | 'tableSizes'>,
+  dataName: string,
+): void {
   const { arch } = model;
   const problems: string[] = [];
-  if (data.numDense !== arch.mlpBot[0]) problems.push(`the model takes ${arch.mlpBot[0]} dense features, the data has ${data.numDense}`);
+  if (data.numDense !== arch.mlpBot[0])
+    problems.push(`the model takes ${arch.mlpBot[0]} dense features, the data has ${data.numDense}`);
   if (data.tableSizes.length !== arch.tableSizes.length) {
-    problems.push(`the model has ${arch.tableSizes.length} embedding tables, the data has ${data.tableSizes.length} categorical features`);
+    problems.push(
+      `the model has ${arch.tableSizes.length} embedding tables, the data has ${data.tableSizes.length} categorical features`,
+    );
   } else {
-    const sizes = arch.tableSizes.flatMap((n, t) => (n !== data.tableSizes[t] ? [`table ${t}: ${n} rows in the model, ${data.tableSizes[t]} in the data`] : []));
-    if (sizes.length > 0) problems.push(`embedding table sizes differ: ${sizes.slice(0, 5).join('; ')}${sizes.length > 5 ? `; and ${sizes.length - 5} more` : ''}`);
+    const sizes = arch.tableSizes.flatMap((n, t) =>
+      n !== data.tableSizes[t] ? [`table ${t}: ${n} rows in the model, ${data.tableSizes[t]} in the data`] : [],
+    );
+    if (sizes.length > 0)
+      problems.push(
+        `embedding table sizes differ: ${sizes.slice(0, 5).join('; ')}${sizes.length > 5 ? `; and ${sizes.length - 5} more` : ''}`,
+      );
   }
   if (problems.length > 0) {
     const fold = model.maxIndRange > 0 ? ` (after the training run's --max-ind-range ${model.maxIndRange})` : '';
-    throw new UserError(`--load-model ${model.file} does not fit ${dataName}${fold}: ${problems.join('; ')}; was the model trained on this data?`);
+    throw new UserError(
+      `--load-model ${model.file} does not fit ${dataName}${fold}: ${problems.join('; ')}; was the model trained on this data?`,
+    );
   }
 }
 

@@ -26,8 +26,18 @@ export interface ManifestLocation {
 /** Refuses metadata that is not a preprocess manifest with tables, schema and options. */
 function checkManifest(m: unknown, source: string): Manifest {
   const x = m as Partial<Manifest> | null;
-  if (x === null || typeof x !== 'object' || !Array.isArray(x.tables) || typeof x.schema !== 'object' || typeof x.options !== 'object' || x.schema === null || x.options === null) {
-    throw new UserError(`${source}: holds no preprocess manifest (tables, schema, options); pass the merged file written by dlrm preprocess`);
+  if (
+    x === null ||
+    typeof x !== 'object' ||
+    !Array.isArray(x.tables) ||
+    typeof x.schema !== 'object' ||
+    typeof x.options !== 'object' ||
+    x.schema === null ||
+    x.options === null
+  ) {
+    throw new UserError(
+      `${source}: holds no preprocess manifest (tables, schema, options); pass the merged file written by dlrm preprocess`,
+    );
   }
   return x as Manifest;
 }
@@ -37,33 +47,55 @@ function fromMergedFile(file: string): ManifestLocation {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) return fromManifestFile(path.join(file, 'manifest.json'));
   const reader = ProcessedFileReader.open(file);
   try {
-    return { manifest: checkManifest(reader.metadata, file), dir: outputPaths({ rawDataFile: file, processedDataFile: file }).partsDir, source: file };
+    return {
+      manifest: checkManifest(reader.metadata, file),
+      dir: outputPaths({ rawDataFile: file, processedDataFile: file }).partsDir,
+      source: file,
+    };
   } finally {
     reader.close();
   }
 }
 
 function fromManifestFile(file: string): ManifestLocation {
-  return { manifest: checkManifest(readJsonFile(file, '--manifest'), file), dir: path.dirname(path.resolve(file)), source: file };
+  return {
+    manifest: checkManifest(readJsonFile(file, '--manifest'), file),
+    dir: path.dirname(path.resolve(file)),
+    source: file,
+  };
 }
 
-
 /** The manifest named by the flags, else the one of the processed file the model was trained on. */
-export function locateManifest(flags: { processedDataFile?: string; manifest?: string }, model: InferenceModel): ManifestLocation {
-  if (flags.manifest !== undefined && flags.processedDataFile !== undefined) throw new UserError('--manifest and --processed-data-file: give one of them, not both');
+export function locateManifest(
+  flags: { processedDataFile?: string; manifest?: string },
+  model: InferenceModel,
+): ManifestLocation {
+  if (flags.manifest !== undefined && flags.processedDataFile !== undefined)
+    throw new UserError('--manifest and --processed-data-file: give one of them, not both');
   if (flags.manifest !== undefined) return fromManifestFile(flags.manifest);
   if (flags.processedDataFile !== undefined) {
-    if (model.processedDataFile !== null && fs.existsSync(model.processedDataFile) && !sameFile(model.processedDataFile, flags.processedDataFile)) {
-      log().warn({ model: model.file, trainedOn: model.processedDataFile, vocabularies: flags.processedDataFile }, 'the vocabularies are not those of the processed file the model was trained on; its indices may mean other categories');
+    if (
+      model.processedDataFile !== null &&
+      fs.existsSync(model.processedDataFile) &&
+      !sameFile(model.processedDataFile, flags.processedDataFile)
+    ) {
+      log().warn(
+        { model: model.file, trainedOn: model.processedDataFile, vocabularies: flags.processedDataFile },
+        'the vocabularies are not those of the processed file the model was trained on; its indices may mean other categories',
+      );
     }
     return fromMergedFile(flags.processedDataFile);
   }
   const recorded = model.processedDataFile;
   if (recorded === null) {
-    throw new UserError(`--load-model ${model.file} was not trained on a processed file (random/synthetic data), so it has no vocabularies to map raw rows with`);
+    throw new UserError(
+      `--load-model ${model.file} was not trained on a processed file (random/synthetic data), so it has no vocabularies to map raw rows with`,
+    );
   }
   if (!fs.existsSync(recorded)) {
-    throw new UserError(`--load-model ${model.file} was trained on ${recorded}, which is not found from here; pass --processed-data-file (the merged file) or --manifest (its manifest.json)`);
+    throw new UserError(
+      `--load-model ${model.file} was trained on ${recorded}, which is not found from here; pass --processed-data-file (the merged file) or --manifest (its manifest.json)`,
+    );
   }
   return fromMergedFile(recorded);
 }

@@ -65,14 +65,32 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
   const { encoder, source, inputBytes } = await openInput(c.input, where, model, onBytes);
   const engine = await createInferenceEngine(model, c);
   const idStart = c.idStart ?? (c.format === 'kaggle-submission' ? KAGGLE_FIRST_ID : 0);
-  const csv = new PredictionCsv(c.output, { format: c.format, idColumn: c.idColumn, idStart, withLabel: encoder.hasLabel });
+  const csv = new PredictionCsv(c.output, {
+    format: c.format,
+    idColumn: c.idColumn,
+    idStart,
+    withLabel: encoder.hasLabel,
+  });
   // no bar when the CSV itself goes to the terminal: the bar would be drawn into its lines
-  const bar = c.output === null && process.stdout.isTTY ? undefined : startProgress('predict', Math.max(1, Math.round(inputBytes / 1e6)), 'MB');
+  const bar =
+    c.output === null && process.stdout.isTTY
+      ? undefined
+      : startProgress('predict', Math.max(1, Math.round(inputBytes / 1e6)), 'MB');
   let rows = 0;
   // one batch in the engine while the main thread writes the previous one's CSV and parses the next block
   let inFlight: { scores: Promise<Float32Array>; rows: Omit<ScoredRows, 'probabilities'> } | null = null;
   try {
-    log().info({ model: c.loadModel, input: c.input, vocabularies: where.source, labelled: encoder.hasLabel, engine: engine.name, output: c.output ?? 'stdout' }, 'predicting');
+    log().info(
+      {
+        model: c.loadModel,
+        input: c.input,
+        vocabularies: where.source,
+        labelled: encoder.hasLabel,
+        engine: engine.name,
+        output: c.output ?? 'stdout',
+      },
+      'predicting',
+    );
     for await (const batch of source.batches(c.miniBatchSize)) {
       const previous = inFlight;
       const previousScores = previous ? await previous.scores : null;
@@ -94,19 +112,38 @@ export async function runPredict(c: PredictConfig): Promise<PredictResult> {
     engine.dispose();
   }
   const seconds = (performance.now() - started) / 1000;
-  log().info({ rows, seconds, rowsPerSec: Math.round(rows / Math.max(seconds, 1e-9)), output: c.output ?? 'stdout' }, 'predict done');
+  log().info(
+    { rows, seconds, rowsPerSec: Math.round(rows / Math.max(seconds, 1e-9)), output: c.output ?? 'stdout' },
+    'predict done',
+  );
   return { rows, hasLabel: encoder.hasLabel, engine: engine.name, seconds };
 }
 
 /** The input's row encoder and batches: a raw text file, or Parquet (a file, folder or glob of parts). */
-async function openInput(input: string, where: ManifestLocation, model: InferenceModel, onBytes: (n: number) => void): Promise<{ encoder: RowEncoder; source: BatchSource & { lines: RowLines }; inputBytes: number }> {
+async function openInput(
+  input: string,
+  where: ManifestLocation,
+  model: InferenceModel,
+  onBytes: (n: number) => void,
+): Promise<{ encoder: RowEncoder; source: BatchSource & { lines: RowLines }; inputBytes: number }> {
   const schema = where.manifest.schema;
   if (!isParquetInput(input)) {
     const encoder = openRowEncoder(where, model, await inputHasLabel(input, schema));
     return { encoder, source: new RawFileSource(input, encoder, schema, onBytes), inputBytes: fs.statSync(input).size };
   }
-  if (where.manifest.options.dataSet !== 'custom') throw new UserError(`--input ${input}: Parquet input needs a model trained on data preprocessed with --schema (${where.source} is Criteo ${where.manifest.options.dataSet})`);
+  if (where.manifest.options.dataSet !== 'custom')
+    throw new UserError(
+      `--input ${input}: Parquet input needs a model trained on data preprocessed with --schema (${where.source} is Criteo ${where.manifest.options.dataSet})`,
+    );
   const files = parquetFiles(input, '--input');
-  const encoder = openRowEncoder({ ...where, manifest: { ...where.manifest, schema: parquetTextSchema(schema) } }, model, await parquetHasLabel(input, schema, '--input'));
-  return { encoder, source: new ParquetRowSource(files, encoder, schema, onBytes), inputBytes: files.reduce((s, f) => s + fs.statSync(f).size, 0) };
+  const encoder = openRowEncoder(
+    { ...where, manifest: { ...where.manifest, schema: parquetTextSchema(schema) } },
+    model,
+    await parquetHasLabel(input, schema, '--input'),
+  );
+  return {
+    encoder,
+    source: new ParquetRowSource(files, encoder, schema, onBytes),
+    inputBytes: files.reduce((s, f) => s + fs.statSync(f).size, 0),
+  };
 }

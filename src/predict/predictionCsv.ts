@@ -78,7 +78,9 @@ export class PredictionCsv {
     for (let i = 0; i < s.probabilities.length; i++) {
       const id = c.idStart + s.firstPosition + i;
       const p = float32Text(s.probabilities[i]);
-      const row: CsvRow = kaggle ? [id, p] : [s.lines[i], ...(c.idColumn === null ? [] : [id]), p, ...(c.withLabel ? [s.labels[i]] : [])];
+      const row: CsvRow = kaggle
+        ? [id, p]
+        : [s.lines[i], ...(c.idColumn === null ? [] : [id]), p, ...(c.withLabel ? [s.labels[i]] : [])];
       flowing = this.csv.write(row);
     }
     if (!flowing) await once(this.csv, 'drain');

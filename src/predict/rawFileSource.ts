@@ -21,7 +21,10 @@ export async function inputHasLabel(file: string, schema: ColumnSchema): Promise
   const [first] = await firstLines(wholeFileDay(file, '--input'), 1);
   if (!first) throw new UserError(`--input ${file}: the file is empty`);
   const probe = new DelimitedRowParser(schema, 0, true);
-  if (schema.header) return schema.label !== undefined && probe.headerNames(first.bytes, 0, first.bytes.length).includes(schema.label.name);
+  if (schema.header)
+    return (
+      schema.label !== undefined && probe.headerNames(first.bytes, 0, first.bytes.length).includes(schema.label.name)
+    );
   const n = probe.splitFields(first.bytes, 0, first.bytes.length);
   return !(typeof n === 'number' && schema.label !== undefined && n === probe.numFields - 1);
 }
@@ -59,7 +62,10 @@ export class RawFileSource implements BatchSource {
         encoded = this.encoder.encode(block.bytes, start, block.end, linesBefore + (start > 0 ? 2 : 1));
       } catch (err) {
         if (!(err instanceof BadRowError)) throw err;
-        throw inputError({ file: this.day.file, line: err.line, field: err.field, fieldName: err.fieldName }, err.reason);
+        throw inputError(
+          { file: this.day.file, line: err.line, field: err.field, fieldName: err.fieldName },
+          err.reason,
+        );
       }
       const { batch } = encoded;
       this.lines.push(encoded.lines);

@@ -29,8 +29,16 @@ export class RawRowEncoder implements RowEncoder {
     readonly hasLabel: boolean,
   ) {
     const T = manifest.schema.categorical.length;
-    if (T !== manifest.tables.length || T !== vocab.numTables) throw new UserError(`the manifest's schema has ${T} categorical columns but ${manifest.tables.length} tables`);
-    this.parser = parserFor(manifest.schema, { maxIndRange: manifest.options.maxIndRange, subsampleRate: 0, seed: 0, skipInvalid: false, partitionBounds: [0, T], withLabel: hasLabel });
+    if (T !== manifest.tables.length || T !== vocab.numTables)
+      throw new UserError(`the manifest's schema has ${T} categorical columns but ${manifest.tables.length} tables`);
+    this.parser = parserFor(manifest.schema, {
+      maxIndRange: manifest.options.maxIndRange,
+      subsampleRate: 0,
+      seed: 0,
+      skipInvalid: false,
+      partitionBounds: [0, T],
+      withLabel: hasLabel,
+    });
     this.numDense = this.parser.numDense;
     this.tableSizes = manifest.tables.map((t) => t.count);
   }
@@ -40,7 +48,12 @@ export class RawRowEncoder implements RowEncoder {
     const parsed = this.parser.parseBlock(block, end - start, 0, firstLineNo - 1, countNewlines(bytes, start, end));
     if (parsed.firstError) {
       const e = parsed.firstError;
-      throw new BadRowError(firstLineNo + e.line, e.message, e.field, e.field === undefined ? undefined : this.parser.fieldNames[e.field - 1]);
+      throw new BadRowError(
+        firstLineNo + e.line,
+        e.message,
+        e.field,
+        e.field === undefined ? undefined : this.parser.fieldNames[e.field - 1],
+      );
     }
     const n = parsed.rows;
     let identity: Uint32Array | undefined;
@@ -53,7 +66,13 @@ export class RawRowEncoder implements RowEncoder {
       return { offsets: keys.offsets ? keys.offsets.subarray(0, n + 1) : offsets, indices };
     });
     const D = this.numDense;
-    const batch: Batch = { size: n, numDense: D, dense: parsed.dense.subarray(0, n * D), labels: parsed.labels.subarray(0, n), sparse };
+    const batch: Batch = {
+      size: n,
+      numDense: D,
+      dense: parsed.dense.subarray(0, n * D),
+      labels: parsed.labels.subarray(0, n),
+      sparse,
+    };
     const rowLines = parsed.rowLines;
     return { batch, lines: Float64Array.from({ length: n }, (_, i) => firstLineNo + (rowLines ? rowLines[i] : i)) };
   }

@@ -30,14 +30,19 @@ function readVocabularyFile(file: string, table: string, expected: number, words
   try {
     fd = openForReading(file);
   } catch (err) {
-    throw new UserError(`${file}: cannot read the vocabulary of table ${table} (${(err as NodeJS.ErrnoException).code ?? String(err)}); it is written by dlrm preprocess beside the manifest`);
+    throw new UserError(
+      `${file}: cannot read the vocabulary of table ${table} (${(err as NodeJS.ErrnoException).code ?? String(err)}); it is written by dlrm preprocess beside the manifest`,
+    );
   }
   try {
     const size = fs.fstatSync(fd).size;
-    if (size !== expected * 4 * words) throw new UserError(`${file}: ${size} bytes, expected ${expected} ${words === 2 ? 'uint64' : 'uint32'} values (${why}); the vocabulary does not belong to this manifest`);
+    if (size !== expected * 4 * words)
+      throw new UserError(
+        `${file}: ${size} bytes, expected ${expected} ${words === 2 ? 'uint64' : 'uint32'} values (${why}); the vocabulary does not belong to this manifest`,
+      );
     const values = new Uint32Array(expected * words);
     const bytes = new Uint8Array(values.buffer);
-    for (let done = 0; done < size; ) {
+    for (let done = 0; done < size;) {
       const n = fs.readSync(fd, bytes, done, Math.min(READ_PIECE_BYTES, size - done), done);
       if (n <= 0) throw new UserError(`${file}: ended early at byte ${done}`);
       done += n;
@@ -59,8 +64,17 @@ export class VocabularyLookup {
         const file = path.join(dir, t.vocabFile);
         const expected = t.count - (rare ? 1 : 0);
         const wide = t.keyBits === 64;
-        const raw = readVocabularyFile(file, t.name, expected, wide ? 2 : 1, rare ? `table ${t.name} has ${t.count} rows, the last the shared rare index` : `table ${t.name} has ${t.count} rows`);
-        if (!Number.isInteger(t.oovIndex) || t.oovIndex < 0 || t.oovIndex >= t.count) throw new UserError(`manifest table ${t.name}: oovIndex ${String(t.oovIndex)} is outside [0, ${t.count})`);
+        const raw = readVocabularyFile(
+          file,
+          t.name,
+          expected,
+          wide ? 2 : 1,
+          rare
+            ? `table ${t.name} has ${t.count} rows, the last the shared rare index`
+            : `table ${t.name} has ${t.count} rows`,
+        );
+        if (!Number.isInteger(t.oovIndex) || t.oovIndex < 0 || t.oovIndex >= t.count)
+          throw new UserError(`manifest table ${t.name}: oovIndex ${String(t.oovIndex)} is outside [0, ${t.count})`);
         if (wide) {
           const keys = new U64HashTable();
           for (let i = 0; i < expected; i++) keys.set(raw[2 * i + 1], raw[2 * i], i);
@@ -81,7 +95,8 @@ export class VocabularyLookup {
   /** The embedding indices of table t's keys (TableKeys.lo/hi [n]) into out [n] (unknown keys: oovIndex). */
   lookup(t: number, keys: TableKeys, n: number, out: Uint32Array): void {
     const { narrow, wide, oovIndex } = this.tables[t];
-    const lo = keys.lo, hi = keys.hi;
+    const lo = keys.lo,
+      hi = keys.hi;
     for (let i = 0; i < n; i++) {
       const idx = wide ? wide.get(hi ? hi[i] : 0, lo[i]) : (narrow as U32HashTable).get(lo[i]);
       out[i] = idx < 0 ? oovIndex : idx;

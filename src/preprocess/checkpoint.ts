@@ -28,7 +28,11 @@ export interface DayCheckpoint {
 export interface Checkpoint {
   version: number;
   /** Everything that must be identical for a resume: schema, options, input files and sizes. */
-  fingerprint: { schema: ColumnSchema; options: PreprocessOptions; inputs: { path: string; bytes: number; sha256?: string }[] };
+  fingerprint: {
+    schema: ColumnSchema;
+    options: PreprocessOptions;
+    inputs: { path: string; bytes: number; sha256?: string }[];
+  };
   /** Completed days, in order. */
   days: DayCheckpoint[];
   /** Vocabulary sizes (values in each table's vocabulary file) after the last completed day. */
@@ -48,7 +52,10 @@ export function loadCheckpoint(workDir: string): Checkpoint | undefined {
   const file = path.join(workDir, CHECKPOINT_FILE);
   if (!fs.existsSync(file)) return undefined;
   const cp = JSON.parse(fs.readFileSync(file, 'utf8')) as Checkpoint;
-  if (cp.version !== CHECKPOINT_VERSION) throw new UserError(`${file}: checkpoint version ${cp.version} is not ${CHECKPOINT_VERSION}; delete ${workDir} and start again`);
+  if (cp.version !== CHECKPOINT_VERSION)
+    throw new UserError(
+      `${file}: checkpoint version ${cp.version} is not ${CHECKPOINT_VERSION}; delete ${workDir} and start again`,
+    );
   return cp;
 }
 
@@ -67,11 +74,15 @@ const OPTION_FLAGS: Record<keyof PreprocessOptions, string> = {
 export function fingerprintDifferences(was: Checkpoint['fingerprint'], now: Checkpoint['fingerprint']): string[] {
   const out: string[] = [];
   const differing = <T extends object>(a: T, b: T): (keyof T & string)[] =>
-    [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k as keyof T]) !== JSON.stringify(b[k as keyof T])) as (keyof T & string)[];
-  for (const k of differing(was.options, now.options)) out.push(changeLine(OPTION_FLAGS[k] ?? k, was.options[k], now.options[k]));
+    [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
+      (k) => JSON.stringify(a[k as keyof T]) !== JSON.stringify(b[k as keyof T]),
+    ) as (keyof T & string)[];
+  for (const k of differing(was.options, now.options))
+    out.push(changeLine(OPTION_FLAGS[k] ?? k, was.options[k], now.options[k]));
   for (const k of differing(was.schema, now.schema)) out.push(changeLine(`schema ${k}`, was.schema[k], now.schema[k]));
   for (let i = 0; i < Math.max(was.inputs.length, now.inputs.length); i++) {
-    const a = was.inputs[i], b = now.inputs[i];
+    const a = was.inputs[i],
+      b = now.inputs[i];
     if (a?.path !== b?.path) out.push(changeLine(`input ${i + 1}`, a?.path, b?.path));
     else if (a.bytes !== b.bytes) out.push(`input ${a.path}: size changed (was ${a.bytes} bytes, now ${b.bytes})`);
     else if (a.sha256 !== b.sha256) out.push(`input ${a.path}: content changed (same size, another sha256)`);
@@ -83,17 +94,25 @@ export function fingerprintDifferences(was: Checkpoint['fingerprint'], now: Chec
 export function checkFingerprint(workDir: string, cp: Checkpoint, now: Checkpoint['fingerprint']): void {
   const diffs = fingerprintDifferences(cp.fingerprint, now);
   if (diffs.length === 0) return;
-  throw new UserError(`--resume: the interrupted run in ${workDir} differs from this one (rerun with its options and inputs, or delete ${workDir}):\n${diffs.map((d) => `  ${d}`).join('\n')}`);
+  throw new UserError(
+    `--resume: the interrupted run in ${workDir} differs from this one (rerun with its options and inputs, or delete ${workDir}):\n${diffs.map((d) => `  ${d}`).join('\n')}`,
+  );
 }
 
 /** Checks that each completed day's shard exists with its recorded rows. */
 export function verifyShards(workDir: string, cp: Checkpoint, shardName: (day: string) => string): void {
   for (const d of cp.days) {
     const file = path.join(workDir, shardName(d.name));
-    if (!fs.existsSync(file)) throw new UserError(`--resume: ${file} is missing although the checkpoint lists ${d.name} as done; delete ${workDir} and start again`);
+    if (!fs.existsSync(file))
+      throw new UserError(
+        `--resume: ${file} is missing although the checkpoint lists ${d.name} as done; delete ${workDir} and start again`,
+      );
     const reader = ProcessedFileReader.open(file);
     try {
-      if (reader.rows !== d.rows) throw new UserError(`--resume: ${file} holds ${reader.rows} rows, the checkpoint says ${d.rows}; delete ${workDir} and start again`);
+      if (reader.rows !== d.rows)
+        throw new UserError(
+          `--resume: ${file} holds ${reader.rows} rows, the checkpoint says ${d.rows}; delete ${workDir} and start again`,
+        );
     } finally {
       reader.close();
     }
@@ -105,7 +124,8 @@ export function writeAndSync(fd: number, values: Uint32Array, position: number):
   return new Promise<void>((resolve, reject) => {
     fs.write(fd, values, 0, values.byteLength, position, (err, written) => {
       if (err) return reject(err);
-      if (written !== values.byteLength) return reject(new Error(`short write to a vocabulary file (${written} of ${values.byteLength} bytes)`));
+      if (written !== values.byteLength)
+        return reject(new Error(`short write to a vocabulary file (${written} of ${values.byteLength} bytes)`));
       fs.fdatasync(fd, (syncErr) => (syncErr ? reject(syncErr) : resolve()));
     });
   });

@@ -76,7 +76,11 @@ interface Shard {
 
 /** Runs a custom-schema preprocessing. */
 export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<PreprocessResult> {
-  const release = claimOutputs(outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) }), rawInputFiles(cfg.rawDataFile), [{ flag: '--schema', path: cfg.schemaFile }]);
+  const release = claimOutputs(
+    outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) }),
+    rawInputFiles(cfg.rawDataFile),
+    [{ flag: '--schema', path: cfg.schemaFile }],
+  );
   try {
     return await preprocessClaimed(cfg);
   } finally {
@@ -86,7 +90,12 @@ export async function runCustomPreprocess(cfg: CustomPreprocessConfig): Promise<
 
 /** The merged output: --processed-data-file, or the default beside the raw file. */
 function processedPathOf(cfg: CustomPreprocessConfig): string {
-  return cfg.processedDataFile ?? (isParquetInput(cfg.rawDataFile) ? defaultParquetProcessedPath(cfg.rawDataFile) : defaultCustomProcessedPath(cfg.rawDataFile));
+  return (
+    cfg.processedDataFile ??
+    (isParquetInput(cfg.rawDataFile)
+      ? defaultParquetProcessedPath(cfg.rawDataFile)
+      : defaultCustomProcessedPath(cfg.rawDataFile))
+  );
 }
 
 /** The input files a run reads (Parquet input may be a folder or glob of part files). */
@@ -115,7 +124,13 @@ async function openTextInput(raw: string, schema: ColumnSchema, workDir: string)
   if (!isParquetInput(raw)) {
     const day = wholeFileDay(raw, '--raw-data-file');
     await checkHeader(day, schema);
-    return { day, parseSchema: (s) => s, bytes: day.endByte, where: (line) => ({ file: raw, line }), release: () => undefined };
+    return {
+      day,
+      parseSchema: (s) => s,
+      bytes: day.endByte,
+      where: (line) => ({ file: raw, line }),
+      release: () => undefined,
+    };
   }
   fs.mkdirSync(workDir, { recursive: true });
   const text = new AtomicFile(path.join(workDir, 'parquet-rows.txt'));
@@ -151,8 +166,14 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
   const started = Date.now();
   const schema = loadSchemaFile(cfg.schemaFile);
   const raw = path.resolve(cfg.rawDataFile);
-  const { mergedFile, workDir } = outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) });
-  if (fs.existsSync(workDir)) throw new UserError(`${workDir} holds an interrupted run for ${mergedFile}: delete that folder to start again (--resume is not available with --schema)`);
+  const { mergedFile, workDir } = outputPaths({
+    rawDataFile: cfg.rawDataFile,
+    processedDataFile: processedPathOf(cfg),
+  });
+  if (fs.existsSync(workDir))
+    throw new UserError(
+      `${workDir} holds an interrupted run for ${mergedFile}: delete that folder to start again (--resume is not available with --schema)`,
+    );
   let input: TextInput | undefined;
   try {
     input = await openTextInput(raw, schema, workDir);
@@ -166,8 +187,14 @@ async function preprocessClaimed(cfg: CustomPreprocessConfig): Promise<Preproces
 }
 
 /** The two passes over the input's text, then the shards, vocabularies, manifest and merged file. */
-async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema, input: TextInput, started: number): Promise<PreprocessResult> {
-  const phases: Record<string, number> = input.renderSeconds === undefined ? {} : { 'parquet render': input.renderSeconds };
+async function preprocessInput(
+  cfg: CustomPreprocessConfig,
+  schema: ColumnSchema,
+  input: TextInput,
+  started: number,
+): Promise<PreprocessResult> {
+  const phases: Record<string, number> =
+    input.renderSeconds === undefined ? {} : { 'parquet render': input.renderSeconds };
   let phaseStart = Date.now();
   const endPhase = (name: string): void => {
     phases[name] = (Date.now() - phaseStart) / 1000;
@@ -185,11 +212,15 @@ async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema
     skipInvalidLines: cfg.skipInvalidLines,
     seed: cfg.seed,
   };
-  const { mergedFile, partsDir, workDir } = outputPaths({ rawDataFile: cfg.rawDataFile, processedDataFile: processedPathOf(cfg) });
+  const { mergedFile, partsDir, workDir } = outputPaths({
+    rawDataFile: cfg.rawDataFile,
+    processedDataFile: processedPathOf(cfg),
+  });
   const { day } = input;
   const parseSchema = input.parseSchema(schema);
   const fieldNames = new DelimitedRowParser(schema, M).fieldNames;
-  const D = schema.dense.length, T = schema.categorical.length;
+  const D = schema.dense.length,
+    T = schema.categorical.length;
   const vocabs = schema.categorical.map((_, t) => new Vocabulary(options.minFrequency, keyBitsOf(schema, t, M)));
   // data lines are numbered by position after the header: sub-sampling, random and block splits use it
   const header = parseSchema.header ? 1 : 0;
@@ -206,9 +237,18 @@ async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema
   const pool = new ParsePool(Math.max(1, cfg.workers), cfg.blockBytes);
 
   // One pass: each parsed block (in file order) goes to onBlock with the number of lines before it.
-  const pass = async (label: string, passSchema: ColumnSchema, rawDense: boolean, onBlock: (block: ParsedBlock, firstLine: number) => void, hash?: crypto.Hash) => {
+  const pass = async (
+    label: string,
+    passSchema: ColumnSchema,
+    rawDense: boolean,
+    onBlock: (block: ParsedBlock, firstLine: number) => void,
+    hash?: crypto.Hash,
+  ) => {
     const bar = startProgress(label, Math.max(1, Math.round(day.endByte / 1e6)), 'MB');
-    let bytesRead = 0, lines = 0, rows = 0, invalid = 0;
+    let bytesRead = 0,
+      lines = 0,
+      rows = 0,
+      invalid = 0;
     let firstInvalid: UserError | undefined;
     try {
       await pool.init(passSchema, parseOptions(rawDense));
@@ -219,7 +259,14 @@ async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema
       for await (const { block, firstLine } of pool.parse(day, onBytes, hash)) {
         if (block.firstError) {
           const e = block.firstError;
-          const err = inputError({ ...input.where(day.firstLineNumber + firstLine + e.line), field: e.field, fieldName: e.field === undefined ? undefined : fieldNames[e.field - 1] }, e.message);
+          const err = inputError(
+            {
+              ...input.where(day.firstLineNumber + firstLine + e.line),
+              field: e.field,
+              fieldName: e.field === undefined ? undefined : fieldNames[e.field - 1],
+            },
+            e.message,
+          );
           if (!options.skipInvalidLines) throw err;
           firstInvalid ??= err;
         }
@@ -228,8 +275,13 @@ async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema
         lines = firstLine + block.lines;
         onBlock(block, firstLine);
       }
-      if (rows + invalid === 0 && options.dataSubSampleRate === 0) throw new UserError(`${raw}: no data lines${header ? ' after the header' : ' (the file is empty)'}`);
-      if (firstInvalid && label === 'pass 1') log().warn({ invalidLines: invalid }, `skipping invalid lines (--skip-invalid-lines); the first: ${firstInvalid.message}`);
+      if (rows + invalid === 0 && options.dataSubSampleRate === 0)
+        throw new UserError(`${raw}: no data lines${header ? ' after the header' : ' (the file is empty)'}`);
+      if (firstInvalid && label === 'pass 1')
+        log().warn(
+          { invalidLines: invalid },
+          `skipping invalid lines (--skip-invalid-lines); the first: ${firstInvalid.message}`,
+        );
       return { dataLines: lines - header, rows, invalid };
     } finally {
       bar.stop();
@@ -244,39 +296,49 @@ async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema
     const isTrainDate = new Map<string, boolean>();
     const hash = crypto.createHash('sha256');
     const needRaw = standardize.some((x) => x);
-    const first = await pass('pass 1', parseSchema, needRaw, (block, firstLine) => {
-      const n = block.rows;
-      if (block.rawDense) {
-        const values = block.rawDense;
-        for (let r = 0; r < n; r++) {
-          for (let k = 0; k < D; k++) {
-            const v = values[r * D + k];
-            if (!standardize[k] || Number.isNaN(v)) continue;
-            const s = stats[k];
-            const delta = v - s.mean;
-            s.n++;
-            s.mean += delta / s.n;
-            s.m2 += delta * (v - s.mean);
+    const first = await pass(
+      'pass 1',
+      parseSchema,
+      needRaw,
+      (block, firstLine) => {
+        const n = block.rows;
+        if (block.rawDense) {
+          const values = block.rawDense;
+          for (let r = 0; r < n; r++) {
+            for (let k = 0; k < D; k++) {
+              const v = values[r * D + k];
+              if (!standardize[k] || Number.isNaN(v)) continue;
+              const s = stats[k];
+              const delta = v - s.mean;
+              s.n++;
+              s.mean += delta / s.n;
+              s.m2 += delta * (v - s.mean);
+            }
           }
         }
-      }
-      if (split.by === 'date') {
-        const dates = block.dates as string[];
-        for (let r = 0; r < n; r++) {
-          const d = dates[r];
-          if (d === '') throw inputError({ ...input.where(day.firstLineNumber + firstLine + rowLine(block, r)), field: split.column }, 'the date of the date split is empty');
-          let train = isTrainDate.get(d);
-          if (train === undefined) isTrainDate.set(d, (train = compareDates(d, split.test) < 0));
-          if (train) trainDates.set(d, (trainDates.get(d) ?? 0) + 1);
+        if (split.by === 'date') {
+          const dates = block.dates as string[];
+          for (let r = 0; r < n; r++) {
+            const d = dates[r];
+            if (d === '')
+              throw inputError(
+                { ...input.where(day.firstLineNumber + firstLine + rowLine(block, r)), field: split.column },
+                'the date of the date split is empty',
+              );
+            let train = isTrainDate.get(d);
+            if (train === undefined) isTrainDate.set(d, (train = compareDates(d, split.test) < 0));
+            if (train) trainDates.set(d, (trainDates.get(d) ?? 0) + 1);
+          }
         }
-      }
-      if (options.minFrequency > 1) {
-        block.keys.forEach((keys, t) => {
-          const count = keys.offsets ? keys.offsets[n] : n;
-          vocabs[t].count(keys.lo, keys.hi, 0, count);
-        });
-      }
-    }, input.sha256 === undefined ? hash : undefined);
+        if (options.minFrequency > 1) {
+          block.keys.forEach((keys, t) => {
+            const count = keys.offsets ? keys.offsets[n] : n;
+            vocabs[t].count(keys.lo, keys.hi, 0, count);
+          });
+        }
+      },
+      input.sha256 === undefined ? hash : undefined,
+    );
     const sha256 = input.sha256 ?? hash.digest('hex');
     checkSkippedLines(raw, first.dataLines, first.invalid);
     const finalSchema: ColumnSchema = JSON.parse(JSON.stringify(schema)) as ColumnSchema;
@@ -295,7 +357,12 @@ async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema
   }
 
   /** Pass 2 (routing, indices, shards), then vocabularies, manifest and the merged file. */
-  async function writeShards(first: { dataLines: number; rows: number; invalid: number }, finalSchema: ColumnSchema, sha256: string, trainDates: Map<string, number>): Promise<PreprocessResult> {
+  async function writeShards(
+    first: { dataLines: number; rows: number; invalid: number },
+    finalSchema: ColumnSchema,
+    sha256: string,
+    trainDates: Map<string, number>,
+  ): Promise<PreprocessResult> {
     // the shards: training days, then the holdout (test then val)
     let dayNames: string[];
     let routeOf: (dataLine: number, date: string) => number;
@@ -328,8 +395,12 @@ async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema
         return u < split.test ? TEST : u < split.test + split.val ? VAL : 0;
       };
     }
-    if (dayNames.length === 0) throw new UserError(`${raw}: the split ${JSON.stringify(split)} leaves no training rows`);
-    if (dayNames.length > 1000) throw new UserError(`${raw}: the date split gives ${dayNames.length} training days; at most 1000 are supported (use a coarser date column)`);
+    if (dayNames.length === 0)
+      throw new UserError(`${raw}: the split ${JSON.stringify(split)} leaves no training rows`);
+    if (dayNames.length > 1000)
+      throw new UserError(
+        `${raw}: the date split gives ${dayNames.length} training days; at most 1000 are supported (use a coarser date column)`,
+      );
 
     fs.mkdirSync(path.join(workDir, 'vocab'), { recursive: true });
     const shards: Shard[] = [];
@@ -338,7 +409,15 @@ async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema
     try {
       const openShard = (file: string): Shard => {
         const at = path.join(workDir, file);
-        const s: Shard = { file: at, writer: new ProcessedFileWriter(at, { numDense: D, numTables: T, rowsPerGroup: many ? SHARD_ROWS_PER_GROUP / 8 : SHARD_ROWS_PER_GROUP }), rows: new RowBatchBuilder(D, T) };
+        const s: Shard = {
+          file: at,
+          writer: new ProcessedFileWriter(at, {
+            numDense: D,
+            numTables: T,
+            rowsPerGroup: many ? SHARD_ROWS_PER_GROUP / 8 : SHARD_ROWS_PER_GROUP,
+          }),
+          rows: new RowBatchBuilder(D, T),
+        };
         shards.push(s);
         return s;
       };
@@ -350,7 +429,8 @@ async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema
         const b = s.rows.take();
         if (b.size > 0) s.writer.append(b.labels, b.dense, b.sparse);
       };
-      const from = new Uint32Array(T), to = new Uint32Array(T);
+      const from = new Uint32Array(T),
+        to = new Uint32Array(T);
       const second = await pass('pass 2', input.parseSchema(finalSchema), false, (block, firstLine) => {
         const n = block.rows;
         const indices = block.keys.map((keys, t) => {
@@ -371,7 +451,10 @@ async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema
           if (shard.rows.size >= flushRows) flush(shard);
         }
       });
-      if (second.rows !== first.rows) throw new UserError(`${raw}: ${second.rows} rows in pass 2, ${first.rows} in pass 1 (did the file change while being read?)`);
+      if (second.rows !== first.rows)
+        throw new UserError(
+          `${raw}: ${second.rows} rows in pass 2, ${first.rows} in pass 1 (did the file change while being read?)`,
+        );
       input.release(); // the rendered Parquet text is read by both passes only
       for (const s of shards) flush(s);
       endPhase('pass 2');
@@ -379,17 +462,31 @@ async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema
       const trainRowsPerDay = trainShards.map((s) => s.writer.rows);
       const testRows = testShard.writer.rows;
       const holdoutRows = halved ? testRows : testRows + valShard.writer.rows;
-      const dayMeta = (name: string, rows: number) => ({ kind: 'dlrm-day-shard', day: name, rows, source: raw, options, schema: finalSchema });
+      const dayMeta = (name: string, rows: number) => ({
+        kind: 'dlrm-day-shard',
+        day: name,
+        rows,
+        source: raw,
+        options,
+        schema: finalSchema,
+      });
       trainShards.forEach((s, d) => s.writer.commit(dayMeta(dayNames[d], s.writer.rows)));
       if (halved) {
         testShard.writer.commit(dayMeta('holdout', testRows));
       } else {
         testShard.writer.commit({});
         valShard.writer.commit({});
-        concatShards([testShard.file, valShard.file], path.join(workDir, holdoutFile), D, T, dayMeta('holdout', holdoutRows));
+        concatShards(
+          [testShard.file, valShard.file],
+          path.join(workDir, holdoutFile),
+          D,
+          T,
+          dayMeta('holdout', holdoutRows),
+        );
         for (const s of [testShard, valShard]) fs.rmSync(s.file);
       }
-      if (trainRowsPerDay.reduce((a, b) => a + b, 0) === 0) throw new UserError(`${raw}: the split ${JSON.stringify(split)} leaves no training rows`);
+      if (trainRowsPerDay.reduce((a, b) => a + b, 0) === 0)
+        throw new UserError(`${raw}: the split ${JSON.stringify(split)} leaves no training rows`);
       if (holdoutRows === 0) throw new UserError(`${raw}: the split ${JSON.stringify(split)} leaves no test/val rows`);
 
       // vocabularies and manifest
@@ -402,12 +499,25 @@ async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema
         const rare = v.rareIndex;
         // a multi-hot column's missing value is the empty bag: no key
         const missing = c.multiHotSeparator !== undefined ? -1 : v.indexOf(...keyParser.missingKey(t));
-        const info: TableInfo = { name: c.name, count: v.size + (rare >= 0 ? 1 : 0), oovIndex: oovIndex(rare, missing), vocabFile: files[t] };
+        const info: TableInfo = {
+          name: c.name,
+          count: v.size + (rare >= 0 ? 1 : 0),
+          oovIndex: oovIndex(rare, missing),
+          vocabFile: files[t],
+        };
         if (keyBits === 64) info.keyBits = 64;
-        if (info.count === 0) throw new UserError(`${raw}: categorical column ${c.name} has no values at all (every bag is empty); drop it from the schema`);
+        if (info.count === 0)
+          throw new UserError(
+            `${raw}: categorical column ${c.name} has no values at all (every bag is empty); drop it from the schema`,
+          );
         return info;
       });
-      const days: DayInfo[] = [...dayNames, 'holdout'].map((name, d) => ({ name, rows: d < dayNames.length ? trainRowsPerDay[d] : holdoutRows, invalidLines: d === 0 ? first.invalid : 0, shard: `day_${d}.dlrm` }));
+      const days: DayInfo[] = [...dayNames, 'holdout'].map((name, d) => ({
+        name,
+        rows: d < dayNames.length ? trainRowsPerDay[d] : holdoutRows,
+        invalidLines: d === 0 ? first.invalid : 0,
+        shard: `day_${d}.dlrm`,
+      }));
       const trainRows = trainRowsPerDay.reduce((a, b) => a + b, 0);
       const manifest: Manifest = {
         ...manifestStamp(new Date(started).toISOString()),
@@ -426,7 +536,19 @@ async function preprocessInput(cfg: CustomPreprocessConfig, schema: ColumnSchema
       endPhase('merge');
       movePartsIntoPlace(manifest, workDir, partsDir);
       const seconds = (Date.now() - started) / 1000;
-      log().info({ rowsPerDay: days.map((d) => d.rows), splits: manifest.splits, countsPerTable: tables.map((t) => t.count), invalidLines: first.invalid, seconds, phases, mergedFile, partsDir }, 'preprocess done');
+      log().info(
+        {
+          rowsPerDay: days.map((d) => d.rows),
+          splits: manifest.splits,
+          countsPerTable: tables.map((t) => t.count),
+          invalidLines: first.invalid,
+          seconds,
+          phases,
+          mergedFile,
+          partsDir,
+        },
+        'preprocess done',
+      );
       return { manifest, mergedFile, partsDir, lines: first.dataLines, seconds, phases };
     } catch (err) {
       for (const s of shards) s.writer.abort();

@@ -59,7 +59,8 @@ export class U32HashTable {
 
   /** The index in `slots` of key's pair: where it is, or the free slot where it would go. */
   private pairOf(key: number): number {
-    const slots = this.slots, mask = this.mask;
+    const slots = this.slots,
+      mask = this.mask;
     let s = Math.imul(key, 0x9e3779b1) >>> this.shift;
     for (;;) {
       const at = s << 1;
@@ -109,12 +110,20 @@ export class U32HashTable {
    * `next` starts at `firstValue` and counts the keys added; each added key is also written to
    * fresh[freshAt + k] (fresh must have room for to - from more). Returns the number of keys added.
    */
-  assignSequential(values: Uint32Array, from: number, to: number, firstValue: number, fresh: Uint32Array, freshAt: number): number {
-    if (freshAt + (to - from) > fresh.length) throw new RangeError('U32HashTable.assignSequential: fresh has no room for to - from keys');
+  assignSequential(
+    values: Uint32Array,
+    from: number,
+    to: number,
+    firstValue: number,
+    fresh: Uint32Array,
+    freshAt: number,
+  ): number {
+    if (freshAt + (to - from) > fresh.length)
+      throw new RangeError('U32HashTable.assignSequential: fresh has no room for to - from keys');
     let added = 0;
     if (this.kernels) {
       const st = this.kernelState;
-      for (let i = from; i < to; ) {
+      for (let i = from; i < to;) {
         st[0] = this.count;
         st[1] = this.limit;
         st[2] = firstValue + added;
@@ -155,7 +164,8 @@ export class U32HashTable {
     const log2 = 32 - this.shift + 1;
     if (log2 > MAX_CAPACITY_LOG2) throw new RangeError(`U32HashTable: more than 2^${MAX_CAPACITY_LOG2} slots needed`);
     const slots = U32HashTable.emptySlots(log2);
-    const mask = (1 << log2) - 1, shift = 32 - log2;
+    const mask = (1 << log2) - 1,
+      shift = 32 - log2;
     for (let i = 0; i < old.length; i += 2) {
       const v = old[i + 1];
       if (v === EMPTY_VALUE) continue;

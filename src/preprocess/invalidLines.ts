@@ -12,10 +12,15 @@ export const SKIPPED_WARN_FRACTION = 0.01;
 export function checkSkippedLines(file: string, lines: number, invalidLines: number): void {
   if (invalidLines === 0) return;
   if (invalidLines >= lines) {
-    throw new UserError(`${file}: all ${lines} lines were invalid (--skip-invalid-lines skipped every one; the first is in the warning above); nothing was written`);
+    throw new UserError(
+      `${file}: all ${lines} lines were invalid (--skip-invalid-lines skipped every one; the first is in the warning above); nothing was written`,
+    );
   }
   if (invalidLines > lines * SKIPPED_WARN_FRACTION) {
     const percent = ((100 * invalidLines) / lines).toFixed(1);
-    log().warn({ invalidLines, lines }, `${invalidLines} of ${lines} lines (${percent}%) were invalid and skipped (--skip-invalid-lines)`);
+    log().warn(
+      { invalidLines, lines },
+      `${invalidLines} of ${lines} lines (${percent}%) were invalid and skipped (--skip-invalid-lines)`,
+    );
   }
 }

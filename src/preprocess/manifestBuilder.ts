@@ -4,7 +4,13 @@
 // rows; val = the rest).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type DayInfo, type Manifest, type PreprocessOptions, type SourceFile, type TableInfo } from '../dataset/manifest';
+import {
+  type DayInfo,
+  type Manifest,
+  type PreprocessOptions,
+  type SourceFile,
+  type TableInfo,
+} from '../dataset/manifest';
 import { mergedSplits } from '../dataset/mergedFile';
 import type { ParserLayout } from '../rawformat/layout';
 import type { RawDay } from '../rawformat/blockReader';
@@ -16,7 +22,16 @@ export const shardName = (day: string): string => `${day}.dlrm`;
 export const VOCAB_DIR = 'vocab';
 export const vocabName = (table: string): string => `${VOCAB_DIR}/${table}.u32`;
 
-export function buildManifest(state: Checkpoint, days: RawDay[], layout: ParserLayout, options: PreprocessOptions, schema: Manifest['schema'], mergedFile: string, partsDir: string, kaggleSha?: string): Manifest {
+export function buildManifest(
+  state: Checkpoint,
+  days: RawDay[],
+  layout: ParserLayout,
+  options: PreprocessOptions,
+  schema: Manifest['schema'],
+  mergedFile: string,
+  partsDir: string,
+  kaggleSha?: string,
+): Manifest {
   const sources: SourceFile[] = kaggleSha
     ? [{ path: days[0].file, bytes: fs.statSync(days[0].file).size, sha256: kaggleSha }]
     : days.map((d, i) => ({ path: d.file, bytes: fs.statSync(d.file).size, sha256: state.days[i].sha256 ?? '' }));
@@ -27,7 +42,12 @@ export function buildManifest(state: Checkpoint, days: RawDay[], layout: ParserL
     oovIndex: oovIndex(rare ? state.vocabSizes[t] : -1, state.zeroIndex[t]),
     vocabFile: vocabName(name),
   }));
-  const dayInfos: DayInfo[] = state.days.map((d) => ({ name: d.name, rows: d.rows, invalidLines: d.invalidLines, shard: shardName(d.name) }));
+  const dayInfos: DayInfo[] = state.days.map((d) => ({
+    name: d.name,
+    rows: d.rows,
+    invalidLines: d.invalidLines,
+    shard: shardName(d.name),
+  }));
   const last = state.days[state.days.length - 1];
   const trainRows = state.days.slice(0, -1).reduce((s, d) => s + d.rows, 0);
   const splits = mergedSplits(trainRows, last.rows, Math.ceil(last.rows / 2));

@@ -25,14 +25,19 @@ export class StreamedMergedFile {
   static open(outPath: string, numDense: number, numTables: number, partitionBounds: number[]): StreamedMergedFile {
     removeStaleTemporaries(outPath);
     const worker = new PreprocessWorker();
-    return new StreamedMergedFile(worker, RemoteShardWriter.open(worker, outPath, { numDense, numTables, partitionBounds }), outPath);
+    return new StreamedMergedFile(
+      worker,
+      RemoteShardWriter.open(worker, outPath, { numDense, numTables, partitionBounds }),
+      outPath,
+    );
   }
 
   /** After the last day's rows: writes the index and `manifest`, fsyncs and renames the file into place. */
   async commit(manifest: Manifest): Promise<void> {
     try {
       const rows = await this.writer.commit(manifest);
-      if (rows !== manifest.splits.val.end) throw new Error(`merged file: ${rows} rows written, the manifest's splits end at ${manifest.splits.val.end}`);
+      if (rows !== manifest.splits.val.end)
+        throw new Error(`merged file: ${rows} rows written, the manifest's splits end at ${manifest.splits.val.end}`);
       const sizes = Object.fromEntries(Object.entries(manifest.splits).map(([k, r]) => [k, r.end - r.start]));
       log().info({ file: this.outPath, rows, ...sizes }, 'merged file written (along with the day shards)');
     } finally {

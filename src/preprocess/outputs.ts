@@ -71,7 +71,10 @@ export function claimOutputs(out: OutputPaths, inputs: string[], extraInputs: Na
 export function refuseRawInputInUse(flag: string, file: string): void {
   if (!fs.existsSync(file)) return;
   const [reader] = readersOf(file);
-  if (reader !== undefined) throw new UserError(`${flag} ${file}: another dlrm (pid ${reader}) is reading it; wait for it to end or choose another path`);
+  if (reader !== undefined)
+    throw new UserError(
+      `${flag} ${file}: another dlrm (pid ${reader}) is reading it; wait for it to end or choose another path`,
+    );
   for (const merged of new Set([defaultProcessedPath(file), defaultCustomProcessedPath(file)])) {
     const manifestFile = outputPaths({ rawDataFile: file, processedDataFile: merged }).partsDir + '/manifest.json';
     let sources: { path?: unknown }[] = [];
@@ -81,7 +84,9 @@ export function refuseRawInputInUse(flag: string, file: string): void {
       continue; // no dataset made from it (or an unreadable manifest, which is not this command's business)
     }
     if (sources.some((s) => typeof s.path === 'string' && fs.existsSync(s.path) && sameFile(s.path, file))) {
-      throw new UserError(`${flag} ${file}: is the raw input of the processed dataset ${merged} (recorded in ${manifestFile}); replacing it would leave that dataset without its source. Choose another path, or delete ${merged} and its parts folder first`);
+      throw new UserError(
+        `${flag} ${file}: is the raw input of the processed dataset ${merged} (recorded in ${manifestFile}); replacing it would leave that dataset without its source. Choose another path, or delete ${merged} and its parts folder first`,
+      );
     }
   }
 }

@@ -26,14 +26,24 @@ export class ParsePool {
   }
 
   /** The parsed blocks of `day` in file order; `onBytes` and `hash` as for readDayBlocks. */
-  async *parse(day: RawDay, onBytes: (n: number) => void, hash?: Hash): AsyncGenerator<{ block: ParsedBlock; firstLine: number }> {
+  async *parse(
+    day: RawDay,
+    onBytes: (n: number) => void,
+    hash?: Hash,
+  ): AsyncGenerator<{ block: ParsedBlock; firstLine: number }> {
     const W = this.workers.length;
     const queue: { parsed: Promise<{ block: ParsedBlock }>; firstLine: number }[] = [];
-    let lines = 0, next = 0;
+    let lines = 0,
+      next = 0;
     try {
       for await (const b of readDayBlocks(day, this.blockBytes, onBytes, hash)) {
         const buffer = b.bytes.buffer as ArrayBuffer;
-        const parsed = this.workers[next++ % W].request('parse', { bytes: buffer, end: b.end, day: 0, firstLine: lines, lines: b.lines }, 'parsed', [buffer]);
+        const parsed = this.workers[next++ % W].request(
+          'parse',
+          { bytes: buffer, end: b.end, day: 0, firstLine: lines, lines: b.lines },
+          'parsed',
+          [buffer],
+        );
         parsed.catch(() => undefined); // awaited in order below; this only marks a rejection handled meanwhile
         queue.push({ parsed, firstLine: lines });
         lines += b.lines;

@@ -63,7 +63,13 @@ export class Preprocessor {
           'init',
           {
             layout: this.layout,
-            parse: { maxIndRange: this.options.maxIndRange, subsampleRate: this.options.dataSubSampleRate, seed: this.options.seed, skipInvalid: this.options.skipInvalidLines, partitionBounds: this.bounds },
+            parse: {
+              maxIndRange: this.options.maxIndRange,
+              subsampleRate: this.options.dataSubSampleRate,
+              seed: this.options.seed,
+              skipInvalid: this.options.skipInvalidLines,
+              partitionBounds: this.bounds,
+            },
             numTables: this.bounds[p + 1] - this.bounds[p],
             minFrequency: this.options.minFrequency,
           },
@@ -95,7 +101,10 @@ export class Preprocessor {
     this.bytesDone += bytes;
     this.linesDone += lines;
     const seconds = Math.max((Date.now() - this.passStarted) / 1000, 1e-3);
-    this.progress.update(Math.round(this.bytesDone / 1e6), `${formatCount(this.linesDone)} lines | ${formatCount(this.linesDone / seconds)} lines/s`);
+    this.progress.update(
+      Math.round(this.bytesDone / 1e6),
+      `${formatCount(this.linesDone)} lines | ${formatCount(this.linesDone / seconds)} lines/s`,
+    );
   }
 
   /** A HashSink hashing on the first worker, so the main thread only reads and counts. */
@@ -106,7 +115,9 @@ export class Preprocessor {
         const bytes = chunk.buffer;
         // shared memory is shared by postMessage; a plain buffer is handed over (transferred)
         const transfer = bytes instanceof ArrayBuffer ? [bytes] : [];
-        return w.request('hashUpdate', { bytes, byteOffset: chunk.byteOffset, length: chunk.length }, 'ok', transfer).then(() => undefined);
+        return w
+          .request('hashUpdate', { bytes, byteOffset: chunk.byteOffset, length: chunk.length }, 'ok', transfer)
+          .then(() => undefined);
       },
       digest: () => w.request('hashDigest', {}, 'digest').then((r) => r.sha256),
     };
@@ -114,7 +125,11 @@ export class Preprocessor {
 
   /** Sends the restored vocabularies (index order per table) to the workers owning them. */
   async restore(values: Uint32Array[]): Promise<void> {
-    await Promise.all(this.workers.map((w, p) => w.request('restore', { values: values.slice(this.bounds[p], this.bounds[p + 1]) }, 'ok')));
+    await Promise.all(
+      this.workers.map((w, p) =>
+        w.request('restore', { values: values.slice(this.bounds[p], this.bounds[p + 1]) }, 'ok'),
+      ),
+    );
   }
 
   /** Ends the counting pass; returns per table the number of frequent values F. */
@@ -126,7 +141,11 @@ export class Preprocessor {
   /** Per table: the values assigned since the last call (index order), the vocabulary sizes, and table bytes. */
   async takeNew(): Promise<{ values: Uint32Array[]; sizes: number[]; bytes: number }> {
     const replies = await Promise.all(this.workers.map((w) => w.request('takeNew', {}, 'newValues')));
-    return { values: replies.flatMap((r) => r.values), sizes: replies.flatMap((r) => r.sizes), bytes: replies.reduce((s, r) => s + r.bytes, 0) };
+    return {
+      values: replies.flatMap((r) => r.values),
+      sizes: replies.flatMap((r) => r.sizes),
+      bytes: replies.reduce((s, r) => s + r.bytes, 0),
+    };
   }
 
   private lineError(day: RawDay, firstLine: number, e: LineError): UserError {
@@ -138,16 +157,30 @@ export class Preprocessor {
    * One pass over one day: 'count' feeds the min-frequency counters, 'assign' maps values to indices and
    * appends the rows to `shard`. Returns the day's rows, lines and invalid lines.
    */
-  async dayPass(day: RawDay, dayIndex: number, mode: 'count' | 'assign', shard?: RemoteShardWriter, hash?: crypto.Hash): Promise<{ rows: number; lines: number; invalidLines: number }> {
+  async dayPass(
+    day: RawDay,
+    dayIndex: number,
+    mode: 'count' | 'assign',
+    shard?: RemoteShardWriter,
+    hash?: crypto.Hash,
+  ): Promise<{ rows: number; lines: number; invalidLines: number }> {
     const W = this.workers.length;
     const skip = this.options.skipInvalidLines;
     type Outcome = { block?: ParsedBlock; indices?: Uint32Array[]; firstLine: number; failure?: unknown };
     const queue: Promise<Outcome>[] = [];
     let posted: Promise<void> = Promise.resolve();
-    let lines = 0, rows = 0, invalidLines = 0, blockNo = 0;
+    let lines = 0,
+      rows = 0,
+      invalidLines = 0,
+      blockNo = 0;
     let warned = false;
 
-    const assignInOrder = async (parsed: Promise<{ block: ParsedBlock }>, previous: Promise<void>, markPosted: () => void, firstLine: number): Promise<Outcome> => {
+    const assignInOrder = async (
+      parsed: Promise<{ block: ParsedBlock }>,
+      previous: Promise<void>,
+      markPosted: () => void,
+      firstLine: number,
+    ): Promise<Outcome> => {
       let block: ParsedBlock;
       let calls: Promise<Uint32Array | undefined>[] = [];
       try {
@@ -157,7 +190,9 @@ export class Preprocessor {
           calls = block.parts.map((part, p) => {
             const body = { values: part.buffer as ArrayBuffer, capacity: block.capacity, rows: block.rows };
             return mode === 'assign'
-              ? this.workers[p].request('assign', body, 'assigned', [body.values]).then((r) => new Uint32Array(r.values))
+              ? this.workers[p]
+                  .request('assign', body, 'assigned', [body.values])
+                  .then((r) => new Uint32Array(r.values))
               : this.workers[p].request('count', body, 'ok', [body.values]).then(() => undefined);
           });
         }
@@ -174,12 +209,20 @@ export class Preprocessor {
       if (b.firstError) {
         const err = this.lineError(day, o.firstLine, b.firstError);
         if (!skip) throw err;
-        if (!warned) log().warn({ day: day.name }, `skipping invalid lines (--skip-invalid-lines); the first: ${err.message}`);
+        if (!warned)
+          log().warn({ day: day.name }, `skipping invalid lines (--skip-invalid-lines); the first: ${err.message}`);
         warned = true;
       }
       invalidLines += b.invalidLines;
       rows += b.rows;
-      if (shard && b.rows > 0) await shard.append({ labels: b.labels, dense: b.dense, parts: o.indices as Uint32Array[], capacity: b.capacity, rows: b.rows });
+      if (shard && b.rows > 0)
+        await shard.append({
+          labels: b.labels,
+          dense: b.dense,
+          parts: o.indices as Uint32Array[],
+          capacity: b.capacity,
+          rows: b.rows,
+        });
     };
 
     const onBytes = (n: number): void => this.tick(n, 0);
@@ -188,16 +231,26 @@ export class Preprocessor {
       lines += block.lines;
       this.tick(0, block.lines);
       const buffer = block.bytes.buffer as ArrayBuffer;
-      const parsed = this.workers[blockNo++ % W].request('parse', { bytes: buffer, end: block.end, day: dayIndex, firstLine, lines: block.lines }, 'parsed', [buffer]);
+      const parsed = this.workers[blockNo++ % W].request(
+        'parse',
+        { bytes: buffer, end: block.end, day: dayIndex, firstLine, lines: block.lines },
+        'parsed',
+        [buffer],
+      );
       const previous = posted;
       let markPosted!: () => void;
       posted = new Promise<void>((resolve) => (markPosted = resolve));
-      queue.push(assignInOrder(parsed, previous, markPosted, firstLine).catch((failure: unknown) => ({ failure, firstLine })));
+      queue.push(
+        assignInOrder(parsed, previous, markPosted, firstLine).catch((failure: unknown) => ({ failure, firstLine })),
+      );
       while (queue.length >= 3 * W + 2) await consume(await (queue.shift() as Promise<Outcome>));
     }
     while (queue.length > 0) await consume(await (queue.shift() as Promise<Outcome>));
     if (lines === 0) throw new UserError(`${day.file}: the file is empty`);
-    if (day.lines !== undefined && lines !== day.lines) throw new UserError(`${day.file}: ${day.name} has ${lines} lines, expected ${day.lines} (did the file change while being read?)`);
+    if (day.lines !== undefined && lines !== day.lines)
+      throw new UserError(
+        `${day.file}: ${day.name} has ${lines} lines, expected ${day.lines} (did the file change while being read?)`,
+      );
     return { rows, lines, invalidLines };
   }
 }

@@ -25,7 +25,17 @@ import { StreamedMergedFile } from './mergedStream';
 import { defaultShuffleMemoryBytes, fitsInMemory, OneHotRows } from '../dataset/memoryShuffle';
 import { buildMergedFromShards, manifestStamp, movePartsIntoPlace } from './publish';
 import type { PreprocessWorker } from './workerProtocol';
-import { checkFingerprint, CHECKPOINT_FILE, CHECKPOINT_VERSION, loadCheckpoint, removeStrayFiles, saveCheckpoint, verifyShards, writeAndSync, type Checkpoint } from './checkpoint';
+import {
+  checkFingerprint,
+  CHECKPOINT_FILE,
+  CHECKPOINT_VERSION,
+  loadCheckpoint,
+  removeStrayFiles,
+  saveCheckpoint,
+  verifyShards,
+  writeAndSync,
+  type Checkpoint,
+} from './checkpoint';
 import { checkSkippedLines } from './invalidLines';
 
 export interface PreprocessConfig {
@@ -78,7 +88,10 @@ async function checkFirstLine(day: RawDay, layout: ParserLayout): Promise<void> 
 /** Runs the whole preprocessing described by `cfg`, holding the lock of its outputs (claimOutputs). */
 export async function runPreprocess(cfg: PreprocessConfig): Promise<PreprocessResult> {
   const raw = path.resolve(cfg.rawDataFile);
-  const release = claimOutputs(outputPaths(cfg), cfg.dataSet === 'terabyte' ? terabyteDays(raw).map((d) => d.file) : [raw]);
+  const release = claimOutputs(
+    outputPaths(cfg),
+    cfg.dataSet === 'terabyte' ? terabyteDays(raw).map((d) => d.file) : [raw],
+  );
   try {
     return await preprocessClaimed(cfg);
   } finally {
@@ -118,19 +131,27 @@ async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResul
     days = terabyteDays(raw);
   } else {
     if (!fs.existsSync(raw)) throw new UserError(`${raw}: no such file`);
-    if (raw.endsWith('.gz')) throw new UserError(`${raw}: Kaggle input must be the plain train.txt (decompress it first: it is read twice, to count lines and to process them)`);
-    days = [{ name: 'day_0', file: raw, gzip: false, startByte: 0, endByte: fs.statSync(raw).size, firstLineNumber: 1 }];
+    if (raw.endsWith('.gz'))
+      throw new UserError(
+        `${raw}: Kaggle input must be the plain train.txt (decompress it first: it is read twice, to count lines and to process them)`,
+      );
+    days = [
+      { name: 'day_0', file: raw, gzip: false, startByte: 0, endByte: fs.statSync(raw).size, firstLineNumber: 1 },
+    ];
   }
   await checkFirstLine(days[0], layout);
 
   // the work folder and resume state
   const freshWorkDir = !fs.existsSync(workDir);
   if (!freshWorkDir && !cfg.resume) {
-    throw new UserError(`${workDir} holds an interrupted run for ${mergedFile}: rerun with --resume to continue it, or delete that folder to start again`);
+    throw new UserError(
+      `${workDir} holds an interrupted run for ${mergedFile}: rerun with --resume to continue it, or delete that folder to start again`,
+    );
   }
   fs.mkdirSync(path.join(workDir, VOCAB_DIR), { recursive: true });
   let cp = cfg.resume ? loadCheckpoint(workDir) : undefined;
-  if (cfg.resume && !cp) log().info({ workDir }, '--resume: no completed day to resume from; starting at the first day');
+  if (cfg.resume && !cp)
+    log().info({ workDir }, '--resume: no completed day to resume from; starting at the first day');
 
   let streamed: StreamedMergedFile | undefined;
   try {
@@ -139,11 +160,17 @@ async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResul
     if (cfg.dataSet === 'kaggle') {
       pre.beginPass('counting lines', days[0].endByte);
       const scan = await scanLines(raw, pre.hashSink(), (done) => pre.bytesProgress(done));
-      if (scan.lines < 7) throw new UserError(`${raw}: has ${scan.lines} lines; Kaggle preprocessing cuts it into 7 days and needs at least 7`);
+      if (scan.lines < 7)
+        throw new UserError(
+          `${raw}: has ${scan.lines} lines; Kaggle preprocessing cuts it into 7 days and needs at least 7`,
+        );
       kaggleSha = scan.sha256;
       days = kaggleDays(raw, scan);
       endPhase('count lines');
-      log().info({ file: raw, lines: scan.lines, seconds: phases['count lines'] }, `counted lines of ${path.basename(raw)}`);
+      log().info(
+        { file: raw, lines: scan.lines, seconds: phases['count lines'] },
+        `counted lines of ${path.basename(raw)}`,
+      );
     }
     const inputs = days
       .filter((d, i) => i === 0 || d.file !== days[i - 1].file)
@@ -154,10 +181,21 @@ async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResul
       verifyShards(workDir, cp, shardName);
     }
     const { createdAt } = manifestStamp(cp?.createdAt ?? new Date(started).toISOString());
-    const state: Checkpoint = cp ?? { version: CHECKPOINT_VERSION, fingerprint, days: [], vocabSizes: new Array(T).fill(0), zeroIndex: new Array(T).fill(-1), createdAt };
+    const state: Checkpoint = cp ?? {
+      version: CHECKPOINT_VERSION,
+      fingerprint,
+      days: [],
+      vocabSizes: new Array(T).fill(0),
+      zeroIndex: new Array(T).fill(-1),
+      createdAt,
+    };
     state.createdAt = createdAt;
     cp = state;
-    removeStrayFiles(workDir, new Set([CHECKPOINT_FILE, VOCAB_DIR, ...state.days.map((d) => shardName(d.name))]), VOCAB_DIR);
+    removeStrayFiles(
+      workDir,
+      new Set([CHECKPOINT_FILE, VOCAB_DIR, ...state.days.map((d) => shardName(d.name))]),
+      VOCAB_DIR,
+    );
 
     const totalBytes = days.reduce((s, d) => s + d.endByte - d.startByte, 0);
 
@@ -175,7 +213,10 @@ async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResul
       const file = path.join(workDir, vocabName(name));
       const fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w+');
       const want = state.vocabSizes[t] * 4;
-      if (fs.fstatSync(fd).size < want) throw new UserError(`--resume: ${file} is shorter than the checkpoint's ${state.vocabSizes[t]} values; delete ${workDir} and start again`);
+      if (fs.fstatSync(fd).size < want)
+        throw new UserError(
+          `--resume: ${file} is shorter than the checkpoint's ${state.vocabSizes[t]} values; delete ${workDir} and start again`,
+        );
       fs.ftruncateSync(fd, want);
       return fd;
     });
@@ -184,30 +225,49 @@ async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResul
     let heldRows: OneHotRows | undefined;
     try {
       if (state.days.length > 0) {
-        await pre.restore(vocabFds.map((fd, t) => {
-          const values = new Uint32Array(state.vocabSizes[t]);
-          if (values.length > 0) fs.readSync(fd, values, 0, values.byteLength, 0);
-          return values;
-        }));
-        log().info({ daysDone: state.days.length }, `--resume: continuing after ${state.days[state.days.length - 1].name}`);
+        await pre.restore(
+          vocabFds.map((fd, t) => {
+            const values = new Uint32Array(state.vocabSizes[t]);
+            if (values.length > 0) fs.readSync(fd, values, 0, values.byteLength, 0);
+            return values;
+          }),
+        );
+        log().info(
+          { daysDone: state.days.length },
+          `--resume: continuing after ${state.days[state.days.length - 1].name}`,
+        );
       }
 
       // the assignment pass, day by day. A day's vocabulary growth is written and synced, its shard
       // committed and then its checkpoint written while the next day is already being processed.
-      pre.beginPass('preprocess', days.slice(state.days.length).reduce((s, d) => s + d.endByte - d.startByte, 0));
+      pre.beginPass(
+        'preprocess',
+        days.slice(state.days.length).reduce((s, d) => s + d.endByte - d.startByte, 0),
+      );
       // in file order the merged file is the shards' rows one after the other: written along with them
       // (a resumed run builds it from the shards at the end)
       const merging = cfg.mergedFile !== false;
-      if (merging && options.dataRandomize === 'none' && state.days.length === 0) streamed = StreamedMergedFile.open(mergedFile, layout.numDense, T, pre.bounds);
+      if (merging && options.dataRandomize === 'none' && state.days.length === 0)
+        streamed = StreamedMergedFile.open(mergedFile, layout.numDense, T, pre.bounds);
       // a shuffle that will run in memory: the shard worker also packs the days' rows as it writes them, so
       // the merge reads no shard back (a resumed run, or days of unknown length, read the shards)
       const lines = days.reduce((n, d) => n + (d.lines ?? NaN), 0);
-      const hold = merging && options.dataRandomize !== 'none' && state.days.length === 0 && fitsInMemory(lines * 4 * (1 + layout.numDense + T), lines, shuffleMemoryBytes);
-      if (hold) await shardWorker.request('holdOpen', { capacity: lines, numDense: layout.numDense, numTables: T }, 'ok');
+      const hold =
+        merging &&
+        options.dataRandomize !== 'none' &&
+        state.days.length === 0 &&
+        fitsInMemory(lines * 4 * (1 + layout.numDense + T), lines, shuffleMemoryBytes);
+      if (hold)
+        await shardWorker.request('holdOpen', { capacity: lines, numDense: layout.numDense, numTables: T }, 'ok');
       for (let d = state.days.length; d < days.length; d++) {
         const day = days[d];
         const hash = day.gzip || cfg.dataSet === 'terabyte' ? crypto.createHash('sha256') : undefined;
-        const shard = RemoteShardWriter.open(shardWorker, path.join(workDir, shardName(day.name)), { numDense: layout.numDense, numTables: T, partitionBounds: pre.bounds }, { forward: streamed?.writer, hold });
+        const shard = RemoteShardWriter.open(
+          shardWorker,
+          path.join(workDir, shardName(day.name)),
+          { numDense: layout.numDense, numTables: T, partitionBounds: pre.bounds },
+          { forward: streamed?.writer, hold },
+        );
         let done: { rows: number; lines: number; invalidLines: number };
         try {
           done = await pre.dayPass(day, d, 'assign', shard, hash);
@@ -225,19 +285,50 @@ async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResul
           }
           writes.push(writeAndSync(vocabFds[t], vals, state.vocabSizes[t] * 4));
           state.vocabSizes[t] += vals.length;
-          if (state.vocabSizes[t] !== fresh.sizes[t]) throw new Error(`vocabulary ${layout.tableNames[t]}: ${state.vocabSizes[t]} values written, worker holds ${fresh.sizes[t]}`);
+          if (state.vocabSizes[t] !== fresh.sizes[t])
+            throw new Error(
+              `vocabulary ${layout.tableNames[t]}: ${state.vocabSizes[t]} values written, worker holds ${fresh.sizes[t]}`,
+            );
         });
-        const committed = shard.commit({ kind: 'dlrm-day-shard', day: day.name, rows: done.rows, lines: done.lines, invalidLines: done.invalidLines, source: day.file, firstLineNumber: day.firstLineNumber, options, schema });
-        state.days.push({ name: day.name, rows: done.rows, lines: done.lines, invalidLines: done.invalidLines, ...(hash ? { sha256: hash.digest('hex') } : {}) });
+        const committed = shard.commit({
+          kind: 'dlrm-day-shard',
+          day: day.name,
+          rows: done.rows,
+          lines: done.lines,
+          invalidLines: done.invalidLines,
+          source: day.file,
+          firstLineNumber: day.firstLineNumber,
+          options,
+          schema,
+        });
+        state.days.push({
+          name: day.name,
+          rows: done.rows,
+          lines: done.lines,
+          invalidLines: done.invalidLines,
+          ...(hash ? { sha256: hash.digest('hex') } : {}),
+        });
         const snapshot = JSON.parse(JSON.stringify(state)) as Checkpoint;
         checkpointed = Promise.all([checkpointed, committed, ...writes]).then(() => saveCheckpoint(workDir, snapshot));
         checkpointed.catch(() => undefined); // awaited below; this only marks the rejection handled meanwhile
-        log().info({ day: day.name, rows: done.rows, lines: done.lines, invalidLines: done.invalidLines, vocabularyMB: Math.round(fresh.bytes / 1e6) }, 'day done');
+        log().info(
+          {
+            day: day.name,
+            rows: done.rows,
+            lines: done.lines,
+            invalidLines: done.invalidLines,
+            vocabularyMB: Math.round(fresh.bytes / 1e6),
+          },
+          'day done',
+        );
       }
       await checkpointed;
       if (hold) {
         const h = await shardWorker.request('holdTake', {}, 'held');
-        heldRows = new OneHotRows(h.capacity, layout.numDense, T, undefined, { words: new Uint32Array(h.words), rows: h.rows });
+        heldRows = new OneHotRows(h.capacity, layout.numDense, T, undefined, {
+          words: new Uint32Array(h.words),
+          rows: h.rows,
+        });
       }
     } finally {
       await checkpointed.catch(() => undefined);
@@ -245,12 +336,19 @@ async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResul
     }
     await pre.stop();
     endPhase('days');
-    checkSkippedLines(raw, state.days.reduce((s, d) => s + d.lines, 0), state.days.reduce((s, d) => s + d.invalidLines, 0));
+    checkSkippedLines(
+      raw,
+      state.days.reduce((s, d) => s + d.lines, 0),
+      state.days.reduce((s, d) => s + d.invalidLines, 0),
+    );
 
     // manifest, merged file, and the parts folder moved into place
     if (frequent) {
       frequent.forEach((f, t) => {
-        if (state.vocabSizes[t] !== f) throw new Error(`vocabulary ${layout.tableNames[t]}: ${state.vocabSizes[t]} frequent values assigned, ${f} counted`);
+        if (state.vocabSizes[t] !== f)
+          throw new Error(
+            `vocabulary ${layout.tableNames[t]}: ${state.vocabSizes[t]} frequent values assigned, ${f} counted`,
+          );
       });
     }
     const manifest = buildManifest(state, days, layout, options, schema, mergedFile, partsDir, kaggleSha);
@@ -293,4 +391,3 @@ async function preprocessClaimed(cfg: PreprocessConfig): Promise<PreprocessResul
     throw err;
   }
 }
-

@@ -25,7 +25,13 @@ export function manifestStamp(fallbackCreatedAt: string): Pick<Manifest, 'format
  * days (`shuffleMemoryBytes`: the in-memory shuffle's budget; `heldRows`: every day's rows already in memory, see
  * MergedFileOptions).
  */
-export function buildMergedFromShards(manifest: Manifest, workDir: string, mergedFile: string, shuffleMemoryBytes?: number, heldRows?: OneHotRows): Promise<void> {
+export function buildMergedFromShards(
+  manifest: Manifest,
+  workDir: string,
+  mergedFile: string,
+  shuffleMemoryBytes?: number,
+  heldRows?: OneHotRows,
+): Promise<void> {
   return buildMergedFile({
     dayFiles: manifest.days.map((d) => path.join(workDir, d.shard)),
     trainDays: manifest.days.length - 1,

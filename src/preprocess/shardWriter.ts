@@ -48,7 +48,12 @@ export class RemoteShardWriter {
   }
 
   private track(request: Promise<unknown>): void {
-    this.inFlight.push(request.then(() => undefined, (err: unknown) => void (this.failure ??= err)));
+    this.inFlight.push(
+      request.then(
+        () => undefined,
+        (err: unknown) => void (this.failure ??= err),
+      ),
+    );
   }
 
   /** Appends a block's kept rows; transfers the arrays (to this writer's worker, then to `forward`'s). */
@@ -61,11 +66,23 @@ export class RemoteShardWriter {
   /** Posts the block; settles when this writer, and `forward` when there is one, have appended it. */
   private async post(block: BlockArrays): Promise<void> {
     const parts = block.parts.map((a) => a.buffer as ArrayBuffer);
-    const labels = block.labels.buffer as ArrayBuffer, dense = block.dense.buffer as ArrayBuffer;
-    const back = await this.worker.request('shardAppend', { labels, dense, parts, capacity: block.capacity, rows: block.rows }, 'appended', [labels, dense, ...parts]);
+    const labels = block.labels.buffer as ArrayBuffer,
+      dense = block.dense.buffer as ArrayBuffer;
+    const back = await this.worker.request(
+      'shardAppend',
+      { labels, dense, parts, capacity: block.capacity, rows: block.rows },
+      'appended',
+      [labels, dense, ...parts],
+    );
     if (this.forward) {
       // replies arrive in posting order, so the forwarded blocks keep it too
-      await this.forward.post({ labels: new Float32Array(back.labels), dense: new Float32Array(back.dense), parts: back.parts.map((b) => new Uint32Array(b)), capacity: back.capacity, rows: back.rows });
+      await this.forward.post({
+        labels: new Float32Array(back.labels),
+        dense: new Float32Array(back.dense),
+        parts: back.parts.map((b) => new Uint32Array(b)),
+        capacity: back.capacity,
+        rows: back.rows,
+      });
     }
   }
 

@@ -81,7 +81,8 @@ export class U64HashTable {
   /** Calls fn(hi, lo, value) for every entry, in slot order. */
   forEach(fn: (hi: number, lo: number, value: number) => void): void {
     const slots = this.slots;
-    for (let at = 0; at < slots.length; at += 4) if (slots[at + 2] !== EMPTY) fn(slots[at], slots[at + 1], slots[at + 2]);
+    for (let at = 0; at < slots.length; at += 4)
+      if (slots[at + 2] !== EMPTY) fn(slots[at], slots[at + 1], slots[at + 2]);
   }
 
   private insertAt(at: number, hi: number, lo: number, value: number): void {
@@ -94,7 +95,8 @@ export class U64HashTable {
   }
 
   private grow(): void {
-    if (this.log2 + 1 > MAX_CAPACITY_LOG2) throw new RangeError(`U64HashTable: more than 2^${MAX_CAPACITY_LOG2} slots needed`);
+    if (this.log2 + 1 > MAX_CAPACITY_LOG2)
+      throw new RangeError(`U64HashTable: more than 2^${MAX_CAPACITY_LOG2} slots needed`);
     const old = this.slots;
     this.log2++;
     this.slots = U64HashTable.emptySlots(this.log2);

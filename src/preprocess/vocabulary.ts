@@ -70,7 +70,8 @@ export class Vocabulary {
 
   /** out[i] = the index of key i for i in [from, to), assigning new ones in order (out may be lo itself). */
   assign(lo: Uint32Array, hi: Uint32Array | undefined, from: number, to: number, out: Uint32Array): void {
-    const rare = this.frequent, k = this.minFrequency;
+    const rare = this.frequent,
+      k = this.minFrequency;
     if (this.narrow) {
       const t = this.narrow;
       if (k <= 1) {
@@ -95,7 +96,8 @@ export class Vocabulary {
     }
     const t = this.wide as U64HashTable;
     for (let i = from; i < to; i++) {
-      const h = hi ? hi[i] : 0, l = lo[i];
+      const h = hi ? hi[i] : 0,
+        l = lo[i];
       if (k <= 1) {
         const next = this.assigned;
         const idx = t.getOrAdd(h, l, next);
@@ -125,7 +127,8 @@ export class Vocabulary {
     if (this.narrow) {
       for (let i = 0; i < keys.length; i++) this.narrow.set(keys[i], (flag | this.assigned++) >>> 0);
     } else {
-      for (let i = 0; i + 1 < keys.length; i += 2) (this.wide as U64HashTable).set(keys[i + 1], keys[i], (flag | this.assigned++) >>> 0);
+      for (let i = 0; i + 1 < keys.length; i += 2)
+        (this.wide as U64HashTable).set(keys[i + 1], keys[i], (flag | this.assigned++) >>> 0);
     }
   }
 

@@ -17,7 +17,6 @@ import { OneHotRows } from '../dataset/memoryShuffle';
 import type { WorkerReply, WorkerRequest } from './workerProtocol';
 import { serveRequests } from '../util/workerChannel';
 
-
 let parser: RowParser | undefined;
 let vocabularies: Vocabulary[] = [];
 let hash: crypto.Hash | undefined;
@@ -26,12 +25,19 @@ let shard: { writer: ProcessedFileWriter; numDense: number; bounds: number[]; ho
 let held: OneHotRows | undefined;
 
 /** Appends a parsed block's rows (labels, dense, per-partition table-major indices) to the open shard. */
-function appendToShard(labels: Float32Array, dense: Float32Array, parts: Uint32Array[], capacity: number, rows: number): void {
+function appendToShard(
+  labels: Float32Array,
+  dense: Float32Array,
+  parts: Uint32Array[],
+  capacity: number,
+  rows: number,
+): void {
   if (!shard) throw new Error('preprocess worker: shardAppend without shardOpen');
   const s = shard;
   const columns: Uint32Array[] = [];
   for (let p = 0; p + 1 < s.bounds.length; p++) {
-    for (let l = 0; l < s.bounds[p + 1] - s.bounds[p]; l++) columns.push(parts[p].subarray(l * capacity, l * capacity + rows));
+    for (let l = 0; l < s.bounds[p + 1] - s.bounds[p]; l++)
+      columns.push(parts[p].subarray(l * capacity, l * capacity + rows));
   }
   s.writer.appendOneHot(labels.subarray(0, rows), dense.subarray(0, rows * s.numDense), columns);
   if (s.hold) {
@@ -44,7 +50,7 @@ function appendToShard(labels: Float32Array, dense: Float32Array, parts: Uint32A
 function blockBuffers(b: ParsedBlock): ArrayBuffer[] {
   const arrays: (ArrayBufferView | undefined)[] = [b.labels, b.dense, ...b.parts, b.rowLines, b.rawDense];
   for (const k of b.keys) arrays.push(k.lo, k.hi, k.offsets);
-  return [...new Set(arrays.filter((a) => a !== undefined).map((a) => (a).buffer as ArrayBuffer))];
+  return [...new Set(arrays.filter((a) => a !== undefined).map((a) => a.buffer as ArrayBuffer))];
 }
 
 /** Runs fn over each table's rows [0, rows) of a table-major [tables, capacity] partition array. */
@@ -65,9 +71,12 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
     case 'parse': {
       if (!parser) throw new Error('preprocess worker: parse before init');
       const b = parser.parseBlock(new Uint8Array(msg.bytes), msg.end, msg.day, msg.firstLine, msg.lines);
-            // keys that are views into the parts stay behind (cloning them per block cost ~8% of the Criteo day
+      // keys that are views into the parts stay behind (cloning them per block cost ~8% of the Criteo day
       // pass); the receiver rebuilds them with partKeys
-      return { reply: { id: msg.id, type: 'parsed', block: b.parts.length > 0 ? { ...b, keys: [] } : b }, transfer: blockBuffers(b) };
+      return {
+        reply: { id: msg.id, type: 'parsed', block: b.parts.length > 0 ? { ...b, keys: [] } : b },
+        transfer: blockBuffers(b),
+      };
     }
     case 'count': {
       const values = new Uint32Array(msg.values);
@@ -94,13 +103,27 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
       return { reply: { id: msg.id, type: 'digest', sha256 }, transfer: [] };
     }
     case 'shardOpen':
-      shard = { writer: new ProcessedFileWriter(msg.path, { numDense: msg.numDense, numTables: msg.numTables }), numDense: msg.numDense, bounds: msg.partitionBounds, hold: msg.hold };
+      shard = {
+        writer: new ProcessedFileWriter(msg.path, { numDense: msg.numDense, numTables: msg.numTables }),
+        numDense: msg.numDense,
+        bounds: msg.partitionBounds,
+        hold: msg.hold,
+      };
       return { reply: { id: msg.id, type: 'ok' }, transfer: [] };
     case 'shardAppend': {
-      appendToShard(new Float32Array(msg.labels), new Float32Array(msg.dense), msg.parts.map((b) => new Uint32Array(b)), msg.capacity, msg.rows);
+      appendToShard(
+        new Float32Array(msg.labels),
+        new Float32Array(msg.dense),
+        msg.parts.map((b) => new Uint32Array(b)),
+        msg.capacity,
+        msg.rows,
+      );
       // the rows are copied into the writer's group buffer: the arrays go back (e.g. on to the merged file)
       const { labels, dense, parts, capacity, rows } = msg;
-      return { reply: { id: msg.id, type: 'appended', labels, dense, parts, capacity, rows }, transfer: [labels, dense, ...parts] };
+      return {
+        reply: { id: msg.id, type: 'appended', labels, dense, parts, capacity, rows },
+        transfer: [labels, dense, ...parts],
+      };
     }
     case 'shardCommit': {
       if (!shard) throw new Error('preprocess worker: shardCommit without shardOpen');
@@ -126,7 +149,13 @@ function handle(msg: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer
     case 'takeNew': {
       const values = vocabularies.map((v) => v.takeNew());
       return {
-        reply: { id: msg.id, type: 'newValues', values, sizes: vocabularies.map((v) => v.size), bytes: vocabularies.reduce((s, v) => s + v.bytes, 0) },
+        reply: {
+          id: msg.id,
+          type: 'newValues',
+          values,
+          sizes: vocabularies.map((v) => v.size),
+          bytes: vocabularies.reduce((s, v) => s + v.bytes, 0),
+        },
         transfer: values.map((v) => v.buffer as ArrayBuffer),
       };
     }

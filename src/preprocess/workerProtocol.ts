@@ -21,7 +21,10 @@ export type WorkerRequest =
   | Req<'hashUpdate', { bytes: ArrayBufferLike; byteOffset: number; length: number }>
   | Req<'hashDigest'>
   | Req<'shardOpen', { path: string; numDense: number; numTables: number; partitionBounds: number[]; hold: boolean }>
-  | Req<'shardAppend', { labels: ArrayBuffer; dense: ArrayBuffer; parts: ArrayBuffer[]; capacity: number; rows: number }>
+  | Req<
+      'shardAppend',
+      { labels: ArrayBuffer; dense: ArrayBuffer; parts: ArrayBuffer[]; capacity: number; rows: number }
+    >
   | Req<'shardCommit', { metadata: object }>
   | Req<'shardAbort'>
   | Req<'holdOpen', { capacity: number; numDense: number; numTables: number }>
@@ -44,10 +47,18 @@ type ReplyOf<T extends WorkerReply['type']> = Extract<WorkerReply, { type: T }>;
 
 /** A preprocess worker thread seen from the main thread. */
 export class PreprocessWorker {
-  private readonly channel = new WorkerChannel<WorkerRequest, WorkerReply>(path.join(__dirname, 'worker.js'), 'preprocess worker');
+  private readonly channel = new WorkerChannel<WorkerRequest, WorkerReply>(
+    path.join(__dirname, 'worker.js'),
+    'preprocess worker',
+  );
 
   /** Posts a request now (requests are handled in posting order) and resolves with its reply. */
-  request<T extends WorkerRequest['type'], R extends WorkerReply['type']>(type: T, body: Body<T>, expect: R, transfer: ArrayBuffer[] = []): Promise<ReplyOf<R>> {
+  request<T extends WorkerRequest['type'], R extends WorkerReply['type']>(
+    type: T,
+    body: Body<T>,
+    expect: R,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<ReplyOf<R>> {
     return this.channel.request({ id: 0, type, ...body } as WorkerRequest, expect, transfer);
   }
 

@@ -121,7 +121,12 @@ function countNewlines(bytes: Uint8Array, from: number, to: number): number {
  * Yields the day's lines in blocks of about `blockBytes`. `onBytes` receives the raw (compressed for .gz)
  * bytes read; `hash`, when given, is updated with the raw file bytes.
  */
-export async function* readDayBlocks(day: RawDay, blockBytes: number, onBytes: (n: number) => void, hash?: Hash): AsyncGenerator<LineBlock> {
+export async function* readDayBlocks(
+  day: RawDay,
+  blockBytes: number,
+  onBytes: (n: number) => void,
+  hash?: Hash,
+): AsyncGenerator<LineBlock> {
   const source = day.gzip ? gzipSource(day, hash, onBytes) : plainSource(day, hash, onBytes);
   try {
     let carry = new Uint8Array(0);
@@ -175,7 +180,12 @@ export function wholeFileDay(file: string, flag: string): RawDay {
  * the '\n'), numbering them from firstLineNo; returns the number of lines (empty ones included, but not
  * handed to fn). A UTF-8 byte-order mark before line 1 (spreadsheet exports) is not part of the first field.
  */
-export function forEachLine(bytes: Uint8Array, blockEnd: number, firstLineNo: number, fn: (start: number, end: number, lineNo: number) => void): number {
+export function forEachLine(
+  bytes: Uint8Array,
+  blockEnd: number,
+  firstLineNo: number,
+  fn: (start: number, end: number, lineNo: number) => void,
+): number {
   let start = firstLineNo === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   let lineNo = firstLineNo - 1;
   while (start < blockEnd) {

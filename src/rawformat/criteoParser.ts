@@ -95,8 +95,12 @@ export class CriteoParser implements RowParser {
     const bounds = o.partitionBounds;
     const parts: Uint32Array[] = [];
     for (let p = 0; p + 1 < bounds.length; p++) parts.push(new Uint32Array((bounds[p + 1] - bounds[p]) * capacity));
-    const roles = L.roles, slots = L.slots, numFields = L.numFields, delim = L.delimiter;
-    const denseLog1p = L.denseLog1p, catHex = L.catHex;
+    const roles = L.roles,
+      slots = L.slots,
+      numFields = L.numFields,
+      delim = L.delimiter;
+    const denseLog1p = L.denseLog1p,
+      catHex = L.catHex;
     // per field: where its categorical value goes (array and table-major base), resolved once per block
     const none = new Uint32Array(0);
     const catDst: Uint32Array[] = [];
@@ -106,17 +110,42 @@ export class CriteoParser implements RowParser {
       catDst.push(roles[f] === FieldRole.Categorical ? parts[this.partOf[t]] : none);
       catBase[f] = roles[f] === FieldRole.Categorical ? this.localOf[t] * capacity : 0;
     }
-    const hexClass = this.hexClass, decClass = this.decClass, endClass = this.endClass;
+    const hexClass = this.hexClass,
+      decClass = this.decClass,
+      endClass = this.endClass;
     const fast = this.criteoShape;
-    const tableDst = catDst.slice(1 + D), tableBase = catBase.subarray(1 + D);
+    const tableDst = catDst.slice(1 + D),
+      tableBase = catBase.subarray(1 + D);
     const M = o.maxIndRange > 0 ? o.maxIndRange : 0;
     const rate = o.subsampleRate;
     if (fast && this.kernels) {
       const kept = this.kernels.parseCriteoBlock({
-        bytes, end, capacity, numDense: D, maxIndRange: M, subsampleRate: rate, seed: o.seed >>> 0, day, firstLine,
-        labels, dense, tableDst, tableBase, log1pTable: LOG1P_TABLE,
+        bytes,
+        end,
+        capacity,
+        numDense: D,
+        maxIndRange: M,
+        subsampleRate: rate,
+        seed: o.seed >>> 0,
+        day,
+        firstLine,
+        labels,
+        dense,
+        tableDst,
+        tableBase,
+        log1pTable: LOG1P_TABLE,
       });
-      if (kept >= 0) return { lines, rows: kept, capacity, labels, dense, parts, keys: this.keysOf(parts, capacity), invalidLines: 0 };
+      if (kept >= 0)
+        return {
+          lines,
+          rows: kept,
+          capacity,
+          labels,
+          dense,
+          parts,
+          keys: this.keysOf(parts, capacity),
+          invalidLines: 0,
+        };
     }
     let rows = 0;
     let invalidLines = 0;
@@ -158,14 +187,22 @@ export class CriteoParser implements RowParser {
               v = (v << 4) | d;
               p++;
             }
-            if (d === 255 || p - fieldStart > 8) { bad = 'is not 1 to 8 hex digits'; badField = field; break; }
+            if (d === 255 || p - fieldStart > 8) {
+              bad = 'is not 1 to 8 hex digits';
+              badField = field;
+              break;
+            }
             v = v >>> 0;
           } else {
             while ((d = decClass[bytes[p]]) < 10) {
               v = v * 10 + d;
               p++;
             }
-            if (d === 255 || p - fieldStart > 10 || v > 4294967295) { bad = 'is not an unsigned 32-bit decimal integer'; badField = field; break; }
+            if (d === 255 || p - fieldStart > 10 || v > 4294967295) {
+              bad = 'is not an unsigned 32-bit decimal integer';
+              badField = field;
+              break;
+            }
           }
           if (M !== 0) v = v % M;
           catDst[field][catBase[field] + rows] = v;
@@ -179,8 +216,16 @@ export class CriteoParser implements RowParser {
             p++;
           }
           const nd = p - digitsStart;
-          if (d === 255 || (neg && nd === 0)) { bad = 'is not an integer'; badField = field; break; }
-          if (nd > 15) { bad = 'is out of range (more than 15 digits)'; badField = field; break; }
+          if (d === 255 || (neg && nd === 0)) {
+            bad = 'is not an integer';
+            badField = field;
+            break;
+          }
+          if (nd > 15) {
+            bad = 'is out of range (more than 15 digits)';
+            badField = field;
+            break;
+          }
           const k = slots[field];
           if (denseLog1p[k]) {
             dense[rowBase + k] = neg ? 0 : v < LOG1P_TABLE_SIZE ? LOG1P_TABLE[v] : log1pFloat32(v);
@@ -193,13 +238,21 @@ export class CriteoParser implements RowParser {
             label = c - 48;
             p++;
           }
-          if (p !== fieldStart + 1 || endClass[bytes[p]] === 0) { bad = 'is not 0 or 1'; badField = field; break; }
+          if (p !== fieldStart + 1 || endClass[bytes[p]] === 0) {
+            bad = 'is not 0 or 1';
+            badField = field;
+            break;
+          }
         } else {
           while (endClass[bytes[p]] === 0) p++;
         }
         // bytes[p] ends this field: the delimiter (16) or the line's end (17: '\n', or '\r' before it)
         if (endClass[bytes[p]] === 17) {
-          if (bytes[p] === CR && bytes[p + 1] !== NL) { bad = "holds a carriage return ('\\r') that does not end the line"; badField = field; break; }
+          if (bytes[p] === CR && bytes[p + 1] !== NL) {
+            bad = "holds a carriage return ('\\r') that does not end the line";
+            badField = field;
+            break;
+          }
           if (field !== numFields - 1) break;
         } else if (field === numFields - 1) {
           break; // more fields than the schema has
@@ -212,11 +265,25 @@ export class CriteoParser implements RowParser {
       // a wrong field count explains any bad field of a shifted line better than the field itself
       if (field !== numFields && countFields(bytes, lineStart, lineEnd, delim) !== numFields) bad = 'count';
       if (bad) {
-        const message = bad === 'count' ? fieldCountMessage(bytes, lineStart, lineEnd, delim, L) : fieldMessage(bytes, fieldStart, delim, bad);
-        if (firstError === undefined) firstError = { line: lineNo, field: bad === 'count' ? undefined : badField + 1, message };
+        const message =
+          bad === 'count'
+            ? fieldCountMessage(bytes, lineStart, lineEnd, delim, L)
+            : fieldMessage(bytes, fieldStart, delim, bad);
+        if (firstError === undefined)
+          firstError = { line: lineNo, field: bad === 'count' ? undefined : badField + 1, message };
         invalidLines++;
         if (!o.skipInvalid) {
-          return { lines: lineNo + 1, rows, capacity, labels, dense, parts, keys: this.keysOf(parts, capacity), invalidLines, firstError };
+          return {
+            lines: lineNo + 1,
+            rows,
+            capacity,
+            labels,
+            dense,
+            parts,
+            keys: this.keysOf(parts, capacity),
+            invalidLines,
+            firstError,
+          };
         }
       } else if (label !== 0 || rate === 0 || subsampleDraw(o.seed, day, firstLine + lineNo) >= rate) {
         labels[rows] = label;
@@ -225,16 +292,37 @@ export class CriteoParser implements RowParser {
       pos = lineEnd + 1;
       lineNo++;
     }
-    return { lines: lineNo, rows, capacity, labels, dense, parts, keys: this.keysOf(parts, capacity), invalidLines, firstError };
+    return {
+      lines: lineNo,
+      rows,
+      capacity,
+      labels,
+      dense,
+      parts,
+      keys: this.keysOf(parts, capacity),
+      invalidLines,
+      firstError,
+    };
   }
 
   /**
    * The fast path for Criteo-shaped lines: parses the line at `pos` into row `rows` and returns the next
    * line's start, or -1 when anything is unusual (the general path then re-parses it and reports errors).
    */
-  private criteoLine(bytes: Uint8Array, pos: number, rows: number, rowBase: number, dense: Float32Array, tableDst: Uint32Array[], tableBase: Int32Array, M: number): number {
-    const hexClass = this.hexClass, decClass = this.decClass;
-    const D = this.layout.numDense, T = this.layout.numTables;
+  private criteoLine(
+    bytes: Uint8Array,
+    pos: number,
+    rows: number,
+    rowBase: number,
+    dense: Float32Array,
+    tableDst: Uint32Array[],
+    tableBase: Int32Array,
+    M: number,
+  ): number {
+    const hexClass = this.hexClass,
+      decClass = this.decClass;
+    const D = this.layout.numDense,
+      T = this.layout.numTables;
     let p = pos;
     const c = bytes[p];
     if ((c !== 48 && c !== 49) || decClass[bytes[p + 1]] !== 16) return -1;
@@ -280,24 +368,42 @@ export class CriteoParser implements RowParser {
 export function partKeys(parts: Uint32Array[], bounds: number[], capacity: number): TableKeys[] {
   const keys: TableKeys[] = [];
   for (let p = 0; p + 1 < bounds.length; p++) {
-    for (let l = 0; l < bounds[p + 1] - bounds[p]; l++) keys.push({ lo: parts[p].subarray(l * capacity, (l + 1) * capacity) });
+    for (let l = 0; l < bounds[p + 1] - bounds[p]; l++)
+      keys.push({ lo: parts[p].subarray(l * capacity, (l + 1) * capacity) });
   }
   return keys;
 }
 
 /** The layout is Criteo's shape: the label, then log1p dense columns, then hex categoricals, in slot order. */
 export function isCriteoShape(layout: ParserLayout): boolean {
-  const D = layout.numDense, T = layout.numTables;
+  const D = layout.numDense,
+    T = layout.numTables;
   return (
-    layout.hasLabel && layout.numFields === 1 + D + T && layout.roles[0] === FieldRole.Label && layout.denseLog1p.every((x) => x) && layout.catHex.every((x) => x) &&
-    layout.roles.every((r, f) => (f === 0 ? true : f <= D ? r === FieldRole.Dense && layout.slots[f] === f - 1 : r === FieldRole.Categorical && layout.slots[f] === f - 1 - D))
+    layout.hasLabel &&
+    layout.numFields === 1 + D + T &&
+    layout.roles[0] === FieldRole.Label &&
+    layout.denseLog1p.every((x) => x) &&
+    layout.catHex.every((x) => x) &&
+    layout.roles.every((r, f) =>
+      f === 0
+        ? true
+        : f <= D
+          ? r === FieldRole.Dense && layout.slots[f] === f - 1
+          : r === FieldRole.Categorical && layout.slots[f] === f - 1 - D,
+    )
   );
 }
 
 /** The message for a bad field: its text (quoted, shortened) and what is wrong with it. */
 function fieldMessage(bytes: Uint8Array, start: number, delim: number, what: string): string {
   let end = start;
-  while (bytes[end] !== delim && bytes[end] !== NL && !(bytes[end] === CR && bytes[end + 1] === NL) && end - start <= QUOTE_MAX_CHARS) end++;
+  while (
+    bytes[end] !== delim &&
+    bytes[end] !== NL &&
+    !(bytes[end] === CR && bytes[end + 1] === NL) &&
+    end - start <= QUOTE_MAX_CHARS
+  )
+    end++;
   return `${quoteInput(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1'))} ${what}`;
 }
 

@@ -27,7 +27,8 @@ export class KeyBag {
 
   push(hi: number, lo: number): void {
     if (this.n === this.hi.length) {
-      const h = new Uint32Array(2 * this.n), l = new Uint32Array(2 * this.n);
+      const h = new Uint32Array(2 * this.n),
+        l = new Uint32Array(2 * this.n);
       h.set(this.hi);
       l.set(this.lo);
       this.hi = h;
@@ -38,8 +39,6 @@ export class KeyBag {
   }
 }
 
-
-
 /**
  * The value of a plain decimal buf[s, e) ('-'? digits ('.' digits)?, at most 15 digits) without making a
  * string: the digits as an exact integer divided by an exact power of ten, which IEEE division rounds
@@ -49,7 +48,9 @@ function plainDecimal(buf: Uint8Array, s: number, e: number): number | undefined
   let p = s;
   const neg = buf[p] === 45;
   if (neg) p++;
-  let digits = 0, scale = -1, v = 0;
+  let digits = 0,
+    scale = -1,
+    v = 0;
   for (; p < e; p++) {
     const c = buf[p];
     if (c >= 48 && c <= 57) {
@@ -137,13 +138,19 @@ export class DelimitedRowParser {
     let n = 0;
     let p = start;
     for (;;) {
-      let buf = bytes, s = p, e: number;
+      let buf = bytes,
+        s = p,
+        e: number;
       if (quoted && bytes[p] === QUOTE) {
         // a quoted field: up to the closing quote; "" is one quote (copied out only when present)
         let q = p + 1;
         let parts: number[] | undefined;
         for (;;) {
-          if (q >= end) return { field: n + 1, message: 'has an opening quote without a closing one (quoted fields cannot span lines)' };
+          if (q >= end)
+            return {
+              field: n + 1,
+              message: 'has an opening quote without a closing one (quoted fields cannot span lines)',
+            };
           if (bytes[q] === QUOTE) {
             if (bytes[q + 1] === QUOTE && q + 1 < end) {
               (parts ??= []).push(q);
@@ -185,7 +192,11 @@ export class DelimitedRowParser {
 
   /** Field f's text (after splitFields). */
   fieldText(f: number): string {
-    return Buffer.from(this.fieldBuf[f].buffer, this.fieldBuf[f].byteOffset + this.fieldStart[f], this.fieldEnd[f] - this.fieldStart[f]).toString('utf8');
+    return Buffer.from(
+      this.fieldBuf[f].buffer,
+      this.fieldBuf[f].byteOffset + this.fieldStart[f],
+      this.fieldEnd[f] - this.fieldStart[f],
+    ).toString('utf8');
   }
 
   /** The names in a header line (quotes removed, trimmed). */
@@ -203,8 +214,10 @@ export class DelimitedRowParser {
     const names = this.headerNames(bytes, start, end);
     const want = this.fieldNames;
     const bad = want.findIndex((w, i) => w !== 'ignore' && names[i] !== w);
-    if (bad >= 0) return `the header does not match the schema's columns: column ${bad + 1} is ${names[bad] === undefined ? '(none)' : quoteInput(names[bad])}, the schema says '${want[bad]}'`;
-    if (names.length !== want.length) return `the header has ${names.length} columns, the schema ${want.length} (${want.join(', ')})`;
+    if (bad >= 0)
+      return `the header does not match the schema's columns: column ${bad + 1} is ${names[bad] === undefined ? '(none)' : quoteInput(names[bad])}, the schema says '${want[bad]}'`;
+    if (names.length !== want.length)
+      return `the header has ${names.length} columns, the schema ${want.length} (${want.join(', ')})`;
     return '';
   }
 
@@ -215,23 +228,30 @@ export class DelimitedRowParser {
     if (n !== this.numFields) {
       const msg = `the line has ${n} fields, expected ${this.numFields} (${this.fieldNames.join(', ')})`;
       const label = this.schema.label?.name;
-      return { message: this.withLabel && label && n === this.numFields - 1 ? `${msg}; is the label column ${label} missing?` : msg };
+      return {
+        message:
+          this.withLabel && label && n === this.numFields - 1 ? `${msg}; is the label column ${label} missing?` : msg,
+      };
     }
     this.label = 0;
     for (const bag of this.bags) bag.n = 0;
     for (let f = 0; f < n; f++) {
       const role = this.roles[f];
       if (role === FieldRole.Ignore) continue;
-      const buf = this.fieldBuf[f], s = this.fieldStart[f], e = this.fieldEnd[f];
+      const buf = this.fieldBuf[f],
+        s = this.fieldStart[f],
+        e = this.fieldEnd[f];
       if (role === FieldRole.Label) {
-        if (e - s !== 1 || (buf[s] !== 48 && buf[s] !== 49)) return { field: f + 1, message: `${quoteInput(this.fieldText(f))} is not 0 or 1` };
+        if (e - s !== 1 || (buf[s] !== 48 && buf[s] !== 49))
+          return { field: f + 1, message: `${quoteInput(this.fieldText(f))} is not 0 or 1` };
         this.label = buf[s] - 48;
       } else if (role === FieldRole.Dense) {
         let v = plainDecimal(buf, s, e);
         if (v === undefined) {
           const text = this.fieldText(f).trim();
           v = text === '' ? NaN : Number(text);
-          if (text !== '' && !Number.isFinite(v)) return { field: f + 1, message: `${quoteInput(text)} is not a number` };
+          if (text !== '' && !Number.isFinite(v))
+            return { field: f + 1, message: `${quoteInput(text)} is not a number` };
         }
         this.dense[this.slots[f]] = v;
       } else if (role === FieldRole.Date) {
@@ -250,7 +270,11 @@ export class DelimitedRowParser {
             if (p < e && buf[p] !== sep) continue;
             if (p > a) {
               const bad = this.addKey(buf, a, p, t, bag);
-              if (bad) return { field: f + 1, message: `list element ${quoteInput(Buffer.from(buf.subarray(a, p)).toString('utf8'))} ${bad}` };
+              if (bad)
+                return {
+                  field: f + 1,
+                  message: `list element ${quoteInput(Buffer.from(buf.subarray(a, p)).toString('utf8'))} ${bad}`,
+                };
             }
             a = p + 1;
           }
@@ -270,7 +294,8 @@ export class DelimitedRowParser {
   /** Appends the key of buf[s, e) (empty = the missing value) to the bag; returns what is wrong, or ''. */
   private addKey(buf: Uint8Array, s: number, e: number, t: number, bag: KeyBag): string {
     const encoding = this.schema.categorical[t].encoding;
-    let hi = 0, lo = 0;
+    let hi = 0,
+      lo = 0;
     if (encoding === 'string') {
       fnv1a64(buf, s, e, this.hash);
       hi = this.hash[0];
@@ -308,7 +333,11 @@ class KeyColumn {
   hi: Uint32Array | undefined;
   n = 0;
 
-  constructor(capacity: number, wide: boolean, readonly offsets: Uint32Array | undefined) {
+  constructor(
+    capacity: number,
+    wide: boolean,
+    readonly offsets: Uint32Array | undefined,
+  ) {
     this.lo = new Uint32Array(Math.max(capacity, 16));
     this.hi = wide ? new Uint32Array(this.lo.length) : undefined;
   }
@@ -326,7 +355,9 @@ class KeyColumn {
         this.hi = hi;
       }
     }
-    const lo = this.lo, hi = this.hi, at = this.n;
+    const lo = this.lo,
+      hi = this.hi,
+      at = this.n;
     for (let i = 0; i < bag.n; i++) lo[at + i] = bag.lo[i];
     if (hi) for (let i = 0; i < bag.n; i++) hi[at + i] = bag.hi[i];
     this.n += bag.n;
@@ -371,18 +402,29 @@ export class DelimitedBlockParser implements RowParser {
   }
 
   parseBlock(bytes: Uint8Array, end: number, day: number, firstLine: number, lines: number): ParsedBlock {
-    const o = this.opts, p = this.row, schema = this.schema;
-    const D = p.numDense, T = p.numTables;
+    const o = this.opts,
+      p = this.row,
+      schema = this.schema;
+    const D = p.numDense,
+      T = p.numTables;
     const capacity = lines;
     const labels = new Float32Array(capacity);
     const dense = new Float32Array(capacity * D);
     const rawDense = o.rawDense ? new Float64Array(capacity * D) : undefined;
     const rowLines = new Uint32Array(capacity);
     const dates: string[] | undefined = this.dateSplit ? [] : undefined;
-    const columns = schema.categorical.map((c, t) => new KeyColumn(capacity, keyBitsOf(schema, t, o.maxIndRange) === 64, c.multiHotSeparator === undefined ? undefined : new Uint32Array(capacity + 1)));
+    const columns = schema.categorical.map(
+      (c, t) =>
+        new KeyColumn(
+          capacity,
+          keyBitsOf(schema, t, o.maxIndRange) === 64,
+          c.multiHotSeparator === undefined ? undefined : new Uint32Array(capacity + 1),
+        ),
+    );
     // with a header, line 0 of day 0 is not data: data lines are numbered from the line after it
     const header = o.skipHeader === true && day === 0 ? 1 : 0;
-    let rows = 0, invalidLines = 0;
+    let rows = 0,
+      invalidLines = 0;
     let firstError: LineError | undefined;
     let stopped = -1;
     forEachLine(bytes, end, firstLine + 1, (start, lineEnd, lineNo) => {
@@ -396,7 +438,12 @@ export class DelimitedBlockParser implements RowParser {
         if (!o.skipInvalid) stopped = line;
         return;
       }
-      if (p.label === 0 && o.subsampleRate > 0 && subsampleDraw(o.seed, day, firstLine + line - header) < o.subsampleRate) return;
+      if (
+        p.label === 0 &&
+        o.subsampleRate > 0 &&
+        subsampleDraw(o.seed, day, firstLine + line - header) < o.subsampleRate
+      )
+        return;
       labels[rows] = p.label;
       for (let k = 0; k < D; k++) {
         dense[rows * D + k] = transformDense(schema.dense[k], p.dense[k]);

@@ -13,7 +13,14 @@ import { wholeFileDay } from './blockReader';
 import { firstLines } from './firstLines';
 import { compareDates } from './loadSchema';
 import { DelimitedRowParser } from './delimitedParser';
-import { isParquetInput, parquetColumns, parquetFiles, readParquetBatches, type ColumnValues, type ParquetColumn } from './parquetReader';
+import {
+  isParquetInput,
+  parquetColumns,
+  parquetFiles,
+  readParquetBatches,
+  type ColumnValues,
+  type ParquetColumn,
+} from './parquetReader';
 
 const DELIMITERS = ['\t', ',', ';', '|'];
 const LIST_SEPARATORS = ['|', ';', ','];
@@ -46,7 +53,8 @@ async function sampleLines(file: string, maxLines: number): Promise<string[]> {
 
 /** The delimiter whose per-line count is constant and highest over the sampled lines (outside quotes). */
 function detectDelimiter(lines: string[]): string {
-  let best = '\t', bestCount = 0;
+  let best = '\t',
+    bestCount = 0;
   for (const d of DELIMITERS) {
     const counts = lines.map((l) => l.replace(/"[^"]*"/g, '').split(d).length - 1);
     if (counts[0] > bestCount && counts.every((c) => c === counts[0])) {
@@ -59,7 +67,19 @@ function detectDelimiter(lines: string[]): string {
 
 /** Splits the sampled lines into fields with the row parser (quotes honoured); all must have the first line's count. */
 function splitAll(lines: string[], delimiter: string, quoted: boolean): string[][] {
-  const parserOf = (fields: number): DelimitedRowParser => new DelimitedRowParser({ delimiter, header: false, quoted, columns: new Array<string>(fields).fill('ignore'), dense: [], categorical: [] }, 0, false);
+  const parserOf = (fields: number): DelimitedRowParser =>
+    new DelimitedRowParser(
+      {
+        delimiter,
+        header: false,
+        quoted,
+        columns: new Array<string>(fields).fill('ignore'),
+        dense: [],
+        categorical: [],
+      },
+      0,
+      false,
+    );
   const firstLine = Buffer.from(lines[0], 'utf8');
   const counted = parserOf(1).splitFields(firstLine, 0, firstLine.length);
   const fields = typeof counted === 'number' ? counted : 1;
@@ -68,7 +88,10 @@ function splitAll(lines: string[], delimiter: string, quoted: boolean): string[]
     const bytes = Buffer.from(line, 'utf8');
     const n = parser.splitFields(bytes, 0, bytes.length);
     if (typeof n !== 'number') throw new UserError(`sampled line ${i + 1}: field ${n.field ?? '?'} ${n.message}`);
-    if (n !== fields) throw new UserError(`sampled line ${i + 1} has ${n} fields, the first line ${fields}: is the file consistently delimited?`);
+    if (n !== fields)
+      throw new UserError(
+        `sampled line ${i + 1} has ${n} fields, the first line ${fields}: is the file consistently delimited?`,
+      );
     return Array.from({ length: n }, (_, f) => parser.fieldText(f));
   });
 }
@@ -105,11 +128,14 @@ export async function inferSchema(file: string, rows = 1000): Promise<InferredSc
     const present = values.filter((v) => v.trim() !== '');
     const distinct = new Set(present).size;
     const emptyRate = (values.length - present.length) / values.length;
-    const base = { name, distinct, emptyRate };  // multi-hot: distinct list elements
+    const base = { name, distinct, emptyRate }; // multi-hot: distinct list elements
     if (present.length === 0) return { ...base, kind: 'ignore', detail: 'always empty in the sample' };
-    if (present.every((v) => v === '0' || v === '1') && emptyRate === 0) return { ...base, kind: 'label', detail: '0/1' };
+    if (present.every((v) => v === '0' || v === '1') && emptyRate === 0)
+      return { ...base, kind: 'label', detail: '0/1' };
     if (present.every((v) => DATE.test(v))) return { ...base, kind: 'date', detail: 'date' };
-    const separator = present.every((v) => isNumber(v)) ? undefined : LIST_SEPARATORS.find((s) => s !== delimiter && present.some((v) => v.includes(s)));
+    const separator = present.every((v) => isNumber(v))
+      ? undefined
+      : LIST_SEPARATORS.find((s) => s !== delimiter && present.some((v) => v.includes(s)));
     const elements = separator ? present.flatMap((v) => v.split(separator).filter((e) => e !== '')) : present;
     const multi = separator ? ` multi-hot '${separator}'` : '';
     if (separator) base.distinct = new Set(elements).size;
@@ -117,8 +143,14 @@ export async function inferSchema(file: string, rows = 1000): Promise<InferredSc
       const counts = present.every((v) => INT.test(v.trim()) && Number(v) >= 0);
       return { ...base, kind: 'dense', detail: counts ? 'log1p' : 'standardize' };
     }
-    if (elements.every((v) => UINT.test(v) && Number(v) <= 0xffffffff)) return { ...base, kind: 'categorical', detail: `decimal${multi}` };
-    if (elements.every((v) => HEX.test(v)) && elements.some((v) => /[a-fA-F]/.test(v)) && elements.some((v) => v.length >= 6)) return { ...base, kind: 'categorical', detail: `hex${multi}` };
+    if (elements.every((v) => UINT.test(v) && Number(v) <= 0xffffffff))
+      return { ...base, kind: 'categorical', detail: `decimal${multi}` };
+    if (
+      elements.every((v) => HEX.test(v)) &&
+      elements.some((v) => /[a-fA-F]/.test(v)) &&
+      elements.some((v) => v.length >= 6)
+    )
+      return { ...base, kind: 'categorical', detail: `hex${multi}` };
     return { ...base, kind: 'categorical', detail: `string${multi}` };
   });
   // the label: a 0/1 column with a label-like name, else the first 0/1 column; other 0/1 columns are features
@@ -126,16 +158,28 @@ export async function inferSchema(file: string, rows = 1000): Promise<InferredSc
   const label = binary.find((col) => LABEL_NAMES.includes(col.name.toLowerCase())) ?? binary[0];
   for (const col of binary) if (col !== label) Object.assign(col, { kind: 'categorical', detail: 'decimal' });
   const dateColumn = columns.find((col) => col.kind === 'date');
-  for (const col of columns) if (col.kind === 'date' && col !== dateColumn) Object.assign(col, { kind: 'categorical', detail: 'string' });
+  for (const col of columns)
+    if (col.kind === 'date' && col !== dateColumn) Object.assign(col, { kind: 'categorical', detail: 'string' });
 
-  const note = (col: InferredColumn): string => `${col.distinct} distinct in ${data.length} sampled rows${col.distinct === data.length - Math.round(col.emptyRate * data.length) ? ' (all different: a large or id-like vocabulary)' : ''}; ${(100 * col.emptyRate).toFixed(1)}% empty`;
-  const dense: DenseColumn[] = columns.filter((col) => col.kind === 'dense').map((col) => ({ name: col.name, transform: col.detail as DenseColumn['transform'], _inferred: note(col) }) as DenseColumn);
+  const note = (col: InferredColumn): string =>
+    `${col.distinct} distinct in ${data.length} sampled rows${col.distinct === data.length - Math.round(col.emptyRate * data.length) ? ' (all different: a large or id-like vocabulary)' : ''}; ${(100 * col.emptyRate).toFixed(1)}% empty`;
+  const dense: DenseColumn[] = columns
+    .filter((col) => col.kind === 'dense')
+    .map(
+      (col) =>
+        ({ name: col.name, transform: col.detail as DenseColumn['transform'], _inferred: note(col) }) as DenseColumn,
+    );
   const categorical: CategoricalColumn[] = columns
     .filter((col) => col.kind === 'categorical')
     .map((col) => {
       const encoding = col.detail.split(' ')[0] as CategoricalColumn['encoding'];
       const sep = /'(.)'/.exec(col.detail)?.[1];
-      return { name: col.name, encoding, ...(sep ? { multiHotSeparator: sep } : {}), _inferred: note(col) } as CategoricalColumn;
+      return {
+        name: col.name,
+        encoding,
+        ...(sep ? { multiHotSeparator: sep } : {}),
+        _inferred: note(col),
+      } as CategoricalColumn;
     });
   let split: ColumnSchema['split'] = { by: 'blocks', blocks: 7 };
   if (dateColumn) {
@@ -167,10 +211,15 @@ export async function inferSchema(file: string, rows = 1000): Promise<InferredSc
 export async function inferParquetSchema(input: string, rows = 1000): Promise<InferredSchema> {
   const files = parquetFiles(input, 'dlrm schema --infer');
   const types = await parquetColumns(files[0]);
-  const readable = types.filter((c): c is ParquetColumn & { kind: NonNullable<ParquetColumn['kind']> } => c.kind !== undefined);
+  const readable = types.filter(
+    (c): c is ParquetColumn & { kind: NonNullable<ParquetColumn['kind']> } => c.kind !== undefined,
+  );
   const samples = new Map<string, unknown[]>(readable.map((c) => [c.name, []]));
   let sampled = 0;
-  for await (const batch of readParquetBatches(files, readable.map((c) => ({ name: c.name, kinds: [c.kind], role: 'sampled column' })))) {
+  for await (const batch of readParquetBatches(
+    files,
+    readable.map((c) => ({ name: c.name, kinds: [c.kind], role: 'sampled column' })),
+  )) {
     const take = Math.min(batch.rows, rows - sampled);
     for (const c of readable) {
       const values = batch.columns.get(c.name) as ColumnValues;
@@ -185,49 +234,78 @@ export async function inferParquetSchema(input: string, rows = 1000): Promise<In
 
   const columns: InferredColumn[] = types.map((t) => {
     const values = samples.get(t.name);
-    if (t.kind === undefined || values === undefined) return { name: t.name, kind: 'ignore', detail: `${t.type}: not supported`, distinct: 0, emptyRate: 0 };
+    if (t.kind === undefined || values === undefined)
+      return { name: t.name, kind: 'ignore', detail: `${t.type}: not supported`, distinct: 0, emptyRate: 0 };
     const present = values.filter((v) => v !== null);
     const key = (v: unknown): string => (Array.isArray(v) ? '' : String(v));
     const elements = t.kind === 'list' ? present.flatMap((v) => v as string[]) : present.map(key);
-    const base = { name: t.name, distinct: new Set(elements).size, emptyRate: (values.length - present.length) / values.length };
+    const base = {
+      name: t.name,
+      distinct: new Set(elements).size,
+      emptyRate: (values.length - present.length) / values.length,
+    };
     if (present.length === 0) return { ...base, kind: 'ignore', detail: 'always null in the sample' };
     const binary = elements.every((v) => v === '0' || v === '1' || v === 'true' || v === 'false');
     const labelName = LABEL_NAMES.includes(t.name.toLowerCase());
-    if (t.kind === 'bool' || (binary && labelName && base.emptyRate === 0)) return { ...base, kind: 'label', detail: t.kind === 'bool' ? 'bool' : '0/1' };
+    if (t.kind === 'bool' || (binary && labelName && base.emptyRate === 0))
+      return { ...base, kind: 'label', detail: t.kind === 'bool' ? 'bool' : '0/1' };
     if (t.kind === 'date') return { ...base, kind: 'date', detail: 'date' };
     if (t.kind === 'string') return { ...base, kind: 'categorical', detail: 'string' };
     if (t.kind === 'list') {
       const sep = LIST_SEPARATORS.find((s) => !elements.some((e) => e.includes(s)));
-      return sep ? { ...base, kind: 'categorical', detail: `string multi-hot '${sep}'` } : { ...base, kind: 'ignore', detail: 'a list whose elements hold every separator' };
+      return sep
+        ? { ...base, kind: 'categorical', detail: `string multi-hot '${sep}'` }
+        : { ...base, kind: 'ignore', detail: 'a list whose elements hold every separator' };
     }
     const integers = elements.every((v) => /^-?\d+$/.test(v));
-    if (integers && /(^id$|_id$|^id_|Id$)/.test(t.name)) return { ...base, kind: 'categorical', detail: elements.every((v) => UINT.test(v) && Number(v) <= 0xffffffff) ? 'decimal' : 'string' };
-    return { ...base, kind: 'dense', detail: integers && elements.every((v) => !v.startsWith('-')) ? 'log1p' : 'standardize' };
+    if (integers && /(^id$|_id$|^id_|Id$)/.test(t.name))
+      return {
+        ...base,
+        kind: 'categorical',
+        detail: elements.every((v) => UINT.test(v) && Number(v) <= 0xffffffff) ? 'decimal' : 'string',
+      };
+    return {
+      ...base,
+      kind: 'dense',
+      detail: integers && elements.every((v) => !v.startsWith('-')) ? 'log1p' : 'standardize',
+    };
   });
   const binary = columns.filter((col) => col.kind === 'label');
   const label = binary.find((col) => LABEL_NAMES.includes(col.name.toLowerCase())) ?? binary[0];
   for (const col of binary) if (col !== label) Object.assign(col, { kind: 'categorical', detail: 'decimal' });
   const dateColumn = columns.find((col) => col.kind === 'date');
-  for (const col of columns) if (col.kind === 'date' && col !== dateColumn) Object.assign(col, { kind: 'ignore', detail: 'a second date column' });
+  for (const col of columns)
+    if (col.kind === 'date' && col !== dateColumn)
+      Object.assign(col, { kind: 'ignore', detail: 'a second date column' });
   let split: ColumnSchema['split'] = { by: 'blocks', blocks: 7 };
   if (dateColumn) {
-    const days = [...new Set((samples.get(dateColumn.name) as (string | null)[]).filter((d): d is string => d !== null))].sort(compareDates);
+    const days = [
+      ...new Set((samples.get(dateColumn.name) as (string | null)[]).filter((d): d is string => d !== null)),
+    ].sort(compareDates);
     if (days.length >= 2) split = { by: 'date', column: dateColumn.name, test: days[days.length - 1] };
     else Object.assign(dateColumn, { kind: 'ignore', detail: 'one date in the sample' });
   }
-  const note = (col: InferredColumn): string => `${col.distinct} distinct in ${sampled} sampled rows; ${(100 * col.emptyRate).toFixed(1)}% null`;
+  const note = (col: InferredColumn): string =>
+    `${col.distinct} distinct in ${sampled} sampled rows; ${(100 * col.emptyRate).toFixed(1)}% null`;
   const schema = {
     _comment: `inferred by dlrm schema --infer from the first ${sampled} rows of ${input} (Parquet: delimiter and header are for a CSV export of the same columns): check every column (docs/SCHEMA.md)${label ? '' : '; NO LABEL COLUMN FOUND: add "label": {"name": ...}'}`,
     delimiter: '\t',
     header: false,
     columns: columns.map((col) => (col.kind === 'ignore' ? 'ignore' : col.name)),
     ...(label ? { label: { name: label.name } } : {}),
-    dense: columns.filter((col) => col.kind === 'dense').map((col) => ({ name: col.name, transform: col.detail, _inferred: note(col) }) as DenseColumn),
+    dense: columns
+      .filter((col) => col.kind === 'dense')
+      .map((col) => ({ name: col.name, transform: col.detail, _inferred: note(col) }) as DenseColumn),
     categorical: columns
       .filter((col) => col.kind === 'categorical')
       .map((col) => {
         const sep = /'(.)'/.exec(col.detail)?.[1];
-        return { name: col.name, encoding: col.detail.split(' ')[0], ...(sep ? { multiHotSeparator: sep } : {}), _inferred: note(col) } as CategoricalColumn;
+        return {
+          name: col.name,
+          encoding: col.detail.split(' ')[0],
+          ...(sep ? { multiHotSeparator: sep } : {}),
+          _inferred: note(col),
+        } as CategoricalColumn;
       }),
     split,
   } as ColumnSchema & { _comment: string };

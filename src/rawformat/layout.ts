@@ -46,16 +46,20 @@ export interface ParserLayout {
 
 /** Why the Criteo byte parser cannot read `schema`, or undefined when it can. */
 export function layoutProblem(schema: ColumnSchema): string | undefined {
-  if (schema.delimiter.length !== 1 || schema.delimiter.charCodeAt(0) > 127) return `the delimiter must be one ASCII character, got ${JSON.stringify(schema.delimiter)}`;
+  if (schema.delimiter.length !== 1 || schema.delimiter.charCodeAt(0) > 127)
+    return `the delimiter must be one ASCII character, got ${JSON.stringify(schema.delimiter)}`;
   if (schema.header) return 'files with a header line are read by the delimited parser';
   if (schema.quoted) return 'quoted fields are read by the delimited parser';
   if (schema.split?.by === 'date') return 'a date split is read by the delimited parser';
   for (const d of schema.dense) {
-    if (d.transform !== 'log1p' && d.transform !== 'none') return `dense column ${d.name}: transform '${d.transform}' is read by the delimited parser`;
+    if (d.transform !== 'log1p' && d.transform !== 'none')
+      return `dense column ${d.name}: transform '${d.transform}' is read by the delimited parser`;
   }
   for (const c of schema.categorical) {
-    if (c.encoding !== 'hex' && c.encoding !== 'decimal') return `categorical column ${c.name}: encoding '${c.encoding}' is read by the delimited parser`;
-    if (c.multiHotSeparator !== undefined) return `categorical column ${c.name}: multi-hot fields are read by the delimited parser`;
+    if (c.encoding !== 'hex' && c.encoding !== 'decimal')
+      return `categorical column ${c.name}: encoding '${c.encoding}' is read by the delimited parser`;
+    if (c.multiHotSeparator !== undefined)
+      return `categorical column ${c.name}: multi-hot fields are read by the delimited parser`;
   }
   return undefined;
 }

@@ -35,14 +35,41 @@ export interface PreprocessKernels {
    * values[from, to) -> indices on a U32HashTable's slots; state = [count, limit, nextValue, freshCount]
    * updated in place; returns where it stopped (to, or just after the insert that passed the limit).
    */
-  assignFirstAppearance(slots: Uint32Array, shift: number, values: Uint32Array, from: number, to: number, state: Uint32Array, fresh: Uint32Array): number;
+  assignFirstAppearance(
+    slots: Uint32Array,
+    shift: number,
+    values: Uint32Array,
+    from: number,
+    to: number,
+    state: Uint32Array,
+    fresh: Uint32Array,
+  ): number;
   /** A chunk's columns into rows firstRow.. of row-major one-hot rows; false (nothing written) unless one-hot. */
-  packRows(words: Uint32Array, width: number, numDense: number, firstRow: number, labels: Float32Array, dense: Float32Array, offsets: Uint32Array[], indices: Uint32Array[]): boolean;
+  packRows(
+    words: Uint32Array,
+    width: number,
+    numDense: number,
+    firstRow: number,
+    labels: Float32Array,
+    dense: Float32Array,
+    offsets: Uint32Array[],
+    indices: Uint32Array[],
+  ): boolean;
   /**
    * Rows order[from, to) of row-major one-hot rows (`width` = 1 + numDense + tables words each) into the
    * column outputs (OneHotRows.gatherInto).
    */
-  gatherRows(words: Uint32Array, width: number, numDense: number, order: Uint32Array, from: number, to: number, labels: Float32Array, dense: Float32Array, indices: Uint32Array[]): void;
+  gatherRows(
+    words: Uint32Array,
+    width: number,
+    numDense: number,
+    order: Uint32Array,
+    from: number,
+    to: number,
+    labels: Float32Array,
+    dense: Float32Array,
+    indices: Uint32Array[],
+  ): void;
   /** shuffledOrder's draws for `rows` rows in `buckets` buckets into order [rows], from and back into the Rng state words. */
   shuffledOrder(state: Uint32Array, rows: number, buckets: number, order: Uint32Array): void;
 }
@@ -52,5 +79,7 @@ export function nativePreprocessKernels(): PreprocessKernels | undefined {
   const { addon } = loadNativeAddon();
   if (!addon) return undefined;
   const { parseCriteoBlock, assignFirstAppearance, packRows, gatherRows, shuffledOrder } = addon;
-  return parseCriteoBlock && assignFirstAppearance && packRows && gatherRows && shuffledOrder ? { parseCriteoBlock, assignFirstAppearance, packRows, gatherRows, shuffledOrder } : undefined;
+  return parseCriteoBlock && assignFirstAppearance && packRows && gatherRows && shuffledOrder
+    ? { parseCriteoBlock, assignFirstAppearance, packRows, gatherRows, shuffledOrder }
+    : undefined;
 }

@@ -87,13 +87,21 @@ const hasGlob = (p: string): boolean => /[*?[]/.test(path.basename(p));
 const isSidecar = (name: string): boolean => name.startsWith('_') || name.startsWith('.') || name.endsWith('.crc');
 
 function partFilesIn(dir: string): string[] {
-  return fs.readdirSync(dir).filter((n) => n.endsWith('.parquet') && !isSidecar(n)).sort().map((n) => path.join(dir, n));
+  return fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.parquet') && !isSidecar(n))
+    .sort()
+    .map((n) => path.join(dir, n));
 }
 
 /** The files matching a glob whose wildcards (* ? [abc]) are in the last path component, in name order. */
 function globFiles(pattern: string): string[] {
   const dir = path.dirname(pattern);
-  const source = path.basename(pattern).replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const source = path
+    .basename(pattern)
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
   const re = new RegExp(`^${source}$`);
   let names: string[];
   try {
@@ -101,13 +109,19 @@ function globFiles(pattern: string): string[] {
   } catch {
     return [];
   }
-  return names.filter((n) => re.test(n)).sort().map((n) => path.join(dir, n));
+  return names
+    .filter((n) => re.test(n))
+    .sort()
+    .map((n) => path.join(dir, n));
 }
 
 type Hyparquet = typeof import('hyparquet');
 let library: { hyparquet: Hyparquet; compressors: ParquetReadOptions['compressors'] } | undefined;
 async function hyparquet(): Promise<NonNullable<typeof library>> {
-  library ??= { hyparquet: await import('hyparquet'), compressors: (await import('hyparquet-compressors')).compressors };
+  library ??= {
+    hyparquet: await import('hyparquet'),
+    compressors: (await import('hyparquet-compressors')).compressors,
+  };
   return library;
 }
 
@@ -136,7 +150,8 @@ async function openFile(file: string): Promise<OpenFile> {
   const buffer: AsyncBuffer = {
     byteLength,
     slice(start: number, end = byteLength): ArrayBuffer {
-      if (start < 0 || end > byteLength || start > end) throw new Error(`read of bytes [${start}, ${end}) outside the file's ${byteLength}`);
+      if (start < 0 || end > byteLength || start > end)
+        throw new Error(`read of bytes [${start}, ${end}) outside the file's ${byteLength}`);
       const out = new ArrayBuffer(end - start);
       fs.readSync(fd, new Uint8Array(out), 0, end - start, start);
       return out;
@@ -144,7 +159,9 @@ async function openFile(file: string): Promise<OpenFile> {
   };
   try {
     const metadata = await hp.parquetMetadataAsync(buffer);
-    const columns = new Map(hp.parquetSchema(metadata).children.map((tree) => [tree.element.name, { column: describe(tree), tree }]));
+    const columns = new Map(
+      hp.parquetSchema(metadata).children.map((tree) => [tree.element.name, { column: describe(tree), tree }]),
+    );
     return { file, fd, buffer, metadata, columns };
   } catch (err) {
     fs.closeSync(fd);
@@ -162,7 +179,11 @@ function describe(tree: SchemaTree): ParquetColumn {
     const leaf = isList && tree.children.length === 1 ? (tree.children[0].children[0] ?? tree.children[0]) : undefined;
     const inner = leaf && leaf.children.length === 0 ? leafKind(leaf.element) : undefined;
     const ok = inner === 'string' || inner === 'number' || inner === 'int64';
-    return { name, kind: ok ? 'list' : undefined, type: ok ? `list<${leaf?.element.type}>` : `group${e.converted_type ? ` (${e.converted_type})` : ''}` };
+    return {
+      name,
+      kind: ok ? 'list' : undefined,
+      type: ok ? `list<${leaf?.element.type}>` : `group${e.converted_type ? ` (${e.converted_type})` : ''}`,
+    };
   }
   if (e.repetition_type === 'REPEATED') return { name, kind: undefined, type: `repeated ${e.type}` };
   return { name, kind: leafKind(e), type: typeName(e) };
@@ -176,7 +197,15 @@ function typeName(e: SchemaElement): string {
 function leafKind(e: SchemaElement): ParquetKind | undefined {
   const logical = e.logical_type?.type;
   const converted = e.converted_type;
-  if (logical === 'TIMESTAMP' || logical === 'DATE' || converted === 'DATE' || converted === 'TIMESTAMP_MILLIS' || converted === 'TIMESTAMP_MICROS' || e.type === 'INT96') return 'date';
+  if (
+    logical === 'TIMESTAMP' ||
+    logical === 'DATE' ||
+    converted === 'DATE' ||
+    converted === 'TIMESTAMP_MILLIS' ||
+    converted === 'TIMESTAMP_MICROS' ||
+    e.type === 'INT96'
+  )
+    return 'date';
   if (logical === 'DECIMAL' || converted === 'DECIMAL' || logical === 'FLOAT16') return undefined;
   switch (e.type) {
     case 'BOOLEAN':
@@ -188,7 +217,13 @@ function leafKind(e: SchemaElement): ParquetKind | undefined {
     case 'INT64':
       return 'int64';
     case 'BYTE_ARRAY':
-      return converted === 'UTF8' || logical === 'STRING' || logical === 'ENUM' || converted === 'ENUM' || (converted === undefined && logical === undefined) ? 'string' : undefined;
+      return converted === 'UTF8' ||
+        logical === 'STRING' ||
+        logical === 'ENUM' ||
+        converted === 'ENUM' ||
+        (converted === undefined && logical === undefined)
+        ? 'string'
+        : undefined;
     default:
       return undefined;
   }
@@ -213,16 +248,25 @@ const TIME_PARSERS = {
  * The rows of every file of `files` in order, one row group per batch, restricted to `wanted`. Every file
  * is checked for the wanted columns and their kinds when it is opened.
  */
-export async function* readParquetBatches(files: readonly string[], wanted: readonly ColumnRequest[]): AsyncGenerator<ColumnBatch> {
+export async function* readParquetBatches(
+  files: readonly string[],
+  wanted: readonly ColumnRequest[],
+): AsyncGenerator<ColumnBatch> {
   const { hyparquet: hp, compressors } = await hyparquet();
   for (const file of files) {
     const f = await openFile(file);
     try {
       const kinds = wanted.map((w) => {
         const found = f.columns.get(w.name);
-        if (!found) throw new UserError(`${file}: no column '${w.name}' (the schema's ${w.role}); the file has: ${[...f.columns.keys()].join(', ')}`);
+        if (!found)
+          throw new UserError(
+            `${file}: no column '${w.name}' (the schema's ${w.role}); the file has: ${[...f.columns.keys()].join(', ')}`,
+          );
         const kind = found.column.kind;
-        if (kind === undefined || !w.kinds.includes(kind)) throw new UserError(`${file}: column '${w.name}' is ${found.column.type}, which the schema's ${w.role} cannot take (it takes ${w.kinds.join(', ')})`);
+        if (kind === undefined || !w.kinds.includes(kind))
+          throw new UserError(
+            `${file}: column '${w.name}' is ${found.column.type}, which the schema's ${w.role} cannot take (it takes ${w.kinds.join(', ')})`,
+          );
         return kind;
       });
       let rowStart = 0;
@@ -250,14 +294,21 @@ export async function* readParquetBatches(files: readonly string[], wanted: read
                   return;
                 }
                 const out = (values ??= new Array<unknown>(rows)) as unknown[];
-                const from = Math.max(rowStart, chunk.rowStart), to = Math.min(rowEnd, chunk.rowEnd);
+                const from = Math.max(rowStart, chunk.rowStart),
+                  to = Math.min(rowEnd, chunk.rowEnd);
                 for (let r = from; r < to; r++) out[r - rowStart] = data[r - chunk.rowStart];
               },
             });
           } catch (err) {
             throw corrupt(file, err);
           }
-          if (values === undefined || values.length !== rows) throw corrupt(file, new Error(`column '${wanted[i].name}' gave ${values?.length ?? 0} values for a row group of ${rows} rows`));
+          if (values === undefined || values.length !== rows)
+            throw corrupt(
+              file,
+              new Error(
+                `column '${wanted[i].name}' gave ${values?.length ?? 0} values for a row group of ${rows} rows`,
+              ),
+            );
           convertColumn(batch, wanted[i].name, kinds[i], values);
         }
         yield batch;
@@ -301,7 +352,8 @@ function convertColumn(batch: ColumnBatch, name: string, kind: ParquetKind, valu
     out = a;
   } else {
     const a = new Array<string[] | null>(n);
-    for (let r = 0; r < n; r++) a[r] = isNull(r) ? null : (values[r] as unknown[]).filter((v) => v !== null && v !== undefined).map(String);
+    for (let r = 0; r < n; r++)
+      a[r] = isNull(r) ? null : (values[r] as unknown[]).filter((v) => v !== null && v !== undefined).map(String);
     out = a;
   }
   batch.columns.set(name, out);

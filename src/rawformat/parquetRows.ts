@@ -19,7 +19,14 @@ import type { BatchSource } from '../dataset/source';
 import { BadRowError, type RowEncoder } from '../predict/rowEncoder';
 import { RowLines } from '../predict/rowLines';
 import { inputError, UserError, type InputLocation } from '../util/errors';
-import { parquetColumns, parquetFiles, readParquetBatches, type ColumnBatch, type ColumnRequest, type ParquetKind } from './parquetReader';
+import {
+  parquetColumns,
+  parquetFiles,
+  readParquetBatches,
+  type ColumnBatch,
+  type ColumnRequest,
+  type ParquetKind,
+} from './parquetReader';
 
 const US = '\x1f';
 /** A value that cannot sit in a rendered line: a line break or the field separator U+001F. */
@@ -57,16 +64,19 @@ function renderLines(batch: ColumnBatch, schema: ColumnSchema, withLabel: boolea
     const nulls = batch.nulls.get(name);
     const out = new Array<string>(b - a).fill('');
     if (values === undefined) return out;
-    const bad = (r: number, what: string): UserError => inputError({ file: batch.file, line: batch.firstRow + r + 1, field: name }, what);
+    const bad = (r: number, what: string): UserError =>
+      inputError({ file: batch.file, line: batch.firstRow + r + 1, field: name }, what);
     for (let r = a; r < b; r++) {
       if (nulls?.[r]) continue;
       const v = values[r];
       if (typeof v === 'string') {
-        if (LINE_OR_SEPARATOR.test(v)) throw bad(r, `${JSON.stringify(v)} holds a line break or U+001F, which Parquet input cannot take`);
+        if (LINE_OR_SEPARATOR.test(v))
+          throw bad(r, `${JSON.stringify(v)} holds a line break or U+001F, which Parquet input cannot take`);
         out[r - a] = v;
       } else if (Array.isArray(v)) {
         const sep = separators.get(name) as string;
-        if (v.some((e) => e.includes(sep) || LINE_OR_SEPARATOR.test(e))) throw bad(r, `a list element holds the multiHotSeparator ${JSON.stringify(sep)} or a line break`);
+        if (v.some((e) => e.includes(sep) || LINE_OR_SEPARATOR.test(e)))
+          throw bad(r, `a list element holds the multiHotSeparator ${JSON.stringify(sep)} or a line break`);
         out[r - a] = v.join(sep);
       } else {
         out[r - a] = String(v);
@@ -84,11 +94,20 @@ function renderLines(batch: ColumnBatch, schema: ColumnSchema, withLabel: boolea
 }
 
 /** Blocks of rendered lines of Parquet input, with the file and 0-based first row of each. */
-export async function* parquetLineBlocks(files: readonly string[], schema: ColumnSchema, withLabel: boolean): AsyncGenerator<{ bytes: Uint8Array; file: string; firstRow: number; rows: number }> {
+export async function* parquetLineBlocks(
+  files: readonly string[],
+  schema: ColumnSchema,
+  withLabel: boolean,
+): AsyncGenerator<{ bytes: Uint8Array; file: string; firstRow: number; rows: number }> {
   for await (const batch of readParquetBatches(files, requests(schema, withLabel))) {
     for (let a = 0; a < batch.rows; a += BLOCK_ROWS) {
       const b = Math.min(batch.rows, a + BLOCK_ROWS);
-      yield { bytes: Buffer.from(renderLines(batch, schema, withLabel, a, b), 'utf8'), file: batch.file, firstRow: batch.firstRow + a, rows: b - a };
+      yield {
+        bytes: Buffer.from(renderLines(batch, schema, withLabel, a, b), 'utf8'),
+        file: batch.file,
+        firstRow: batch.firstRow + a,
+        rows: b - a,
+      };
     }
   }
 }
@@ -118,7 +137,12 @@ export interface RenderedParquet {
  * parquetTextSchema(schema), label included, into `out` (the caller's temporary file, which it removes),
  * and hashes the part files. Rows per part are kept so the block pipeline's line numbers map back to them.
  */
-export async function renderParquetText(raw: string, schema: ColumnSchema, flag: string, out: AtomicFile): Promise<RenderedParquet> {
+export async function renderParquetText(
+  raw: string,
+  schema: ColumnSchema,
+  flag: string,
+  out: AtomicFile,
+): Promise<RenderedParquet> {
   const files = parquetFiles(raw, flag).map((f) => path.resolve(f));
   const hash = crypto.createHash('sha256');
   for (const f of files) for await (const chunk of fs.createReadStream(f)) hash.update(chunk as Buffer);
@@ -175,7 +199,8 @@ export class ParquetRowSource implements BatchSource {
 
   async *batches(batchSize: number, startRow = 0): AsyncGenerator<Batch> {
     if (startRow !== 0) throw new RangeError('ParquetRowSource reads from the first row only');
-    let before = 0, file = '';
+    let before = 0,
+      file = '';
     for await (const block of parquetLineBlocks(this.files, this.schema, this.encoder.hasLabel)) {
       if (block.file !== file) {
         if (file !== '') this.onBytes(fs.statSync(file).size);
@@ -186,7 +211,10 @@ export class ParquetRowSource implements BatchSource {
         encoded = this.encoder.encode(block.bytes, 0, block.bytes.length, before + 1);
       } catch (err) {
         if (!(err instanceof BadRowError)) throw err;
-        throw inputError({ file: block.file, line: block.firstRow + err.line - before, field: err.field, fieldName: err.fieldName }, err.reason);
+        throw inputError(
+          { file: block.file, line: block.firstRow + err.line - before, field: err.field, fieldName: err.fieldName },
+          err.reason,
+        );
       }
       this.lines.push(encoded.lines);
       const { batch } = encoded;

@@ -87,4 +87,3 @@ export interface RowParser {
    */
   parseBlock(bytes: Uint8Array, end: number, day: number, firstLine: number, lines: number): ParsedBlock;
 }
-

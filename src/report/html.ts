@@ -5,7 +5,18 @@ import * as path from 'node:path';
 import type { EvalMetric, EvalPoint, RunRecord, TrainPoint } from './metricsFile';
 import { escapeHtml, formatNumber, renderLineChart, type ChartSeries } from './svgChart';
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
+const PALETTE = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#17becf',
+  '#7f7f7f',
+  '#bcbd22',
+];
 
 const STYLE = `
 body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #222; background: #fff; }
@@ -46,7 +57,12 @@ function runLabels(runs: RunRecord[]): string[] {
 function trainSeries(runs: RunRecord[], labels: string[], field: keyof Omit<TrainPoint, 'step'>): ChartSeries[] {
   return runs.map((run, i) => {
     const pts = run.train.filter((p) => p[field] !== null);
-    return { label: labels[i], color: PALETTE[i % PALETTE.length], xs: pts.map((p) => p.step), ys: pts.map((p) => p[field] as number) };
+    return {
+      label: labels[i],
+      color: PALETTE[i % PALETTE.length],
+      xs: pts.map((p) => p.step),
+      ys: pts.map((p) => p[field] as number),
+    };
   });
 }
 
@@ -70,9 +86,11 @@ function evalSeries(runs: RunRecord[], labels: string[], metric: EvalMetric): Ch
   );
 }
 
-const cell = (v: number | null | undefined): string => `<td>${v === null || v === undefined ? '–' : formatNumber(v)}</td>`;
+const cell = (v: number | null | undefined): string =>
+  `<td>${v === null || v === undefined ? '–' : formatNumber(v)}</td>`;
 /** An exact count (steps, rows) with thousands separators. */
-const countCell = (v: number | null | undefined): string => `<td>${v === null || v === undefined ? '–' : v.toLocaleString('en-US')}</td>`;
+const countCell = (v: number | null | undefined): string =>
+  `<td>${v === null || v === undefined ? '–' : v.toLocaleString('en-US')}</td>`;
 
 /** The last value of a train field (ignoring nulls), and the median throughput. */
 function lastTrain(run: RunRecord, field: keyof TrainPoint): number | null {
@@ -81,7 +99,10 @@ function lastTrain(run: RunRecord, field: keyof TrainPoint): number | null {
 }
 
 function medianThroughput(run: RunRecord): number | null {
-  const v = run.train.map((p) => p.samplesPerSec).filter((x): x is number => x !== null).sort((a, b) => a - b);
+  const v = run.train
+    .map((p) => p.samplesPerSec)
+    .filter((x): x is number => x !== null)
+    .sort((a, b) => a - b);
   return v.length ? v[Math.floor(v.length / 2)] : null;
 }
 
@@ -107,19 +128,52 @@ function finalTable(runs: RunRecord[], labels: string[]): string {
 export function renderReport(runs: RunRecord[], title = 'DLRM training report'): string {
   const labels = runLabels(runs);
   const legend = runs
-    .map((run, i) => `<span><i style="background:${PALETTE[i % PALETTE.length]}"></i>${escapeHtml(labels[i])}${run.starts > 1 ? ` (resumed ${run.starts - 1}×)` : ''}</span>`)
+    .map(
+      (run, i) =>
+        `<span><i style="background:${PALETTE[i % PALETTE.length]}"></i>${escapeHtml(labels[i])}${run.starts > 1 ? ` (resumed ${run.starts - 1}×)` : ''}</span>`,
+    )
     .join('');
   const charts = [
-    renderLineChart({ title: 'Training loss', xLabel: 'step', xIntegers: true, series: trainSeries(runs, labels, 'loss') }),
-    renderLineChart({ title: 'Learning rate', xLabel: 'step', xIntegers: true, series: trainSeries(runs, labels, 'lr'), yFromZero: true }),
-    renderLineChart({ title: 'Samples / s', xLabel: 'step', xIntegers: true, series: trainSeries(runs, labels, 'samplesPerSec'), yFromZero: true }),
+    renderLineChart({
+      title: 'Training loss',
+      xLabel: 'step',
+      xIntegers: true,
+      series: trainSeries(runs, labels, 'loss'),
+    }),
+    renderLineChart({
+      title: 'Learning rate',
+      xLabel: 'step',
+      xIntegers: true,
+      series: trainSeries(runs, labels, 'lr'),
+      yFromZero: true,
+    }),
+    renderLineChart({
+      title: 'Samples / s',
+      xLabel: 'step',
+      xIntegers: true,
+      series: trainSeries(runs, labels, 'samplesPerSec'),
+      yFromZero: true,
+    }),
     renderLineChart({ title: 'Eval AUC', xLabel: 'step', xIntegers: true, series: evalSeries(runs, labels, 'auc') }),
-    renderLineChart({ title: 'Eval logloss', xLabel: 'step', xIntegers: true, series: evalSeries(runs, labels, 'logloss') }),
-    renderLineChart({ title: 'Eval accuracy', xLabel: 'step', xIntegers: true, series: evalSeries(runs, labels, 'accuracy') }),
+    renderLineChart({
+      title: 'Eval logloss',
+      xLabel: 'step',
+      xIntegers: true,
+      series: evalSeries(runs, labels, 'logloss'),
+    }),
+    renderLineChart({
+      title: 'Eval accuracy',
+      xLabel: 'step',
+      xIntegers: true,
+      series: evalSeries(runs, labels, 'accuracy'),
+    }),
   ];
   const configs = runs
     .filter((r) => r.config)
-    .map((r) => `<details><summary>config of ${escapeHtml(labels[runs.indexOf(r)])}</summary><pre>${escapeHtml(JSON.stringify(r.config, null, 2))}</pre></details>`)
+    .map(
+      (r) =>
+        `<details><summary>config of ${escapeHtml(labels[runs.indexOf(r)])}</summary><pre>${escapeHtml(JSON.stringify(r.config, null, 2))}</pre></details>`,
+    )
     .join('');
   const files = [...new Set(runs.map((r) => r.file))].map((f) => escapeHtml(path.basename(f))).join(', ');
   return (

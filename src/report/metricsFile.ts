@@ -16,7 +16,15 @@ export interface TrainPoint {
   samplesPerSec: number | null;
 }
 
-export const EVAL_METRICS = ['auc', 'logloss', 'accuracy', 'ne', 'calibration', 'averagePrecision', 'positiveRate'] as const;
+export const EVAL_METRICS = [
+  'auc',
+  'logloss',
+  'accuracy',
+  'ne',
+  'calibration',
+  'averagePrecision',
+  'positiveRate',
+] as const;
 export type EvalMetric = (typeof EVAL_METRICS)[number];
 
 export interface EvalPoint extends Record<EvalMetric, number | null> {
@@ -51,14 +59,16 @@ function numberField(rec: Json, field: string, at: { file: string; line: number 
     if (required) throw inputError({ ...at, field }, `"${field}" is missing (a number is required)`);
     return null;
   }
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw inputError({ ...at, field }, `"${field}" must be a number or null, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw inputError({ ...at, field }, `"${field}" must be a number or null, got ${JSON.stringify(v)}`);
   return v;
 }
 
 function stringField(rec: Json, field: string, at: { file: string; line: number }): string | null {
   const v = rec[field];
   if (v === undefined || v === null) return null;
-  if (typeof v !== 'string') throw inputError({ ...at, field }, `"${field}" must be a string, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string')
+    throw inputError({ ...at, field }, `"${field}" must be a string, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -67,14 +77,33 @@ export function parseMetricsText(text: string, file: string): RunRecord[] {
   const runs = new Map<string, RunRecord>();
   const runOf = (runId: string): RunRecord => {
     let run = runs.get(runId);
-    if (!run) runs.set(runId, (run = { file, runId, name: null, engine: null, startedAt: null, config: null, starts: 0, train: [], eval: [] }));
+    if (!run)
+      runs.set(
+        runId,
+        (run = {
+          file,
+          runId,
+          name: null,
+          engine: null,
+          startedAt: null,
+          config: null,
+          starts: 0,
+          train: [],
+          eval: [],
+        }),
+      );
     return run;
   };
   let current: RunRecord | undefined;
   /** Runs resumed by a repeated "run" line whose train / eval points have not restarted yet. */
   const trainResumed = new Set<RunRecord>();
   const evalResumed = new Set<RunRecord>();
-  const restart = <P extends { step: number }>(points: P[], resumed: Set<RunRecord>, run: RunRecord, step: number): P[] => {
+  const restart = <P extends { step: number }>(
+    points: P[],
+    resumed: Set<RunRecord>,
+    run: RunRecord,
+    step: number,
+  ): P[] => {
     if (!resumed.delete(run)) return points;
     return points.filter((p) => p.step < step);
   };
@@ -89,10 +118,12 @@ export function parseMetricsText(text: string, file: string): RunRecord[] {
     } catch (err) {
       throw inputError(at, `not valid JSON (${(err as Error).message})`);
     }
-    if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) throw inputError(at, 'each line must be a JSON object');
+    if (typeof rec !== 'object' || rec === null || Array.isArray(rec))
+      throw inputError(at, 'each line must be a JSON object');
     const obj = rec as Json;
     const type = obj.type;
-    if (typeof type !== 'string') throw inputError({ ...at, field: 'type' }, '"type" must be a string ("run", "train" or "eval")');
+    if (typeof type !== 'string')
+      throw inputError({ ...at, field: 'type' }, '"type" must be a string ("run", "train" or "eval")');
     if (type === 'run') {
       const runId = stringField(obj, 'runId', at);
       if (runId === null) throw inputError({ ...at, field: 'runId' }, '"runId" is missing');
@@ -107,7 +138,8 @@ export function parseMetricsText(text: string, file: string): RunRecord[] {
       current.startedAt = current.startedAt ?? stringField(obj, 'startedAt', at);
       const config = obj.config;
       if (config !== undefined && config !== null) {
-        if (typeof config !== 'object' || Array.isArray(config)) throw inputError({ ...at, field: 'config' }, '"config" must be an object');
+        if (typeof config !== 'object' || Array.isArray(config))
+          throw inputError({ ...at, field: 'config' }, '"config" must be an object');
         current.config = config as Json;
       }
     } else if (type === 'train') {

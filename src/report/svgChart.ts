@@ -31,7 +31,12 @@ const PLOT_W = WIDTH - MARGIN.left - MARGIN.right;
 const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
 
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** A short human form of a number for ticks and tables: 12.3k, 1.5M, 0.000123 -> 1.23e-4. */
@@ -53,7 +58,8 @@ export function niceTicks(lo: number, hi: number, count = 5, integers = false): 
   const mag = Math.pow(10, Math.floor(Math.log10(raw)));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const ticks: number[] = [];
-  for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : +t.toPrecision(12));
+  for (let t = Math.ceil(lo / step - 1e-9) * step; t <= hi + step * 1e-9; t += step)
+    ticks.push(Math.abs(t) < step * 1e-9 ? 0 : +t.toPrecision(12));
   return ticks;
 }
 
@@ -113,25 +119,41 @@ export function renderLineChart(spec: ChartSpec): string {
   const r = (v: number): string => v.toFixed(1);
 
   const parts: string[] = [];
-  parts.push(`<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${escapeHtml(spec.title)}">`);
+  parts.push(
+    `<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="${escapeHtml(spec.title)}">`,
+  );
   for (const t of niceTicks(y0, y1)) {
-    parts.push(`<line class="grid" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${r(py(t))}" y2="${r(py(t))}"/>`);
-    parts.push(`<text class="tick" x="${MARGIN.left - 6}" y="${r(py(t) + 4)}" text-anchor="end">${formatNumber(t)}</text>`);
+    parts.push(
+      `<line class="grid" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${r(py(t))}" y2="${r(py(t))}"/>`,
+    );
+    parts.push(
+      `<text class="tick" x="${MARGIN.left - 6}" y="${r(py(t) + 4)}" text-anchor="end">${formatNumber(t)}</text>`,
+    );
   }
   for (const t of niceTicks(x0, x1, 6, spec.xIntegers)) {
-    parts.push(`<line class="axis" x1="${r(px(t))}" x2="${r(px(t))}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom + 4}"/>`);
-    parts.push(`<text class="tick" x="${r(px(t))}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${formatNumber(t)}</text>`);
+    parts.push(
+      `<line class="axis" x1="${r(px(t))}" x2="${r(px(t))}" y1="${HEIGHT - MARGIN.bottom}" y2="${HEIGHT - MARGIN.bottom + 4}"/>`,
+    );
+    parts.push(
+      `<text class="tick" x="${r(px(t))}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${formatNumber(t)}</text>`,
+    );
   }
   parts.push(`<rect class="frame" x="${MARGIN.left}" y="${MARGIN.top}" width="${PLOT_W}" height="${PLOT_H}"/>`);
-  parts.push(`<text class="axis-label" x="${MARGIN.left + PLOT_W / 2}" y="${HEIGHT - 6}" text-anchor="middle">${escapeHtml(spec.xLabel)}</text>`);
+  parts.push(
+    `<text class="axis-label" x="${MARGIN.left + PLOT_W / 2}" y="${HEIGHT - 6}" text-anchor="middle">${escapeHtml(spec.xLabel)}</text>`,
+  );
   for (const s of series) {
     const keep = thin(s.xs, s.ys, px);
     const points = keep.map((i) => `${r(px(s.xs[i]))},${r(py(s.ys[i]))}`).join(' ');
     const dash = s.dashed ? ' stroke-dasharray="6 4"' : '';
-    parts.push(`<polyline class="series" data-series="${escapeHtml(s.label)}" data-points="${s.xs.length}" points="${points}" stroke="${s.color}"${dash}/>`);
+    parts.push(
+      `<polyline class="series" data-series="${escapeHtml(s.label)}" data-points="${s.xs.length}" points="${points}" stroke="${s.color}"${dash}/>`,
+    );
     if (s.markers || s.xs.length === 1) {
       s.xs.forEach((x, i) => {
-        parts.push(`<circle cx="${r(px(x))}" cy="${r(py(s.ys[i]))}" r="3" fill="${s.color}"><title>${escapeHtml(s.label)}: step ${x}, ${formatNumber(s.ys[i])}</title></circle>`);
+        parts.push(
+          `<circle cx="${r(px(x))}" cy="${r(py(s.ys[i]))}" r="3" fill="${s.color}"><title>${escapeHtml(s.label)}: step ${x}, ${formatNumber(s.ys[i])}</title></circle>`,
+        );
       });
     }
   }

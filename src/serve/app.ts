@@ -71,20 +71,33 @@ function sameToken(given: string, expected: string): boolean {
 /** The message of a fastify or route error, for {"error": ...}. */
 function errorMessage(err: FastifyError, contentType: string | undefined): string {
   if (err.validation) return `request ${err.message}`;
-  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return `the body must be JSON (content-type: application/json), not ${contentType ?? 'without a content-type'}`;
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return `the body must be JSON (content-type: application/json), not ${contentType ?? 'without a content-type'}`;
   return err.message;
 }
 
 export function buildApp(ctx: ServeContext): FastifyInstance {
   const { slot, metrics, batcher, limits } = ctx;
   // no type coercion: a row that is a number is refused, not read as a one-field line
-  const app = Fastify({ logger: false, bodyLimit: limits.maxBodyBytes, forceCloseConnections: 'idle', return503OnClosing: true, ajv: { customOptions: { coerceTypes: false, allowUnionTypes: true } } });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: limits.maxBodyBytes,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    ajv: { customOptions: { coerceTypes: false, allowUnionTypes: true } },
+  });
   app.removeContentTypeParser('text/plain'); // bodies are JSON only: anything else is 415
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-    if (status >= 500) log().error({ method: req.method, url: req.url, err: err.message, stack: err.stack }, 'request failed');
-    void reply.code(status).send({ error: status >= 500 && !(err instanceof HttpError) ? `internal error: ${err.message}` : errorMessage(err, req.headers['content-type']) });
+    if (status >= 500)
+      log().error({ method: req.method, url: req.url, err: err.message, stack: err.stack }, 'request failed');
+    void reply.code(status).send({
+      error:
+        status >= 500 && !(err instanceof HttpError)
+          ? `internal error: ${err.message}`
+          : errorMessage(err, req.headers['content-type']),
+    });
   });
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send({ error: `no route ${req.method} ${req.url}` });
@@ -96,7 +109,11 @@ export function buildApp(ctx: ServeContext): FastifyInstance {
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.request(route, reply.statusCode, reply.elapsedTime / 1000);
-    if (log().isLevelEnabled('debug')) log().debug({ method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 1000) / 1000 }, 'request');
+    if (log().isLevelEnabled('debug'))
+      log().debug(
+        { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 1000) / 1000 },
+        'request',
+      );
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -112,7 +129,11 @@ export function buildApp(ctx: ServeContext): FastifyInstance {
     schema: predictSchema,
     preValidation: async (req) => {
       const rows = (req.body as Partial<PredictBody> | null)?.rows;
-      if (Array.isArray(rows) && rows.length > limits.maxBatchRows) throw new HttpError(413, `${rows.length} rows in one request; at most ${limits.maxBatchRows} (--max-batch-rows)`);
+      if (Array.isArray(rows) && rows.length > limits.maxBatchRows)
+        throw new HttpError(
+          413,
+          `${rows.length} rows in one request; at most ${limits.maxBatchRows} (--max-batch-rows)`,
+        );
     },
     handler: async (req) => {
       const { rows } = req.body;
@@ -129,7 +150,11 @@ export function buildApp(ctx: ServeContext): FastifyInstance {
         return { probabilities, model: { id: model.id, step: model.step } };
       } catch (err) {
         if (err instanceof RequestRowError) throw new HttpError(400, err.message);
-        if (err instanceof BadRowError) throw new HttpError(400, `rows[${err.line - 1}]${err.field === undefined ? '' : `: field ${fieldText(err.field, err.fieldName)}`}: ${err.reason}`);
+        if (err instanceof BadRowError)
+          throw new HttpError(
+            400,
+            `rows[${err.line - 1}]${err.field === undefined ? '' : `: field ${fieldText(err.field, err.fieldName)}`}: ${err.reason}`,
+          );
         throw err;
       } finally {
         slot.release(model);
@@ -141,9 +166,16 @@ export function buildApp(ctx: ServeContext): FastifyInstance {
   if (token !== undefined) {
     app.post('/admin/reload', async (req) => {
       const auth = req.headers.authorization ?? '';
-      if (!auth.startsWith('Bearer ') || !sameToken(auth.slice(7), token)) throw new HttpError(403, 'POST /admin/reload needs the header "Authorization: Bearer <--admin-token>"');
+      if (!auth.startsWith('Bearer ') || !sameToken(auth.slice(7), token))
+        throw new HttpError(403, 'POST /admin/reload needs the header "Authorization: Bearer <--admin-token>"');
       const body = req.body as { path?: unknown } | undefined | null;
-      if (body !== undefined && body !== null && (typeof body !== 'object' || Object.keys(body).some((k) => k !== 'path') || (body.path !== undefined && (typeof body.path !== 'string' || body.path === '')))) {
+      if (
+        body !== undefined &&
+        body !== null &&
+        (typeof body !== 'object' ||
+          Object.keys(body).some((k) => k !== 'path') ||
+          (body.path !== undefined && (typeof body.path !== 'string' || body.path === '')))
+      ) {
         throw new HttpError(400, 'the body is optional; when given it is {"path": "<checkpoint file>"}');
       }
       return ctx.reload(body?.path as string | undefined);

@@ -111,7 +111,8 @@ class Primary {
   /** Starts one worker; resolves with its URL when it listens. */
   private fork(): Promise<string> {
     // the workers share the cores: each engine gets its share of threads unless DLRM_NATIVE_THREADS says otherwise
-    const threads = process.env.DLRM_NATIVE_THREADS ?? String(Math.max(1, Math.floor(os.availableParallelism() / this.count)));
+    const threads =
+      process.env.DLRM_NATIVE_THREADS ?? String(Math.max(1, Math.floor(os.availableParallelism() / this.count)));
     const worker = cluster.fork({ DLRM_NATIVE_THREADS: threads });
     this.workers.set(worker.id, { worker, startedAt: Date.now() });
     return new Promise<string>((resolve, reject) => {
@@ -131,12 +132,22 @@ class Primary {
   private onExit(worker: Worker, code: number | null, signal: string | null): void {
     const entry = this.workers.get(worker.id);
     this.workers.delete(worker.id);
-    this.prepares?.step.reply(worker.id, { ok: false, status: 500, message: `worker ${worker.process.pid} exited during the reload` });
+    this.prepares?.step.reply(worker.id, {
+      ok: false,
+      status: 500,
+      message: `worker ${worker.process.pid} exited during the reload`,
+    });
     this.commits?.step.reply(worker.id, null);
     if (!this.started || this.closing || entry === undefined) return;
     const early = Date.now() - entry.startedAt < CRASH_LOOP_MS;
-    log().error({ pid: worker.process.pid, code, signal, replaced: !early, workers: this.workers.size }, early ? 'serve worker died right after its start; not replaced' : 'serve worker died; starting another');
-    if (!early) this.fork().catch((err: unknown) => log().error({ error: refusal(err).message }, 'the replacement serve worker did not start'));
+    log().error(
+      { pid: worker.process.pid, code, signal, replaced: !early, workers: this.workers.size },
+      early ? 'serve worker died right after its start; not replaced' : 'serve worker died; starting another',
+    );
+    if (!early)
+      this.fork().catch((err: unknown) =>
+        log().error({ error: refusal(err).message }, 'the replacement serve worker did not start'),
+      );
     else if (this.workers.size === 0) this.onEmpty();
   }
 
@@ -158,7 +169,8 @@ class Primary {
         if (this.prepares?.id === m.id) this.prepares.step.reply(worker.id, { ok: true });
         break;
       case 'refused':
-        if (this.prepares?.id === m.id) this.prepares.step.reply(worker.id, { ok: false, status: m.status, message: m.message });
+        if (this.prepares?.id === m.id)
+          this.prepares.step.reply(worker.id, { ok: false, status: m.status, message: m.message });
         break;
       case 'committed':
         if (this.commits?.id === m.id) this.commits.step.reply(worker.id, m.outcome);
@@ -200,7 +212,10 @@ class Primary {
   /** Asks every worker to shut down gracefully; resolves when all have exited. */
   async shutdown(): Promise<void> {
     this.closing = true;
-    const exits = [...this.workers.values()].map(({ worker }) => new Promise<void>((resolve) => (worker.isDead() ? resolve() : worker.once('exit', () => resolve()))));
+    const exits = [...this.workers.values()].map(
+      ({ worker }) =>
+        new Promise<void>((resolve) => (worker.isDead() ? resolve() : worker.once('exit', () => resolve()))),
+    );
     for (const { worker } of this.workers.values()) send(worker, { dlrm: 'shutdown' });
     await Promise.all(exits);
   }
@@ -222,7 +237,8 @@ export async function runServePrimary(workers: number): Promise<void> {
     throw err;
   }
   log().info({ url, workers, pids: Object.values(cluster.workers ?? {}).map((w) => w?.process.pid) }, 'listening');
-  const onHup = () => void primary.reload().catch((err: unknown) => log().error({ error: refusal(err).message }, 'reload refused'));
+  const onHup = () =>
+    void primary.reload().catch((err: unknown) => log().error({ error: refusal(err).message }, 'reload refused'));
   process.on('SIGHUP', onHup);
   const why = await stopped;
   process.off('SIGHUP', onHup);
@@ -241,7 +257,10 @@ export async function runServePrimary(workers: number): Promise<void> {
 /** Questions this worker asks the primary (a reload of all workers, the summed metrics), by request id. */
 class PrimaryChannel {
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (v: ReloadOutcome | string) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (v: ReloadOutcome | string) => void; reject: (e: Error) => void }
+  >();
 
   ask(m: { dlrm: 'reload'; file?: string } | { dlrm: 'metrics' }): Promise<ReloadOutcome | string> {
     const id = this.nextId++;

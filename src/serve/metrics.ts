@@ -18,12 +18,42 @@ export interface ServeSummary {
 
 export class ServeMetrics {
   readonly registry = new client.Registry();
-  private readonly requests = new client.Counter({ name: 'dlrm_serve_requests_total', help: 'HTTP requests by route and status code', labelNames: ['route', 'status'] as const, registers: [this.registry] });
-  private readonly latency = new client.Histogram({ name: 'dlrm_serve_request_duration_seconds', help: 'HTTP request latency by route', labelNames: ['route'] as const, buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  private readonly batchRows = new client.Histogram({ name: 'dlrm_serve_batch_rows', help: 'rows per engine batch (the micro-batches)', buckets: ROW_BUCKETS, registers: [this.registry] });
-  private readonly rowsScored = new client.Counter({ name: 'dlrm_serve_rows_scored_total', help: 'rows scored', registers: [this.registry] });
-  private readonly modelStep = new client.Gauge({ name: 'dlrm_serve_model_step', help: 'optimizer step of the served checkpoint', aggregator: 'max', registers: [this.registry] });
-  private readonly reloads = new client.Counter({ name: 'dlrm_serve_reloads_total', help: 'model reloads by result (ok, refused)', labelNames: ['result'] as const, registers: [this.registry] });
+  private readonly requests = new client.Counter({
+    name: 'dlrm_serve_requests_total',
+    help: 'HTTP requests by route and status code',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
+  private readonly latency = new client.Histogram({
+    name: 'dlrm_serve_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['route'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly batchRows = new client.Histogram({
+    name: 'dlrm_serve_batch_rows',
+    help: 'rows per engine batch (the micro-batches)',
+    buckets: ROW_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly rowsScored = new client.Counter({
+    name: 'dlrm_serve_rows_scored_total',
+    help: 'rows scored',
+    registers: [this.registry],
+  });
+  private readonly modelStep = new client.Gauge({
+    name: 'dlrm_serve_model_step',
+    help: 'optimizer step of the served checkpoint',
+    aggregator: 'max',
+    registers: [this.registry],
+  });
+  private readonly reloads = new client.Counter({
+    name: 'dlrm_serve_reloads_total',
+    help: 'model reloads by result (ok, refused)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
   private summary: ServeSummary = { requests: 0, errors: 0, rows: 0, batches: 0 };
 
   constructor() {

@@ -68,7 +68,12 @@ export class MicroBatcher<M, R extends { readonly size: number }> {
     const model = this.queue[0].model;
     let n = 0;
     let rows = 0;
-    while (n < this.queue.length && this.queue[n].model === model && (n === 0 || rows + this.queue[n].item.size <= this.opts.maxRows)) rows += this.queue[n++].item.size;
+    while (
+      n < this.queue.length &&
+      this.queue[n].model === model &&
+      (n === 0 || rows + this.queue[n].item.size <= this.opts.maxRows)
+    )
+      rows += this.queue[n++].item.size;
     const taken = this.queue.splice(0, n);
     this.queuedRows -= rows;
     const { group, batch } = this.encodeGroup(model, taken);
@@ -103,7 +108,13 @@ export class MicroBatcher<M, R extends { readonly size: number }> {
   /** The group's items as one batch; when that throws, each item alone (rejecting those that fail) and the rest concatenated. */
   private encodeGroup(model: M, taken: Job<M, R>[]): { group: Job<M, R>[]; batch: Batch } {
     try {
-      return { group: taken, batch: this.encode(model, taken.map((j) => j.item)) };
+      return {
+        group: taken,
+        batch: this.encode(
+          model,
+          taken.map((j) => j.item),
+        ),
+      };
     } catch (err) {
       if (taken.length === 1) {
         taken[0].reject(err);

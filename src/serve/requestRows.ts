@@ -23,7 +23,8 @@ export class RequestRowError extends Error {
   }
 }
 
-type ColumnKind = { kind: 'label' } | { kind: 'dense' } | { kind: 'categorical'; separator?: string } | { kind: 'ignored' };
+type ColumnKind =
+  { kind: 'label' } | { kind: 'dense' } | { kind: 'categorical'; separator?: string } | { kind: 'ignored' };
 
 export class RequestRows {
   private readonly kinds: Map<string, ColumnKind>;
@@ -37,7 +38,13 @@ export class RequestRows {
     this.kinds = new Map(
       schema.columns.map((name): [string, ColumnKind] => [
         name,
-        name === label ? { kind: 'label' } : dense.has(name) ? { kind: 'dense' } : cats.has(name) ? { kind: 'categorical', separator: cats.get(name) } : { kind: 'ignored' },
+        name === label
+          ? { kind: 'label' }
+          : dense.has(name)
+            ? { kind: 'dense' }
+            : cats.has(name)
+              ? { kind: 'categorical', separator: cats.get(name) }
+              : { kind: 'ignored' },
       ]),
     );
     this.labelIndex = label === undefined ? -1 : schema.columns.indexOf(label);
@@ -49,7 +56,8 @@ export class RequestRows {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i];
       if (typeof row === 'string') lines[i] = this.fromLine(row, i);
-      else if (row !== null && typeof row === 'object' && !Array.isArray(row)) lines[i] = this.fromObject(row as Record<string, unknown>, i);
+      else if (row !== null && typeof row === 'object' && !Array.isArray(row))
+        lines[i] = this.fromObject(row as Record<string, unknown>, i);
       else throw new RequestRowError(i, 'is neither a raw line (string) nor an object of columns');
     }
     lines.push('');
@@ -63,10 +71,18 @@ export class RequestRows {
     const starts = this.fieldStarts(line);
     const n = this.schema.columns.length;
     if (this.labelIndex < 0 || starts.length === n) {
-      if (starts.length !== n) throw new RequestRowError(row, `has ${starts.length} fields; a row has ${n} (${this.schema.columns.join(', ')})`);
+      if (starts.length !== n)
+        throw new RequestRowError(
+          row,
+          `has ${starts.length} fields; a row has ${n} (${this.schema.columns.join(', ')})`,
+        );
       return line;
     }
-    if (starts.length !== n - 1) throw new RequestRowError(row, `has ${starts.length} fields; a row has ${n} with the label column, or ${n - 1} without it (${this.schema.columns.join(', ')})`);
+    if (starts.length !== n - 1)
+      throw new RequestRowError(
+        row,
+        `has ${starts.length} fields; a row has ${n} with the label column, or ${n - 1} without it (${this.schema.columns.join(', ')})`,
+      );
     const d = this.schema.delimiter;
     if (this.labelIndex === starts.length) return `${line}${d}0`;
     const at = starts[this.labelIndex];
@@ -100,7 +116,12 @@ export class RequestRows {
   /** An object of columns as a line in the schema's column order. */
   private fromObject(values: Record<string, unknown>, row: number): string {
     for (const key of Object.keys(values)) {
-      if (!this.kinds.has(key)) throw new RequestRowError(row, `is not a column of the model's data schema (${this.schema.columns.join(', ')})`, key);
+      if (!this.kinds.has(key))
+        throw new RequestRowError(
+          row,
+          `is not a column of the model's data schema (${this.schema.columns.join(', ')})`,
+          key,
+        );
     }
     const fields = this.schema.columns.map((name) => {
       const kind = this.kinds.get(name) as ColumnKind;
@@ -108,14 +129,22 @@ export class RequestRows {
       const v = values[name];
       if (v === undefined || v === null || kind.kind === 'ignored') return '';
       if (Array.isArray(v)) {
-        if (kind.kind !== 'categorical' || kind.separator === undefined) throw new RequestRowError(row, 'is a list, but the column is not multi-hot', this.fieldOf(name));
+        if (kind.kind !== 'categorical' || kind.separator === undefined)
+          throw new RequestRowError(row, 'is a list, but the column is not multi-hot', this.fieldOf(name));
         const sep = kind.separator;
         return this.field(
-          v.map((e, k) => {
-            const text = this.scalar(e, row, name, `${name}[${k}]`);
-            if (text.includes(sep)) throw new RequestRowError(row, `holds the list separator '${sep}'`, this.fieldOf(name, `${name}[${k}]`));
-            return text;
-          }).join(sep),
+          v
+            .map((e, k) => {
+              const text = this.scalar(e, row, name, `${name}[${k}]`);
+              if (text.includes(sep))
+                throw new RequestRowError(
+                  row,
+                  `holds the list separator '${sep}'`,
+                  this.fieldOf(name, `${name}[${k}]`),
+                );
+              return text;
+            })
+            .join(sep),
           row,
           name,
         );
@@ -129,7 +158,11 @@ export class RequestRows {
   private scalar(v: unknown, row: number, name: string, shown = name): string {
     if (typeof v === 'string') return v;
     if (typeof v === 'number' && Number.isFinite(v)) return String(v);
-    throw new RequestRowError(row, `${JSON.stringify(v) ?? String(v)} is not a string or a finite number`, this.fieldOf(name, shown));
+    throw new RequestRowError(
+      row,
+      `${JSON.stringify(v) ?? String(v)} is not a string or a finite number`,
+      this.fieldOf(name, shown),
+    );
   }
 
   /** Column `name` (shown as `shown`) as errors name a field: its 1-based position in the schema, then the name. */
@@ -139,10 +172,16 @@ export class RequestRows {
 
   /** A field's text as it may appear in a line (quoted when the schema allows quotes and it needs them). */
   private field(text: string, row: number, name: string): string {
-    if (text.includes('\n') || text.includes('\r')) throw new RequestRowError(row, 'holds a line break', this.fieldOf(name));
+    if (text.includes('\n') || text.includes('\r'))
+      throw new RequestRowError(row, 'holds a line break', this.fieldOf(name));
     const d = this.schema.delimiter;
     if (this.schema.quoted !== true) {
-      if (text.includes(d)) throw new RequestRowError(row, `holds the delimiter, which this schema's lines cannot hold`, this.fieldOf(name));
+      if (text.includes(d))
+        throw new RequestRowError(
+          row,
+          `holds the delimiter, which this schema's lines cannot hold`,
+          this.fieldOf(name),
+        );
       return text;
     }
     if (!text.includes(d) && !text.startsWith(QUOTE)) return text;

@@ -57,7 +57,11 @@ async function sha256File(file: string): Promise<string> {
 }
 
 /** Loads `file` for serving; a UserError when it is not a usable checkpoint or its vocabularies do not fit. */
-export async function loadServedModel(file: string, engineOptions: EngineOptions, vocabularies: VocabularyFlags): Promise<ServedModel> {
+export async function loadServedModel(
+  file: string,
+  engineOptions: EngineOptions,
+  vocabularies: VocabularyFlags,
+): Promise<ServedModel> {
   const model = loadInferenceModel(file);
   const where = locateManifest(vocabularies, model);
   const encoder = openRowEncoder(where, model, where.manifest.schema.label !== undefined);
@@ -91,9 +95,20 @@ export async function loadServedModel(file: string, engineOptions: EngineOptions
       engine: engine.name,
       architecture: header.arch,
       dataSchema: where.manifest.schema,
-      vocabularies: { source: where.source, tables: where.manifest.tables.map((t) => ({ name: t.name, rows: t.count, oovIndex: t.oovIndex })) },
+      vocabularies: {
+        source: where.source,
+        tables: where.manifest.tables.map((t) => ({ name: t.name, rows: t.count, oovIndex: t.oovIndex })),
+      },
       maxIndRange: model.maxIndRange,
-      training: { createdAt: header.createdAt, createdBy: header.createdBy, trainedWith: header.engine, optimizer: header.optimizer, progress: header.progress, best: header.best ?? null, processedDataFile: model.processedDataFile },
+      training: {
+        createdAt: header.createdAt,
+        createdBy: header.createdBy,
+        trainedWith: header.engine,
+        optimizer: header.optimizer,
+        progress: header.progress,
+        best: header.best ?? null,
+        processedDataFile: model.processedDataFile,
+      },
     }),
   };
   return served;

@@ -13,7 +13,13 @@ import { HttpError } from './httpError';
 import { ServeMetrics } from './metrics';
 import { MicroBatcher } from './microBatcher';
 import { ModelSlot } from './modelSlot';
-import { loadServedModel, type ReloadOutcome, type RequestBlock, type ServedModel, type VocabularyFlags } from './servedModel';
+import {
+  loadServedModel,
+  type ReloadOutcome,
+  type RequestBlock,
+  type ServedModel,
+  type VocabularyFlags,
+} from './servedModel';
 
 export interface ServeConfig extends EngineOptions, VocabularyFlags, ServeLimits {
   loadModel: string;
@@ -57,8 +63,14 @@ export async function prepareReload(slot: ModelSlot, metrics: ServeMetrics, file
     if (err instanceof HttpError) throw err;
     metrics.reload(false);
     const reason = err instanceof Error ? err.message : String(err);
-    log().error({ file: file ?? from.file, error: reason, serving: from.id }, 'reload refused; the previous model keeps serving');
-    throw new HttpError(err instanceof UserError ? 422 : 500, `reload refused: ${reason}; model ${from.id} (step ${from.step}) keeps serving`);
+    log().error(
+      { file: file ?? from.file, error: reason, serving: from.id },
+      'reload refused; the previous model keeps serving',
+    );
+    throw new HttpError(
+      err instanceof UserError ? 422 : 500,
+      `reload refused: ${reason}; model ${from.id} (step ${from.step}) keeps serving`,
+    );
   }
 }
 
@@ -68,7 +80,10 @@ export function commitReload(slot: ModelSlot, metrics: ServeMetrics, model: Serv
   metrics.reload(true);
   metrics.model(model.step);
   log().info({ file: model.file, id: model.id, step: model.step, previous: previous.id }, 'model reloaded');
-  return { model: { id: model.id, step: model.step, sha256: model.sha256, file: model.file }, previous: { id: previous.id, step: previous.step } };
+  return {
+    model: { id: model.id, step: model.step, sha256: model.sha256, file: model.file },
+    previous: { id: previous.id, step: previous.step },
+  };
 }
 
 export async function startServer(c: ServeConfig, hooks: ServeHooks = {}): Promise<RunningServer> {
@@ -87,9 +102,18 @@ export async function startServer(c: ServeConfig, hooks: ServeHooks = {}): Promi
     (model, blocks) => model.encodeBlocks(blocks),
   );
   let closing = false;
-  const localReload = async (file?: string): Promise<ReloadOutcome> => commitReload(slot, metrics, await prepareReload(slot, metrics, file));
+  const localReload = async (file?: string): Promise<ReloadOutcome> =>
+    commitReload(slot, metrics, await prepareReload(slot, metrics, file));
   const reload = hooks.reload ?? localReload;
-  const app = buildApp({ slot, metrics, batcher, limits: c, reload, metricsText: hooks.metricsText ?? (() => metrics.text()), closing: () => closing });
+  const app = buildApp({
+    slot,
+    metrics,
+    batcher,
+    limits: c,
+    reload,
+    metricsText: hooks.metricsText ?? (() => metrics.text()),
+    closing: () => closing,
+  });
   try {
     await app.listen({ host: c.host, port: c.port });
   } catch (err) {
@@ -104,7 +128,19 @@ export async function startServer(c: ServeConfig, hooks: ServeHooks = {}): Promi
     log().info({ ...s, model: slot.current.id, step: slot.current.step }, 'serve summary (last minute)');
   }, c.summaryMs ?? 60_000);
   summary.unref();
-  log()[hooks.listeningLevel ?? 'info']({ url, model: slot.current.file, id: slot.current.id, step: slot.current.step, engine: slot.current.engine.name, maxBatchDelayMs: c.maxBatchDelayMs, maxBatchRows: c.maxBatchRows, admin: c.adminToken !== undefined }, 'listening');
+  log()[hooks.listeningLevel ?? 'info'](
+    {
+      url,
+      model: slot.current.file,
+      id: slot.current.id,
+      step: slot.current.step,
+      engine: slot.current.engine.name,
+      maxBatchDelayMs: c.maxBatchDelayMs,
+      maxBatchRows: c.maxBatchRows,
+      admin: c.adminToken !== undefined,
+    },
+    'listening',
+  );
   let closed: Promise<void> | null = null;
   return {
     url,

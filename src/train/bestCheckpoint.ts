@@ -16,12 +16,18 @@ export function beatsBest(auc: number, best: BestCheckpoint | null): boolean {
  * this run's --save-best file and evaluation split and that file still exists, else none. Without
  * --save-best nothing is compared and the record is carried on unchanged for a later resume.
  */
-export function startingBest(saveBest: string | null, split: string, saved: BestCheckpoint | null | undefined): BestCheckpoint | null {
+export function startingBest(
+  saveBest: string | null,
+  split: string,
+  saved: BestCheckpoint | null | undefined,
+): BestCheckpoint | null {
   if (!saved) return null;
   if (saveBest === null) return saved;
   let reason: string | null = null;
-  if (saved.file !== saveBest) reason = `the checkpoint's best was kept in ${saved.file}, not in --save-best ${saveBest}`;
-  else if (saved.split !== split) reason = `the checkpoint's best was evaluated on the ${saved.split} split, this run evaluates on ${split}`;
+  if (saved.file !== saveBest)
+    reason = `the checkpoint's best was kept in ${saved.file}, not in --save-best ${saveBest}`;
+  else if (saved.split !== split)
+    reason = `the checkpoint's best was evaluated on the ${saved.split} split, this run evaluates on ${split}`;
   else if (!fs.existsSync(saveBest)) reason = `${saveBest} no longer exists`;
   if (reason === null) {
     log().info({ saveBest, step: saved.step, auc: saved.auc }, 'resuming the best-checkpoint comparison');

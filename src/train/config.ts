@@ -112,7 +112,10 @@ export interface TrainConfig {
 export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
   archSparseFeatureSize: null,
   // the Kaggle columns' cardinalities (+1 for the missing value), capped at 10,000 rows
-  archEmbeddingSize: [1461, 584, 10000, 10000, 306, 25, 10000, 634, 4, 10000, 5684, 10000, 3195, 28, 10000, 10000, 11, 5653, 2174, 5, 10000, 19, 16, 10000, 106, 10000],
+  archEmbeddingSize: [
+    1461, 584, 10000, 10000, 306, 25, 10000, 634, 4, 10000, 5684, 10000, 3195, 28, 10000, 10000, 11, 5653, 2174, 5,
+    10000, 19, 16, 10000, 106, 10000,
+  ],
   archMlpBot: [13, 64, 16],
   archMlpTop: [64, 1],
   archInteractionOp: 'dot',
@@ -189,56 +192,236 @@ const choice = (choices: readonly string[]): FlagKind => ({ kind: 'choice', choi
 
 /** Every `dlrm train` flag that sets a TrainConfig field, in help order. */
 export const TRAIN_FLAGS: readonly FlagSpec[] = [
-  { key: 'archSparseFeatureSize', flag: 'arch-sparse-feature-size', type: int(1), help: 'embedding dimension d (default: last --arch-mlp-bot width)' },
-  { key: 'archEmbeddingSize', flag: 'arch-embedding-size', type: { kind: 'intList' }, help: 'rows per embedding table, dash list (random/synthetic data only)' },
-  { key: 'archMlpBot', flag: 'arch-mlp-bot', type: { kind: 'intList' }, help: 'bottom MLP widths, dense input to d, e.g. 13-512-256-64-16' },
-  { key: 'archMlpTop', flag: 'arch-mlp-top', type: { kind: 'intList' }, help: 'top MLP widths without the derived input, ending in 1, e.g. 512-256-1' },
-  { key: 'archInteractionOp', flag: 'arch-interaction-op', type: choice(INTERACTION_OPS), help: 'feature interaction: dot | cat | dcn (DCN-v2 low-rank cross network, TorchRec DLRM_DCN)' },
-  { key: 'archInteractionItself', flag: 'arch-interaction-itself', type: { kind: 'bool' }, help: 'dot: keep the diagonal of the interaction too' },
+  {
+    key: 'archSparseFeatureSize',
+    flag: 'arch-sparse-feature-size',
+    type: int(1),
+    help: 'embedding dimension d (default: last --arch-mlp-bot width)',
+  },
+  {
+    key: 'archEmbeddingSize',
+    flag: 'arch-embedding-size',
+    type: { kind: 'intList' },
+    help: 'rows per embedding table, dash list (random/synthetic data only)',
+  },
+  {
+    key: 'archMlpBot',
+    flag: 'arch-mlp-bot',
+    type: { kind: 'intList' },
+    help: 'bottom MLP widths, dense input to d, e.g. 13-512-256-64-16',
+  },
+  {
+    key: 'archMlpTop',
+    flag: 'arch-mlp-top',
+    type: { kind: 'intList' },
+    help: 'top MLP widths without the derived input, ending in 1, e.g. 512-256-1',
+  },
+  {
+    key: 'archInteractionOp',
+    flag: 'arch-interaction-op',
+    type: choice(INTERACTION_OPS),
+    help: 'feature interaction: dot | cat | dcn (DCN-v2 low-rank cross network, TorchRec DLRM_DCN)',
+  },
+  {
+    key: 'archInteractionItself',
+    flag: 'arch-interaction-itself',
+    type: { kind: 'bool' },
+    help: 'dot: keep the diagonal of the interaction too',
+  },
   { key: 'dcnNumLayers', flag: 'dcn-num-layers', type: int(1), help: 'dcn: cross layers' },
-  { key: 'dcnLowRankDim', flag: 'dcn-low-rank-dim', type: int(1), help: 'dcn: rank r of each cross layer (V [r, N], W [N, r])' },
-  { key: 'qrFlag', flag: 'qr-flag', type: { kind: 'bool' }, help: 'quotient-remainder embeddings for tables with more rows than --qr-threshold' },
-  { key: 'qrOperation', flag: 'qr-operation', type: choice(['mult', 'add', 'concat']), help: 'QR: combine the quotient and remainder embeddings by mult | add | concat (concat: --arch-mlp-bot ends in twice --arch-sparse-feature-size)' },
-  { key: 'qrCollisions', flag: 'qr-collisions', type: int(1), help: 'QR: remainder table rows c (the quotient table has ceil(n/c))' },
-  { key: 'qrThreshold', flag: 'qr-threshold', type: int(0), help: 'QR: only tables with more rows than this are split' },
-  { key: 'mdFlag', flag: 'md-flag', type: { kind: 'bool' }, help: 'mixed-dimension embeddings (alpha-power rule, projected to d) for tables with more rows than --md-threshold' },
+  {
+    key: 'dcnLowRankDim',
+    flag: 'dcn-low-rank-dim',
+    type: int(1),
+    help: 'dcn: rank r of each cross layer (V [r, N], W [N, r])',
+  },
+  {
+    key: 'qrFlag',
+    flag: 'qr-flag',
+    type: { kind: 'bool' },
+    help: 'quotient-remainder embeddings for tables with more rows than --qr-threshold',
+  },
+  {
+    key: 'qrOperation',
+    flag: 'qr-operation',
+    type: choice(['mult', 'add', 'concat']),
+    help: 'QR: combine the quotient and remainder embeddings by mult | add | concat (concat: --arch-mlp-bot ends in twice --arch-sparse-feature-size)',
+  },
+  {
+    key: 'qrCollisions',
+    flag: 'qr-collisions',
+    type: int(1),
+    help: 'QR: remainder table rows c (the quotient table has ceil(n/c))',
+  },
+  {
+    key: 'qrThreshold',
+    flag: 'qr-threshold',
+    type: int(0),
+    help: 'QR: only tables with more rows than this are split',
+  },
+  {
+    key: 'mdFlag',
+    flag: 'md-flag',
+    type: { kind: 'bool' },
+    help: 'mixed-dimension embeddings (alpha-power rule, projected to d) for tables with more rows than --md-threshold',
+  },
   { key: 'mdTemperature', flag: 'md-temperature', type: float(0), help: 'MD: alpha of the alpha-power rule' },
-  { key: 'mdThreshold', flag: 'md-threshold', type: int(0), help: 'MD: only tables with more rows than this get a smaller dim' },
-  { key: 'mdRoundDims', flag: 'md-round-dims', type: { kind: 'bool' }, help: 'MD: round each dim to the nearest power of two' },
+  {
+    key: 'mdThreshold',
+    flag: 'md-threshold',
+    type: int(0),
+    help: 'MD: only tables with more rows than this get a smaller dim',
+  },
+  {
+    key: 'mdRoundDims',
+    flag: 'md-round-dims',
+    type: { kind: 'bool' },
+    help: 'MD: round each dim to the nearest power of two',
+  },
   { key: 'lossFunction', flag: 'loss-function', type: choice(['mse', 'bce', 'wbce']), help: 'loss: mse | bce | wbce' },
-  { key: 'lossWeights', flag: 'loss-weights', type: { kind: 'floatPair' }, help: 'wbce class weights negative-positive, e.g. 1.0-3.0' },
-  { key: 'lossThreshold', flag: 'loss-threshold', type: float(0, 0.5), help: 'clamp probabilities to [t, 1-t] in the loss (0 = off)' },
-  { key: 'optimizer', flag: 'optimizer', type: choice(['sgd', 'adagrad', 'rowwise-adagrad']), help: 'sgd | adagrad | rowwise-adagrad' },
-  { key: 'learningRate', flag: 'learning-rate', type: { kind: 'learningRate' }, help: 'base learning rate (a positive number)' },
+  {
+    key: 'lossWeights',
+    flag: 'loss-weights',
+    type: { kind: 'floatPair' },
+    help: 'wbce class weights negative-positive, e.g. 1.0-3.0',
+  },
+  {
+    key: 'lossThreshold',
+    flag: 'loss-threshold',
+    type: float(0, 0.5),
+    help: 'clamp probabilities to [t, 1-t] in the loss (0 = off)',
+  },
+  {
+    key: 'optimizer',
+    flag: 'optimizer',
+    type: choice(['sgd', 'adagrad', 'rowwise-adagrad']),
+    help: 'sgd | adagrad | rowwise-adagrad',
+  },
+  {
+    key: 'learningRate',
+    flag: 'learning-rate',
+    type: { kind: 'learningRate' },
+    help: 'base learning rate (a positive number)',
+  },
   { key: 'lrNumWarmupSteps', flag: 'lr-num-warmup-steps', type: int(0), help: 'linear warmup steps W' },
-  { key: 'lrDecayStartStep', flag: 'lr-decay-start-step', type: int(0), help: 'step S where the power-2 decay starts (>= W)' },
+  {
+    key: 'lrDecayStartStep',
+    flag: 'lr-decay-start-step',
+    type: int(0),
+    help: 'step S where the power-2 decay starts (>= W)',
+  },
   { key: 'lrNumDecaySteps', flag: 'lr-num-decay-steps', type: int(0), help: 'decay steps D (0 = no decay)' },
-  { key: 'dataGeneration', flag: 'data-generation', type: choice(DATA_GENERATIONS), help: 'random | synthetic | dataset (default: dataset with --processed-data-file, else random)' },
-  { key: 'processedDataFile', flag: 'processed-data-file', type: { kind: 'path' }, help: 'processed file written by `dlrm preprocess`' },
-  { key: 'verify', flag: 'verify', type: { kind: 'bool' }, help: "processed data: check every row group's checksum and values before the first step (--no-verify reads damaged files)" },
-  { key: 'shuffleMemoryMb', flag: 'shuffle-memory-mb', type: int(1), help: 'parts-folder data: MiB for the two shuffle buckets in memory (bounds the train reader)' },
-  { key: 'maxIndRange', flag: 'max-ind-range', type: int(0), help: 'fold categorical indices to index % M, tables to min(count, M) rows (0 = off)' },
-  { key: 'numIndicesPerLookup', flag: 'num-indices-per-lookup', type: int(1), help: 'random data: indices per embedding bag (at most, unless fixed)' },
-  { key: 'numIndicesPerLookupFixed', flag: 'num-indices-per-lookup-fixed', type: { kind: 'bool' }, help: 'random data: every bag has exactly --num-indices-per-lookup indices' },
-  { key: 'multiHotSizes', flag: 'multi-hot-sizes', type: { kind: 'intList' }, help: 'synthetic data: indices per bag of each table, comma or dash list (MLPerf DLRMv2: docs/TRAINING.md)' },
+  {
+    key: 'dataGeneration',
+    flag: 'data-generation',
+    type: choice(DATA_GENERATIONS),
+    help: 'random | synthetic | dataset (default: dataset with --processed-data-file, else random)',
+  },
+  {
+    key: 'processedDataFile',
+    flag: 'processed-data-file',
+    type: { kind: 'path' },
+    help: 'processed file written by `dlrm preprocess`',
+  },
+  {
+    key: 'verify',
+    flag: 'verify',
+    type: { kind: 'bool' },
+    help: "processed data: check every row group's checksum and values before the first step (--no-verify reads damaged files)",
+  },
+  {
+    key: 'shuffleMemoryMb',
+    flag: 'shuffle-memory-mb',
+    type: int(1),
+    help: 'parts-folder data: MiB for the two shuffle buckets in memory (bounds the train reader)',
+  },
+  {
+    key: 'maxIndRange',
+    flag: 'max-ind-range',
+    type: int(0),
+    help: 'fold categorical indices to index % M, tables to min(count, M) rows (0 = off)',
+  },
+  {
+    key: 'numIndicesPerLookup',
+    flag: 'num-indices-per-lookup',
+    type: int(1),
+    help: 'random data: indices per embedding bag (at most, unless fixed)',
+  },
+  {
+    key: 'numIndicesPerLookupFixed',
+    flag: 'num-indices-per-lookup-fixed',
+    type: { kind: 'bool' },
+    help: 'random data: every bag has exactly --num-indices-per-lookup indices',
+  },
+  {
+    key: 'multiHotSizes',
+    flag: 'multi-hot-sizes',
+    type: { kind: 'intList' },
+    help: 'synthetic data: indices per bag of each table, comma or dash list (MLPerf DLRMv2: docs/TRAINING.md)',
+  },
   { key: 'dataSize', flag: 'data-size', type: int(1), help: 'random/synthetic: rows per epoch' },
   { key: 'miniBatchSize', flag: 'mini-batch-size', type: int(1), help: 'training batch size' },
   { key: 'nepochs', flag: 'nepochs', type: int(1), help: 'epochs' },
   { key: 'numBatches', flag: 'num-batches', type: int(0), help: 'at most this many batches per epoch (0 = all)' },
   { key: 'printFreq', flag: 'print-freq', type: int(1), help: 'log loss, lr and samples/s every N steps' },
-  { key: 'testFreq', flag: 'test-freq', type: int(0), help: 'evaluate every N steps (0 = at the end of each epoch only)' },
+  {
+    key: 'testFreq',
+    flag: 'test-freq',
+    type: int(0),
+    help: 'evaluate every N steps (0 = at the end of each epoch only)',
+  },
   { key: 'testMiniBatchSize', flag: 'test-mini-batch-size', type: int(1), help: 'evaluation batch size' },
-  { key: 'testSplit', flag: 'test-split', type: choice(TEST_SPLITS), help: 'processed data: the split evaluated during training, test | val' },
+  {
+    key: 'testSplit',
+    flag: 'test-split',
+    type: choice(TEST_SPLITS),
+    help: 'processed data: the split evaluated during training, test | val',
+  },
   { key: 'seed', flag: 'seed', type: int(0, 2 ** 32 - 1), help: 'seed of initialisation and random/synthetic data' },
-  { key: 'saveModel', flag: 'save-model', type: { kind: 'path' }, help: 'checkpoint file written at evaluations, every --save-freq steps and at the end' },
+  {
+    key: 'saveModel',
+    flag: 'save-model',
+    type: { kind: 'path' },
+    help: 'checkpoint file written at evaluations, every --save-freq steps and at the end',
+  },
   { key: 'saveFreq', flag: 'save-freq', type: int(0), help: 'also checkpoint every N steps (0 = off)' },
-  { key: 'saveBest', flag: 'save-best', type: { kind: 'path' }, help: 'keep the checkpoint of the best evaluation AUC so far in this file (written when an evaluation beats it)' },
-  { key: 'loadModel', flag: 'load-model', type: { kind: 'path' }, help: 'resume from this checkpoint (exactly where it stopped)' },
-  { key: 'metricsFile', flag: 'metrics-file', type: { kind: 'path' }, help: 'append run/train/eval JSON lines here (read by `dlrm report`)' },
-  { key: 'runName', flag: 'run-name', type: { kind: 'text' }, help: "the run's name in the metrics file and the report's legend (default: the metrics file's name without .jsonl; a resumed run keeps its name)" },
+  {
+    key: 'saveBest',
+    flag: 'save-best',
+    type: { kind: 'path' },
+    help: 'keep the checkpoint of the best evaluation AUC so far in this file (written when an evaluation beats it)',
+  },
+  {
+    key: 'loadModel',
+    flag: 'load-model',
+    type: { kind: 'path' },
+    help: 'resume from this checkpoint (exactly where it stopped)',
+  },
+  {
+    key: 'metricsFile',
+    flag: 'metrics-file',
+    type: { kind: 'path' },
+    help: 'append run/train/eval JSON lines here (read by `dlrm report`)',
+  },
+  {
+    key: 'runName',
+    flag: 'run-name',
+    type: { kind: 'text' },
+    help: "the run's name in the metrics file and the report's legend (default: the metrics file's name without .jsonl; a resumed run keeps its name)",
+  },
   { key: 'engine', flag: 'engine', type: choice(ENGINE_CHOICES), help: 'auto | tfjs | native' },
-  { key: 'backend', flag: 'backend', type: choice(TFJS_BACKENDS), help: `tfjs backend: ${TFJS_BACKENDS.join(' | ')} (default: the fastest that loads)` },
-  { key: 'precision', flag: 'precision', type: choice(PRECISIONS), help: 'training GEMMs: fp32 | bf16 (native engine on a CPU with AVX512_BF16; fp32 master weights; evaluation stays fp32)' },
+  {
+    key: 'backend',
+    flag: 'backend',
+    type: choice(TFJS_BACKENDS),
+    help: `tfjs backend: ${TFJS_BACKENDS.join(' | ')} (default: the fastest that loads)`,
+  },
+  {
+    key: 'precision',
+    flag: 'precision',
+    type: choice(PRECISIONS),
+    help: 'training GEMMs: fp32 | bf16 (native engine on a CPU with AVX512_BF16; fp32 master weights; evaluation stays fp32)',
+  },
 ];
 
 /** A dash-separated pair of non-negative numbers, e.g. '1.0-3.0'. */
@@ -255,7 +438,8 @@ function floatPairOption(value: string): [number, number] {
 function textOption(value: string): string {
   const v = value.trim();
   // eslint-disable-next-line no-control-regex -- control characters are what it refuses
-  if (v === '' || v.length > 100 || /[\u0000-\u001f\u007f]/.test(v)) throw new InvalidArgumentError(`${JSON.stringify(value)} must be 1 to 100 characters on one line`);
+  if (v === '' || v.length > 100 || /[\u0000-\u001f\u007f]/.test(v))
+    throw new InvalidArgumentError(`${JSON.stringify(value)} must be 1 to 100 characters on one line`);
   return v;
 }
 
@@ -310,7 +494,14 @@ function configValue(spec: FlagSpec, value: unknown, where: string): unknown {
   }
   // an empty list only where the default is one (--multi-hot-sizes: one-hot), e.g. in a checkpoint's saved config
   const defaultValue = DEFAULT_TRAIN_CONFIG[spec.key];
-  if (spec.type.kind === 'intList' && Array.isArray(value) && value.length === 0 && Array.isArray(defaultValue) && defaultValue.length === 0) return [];
+  if (
+    spec.type.kind === 'intList' &&
+    Array.isArray(value) &&
+    value.length === 0 &&
+    Array.isArray(defaultValue) &&
+    defaultValue.length === 0
+  )
+    return [];
   if (spec.type.kind === 'intList' && Array.isArray(value)) value = value.join('-');
   if (spec.type.kind === 'floatPair' && Array.isArray(value)) value = value.join('-');
   if ((spec.type.kind === 'int' || spec.type.kind === 'float') && typeof value === 'number') value = String(value);
@@ -337,7 +528,9 @@ function configFromObject(json: object, where: string, baseDir: string, ignoreUn
     const spec = FLAG_BY_KEY.get(key);
     if (!spec) {
       if (ignoreUnknown) continue;
-      throw new UserError(`${where}: unknown setting "${rawKey}" (settings are dlrm train flag names, e.g. "mini-batch-size")`);
+      throw new UserError(
+        `${where}: unknown setting "${rawKey}" (settings are dlrm train flag names, e.g. "mini-batch-size")`,
+      );
     }
     let v = configValue(spec, value, where);
     if (spec.type.kind === 'path' && typeof v === 'string') v = path.resolve(baseDir, v);
@@ -352,7 +545,8 @@ function configFromObject(json: object, where: string, baseDir: string, ignoreUn
  */
 export function readConfigFile(file: string): Partial<TrainConfig> {
   const json = readJsonFile(file, '--config');
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new UserError(`${file}: a config file holds one JSON object of flag: value`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new UserError(`${file}: a config file holds one JSON object of flag: value`);
   return configFromObject(json, file, path.dirname(file), false);
 }
 
@@ -395,7 +589,8 @@ export function resolveTrainConfig(cli: Partial<TrainConfig>, configFile?: strin
   const merged: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...fromCheckpoint, ...given };
   // the data source is chosen as a whole: a generation or file given now replaces the checkpoint's pair
   if (given.processedDataFile && given.dataGeneration === undefined) merged.dataGeneration = 'dataset';
-  if (given.dataGeneration && given.dataGeneration !== 'dataset' && given.processedDataFile === undefined) merged.processedDataFile = null;
+  if (given.dataGeneration && given.dataGeneration !== 'dataset' && given.processedDataFile === undefined)
+    merged.processedDataFile = null;
   for (const spec of TRAIN_FLAGS) {
     const v = merged[spec.key];
     if (spec.type.kind === 'path' && typeof v === 'string') Object.assign(merged, { [spec.key]: path.resolve(v) });
@@ -404,7 +599,9 @@ export function resolveTrainConfig(cli: Partial<TrainConfig>, configFile?: strin
   if (merged.dataGeneration === 'dataset') {
     for (const flag of ['archEmbeddingSize', 'dataSize'] as const) {
       if (given[flag] !== undefined) {
-        throw new UserError(`--${FLAG_BY_KEY.get(flag)?.flag} applies to random/synthetic data only: a processed file's table sizes and rows come from its manifest (use --max-ind-range to cap tables, --num-batches to shorten epochs)`);
+        throw new UserError(
+          `--${FLAG_BY_KEY.get(flag)?.flag} applies to random/synthetic data only: a processed file's table sizes and rows come from its manifest (use --max-ind-range to cap tables, --num-batches to shorten epochs)`,
+        );
       }
     }
   }
@@ -416,7 +613,9 @@ export function resolveTrainConfig(cli: Partial<TrainConfig>, configFile?: strin
 export function validateTrainConfig(c: TrainConfig): void {
   validateLrSchedule(c);
   if (c.dataGeneration === 'dataset' && !c.processedDataFile) {
-    throw new UserError('--data-generation dataset needs --processed-data-file (run `dlrm preprocess` first to make one)');
+    throw new UserError(
+      '--data-generation dataset needs --processed-data-file (run `dlrm preprocess` first to make one)',
+    );
   }
   if (c.dataGeneration !== 'dataset' && c.processedDataFile) {
     throw new UserError(
@@ -427,19 +626,29 @@ export function validateTrainConfig(c: TrainConfig): void {
     throw new UserError(`--arch-embedding-size: ${c.dataGeneration} data needs at least one embedding table`);
   }
   if (c.dataGeneration !== 'dataset' && c.testSplit !== 'test') {
-    throw new UserError(`--test-split ${c.testSplit}: only a processed file has a val split; ${c.dataGeneration} data is evaluated on its held-out block`);
+    throw new UserError(
+      `--test-split ${c.testSplit}: only a processed file has a val split; ${c.dataGeneration} data is evaluated on its held-out block`,
+    );
   }
   if (c.multiHotSizes.length > 0 && c.dataGeneration !== 'synthetic') {
-    throw new UserError(`--multi-hot-sizes applies to synthetic data only (--data-generation synthetic); this run's data is ${c.dataGeneration ?? 'random'}`);
+    throw new UserError(
+      `--multi-hot-sizes applies to synthetic data only (--data-generation synthetic); this run's data is ${c.dataGeneration ?? 'random'}`,
+    );
   }
   if (c.multiHotSizes.length > 0 && c.multiHotSizes.length !== c.archEmbeddingSize.length) {
-    throw new UserError(`--multi-hot-sizes: ${c.multiHotSizes.length} sizes for ${c.archEmbeddingSize.length} embedding tables (--arch-embedding-size)`);
+    throw new UserError(
+      `--multi-hot-sizes: ${c.multiHotSizes.length} sizes for ${c.archEmbeddingSize.length} embedding tables (--arch-embedding-size)`,
+    );
   }
   if (c.saveBest && c.saveBest === c.saveModel) {
-    throw new UserError(`--save-best and --save-model both name ${c.saveBest}: the best checkpoint needs a file of its own`);
+    throw new UserError(
+      `--save-best and --save-model both name ${c.saveBest}: the best checkpoint needs a file of its own`,
+    );
   }
-  if (c.lossFunction === 'wbce' && c.lossWeights.every((w) => w === 0)) throw new UserError('--loss-weights: both class weights are 0');
-  if (!(c.lossThreshold >= 0 && c.lossThreshold < 0.5)) throw new UserError(`--loss-threshold: ${c.lossThreshold} must be in [0, 0.5)`);
+  if (c.lossFunction === 'wbce' && c.lossWeights.every((w) => w === 0))
+    throw new UserError('--loss-weights: both class weights are 0');
+  if (!(c.lossThreshold >= 0 && c.lossThreshold < 0.5))
+    throw new UserError(`--loss-threshold: ${c.lossThreshold} must be in [0, 0.5)`);
   if (c.precision === 'bf16' && (c.engine === 'tfjs' || c.backend !== null)) {
     throw new UserError(BF16_NATIVE_ONLY);
   }
@@ -448,7 +657,8 @@ export function validateTrainConfig(c: TrainConfig): void {
 
 /** The --qr-* / --md-* settings as the architecture's compression (undefined: plain tables). */
 export function compressionOf(c: TrainConfig): EmbeddingCompression | undefined {
-  if (c.qrFlag && c.mdFlag) throw new UserError('--qr-flag and --md-flag cannot be combined (the reference fails on it too)');
+  if (c.qrFlag && c.mdFlag)
+    throw new UserError('--qr-flag and --md-flag cannot be combined (the reference fails on it too)');
   if (c.qrFlag) return { qr: { operation: c.qrOperation, collisions: c.qrCollisions, threshold: c.qrThreshold } };
   if (c.mdFlag) return { md: { temperature: c.mdTemperature, threshold: c.mdThreshold, roundDims: c.mdRoundDims } };
   return undefined;

@@ -56,13 +56,18 @@ export function openTrainData(c: TrainConfig): TrainData {
   let checkAll = async (): Promise<void> => {};
   if (generation === 'dataset') {
     const file = c.processedDataFile as string;
-    const trainSplit = openDatasetSplit(file, 'train', { verify: c.verify, shuffleMemoryBytes: c.shuffleMemoryMb * 1024 * 1024 });
+    const trainSplit = openDatasetSplit(file, 'train', {
+      verify: c.verify,
+      shuffleMemoryBytes: c.shuffleMemoryMb * 1024 * 1024,
+    });
     let testSplit;
     try {
       testSplit = openDatasetSplit(file, c.testSplit, { verify: c.verify });
       if (testSplit.rows === 0) {
         testSplit.close();
-        throw new UserError(`${file}: its ${c.testSplit} split is empty: nothing to evaluate on (try --test-split ${c.testSplit === 'test' ? 'val' : 'test'})`);
+        throw new UserError(
+          `${file}: its ${c.testSplit} split is empty: nothing to evaluate on (try --test-split ${c.testSplit === 'test' ? 'val' : 'test'})`,
+        );
       }
     } catch (err) {
       trainSplit.close();
@@ -82,7 +87,11 @@ export function openTrainData(c: TrainConfig): TrainData {
       train = syntheticSource({ ...base, multiHotSizes: c.multiHotSizes });
       test = syntheticSource({ ...heldOut, multiHotSizes: c.multiHotSizes });
     } else {
-      const lookups = { numDense: c.archMlpBot[0], numIndicesPerLookup: c.numIndicesPerLookup, numIndicesPerLookupFixed: c.numIndicesPerLookupFixed };
+      const lookups = {
+        numDense: c.archMlpBot[0],
+        numIndicesPerLookup: c.numIndicesPerLookup,
+        numIndicesPerLookupFixed: c.numIndicesPerLookupFixed,
+      };
       train = randomSource({ ...base, ...lookups });
       test = randomSource({ ...heldOut, ...lookups });
     }

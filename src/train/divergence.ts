@@ -29,12 +29,18 @@ export function divergenceError(
 ): UserError {
   const causes: string[] = [];
   const bad = batch && firstBadDense(batch);
-  if (bad) causes.push(`the batch holds dense value ${bad.value} (row ${bad.row} of the batch, dense feature ${bad.feature + 1}): bad input values`);
+  if (bad)
+    causes.push(
+      `the batch holds dense value ${bad.value} (row ${bad.row} of the batch, dense feature ${bad.feature + 1}): bad input values`,
+    );
   if (at.step === 1 && c.loadModel) causes.push(`the loaded model ${c.loadModel} already produces non-finite outputs`);
   causes.push(
     `the learning rate ${at.lr} is too high for --optimizer ${c.optimizer} (try a smaller --learning-rate, or warm up with --lr-num-warmup-steps)`,
   );
-  if (c.lossFunction === 'mse' && c.lossThreshold === 0) causes.push('--loss-function mse with --loss-threshold 0 lets the sigmoid saturate; try --loss-function bce or a small --loss-threshold');
+  if (c.lossFunction === 'mse' && c.lossThreshold === 0)
+    causes.push(
+      '--loss-function mse with --loss-threshold 0 lets the sigmoid saturate; try --loss-function bce or a small --loss-threshold',
+    );
   const saved = checkpoint
     ? `the last good checkpoint ${checkpoint.path} (step ${checkpoint.step}) was left as it was`
     : c.saveModel

@@ -32,9 +32,11 @@ const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
  * UserError `<where>: <value> is not a learning rate: it must be a positive finite number, e.g. 0.1`.
  */
 export function checkLearningRate(value: unknown, where: string): number {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && DECIMAL.test(value.trim()) ? Number(value) : NaN;
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && DECIMAL.test(value.trim()) ? Number(value) : NaN;
   if (n > 0 && Number.isFinite(n)) return n;
-  const shown = typeof value === 'string' ? `'${value}'` : typeof value === 'number' ? String(value) : JSON.stringify(value);
+  const shown =
+    typeof value === 'string' ? `'${value}'` : typeof value === 'number' ? String(value) : JSON.stringify(value);
   throw new UserError(`${where}: ${shown} is not a learning rate: it must be a positive finite number, e.g. 0.1`);
 }
 

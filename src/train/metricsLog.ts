@@ -51,7 +51,9 @@ export class MetricsLog {
       } catch {
         // the append's own error is the one to report
       }
-      throw new UserError(`--metrics-file ${this.file}: cannot append to it: ${isSystemError(err) ? systemCause(err) : (err as Error).message}`);
+      throw new UserError(
+        `--metrics-file ${this.file}: cannot append to it: ${isSystemError(err) ? systemCause(err) : (err as Error).message}`,
+      );
     }
   }
 

@@ -5,7 +5,12 @@ import type { DlrmArch, OptimizerName } from '../model/arch';
 import { describeCompression } from '../embedding/compressedLayout';
 import { allocDlrmParams } from '../model/allocParams';
 import { allocOptimizerState } from '../model/allocOptimizerState';
-import { loadCheckpointInto, readCheckpointHeader, type BestCheckpoint, type CheckpointProgress } from '../model/checkpoint';
+import {
+  loadCheckpointInto,
+  readCheckpointHeader,
+  type BestCheckpoint,
+  type CheckpointProgress,
+} from '../model/checkpoint';
 import { initDlrmParams } from '../model/initParams';
 import type { OptimizerState } from '../model/optimizerState';
 import type { DlrmParams } from '../model/params';
@@ -28,20 +33,38 @@ export interface ModelStart {
 export function archDifferences(saved: DlrmArch, run: DlrmArch): string[] {
   const out: string[] = [];
   const widths = (w: number[]) => w.join('-');
-  if (widths(saved.mlpBot) !== widths(run.mlpBot)) out.push(`bottom MLP ${widths(saved.mlpBot)} in the checkpoint, ${widths(run.mlpBot)} here (--arch-mlp-bot)`);
-  if (widths(saved.mlpTop) !== widths(run.mlpTop)) out.push(`top MLP ${widths(saved.mlpTop)} in the checkpoint, ${widths(run.mlpTop)} here (--arch-mlp-top, interaction)`);
-  if (saved.embeddingDim !== run.embeddingDim) out.push(`embedding dimension ${saved.embeddingDim} in the checkpoint, ${run.embeddingDim} here (--arch-sparse-feature-size)`);
-  const show = (a: DlrmArch) => `${a.interaction}${a.interactionItself ? ' (itself)' : ''}${a.dcn ? ` (${a.dcn.numLayers} layers of rank ${a.dcn.lowRankDim})` : ''}`;
+  if (widths(saved.mlpBot) !== widths(run.mlpBot))
+    out.push(`bottom MLP ${widths(saved.mlpBot)} in the checkpoint, ${widths(run.mlpBot)} here (--arch-mlp-bot)`);
+  if (widths(saved.mlpTop) !== widths(run.mlpTop))
+    out.push(
+      `top MLP ${widths(saved.mlpTop)} in the checkpoint, ${widths(run.mlpTop)} here (--arch-mlp-top, interaction)`,
+    );
+  if (saved.embeddingDim !== run.embeddingDim)
+    out.push(
+      `embedding dimension ${saved.embeddingDim} in the checkpoint, ${run.embeddingDim} here (--arch-sparse-feature-size)`,
+    );
+  const show = (a: DlrmArch) =>
+    `${a.interaction}${a.interactionItself ? ' (itself)' : ''}${a.dcn ? ` (${a.dcn.numLayers} layers of rank ${a.dcn.lowRankDim})` : ''}`;
   if (show(saved) !== show(run)) {
-    out.push(`interaction ${show(saved)} in the checkpoint, ${show(run)} here (--arch-interaction-op, --arch-interaction-itself, --dcn-num-layers, --dcn-low-rank-dim)`);
+    out.push(
+      `interaction ${show(saved)} in the checkpoint, ${show(run)} here (--arch-interaction-op, --arch-interaction-itself, --dcn-num-layers, --dcn-low-rank-dim)`,
+    );
   }
   const compression = (a: DlrmArch) => describeCompression(a.compression);
-  if (compression(saved) !== compression(run)) out.push(`embeddings ${compression(saved)} in the checkpoint, ${compression(run)} here (--qr-*, --md-*)`);
+  if (compression(saved) !== compression(run))
+    out.push(`embeddings ${compression(saved)} in the checkpoint, ${compression(run)} here (--qr-*, --md-*)`);
   if (saved.tableSizes.length !== run.tableSizes.length) {
-    out.push(`${saved.tableSizes.length} embedding tables in the checkpoint, ${run.tableSizes.length} in the data here`);
+    out.push(
+      `${saved.tableSizes.length} embedding tables in the checkpoint, ${run.tableSizes.length} in the data here`,
+    );
   } else {
-    const sizes = saved.tableSizes.flatMap((n, t) => (n !== run.tableSizes[t] ? [`table ${t}: ${n} rows in the checkpoint, ${run.tableSizes[t]} here`] : []));
-    if (sizes.length > 0) out.push(`embedding table sizes differ (data or --max-ind-range/--arch-embedding-size): ${sizes.slice(0, 5).join('; ')}${sizes.length > 5 ? `; and ${sizes.length - 5} more` : ''}`);
+    const sizes = saved.tableSizes.flatMap((n, t) =>
+      n !== run.tableSizes[t] ? [`table ${t}: ${n} rows in the checkpoint, ${run.tableSizes[t]} here`] : [],
+    );
+    if (sizes.length > 0)
+      out.push(
+        `embedding table sizes differ (data or --max-ind-range/--arch-embedding-size): ${sizes.slice(0, 5).join('; ')}${sizes.length > 5 ? `; and ${sizes.length - 5} more` : ''}`,
+      );
   }
   return out;
 }
@@ -49,7 +72,13 @@ export function archDifferences(saved: DlrmArch, run: DlrmArch): string[] {
 /** Fresh parameters (reference init from `seed`) and zero optimizer state. */
 export function freshModel(arch: DlrmArch, optimizer: OptimizerName, seed: number): ModelStart {
   const params = initDlrmParams(arch, seed);
-  return { params, optimizerState: allocOptimizerState(params, optimizer), progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 }, best: null, runId: null };
+  return {
+    params,
+    optimizerState: allocOptimizerState(params, optimizer),
+    progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 },
+    best: null,
+    runId: null,
+  };
 }
 
 /** What sets each part of the data state, to name a difference by it. */
@@ -72,21 +101,38 @@ export function dataDifferences(saved: unknown, run: DataState): string[] {
 }
 
 /** Loads a checkpoint for this run, refusing one that does not fit it. */
-export function resumeModel(file: string, arch: DlrmArch, optimizer: OptimizerName, miniBatchSize: number, dataState: DataState): ModelStart {
+export function resumeModel(
+  file: string,
+  arch: DlrmArch,
+  optimizer: OptimizerName,
+  miniBatchSize: number,
+  dataState: DataState,
+): ModelStart {
   const header = readCheckpointHeader(file);
   const diffs = archDifferences(header.arch, arch);
-  if (diffs.length > 0) throw new UserError(`--load-model ${file}: the checkpoint's architecture does not match this run: ${diffs.join('; ')}`);
+  if (diffs.length > 0)
+    throw new UserError(
+      `--load-model ${file}: the checkpoint's architecture does not match this run: ${diffs.join('; ')}`,
+    );
   if (header.optimizer !== optimizer) {
-    throw new UserError(`--load-model ${file}: the checkpoint holds ${header.optimizer} optimizer state but --optimizer is ${optimizer}; pass --optimizer ${header.optimizer}`);
+    throw new UserError(
+      `--load-model ${file}: the checkpoint holds ${header.optimizer} optimizer state but --optimizer is ${optimizer}; pass --optimizer ${header.optimizer}`,
+    );
   }
   const params = allocDlrmParams(arch);
   const optimizerState = allocOptimizerState(params, optimizer);
   loadCheckpointInto(file, header, params, optimizerState);
   const dataDiffs = dataDifferences(header.dataState, dataState);
   const savedBatchSize = (header.trainConfig as { miniBatchSize?: unknown } | null)?.miniBatchSize;
-  if (savedBatchSize !== miniBatchSize) dataDiffs.push(`${changeLine('--mini-batch-size', savedBatchSize, miniBatchSize)} (continuing at row ${header.progress.rowInEpoch} of epoch ${header.progress.epoch})`);
+  if (savedBatchSize !== miniBatchSize)
+    dataDiffs.push(
+      `${changeLine('--mini-batch-size', savedBatchSize, miniBatchSize)} (continuing at row ${header.progress.rowInEpoch} of epoch ${header.progress.epoch})`,
+    );
   if (dataDiffs.length > 0) {
-    log().warn({ checkpoint: file }, 'resuming with different data or batches than the checkpoint was trained with: not an exact continuation');
+    log().warn(
+      { checkpoint: file },
+      'resuming with different data or batches than the checkpoint was trained with: not an exact continuation',
+    );
     for (const d of dataDiffs) log().warn({ checkpoint: file }, `resume: ${d}`);
   }
   log().info({ checkpoint: file, ...header.progress, trainedBy: header.engine }, 'resuming from checkpoint');

@@ -15,7 +15,12 @@ import { hasConstantDenseInput } from '../dataset/constantDense';
 import { buildDlrmArch } from '../model/archConfig';
 import type { DlrmArch } from '../model/arch';
 import type { DlrmParams } from '../model/params';
-import { NonFiniteValuesError, saveCheckpoint, type BestCheckpoint, type CheckpointProgress } from '../model/checkpoint';
+import {
+  NonFiniteValuesError,
+  saveCheckpoint,
+  type BestCheckpoint,
+  type CheckpointProgress,
+} from '../model/checkpoint';
 import { checkOutputFile, removeStaleTemps } from '../util/atomic';
 import { UserError } from '../util/errors';
 import { acquireLock } from '../util/lock';
@@ -86,7 +91,11 @@ function claimOutputs(c: TrainConfig): () => void {
   if (c.saveModel) checkOutputFile('--save-model', c.saveModel, data);
   if (c.saveBest) checkOutputFile('--save-best', c.saveBest, [...data, ...loaded]);
   if (c.metricsFile) {
-    const checkpoints = [...loaded, ...(c.saveModel ? [{ flag: '--save-model', path: c.saveModel }] : []), ...(c.saveBest ? [{ flag: '--save-best', path: c.saveBest }] : [])];
+    const checkpoints = [
+      ...loaded,
+      ...(c.saveModel ? [{ flag: '--save-model', path: c.saveModel }] : []),
+      ...(c.saveBest ? [{ flag: '--save-best', path: c.saveBest }] : []),
+    ];
     checkOutputFile('--metrics-file', c.metricsFile, [...data, ...checkpoints]);
   }
   const releases: (() => void)[] = [];
@@ -120,12 +129,29 @@ async function trainClaimed(c: TrainConfig, opts: TrainOptions): Promise<TrainRe
     if (c.verify && c.processedDataFile) {
       const t0 = performance.now();
       await data.checkAll(); // a damaged byte or a value out of contract stops the run before its first step
-      log().info({ file: c.processedDataFile, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) }, 'processed file checked (checksums and values)');
+      log().info(
+        { file: c.processedDataFile, seconds: Number(((performance.now() - t0) / 1000).toFixed(2)) },
+        'processed file checked (checksums and values)',
+      );
     }
     const arch = archFor(c, data);
-    const model = c.loadModel ? resumeModel(c.loadModel, arch, c.optimizer, c.miniBatchSize, data.state) : freshModel(arch, c.optimizer, c.seed);
-    const engineConfig = { arch, optimizer: c.optimizer, loss: c.lossFunction, lossWeights: c.lossWeights, lossThreshold: c.lossThreshold, precision: c.precision };
-    engine = await createEngine({ engine: c.engine, backend: c.backend ?? undefined }, engineConfig, model.params, model.optimizerState);
+    const model = c.loadModel
+      ? resumeModel(c.loadModel, arch, c.optimizer, c.miniBatchSize, data.state)
+      : freshModel(arch, c.optimizer, c.seed);
+    const engineConfig = {
+      arch,
+      optimizer: c.optimizer,
+      loss: c.lossFunction,
+      lossWeights: c.lossWeights,
+      lossThreshold: c.lossThreshold,
+      precision: c.precision,
+    };
+    engine = await createEngine(
+      { engine: c.engine, backend: c.backend ?? undefined },
+      engineConfig,
+      model.params,
+      model.optimizerState,
+    );
     return await trainLoop(c, data, arch, model, engine, opts);
   } finally {
     engine?.dispose();
@@ -133,15 +159,33 @@ async function trainClaimed(c: TrainConfig, opts: TrainOptions): Promise<TrainRe
   }
 }
 
-async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model: ModelStart, engine: Engine, opts: TrainOptions): Promise<TrainResult> {
+async function trainLoop(
+  c: TrainConfig,
+  data: TrainData,
+  arch: DlrmArch,
+  model: ModelStart,
+  engine: Engine,
+  opts: TrainOptions,
+): Promise<TrainResult> {
   const metricsLog = new MetricsLog(c.metricsFile);
   // a resumed run continues its run in the metrics file (same id); a fresh one (or an old checkpoint's) gets a new id
   const runId = model.runId ?? randomUUID();
-  metricsLog.run(runId, runNameFor(c.runName, c.metricsFile), engine.name, c, { arch, resumedFrom: c.loadModel ? { file: c.loadModel, ...model.progress } : null });
+  metricsLog.run(runId, runNameFor(c.runName, c.metricsFile), engine.name, c, {
+    arch,
+    resumedFrom: c.loadModel ? { file: c.loadModel, ...model.progress } : null,
+  });
   const B = c.miniBatchSize;
   const batchesPerEpoch = Math.min(Math.ceil(data.train.rows / B), c.numBatches > 0 ? c.numBatches : Infinity);
   log().info(
-    { engine: engine.name, trainRows: data.train.rows, testRows: data.test.rows, tables: arch.tableSizes.length, parameters: countParameters(model.params), batchesPerEpoch, epochs: c.nepochs },
+    {
+      engine: engine.name,
+      trainRows: data.train.rows,
+      testRows: data.test.rows,
+      tables: arch.tableSizes.length,
+      parameters: countParameters(model.params),
+      batchesPerEpoch,
+      epochs: c.nepochs,
+    },
     'training',
   );
 
@@ -150,19 +194,38 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
   at.batchInEpoch = Math.ceil(at.rowInEpoch / B);
   if (at.batchInEpoch >= batchesPerEpoch) Object.assign(at, { epoch: at.epoch + 1, batchInEpoch: 0, rowInEpoch: 0 });
   // a run resumed in place starts with a good checkpoint at --save-model already
-  let lastSaved = c.saveModel && c.loadModel && path.resolve(c.saveModel) === path.resolve(c.loadModel) ? { path: c.saveModel, step: at.globalStep } : null;
+  let lastSaved =
+    c.saveModel && c.loadModel && path.resolve(c.saveModel) === path.resolve(c.loadModel)
+      ? { path: c.saveModel, step: at.globalStep }
+      : null;
   let lastMetrics: BinaryMetrics | null = null;
   let best = startingBest(c.saveBest, data.testSplit, model.best);
   /** Where the last step was, for divergence messages about the model (not a batch). */
-  let lastStep = { step: at.globalStep, epoch: at.epoch, batchInEpoch: Math.max(0, at.batchInEpoch - 1), lr: learningRateAt(c, Math.max(1, at.globalStep)) };
+  let lastStep = {
+    step: at.globalStep,
+    epoch: at.epoch,
+    batchInEpoch: Math.max(0, at.batchInEpoch - 1),
+    lr: learningRateAt(c, Math.max(1, at.globalStep)),
+  };
 
   const writeCheckpoint = async (file: string): Promise<void> => {
     await engine.syncToHost();
-    const contents = { engine: engine.name, arch, params: model.params, optimizerState: model.optimizerState, progress: { ...at }, best, runId, trainConfig: c, dataState: data.state };
+    const contents = {
+      engine: engine.name,
+      arch,
+      params: model.params,
+      optimizerState: model.optimizerState,
+      progress: { ...at },
+      best,
+      runId,
+      trainConfig: c,
+      dataState: data.state,
+    };
     try {
       saveCheckpoint(file, contents, `dlrm ${VERSION}`);
     } catch (err) {
-      if (err instanceof NonFiniteValuesError) throw divergenceError(`${err.section} holds ${err.value}`, lastStep, null, c, lastSaved);
+      if (err instanceof NonFiniteValuesError)
+        throw divergenceError(`${err.section} holds ${err.value}`, lastStep, null, c, lastSaved);
       throw err;
     }
   };
@@ -170,11 +233,15 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
     if (!c.saveModel) return;
     await writeCheckpoint(c.saveModel);
     lastSaved = { path: c.saveModel, step: at.globalStep };
-    log().info({ checkpoint: c.saveModel, step: at.globalStep, epoch: at.epoch, batchInEpoch: at.batchInEpoch }, 'checkpoint saved');
+    log().info(
+      { checkpoint: c.saveModel, step: at.globalStep, epoch: at.epoch, batchInEpoch: at.batchInEpoch },
+      'checkpoint saved',
+    );
   };
   const evaluateAndSave = async (epoch: number): Promise<BinaryMetrics> => {
     const m = await evaluate(engine, data.test, c.testMiniBatchSize);
-    if (Number.isNaN(m.logloss)) throw divergenceError(`the predictions on the ${data.testSplit} data are NaN`, lastStep, null, c, lastSaved);
+    if (Number.isNaN(m.logloss))
+      throw divergenceError(`the predictions on the ${data.testSplit} data are NaN`, lastStep, null, c, lastSaved);
     // the best checkpoint is written before the eval line that says it was kept
     let kept = false;
     if (c.saveBest !== null && beatsBest(m.auc, best)) {
@@ -184,7 +251,20 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
       log().info({ checkpoint: c.saveBest, step: at.globalStep, auc: m.auc }, 'best checkpoint saved');
     }
     metricsLog.eval(at.globalStep, epoch, data.testSplit, m, c.saveBest ? kept : undefined);
-    log().info({ step: at.globalStep, epoch, split: data.testSplit, rows: m.rows, auc: m.auc, logloss: m.logloss, accuracy: m.accuracy, ne: m.ne, best: c.saveBest ? kept : undefined }, 'eval');
+    log().info(
+      {
+        step: at.globalStep,
+        epoch,
+        split: data.testSplit,
+        rows: m.rows,
+        auc: m.auc,
+        logloss: m.logloss,
+        accuracy: m.accuracy,
+        ne: m.ne,
+        best: c.saveBest ? kept : undefined,
+      },
+      'eval',
+    );
     await save();
     return m;
   };
@@ -205,15 +285,28 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
         lastStep = { step, epoch, batchInEpoch: at.batchInEpoch, lr: learningRateAt(c, step) };
         const { loss } = await engine.trainStep(batch, lastStep.lr);
         if (!Number.isFinite(loss)) throw divergenceError(`the loss is ${loss}`, lastStep, batch, c, lastSaved);
-        Object.assign(at, { globalStep: step, batchInEpoch: at.batchInEpoch + 1, rowInEpoch: at.rowInEpoch + batch.size });
+        Object.assign(at, {
+          globalStep: step,
+          batchInEpoch: at.batchInEpoch + 1,
+          rowInEpoch: at.rowInEpoch + batch.size,
+        });
         windowLoss += loss * batch.size;
         windowRows += batch.size;
         const endOfEpoch = at.batchInEpoch === batchesPerEpoch;
         /** Logs the print window as a train line at this step (so the last step of an epoch or of a stopped run is always on the curves). */
         const logWindow = (): void => {
           pauseClock();
-          const line = { step, epoch, loss: windowLoss / windowRows, lr: lastStep.lr, samplesPerSec: windowRows / windowSeconds };
-          log().info({ ...line, loss: Number(line.loss.toFixed(6)), samplesPerSec: Math.round(line.samplesPerSec) }, 'train');
+          const line = {
+            step,
+            epoch,
+            loss: windowLoss / windowRows,
+            lr: lastStep.lr,
+            samplesPerSec: windowRows / windowSeconds,
+          };
+          log().info(
+            { ...line, loss: Number(line.loss.toFixed(6)), samplesPerSec: Math.round(line.samplesPerSec) },
+            'train',
+          );
           metricsLog.train(line);
           bar.update(at.batchInEpoch, `loss ${line.loss.toFixed(5)}`);
           windowLoss = 0;
@@ -227,7 +320,10 @@ async function trainLoop(c: TrainConfig, data: TrainData, arch: DlrmArch, model:
         if (opts.shouldStop?.({ ...at })) {
           if (windowRows > 0) logWindow();
           await save();
-          log().info({ step, epoch, batchInEpoch: at.batchInEpoch, checkpoint: c.saveModel }, c.saveModel ? 'stopped: resume with --load-model' : 'stopped (no --save-model: nothing to resume from)');
+          log().info(
+            { step, epoch, batchInEpoch: at.batchInEpoch, checkpoint: c.saveModel },
+            c.saveModel ? 'stopped: resume with --load-model' : 'stopped (no --save-model: nothing to resume from)',
+          );
           return { engine: engine.name, globalStep: at.globalStep, metrics: lastMetrics, best, stopped: true, model };
         }
         // evaluations and checkpoints don't count against samples/s

@@ -17,8 +17,10 @@ import { refuseUnsafeOutputs, type NamedPath } from './paths';
  */
 export function checkOutputFile(flag: string, finalPath: string, inputs: NamedPath[] = []): void {
   const dir = path.dirname(path.resolve(finalPath));
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${flag} ${finalPath}: folder ${dir} does not exist`);
-  if (fs.existsSync(finalPath) && fs.statSync(finalPath).isDirectory()) throw new UserError(`${flag} ${finalPath}: is a folder, not a file`);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory())
+    throw new UserError(`${flag} ${finalPath}: folder ${dir} does not exist`);
+  if (fs.existsSync(finalPath) && fs.statSync(finalPath).isDirectory())
+    throw new UserError(`${flag} ${finalPath}: is a folder, not a file`);
   refuseUnsafeOutputs({ files: [{ flag, path: finalPath }], inputs });
 }
 
@@ -67,7 +69,8 @@ function writeFully(fd: number, bytes: Uint8Array, position: number): void {
   if (bytes.length === 0) return;
   let done = 0;
   // one write call takes at most WRITE_PIECE_BYTES (fs.writeSync refuses lengths of 2 GiB and more)
-  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, Math.min(WRITE_PIECE_BYTES, bytes.length - done), position + done);
+  while (done < bytes.length)
+    done += fs.writeSync(fd, bytes, done, Math.min(WRITE_PIECE_BYTES, bytes.length - done), position + done);
 }
 
 /**
@@ -155,7 +158,7 @@ export class AtomicFile {
     if (!d) {
       writeFully(this.fd, bytes, this.position);
     } else {
-      for (let at = 0; at < bytes.length; ) {
+      for (let at = 0; at < bytes.length;) {
         const take = Math.min(bytes.length - at, d.stage.length - d.fill);
         d.stage.set(bytes.subarray(at, at + take), d.fill);
         d.fill += take;

@@ -6,7 +6,10 @@
 
 /** An error caused by the user's input, reported as one clear message naming the file, line and field. */
 export class UserError extends Error {
-  constructor(message: string, readonly exitCode = 2) {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
     super(message);
     this.name = 'UserError';
   }
@@ -82,7 +85,11 @@ export type SystemError = Error & { code: string; path?: string; dest?: string; 
 
 /** Whether `err` is a system error whose code is one a user can act on. */
 export function isSystemError(err: unknown): err is SystemError {
-  return err instanceof Error && typeof (err as Partial<SystemError>).code === 'string' && (err as SystemError).code in SYSTEM_CAUSES;
+  return (
+    err instanceof Error &&
+    typeof (err as Partial<SystemError>).code === 'string' &&
+    (err as SystemError).code in SYSTEM_CAUSES
+  );
 }
 
 /**

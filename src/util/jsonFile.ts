@@ -10,7 +10,9 @@ export function readJsonFile(file: string, flag?: string): unknown {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError(`${flag ? `${flag} ` : ''}${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new UserError(
+      `${flag ? `${flag} ` : ''}${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;

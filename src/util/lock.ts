@@ -34,7 +34,12 @@ function readOwner(lockFile: string): LockOwner | undefined {
   try {
     const o = JSON.parse(fs.readFileSync(lockFile, 'utf8')) as Partial<LockOwner>;
     if (typeof o.pid !== 'number' || typeof o.hostname !== 'string') return undefined;
-    return { pid: o.pid, hostname: o.hostname, target: String(o.target), ...(typeof o.started === 'string' ? { started: o.started } : {}) };
+    return {
+      pid: o.pid,
+      hostname: o.hostname,
+      target: String(o.target),
+      ...(typeof o.started === 'string' ? { started: o.started } : {}),
+    };
   } catch {
     return undefined;
   }
@@ -50,7 +55,9 @@ function ownerRuns(owner: LockOwner): boolean {
 /** The message refusing a second writer of `target`. */
 function busyError(owner: LockOwner, target: string, lockFile: string): UserError {
   const host = owner.hostname === os.hostname() ? '' : ` on ${owner.hostname}`;
-  return new UserError(`another dlrm (pid ${owner.pid}${host}) is writing ${target}; wait for it to end (its lock is ${lockFile})`);
+  return new UserError(
+    `another dlrm (pid ${owner.pid}${host}) is writing ${target}; wait for it to end (its lock is ${lockFile})`,
+  );
 }
 
 /**
@@ -60,7 +67,12 @@ function busyError(owner: LockOwner, target: string, lockFile: string): UserErro
 export function acquireLock(target: string): () => void {
   const lockFile = lockPathFor(target);
   const started = processStartTime(process.pid);
-  const mine: LockOwner = { pid: process.pid, hostname: os.hostname(), target: path.resolve(target), ...(started === undefined ? {} : { started }) };
+  const mine: LockOwner = {
+    pid: process.pid,
+    hostname: os.hostname(),
+    target: path.resolve(target),
+    ...(started === undefined ? {} : { started }),
+  };
   for (let attempt = 0; ; attempt++) {
     let fd: number;
     try {
@@ -73,7 +85,10 @@ export function acquireLock(target: string): () => void {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20); // its owner may be between create and write
         continue;
       }
-      if (attempt >= 6) throw new UserError(`${lockFile}: cannot take the lock of ${target} (the lock file keeps reappearing or cannot be read); delete it if no dlrm is writing ${target}`);
+      if (attempt >= 6)
+        throw new UserError(
+          `${lockFile}: cannot take the lock of ${target} (the lock file keeps reappearing or cannot be read); delete it if no dlrm is writing ${target}`,
+        );
       fs.rmSync(lockFile, { force: true });
       log().debug({ lockFile, owner }, 'removed a stale lock (its process no longer runs, or its pid was reused)');
       continue;

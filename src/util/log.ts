@@ -18,7 +18,14 @@ export interface LogOptions {
   pretty?: boolean;
 }
 
-const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 
 /** A stream that turns pino's JSON lines into short readable lines for a terminal. */
 function readableStderr(): Writable {
@@ -66,7 +73,9 @@ export function setupLogger(opts: LogOptions = {}): Logger {
   const pretty = opts.pretty ?? Boolean(process.stderr.isTTY);
   const level = opts.level ?? 'info';
   // each stream has its own level in a multistream (default info), so --log-level debug reaches them
-  const streams: pino.StreamEntry[] = [{ level, stream: pretty ? readableStderr() : pino.destination({ fd: 2, sync: true }) }];
+  const streams: pino.StreamEntry[] = [
+    { level, stream: pretty ? readableStderr() : pino.destination({ fd: 2, sync: true }) },
+  ];
   if (opts.logFile) streams.push({ level, stream: logFileStream(opts.logFile) });
   current = pino({ level, base: undefined }, pino.multistream(streams));
   return current;

@@ -35,7 +35,9 @@ export function choiceOption<T extends string>(choices: readonly T[]): (value: s
 export function layerListOption(value: string): number[] {
   const parts = value.split('-');
   if (parts.some((p) => !/^\d+$/.test(p) || Number(p) <= 0)) {
-    throw new InvalidArgumentError(`'${value}' is not a dash-separated list of positive integers (e.g. 13-512-256-64-16).`);
+    throw new InvalidArgumentError(
+      `'${value}' is not a dash-separated list of positive integers (e.g. 13-512-256-64-16).`,
+    );
   }
   return parts.map(Number);
 }

@@ -13,7 +13,11 @@ export function openForReading(file: string): number {
   const fd = fs.openSync(file, 'r');
   if (fs.fstatSync(fd).isDirectory()) {
     fs.closeSync(fd);
-    throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${file}'`), { code: 'EISDIR', path: file, syscall: 'open' });
+    throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${file}'`), {
+      code: 'EISDIR',
+      path: file,
+      syscall: 'open',
+    });
   }
   return fd;
 }
@@ -57,7 +61,9 @@ function isInside(inner: string, folder: string): boolean {
 export function enclosingPartsFolder(file: string): string | undefined {
   for (let dir = path.dirname(realPath(file)); ; dir = path.dirname(dir)) {
     const name = path.basename(dir);
-    const parts = name.endsWith('.parts') && (fs.existsSync(path.join(dir, 'manifest.json')) || fs.existsSync(dir.slice(0, -'.parts'.length)));
+    const parts =
+      name.endsWith('.parts') &&
+      (fs.existsSync(path.join(dir, 'manifest.json')) || fs.existsSync(dir.slice(0, -'.parts'.length)));
     if (parts || /^\..+\.parts\.partial$/.test(name)) return dir;
     if (path.dirname(dir) === dir) return undefined;
   }
@@ -78,16 +84,29 @@ export function refuseUnsafeOutputs(plan: OutputPlan): void {
   for (const out of plan.files) {
     const input = inputs.find((i) => sameFile(out.path, i.path));
     if (input) {
-      const how = realPath(out.path) === realPath(input.path) ? (path.resolve(out.path) === path.resolve(input.path) ? '' : ' (through a link)') : ' (a hard link to it)';
-      throw new UserError(`${out.flag} ${out.path}: is the input ${input.flag} ${input.path}${how}; writing it would destroy the input. Choose another output path`);
+      const how =
+        realPath(out.path) === realPath(input.path)
+          ? path.resolve(out.path) === path.resolve(input.path)
+            ? ''
+            : ' (through a link)'
+          : ' (a hard link to it)';
+      throw new UserError(
+        `${out.flag} ${out.path}: is the input ${input.flag} ${input.path}${how}; writing it would destroy the input. Choose another output path`,
+      );
     }
   }
   for (const folder of plan.folders ?? []) {
     const input = inputs.find((i) => isInside(i.path, folder.path));
-    if (input) throw new UserError(`${input.flag} ${input.path}: lies inside ${folder.path}, which this run replaces; move the input elsewhere`);
+    if (input)
+      throw new UserError(
+        `${input.flag} ${input.path}: lies inside ${folder.path}, which this run replaces; move the input elsewhere`,
+      );
   }
   for (const out of [...plan.files, ...(plan.folders ?? [])]) {
     const parts = enclosingPartsFolder(out.path);
-    if (parts) throw new UserError(`${out.flag} ${out.path}: lies inside ${parts}, the parts folder of a processed dataset (a run replaces it as a whole); choose a path outside it`);
+    if (parts)
+      throw new UserError(
+        `${out.flag} ${out.path}: lies inside ${parts}, the parts folder of a processed dataset (a run replaces it as a whole); choose a path outside it`,
+      );
   }
 }

@@ -55,18 +55,21 @@ function formatLine(label: string, unit: string | undefined): cliProgress.Generi
  */
 export function startProgress(label: string, total: number, unit?: string): Progress {
   if (!process.stderr.isTTY) return NO_PROGRESS;
-  bars ??= new cliProgress.MultiBar({
-    stream: process.stderr,
-    barsize: MAX_BAR,
-    etaBuffer: 50,
-    fps: 5,
-    // every redraw writes every bar: log lines printed above them move them down a line
-    forceRedraw: true,
-    // autowrap stays on (long log lines wrap); the format function keeps bar lines within the width
-    linewrap: true,
-    hideCursor: false,
-    clearOnComplete: false,
-  }, cliProgress.Presets.shades_classic);
+  bars ??= new cliProgress.MultiBar(
+    {
+      stream: process.stderr,
+      barsize: MAX_BAR,
+      etaBuffer: 50,
+      fps: 5,
+      // every redraw writes every bar: log lines printed above them move them down a line
+      forceRedraw: true,
+      // autowrap stays on (long log lines wrap); the format function keeps bar lines within the width
+      linewrap: true,
+      hideCursor: false,
+      clearOnComplete: false,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   const owner = bars;
   const bar = owner.create(Math.max(0, total), 0, { detail: '' }, { format: formatLine(label, unit) });
   running++;

@@ -19,7 +19,9 @@ let failure: Error | undefined;
 /** The error a failed stdout write turns into. */
 function stdoutError(err: Error & { code?: string }): Error {
   if (err.code === 'EPIPE') return new StdoutClosed();
-  return new UserError(`cannot write to stdout: ${isSystemError(err) ? systemCause(err) : err.message}; the output is incomplete`);
+  return new UserError(
+    `cannot write to stdout: ${isSystemError(err) ? systemCause(err) : err.message}; the output is incomplete`,
+  );
 }
 
 /**

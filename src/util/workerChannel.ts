@@ -48,7 +48,11 @@ export class WorkerChannel<Req extends Tagged, Rep extends Tagged> {
   }
 
   /** post(), refusing a reply of another type than `expect`. */
-  async request<R extends Rep['type']>(msg: Req, expect: R, transfer: ArrayBuffer[] = []): Promise<Extract<Rep, { type: R }>> {
+  async request<R extends Rep['type']>(
+    msg: Req,
+    expect: R,
+    transfer: ArrayBuffer[] = [],
+  ): Promise<Extract<Rep, { type: R }>> {
     const reply = await this.post(msg, transfer);
     if (reply.type !== expect) throw new Error(`${this.what}: expected ${expect}, got ${reply.type}`);
     return reply as Extract<Rep, { type: R }>;
@@ -67,7 +71,10 @@ export class WorkerChannel<Req extends Tagged, Rep extends Tagged> {
 }
 
 /** The thread side: answers each request with handle()'s reply (and transfer list), or the error it throws. */
-export function serveRequests<Req extends Tagged, Rep extends Tagged>(what: string, handle: (msg: Req) => { reply: Rep; transfer: ArrayBuffer[] }): void {
+export function serveRequests<Req extends Tagged, Rep extends Tagged>(
+  what: string,
+  handle: (msg: Req) => { reply: Rep; transfer: ArrayBuffer[] },
+): void {
   const port = parentPort;
   if (!port) throw new Error(`${what}: must run in a worker thread`);
   port.on('message', (msg: Req) => {

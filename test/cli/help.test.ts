@@ -11,7 +11,10 @@ const SUBCOMMANDS = ['generate', 'preprocess', 'schema', 'inspect', 'train', 'ev
 test('every --help (not a terminal: 80 columns) has no line over 80 characters', () => {
   for (const sub of [...SUBCOMMANDS, null]) {
     const args = sub === null ? ['--help'] : [sub, '--help'];
-    const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), ...args], { encoding: 'utf8', env: { ...process.env, COLUMNS: '80' } });
+    const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, COLUMNS: '80' },
+    });
     assert.equal(r.status, 0, r.stderr);
     const long = r.stdout.split('\n').filter((l) => l.length > 80);
     assert.deepEqual(long, [], `dlrm ${args.join(' ')}: ${long.length} lines over 80 columns`);

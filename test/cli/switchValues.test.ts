@@ -21,11 +21,14 @@ test('every boolean flag of every subcommand refuses a value, naming the flag', 
       const positive = option.negate ? `--${flag.slice(5)}` : flag;
       const hasPositive = cmd.options.some((o) => o.long === positive);
       const hasNegative = cmd.options.some((o) => o.long === `--no-${positive.slice(2)}`);
-      const use = [hasPositive ? positive : null, hasNegative ? `--no-${positive.slice(2)}` : null].filter(Boolean).join(' or ');
+      const use = [hasPositive ? positive : null, hasNegative ? `--no-${positive.slice(2)}` : null]
+        .filter(Boolean)
+        .join(' or ');
       for (const value of ['False', 'true', '']) {
         assert.throws(
           () => refuseSwitchValues(program, argvOf(cmd.name(), `${flag}=${value}`)),
-          (err: unknown) => err instanceof UserError && err.message === `${flag} is a switch and takes no value (use ${use})`,
+          (err: unknown) =>
+            err instanceof UserError && err.message === `${flag} is a switch and takes no value (use ${use})`,
           `${cmd.name()} ${flag}=${value}`,
         );
       }
@@ -38,13 +41,19 @@ test('every boolean flag of every subcommand refuses a value, naming the flag', 
 test('train names both spellings; a switch without a --no- form names only itself', () => {
   const program = buildProgram();
   assert.throws(() => refuseSwitchValues(program, argvOf('train', '--seed', '3', '--arch-interaction-itself=False')), {
-    message: '--arch-interaction-itself is a switch and takes no value (use --arch-interaction-itself or --no-arch-interaction-itself)',
+    message:
+      '--arch-interaction-itself is a switch and takes no value (use --arch-interaction-itself or --no-arch-interaction-itself)',
   });
   assert.throws(() => refuseSwitchValues(program, argvOf('train', '--no-arch-interaction-itself=1')), {
-    message: '--no-arch-interaction-itself is a switch and takes no value (use --arch-interaction-itself or --no-arch-interaction-itself)',
+    message:
+      '--no-arch-interaction-itself is a switch and takes no value (use --arch-interaction-itself or --no-arch-interaction-itself)',
   });
-  assert.throws(() => refuseSwitchValues(program, argvOf('inspect', '--json=yes')), { message: '--json is a switch and takes no value (use --json)' });
-  assert.throws(() => refuseSwitchValues(program, argvOf('generate', '--no-label=0')), { message: '--no-label is a switch and takes no value (use --no-label)' });
+  assert.throws(() => refuseSwitchValues(program, argvOf('inspect', '--json=yes')), {
+    message: '--json is a switch and takes no value (use --json)',
+  });
+  assert.throws(() => refuseSwitchValues(program, argvOf('generate', '--no-label=0')), {
+    message: '--no-label is a switch and takes no value (use --no-label)',
+  });
 });
 
 test('value flags with =, switches without a value, unknown flags and arguments after -- are left to commander', () => {
@@ -60,7 +69,14 @@ test('value flags with =, switches without a value, unknown flags and arguments 
 });
 
 test('dlrm train --arch-interaction-itself=False exits 2 with the one-line message', () => {
-  const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), 'train', '--arch-interaction-itself=False'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(repoRoot(), 'bin', 'dlrm.js'), 'train', '--arch-interaction-itself=False'],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 2);
-  assert.equal(r.stderr, 'dlrm: --arch-interaction-itself is a switch and takes no value (use --arch-interaction-itself or --no-arch-interaction-itself)\n');
+  assert.equal(
+    r.stderr,
+    'dlrm: --arch-interaction-itself is a switch and takes no value (use --arch-interaction-itself or --no-arch-interaction-itself)\n',
+  );
 });

@@ -34,17 +34,24 @@ test('parses label, dense (clip at 0, log(x+1) float32) and hex categories', () 
   for (let k = 0; k < 13; k++) assert.equal(b.dense[13 + k], 0);
   const cap = b.capacity;
   const cat = (t: number, r: number): number => b.parts[0][t * cap + r];
-  assert.deepEqual([0, 1, 2, 3, 4, 5, 6, 7].map((t) => cat(t, 0)), [0x68fd1e64, 0, 0, 0xffffffff, 0xffffffff, 10, 1, 16]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 5, 6, 7].map((t) => cat(t, 0)),
+    [0x68fd1e64, 0, 0, 0xffffffff, 0xffffffff, 10, 1, 16],
+  );
   for (let t = 0; t < 26; t++) assert.equal(cat(t, 1), 0);
 });
 
 test('--max-ind-range takes the value modulo M and partitions split tables table-major', () => {
   const cats = Array.from({ length: 26 }, (_, t) => (1000 + t).toString(16));
-  const b = parse(line('0', D13('1'), cats) + line('1', D13('2'), C26('ff')), { maxIndRange: 7, partitionBounds: [0, 13, 26] });
+  const b = parse(line('0', D13('1'), cats) + line('1', D13('2'), C26('ff')), {
+    maxIndRange: 7,
+    partitionBounds: [0, 13, 26],
+  });
   assert.equal(b.parts.length, 2);
   assert.equal(b.parts[0].length, 13 * 2);
   for (let t = 0; t < 26; t++) {
-    const p = t < 13 ? 0 : 1, l = t < 13 ? t : t - 13;
+    const p = t < 13 ? 0 : 1,
+      l = t < 13 ? t : t - 13;
     assert.equal(b.parts[p][l * 2], (1000 + t) % 7);
     assert.equal(b.parts[p][l * 2 + 1], 255 % 7);
   }
@@ -76,7 +83,10 @@ test('wrong field counts are reported, and a 39-field line is named an unlabelle
   const short = [...D13('1'), ...C26('a')].join('\t') + '\n';
   let b = parse(short);
   assert.equal(b.firstError?.field, undefined);
-  assert.match(b.firstError?.message ?? '', /39 fields, expected 40 \(label, I1\.\.I13, C1\.\.C26\).*unlabelled test-file line/);
+  assert.match(
+    b.firstError?.message ?? '',
+    /39 fields, expected 40 \(label, I1\.\.I13, C1\.\.C26\).*unlabelled test-file line/,
+  );
   b = parse(line('0', D13('1'), [...C26('a'), 'b']));
   assert.match(b.firstError?.message ?? '', /41 fields, expected 40/);
   b = parse('\n');
@@ -92,7 +102,10 @@ test('--skip-invalid-lines counts bad lines and keeps the rest in order', () => 
   assert.equal(b.rows, 3);
   assert.equal(b.invalidLines, 2);
   assert.equal(b.firstError?.line, 1);
-  assert.deepEqual([0, 1, 2].map((r) => b.parts[0][r]), [1, 2, 3]);
+  assert.deepEqual(
+    [0, 1, 2].map((r) => b.parts[0][r]),
+    [1, 2, 3],
+  );
   const stopped = parse(text);
   assert.equal(stopped.lines, 2);
   assert.equal(stopped.rows, 1);
@@ -102,7 +115,10 @@ test('sub-sampling drops label-0 lines iff their seeded draw < rate, never label
   const n = 4000;
   let text = '';
   for (let i = 0; i < n; i++) text += line(i % 4 === 0 ? '1' : '0', D13('1'), C26(i.toString(16)));
-  const rate = 0.6, seed = 11, day = 3, first = 500;
+  const rate = 0.6,
+    seed = 11,
+    day = 3,
+    first = 500;
   const b = parse(text, { subsampleRate: rate, seed }, day, first);
   const kept: number[] = [];
   for (let i = 0; i < n; i++) if (i % 4 === 0 || subsampleDraw(seed, day, first + i) >= rate) kept.push(i);
@@ -111,7 +127,10 @@ test('sub-sampling drops label-0 lines iff their seeded draw < rate, never label
   const zeros = n - n / 4;
   const dropped = n - kept.length;
   assert.ok(Math.abs(dropped / zeros - rate) < 0.05, `dropped ${dropped} of ${zeros}`);
-  assert.notDeepEqual(Array.from(parse(text, { subsampleRate: rate, seed: 12 }, day, first).parts[0].subarray(0, 50)), kept.slice(0, 50));
+  assert.notDeepEqual(
+    Array.from(parse(text, { subsampleRate: rate, seed: 12 }, day, first).parts[0].subarray(0, 50)),
+    kept.slice(0, 50),
+  );
 });
 
 test('decimal categorical columns and a custom delimiter go through the same parser', () => {
@@ -141,7 +160,8 @@ test('CRLF line endings parse exactly as LF, in the JS parser alone too', () => 
       const bytes = new Uint8Array(Buffer.from(text, 'latin1'));
       return new CriteoParser(layout, base, kernels).parseBlock(bytes, bytes.length, 0, 0, 3);
     };
-    const a = parseWith(lf), b = parseWith(crlf);
+    const a = parseWith(lf),
+      b = parseWith(crlf);
     assert.equal(b.firstError, undefined, b.firstError?.message);
     assert.equal(b.rows, 3);
     assert.deepEqual(b.labels, a.labels);
@@ -149,20 +169,32 @@ test('CRLF line endings parse exactly as LF, in the JS parser alone too', () => 
     assert.deepEqual(b.parts, a.parts);
   }
   // the general path (a layout off the Criteo fast path), with each role last on the line
-  const layoutEnding = (last: 'k' | 'a' | 'ignore') => compileLayout({
-    delimiter: ',', header: false, columns: [...['y', 'a', 'k', 'ignore'].filter((c) => c !== last), last], label: { name: 'y' },
-    dense: [{ name: 'a', transform: 'none' }], categorical: [{ name: 'k', encoding: 'decimal' }],
-  });
+  const layoutEnding = (last: 'k' | 'a' | 'ignore') =>
+    compileLayout({
+      delimiter: ',',
+      header: false,
+      columns: [...['y', 'a', 'k', 'ignore'].filter((c) => c !== last), last],
+      label: { name: 'y' },
+      dense: [{ name: 'a', transform: 'none' }],
+      categorical: [{ name: 'k', encoding: 'decimal' }],
+    });
   for (const last of ['k', 'a', 'ignore'] as const) {
     const l = layoutEnding(last);
-    const rows = [['1', '-5', '4294967295', 'x'], ['0', '', '12', ''], ['1', '7', '', 'yy']];
-    const order = [...['y', 'a', 'k', 'ignore'].filter((c) => c !== last), last].map((c) => ['y', 'a', 'k', 'ignore'].indexOf(c));
+    const rows = [
+      ['1', '-5', '4294967295', 'x'],
+      ['0', '', '12', ''],
+      ['1', '7', '', 'yy'],
+    ];
+    const order = [...['y', 'a', 'k', 'ignore'].filter((c) => c !== last), last].map((c) =>
+      ['y', 'a', 'k', 'ignore'].indexOf(c),
+    );
     const text = rows.map((r) => order.map((i) => r[i]).join(',') + '\n').join('');
     const parseGeneral = (t: string) => {
       const bytes = new Uint8Array(Buffer.from(t, 'latin1'));
       return new CriteoParser(l, { ...base, partitionBounds: [0, 1] }, null).parseBlock(bytes, bytes.length, 0, 0, 3);
     };
-    const want = parseGeneral(text), got = parseGeneral(text.replace(/\n/g, '\r\n'));
+    const want = parseGeneral(text),
+      got = parseGeneral(text.replace(/\n/g, '\r\n'));
     assert.equal(want.rows, 3, want.firstError?.message);
     assert.equal(got.firstError, undefined, `${last} last: ${got.firstError?.message}`);
     assert.deepEqual([got.labels, got.dense, got.parts], [want.labels, want.dense, want.parts]);

@@ -36,7 +36,10 @@ test('the same seed gives the same bytes (with any number of workers), another s
   await generateTextFile({ profile, rows: 1000, out: other, seed: 8, withLabel: true });
   assert.ok(fs.readFileSync(again).equals(fs.readFileSync(file)));
   assert.notEqual(fs.readFileSync(other, 'utf8').slice(0, 5000), lines.slice(0, 1000).join('\n').slice(0, 5000));
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('.tmp-')),
+    [],
+  );
 });
 
 test('every line has 40 fields: 0/1 label, 13 integers, 26 hex8 values, empty when missing', () => {
@@ -49,9 +52,16 @@ test('every line has 40 fields: 0/1 label, 13 integers, 26 hex8 values, empty wh
   });
   // only I2 is ever negative; integers stay within the profile's maxima
   for (let j = 0; j < 13; j++) {
-    const present = fields.map((f) => f[1 + j]).filter((v) => v !== '').map(Number);
+    const present = fields
+      .map((f) => f[1 + j])
+      .filter((v) => v !== '')
+      .map(Number);
     assert.ok(Math.max(...present) <= profile.dense[j].max);
-    assert.equal(present.some((x) => x < 0), profile.dense[j].negativeRate > 0, `I${j + 1} negatives`);
+    assert.equal(
+      present.some((x) => x < 0),
+      profile.dense[j].negativeRate > 0,
+      `I${j + 1} negatives`,
+    );
   }
 });
 
@@ -75,7 +85,11 @@ test('missing rates follow the profile groups and the click rate is near the tar
   // columns of one group are missing on the same rows
   for (const g of profile.missingGroups) {
     const idx = g.columns.map((c) => 1 + names.indexOf(c));
-    for (const f of fields) assert.ok(idx.every((i) => (f[i] === '') === (f[idx[0]] === '')), g.columns.join(','));
+    for (const f of fields)
+      assert.ok(
+        idx.every((i) => (f[i] === '') === (f[idx[0]] === '')),
+        g.columns.join(','),
+      );
   }
   const clicks = fields.filter((f) => f[0] === '1').length / ROWS;
   assert.ok(Math.abs(clicks - profile.signal.clickRate) < 0.015, `click rate ${clicks}`);
@@ -118,7 +132,10 @@ test('the planted logit ranks clicks well above chance and a shuffled one does n
     scores.set(block.logits, b * BLOCK_ROWS);
     labels.set(block.labels, b * BLOCK_ROWS);
   }
-  assert.deepEqual(Array.from(labels.subarray(0, 2000)), fields.slice(0, 2000).map((f) => Number(f[0])));
+  assert.deepEqual(
+    Array.from(labels.subarray(0, 2000)),
+    fields.slice(0, 2000).map((f) => Number(f[0])),
+  );
   const oracle = rocAuc(scores, labels);
   assert.ok(oracle > 0.7, `oracle AUC ${oracle}`);
   new Rng(1).shuffle(scores);
@@ -166,10 +183,27 @@ test('a logistic regression on hashed features learns the signal from the text (
 
 test('dlrm generate (2 workers) writes the library bytes; a bad profile is a UserError', async () => {
   const out = path.join(dir, 'cli.txt');
-  await main(['node', 'dlrm', 'generate', '--rows', '9000', '--out', out, '--seed', '7', '--workers', '2', '--log-level', 'warn']);
+  await main([
+    'node',
+    'dlrm',
+    'generate',
+    '--rows',
+    '9000',
+    '--out',
+    out,
+    '--seed',
+    '7',
+    '--workers',
+    '2',
+    '--log-level',
+    'warn',
+  ]);
   assert.equal(fs.readFileSync(out, 'utf8'), lines.slice(0, 9000).join('\n') + '\n');
   const bad = { ...profile, categorical: profile.categorical.map((c, t) => (t === 2 ? { ...c, cardinality: 1 } : c)) };
-  assert.throws(() => validateProfile(bad, 'p.json'), (e: unknown) => e instanceof UserError && /^p\.json: categorical C3: cardinality/.test(e.message));
+  assert.throws(
+    () => validateProfile(bad, 'p.json'),
+    (e: unknown) => e instanceof UserError && /^p\.json: categorical C3: cardinality/.test(e.message),
+  );
   const badGroup = { ...profile, missingGroups: [{ rate: 0.5, columns: ['C99'] }] };
   assert.throws(() => validateProfile(badGroup, 'p.json'), /unknown column 'C99'/);
 });

@@ -4,7 +4,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import * as crypto from 'node:crypto';
-import { kaggleDays, kaggleDaySizes, lineOffset, MARK_EVERY, scanLines, terabyteDays } from '../../src/criteo/rawSources';
+import {
+  kaggleDays,
+  kaggleDaySizes,
+  lineOffset,
+  MARK_EVERY,
+  scanLines,
+  terabyteDays,
+} from '../../src/criteo/rawSources';
 import { readDayBlocks } from '../../src/rawformat/blockReader';
 import { tempDir } from '../helpers/sharedData';
 
@@ -15,7 +22,11 @@ test('Kaggle days follow divmod(N, 7): the first N % 7 days get one more line', 
   assert.deepEqual(kaggleDaySizes(21609), new Array(7).fill(3087));
   assert.deepEqual(kaggleDaySizes(45840617), [6548660, 6548660, 6548660, 6548660, 6548659, 6548659, 6548659]);
   assert.deepEqual(kaggleDaySizes(10), [2, 2, 2, 1, 1, 1, 1]);
-  for (const n of [7, 13, 99, 100_003]) assert.equal(kaggleDaySizes(n).reduce((a, b) => a + b, 0), n);
+  for (const n of [7, 13, 99, 100_003])
+    assert.equal(
+      kaggleDaySizes(n).reduce((a, b) => a + b, 0),
+      n,
+    );
 });
 
 test('scanLines counts lines across read chunks and marks; day ranges start exactly at line starts', async () => {
@@ -34,7 +45,10 @@ test('scanLines counts lines across read chunks and marks; day ranges start exac
   }
   assert.equal(lineOffset(file, scan, n), text.length);
   const days = kaggleDays(file, scan);
-  assert.deepEqual(days.map((d) => d.lines), kaggleDaySizes(n));
+  assert.deepEqual(
+    days.map((d) => d.lines),
+    kaggleDaySizes(n),
+  );
   let line = 0;
   days.forEach((d, i) => {
     assert.equal(d.name, `day_${i}`);
@@ -52,7 +66,13 @@ test('readDayBlocks yields complete lines in order for plain ranges and gzip, gr
   fs.writeFileSync(plain, text);
   fs.writeFileSync(path.join(dir, 'day_1.gz'), zlib.gzipSync(text + '\n'));
   const days = terabyteDays(path.join(dir, 'day'));
-  assert.deepEqual(days.map((d) => [d.name, path.basename(d.file), d.gzip]), [['day_0', 'day_0', false], ['day_1', 'day_1.gz', true]]);
+  assert.deepEqual(
+    days.map((d) => [d.name, path.basename(d.file), d.gzip]),
+    [
+      ['day_0', 'day_0', false],
+      ['day_1', 'day_1.gz', true],
+    ],
+  );
   for (const day of days) {
     const got: string[] = [];
     let blocks = 0;
@@ -70,9 +90,11 @@ test('readDayBlocks yields complete lines in order for plain ranges and gzip, gr
     assert.equal(hash.digest('hex'), crypto.createHash('sha256').update(fs.readFileSync(day.file)).digest('hex'));
   }
   // a byte range of a plain file
-  const start = text.indexOf('line 10\n'), end = text.indexOf('line 20\n');
+  const start = text.indexOf('line 10\n'),
+    end = text.indexOf('line 20\n');
   const got: string[] = [];
-  for await (const b of readDayBlocks({ ...days[0], startByte: start, endByte: end }, 64, () => {})) got.push(...Buffer.from(b.bytes.subarray(0, b.end)).toString().slice(0, -1).split('\n'));
+  for await (const b of readDayBlocks({ ...days[0], startByte: start, endByte: end }, 64, () => {}))
+    got.push(...Buffer.from(b.bytes.subarray(0, b.end)).toString().slice(0, -1).split('\n'));
   assert.deepEqual(got, lines.slice(10, 20));
 });
 

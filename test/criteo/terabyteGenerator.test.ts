@@ -22,11 +22,40 @@ let days: string[][] = [];
 let single: string[] = [];
 
 before(async () => {
-  await main(['node', 'dlrm', 'generate', '--data-set', 'terabyte', '--days', String(DAYS), '--rows-per-day', String(R), '--out', path.join(dir, 'day'), '--seed', '3', '--workers', '2', '--log-level', 'warn']);
+  await main([
+    'node',
+    'dlrm',
+    'generate',
+    '--data-set',
+    'terabyte',
+    '--days',
+    String(DAYS),
+    '--rows-per-day',
+    String(R),
+    '--out',
+    path.join(dir, 'day'),
+    '--seed',
+    '3',
+    '--workers',
+    '2',
+    '--log-level',
+    'warn',
+  ]);
   assert.equal(process.exitCode ?? 0, 0);
-  days = Array.from({ length: DAYS }, (_, d) => fs.readFileSync(path.join(dir, `day_${d}`), 'utf8').split('\n').slice(0, -1));
+  days = Array.from({ length: DAYS }, (_, d) =>
+    fs
+      .readFileSync(path.join(dir, `day_${d}`), 'utf8')
+      .split('\n')
+      .slice(0, -1),
+  );
   const one = path.join(dir, 'single.txt');
-  await generateTextFile({ profile: loadProfile('terabyte'), rows: DAYS * blocksPerDay * BLOCK_ROWS, out: one, seed: 3, withLabel: true });
+  await generateTextFile({
+    profile: loadProfile('terabyte'),
+    rows: DAYS * blocksPerDay * BLOCK_ROWS,
+    out: one,
+    seed: 3,
+    withLabel: true,
+  });
   single = fs.readFileSync(one, 'utf8').split('\n').slice(0, -1);
 });
 
@@ -54,11 +83,25 @@ test('the Terabyte profile shows: click rate near 0.034, and C20 (292M values) f
 test('--days without --rows-per-day, or with --rows, is a UserError (exit 2) and writes nothing', async () => {
   const errors: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string) => errors.push(String(chunk)) > 0);
+  process.stderr.write = (chunk: string) => errors.push(String(chunk)) > 0;
   try {
-    for (const args of [['--days', '2'], ['--days', '2', '--rows-per-day', '10', '--rows', '5']]) {
+    for (const args of [
+      ['--days', '2'],
+      ['--days', '2', '--rows-per-day', '10', '--rows', '5'],
+    ]) {
       process.exitCode = 0;
-      await main(['node', 'dlrm', 'generate', '--data-set', 'terabyte', ...args, '--out', path.join(dir, 'bad'), '--log-level', 'warn']);
+      await main([
+        'node',
+        'dlrm',
+        'generate',
+        '--data-set',
+        'terabyte',
+        ...args,
+        '--out',
+        path.join(dir, 'bad'),
+        '--log-level',
+        'warn',
+      ]);
       assert.equal(process.exitCode, 2);
     }
   } finally {

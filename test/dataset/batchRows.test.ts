@@ -6,14 +6,28 @@ import type { Batch } from '../../src/dataset/batch';
 import { sliceBatch } from '../../src/dataset/batchRows';
 
 test('sliceBatch returns the rows, dense values and bags of rows [a, b) of every table', () => {
-  const n = 9, D = 2, T = 3;
+  const n = 9,
+    D = 2,
+    T = 3;
   const sparse = Array.from({ length: T }, (_, t) => {
     const offsets = new Uint32Array(n + 1);
     for (let r = 0; r < n; r++) offsets[r + 1] = offsets[r] + ((r * (t + 1)) % 3); // bags of 0..2 indices
     return { offsets, indices: Uint32Array.from({ length: offsets[n] }, (_, i) => 100 * t + i) };
   });
-  const batch: Batch = { size: n, numDense: D, labels: Float32Array.from({ length: n }, (_, r) => r % 2), dense: Float32Array.from({ length: n * D }, (_, i) => i / 10), sparse };
-  for (const [a, b] of [[0, 9], [2, 7], [4, 5], [8, 9], [3, 3]]) {
+  const batch: Batch = {
+    size: n,
+    numDense: D,
+    labels: Float32Array.from({ length: n }, (_, r) => r % 2),
+    dense: Float32Array.from({ length: n * D }, (_, i) => i / 10),
+    sparse,
+  };
+  for (const [a, b] of [
+    [0, 9],
+    [2, 7],
+    [4, 5],
+    [8, 9],
+    [3, 3],
+  ]) {
     const s = sliceBatch(batch, a, b);
     assert.equal(s.size, b - a);
     assert.deepEqual([...s.labels], [...batch.labels.subarray(a, b)]);

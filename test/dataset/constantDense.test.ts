@@ -23,7 +23,13 @@ function tinySource(rows: number, D: number): BatchSource & { starts: number[] }
         const bags = Array.from({ length: B }, (_, b) => new Array<number>((r0 + b) % 3).fill((r0 + b) % 5));
         const offsets = new Uint32Array(B + 1);
         bags.forEach((bag, b) => (offsets[b + 1] = offsets[b] + bag.length));
-        yield { size: B, numDense: D, dense, labels: new Float32Array(B).map((_, b) => (r0 + b) % 2), sparse: [{ offsets, indices: Uint32Array.from(bags.flat()) }] };
+        yield {
+          size: B,
+          numDense: D,
+          dense,
+          labels: new Float32Array(B).map((_, b) => (r0 + b) % 2),
+          sparse: [{ offsets, indices: Uint32Array.from(bags.flat()) }],
+        };
       }
     },
   };
@@ -46,7 +52,10 @@ test('no dense features: one constant input 1 per row, everything else unchanged
   const got = await collect(wrapped, 4, 2);
   const want = await collect(inner, 4, 2);
   assert.deepEqual(inner.starts, [2, 2], 'the start row reaches the wrapped source');
-  assert.deepEqual(got.map((b) => b.size), [4, 4, 1]);
+  assert.deepEqual(
+    got.map((b) => b.size),
+    [4, 4, 1],
+  );
   got.forEach((b, i) => {
     validateBatch(b, wrapped.tableSizes);
     assert.equal(b.numDense, 1);

@@ -4,7 +4,13 @@
 import * as assert from 'node:assert/strict';
 import * as zlib from 'node:zlib';
 import type { Batch } from '../../src/dataset/batch';
-import { HEADER_BYTES, indexEntryWords, NO_OFFSETS_SECTION, ProcessedFileWriter, SECTION_ALIGN } from '../../src/dataset/processedFile';
+import {
+  HEADER_BYTES,
+  indexEntryWords,
+  NO_OFFSETS_SECTION,
+  ProcessedFileWriter,
+  SECTION_ALIGN,
+} from '../../src/dataset/processedFile';
 import { Rng } from '../../src/util/random';
 
 export interface Row {
@@ -19,7 +25,9 @@ export function randomRows(rng: Rng, n: number, numDense: number, numTables: num
   return Array.from({ length: n }, () => ({
     label: rng.nextInt(2),
     dense: Array.from({ length: numDense }, () => Math.fround(rng.normal())),
-    bags: Array.from({ length: numTables }, () => Array.from({ length: minBag + rng.nextInt(maxBag - minBag + 1) }, () => rng.nextInt(1000))),
+    bags: Array.from({ length: numTables }, () =>
+      Array.from({ length: minBag + rng.nextInt(maxBag - minBag + 1) }, () => rng.nextInt(1000)),
+    ),
   }));
 }
 
@@ -48,9 +56,17 @@ export function batchToRows(batch: Batch): Row[] {
 }
 
 /** Writes rows to `path` in appends of random sizes (so appends cross row-group boundaries). */
-export function writeRows(path: string, rows: readonly Row[], numDense: number, numTables: number, rowsPerGroup: number, metadata: object, rng = new Rng(99)): void {
+export function writeRows(
+  path: string,
+  rows: readonly Row[],
+  numDense: number,
+  numTables: number,
+  rowsPerGroup: number,
+  metadata: object,
+  rng = new Rng(99),
+): void {
   const writer = new ProcessedFileWriter(path, { numDense, numTables, rowsPerGroup });
-  for (let at = 0; at < rows.length; ) {
+  for (let at = 0; at < rows.length;) {
     const n = Math.min(rows.length - at, 1 + rng.nextInt(2 * rowsPerGroup));
     const b = rowsToBatch(rows.slice(at, at + n), numDense, numTables);
     writer.append(b.labels, b.dense, b.sparse);
@@ -76,7 +92,8 @@ export function oneHotOffsetsBytes(rows: readonly Row[], numTables: number, rows
   for (let first = 0; first < rows.length; first += rowsPerGroup) {
     const g = rows.slice(first, first + rowsPerGroup);
     for (let t = 0; t < numTables; t++) {
-      if (g.every((r) => r.bags[t].length === 1)) bytes += Math.ceil((4 * (g.length + 1)) / SECTION_ALIGN) * SECTION_ALIGN;
+      if (g.every((r) => r.bags[t].length === 1))
+        bytes += Math.ceil((4 * (g.length + 1)) / SECTION_ALIGN) * SECTION_ALIGN;
     }
   }
   return bytes;
@@ -87,8 +104,16 @@ export function oneHotOffsetsBytes(rows: readonly Row[], numTables: number, rows
  * versions 2 and 3 omit the offsets section of a table whose bags in a group all hold one index, version 1
  * never; version 3 adds each group's byte length and CRC-32 to its index entry and the header checksum.
  */
-export function encodeProcessedFile(rows: readonly Row[], numDense: number, numTables: number, rowsPerGroup: number, metadata: object, version: 1 | 2 | 3 = 3): Buffer {
-  const pad = (b: Buffer): Buffer => Buffer.concat([b, Buffer.alloc((SECTION_ALIGN - (b.length % SECTION_ALIGN)) % SECTION_ALIGN)]);
+export function encodeProcessedFile(
+  rows: readonly Row[],
+  numDense: number,
+  numTables: number,
+  rowsPerGroup: number,
+  metadata: object,
+  version: 1 | 2 | 3 = 3,
+): Buffer {
+  const pad = (b: Buffer): Buffer =>
+    Buffer.concat([b, Buffer.alloc((SECTION_ALIGN - (b.length % SECTION_ALIGN)) % SECTION_ALIGN)]);
   const f32 = (v: number[]): Buffer => Buffer.from(Float32Array.from(v).buffer);
   const u32 = (v: number[]): Buffer => Buffer.from(Uint32Array.from(v).buffer);
   const body: Buffer[] = [];
@@ -121,8 +146,11 @@ export function encodeProcessedFile(rows: readonly Row[], numDense: number, numT
   const header = Buffer.alloc(HEADER_BYTES);
   header.write('DLRMPROC', 0, 'latin1');
   [version, numDense, numTables, rowsPerGroup].forEach((v, i) => header.writeUInt32LE(v, 8 + 4 * i));
-  [rows.length, index.length / indexEntryWords(numTables, version), indexOffset, metadataOffset, json.length].forEach((v, i) => header.writeBigUInt64LE(BigInt(v), 24 + 8 * i));
-  if (version === 3) header.writeUInt32LE(zlib.crc32(json, zlib.crc32(indexBytes, zlib.crc32(header.subarray(0, 60)))), 60);
+  [rows.length, index.length / indexEntryWords(numTables, version), indexOffset, metadataOffset, json.length].forEach(
+    (v, i) => header.writeBigUInt64LE(BigInt(v), 24 + 8 * i),
+  );
+  if (version === 3)
+    header.writeUInt32LE(zlib.crc32(json, zlib.crc32(indexBytes, zlib.crc32(header.subarray(0, 60)))), 60);
   return Buffer.concat([header, ...body]);
 }
 
@@ -130,11 +158,20 @@ export function encodeProcessedFile(rows: readonly Row[], numDense: number, numT
  * Rows whose table 0 is one-hot everywhere, table 2 one-hot in group `oneHotGroup` only (rowsPerGroup
  * rows per group) and the other tables multi-hot (0..3 indices, so no group of them is one-hot).
  */
-export function mixedRows(rng: Rng, n: number, numDense: number, numTables: number, rowsPerGroup: number, oneHotGroup: number): Row[] {
+export function mixedRows(
+  rng: Rng,
+  n: number,
+  numDense: number,
+  numTables: number,
+  rowsPerGroup: number,
+  oneHotGroup: number,
+): Row[] {
   const multi = randomRows(rng, n, numDense, numTables, 3, 0);
   const single = randomRows(rng, n, numDense, numTables, 1, 1);
   return multi.map((r, i) => ({
     ...r,
-    bags: r.bags.map((bag, t) => (t === 0 || (t === 2 && Math.floor(i / rowsPerGroup) === oneHotGroup) ? single[i].bags[t] : bag)),
+    bags: r.bags.map((bag, t) =>
+      t === 0 || (t === 2 && Math.floor(i / rowsPerGroup) === oneHotGroup) ? single[i].bags[t] : bag,
+    ),
   }));
 }

@@ -43,37 +43,56 @@ sys.exit('damage not detected')
 const numpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
 const skip = numpy.status === 0 ? false : 'python3 with numpy is not available to run the docs/FORMAT.md snippet';
 
-test('the numpy snippet in docs/FORMAT.md reads rows and metadata exactly: multi-hot, one-hot (no offsets sections), mixed, versions 1 and 2', { skip }, () => {
-  const metadata = { splits: { train: { start: 0, end: 400 } } };
-  const cases: [string, Row[], (file: string, rows: Row[]) => void][] = [
-    ['multi-hot', randomRows(new Rng(3), 500, 3, 4, 3), (f, rows) => writeRows(f, rows, 3, 4, 64, metadata)],
-    ['one-hot', randomRows(new Rng(4), 500, 3, 4, 1, 1), (f, rows) => writeRows(f, rows, 3, 4, 64, metadata)],
-    ['mixed', mixedRows(new Rng(5), 500, 3, 4, 64, 1), (f, rows) => writeRows(f, rows, 3, 4, 64, metadata)],
-    ['version-1', mixedRows(new Rng(6), 500, 3, 4, 64, 1), (f, rows) => fs.writeFileSync(f, encodeProcessedFile(rows, 3, 4, 64, metadata, 1))],
-    ['version-2', mixedRows(new Rng(7), 500, 3, 4, 64, 1), (f, rows) => fs.writeFileSync(f, encodeProcessedFile(rows, 3, 4, 64, metadata, 2))],
-  ];
-  for (const [name, rows, write] of cases) {
-    const file = path.join(dir, `${name}.bin`);
-    const rowsJson = path.join(dir, `${name}.json`);
-    write(file, rows);
-    fs.writeFileSync(rowsJson, JSON.stringify(rows));
-    const r = spawnSync('python3', ['-c', CHECK, path.join(repoRoot(), 'docs', 'FORMAT.md'), file, rowsJson], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `${name}: ${r.stderr}`);
-    assert.deepEqual(JSON.parse(r.stdout), metadata, name);
-  }
-});
+test(
+  'the numpy snippet in docs/FORMAT.md reads rows and metadata exactly: multi-hot, one-hot (no offsets sections), mixed, versions 1 and 2',
+  { skip },
+  () => {
+    const metadata = { splits: { train: { start: 0, end: 400 } } };
+    const cases: [string, Row[], (file: string, rows: Row[]) => void][] = [
+      ['multi-hot', randomRows(new Rng(3), 500, 3, 4, 3), (f, rows) => writeRows(f, rows, 3, 4, 64, metadata)],
+      ['one-hot', randomRows(new Rng(4), 500, 3, 4, 1, 1), (f, rows) => writeRows(f, rows, 3, 4, 64, metadata)],
+      ['mixed', mixedRows(new Rng(5), 500, 3, 4, 64, 1), (f, rows) => writeRows(f, rows, 3, 4, 64, metadata)],
+      [
+        'version-1',
+        mixedRows(new Rng(6), 500, 3, 4, 64, 1),
+        (f, rows) => fs.writeFileSync(f, encodeProcessedFile(rows, 3, 4, 64, metadata, 1)),
+      ],
+      [
+        'version-2',
+        mixedRows(new Rng(7), 500, 3, 4, 64, 1),
+        (f, rows) => fs.writeFileSync(f, encodeProcessedFile(rows, 3, 4, 64, metadata, 2)),
+      ],
+    ];
+    for (const [name, rows, write] of cases) {
+      const file = path.join(dir, `${name}.bin`);
+      const rowsJson = path.join(dir, `${name}.json`);
+      write(file, rows);
+      fs.writeFileSync(rowsJson, JSON.stringify(rows));
+      const r = spawnSync('python3', ['-c', CHECK, path.join(repoRoot(), 'docs', 'FORMAT.md'), file, rowsJson], {
+        encoding: 'utf8',
+      });
+      assert.equal(r.status, 0, `${name}: ${r.stderr}`);
+      assert.deepEqual(JSON.parse(r.stdout), metadata, name);
+    }
+  },
+);
 
 test('the numpy snippet in docs/FORMAT.md refuses a flipped byte in a row group and in the header', { skip }, () => {
   const rows = randomRows(new Rng(8), 200, 3, 4, 2);
   const file = path.join(dir, 'good.bin');
   writeRows(file, rows, 3, 4, 64, { splits: {} });
   const bytes = fs.readFileSync(file);
-  for (const [name, at, message] of [['group', 64 + 4 * 3, /row group at byte 64 damaged/], ['header', 21, /header, index or metadata damaged/]] as const) {
+  for (const [name, at, message] of [
+    ['group', 64 + 4 * 3, /row group at byte 64 damaged/],
+    ['header', 21, /header, index or metadata damaged/],
+  ] as const) {
     const damaged = path.join(dir, `damaged-${name}.bin`);
     const copy = Buffer.from(bytes);
     copy[at] ^= 1;
     fs.writeFileSync(damaged, copy);
-    const r = spawnSync('python3', ['-c', CHECK_DAMAGED, path.join(repoRoot(), 'docs', 'FORMAT.md'), damaged], { encoding: 'utf8' });
+    const r = spawnSync('python3', ['-c', CHECK_DAMAGED, path.join(repoRoot(), 'docs', 'FORMAT.md'), damaged], {
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, `${name}: ${r.stderr}`);
     assert.match(r.stdout, message, name);
   }

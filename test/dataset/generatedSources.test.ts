@@ -85,12 +85,22 @@ test('synthetic: firstRow gives a disjoint held-out range from the same planted 
   const b = new SyntheticSource({ tableSizes: KAGGLE_SIZES, rows: 1200, seed: 1 });
   assert.equal(a.generator.bias, b.generator.bias);
   assert.deepEqual(rowsOf(await collect(a, 64)), rowsOf(await collect(b, 1200)).slice(1000));
-  assert.throws(() => new SyntheticSource({ tableSizes: [10, 10], rows: 5, seed: 1 }), /2 embedding tables but the kaggle data has 26/);
+  assert.throws(
+    () => new SyntheticSource({ tableSizes: [10, 10], rows: 5, seed: 1 }),
+    /2 embedding tables but the kaggle data has 26/,
+  );
 });
 
 test('random: uniform dense in [0,1), 0/1 labels, bags of 1..n indices (or exactly n), deterministic per row', async () => {
   const tableSizes = [5, 1000, 3];
-  const opts = { numDense: 4, tableSizes, rows: 3000, seed: 2, numIndicesPerLookup: 4, numIndicesPerLookupFixed: false };
+  const opts = {
+    numDense: 4,
+    tableSizes,
+    rows: 3000,
+    seed: 2,
+    numIndicesPerLookup: 4,
+    numIndicesPerLookupFixed: false,
+  };
   const batches = await collect(new RandomSource(opts), 3000);
   const [b] = batches;
   validateBatch(b, tableSizes);
@@ -103,7 +113,10 @@ test('random: uniform dense in [0,1), 0/1 labels, bags of 1..n indices (or exact
   b.sparse.forEach((bag, t) => {
     const sizes = Array.from({ length: 3000 }, (_, r) => bag.offsets[r + 1] - bag.offsets[r]);
     const most = Math.min(4, tableSizes[t]);
-    assert.ok(sizes.every((k) => k >= 1 && k <= most), `table ${t}`);
+    assert.ok(
+      sizes.every((k) => k >= 1 && k <= most),
+      `table ${t}`,
+    );
     for (let k = 1; k <= most; k++) assert.ok(sizes.includes(k), `table ${t}: bag size ${k} occurs`);
   });
   assert.deepEqual(rowsOf(await collect(new RandomSource(opts), 77, 100)), rowsOf(batches).slice(100));
@@ -114,8 +127,22 @@ test('random: uniform dense in [0,1), 0/1 labels, bags of 1..n indices (or exact
 });
 
 test('sources refuse bad sizes with a message naming the value', () => {
-  assert.throws(() => new RandomSource({ numDense: 1, tableSizes: [0], rows: 1, seed: 1, numIndicesPerLookup: 1, numIndicesPerLookupFixed: false }), /tableSizes\[0\] must be a positive integer, got 0/);
-  assert.throws(() => new SyntheticSource({ tableSizes: KAGGLE_SIZES, rows: 1.5, seed: 1 }), /rows must be a positive integer, got 1.5/);
+  assert.throws(
+    () =>
+      new RandomSource({
+        numDense: 1,
+        tableSizes: [0],
+        rows: 1,
+        seed: 1,
+        numIndicesPerLookup: 1,
+        numIndicesPerLookupFixed: false,
+      }),
+    /tableSizes\[0\] must be a positive integer, got 0/,
+  );
+  assert.throws(
+    () => new SyntheticSource({ tableSizes: KAGGLE_SIZES, rows: 1.5, seed: 1 }),
+    /rows must be a positive integer, got 1.5/,
+  );
 });
 
 test('kept blocks: a second epoch and a source without cache give the same rows', async () => {

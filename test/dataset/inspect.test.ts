@@ -21,7 +21,10 @@ const manifest = {
   sources: [{ path: '/data/train.txt', bytes: 12345, sha256: 'ab'.repeat(32) }],
   options: { dataSet: 'kaggle', maxIndRange: 0, dataRandomize: 'total', seed: 123 },
   numDense: D,
-  tables: [{ name: 'C1', count: 1000, oovIndex: 0, vocabFile: 'C1.vocab' }, { name: 'C2', count: 1077, oovIndex: 0, vocabFile: 'C2.vocab' }],
+  tables: [
+    { name: 'C1', count: 1000, oovIndex: 0, vocabFile: 'C1.vocab' },
+    { name: 'C2', count: 1077, oovIndex: 0, vocabFile: 'C2.vocab' },
+  ],
   splits,
   totalRows: 300,
 };
@@ -31,7 +34,9 @@ const shard = path.join(dir, 'day_3.bin');
 writeRows(shard, rows.slice(0, 40), D, T, 16, { day: 'day_3', rows: 40 });
 
 function dlrm(...args: string[]): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), 'inspect', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), 'inspect', ...args], {
+    encoding: 'utf8',
+  });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
@@ -43,7 +48,10 @@ interface Sample {
 }
 
 function samples(stdout: string): Sample[] {
-  return stdout.trim().split('\n').map((l) => JSON.parse(l) as Sample);
+  return stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Sample);
 }
 
 function assertSamples(got: Sample[], expected: Row[], firstRow: number): void {
@@ -68,7 +76,11 @@ test('summary: readable and JSON, with rows, splits, table counts, source and op
   assert.equal(json.rows, 300);
   assert.equal(json.numDense, D);
   assert.equal(json.rowGroups, 5);
-  assert.deepEqual(json.splits, { train: { start: 0, end: 200, rows: 200 }, test: { start: 200, end: 250, rows: 50 }, val: { start: 250, end: 300, rows: 50 } });
+  assert.deepEqual(json.splits, {
+    train: { start: 0, end: 200, rows: 200 },
+    test: { start: 200, end: 250, rows: 50 },
+    val: { start: 250, end: 300, rows: 50 },
+  });
   assert.deepEqual(json.metadata, manifest);
 });
 
@@ -94,14 +106,26 @@ test('day shards: summary and rows work without splits', () => {
 
 test('errors: bad ranges, a split on a shard, a missing or wrong file give one-line messages and exit code 2', () => {
   const cases: [string[], RegExp][] = [
-    [['--processed-data-file', merged, '--rows', '5:3'], /^dlrm: --rows 5:3: the range is empty \(start 5 must be below end 3\)\n$/],
-    [['--processed-data-file', merged, '--rows', '0:301'], /--rows 0:301: .*merged\.bin has 300 rows \(valid rows are 0\.\.299\)/],
-    [['--processed-data-file', merged, '--split', 'test', '--rows', '40:51'], /--rows 40:51: split 'test' of .*merged\.bin has 50 rows/],
+    [
+      ['--processed-data-file', merged, '--rows', '5:3'],
+      /^dlrm: --rows 5:3: the range is empty \(start 5 must be below end 3\)\n$/,
+    ],
+    [
+      ['--processed-data-file', merged, '--rows', '0:301'],
+      /--rows 0:301: .*merged\.bin has 300 rows \(valid rows are 0\.\.299\)/,
+    ],
+    [
+      ['--processed-data-file', merged, '--split', 'test', '--rows', '40:51'],
+      /--rows 40:51: split 'test' of .*merged\.bin has 50 rows/,
+    ],
     [['--processed-data-file', merged, '--rows', 'abc'], /'abc' is not a row range/],
     [['--processed-data-file', merged, '--split', 'dev'], /'dev' is not one of train, val, test/],
     [['--processed-data-file', shard, '--split', 'val', '--rows', '0:1'], /day_3\.bin: has no train\/val\/test splits/],
     [['--processed-data-file', path.join(dir, 'absent.bin')], /absent\.bin: cannot open processed file \(ENOENT\)/],
-    [['--processed-data-file', path.join(repoRoot(), 'package.json')], /package\.json: not a valid dlrm processed file/],
+    [
+      ['--processed-data-file', path.join(repoRoot(), 'package.json')],
+      /package\.json: not a valid dlrm processed file/,
+    ],
   ];
   for (const [args, re] of cases) {
     const r = dlrm(...args);

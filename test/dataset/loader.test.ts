@@ -18,11 +18,24 @@ const D = 2;
 const T = 3;
 const rows = randomRows(new Rng(11), 1234, D, T, 2);
 const splits = { train: { start: 0, end: 1000 }, test: { start: 1000, end: 1117 }, val: { start: 1117, end: 1234 } };
-const manifest = { numDense: D, tables: [{ name: 'C1', count: 1000 }, { name: 'C2', count: 1000 }, { name: 'C3', count: 1007 }], splits };
+const manifest = {
+  numDense: D,
+  tables: [
+    { name: 'C1', count: 1000 },
+    { name: 'C2', count: 1000 },
+    { name: 'C3', count: 1007 },
+  ],
+  splits,
+};
 const file = path.join(dir, 'merged.bin');
 writeRows(file, rows, D, T, 64, manifest);
 
-async function collect(split: SplitName, batchSize: number, startRow: number, readAhead: number): Promise<{ rows: Row[]; sizes: number[] }> {
+async function collect(
+  split: SplitName,
+  batchSize: number,
+  startRow: number,
+  readAhead: number,
+): Promise<{ rows: Row[]; sizes: number[] }> {
   const source = openProcessedSplit(file, split, { readAhead });
   const out: Row[] = [];
   const sizes: number[] = [];
@@ -53,7 +66,9 @@ test('batches return exactly the split rows in order, for batch sizes that do an
           const expected = rows.slice(start + startRow, end);
           assert.deepEqual(got.rows, expected, `${split} B=${batchSize} start=${startRow} readAhead=${readAhead}`);
           const n = expected.length;
-          const sizes = Array.from({ length: Math.ceil(n / batchSize) }, (_, i) => Math.min(batchSize, n - i * batchSize));
+          const sizes = Array.from({ length: Math.ceil(n / batchSize) }, (_, i) =>
+            Math.min(batchSize, n - i * batchSize),
+          );
           assert.deepEqual(got.sizes, sizes);
         }
       }
@@ -81,31 +96,65 @@ test('a stopped iteration does not disturb the next epoch', async () => {
 
 test('a missing file, a file without splits, a missing or empty split are UserErrors naming the file', () => {
   const isUserError = (re: RegExp) => (e: unknown) => e instanceof UserError && re.test(e.message);
-  assert.throws(() => openProcessedSplit(path.join(dir, 'absent.bin'), 'train'), isUserError(/absent\.bin: cannot open/));
+  assert.throws(
+    () => openProcessedSplit(path.join(dir, 'absent.bin'), 'train'),
+    isUserError(/absent\.bin: cannot open/),
+  );
   const shard = path.join(dir, 'day_0.bin');
   writeRows(shard, rows.slice(0, 10), D, T, 64, { day: 'day_0', rows: 10 });
   assert.throws(() => openProcessedSplit(shard, 'train'), isUserError(/day_0\.bin: has no train\/val\/test splits/));
   const emptyVal = path.join(dir, 'empty-val.bin');
-  writeRows(emptyVal, rows.slice(0, 10), D, T, 64, { ...manifest, splits: { train: { start: 0, end: 5 }, test: { start: 5, end: 10 }, val: { start: 10, end: 10 } } });
+  writeRows(emptyVal, rows.slice(0, 10), D, T, 64, {
+    ...manifest,
+    splits: { train: { start: 0, end: 5 }, test: { start: 5, end: 10 }, val: { start: 10, end: 10 } },
+  });
   assert.throws(() => openProcessedSplit(emptyVal, 'val'), isUserError(/empty-val\.bin: split 'val' is empty/));
   const noVal = path.join(dir, 'no-val.bin');
-  writeRows(noVal, rows.slice(0, 10), D, T, 64, { ...manifest, splits: { train: { start: 0, end: 5 }, test: { start: 5, end: 10 } } });
+  writeRows(noVal, rows.slice(0, 10), D, T, 64, {
+    ...manifest,
+    splits: { train: { start: 0, end: 5 }, test: { start: 5, end: 10 } },
+  });
   assert.throws(() => openProcessedSplit(noVal, 'val'), isUserError(/no-val\.bin: split 'val' is missing/));
   const tooLong = path.join(dir, 'too-long.bin');
   writeRows(tooLong, rows.slice(0, 10), D, T, 64, { ...manifest, splits: { ...splits, train: { start: 0, end: 11 } } });
-  assert.throws(() => openProcessedSplit(tooLong, 'train'), isUserError(/too-long\.bin: split 'train' \[0, 11\) falls outside the file's 10 rows/));
+  assert.throws(
+    () => openProcessedSplit(tooLong, 'train'),
+    isUserError(/too-long\.bin: split 'train' \[0, 11\) falls outside the file's 10 rows/),
+  );
   // every split is checked, not only the one opened
   const overlap = path.join(dir, 'overlap.bin');
-  writeRows(overlap, rows.slice(0, 10), D, T, 64, { ...manifest, splits: { train: { start: 0, end: 6 }, test: { start: 5, end: 8 }, val: { start: 8, end: 10 } } });
-  assert.throws(() => openProcessedSplit(overlap, 'val'), isUserError(/overlap\.bin: split 'train' \[0, 6\) overlaps split 'test' \[5, 8\)/));
+  writeRows(overlap, rows.slice(0, 10), D, T, 64, {
+    ...manifest,
+    splits: { train: { start: 0, end: 6 }, test: { start: 5, end: 8 }, val: { start: 8, end: 10 } },
+  });
+  assert.throws(
+    () => openProcessedSplit(overlap, 'val'),
+    isUserError(/overlap\.bin: split 'train' \[0, 6\) overlaps split 'test' \[5, 8\)/),
+  );
   const outside = path.join(dir, 'outside.bin');
-  writeRows(outside, rows.slice(0, 10), D, T, 64, { ...manifest, splits: { train: { start: 0, end: 5 }, test: { start: 5, end: 10 }, val: { start: 10, end: 12 } } });
-  assert.throws(() => openProcessedSplit(outside, 'train'), isUserError(/outside\.bin: split 'val' \[10, 12\) falls outside the file's 10 rows/));
+  writeRows(outside, rows.slice(0, 10), D, T, 64, {
+    ...manifest,
+    splits: { train: { start: 0, end: 5 }, test: { start: 5, end: 10 }, val: { start: 10, end: 12 } },
+  });
+  assert.throws(
+    () => openProcessedSplit(outside, 'train'),
+    isUserError(/outside\.bin: split 'val' \[10, 12\) falls outside the file's 10 rows/),
+  );
   const reversed = path.join(dir, 'reversed.bin');
-  writeRows(reversed, rows.slice(0, 10), D, T, 64, { ...manifest, splits: { train: { start: 0, end: 5 }, test: { start: 9, end: 5 } } });
-  assert.throws(() => openProcessedSplit(reversed, 'train'), isUserError(/reversed\.bin: split 'test' is not a row range/));
+  writeRows(reversed, rows.slice(0, 10), D, T, 64, {
+    ...manifest,
+    splits: { train: { start: 0, end: 5 }, test: { start: 9, end: 5 } },
+  });
+  assert.throws(
+    () => openProcessedSplit(reversed, 'train'),
+    isUserError(/reversed\.bin: split 'test' is not a row range/),
+  );
   const wrongTables = path.join(dir, 'wrong-tables.bin');
-  writeRows(wrongTables, rows.slice(0, 10), D, T, 64, { ...manifest, tables: manifest.tables.slice(1), splits: { train: { start: 0, end: 10 } } });
+  writeRows(wrongTables, rows.slice(0, 10), D, T, 64, {
+    ...manifest,
+    tables: manifest.tables.slice(1),
+    splits: { train: { start: 0, end: 10 } },
+  });
   assert.throws(() => openProcessedSplit(wrongTables, 'train'), isUserError(/wrong-tables\.bin: manifest describes/));
 });
 
@@ -115,13 +164,31 @@ test('read-ahead: readAhead chunk reads are in flight before the consumer takes 
   const fake = {
     readAsync(a: number, b: number): Promise<Batch> {
       calls.push([a, b]);
-      return new Promise((resolve) => pending.push(() => resolve({ size: b - a, numDense: 0, dense: new Float32Array(0), labels: new Float32Array(b - a), sparse: [] })));
+      return new Promise((resolve) =>
+        pending.push(() =>
+          resolve({
+            size: b - a,
+            numDense: 0,
+            dense: new Float32Array(0),
+            labels: new Float32Array(b - a),
+            sparse: [],
+          }),
+        ),
+      );
     },
   } as unknown as ProcessedFileReader;
   const chunks = readAheadChunks(fake, 10, 100, 25, 3);
   const first = chunks.next();
   await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(calls, [[10, 35], [35, 60], [60, 85]], 'three reads launched at once');
+  assert.deepEqual(
+    calls,
+    [
+      [10, 35],
+      [35, 60],
+      [60, 85],
+    ],
+    'three reads launched at once',
+  );
   pending[0]();
   assert.equal((await first).value?.size, 25);
   assert.deepEqual(calls.at(-1), [85, 100], 'taking a chunk launches the next read');

@@ -30,9 +30,22 @@ const dayFiles = days.map((rows, d) => {
 const testRows = Math.ceil(301 / 2);
 const trainInput = [...days[0], ...days[1]];
 
-async function build(name: string, over: Partial<MergedFileOptions>): Promise<{ rows: Row[]; metadata: unknown; path: string }> {
+async function build(
+  name: string,
+  over: Partial<MergedFileOptions>,
+): Promise<{ rows: Row[]; metadata: unknown; path: string }> {
   const outPath = path.join(dir, name);
-  await buildMergedFile({ dayFiles, trainDays: 2, testRows, randomize: 'total', seed: 1, outPath, metadata: { name }, shuffleBucketBytes: 4096, ...over });
+  await buildMergedFile({
+    dayFiles,
+    trainDays: 2,
+    testRows,
+    randomize: 'total',
+    seed: 1,
+    outPath,
+    metadata: { name },
+    shuffleBucketBytes: 4096,
+    ...over,
+  });
   const r = ProcessedFileReader.open(outPath);
   const rows = batchToRows(r.read(0, r.rows));
   const metadata = r.metadata;
@@ -46,7 +59,11 @@ const sortedById = (rows: Row[]): Row[] => [...rows].sort((a, b) => a.dense[0] -
 test('none: training days in file order, then the last day; splits as documented', async () => {
   const m = await build('none.bin', { randomize: 'none', metadata: { splits: mergedSplits(1200, 301, testRows) } });
   assert.deepEqual(m.rows, [...days[0], ...days[1], ...days[2]]);
-  assert.deepEqual(mergedSplits(1200, 301, testRows), { train: { start: 0, end: 1200 }, test: { start: 1200, end: 1351 }, val: { start: 1351, end: 1501 } });
+  assert.deepEqual(mergedSplits(1200, 301, testRows), {
+    train: { start: 0, end: 1200 },
+    test: { start: 1200, end: 1351 },
+    val: { start: 1351, end: 1501 },
+  });
   assert.deepEqual(m.metadata, { splits: mergedSplits(1200, 301, testRows) });
 });
 
@@ -86,35 +103,77 @@ test('the bucket shuffle is unbiased: rows of every input block reach every outp
   // 60 train rows in 6 blocks of 10, ~4 buckets, 30 seeds: each (input block, output block) cell expects 50
   const small = path.join(dir, 'small_0.bin');
   const last = path.join(dir, 'small_1.bin');
-  writeRows(small, randomRows(new Rng(1), 60, 1, 1).map((r, i) => ({ ...r, dense: [i] })), 1, 1, 16, {});
+  writeRows(
+    small,
+    randomRows(new Rng(1), 60, 1, 1).map((r, i) => ({ ...r, dense: [i] })),
+    1,
+    1,
+    16,
+    {},
+  );
   writeRows(last, randomRows(new Rng(2), 4, 1, 1), 1, 1, 16, {});
   const cells = Array.from({ length: 6 }, () => new Array(6).fill(0));
   const out = path.join(dir, 'small-merged.bin');
   for (let seed = 0; seed < 30; seed++) {
-    await buildMergedFile({ dayFiles: [small, last], trainDays: 1, testRows: 2, randomize: 'total', seed, outPath: out, metadata: {}, shuffleBucketBytes: 700 });
+    await buildMergedFile({
+      dayFiles: [small, last],
+      trainDays: 1,
+      testRows: 2,
+      randomize: 'total',
+      seed,
+      outPath: out,
+      metadata: {},
+      shuffleBucketBytes: 700,
+    });
     const r = ProcessedFileReader.open(out);
     ids(batchToRows(r.read(0, 60))).forEach((id, pos) => cells[Math.floor(id / 10)][Math.floor(pos / 10)]++);
     r.close();
   }
   // each cell is binomial(300, 1/6): 50 ± 6.5; ± 30 is beyond 4.5 standard deviations
-  for (const row of cells) for (const n of row) assert.ok(n > 20 && n < 80, `input block x output block counts: ${JSON.stringify(cells)}`);
+  for (const row of cells)
+    for (const n of row) assert.ok(n > 20 && n < 80, `input block x output block counts: ${JSON.stringify(cells)}`);
 });
 
 test('errors: a missing day file is a UserError; wrong splits or testRows refuse; nothing is left behind', async () => {
   const outPath = path.join(dir, 'bad.bin');
-  const base: MergedFileOptions = { dayFiles, trainDays: 2, testRows, randomize: 'total', seed: 1, outPath, metadata: {}, shuffleBucketBytes: 4096 };
-  await assert.rejects(buildMergedFile({ ...base, dayFiles: [dayFiles[0], path.join(dir, 'nope.bin'), dayFiles[2]] }), (e: unknown) => e instanceof UserError && e.message.includes('nope.bin'));
-  await assert.rejects(buildMergedFile({ ...base, metadata: { splits: mergedSplits(1199, 301, testRows) } }), /disagree/);
+  const base: MergedFileOptions = {
+    dayFiles,
+    trainDays: 2,
+    testRows,
+    randomize: 'total',
+    seed: 1,
+    outPath,
+    metadata: {},
+    shuffleBucketBytes: 4096,
+  };
+  await assert.rejects(
+    buildMergedFile({ ...base, dayFiles: [dayFiles[0], path.join(dir, 'nope.bin'), dayFiles[2]] }),
+    (e: unknown) => e instanceof UserError && e.message.includes('nope.bin'),
+  );
+  await assert.rejects(
+    buildMergedFile({ ...base, metadata: { splits: mergedSplits(1199, 301, testRows) } }),
+    /disagree/,
+  );
   await assert.rejects(buildMergedFile({ ...base, testRows: 302 }), /testRows=302/);
   await assert.rejects(buildMergedFile({ ...base, trainDays: 1 }), /training days/);
   const other = path.join(dir, 'other-shape.bin');
   writeRows(other, randomRows(new Rng(1), 5, D + 1, T), D + 1, T, 64, {});
-  await assert.rejects(buildMergedFile({ ...base, dayFiles: [dayFiles[0], other, dayFiles[2]] }), (e: unknown) => e instanceof UserError && /other-shape\.bin: holds 3 dense/.test(e.message));
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('bad.bin')), []);
+  await assert.rejects(
+    buildMergedFile({ ...base, dayFiles: [dayFiles[0], other, dayFiles[2]] }),
+    (e: unknown) => e instanceof UserError && /other-shape\.bin: holds 3 dense/.test(e.message),
+  );
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('bad.bin')),
+    [],
+  );
 });
 
 test('the split loader reads the merged file back: train = the shuffled rows, test and val = the last day halves', async () => {
-  const metadata = { numDense: D, tables: [{ count: 1000 }, { count: 1000 }, { count: 1000 }], splits: mergedSplits(1200, 301, testRows) };
+  const metadata = {
+    numDense: D,
+    tables: [{ count: 1000 }, { count: 1000 }, { count: 1000 }],
+    splits: mergedSplits(1200, 301, testRows),
+  };
   const m = await build('with-manifest.bin', { randomize: 'total', seed: 5, metadata });
   const expected = { train: m.rows.slice(0, 1200), test: days[2].slice(0, 151), val: days[2].slice(151) };
   for (const split of ['train', 'test', 'val'] as const) {
@@ -186,20 +245,37 @@ test('one-hot rows are shuffled in memory into exactly the file the bucket shuff
   const messages: string[] = [];
   const logger = log();
   const info = logger.info.bind(logger);
-  logger.info = ((obj: unknown, msg?: string) => {
+  logger.info = (obj: unknown, msg?: string) => {
     if (typeof msg === 'string') messages.push(msg);
     return info(obj as object, msg);
-  });
+  };
   try {
-    for (const [randomize, seed, bucketBytes] of [['total', 3, 2048], ['total', 4, 1 << 30], ['day', 5, 1024]] as const) {
+    for (const [randomize, seed, bucketBytes] of [
+      ['total', 3, 2048],
+      ['total', 4, 1 << 30],
+      ['day', 5, 1024],
+    ] as const) {
       const files = await Promise.all(
         [undefined, 0].map(async (memoryBytes) => {
           const outPath = path.join(dir, `onehot-${randomize}-${seed}-${memoryBytes ?? 'default'}.bin`);
-          await buildMergedFile({ dayFiles: oneHotFiles, trainDays: 2, testRows, randomize, seed, outPath, metadata: {}, shuffleBucketBytes: bucketBytes, ...(memoryBytes === 0 ? { shuffleMemoryBytes: 0 } : {}) });
+          await buildMergedFile({
+            dayFiles: oneHotFiles,
+            trainDays: 2,
+            testRows,
+            randomize,
+            seed,
+            outPath,
+            metadata: {},
+            shuffleBucketBytes: bucketBytes,
+            ...(memoryBytes === 0 ? { shuffleMemoryBytes: 0 } : {}),
+          });
           return outPath;
         }),
       );
-      assert.ok(fs.readFileSync(files[0]).equals(fs.readFileSync(files[1])), `${randomize} seed ${seed}: in-memory and bucket files differ`);
+      assert.ok(
+        fs.readFileSync(files[0]).equals(fs.readFileSync(files[1])),
+        `${randomize} seed ${seed}: in-memory and bucket files differ`,
+      );
       const r = ProcessedFileReader.open(files[0]);
       const train = batchToRows(r.read(0, 1200));
       r.close();

@@ -17,7 +17,8 @@ const MLPERF_SIZES = [3, 2, 1, 2, 6, 1, 1, 1, 1, 7, 3, 8, 1, 6, 9, 5, 1, 1, 1, 1
 const TABLES = Array.from({ length: 26 }, (_, t) => 50 + 37 * t);
 
 async function firstBatch(multiHotSizes: number[] | undefined, seed = 7): Promise<Batch> {
-  for await (const b of syntheticSource({ tableSizes: TABLES, rows: 3000, seed, multiHotSizes }).batches(3000)) return b;
+  for await (const b of syntheticSource({ tableSizes: TABLES, rows: 3000, seed, multiHotSizes }).batches(3000))
+    return b;
   throw new Error('no batch');
 }
 
@@ -32,7 +33,10 @@ test('multi-hot bags: k_t indices in range, the first = the one-hot index, the s
     for (let r = 0; r < multi.size; r++) {
       assert.equal(bag.offsets[r + 1] - bag.offsets[r], k, `table ${t} row ${r}: bag size`);
       const items = Array.from(bag.indices.subarray(bag.offsets[r], bag.offsets[r + 1]));
-      assert.ok(items.every((i) => i < TABLES[t]), `table ${t}: indices in range`);
+      assert.ok(
+        items.every((i) => i < TABLES[t]),
+        `table ${t}: indices in range`,
+      );
       assert.equal(items[0], one.sparse[t].indices[r], `table ${t} row ${r}: first index is the one-hot one`);
       const key = items.join(',');
       const seen = bags.get(items[0]);
@@ -44,7 +48,11 @@ test('multi-hot bags: k_t indices in range, the first = the one-hot index, the s
   const big = multi.sparse[20];
   assert.ok(new Set(big.indices.subarray(0, 100)).size > 50, 'a 100-index bag holds many distinct rows');
   assert.deepEqual(await firstBatch(MLPERF_SIZES), multi, 'deterministic per seed');
-  assert.notDeepEqual((await firstBatch(MLPERF_SIZES, 8)).sparse[20].indices, multi.sparse[20].indices, 'another seed, other bags');
+  assert.notDeepEqual(
+    (await firstBatch(MLPERF_SIZES, 8)).sparse[20].indices,
+    multi.sparse[20].indices,
+    'another seed, other bags',
+  );
 });
 
 test('--multi-hot-sizes: comma or dash list; refused for other data, the wrong table count or a zero', () => {
@@ -56,7 +64,10 @@ test('--multi-hot-sizes: comma or dash list; refused for other data, the wrong t
   assert.throws(() => parse?.('3,0,1'));
   const refused = (re: RegExp) => (e: unknown) => e instanceof UserError && re.test(e.message);
   assert.throws(() => resolveTrainConfig({ multiHotSizes: MLPERF_SIZES }), refused(/applies to synthetic data only/));
-  assert.throws(() => resolveTrainConfig({ dataGeneration: 'synthetic', multiHotSizes: [1, 2] }), refused(/2 sizes for 26 embedding tables/));
+  assert.throws(
+    () => resolveTrainConfig({ dataGeneration: 'synthetic', multiHotSizes: [1, 2] }),
+    refused(/2 sizes for 26 embedding tables/),
+  );
 });
 
 test('training on multi-hot synthetic data (MLPerf sizes) learns the planted signal', async () => {

@@ -38,12 +38,32 @@ const merged = path.join(dir, 'merged.dlrm');
 const SMALL_MEMORY = 64 * 1024;
 
 function config(out: string, extra: Partial<PreprocessConfig> = {}): PreprocessConfig {
-  return { rawDataFile: prefix, processedDataFile: out, dataSet: 'terabyte', maxIndRange: 10_000_000, dataSubSampleRate: 0, dataRandomize: 'total', minFrequency: 0, seed: 9, skipInvalidLines: false, resume: false, workers: 2, ...extra };
+  return {
+    rawDataFile: prefix,
+    processedDataFile: out,
+    dataSet: 'terabyte',
+    maxIndRange: 10_000_000,
+    dataSubSampleRate: 0,
+    dataRandomize: 'total',
+    minFrequency: 0,
+    seed: 9,
+    skipInvalidLines: false,
+    resume: false,
+    workers: 2,
+    ...extra,
+  };
 }
 
 before(async () => {
   setupLogger({ level: 'warn', pretty: false });
-  await generateDayFiles({ profile: loadProfile('terabyte'), prefix, days: 4, rowsPerDay: ROWS_PER_DAY, seed: 2, withLabel: true });
+  await generateDayFiles({
+    profile: loadProfile('terabyte'),
+    prefix,
+    days: 4,
+    rowsPerDay: ROWS_PER_DAY,
+    seed: 2,
+    withLabel: true,
+  });
   await runPreprocess(config(path.join(dir, 'parts.dlrm'), { mergedFile: false }));
   await runPreprocess(config(path.join(dir, 'byday.dlrm'), { mergedFile: false, dataRandomize: 'day' }));
   await runPreprocess(config(merged));
@@ -52,7 +72,9 @@ before(async () => {
 /** One string per row: label, dense bits, one index per table. */
 function rowKeys(b: Batch): string[] {
   const D = b.numDense;
-  return Array.from({ length: b.size }, (_, r) => [b.labels[r], ...b.dense.subarray(r * D, (r + 1) * D), ...b.sparse.map((s) => s.indices[s.offsets[r]])].join(','));
+  return Array.from({ length: b.size }, (_, r) =>
+    [b.labels[r], ...b.dense.subarray(r * D, (r + 1) * D), ...b.sparse.map((s) => s.indices[s.offsets[r]])].join(','),
+  );
 }
 
 async function allKeys(source: BatchSource, batchSize: number, startRow = 0): Promise<string[]> {
@@ -75,10 +97,20 @@ function shardKeys(folder: string): string[][] {
 
 test('--no-merged-file leaves the shards, vocabularies and a manifest with no merged file', () => {
   assert.ok(!fs.existsSync(path.join(dir, 'parts.dlrm')));
-  assert.deepEqual(fs.readdirSync(partsDir).sort(), ['day_0.dlrm', 'day_1.dlrm', 'day_2.dlrm', 'day_3.dlrm', 'manifest.json', 'vocab']);
+  assert.deepEqual(fs.readdirSync(partsDir).sort(), [
+    'day_0.dlrm',
+    'day_1.dlrm',
+    'day_2.dlrm',
+    'day_3.dlrm',
+    'manifest.json',
+    'vocab',
+  ]);
   const m = readPartsManifest(partsDir);
   assert.equal(m.mergedFile, '');
-  assert.deepEqual(m.days.map((d) => d.rows), [ROWS_PER_DAY, ROWS_PER_DAY, ROWS_PER_DAY, ROWS_PER_DAY]);
+  assert.deepEqual(
+    m.days.map((d) => d.rows),
+    [ROWS_PER_DAY, ROWS_PER_DAY, ROWS_PER_DAY, ROWS_PER_DAY],
+  );
   assert.ok(m.tables.every((t) => t.count <= 10_000_000));
 });
 
@@ -87,7 +119,10 @@ test('planBuckets: every row in exactly one chunk; total mixes days in buckets u
   const covered = (plan: ReturnType<typeof planBuckets>): string => {
     const seen = days.map((n) => new Uint8Array(n));
     for (const b of plan) {
-      assert.equal(b.rows, b.chunks.reduce((s, c) => s + c.end - c.start, 0));
+      assert.equal(
+        b.rows,
+        b.chunks.reduce((s, c) => s + c.end - c.start, 0),
+      );
       for (const c of b.chunks) for (let r = c.start; r < c.end; r++) seen[c.day][r]++;
     }
     return seen.map((s) => s.every((x) => x === 1)).join();
@@ -95,20 +130,29 @@ test('planBuckets: every row in exactly one chunk; total mixes days in buckets u
   const total = planBuckets(days, 50, 400, 'total', 1);
   assert.equal(covered(total), 'true,true,true');
   assert.ok(total.every((b) => b.rows <= 400 && b.permute));
-  assert.ok(total.filter((b) => new Set(b.chunks.map((c) => c.day)).size > 1).length > total.length / 2, 'most buckets hold chunks of several days');
+  assert.ok(
+    total.filter((b) => new Set(b.chunks.map((c) => c.day)).size > 1).length > total.length / 2,
+    'most buckets hold chunks of several days',
+  );
   assert.notDeepEqual(total, planBuckets(days, 50, 400, 'total', 2), 'another seed, another plan');
   const day = planBuckets(days, 50, 400, 'day', 1);
   assert.equal(covered(day), 'true,true,true');
   assert.ok(day.every((b) => new Set(b.chunks.map((c) => c.day)).size === 1 && b.rows <= 400));
-  assert.deepEqual(day.map((b) => b.chunks[0].day), [...day.map((b) => b.chunks[0].day)].sort());
+  assert.deepEqual(
+    day.map((b) => b.chunks[0].day),
+    [...day.map((b) => b.chunks[0].day)].sort(),
+  );
   const none = planBuckets(days, 50, 400, 'none', 1);
-  assert.deepEqual(none.flatMap((b) => b.chunks).map((c) => `${c.day}:${c.start}`), days.flatMap((n, d) => Array.from({ length: Math.ceil(n / 50) }, (_, i) => `${d}:${i * 50}`)));
+  assert.deepEqual(
+    none.flatMap((b) => b.chunks).map((c) => `${c.day}:${c.start}`),
+    days.flatMap((n, d) => Array.from({ length: Math.ceil(n / 50) }, (_, i) => `${d}:${i * 50}`)),
+  );
   assert.ok(none.every((b) => !b.permute));
   // a cap above a day: total buckets are one training day's rows on average (the reference's buckets)
   assert.ok(planBuckets(days, 50, 1e9, 'total', 1).every((b) => b.rows <= 1000));
 });
 
-test('total: the train stream holds exactly the training rows (the merged file\'s too), shuffled across days, the same every time', async () => {
+test("total: the train stream holds exactly the training rows (the merged file's too), shuffled across days, the same every time", async () => {
   const source = openDatasetSplit(partsDir, 'train', { shuffleMemoryBytes: SMALL_MEMORY });
   try {
     assert.ok(source instanceof PartsTrainSource);
@@ -120,7 +164,11 @@ test('total: the train stream holds exactly the training rows (the merged file\'
     assert.deepEqual([...keys].sort(), [...train].sort());
     const m = openProcessedSplit(merged, 'train');
     try {
-      assert.deepEqual([...keys].sort(), (await allKeys(m, 1000)).sort(), 'the merged file holds the same training rows');
+      assert.deepEqual(
+        [...keys].sort(),
+        (await allKeys(m, 1000)).sort(),
+        'the merged file holds the same training rows',
+      );
     } finally {
       m.close();
     }
@@ -134,7 +182,7 @@ test('total: the train stream holds exactly the training rows (the merged file\'
   }
 });
 
-test('day: each training day\'s rows stay together, in day order, shuffled within the day', async () => {
+test("day: each training day's rows stay together, in day order, shuffled within the day", async () => {
   const source = openDatasetSplit(dayParts, 'train', { shuffleMemoryBytes: 1 << 30 });
   try {
     const keys = await allKeys(source, 100);
@@ -159,20 +207,26 @@ test('starting at any row gives the tail of the stream (in a bucket, at a bucket
     }
     const sizes: number[] = [];
     for await (const b of source.batches(64, 0)) sizes.push(b.size);
-    assert.ok(sizes.slice(0, -1).every((n) => n === 64), 'batches straddle buckets: all full but the last');
+    assert.ok(
+      sizes.slice(0, -1).every((n) => n === 64),
+      'batches straddle buckets: all full but the last',
+    );
   } finally {
     source.close();
   }
 });
 
-test('test and val splits are the last day\'s halves in file order, the same rows as the merged file\'s', async () => {
+test("test and val splits are the last day's halves in file order, the same rows as the merged file's", async () => {
   const shards = shardKeys(partsDir);
   for (const split of ['test', 'val'] as const) {
     const p = openDatasetSplit(partsDir, split);
     const m = openProcessedSplit(merged, split);
     try {
       const keys = await allKeys(p, 500);
-      assert.deepEqual(keys, split === 'test' ? shards[3].slice(0, ROWS_PER_DAY / 2) : shards[3].slice(ROWS_PER_DAY / 2));
+      assert.deepEqual(
+        keys,
+        split === 'test' ? shards[3].slice(0, ROWS_PER_DAY / 2) : shards[3].slice(ROWS_PER_DAY / 2),
+      );
       assert.deepEqual(keys, await allKeys(m, 500));
     } finally {
       p.close();
@@ -184,7 +238,10 @@ test('test and val splits are the last day\'s halves in file order, the same row
 test('a folder without manifest.json is a UserError naming it', () => {
   const empty = path.join(dir, 'empty.parts');
   fs.mkdirSync(empty);
-  assert.throws(() => openDatasetSplit(empty, 'train'), (e: unknown) => e instanceof UserError && e.message.includes(`${empty}: is a folder without manifest.json`));
+  assert.throws(
+    () => openDatasetSplit(empty, 'train'),
+    (e: unknown) => e instanceof UserError && e.message.includes(`${empty}: is a folder without manifest.json`),
+  );
 });
 
 function bits(r: TrainResult): Uint32Array {
@@ -226,7 +283,10 @@ test('exact resume from the parts folder: stopped past a day boundary mid-bucket
   const a = bits(rest);
   const b = bits(whole);
   assert.equal(a.length, b.length);
-  assert.ok(a.every((v, i) => v === b[i]), 'parameters and optimizer state differ');
+  assert.ok(
+    a.every((v, i) => v === b[i]),
+    'parameters and optimizer state differ',
+  );
   assert.equal(rest.metrics?.auc, whole.metrics?.auc);
 });
 
@@ -236,11 +296,20 @@ test('a model trained from the parts folder: dlrm eval on the parts folder equal
   const onMerged = dlrm('eval', '--processed-data-file', merged, '--load-model', model, '--split', 'val');
   assert.equal(onParts.status, 0, onParts.stderr);
   assert.equal(onMerged.status, 0, onMerged.stderr);
-  const metrics = (out: string): string[] => out.split('\n').filter((l) => /^\s+(rows|positive rate|accuracy|ROC AUC|logloss|normalized entropy|calibration|average precision)\s/.test(l));
+  const metrics = (out: string): string[] =>
+    out
+      .split('\n')
+      .filter((l) =>
+        /^\s+(rows|positive rate|accuracy|ROC AUC|logloss|normalized entropy|calibration|average precision)\s/.test(l),
+      );
   assert.equal(metrics(onParts.stdout).length, 8, onParts.stdout);
   assert.deepEqual(metrics(onParts.stdout), metrics(onMerged.stdout));
   const preds = path.join(dir, 'preds.csv');
   const p = dlrm('predict', '--load-model', model, '--input', `${prefix}_3`, '--output', preds);
   assert.equal(p.status, 0, p.stderr);
-  assert.equal(fs.readFileSync(preds, 'utf8').trim().split('\n').length, ROWS_PER_DAY + 1, 'a header and one line per row');
+  assert.equal(
+    fs.readFileSync(preds, 'utf8').trim().split('\n').length,
+    ROWS_PER_DAY + 1,
+    'a header and one line per row',
+  );
 });

@@ -19,7 +19,8 @@ const cases: { name: string; numDense: number; sizes: number[]; n: number; fixed
 for (const c of cases) {
   test(`randomBlock equals the JS reference: ${c.name}`, { skip }, () => {
     for (const seed of [1, 0xdeadbeef]) {
-      const js = new Rng(seed), native = new Rng(seed);
+      const js = new Rng(seed),
+        native = new Rng(seed);
       const want = randomBlockJs(js, 257, c.numDense, c.sizes, c.n, c.fixed);
       const state = native.getState();
       const got = nativeAddon!.randomBlock!(state, 257, c.numDense, Float64Array.from(c.sizes), c.n, c.fixed);
@@ -35,19 +36,39 @@ for (const c of cases) {
   });
 }
 
-test('a RandomSource gives the same batches with the native generator and with the JS reference', { skip }, async () => {
-  const opts = { numDense: 13, tableSizes: [50, 1_000_000, 3], rows: 3000, seed: 9, numIndicesPerLookup: 10, numIndicesPerLookupFixed: false, firstRow: 500 };
-  const native = randomSource(opts), js = randomSource(opts);
-  assert.ok(native.nativeBlock, 'the native generator is used by default where the addon has it');
-  js.nativeBlock = null;
-  const a = [], b = [];
-  for await (const batch of native.batches(700, 100)) a.push(batch);
-  for await (const batch of js.batches(700, 100)) b.push(batch);
-  assert.deepEqual(a, b);
-});
+test(
+  'a RandomSource gives the same batches with the native generator and with the JS reference',
+  { skip },
+  async () => {
+    const opts = {
+      numDense: 13,
+      tableSizes: [50, 1_000_000, 3],
+      rows: 3000,
+      seed: 9,
+      numIndicesPerLookup: 10,
+      numIndicesPerLookupFixed: false,
+      firstRow: 500,
+    };
+    const native = randomSource(opts),
+      js = randomSource(opts);
+    assert.ok(native.nativeBlock, 'the native generator is used by default where the addon has it');
+    js.nativeBlock = null;
+    const a = [],
+      b = [];
+    for await (const batch of native.batches(700, 100)) a.push(batch);
+    for await (const batch of js.batches(700, 100)) b.push(batch);
+    assert.deepEqual(a, b);
+  },
+);
 
 test('randomBlock refuses a bad state or table size', { skip }, () => {
   assert.throws(() => nativeAddon!.randomBlock!(new Uint32Array(3), 4, 1, Float64Array.of(5), 1, false), /4 words/);
-  assert.throws(() => nativeAddon!.randomBlock!(new Uint32Array(4), 4, 1, Float64Array.of(0), 1, false), /tableSizes\[0\]/);
-  assert.throws(() => nativeAddon!.randomBlock!(new Uint32Array(4), 4, 1, Float64Array.of(2.5), 1, false), /tableSizes\[0\]/);
+  assert.throws(
+    () => nativeAddon!.randomBlock!(new Uint32Array(4), 4, 1, Float64Array.of(0), 1, false),
+    /tableSizes\[0\]/,
+  );
+  assert.throws(
+    () => nativeAddon!.randomBlock!(new Uint32Array(4), 4, 1, Float64Array.of(2.5), 1, false),
+    /tableSizes\[0\]/,
+  );
 });

@@ -12,7 +12,13 @@ const dir = tempDir('row-records');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Records (consecutive) appended to a processed file with appendRecords, read back as a Batch. */
-function throughWriter(records: Uint32Array, n: number, D: number, T: number, name: string): ReturnType<ProcessedFileReader['read']> {
+function throughWriter(
+  records: Uint32Array,
+  n: number,
+  D: number,
+  T: number,
+  name: string,
+): ReturnType<ProcessedFileReader['read']> {
   const file = path.join(dir, `${name}.bin`);
   const w = new ProcessedFileWriter(file, { numDense: D, numTables: T, rowsPerGroup: 64 });
   w.appendRecords(records, n);
@@ -50,7 +56,11 @@ test('row records: rows (multi-hot, empty bags, records larger than the buffer) 
     assert.equal(words[starts[r] + 1 + D], ONE_HOT_RECORD);
   }
   const order = new Rng(2).shuffle(Uint32Array.from({ length: 300 }, (_, i) => i));
-  assertBatchRows(throughWriter(gatherRecords(words, starts, order), 300, D, T, 'shuffled'), Array.from(order, (i) => rows[i]), 'shuffled gather');
+  assertBatchRows(
+    throughWriter(gatherRecords(words, starts, order), 300, D, T, 'shuffled'),
+    Array.from(order, (i) => rows[i]),
+    'shuffled gather',
+  );
   assert.equal(gatherRecords(words, starts, []).length, 0, 'empty gather');
   assert.throws(() => recordStarts(words, 299, D, T), /end at word/);
 });

@@ -25,13 +25,28 @@ before(() => setupLogger({ level: 'warn', pretty: false }));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const archOf = (compression?: EmbeddingCompression) =>
-  buildDlrmArch({ mlpBot: [3, 8, 4], mlpTop: [6, 1], tableSizes: [37, 5, 100], interaction: 'dot', interactionItself: false, compression });
+  buildDlrmArch({
+    mlpBot: [3, 8, 4],
+    mlpTop: [6, 1],
+    tableSizes: [37, 5, 100],
+    interaction: 'dot',
+    interactionItself: false,
+    compression,
+  });
 
 const cases: { name: string; c: EmbeddingCompression; sections: string[] }[] = [
   // 37 > 10 -> ceil(37/3) = 13 and 3 rows; 5 stays plain; 100 -> 34 and 3
-  { name: 'qr', c: { qr: { operation: 'add', collisions: 3, threshold: 10 } }, sections: ['table.0.0[13x4]', 'table.0.1[3x4]', 'table.1[5x4]', 'table.2.0[34x4]', 'table.2.1[3x4]'] },
+  {
+    name: 'qr',
+    c: { qr: { operation: 'add', collisions: 3, threshold: 10 } },
+    sections: ['table.0.0[13x4]', 'table.0.1[3x4]', 'table.1[5x4]', 'table.2.0[34x4]', 'table.2.1[3x4]'],
+  },
   // md_solver: smallest 5 keeps 4; lambda = 4 * 5^0.5 = 8.94; 37 -> 1.47 -> 1, 100 -> 0.89 -> 1
-  { name: 'md', c: { md: { temperature: 0.5, threshold: 10, roundDims: false } }, sections: ['table.0.0[37x1]', 'table.0.proj[4x1]', 'table.1[5x4]', 'table.2.0[100x1]', 'table.2.proj[4x1]'] },
+  {
+    name: 'md',
+    c: { md: { temperature: 0.5, threshold: 10, roundDims: false } },
+    sections: ['table.0.0[37x1]', 'table.0.proj[4x1]', 'table.1[5x4]', 'table.2.0[100x1]', 'table.2.proj[4x1]'],
+  },
 ];
 
 for (const { name, c, sections } of cases) {
@@ -40,18 +55,39 @@ for (const { name, c, sections } of cases) {
     const params = initDlrmParams(arch, 5, 32); // 32-byte chunks: the compressed tables span several
     const state = allocOptimizerState(params, 'adagrad');
     const rng = new Rng(3);
-    for (const s of state.compressed ?? []) if (s) for (const a of [...s.tables.flat(), ...(s.projection ? [s.projection] : [])]) for (let i = 0; i < a.length; i++) a[i] = rng.next();
+    for (const s of state.compressed ?? [])
+      if (s)
+        for (const a of [...s.tables.flat(), ...(s.projection ? [s.projection] : [])])
+          for (let i = 0; i < a.length; i++) a[i] = rng.next();
     const file = path.join(dir, `${name}.ckpt`);
-    saveCheckpoint(file, { engine: 'test', arch, params, optimizerState: state, progress: { epoch: 0, batchInEpoch: 1, rowInEpoch: 1, globalStep: 1 }, trainConfig: {}, dataState: {} }, 'dlrm test');
+    saveCheckpoint(
+      file,
+      {
+        engine: 'test',
+        arch,
+        params,
+        optimizerState: state,
+        progress: { epoch: 0, batchInEpoch: 1, rowInEpoch: 1, globalStep: 1 },
+        trainConfig: {},
+        dataState: {},
+      },
+      'dlrm test',
+    );
     const header = readCheckpointHeader(file);
     assert.deepEqual(header.arch.compression, c);
     const names = header.sections.map((s) => `${s.name}[${s.shape.join('x')}]`);
-    assert.deepEqual(names.filter((n) => n.startsWith('table.')), sections);
+    assert.deepEqual(
+      names.filter((n) => n.startsWith('table.')),
+      sections,
+    );
     assert.ok(names.some((n) => n.startsWith('opt.table.0.0')));
     const back = allocDlrmParams(header.arch); // one chunk per table
     const backState = allocOptimizerState(back, 'adagrad');
     loadCheckpointInto(file, header, back, backState);
-    assert.deepEqual(new Uint32Array(modelFloats(back, backState).buffer), new Uint32Array(modelFloats(params, state).buffer));
+    assert.deepEqual(
+      new Uint32Array(modelFloats(back, backState).buffer),
+      new Uint32Array(modelFloats(params, state).buffer),
+    );
     // the same file does not load into a plain model of the same sizes
     const plain = allocDlrmParams(archOf());
     assert.throws(() => loadCheckpointInto(file, header, plain, allocOptimizerState(plain, 'adagrad')), UserError);
@@ -62,7 +98,19 @@ test('a plain model keeps the sections it always had (table.<t>, opt.table.<t>)'
   const arch = archOf();
   const params = initDlrmParams(arch, 5);
   const file = path.join(dir, 'plain.ckpt');
-  saveCheckpoint(file, { engine: 'test', arch, params, optimizerState: allocOptimizerState(params, 'rowwise-adagrad'), progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 }, trainConfig: {}, dataState: {} }, 'dlrm test');
+  saveCheckpoint(
+    file,
+    {
+      engine: 'test',
+      arch,
+      params,
+      optimizerState: allocOptimizerState(params, 'rowwise-adagrad'),
+      progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 },
+      trainConfig: {},
+      dataState: {},
+    },
+    'dlrm test',
+  );
   const header = readCheckpointHeader(file);
   assert.equal(header.arch.compression, undefined);
   assert.deepEqual(
@@ -72,7 +120,10 @@ test('a plain model keeps the sections it always had (table.<t>, opt.table.<t>)'
 });
 
 function smoke(over: Partial<TrainConfig>): TrainConfig {
-  return resolveTrainConfig({ dataSize: 2048, printFreq: 1000, nepochs: 2, ...over }, path.join(repoRoot(), 'configs', 'smoke.json'));
+  return resolveTrainConfig(
+    { dataSize: 2048, printFreq: 1000, nepochs: 2, ...over },
+    path.join(repoRoot(), 'configs', 'smoke.json'),
+  );
 }
 const bits = (r: TrainResult) => new Uint32Array(modelFloats(r.model.params, r.model.optimizerState).buffer);
 
@@ -101,6 +152,8 @@ test('a run with other compression flags refuses the checkpoint, naming them', a
   const file = path.join(dir, 'part-qr mult, adagrad.ckpt');
   await assert.rejects(
     runTraining(resolveTrainConfig({ loadModel: file, qrFlag: false, nepochs: 3 })),
-    (e: unknown) => e instanceof UserError && /embeddings qr mult c=4 >20 in the checkpoint, plain here \(--qr-\*, --md-\*\)/.test(e.message),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /embeddings qr mult c=4 >20 in the checkpoint, plain here \(--qr-\*, --md-\*\)/.test(e.message),
   );
 });

@@ -23,21 +23,71 @@ const TABLES = [40, 7, 300];
 
 const cases: { name: string; flags: string[]; tensors: string[]; ops: string[] }[] = [
   // d = 4; 40 > 20 -> ceil(40/3) = 14 and 3 rows; 7 stays plain; 300 -> 100 and 3
-  { name: 'qr-mult', flags: ['--qr-flag', '--qr-threshold', '20', '--qr-collisions', '3'], tensors: ['emb_l.0.weight_q[14,4]', 'emb_l.0.weight_r[3,4]', 'emb_l.1.weight[7,4]', 'emb_l.2.weight_q[100,4]', 'emb_l.2.weight_r[3,4]'], ops: ['Div', 'Mod', 'Mul'] },
+  {
+    name: 'qr-mult',
+    flags: ['--qr-flag', '--qr-threshold', '20', '--qr-collisions', '3'],
+    tensors: [
+      'emb_l.0.weight_q[14,4]',
+      'emb_l.0.weight_r[3,4]',
+      'emb_l.1.weight[7,4]',
+      'emb_l.2.weight_q[100,4]',
+      'emb_l.2.weight_r[3,4]',
+    ],
+    ops: ['Div', 'Mod', 'Mul'],
+  },
   // concat: each half is --arch-sparse-feature-size 2, the bottom MLP ends in 4; the plain table keeps 4
-  { name: 'qr-concat', flags: ['--qr-flag', '--qr-threshold', '20', '--qr-collisions', '3', '--qr-operation', 'concat', '--arch-sparse-feature-size', '2'], tensors: ['emb_l.0.weight_q[14,2]', 'emb_l.0.weight_r[3,2]', 'emb_l.1.weight[7,4]', 'emb_l.2.weight_q[100,2]', 'emb_l.2.weight_r[3,2]'], ops: ['Div', 'Mod', 'Concat'] },
+  {
+    name: 'qr-concat',
+    flags: [
+      '--qr-flag',
+      '--qr-threshold',
+      '20',
+      '--qr-collisions',
+      '3',
+      '--qr-operation',
+      'concat',
+      '--arch-sparse-feature-size',
+      '2',
+    ],
+    tensors: [
+      'emb_l.0.weight_q[14,2]',
+      'emb_l.0.weight_r[3,2]',
+      'emb_l.1.weight[7,4]',
+      'emb_l.2.weight_q[100,2]',
+      'emb_l.2.weight_r[3,2]',
+    ],
+    ops: ['Div', 'Mod', 'Concat'],
+  },
   // md_solver, alpha 0.3: the smallest (7) keeps 4; lambda = 4 * 7^0.3 = 7.171; 40 -> 7.171 / 3.022 = 2.37 -> 2; 300 -> 7.171 / 5.535 = 1.30 -> 1
-  { name: 'md', flags: ['--md-flag', '--md-threshold', '20'], tensors: ['emb_l.0.embs.weight[40,2]', 'emb_l.0.proj.weight[4,2]', 'emb_l.1.weight[7,4]', 'emb_l.2.embs.weight[300,1]', 'emb_l.2.proj.weight[4,1]'], ops: ['MatMul', 'Transpose'] },
+  {
+    name: 'md',
+    flags: ['--md-flag', '--md-threshold', '20'],
+    tensors: [
+      'emb_l.0.embs.weight[40,2]',
+      'emb_l.0.proj.weight[4,2]',
+      'emb_l.1.weight[7,4]',
+      'emb_l.2.embs.weight[300,1]',
+      'emb_l.2.proj.weight[4,1]',
+    ],
+    ops: ['MatMul', 'Transpose'],
+  },
 ];
 
 /** Header of a safetensors file (read here, independently of src/export/safetensors.ts). */
 function safetensorsEntries(file: string): { name: string; shape: number[]; bytes: Buffer }[] {
   const buf = fs.readFileSync(file);
   const n = Number(buf.readBigUInt64LE(0));
-  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { shape: number[]; data_offsets: [number, number] }>;
+  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<
+    string,
+    { shape: number[]; data_offsets: [number, number] }
+  >;
   return Object.entries(header)
     .filter(([k]) => k !== '__metadata__')
-    .map(([name, e]) => ({ name, shape: e.shape, bytes: buf.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1]) }));
+    .map(([name, e]) => ({
+      name,
+      shape: e.shape,
+      bytes: buf.subarray(8 + n + e.data_offsets[0], 8 + n + e.data_offsets[1]),
+    }));
 }
 
 const paramBits = (file: string): Uint32Array => {
@@ -45,27 +95,64 @@ const paramBits = (file: string): Uint32Array => {
   const parts = [
     ...[...params.bottom, ...params.top].flatMap((l) => [l.weight, l.bias]),
     ...params.tables.flatMap((t) => t.chunks),
-    ...(params.compressed ?? []).flatMap((c) => (c ? [...c.tables.flatMap((t) => t.chunks), ...(c.projection ? [c.projection] : [])] : [])),
+    ...(params.compressed ?? []).flatMap((c) =>
+      c ? [...c.tables.flatMap((t) => t.chunks), ...(c.projection ? [c.projection] : [])] : [],
+    ),
   ];
   return Uint32Array.from(parts.flatMap((p) => Array.from(new Uint32Array(p.buffer, p.byteOffset, p.length))));
 };
 
 let batch: Batch | undefined;
 before(async () => {
-  const source = new RandomSource({ numDense: 5, tableSizes: TABLES, rows: 1500, seed: 9, numIndicesPerLookup: 4, numIndicesPerLookupFixed: false });
+  const source = new RandomSource({
+    numDense: 5,
+    tableSizes: TABLES,
+    rows: 1500,
+    seed: 9,
+    numIndicesPerLookup: 4,
+    numIndicesPerLookupFixed: false,
+  });
   for await (const b of source.batches(1500)) batch = b;
 });
 
 for (const { name, flags, tensors, ops } of cases) {
   test(`${name}: safetensors under the reference's names round-trips; ONNX scores = engine scores`, async () => {
     const model = path.join(dir, `${name}.ckpt`);
-    const t = dlrm('train', '--data-generation', 'random', '--arch-embedding-size', TABLES.join('-'), '--arch-mlp-bot', '5-8-4', '--arch-mlp-top', '8-1', '--num-batches', '5', '--mini-batch-size', '64', '--data-size', '640', '--learning-rate', '0.05', '--save-model', model, '--engine', 'tfjs', '--backend', 'cpu', ...flags);
+    const t = dlrm(
+      'train',
+      '--data-generation',
+      'random',
+      '--arch-embedding-size',
+      TABLES.join('-'),
+      '--arch-mlp-bot',
+      '5-8-4',
+      '--arch-mlp-top',
+      '8-1',
+      '--num-batches',
+      '5',
+      '--mini-batch-size',
+      '64',
+      '--data-size',
+      '640',
+      '--learning-rate',
+      '0.05',
+      '--save-model',
+      model,
+      '--engine',
+      'tfjs',
+      '--backend',
+      'cpu',
+      ...flags,
+    );
     assert.equal(t.status, 0, t.stderr);
     const st = path.join(dir, `${name}.safetensors`);
     const e = dlrm('export', '--load-model', model, '--format', 'safetensors', '--out', st);
     assert.equal(e.status, 0, e.stderr);
     const entries = safetensorsEntries(st);
-    assert.deepEqual(entries.filter((x) => x.name.startsWith('emb_l.')).map((x) => `${x.name}[${x.shape.join(',')}]`), tensors);
+    assert.deepEqual(
+      entries.filter((x) => x.name.startsWith('emb_l.')).map((x) => `${x.name}[${x.shape.join(',')}]`),
+      tensors,
+    );
     // values: the checkpoint's, e.g. the first compressed table
     const m = loadInferenceModel(model);
     const first = m.params.compressed?.[0]?.tables[0].chunks[0] as Float32Array;
@@ -85,7 +172,9 @@ for (const { name, flags, tensors, ops } of cases) {
     const proto = onnx.ModelProto.decode(fs.readFileSync(onnxFile));
     const opTypes = new Set((proto.graph?.node ?? []).map((nd) => nd.opType));
     for (const op of ops) assert.ok(opTypes.has(op), `the graph has a ${op} node`);
-    const layout = JSON.parse(Object.fromEntries(proto.metadataProps.map((p) => [p.key, p.value])).dlrm_inputs as string) as OnnxInputLayout;
+    const layout = JSON.parse(
+      Object.fromEntries(proto.metadataProps.map((p) => [p.key, p.value])).dlrm_inputs as string,
+    ) as OnnxInputLayout;
     const rows = batch as Batch;
     const want = await engineScores(model, rows);
     const got = await onnxScores(onnxFile, rows, layout);
@@ -111,6 +200,9 @@ test('a QR state_dict whose tensors do not match its dlrm_arch metadata is refus
   fs.writeFileSync(bad, Buffer.concat([len, json, buf.subarray(8 + n)]));
   const r = dlrm('import', '--format', 'safetensors', '--in', bad, '--out', path.join(dir, 'bad.ckpt'));
   assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, /^dlrm: .*bad\.safetensors: the tensors do not match its dlrm_arch metadata \(qr mult c=5 >20\): missing emb_l\.0\.weight_q\[8,4\]/m);
+  assert.match(
+    r.stderr,
+    /^dlrm: .*bad\.safetensors: the tensors do not match its dlrm_arch metadata \(qr mult c=5 >20\): missing emb_l\.0\.weight_q\[8,4\]/m,
+  );
   assert.ok(!fs.existsSync(path.join(dir, 'bad.ckpt')));
 });

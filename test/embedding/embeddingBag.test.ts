@@ -10,7 +10,11 @@ import type { EmbeddingTableParams } from '../../src/model/params';
 import { Rng } from '../../src/util/random';
 import { embeddingBagForward } from '../../src/embedding/embeddingBagForward';
 import { EmbeddingBagBackward } from '../../src/embedding/embeddingBagBackward';
-import { adagradEmbeddingUpdate, rowwiseAdagradEmbeddingUpdate, sgdEmbeddingUpdate } from '../../src/embedding/sparseOptimizers';
+import {
+  adagradEmbeddingUpdate,
+  rowwiseAdagradEmbeddingUpdate,
+  sgdEmbeddingUpdate,
+} from '../../src/embedding/sparseOptimizers';
 
 const d = 3;
 /** rows 0..9 of dim 3, in 4-row chunks (3 chunks), values row*10 + k. */
@@ -19,7 +23,8 @@ function table(): EmbeddingTableParams {
   for (let r = 0; r < 10; r++) for (let k = 0; k < d; k++) t.chunks[Math.floor(r / 4)][(r % 4) * d + k] = r * 10 + k;
   return t;
 }
-const rowOf = (t: EmbeddingTableParams, r: number) => Array.from(t.chunks[Math.floor(r / t.chunkRows)].subarray((r % t.chunkRows) * d, (r % t.chunkRows + 1) * d));
+const rowOf = (t: EmbeddingTableParams, r: number) =>
+  Array.from(t.chunks[Math.floor(r / t.chunkRows)].subarray((r % t.chunkRows) * d, ((r % t.chunkRows) + 1) * d));
 // bags: [1, 5, 5] (duplicate, multi-hot), [] (empty), [9], [5, 0]
 const bag: BagInput = { offsets: Uint32Array.from([0, 3, 3, 4, 6]), indices: Uint32Array.from([1, 5, 5, 9, 5, 0]) };
 
@@ -33,7 +38,18 @@ test('forward sums each bag (duplicates twice, empty bag zero) into a strided la
   assert.deepEqual(slot(2), [90, 91, 92]);
   assert.deepEqual(slot(3), [50, 52, 54]);
   assert.deepEqual(Array.from(out.subarray(0, d)), [7, 7, 7]); // other slot untouched
-  assert.throws(() => embeddingBagForward(table(), { offsets: Uint32Array.from([0, 1]), indices: Uint32Array.from([10]) }, out, d, 0, 4), /table 4: index 10 is out of range/);
+  assert.throws(
+    () =>
+      embeddingBagForward(
+        table(),
+        { offsets: Uint32Array.from([0, 1]), indices: Uint32Array.from([10]) },
+        out,
+        d,
+        0,
+        4,
+      ),
+    /table 4: index 10 is out of range/,
+  );
 });
 
 test('backward coalesces duplicates and matches central finite differences', () => {
@@ -60,9 +76,12 @@ test('backward coalesces duplicates and matches central finite differences', () 
     const r = g.rows[i];
     const chunk = t.chunks[Math.floor(r / 4)];
     for (let k = 0; k < d; k++) {
-      const j = (r % 4) * d + k, v = chunk[j];
-      chunk[j] = v + h; const lp = loss();
-      chunk[j] = v - h; const lm = loss();
+      const j = (r % 4) * d + k,
+        v = chunk[j];
+      chunk[j] = v + h;
+      const lp = loss();
+      chunk[j] = v - h;
+      const lm = loss();
       chunk[j] = v;
       const fd = (lp - lm) / (2 * h);
       assert.ok(Math.abs(fd - g.grads[i * d + k]) < 1e-3, `row ${r} k ${k}: fd ${fd} vs ${g.grads[i * d + k]}`);
@@ -92,7 +111,8 @@ test('Adagrad: acc += g^2 per element on the coalesced gradient, then w -= lr g/
   adagradEmbeddingUpdate(t, acc, bb.backward(bag, gp, d, 0, d), 0.1);
   for (const [r, g] of Object.entries(coalesced)) {
     rowOf(t, Number(r)).forEach((w, k) => {
-      const a1 = g[k] ** 2, a2 = 2 * g[k] ** 2;
+      const a1 = g[k] ** 2,
+        a2 = 2 * g[k] ** 2;
       const exp = Number(r) * 10 + k - (0.1 * g[k]) / (Math.sqrt(a1) + 1e-10) - (0.1 * g[k]) / (Math.sqrt(a2) + 1e-10);
       assert.ok(Math.abs(w - exp) < 1e-5, `row ${r} k ${k}: ${w} vs ${exp}`);
     });
@@ -107,7 +127,9 @@ test('row-wise Adagrad: acc_row += mean(g_row^2); w -= lr g/(sqrt(acc_row)+eps)'
   for (const [r, g] of Object.entries(coalesced)) {
     const a = (g[0] ** 2 + g[1] ** 2 + g[2] ** 2) / 3;
     assert.ok(Math.abs(acc[Math.floor(Number(r) / 4)][Number(r) % 4] - a) < 1e-5);
-    rowOf(t, Number(r)).forEach((w, k) => assert.ok(Math.abs(w - (Number(r) * 10 + k - (0.5 * g[k]) / Math.sqrt(a))) < 1e-5));
+    rowOf(t, Number(r)).forEach((w, k) =>
+      assert.ok(Math.abs(w - (Number(r) * 10 + k - (0.5 * g[k]) / Math.sqrt(a))) < 1e-5),
+    );
   }
   assert.equal(acc[0][2], 0);
 });

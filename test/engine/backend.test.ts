@@ -22,6 +22,9 @@ test('auto activates the first backend that loads, in preference order', async (
   assert.equal(tf.getBackend(), tfName(chosen));
   // everything before the chosen one must fail to load when forced
   for (const b of TFJS_BACKENDS.slice(0, TFJS_BACKENDS.indexOf(chosen))) {
-    await assert.rejects(selectTfjsBackend(b), (e: unknown) => e instanceof UserError && e.message.startsWith(`--backend ${b}: cannot load it`));
+    await assert.rejects(
+      selectTfjsBackend(b),
+      (e: unknown) => e instanceof UserError && e.message.startsWith(`--backend ${b}: cannot load it`),
+    );
   }
 });

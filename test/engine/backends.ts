@@ -47,14 +47,20 @@ export function checkGradients(
     return { out: y.dataSync(), grads: g.map((t) => t.dataSync()) };
   });
   assert.equal(out.length, refOut.length, 'output length');
-  out.forEach((v, i) => assert.ok(Math.abs(v - refOut[i]) <= 1e-5 * (1 + Math.abs(refOut[i])), `output ${i}: ${v} vs ${refOut[i]}`));
+  out.forEach((v, i) =>
+    assert.ok(Math.abs(v - refOut[i]) <= 1e-5 * (1 + Math.abs(refOut[i])), `output ${i}: ${v} vs ${refOut[i]}`),
+  );
   inputs.forEach((inp, j) => {
     if (inp.constant) return;
-    const n = inp.data.length, checks = Math.min(n, opts.maxChecks ?? 64);
+    const n = inp.data.length,
+      checks = Math.min(n, opts.maxChecks ?? 64);
     for (let q = 0; q < checks; q++) {
       const i = checks === n ? q : rng.nextInt(n);
       const fd = centralDifference(a64[j], i, 1e-6, L);
-      assert.ok(Math.abs(grads[j][i] - fd) <= tol * (1 + Math.abs(fd)), `input ${j} element ${i}: gradient ${grads[j][i]} vs finite difference ${fd}`);
+      assert.ok(
+        Math.abs(grads[j][i] - fd) <= tol * (1 + Math.abs(fd)),
+        `input ${j} element ${i}: gradient ${grads[j][i]} vs finite difference ${fd}`,
+      );
     }
   });
 }

@@ -12,7 +12,18 @@ import { buildDlrmArch } from '../../src/model/archConfig';
 import { allocDlrmParams } from '../../src/model/allocParams';
 import { initDlrmParams } from '../../src/model/initParams';
 import { UserError } from '../../src/util/errors';
-import { cloneParams, cloneState, engineConfig, kaggleArch, randomBatch, randomParams, referenceGradients, relativeError, zeroState, type ReferenceResult } from './nativeReference';
+import {
+  cloneParams,
+  cloneState,
+  engineConfig,
+  kaggleArch,
+  randomBatch,
+  randomParams,
+  referenceGradients,
+  relativeError,
+  zeroState,
+  type ReferenceResult,
+} from './nativeReference';
 import { nativeAddon, nativeSkip } from './nativeAddonForTests';
 import { TEST_BACKENDS } from './backends';
 
@@ -21,7 +32,8 @@ const TOL = 1e-4;
 /** Every gradient of `grads` matches the reference within TOL (relative to each array's largest value). */
 function assertMatchesReference(loss: number, grads: DlrmGradients, ref: ReferenceResult): void {
   assert.ok(Math.abs(loss - ref.loss) / ref.loss < TOL, `loss ${loss} vs ${ref.loss}`);
-  const check = (what: string, a: ArrayLike<number>, b: ArrayLike<number>) => assert.ok(relativeError(a, b) < TOL, `${what}: relative error ${relativeError(a, b)}`);
+  const check = (what: string, a: ArrayLike<number>, b: ArrayLike<number>) =>
+    assert.ok(relativeError(a, b) < TOL, `${what}: relative error ${relativeError(a, b)}`);
   grads.bottom.forEach((g, l) => check(`bottom ${l} weight`, g.weight, ref.bottom[l].weight));
   grads.top.forEach((g, l) => {
     check(`top ${l} weight`, g.weight, ref.top[l].weight);
@@ -64,27 +76,43 @@ test('dcn: the float64 reference agrees with central finite differences (V, W, b
     w[i] = keep;
     const numeric = (up - down) / (2 * h);
     assert.ok(Math.abs(g[i]) > 1e-7, `${what}: the probe's gradient is not zero`);
-    assert.ok(Math.abs(numeric - g[i]) <= 2e-3 * Math.abs(g[i]) + 1e-6, `${what}: numeric ${numeric} vs analytic ${g[i]}`);
+    assert.ok(
+      Math.abs(numeric - g[i]) <= 2e-3 * Math.abs(g[i]) + 1e-6,
+      `${what}: numeric ${numeric} vs analytic ${g[i]}`,
+    );
   }
   // a bag's pooled gradient: perturb one table row used by exactly the bags that hold it
-  const t = 4, row = batch.sparse[t].indices[0];
-  const tab = params.tables[t], c = Math.floor(row / tab.chunkRows), k = (row - c * tab.chunkRows) * tab.dim + 2;
+  const t = 4,
+    row = batch.sparse[t].indices[0];
+  const tab = params.tables[t],
+    c = Math.floor(row / tab.chunkRows),
+    k = (row - c * tab.chunkRows) * tab.dim + 2;
   let analytic = 0;
   for (let b = 0; b < batch.size; b++)
-    for (let q = batch.sparse[t].offsets[b]; q < batch.sparse[t].offsets[b + 1]; q++) if (batch.sparse[t].indices[q] === row) analytic += ref.pooled[t][b * 16 + 2];
+    for (let q = batch.sparse[t].offsets[b]; q < batch.sparse[t].offsets[b + 1]; q++)
+      if (batch.sparse[t].indices[q] === row) analytic += ref.pooled[t][b * 16 + 2];
   const keep = tab.chunks[c][k];
   tab.chunks[c][k] = keep + h;
   const up = referenceGradients(cfg, params, batch).loss;
   tab.chunks[c][k] = keep - h;
   const down = referenceGradients(cfg, params, batch).loss;
   tab.chunks[c][k] = keep;
-  assert.ok(Math.abs((up - down) / (2 * h) - analytic) <= 2e-3 * Math.abs(analytic) + 1e-6, `table row: numeric ${(up - down) / (2 * h)} vs ${analytic}`);
+  assert.ok(
+    Math.abs((up - down) / (2 * h) - analytic) <= 2e-3 * Math.abs(analytic) + 1e-6,
+    `table row: numeric ${(up - down) / (2 * h)} vs ${analytic}`,
+  );
 });
 
 const gradientCases: { name: string; cfg: EngineConfig }[] = [
   { name: 'bce', cfg: engineConfig(kaggleArch('dcn'), 'sgd', { loss: 'bce' }) },
   { name: 'mse', cfg: engineConfig(kaggleArch('dcn'), 'sgd', { loss: 'mse' }) },
-  { name: 'wbce, three layers of rank 5', cfg: engineConfig({ ...kaggleArch('dcn'), dcn: { numLayers: 3, lowRankDim: 5 } }, 'sgd', { loss: 'wbce', lossWeights: [0.3, 1.7] }) },
+  {
+    name: 'wbce, three layers of rank 5',
+    cfg: engineConfig({ ...kaggleArch('dcn'), dcn: { numLayers: 3, lowRankDim: 5 } }, 'sgd', {
+      loss: 'wbce',
+      lossWeights: [0.3, 1.7],
+    }),
+  },
 ];
 
 for (const { name, cfg } of gradientCases) {
@@ -113,47 +141,101 @@ for (const { name, cfg } of gradientCases) {
 }
 
 for (const optimizer of ['sgd', 'adagrad', 'rowwise-adagrad'] as OptimizerName[]) {
-  test(`dcn: native and tfjs engines agree after one ${optimizer} step (cross layers included)`, { skip: nativeSkip }, async () => {
-    const cfg = engineConfig(kaggleArch('dcn'), optimizer, { loss: 'bce' });
-    const params = randomParams(cfg.arch, 61, 9);
-    const state = zeroState(optimizer, params, 0.01);
-    const batch = randomBatch(cfg.arch, 48, 62);
-    const tfParams = cloneParams(params), tfState = cloneState(state);
-    const native = new NativeEngine(cfg, params, state, { addon: nativeAddon });
-    const tfjs = await TfjsEngine.create(cfg, tfParams, tfState, 'wasm');
-    const before = cloneParams(params);
-    const [sn, st] = [await native.trainStep(batch, 0.05), await tfjs.trainStep(batch, 0.05)];
-    assert.ok(Math.abs(sn.loss - st.loss) <= TOL * st.loss, `loss ${sn.loss} vs ${st.loss}`);
-    await tfjs.syncToHost();
-    const cross = params.cross ?? [], tfCross = tfParams.cross ?? [];
-    assert.equal(cross.length, 4);
-    cross.forEach((l, i) => {
-      assert.ok(relativeError(l.weight, tfCross[i].weight) < TOL, `cross ${i} weight after the step`);
-      assert.ok(relativeError(l.bias, tfCross[i].bias) < TOL, `cross ${i} bias after the step`);
-      assert.notDeepEqual(l.weight, before.cross?.[i].weight, `cross ${i} weight moved`);
-      if (optimizer !== 'sgd') assert.ok(relativeError(state.cross?.[i].weight ?? [], tfState.cross?.[i].weight ?? []) < TOL, `cross ${i} accumulator`);
-    });
-    params.top.forEach((l, i) => assert.ok(relativeError(l.weight, tfParams.top[i].weight) < TOL, `top ${i} after the step`));
-    params.tables.forEach((t, i) => t.chunks.forEach((c, k) => assert.ok(relativeError(c, tfParams.tables[i].chunks[k]) < TOL, `table ${i} chunk ${k}`)));
-    tfjs.dispose();
-    native.dispose();
-  });
+  test(
+    `dcn: native and tfjs engines agree after one ${optimizer} step (cross layers included)`,
+    { skip: nativeSkip },
+    async () => {
+      const cfg = engineConfig(kaggleArch('dcn'), optimizer, { loss: 'bce' });
+      const params = randomParams(cfg.arch, 61, 9);
+      const state = zeroState(optimizer, params, 0.01);
+      const batch = randomBatch(cfg.arch, 48, 62);
+      const tfParams = cloneParams(params),
+        tfState = cloneState(state);
+      const native = new NativeEngine(cfg, params, state, { addon: nativeAddon });
+      const tfjs = await TfjsEngine.create(cfg, tfParams, tfState, 'wasm');
+      const before = cloneParams(params);
+      const [sn, st] = [await native.trainStep(batch, 0.05), await tfjs.trainStep(batch, 0.05)];
+      assert.ok(Math.abs(sn.loss - st.loss) <= TOL * st.loss, `loss ${sn.loss} vs ${st.loss}`);
+      await tfjs.syncToHost();
+      const cross = params.cross ?? [],
+        tfCross = tfParams.cross ?? [];
+      assert.equal(cross.length, 4);
+      cross.forEach((l, i) => {
+        assert.ok(relativeError(l.weight, tfCross[i].weight) < TOL, `cross ${i} weight after the step`);
+        assert.ok(relativeError(l.bias, tfCross[i].bias) < TOL, `cross ${i} bias after the step`);
+        assert.notDeepEqual(l.weight, before.cross?.[i].weight, `cross ${i} weight moved`);
+        if (optimizer !== 'sgd')
+          assert.ok(
+            relativeError(state.cross?.[i].weight ?? [], tfState.cross?.[i].weight ?? []) < TOL,
+            `cross ${i} accumulator`,
+          );
+      });
+      params.top.forEach((l, i) =>
+        assert.ok(relativeError(l.weight, tfParams.top[i].weight) < TOL, `top ${i} after the step`),
+      );
+      params.tables.forEach((t, i) =>
+        t.chunks.forEach((c, k) =>
+          assert.ok(relativeError(c, tfParams.tables[i].chunks[k]) < TOL, `table ${i} chunk ${k}`),
+        ),
+      );
+      tfjs.dispose();
+      native.dispose();
+    },
+  );
 }
 
 test('dcn: architecture flags, parameter shapes and TorchRec init', () => {
-  const arch = buildDlrmArch({ mlpBot: [13, 8, 4], mlpTop: [6, 1], tableSizes: [5, 6, 7], interaction: 'dcn', interactionItself: true, dcn: { numLayers: 3, lowRankDim: 2 } });
+  const arch = buildDlrmArch({
+    mlpBot: [13, 8, 4],
+    mlpTop: [6, 1],
+    tableSizes: [5, 6, 7],
+    interaction: 'dcn',
+    interactionItself: true,
+    dcn: { numLayers: 3, lowRankDim: 2 },
+  });
   assert.deepEqual(arch.mlpTop, [16, 6, 1], 'the top MLP takes x_L of width (T+1)d');
   assert.equal(arch.interactionItself, false);
   assert.deepEqual(arch.dcn, { numLayers: 3, lowRankDim: 2 });
   const cross = allocDlrmParams(arch).cross ?? [];
-  assert.deepEqual(cross.map((l) => [l.outFeatures, l.inFeatures, l.bias.length]), [[2, 16, 0], [16, 2, 16], [2, 16, 0], [16, 2, 16], [2, 16, 0], [16, 2, 16]]);
+  assert.deepEqual(
+    cross.map((l) => [l.outFeatures, l.inFeatures, l.bias.length]),
+    [
+      [2, 16, 0],
+      [16, 2, 16],
+      [2, 16, 0],
+      [16, 2, 16],
+      [2, 16, 0],
+      [16, 2, 16],
+    ],
+  );
   const init = initDlrmParams(arch, 5).cross ?? [];
-  assert.ok(init.every((l) => l.bias.every((v) => v === 0)), 'b starts at zero');
-  assert.ok(init.every((l) => l.weight.some((v) => v !== 0)), 'V and W are drawn');
+  assert.ok(
+    init.every((l) => l.bias.every((v) => v === 0)),
+    'b starts at zero',
+  );
+  assert.ok(
+    init.every((l) => l.weight.some((v) => v !== 0)),
+    'V and W are drawn',
+  );
   // dot models draw exactly as before (the cross layers come after the tables)
-  const dot = buildDlrmArch({ mlpBot: [13, 8, 4], mlpTop: [6, 1], tableSizes: [5, 6, 7], interaction: 'dot', interactionItself: false });
+  const dot = buildDlrmArch({
+    mlpBot: [13, 8, 4],
+    mlpTop: [6, 1],
+    tableSizes: [5, 6, 7],
+    interaction: 'dot',
+    interactionItself: false,
+  });
   assert.equal(allocDlrmParams(dot).cross, undefined);
-  assert.throws(() => buildDlrmArch({ ...arch, mlpTop: [6, 1], dcn: undefined }), (e: unknown) => e instanceof UserError && /--dcn-num-layers/.test(e.message));
-  assert.throws(() => buildDlrmArch({ ...arch, mlpTop: [6, 1], dcn: { numLayers: 0, lowRankDim: 2 } }), (e: unknown) => e instanceof UserError && /--dcn-num-layers: '0'/.test(e.message));
-  assert.throws(() => buildDlrmArch({ ...arch, mlpTop: [6, 1], dcn: { numLayers: 1, lowRankDim: 1.5 } }), (e: unknown) => e instanceof UserError && /--dcn-low-rank-dim/.test(e.message));
+  assert.throws(
+    () => buildDlrmArch({ ...arch, mlpTop: [6, 1], dcn: undefined }),
+    (e: unknown) => e instanceof UserError && /--dcn-num-layers/.test(e.message),
+  );
+  assert.throws(
+    () => buildDlrmArch({ ...arch, mlpTop: [6, 1], dcn: { numLayers: 0, lowRankDim: 2 } }),
+    (e: unknown) => e instanceof UserError && /--dcn-num-layers: '0'/.test(e.message),
+  );
+  assert.throws(
+    () => buildDlrmArch({ ...arch, mlpTop: [6, 1], dcn: { numLayers: 1, lowRankDim: 1.5 } }),
+    (e: unknown) => e instanceof UserError && /--dcn-low-rank-dim/.test(e.message),
+  );
 });

@@ -9,4 +9,5 @@ export const nativeAddon: NativeAddon | undefined = load.addon;
 /** A node:test `skip` value: false when the addon is there, else the reason. */
 export const nativeSkip: string | false = load.addon ? false : `native addon not built (${load.reason})`;
 
-if (!load.addon && process.env.DLRM_REQUIRE_NATIVE) throw new Error(`DLRM_REQUIRE_NATIVE is set but the native engine is not built: ${load.reason}`);
+if (!load.addon && process.env.DLRM_REQUIRE_NATIVE)
+  throw new Error(`DLRM_REQUIRE_NATIVE is set but the native engine is not built: ${load.reason}`);

@@ -21,21 +21,36 @@ function scratchPackage(): string {
   return dir;
 }
 
-test('a failing native build still exits 0 with one line pointing at libopenblas-dev', { skip: process.platform !== 'linux' && 'linux only' }, () => {
-  const dir = scratchPackage();
-  try {
-    const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'build-native.js')], { cwd: dir, encoding: 'utf8', env: { ...process.env, CXX: '/bin/false', CC: '/bin/false' } });
-    assert.equal(r.status, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n');
-    assert.equal(lines.length, 1, r.stdout);
-    assert.match(lines[0], /^dlrm: native engine not built \(.*\); the tfjs engine will be used; .*apt-get install libopenblas-dev/);
-    assert.equal(fs.existsSync(path.join(dir, 'build', 'Release', 'dlrm_native.node')), false);
-    assert.ok(fs.existsSync(path.join(dir, 'build', 'native-build.log')), 'the build log is kept');
+test(
+  'a failing native build still exits 0 with one line pointing at libopenblas-dev',
+  { skip: process.platform !== 'linux' && 'linux only' },
+  () => {
+    const dir = scratchPackage();
+    try {
+      const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'build-native.js')], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, CXX: '/bin/false', CC: '/bin/false' },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      const lines = r.stdout.trim().split('\n');
+      assert.equal(lines.length, 1, r.stdout);
+      assert.match(
+        lines[0],
+        /^dlrm: native engine not built \(.*\); the tfjs engine will be used; .*apt-get install libopenblas-dev/,
+      );
+      assert.equal(fs.existsSync(path.join(dir, 'build', 'Release', 'dlrm_native.node')), false);
+      assert.ok(fs.existsSync(path.join(dir, 'build', 'native-build.log')), 'the build log is kept');
 
-    const skipped = spawnSync(process.execPath, [path.join(dir, 'scripts', 'build-native.js')], { cwd: dir, encoding: 'utf8', env: { ...process.env, DLRM_SKIP_NATIVE_BUILD: '1' } });
-    assert.equal(skipped.status, 0);
-    assert.match(skipped.stdout, /^dlrm: native engine build skipped/);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-});
+      const skipped = spawnSync(process.execPath, [path.join(dir, 'scripts', 'build-native.js')], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, DLRM_SKIP_NATIVE_BUILD: '1' },
+      });
+      assert.equal(skipped.status, 0);
+      assert.match(skipped.stdout, /^dlrm: native engine build skipped/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);

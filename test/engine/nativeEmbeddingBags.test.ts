@@ -5,7 +5,18 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { alignEmbeddingTables, CACHE_LINE_BYTES } from '../../src/engine/native/cacheAligned';
 import type { OptimizerName } from '../../src/model/arch';
-import { cloneParams, cloneState, embeddingRowGradients, kaggleArch, randomBatch, randomParams, referenceUpdate, relativeError, tableRow, zeroState } from './nativeReference';
+import {
+  cloneParams,
+  cloneState,
+  embeddingRowGradients,
+  kaggleArch,
+  randomBatch,
+  randomParams,
+  referenceUpdate,
+  relativeError,
+  tableRow,
+  zeroState,
+} from './nativeReference';
 import { nativeAddon, nativeSkip } from './nativeAddonForTests';
 import { Rng } from '../../src/util/random';
 
@@ -18,8 +29,10 @@ for (const optimizer of ['sgd', 'adagrad', 'rowwise-adagrad'] as OptimizerName[]
     const params = randomParams(arch, 101, 4);
     const state = zeroState(optimizer, params, 0.02);
     const batch = randomBatch(arch, 33, 102, 4);
-    const before = cloneParams(params), stateBefore = cloneState(state);
-    const d = arch.embeddingDim, B = batch.size;
+    const before = cloneParams(params),
+      stateBefore = cloneState(state);
+    const d = arch.embeddingDim,
+      B = batch.size;
     const bags = new addon.NativeEmbeddingBags({
       tables: params.tables.map((t, i) => ({ ...t, ...(optimizer === 'sgd' ? {} : { state: state.tables[i] }) })),
       optimizer,
@@ -43,33 +56,42 @@ for (const optimizer of ['sgd', 'adagrad', 'rowwise-adagrad'] as OptimizerName[]
       const rowGrads = embeddingRowGradients(batch, t, grads[t], d);
       for (const [r, g] of rowGrads) {
         const width = optimizer === 'adagrad' ? d : 1;
-        const c = Math.floor(r / tab.chunkRows), o = (r % tab.chunkRows) * width;
+        const c = Math.floor(r / tab.chunkRows),
+          o = (r % tab.chunkRows) * width;
         const acc = optimizer === 'sgd' ? undefined : stateBefore.tables[t][c].subarray(o, o + width);
         const want = referenceUpdate(optimizer, tableRow(before, t, r), acc, g, 0.1, optimizer === 'rowwise-adagrad');
         assert.ok(relativeError(tableRow(params, t, r), want.w) < 1e-4, `table ${t} row ${r}`);
-        if (want.acc) assert.ok(relativeError(state.tables[t][c].subarray(o, o + width), want.acc) < 1e-4, `table ${t} row ${r} accumulator`);
+        if (want.acc)
+          assert.ok(
+            relativeError(state.tables[t][c].subarray(o, o + width), want.acc) < 1e-4,
+            `table ${t} row ${r} accumulator`,
+          );
       }
     });
   });
 }
 
-test('alignEmbeddingTables moves misaligned chunks to cache-line-aligned copies with the same values', { skip: nativeSkip }, () => {
-  const addon = nativeAddon!;
-  const arch = kaggleArch('cat', false, 20);
-  const params = randomParams(arch, 111, 64);
-  const state = zeroState('adagrad', params, 0.5);
-  // force misalignment: views 4 bytes into a larger buffer
-  params.tables[0].chunks = params.tables[0].chunks.map((c) => {
-    const buf = new Float32Array(c.length + 32);
-    const shift = (CACHE_LINE_BYTES - addon.addressModulo(buf, CACHE_LINE_BYTES)) / 4 + 1;
-    const view = buf.subarray(shift, shift + c.length);
-    view.set(c);
-    return view;
-  });
-  const before = cloneParams(params);
-  const moved = alignEmbeddingTables(addon, params, state);
-  assert.ok(moved >= params.tables[0].chunks.length);
-  for (const t of params.tables) for (const c of t.chunks) assert.equal(addon.addressModulo(c, CACHE_LINE_BYTES), 0);
-  params.tables.forEach((t, i) => t.chunks.forEach((c, k) => assert.deepEqual(c, before.tables[i].chunks[k])));
-  assert.equal(alignEmbeddingTables(addon, params, state), 0, 'aligned chunks stay where they are');
-});
+test(
+  'alignEmbeddingTables moves misaligned chunks to cache-line-aligned copies with the same values',
+  { skip: nativeSkip },
+  () => {
+    const addon = nativeAddon!;
+    const arch = kaggleArch('cat', false, 20);
+    const params = randomParams(arch, 111, 64);
+    const state = zeroState('adagrad', params, 0.5);
+    // force misalignment: views 4 bytes into a larger buffer
+    params.tables[0].chunks = params.tables[0].chunks.map((c) => {
+      const buf = new Float32Array(c.length + 32);
+      const shift = (CACHE_LINE_BYTES - addon.addressModulo(buf, CACHE_LINE_BYTES)) / 4 + 1;
+      const view = buf.subarray(shift, shift + c.length);
+      view.set(c);
+      return view;
+    });
+    const before = cloneParams(params);
+    const moved = alignEmbeddingTables(addon, params, state);
+    assert.ok(moved >= params.tables[0].chunks.length);
+    for (const t of params.tables) for (const c of t.chunks) assert.equal(addon.addressModulo(c, CACHE_LINE_BYTES), 0);
+    params.tables.forEach((t, i) => t.chunks.forEach((c, k) => assert.deepEqual(c, before.tables[i].chunks[k])));
+    assert.equal(alignEmbeddingTables(addon, params, state), 0, 'aligned chunks stay where they are');
+  },
+);

@@ -7,7 +7,15 @@ import * as assert from 'node:assert/strict';
 import { NativeEngine } from '../../src/engine/native/nativeEngine';
 import type { EngineConfig } from '../../src/engine/engine';
 import type { DlrmArch } from '../../src/model/arch';
-import { engineConfig, kaggleArch, randomBatch, randomParams, referenceGradients, relativeError, zeroState } from './nativeReference';
+import {
+  engineConfig,
+  kaggleArch,
+  randomBatch,
+  randomParams,
+  referenceGradients,
+  relativeError,
+  zeroState,
+} from './nativeReference';
 import { nativeAddon, nativeSkip } from './nativeAddonForTests';
 
 const TOL = 1e-4;
@@ -15,7 +23,10 @@ const TOL = 1e-4;
 const cases: { name: string; cfg: EngineConfig }[] = [
   { name: 'bce, dot', cfg: engineConfig(kaggleArch('dot'), 'sgd', { loss: 'bce' }) },
   { name: 'mse, dot', cfg: engineConfig(kaggleArch('dot'), 'sgd', { loss: 'mse' }) },
-  { name: 'wbce, dot + interaction-itself', cfg: engineConfig(kaggleArch('dot', true), 'sgd', { loss: 'wbce', lossWeights: [0.3, 1.7] }) },
+  {
+    name: 'wbce, dot + interaction-itself',
+    cfg: engineConfig(kaggleArch('dot', true), 'sgd', { loss: 'wbce', lossWeights: [0.3, 1.7] }),
+  },
   { name: 'bce, cat', cfg: engineConfig(kaggleArch('cat'), 'sgd', { loss: 'bce' }) },
   { name: 'mse, cat', cfg: engineConfig(kaggleArch('cat'), 'sgd', { loss: 'mse' }) },
   // the vector dot-interaction kernels' edges: one vector block or several, rows that end exactly on a block,
@@ -37,7 +48,13 @@ const cases: { name: string; cfg: EngineConfig }[] = [
 /** A small DLRM with `tables` tables of dimension d and the dot interaction. */
 function dotArch(tables: number, d: number, itself: boolean): DlrmArch {
   const n = tables + 1;
-  return { ...kaggleArch('dot', itself), mlpBot: [13, 8, d], mlpTop: [d + (itself ? (n * (n + 1)) / 2 : (n * (n - 1)) / 2), 8, 1], tableSizes: Array.from({ length: tables }, (_, t) => 5 + t), embeddingDim: d };
+  return {
+    ...kaggleArch('dot', itself),
+    mlpBot: [13, 8, d],
+    mlpTop: [d + (itself ? (n * (n + 1)) / 2 : (n * (n - 1)) / 2), 8, 1],
+    tableSizes: Array.from({ length: tables }, (_, t) => 5 + t),
+    embeddingDim: d,
+  };
 }
 
 for (const { name, cfg } of cases) {
@@ -51,14 +68,22 @@ for (const { name, cfg } of cases) {
     const predictions = await engine.predict(batch);
     assert.ok(relativeError(predictions, ref.predictions) < TOL, 'predictions');
     grads.bottom.forEach((g, l) => {
-      assert.ok(relativeError(g.weight, ref.bottom[l].weight) < TOL, `bottom ${l} weight: ${relativeError(g.weight, ref.bottom[l].weight)}`);
+      assert.ok(
+        relativeError(g.weight, ref.bottom[l].weight) < TOL,
+        `bottom ${l} weight: ${relativeError(g.weight, ref.bottom[l].weight)}`,
+      );
       assert.ok(relativeError(g.bias, ref.bottom[l].bias) < TOL, `bottom ${l} bias`);
     });
     grads.top.forEach((g, l) => {
-      assert.ok(relativeError(g.weight, ref.top[l].weight) < TOL, `top ${l} weight: ${relativeError(g.weight, ref.top[l].weight)}`);
+      assert.ok(
+        relativeError(g.weight, ref.top[l].weight) < TOL,
+        `top ${l} weight: ${relativeError(g.weight, ref.top[l].weight)}`,
+      );
       assert.ok(relativeError(g.bias, ref.top[l].bias) < TOL, `top ${l} bias`);
     });
-    grads.pooled.forEach((g, t) => assert.ok(relativeError(g, ref.pooled[t]) < TOL, `pooled ${t}: ${relativeError(g, ref.pooled[t])}`));
+    grads.pooled.forEach((g, t) =>
+      assert.ok(relativeError(g, ref.pooled[t]) < TOL, `pooled ${t}: ${relativeError(g, ref.pooled[t])}`),
+    );
     // gradients() must not move the parameters
     assert.deepEqual(await engine.predict(batch), predictions);
     engine.dispose();
@@ -107,7 +132,10 @@ test('the float64 reference agrees with central finite differences', () => {
       const down = referenceGradients(cfg, params, batch).loss;
       w[i] = keep;
       const numeric = (up - down) / (2 * h);
-      assert.ok(Math.abs(numeric - g[i]) <= 1e-3 * Math.max(1e-3, Math.abs(g[i])) + 1e-6, `${loss}: numeric ${numeric} vs analytic ${g[i]}`);
+      assert.ok(
+        Math.abs(numeric - g[i]) <= 1e-3 * Math.max(1e-3, Math.abs(g[i])) + 1e-6,
+        `${loss}: numeric ${numeric} vs analytic ${g[i]}`,
+      );
     }
   }
 });

@@ -13,7 +13,9 @@ export const ADAGRAD_EPS = 1e-10;
 
 /** Kaggle widths (13-512-256-64-16, 26 tables of dim 16, top ...-512-256-1) with small tables. */
 export function kaggleArch(interaction: InteractionOp, interactionItself = false, tableRows = 40): DlrmArch {
-  const d = 16, T = 26, n = T + 1;
+  const d = 16,
+    T = 26,
+    n = T + 1;
   const topIn = interaction === 'dot' ? d + (interactionItself ? (n * (n + 1)) / 2 : (n * (n - 1)) / 2) : n * d;
   return {
     mlpBot: [13, 512, 256, 64, d],
@@ -28,11 +30,18 @@ export function kaggleArch(interaction: InteractionOp, interactionItself = false
 }
 
 export function engineConfig(arch: DlrmArch, optimizer: OptimizerName, loss: Partial<LossConfig> = {}): EngineConfig {
-  return { arch, optimizer, loss: loss.loss ?? 'bce', lossWeights: loss.lossWeights ?? [1, 1], lossThreshold: loss.lossThreshold ?? 0 };
+  return {
+    arch,
+    optimizer,
+    loss: loss.loss ?? 'bce',
+    lossWeights: loss.lossWeights ?? [1, 1],
+    lossThreshold: loss.lossThreshold ?? 0,
+  };
 }
 
 function linear(rng: Rng, inF: number, outF: number, bias = true): LinearParams {
-  const ws = Math.sqrt(2 / (inF + outF)), bs = Math.sqrt(1 / outF);
+  const ws = Math.sqrt(2 / (inF + outF)),
+    bs = Math.sqrt(1 / outF);
   return {
     weight: Float32Array.from({ length: inF * outF }, () => rng.normal() * ws),
     bias: Float32Array.from({ length: bias ? outF : 0 }, () => rng.normal() * bs),
@@ -49,15 +58,22 @@ export function randomParams(arch: DlrmArch, seed: number, chunkRows = 7): DlrmP
     bottom: mlp(arch.mlpBot),
     top: mlp(arch.mlpTop),
     tables: arch.tableSizes.map((rows) => {
-      const a = Math.sqrt(1 / rows), d = arch.embeddingDim, chunks: Float32Array[] = [];
-      for (let r = 0; r < rows; r += chunkRows) chunks.push(Float32Array.from({ length: Math.min(chunkRows, rows - r) * d }, () => (2 * rng.next() - 1) * a));
+      const a = Math.sqrt(1 / rows),
+        d = arch.embeddingDim,
+        chunks: Float32Array[] = [];
+      for (let r = 0; r < rows; r += chunkRows)
+        chunks.push(Float32Array.from({ length: Math.min(chunkRows, rows - r) * d }, () => (2 * rng.next() - 1) * a));
       return { rows, dim: d, chunkRows, chunks };
     }),
   };
   if (arch.dcn) {
     // V_l, W_l as Linear pairs (V without bias); b_l random (not TorchRec's zeros) so its gradients are exercised
-    const N = (arch.tableSizes.length + 1) * arch.embeddingDim, r = arch.dcn.lowRankDim;
-    params.cross = Array.from({ length: arch.dcn.numLayers }, () => [linear(rng, N, r, false), linear(rng, r, N)]).flat();
+    const N = (arch.tableSizes.length + 1) * arch.embeddingDim,
+      r = arch.dcn.lowRankDim;
+    params.cross = Array.from({ length: arch.dcn.numLayers }, () => [
+      linear(rng, N, r, false),
+      linear(rng, r, N),
+    ]).flat();
   }
   return params;
 }
@@ -65,12 +81,18 @@ export function randomParams(arch: DlrmArch, seed: number, chunkRows = 7): DlrmP
 /** Optimizer state; adagrad accumulators start at `init` (0 as in the reference; > 0 to test a later step). */
 export function zeroState(name: OptimizerName, params: DlrmParams, init = 0): OptimizerState {
   if (name === 'sgd') return { name, bottom: [], top: [], tables: [], ...(params.cross ? { cross: [] } : {}) };
-  const lin = (ls: LinearParams[]) => ls.map((l) => ({ weight: new Float32Array(l.weight.length).fill(init), bias: new Float32Array(l.bias.length).fill(init) }));
+  const lin = (ls: LinearParams[]) =>
+    ls.map((l) => ({
+      weight: new Float32Array(l.weight.length).fill(init),
+      bias: new Float32Array(l.bias.length).fill(init),
+    }));
   return {
     name,
     bottom: lin(params.bottom),
     top: lin(params.top),
-    tables: params.tables.map((t) => t.chunks.map((c) => new Float32Array(name === 'adagrad' ? c.length : c.length / t.dim).fill(init))),
+    tables: params.tables.map((t) =>
+      t.chunks.map((c) => new Float32Array(name === 'adagrad' ? c.length : c.length / t.dim).fill(init)),
+    ),
     ...(params.cross ? { cross: lin(params.cross) } : {}),
   };
 }
@@ -85,7 +107,8 @@ export function randomBatch(arch: DlrmArch, size: number, seed: number, maxBag =
     dense: Float32Array.from({ length: size * D }, () => Math.log1p(rng.nextInt(50))),
     labels: Float32Array.from({ length: size }, () => rng.nextInt(2)),
     sparse: arch.tableSizes.map((rows) => {
-      const offsets = new Uint32Array(size + 1), idx: number[] = [];
+      const offsets = new Uint32Array(size + 1),
+        idx: number[] = [];
       for (let b = 0; b < size; b++) {
         const k = maxBag === 1 ? 1 : rng.nextInt(maxBag + 1);
         for (let j = 0; j < k; j++) idx.push(rng.nextInt(rows));
@@ -98,18 +121,31 @@ export function randomBatch(arch: DlrmArch, size: number, seed: number, maxBag =
 
 export function tableRow(params: DlrmParams, t: number, r: number): Float32Array {
   const tab = params.tables[t];
-  const c = Math.floor(r / tab.chunkRows), o = (r % tab.chunkRows) * tab.dim;
+  const c = Math.floor(r / tab.chunkRows),
+    o = (r % tab.chunkRows) * tab.dim;
   return tab.chunks[c].subarray(o, o + tab.dim);
 }
 
 export function cloneParams(p: DlrmParams): DlrmParams {
   const lin = (ls: LinearParams[]) => ls.map((l) => ({ ...l, weight: l.weight.slice(), bias: l.bias.slice() }));
-  return { bottom: lin(p.bottom), top: lin(p.top), tables: p.tables.map((t) => ({ ...t, chunks: t.chunks.map((c) => c.slice()) })), ...(p.cross ? { cross: lin(p.cross) } : {}) };
+  return {
+    bottom: lin(p.bottom),
+    top: lin(p.top),
+    tables: p.tables.map((t) => ({ ...t, chunks: t.chunks.map((c) => c.slice()) })),
+    ...(p.cross ? { cross: lin(p.cross) } : {}),
+  };
 }
 
 export function cloneState(s: OptimizerState): OptimizerState {
-  const lin = (ls: { weight: Float32Array; bias: Float32Array }[]) => ls.map((l) => ({ weight: l.weight.slice(), bias: l.bias.slice() }));
-  return { name: s.name, bottom: lin(s.bottom), top: lin(s.top), tables: s.tables.map((t) => t.map((c) => c.slice())), ...(s.cross ? { cross: lin(s.cross) } : {}) };
+  const lin = (ls: { weight: Float32Array; bias: Float32Array }[]) =>
+    ls.map((l) => ({ weight: l.weight.slice(), bias: l.bias.slice() }));
+  return {
+    name: s.name,
+    bottom: lin(s.bottom),
+    top: lin(s.top),
+    tables: s.tables.map((t) => t.map((c) => c.slice())),
+    ...(s.cross ? { cross: lin(s.cross) } : {}),
+  };
 }
 
 export interface ReferenceResult {
@@ -138,7 +174,12 @@ export function bf16Round(x: number): number {
 }
 
 /** y = act(W x + b) for one sample, float64 (products of the rounded inputs when `round` is given). */
-function layerForward(l: LinearParams, x: Float64Array, relu: boolean, round: (x: number) => number = exact): Float64Array {
+function layerForward(
+  l: LinearParams,
+  x: Float64Array,
+  relu: boolean,
+  round: (x: number) => number = exact,
+): Float64Array {
   const y = new Float64Array(l.outFeatures);
   const xr = x.map(round);
   for (let o = 0; o < l.outFeatures; o++) {
@@ -151,7 +192,13 @@ function layerForward(l: LinearParams, x: Float64Array, relu: boolean, round: (x
 }
 
 /** Backprop through one layer for one sample: accumulates dW, db and returns dx (unmasked). */
-function layerBackward(l: LinearParams, x: Float64Array, dy: Float64Array, g: { weight: Float64Array; bias: Float64Array }, round: (x: number) => number = exact): Float64Array {
+function layerBackward(
+  l: LinearParams,
+  x: Float64Array,
+  dy: Float64Array,
+  g: { weight: Float64Array; bias: Float64Array },
+  round: (x: number) => number = exact,
+): Float64Array {
   const dx = new Float64Array(l.inFeatures);
   const xr = x.map(round);
   for (let o = 0; o < l.outFeatures; o++) {
@@ -171,18 +218,37 @@ function layerBackward(l: LinearParams, x: Float64Array, dy: Float64Array, g: { 
  * Mean-loss forward and backward of the whole batch in float64 (the reference DLRM's definitions). With
  * `gemmRound`, each layer's products take the inputs it rounds (a model of bf16 GEMMs; sums stay float64).
  */
-export function referenceGradients(cfg: EngineConfig, params: DlrmParams, batch: Batch, gemmRound?: GemmRound): ReferenceResult {
+export function referenceGradients(
+  cfg: EngineConfig,
+  params: DlrmParams,
+  batch: Batch,
+  gemmRound?: GemmRound,
+): ReferenceResult {
   const roundOf = (l: LinearParams) => gemmRound?.(l) ?? exact;
   const { arch } = cfg;
-  const B = batch.size, d = arch.embeddingDim, T = arch.tableSizes.length, n = T + 1;
-  const zeros = (ls: LinearParams[]) => ls.map((l) => ({ weight: new Float64Array(l.weight.length), bias: new Float64Array(l.bias.length) }));
-  const res: ReferenceResult = { loss: 0, predictions: new Float64Array(B), bottom: zeros(params.bottom), top: zeros(params.top), pooled: arch.tableSizes.map(() => new Float64Array(B * d)), cross: zeros(params.cross ?? []) };
+  const B = batch.size,
+    d = arch.embeddingDim,
+    T = arch.tableSizes.length,
+    n = T + 1;
+  const zeros = (ls: LinearParams[]) =>
+    ls.map((l) => ({ weight: new Float64Array(l.weight.length), bias: new Float64Array(l.bias.length) }));
+  const res: ReferenceResult = {
+    loss: 0,
+    predictions: new Float64Array(B),
+    bottom: zeros(params.bottom),
+    top: zeros(params.top),
+    pooled: arch.tableSizes.map(() => new Float64Array(B * d)),
+    cross: zeros(params.cross ?? []),
+  };
   const cross = params.cross ?? [];
   const thr = cfg.lossThreshold > 0 && cfg.lossThreshold < 1 ? cfg.lossThreshold : 0;
   for (let b = 0; b < B; b++) {
     // bottom MLP
-    const bottomActs: Float64Array[] = [Float64Array.from(batch.dense.subarray(b * batch.numDense, (b + 1) * batch.numDense))];
-    for (const l of params.bottom) bottomActs.push(layerForward(l, bottomActs[bottomActs.length - 1], true, roundOf(l)));
+    const bottomActs: Float64Array[] = [
+      Float64Array.from(batch.dense.subarray(b * batch.numDense, (b + 1) * batch.numDense)),
+    ];
+    for (const l of params.bottom)
+      bottomActs.push(layerForward(l, bottomActs[bottomActs.length - 1], true, roundOf(l)));
     const rows: Float64Array[] = [bottomActs[bottomActs.length - 1]];
     batch.sparse.forEach((bag, t) => {
       const e = new Float64Array(d);
@@ -209,7 +275,10 @@ export function referenceGradients(cfg: EngineConfig, params: DlrmParams, batch:
       rows.forEach((r, i) => R.set(r, i * d));
     }
     // dcn: x_{l+1} = x_0 * (W_l V_l x_l + b_l) + x_l, keeping x_l, V_l x_l and z_l per layer
-    const x0 = R, crossX: Float64Array[] = [R], crossXV: Float64Array[] = [], crossZ: Float64Array[] = [];
+    const x0 = R,
+      crossX: Float64Array[] = [R],
+      crossXV: Float64Array[] = [],
+      crossZ: Float64Array[] = [];
     for (let l = 0; 2 * l < cross.length; l++) {
       const xv = layerForward({ ...cross[2 * l], bias: new Float32Array(cross[2 * l].outFeatures) }, crossX[l], false);
       const z = layerForward(cross[2 * l + 1], xv, false);
@@ -219,7 +288,9 @@ export function referenceGradients(cfg: EngineConfig, params: DlrmParams, batch:
     }
     R = crossX[crossX.length - 1];
     const topActs: Float64Array[] = [R];
-    params.top.forEach((l, i) => topActs.push(layerForward(l, topActs[topActs.length - 1], i + 1 < params.top.length, roundOf(l))));
+    params.top.forEach((l, i) =>
+      topActs.push(layerForward(l, topActs[topActs.length - 1], i + 1 < params.top.length, roundOf(l))),
+    );
     const z = topActs[topActs.length - 1][0];
     const raw = 1 / (1 + Math.exp(-z));
     const clamped = thr > 0 && (raw < thr || raw > 1 - thr);
@@ -250,7 +321,12 @@ export function referenceGradients(cfg: EngineConfig, params: DlrmParams, batch:
         dy.forEach((g, i) => (dx0[i] += g * crossZ[l][i]));
         const dxv = layerBackward(cross[2 * l + 1], crossXV[l], dz, res.cross[2 * l + 1]);
         const vGrad = { weight: res.cross[2 * l].weight, bias: new Float64Array(cross[2 * l].outFeatures) };
-        const dxl = layerBackward({ ...cross[2 * l], bias: new Float32Array(cross[2 * l].outFeatures) }, crossX[l], dxv, vGrad);
+        const dxl = layerBackward(
+          { ...cross[2 * l], bias: new Float32Array(cross[2 * l].outFeatures) },
+          crossX[l],
+          dxv,
+          vGrad,
+        );
         dy = dy.map((g, i) => g + dxl[i]);
       }
       dy = dy.map((g, i) => g + dx0[i]);
@@ -279,8 +355,14 @@ export function referenceGradients(cfg: EngineConfig, params: DlrmParams, batch:
 }
 
 /** Sum of the pooled gradients per table row (duplicates accumulate): Map row -> gradient. */
-export function embeddingRowGradients(batch: Batch, t: number, pooled: ArrayLike<number>, d: number): Map<number, Float64Array> {
-  const bag = batch.sparse[t], m = new Map<number, Float64Array>();
+export function embeddingRowGradients(
+  batch: Batch,
+  t: number,
+  pooled: ArrayLike<number>,
+  d: number,
+): Map<number, Float64Array> {
+  const bag = batch.sparse[t],
+    m = new Map<number, Float64Array>();
   for (let b = 0; b < batch.size; b++)
     for (let k = bag.offsets[b]; k < bag.offsets[b + 1]; k++) {
       const r = bag.indices[k];
@@ -292,7 +374,14 @@ export function embeddingRowGradients(batch: Batch, t: number, pooled: ArrayLike
 }
 
 /** One optimizer update of w (and acc) with gradient g, float64; `rowwise` uses acc[0] as the row's accumulator. */
-export function referenceUpdate(name: OptimizerName, w: ArrayLike<number>, acc: ArrayLike<number> | undefined, g: ArrayLike<number>, lr: number, rowwise = false): { w: Float64Array; acc?: Float64Array } {
+export function referenceUpdate(
+  name: OptimizerName,
+  w: ArrayLike<number>,
+  acc: ArrayLike<number> | undefined,
+  g: ArrayLike<number>,
+  lr: number,
+  rowwise = false,
+): { w: Float64Array; acc?: Float64Array } {
   const nw = Float64Array.from(w);
   if (name === 'sgd') {
     for (let i = 0; i < nw.length; i++) nw[i] -= lr * g[i];
@@ -316,7 +405,8 @@ export function referenceUpdate(name: OptimizerName, w: ArrayLike<number>, acc: 
 /** max |a - b| / max |b| (0 when both are all zeros). */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Infinity;
-  let num = 0, den = 0;
+  let num = 0,
+    den = 0;
   for (let i = 0; i < a.length; i++) {
     num = Math.max(num, Math.abs(a[i] - b[i]));
     den = Math.max(den, Math.abs(b[i]));

@@ -16,17 +16,34 @@ import { interactionRow, lossRow } from '../model/referenceDlrm';
 import { checkGradients, randomArray, TEST_BACKENDS, useBackend } from './backends';
 
 /** float64 x [B,in] . wt [in,out] + b, optional relu. */
-function refLinear(x: Float64Array, wt: Float64Array, b: Float64Array, B: number, inF: number, outF: number, relu: boolean): Float64Array {
+function refLinear(
+  x: Float64Array,
+  wt: Float64Array,
+  b: Float64Array,
+  B: number,
+  inF: number,
+  outF: number,
+  relu: boolean,
+): Float64Array {
   const y = new Float64Array(B * outF);
-  for (let r = 0; r < B; r++) for (let o = 0; o < outF; o++) {
-    let s = b[o];
-    for (let i = 0; i < inF; i++) s += x[r * inF + i] * wt[i * outF + o];
-    y[r * outF + o] = relu && s < 0 ? 0 : s;
-  }
+  for (let r = 0; r < B; r++)
+    for (let o = 0; o < outF; o++) {
+      let s = b[o];
+      for (let i = 0; i < inF; i++) s += x[r * inF + i] * wt[i * outF + o];
+      y[r * outF + o] = relu && s < 0 ? 0 : s;
+    }
   return y;
 }
 
-function refInteraction(x: Float64Array, e: Float64Array, B: number, T: number, d: number, op: 'dot' | 'cat', itself: boolean): number[] {
+function refInteraction(
+  x: Float64Array,
+  e: Float64Array,
+  B: number,
+  T: number,
+  d: number,
+  op: 'dot' | 'cat',
+  itself: boolean,
+): number[] {
   const out: number[] = [];
   for (let b = 0; b < B; b++) {
     const xr = Array.from(x.subarray(b * d, (b + 1) * d));
@@ -39,9 +56,18 @@ function refInteraction(x: Float64Array, e: Float64Array, B: number, T: number, 
 for (const backend of TEST_BACKENDS) {
   test(`[${backend}] dot interaction example: x=[1,2], e0=[3,4], e1=[5,6]`, async () => {
     await useBackend(backend);
-    const x = tf.tensor2d([[1, 2]]), e = tf.tensor3d([[[3, 4], [5, 6]]]);
+    const x = tf.tensor2d([[1, 2]]),
+      e = tf.tensor3d([
+        [
+          [3, 4],
+          [5, 6],
+        ],
+      ]);
     for (const strategy of ['tensor', 'host'] as const) {
-      for (const [itself, expected] of [[false, [1, 2, 11, 17, 39]], [true, [1, 2, 5, 11, 25, 17, 39, 61]]] as const) {
+      for (const [itself, expected] of [
+        [false, [1, 2, 11, 17, 39]],
+        [true, [1, 2, 5, 11, 25, 17, 39, 61]],
+      ] as const) {
         const dot = new DotInteraction(2, itself, strategy);
         const out = dot.apply(x, e);
         assert.deepEqual(Array.from(out.dataSync()), expected, `${strategy} itself=${itself}`);
@@ -52,15 +78,26 @@ for (const backend of TEST_BACKENDS) {
     tf.dispose([x, e]);
   });
 
-  for (const [itself, strategy] of [[false, 'tensor'], [true, 'tensor'], [false, 'host'], [true, 'host']] as const) {
+  for (const [itself, strategy] of [
+    [false, 'tensor'],
+    [true, 'tensor'],
+    [false, 'host'],
+    [true, 'host'],
+  ] as const) {
     test(`[${backend}] dot interaction gradients (itself=${itself}, ${strategy})`, async () => {
       await useBackend(backend);
-      const rng = new Rng(2), B = 3, T = 4, d = 5;
+      const rng = new Rng(2),
+        B = 3,
+        T = 4,
+        d = 5;
       const dot = new DotInteraction(T, itself, strategy);
       checkGradients(
         (x, e) => dot.apply(x as tf.Tensor2D, e as tf.Tensor3D),
         (x, e) => refInteraction(x, e, B, T, d, 'dot', itself),
-        [{ data: randomArray(rng, B * d), shape: [B, d] }, { data: randomArray(rng, B * T * d), shape: [B, T, d] }],
+        [
+          { data: randomArray(rng, B * d), shape: [B, d] },
+          { data: randomArray(rng, B * T * d), shape: [B, T, d] },
+        ],
       );
       dot.dispose();
     });
@@ -68,22 +105,35 @@ for (const backend of TEST_BACKENDS) {
 
   test(`[${backend}] cat interaction gradients`, async () => {
     await useBackend(backend);
-    const rng = new Rng(3), B = 2, T = 3, d = 4;
+    const rng = new Rng(3),
+      B = 2,
+      T = 3,
+      d = 4;
     checkGradients(
       (x, e) => catInteraction(x as tf.Tensor2D, e as tf.Tensor3D),
       (x, e) => refInteraction(x, e, B, T, d, 'cat', false),
-      [{ data: randomArray(rng, B * d), shape: [B, d] }, { data: randomArray(rng, B * T * d), shape: [B, T, d] }],
+      [
+        { data: randomArray(rng, B * d), shape: [B, d] },
+        { data: randomArray(rng, B * T * d), shape: [B, T, d] },
+      ],
     );
   });
 
   test(`[${backend}] Linear (relu and linear) gradients`, async () => {
     await useBackend(backend);
-    const rng = new Rng(4), B = 5, I = 6, O = 7;
+    const rng = new Rng(4),
+      B = 5,
+      I = 6,
+      O = 7;
     for (const act of ['relu', 'linear'] as const) {
       checkGradients(
         (x, wt, b) => linear(x as tf.Tensor2D, wt as tf.Tensor2D, b as tf.Tensor1D, act),
         (x, wt, b) => Array.from(refLinear(x, wt, b, B, I, O, act === 'relu')),
-        [{ data: randomArray(rng, B * I), shape: [B, I] }, { data: randomArray(rng, I * O), shape: [I, O] }, { data: randomArray(rng, O), shape: [O] }],
+        [
+          { data: randomArray(rng, B * I), shape: [B, I] },
+          { data: randomArray(rng, I * O), shape: [I, O] },
+          { data: randomArray(rng, O), shape: [O] },
+        ],
       );
     }
   });
@@ -91,13 +141,16 @@ for (const backend of TEST_BACKENDS) {
   for (const which of ['bottom', 'top'] as const) {
     test(`[${backend}] ${which} MLP gradients`, async () => {
       await useBackend(backend);
-      const rng = new Rng(5), B = 4, widths = [5, 8, 6, which === 'top' ? 1 : 3];
+      const rng = new Rng(5),
+        B = 4,
+        widths = [5, 8, 6, which === 'top' ? 1 : 3];
       const inputs = [{ data: randomArray(rng, B * widths[0]), shape: [B, widths[0]] }];
       for (let l = 1; l < widths.length; l++) {
         inputs.push({ data: randomArray(rng, widths[l - 1] * widths[l]), shape: [widths[l - 1], widths[l]] });
         inputs.push({ data: randomArray(rng, widths[l], 0.3), shape: [widths[l]] });
       }
-      const layersOf = <T>(w: T[]) => Array.from({ length: widths.length - 1 }, (_, l) => ({ wt: w[2 * l], b: w[2 * l + 1] }));
+      const layersOf = <T>(w: T[]) =>
+        Array.from({ length: widths.length - 1 }, (_, l) => ({ wt: w[2 * l], b: w[2 * l + 1] }));
       checkGradients(
         (x, ...w) => {
           const layers = layersOf(w).map((l) => ({ wt: l.wt as tf.Tensor2D, b: l.b as tf.Tensor1D }));
@@ -127,8 +180,10 @@ for (const backend of TEST_BACKENDS) {
       await useBackend(backend);
       const B = 8;
       const logits = Float32Array.from({ length: B }, (_, i) => -3 + (6 * i) / (B - 1) + 0.01);
-      const labels = Float32Array.from({ length: B }, (_, i) => i % 3 === 0 ? 1 : 0);
-      const weights = Float32Array.from(labels, (y) => (config.loss === 'wbce' ? (y >= 0.5 ? config.lossWeights[1] : config.lossWeights[0]) : 1));
+      const labels = Float32Array.from({ length: B }, (_, i) => (i % 3 === 0 ? 1 : 0));
+      const weights = Float32Array.from(labels, (y) =>
+        config.loss === 'wbce' ? (y >= 0.5 ? config.lossWeights[1] : config.lossWeights[0]) : 1,
+      );
       const loss = makeLoss(config);
       checkGradients(
         (z, y, w) => loss(z as tf.Tensor1D, y as tf.Tensor1D, w as tf.Tensor1D),
@@ -141,7 +196,11 @@ for (const backend of TEST_BACKENDS) {
           });
           return [s / z.length];
         },
-        [{ data: logits, shape: [B] }, { data: labels, shape: [B], constant: true }, { data: weights, shape: [B], constant: true }],
+        [
+          { data: logits, shape: [B] },
+          { data: labels, shape: [B], constant: true },
+          { data: weights, shape: [B], constant: true },
+        ],
       );
     });
   }
@@ -150,8 +209,15 @@ for (const backend of TEST_BACKENDS) {
     await useBackend(backend);
     const loss = makeLoss({ loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 });
     const [value, grad] = tf.tidy(() => {
-      const z = tf.tensor1d([200, -200]), y = tf.tensor1d([0, 1]), w = tf.ones<tf.Rank.R1>([2]);
-      return [loss(z, y, w).dataSync()[0], tf.grad((zz: tf.Tensor) => loss(zz as tf.Tensor1D, y, w))(z).dataSync()];
+      const z = tf.tensor1d([200, -200]),
+        y = tf.tensor1d([0, 1]),
+        w = tf.ones<tf.Rank.R1>([2]);
+      return [
+        loss(z, y, w).dataSync()[0],
+        tf
+          .grad((zz: tf.Tensor) => loss(zz as tf.Tensor1D, y, w))(z)
+          .dataSync(),
+      ];
     });
     assert.equal(value, 100);
     assert.deepEqual(Array.from(grad), [0.5, -0.5]);

@@ -40,9 +40,12 @@ type Expected = BinaryMetrics;
 /** The metrics, computed the slow obvious way. */
 function naiveMetrics(p: Float32Array, y: Float32Array): Expected {
   const n = p.length;
-  let correct = 0, ll = 0, ps = 0, ys = 0;
+  let correct = 0,
+    ll = 0,
+    ps = 0,
+    ys = 0;
   for (let i = 0; i < n; i++) {
-    if ((p[i] >= 0.5) === (y[i] >= 0.5)) correct++;
+    if (p[i] >= 0.5 === y[i] >= 0.5) correct++;
     ll -= y[i] * Math.max(Math.log(p[i]), -100) + (1 - y[i]) * Math.max(Math.log(1 - p[i]), -100);
     ps += p[i];
     ys += y[i];
@@ -53,8 +56,10 @@ function naiveMetrics(p: Float32Array, y: Float32Array): Expected {
   for (const a of pos) for (const b of neg) wins += a > b ? 1 : a === b ? 0.5 : 0;
   const rate = ys / n;
   const order = [...p.keys()].sort((a, b) => p[b] - p[a]);
-  let ap = 0, tp = 0, fp = 0;
-  for (let k = 0; k < n; ) {
+  let ap = 0,
+    tp = 0,
+    fp = 0;
+  for (let k = 0; k < n;) {
     let j = k;
     const tpBefore = tp;
     while (j < n && p[order[j]] === p[order[k]]) {
@@ -137,8 +142,11 @@ test('the table shows the same numbers, one per line', async () => {
   assert.equal(value('accuracy (p >= 0.5)'), want.accuracy.toFixed(6));
 });
 
-test("a model trained with --max-ind-range is evaluated on indices folded the same way", async () => {
-  assert.ok(folded.manifest.tables.some((t) => t.count > 300), 'some table is folded');
+test('a model trained with --max-ind-range is evaluated on indices folded the same way', async () => {
+  assert.ok(
+    folded.manifest.tables.some((t) => t.count > 300),
+    'some table is folded',
+  );
   const got = evalJson('--processed-data-file', folded.merged, '--load-model', folded.model);
   assertClose(got, await expectedFor(folded, foldedEngine, 'test'));
 });
@@ -147,7 +155,10 @@ test('a model that does not fit the data is refused, naming the model, the file 
   // fx's model on folded's file: same number of tables, different sizes
   const r = dlrm('eval', '--processed-data-file', folded.merged, '--load-model', fx.model);
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /^dlrm: --load-model .*gen\.ckpt does not fit .*folded\.dlrm: embedding table sizes differ: table 0: \d+ rows in the model, \d+ in the data/);
+  assert.match(
+    r.stderr,
+    /^dlrm: --load-model .*gen\.ckpt does not fit .*folded\.dlrm: embedding table sizes differ: table 0: \d+ rows in the model, \d+ in the data/,
+  );
   assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
 });
 
@@ -156,8 +167,22 @@ function writeProcessed(file: string, numDense: number, tableCounts: number[], s
   const rows = splits.val.end;
   const w = new ProcessedFileWriter(file, { numDense, numTables: tableCounts.length });
   const offsets = Uint32Array.from({ length: rows + 1 }, (_, i) => i);
-  w.append(new Float32Array(rows), new Float32Array(rows * numDense), tableCounts.map(() => ({ offsets, indices: new Uint32Array(rows) })));
-  w.commit({ numDense, tables: tableCounts.map((count, t) => ({ name: `C${t + 1}`, count, oovIndex: 0, vocabFile: `vocab/C${t + 1}.u32` })), splits, totalRows: rows });
+  w.append(
+    new Float32Array(rows),
+    new Float32Array(rows * numDense),
+    tableCounts.map(() => ({ offsets, indices: new Uint32Array(rows) })),
+  );
+  w.commit({
+    numDense,
+    tables: tableCounts.map((count, t) => ({
+      name: `C${t + 1}`,
+      count,
+      oovIndex: 0,
+      vocabFile: `vocab/C${t + 1}.u32`,
+    })),
+    splits,
+    totalRows: rows,
+  });
 }
 
 test('dense width and table count mismatches, an empty split and missing files are refused with one line', () => {
@@ -185,13 +210,24 @@ test('dense width and table count mismatches, an empty split and missing files a
   r = dlrm('eval', '--processed-data-file', fx.merged, '--load-model', path.join(dir, 'nope.ckpt'));
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--load-model: cannot open .*nope\.ckpt/);
-  for (const x of [r.stderr]) assert.equal(x.trim().split('\n').filter((l) => l.startsWith('dlrm:')).length, 1);
+  for (const x of [r.stderr])
+    assert.equal(
+      x
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('dlrm:')).length,
+      1,
+    );
 });
 
 test('undefined metrics (a split with one class only) are null in the JSON and n/a in the table', () => {
   const counts = fx.manifest.tables.map((t) => t.count);
   const oneClass = path.join(dir, 'one-class.dlrm');
-  writeProcessed(oneClass, 13, counts, { train: { start: 0, end: 10 }, test: { start: 10, end: 40 }, val: { start: 40, end: 50 } });
+  writeProcessed(oneClass, 13, counts, {
+    train: { start: 0, end: 10 },
+    test: { start: 10, end: 40 },
+    val: { start: 40, end: 50 },
+  });
   const got = evalJson('--processed-data-file', oneClass, '--load-model', fx.model);
   assert.equal(got.rows, 30);
   assert.equal(got.positiveRate, 0);
@@ -208,5 +244,6 @@ test("the checkpoint evaluates as the training run's own final evaluation of the
   assert.ok(final, 'training evaluated at its end');
   assert.equal(got.rows, final.rows);
   // the training run may have used another engine (float32 sums differ in the last bits)
-  for (const k of ['auc', 'logloss', 'accuracy', 'averagePrecision'] as const) assert.ok(Math.abs((got[k] as number) - final[k]) < 1e-5, `${k}: ${String(got[k])} vs ${final[k]}`);
+  for (const k of ['auc', 'logloss', 'accuracy', 'averagePrecision'] as const)
+    assert.ok(Math.abs((got[k] as number) - final[k]) < 1e-5, `${k}: ${String(got[k])} vs ${final[k]}`);
 });

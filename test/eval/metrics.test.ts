@@ -53,10 +53,13 @@ function directAveragePrecision(scores: ArrayLike<number>, labels: ArrayLike<num
 const A_LABELS = [0, 1, 1, 0, 1, 0, 0, 1, 1, 0, 0, 1];
 const A_SCORES = [0.1, 0.4, 0.35, 0.8, 0.8, 0.2, 0.4, 0.9, 0.55, 0.05, 0.4, 0.6];
 const A_SKLEARN = { auc: 0.7916666666666667, logloss: 0.5345138390993457, ap: 0.7513888888888888 };
-const B_LABELS = [0, 0, 1, 0, 0, 0, 1, 1, 1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1];
+const B_LABELS = [
+  0, 0, 1, 0, 0, 0, 1, 1, 1, 0, 1, 0, 0, 1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+  1,
+];
 const B_SCORES = [
-  0.3, 0.3, 0.5, 0.2, 0.3, 0.6, 0.7, 0.5, 0.5, 0.3, 0.4, 0.1, 0.4, 0.4, 0.3, 0.3, 0.8, 0.5, 0.8, 0.5, 0.6, 0.5, 0.2, 0.7, 0.2, 0.3, 0.0, 0.5, 0.7, 0.2,
-  0.5, 0.5, 0.5, 0.3, 0.4, 0.3, 0.1, 0.1, 0.1, 0.4,
+  0.3, 0.3, 0.5, 0.2, 0.3, 0.6, 0.7, 0.5, 0.5, 0.3, 0.4, 0.1, 0.4, 0.4, 0.3, 0.3, 0.8, 0.5, 0.8, 0.5, 0.6, 0.5, 0.2,
+  0.7, 0.2, 0.3, 0.0, 0.5, 0.7, 0.2, 0.5, 0.5, 0.5, 0.3, 0.4, 0.3, 0.1, 0.1, 0.1, 0.4,
 ];
 const B_SKLEARN = { auc: 0.8190883190883191, logloss: 0.49660275057374514, ap: 0.6528962498601968 };
 
@@ -80,7 +83,10 @@ test('AUC and average precision equal pairwise / direct computations on random t
     const n = 1 + rng.nextInt(300);
     const levels = 1 + rng.nextInt(20); // few levels: many ties
     const y = Float32Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
-    const s = Float32Array.from(y, (l) => Math.min(levels - 1, rng.nextInt(levels) + (l ? rng.nextInt(3) : 0)) / levels);
+    const s = Float32Array.from(
+      y,
+      (l) => Math.min(levels - 1, rng.nextInt(levels) + (l ? rng.nextInt(3) : 0)) / levels,
+    );
     const hasBoth = y.includes(1) && y.includes(0);
     if (!hasBoth) {
       assert.ok(Number.isNaN(rocAuc(s, y)));
@@ -128,7 +134,8 @@ test('edge cases: one class only gives NaN AUC (and NE for a 0/1 rate); empty in
   assert.equal(allPos.averagePrecision, 1);
   const empty = computeMetrics(new Float32Array(0), new Float32Array(0));
   assert.equal(empty.rows, 0);
-  for (const k of ['auc', 'logloss', 'accuracy', 'ne', 'calibration', 'averagePrecision', 'positiveRate'] as const) assert.ok(Number.isNaN(empty[k]), k);
+  for (const k of ['auc', 'logloss', 'accuracy', 'ne', 'calibration', 'averagePrecision', 'positiveRate'] as const)
+    assert.ok(Number.isNaN(empty[k]), k);
   assert.ok(Number.isNaN(rocAuc(Float32Array.from([NaN, 0.2]), Float32Array.from([1, 0]))));
   assert.throws(() => rocAuc(new Float32Array(2), new Float32Array(3)), /2 scores but 3 labels/);
 });
@@ -139,7 +146,7 @@ test('MetricsAccumulator over uneven batches equals computeMetrics over the whol
   const y = Float32Array.from({ length: n }, () => (rng.next() < 0.25 ? 1 : 0));
   const s = Float32Array.from(y, (l) => Math.min(0.999, Math.max(0.001, 0.2 + 0.3 * l + 0.4 * (rng.next() - 0.5))));
   const acc = new MetricsAccumulator();
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     const k = Math.min(n - i, 1 + rng.nextInt(700));
     acc.add(s.subarray(i, i + k), y.subarray(i, i + k));
     i += k;
@@ -157,7 +164,7 @@ test('AUC on a large tied input equals the Mann-Whitney statistic with average r
   const s = Float32Array.from(y, (l) => Math.round((rng.next() + 0.3 * l) * 50) / 50);
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => s[a] - s[b]);
   let rankSumPos = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j < n && s[order[j]] === s[order[i]]) j++;
     const avgRank = (i + 1 + j) / 2;

@@ -24,9 +24,25 @@ before(async () => {
   setupLogger({ level: 'warn', pretty: false });
   const raw = path.join(dir, 'logs.csv');
   fs.writeFileSync(raw, logCsv(logRows(900, 13)));
-  const pre = dlrm('preprocess', '--schema', writeJson(path.join(dir, 'schema.json'), LOG_SCHEMA), '--raw-data-file', raw, '--processed-data-file', merged);
+  const pre = dlrm(
+    'preprocess',
+    '--schema',
+    writeJson(path.join(dir, 'schema.json'), LOG_SCHEMA),
+    '--raw-data-file',
+    raw,
+    '--processed-data-file',
+    merged,
+  );
   assert.equal(pre.status, 0, pre.stderr);
-  await trainModel(merged, model, { archMlpBot: [1, 8, 4], archMlpTop: [8, 1], archInteractionOp: 'dcn', dcnNumLayers: 2, dcnLowRankDim: 3, maxIndRange: 20, miniBatchSize: 32 });
+  await trainModel(merged, model, {
+    archMlpBot: [1, 8, 4],
+    archMlpTop: [8, 1],
+    archInteractionOp: 'dcn',
+    dcnNumLayers: 2,
+    dcnLowRankDim: 3,
+    maxIndRange: 20,
+    miniBatchSize: 32,
+  });
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -39,7 +55,9 @@ test('dcn: onnxruntime scores = engine scores within 1e-5 (bags, folding, the cr
   const proto = onnx.ModelProto.decode(fs.readFileSync(out));
   const layout = JSON.parse(proto.metadataProps.find((p) => p.key === 'dlrm_inputs')?.value ?? '') as OnnxInputLayout;
   const names = (proto.graph?.initializer ?? []).map((t) => t.name);
-  for (const l of [0, 1]) for (const k of ['V_kernels', 'W_kernels', 'bias']) assert.ok(names.includes(`inter_arch.crossnet.${k}.${l}`), `${k}.${l} in the graph`);
+  for (const l of [0, 1])
+    for (const k of ['V_kernels', 'W_kernels', 'bias'])
+      assert.ok(names.includes(`inter_arch.crossnet.${k}.${l}`), `${k}.${l} in the graph`);
   const batch = allRows(merged);
   const want = await engineScores(model, batch);
   const got = await onnxScores(out, batch, layout);
@@ -54,7 +72,14 @@ test('dcn: safetensors under TorchRec cross-layer names; import rebuilds the sam
   const header = readSafetensorsHeader(out);
   const shape = (name: string) => header.tensors.find((t) => t.name === name)?.shape;
   const N = 4 * (1 + readCheckpointHeader(model).arch.tableSizes.length);
-  assert.deepEqual([shape('inter_arch.crossnet.V_kernels.0'), shape('inter_arch.crossnet.W_kernels.1'), shape('inter_arch.crossnet.bias.1')], [[3, N], [N, 3], [N]]);
+  assert.deepEqual(
+    [
+      shape('inter_arch.crossnet.V_kernels.0'),
+      shape('inter_arch.crossnet.W_kernels.1'),
+      shape('inter_arch.crossnet.bias.1'),
+    ],
+    [[3, N], [N, 3], [N]],
+  );
   const m = loadInferenceModel(model);
   const buf = fs.readFileSync(out);
   const dataStart = 8 + Number(buf.readBigUInt64LE(0));
@@ -78,7 +103,16 @@ test('dcn: safetensors under TorchRec cross-layer names; import rebuilds the sam
       fs.writeFileSync(file, Buffer.concat([len, head, buf.subarray(dataStart)]));
     }
     const imported = path.join(dir, `imported-${variant}.ckpt`);
-    const args = ['import', '--format', 'safetensors', '--in', file, '--out', imported, ...(variant === 'without' ? ['--max-ind-range', '20'] : [])];
+    const args = [
+      'import',
+      '--format',
+      'safetensors',
+      '--in',
+      file,
+      '--out',
+      imported,
+      ...(variant === 'without' ? ['--max-ind-range', '20'] : []),
+    ];
     const ri = dlrm(...args);
     assert.equal(ri.status, 0, ri.stderr);
     assert.deepEqual(readCheckpointHeader(imported).arch.dcn, { numLayers: 2, lowRankDim: 3 });

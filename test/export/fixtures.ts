@@ -13,7 +13,19 @@ import { runTraining } from '../../src/train/train';
 
 /** Trains 20 batches on `merged` with `arch` (architecture and folding flags) and saves `model`. */
 export async function trainModel(merged: string, model: string, arch: Partial<TrainConfig>): Promise<void> {
-  await runTraining(resolveTrainConfig({ processedDataFile: merged, numBatches: 20, miniBatchSize: 128, learningRate: 0.2, printFreq: 1000, saveModel: model, engine: 'tfjs', backend: 'cpu', ...arch }));
+  await runTraining(
+    resolveTrainConfig({
+      processedDataFile: merged,
+      numBatches: 20,
+      miniBatchSize: 128,
+      learningRate: 0.2,
+      printFreq: 1000,
+      saveModel: model,
+      engine: 'tfjs',
+      backend: 'cpu',
+      ...arch,
+    }),
+  );
 }
 
 /** Every row of a processed file, as stored (post-vocabulary indices, not folded). */
@@ -32,7 +44,10 @@ export async function engineScores(model: string, batch: Batch): Promise<Float32
   const M = m.maxIndRange;
   const fed: Batch = {
     ...batch,
-    sparse: M > 0 ? batch.sparse.map((bag) => ({ offsets: bag.offsets, indices: bag.indices.map((i) => i % M) })) : batch.sparse,
+    sparse:
+      M > 0
+        ? batch.sparse.map((bag) => ({ offsets: bag.offsets, indices: bag.indices.map((i) => i % M) }))
+        : batch.sparse,
     ...(batch.numDense === 0 ? { numDense: 1, dense: new Float32Array(batch.size).fill(1) } : {}),
   };
   const engine = await createInferenceEngine(m, { engine: 'tfjs', backend: 'cpu' });
@@ -54,7 +69,10 @@ export function onnxFeeds(batch: Batch, layout: OnnxInputLayout): Record<string,
       feeds[`indices_${t}`] = new ort.Tensor('int64', int64(bag.indices), [bag.indices.length]);
       feeds[`offsets_${t}`] = new ort.Tensor('int64', int64(bag.offsets.subarray(0, B)), [B]);
     } else {
-      if (bag.indices.length !== B) throw new Error(`table ${t} is one-hot in the layout but its bags hold ${bag.indices.length} indices for ${B} rows`);
+      if (bag.indices.length !== B)
+        throw new Error(
+          `table ${t} is one-hot in the layout but its bags hold ${bag.indices.length} indices for ${B} rows`,
+        );
       feeds[`indices_${t}`] = new ort.Tensor('int64', int64(bag.indices), [B]);
     }
   });
@@ -62,7 +80,12 @@ export function onnxFeeds(batch: Batch, layout: OnnxInputLayout): Record<string,
 }
 
 /** onnxruntime's probabilities for `batch` from the ONNX file, `chunk` rows per run. */
-export async function onnxScores(file: string, batch: Batch, layout: OnnxInputLayout, chunk = 4096): Promise<Float32Array> {
+export async function onnxScores(
+  file: string,
+  batch: Batch,
+  layout: OnnxInputLayout,
+  chunk = 4096,
+): Promise<Float32Array> {
   const session = await ort.InferenceSession.create(file);
   try {
     const out = new Float32Array(batch.size);
@@ -70,7 +93,8 @@ export async function onnxScores(file: string, batch: Batch, layout: OnnxInputLa
       const part = sliceBatch(batch, a, Math.min(batch.size, a + chunk));
       const r = await session.run(onnxFeeds(part, layout));
       const p = r.probability;
-      if (p.dims.length !== 2 || p.dims[0] !== part.size || p.dims[1] !== 1) throw new Error(`probability has shape [${p.dims.join(', ')}], expected [${part.size}, 1]`);
+      if (p.dims.length !== 2 || p.dims[0] !== part.size || p.dims[1] !== 1)
+        throw new Error(`probability has shape [${p.dims.join(', ')}], expected [${part.size}, 1]`);
       out.set(p.data as Float32Array, a);
     }
     return out;

@@ -44,7 +44,11 @@ function readNpy(file: string): NpyArray {
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   assert.ok(descr && fortran && shapeText !== undefined, `${file}: header ${header}`);
   assert.equal(fortran, 'False');
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
   const itemSize = Number(descr.slice(2));
   const data = buf.subarray(start);
   assert.equal(data.length, shape.reduce((p, n) => p * n, 1) * itemSize, `${file}: data length`);
@@ -53,17 +57,51 @@ function readNpy(file: string): NpyArray {
 
 before(async () => {
   setupLogger({ level: 'warn', pretty: false });
-  await generateDayFiles({ profile: loadProfile('terabyte'), prefix: path.join(dir, 'day'), days: 3, rowsPerDay: 70_000, seed: 4, withLabel: true });
-  await runPreprocess({ rawDataFile: path.join(dir, 'day'), processedDataFile: merged, dataSet: 'terabyte', maxIndRange: 10_000_000, dataSubSampleRate: 0, dataRandomize: 'total', minFrequency: 0, seed: 0, skipInvalidLines: false, resume: false, workers: 2 });
+  await generateDayFiles({
+    profile: loadProfile('terabyte'),
+    prefix: path.join(dir, 'day'),
+    days: 3,
+    rowsPerDay: 70_000,
+    seed: 4,
+    withLabel: true,
+  });
+  await runPreprocess({
+    rawDataFile: path.join(dir, 'day'),
+    processedDataFile: merged,
+    dataSet: 'terabyte',
+    maxIndRange: 10_000_000,
+    dataSubSampleRate: 0,
+    dataRandomize: 'total',
+    minFrequency: 0,
+    seed: 0,
+    skipInvalidLines: false,
+    resume: false,
+    workers: 2,
+  });
 });
 
 test("export-data --format torchrec: each day's three arrays hold the shard's rows with TorchRec's dtypes and shapes", async () => {
   process.exitCode = 0;
-  await main(['node', 'dlrm', 'export-data', '--format', 'torchrec', '--processed-data-file', merged, '--out', out, '--log-level', 'warn']);
+  await main([
+    'node',
+    'dlrm',
+    'export-data',
+    '--format',
+    'torchrec',
+    '--processed-data-file',
+    merged,
+    '--out',
+    out,
+    '--log-level',
+    'warn',
+  ]);
   assert.equal(process.exitCode, 0);
   const parts = `${merged}.parts`;
   const m = readPartsManifest(parts);
-  assert.deepEqual(fs.readdirSync(out).sort(), [0, 1, 2].flatMap((d) => [`day_${d}_dense.npy`, `day_${d}_labels.npy`, `day_${d}_sparse.npy`]));
+  assert.deepEqual(
+    fs.readdirSync(out).sort(),
+    [0, 1, 2].flatMap((d) => [`day_${d}_dense.npy`, `day_${d}_labels.npy`, `day_${d}_sparse.npy`]),
+  );
   m.days.forEach((day, d) => {
     const dense = readNpy(path.join(out, `day_${d}_dense.npy`));
     const sparse = readNpy(path.join(out, `day_${d}_sparse.npy`));
@@ -78,19 +116,38 @@ test("export-data --format torchrec: each day's three arrays hold the shard's ro
       for (let r = 0; r < day.rows; r++) {
         assert.equal(labels.data.readInt32LE(4 * r), b.labels[r], `day ${d} row ${r} label`);
         for (let j = 0; j < 13; j++) assert.equal(dense.data.readFloatLE(4 * (r * 13 + j)), b.dense[r * 13 + j]);
-        for (let t = 0; t < 26; t++) assert.equal(sparse.data.readInt32LE(4 * (r * 26 + t)), b.sparse[t].indices[r], `day ${d} row ${r} table ${t}`);
+        for (let t = 0; t < 26; t++)
+          assert.equal(
+            sparse.data.readInt32LE(4 * (r * 26 + t)),
+            b.sparse[t].indices[r],
+            `day ${d} row ${r} table ${t}`,
+          );
       }
     } finally {
       reader.close();
     }
   });
-  assert.deepEqual(fs.readdirSync(out).filter((f) => !f.endsWith('.npy')), [], 'no temporary left');
+  assert.deepEqual(
+    fs.readdirSync(out).filter((f) => !f.endsWith('.npy')),
+    [],
+    'no temporary left',
+  );
 });
 
 test('export-data refuses an unknown format, a path without parts folder, and an --out inside the parts folder', async () => {
-  const run = (over: Partial<Parameters<typeof runExportData>[0]>) => runExportData({ format: 'torchrec', processedDataFile: merged, out: path.join(dir, 'x'), ...over });
-  await assert.rejects(run({ format: 'parquet' }), (e: unknown) => e instanceof UserError && /--format: 'parquet' is not one of torchrec/.test(e.message));
-  await assert.rejects(run({ processedDataFile: path.join(dir, 'nothing.dlrm') }), (e: unknown) => e instanceof UserError && /no parts folder with manifest.json/.test(e.message));
-  await assert.rejects(run({ out: path.join(`${merged}.parts`, 'npy') }), (e: unknown) => e instanceof UserError && /lies inside .*the parts folder of a processed dataset/.test(e.message));
+  const run = (over: Partial<Parameters<typeof runExportData>[0]>) =>
+    runExportData({ format: 'torchrec', processedDataFile: merged, out: path.join(dir, 'x'), ...over });
+  await assert.rejects(
+    run({ format: 'parquet' }),
+    (e: unknown) => e instanceof UserError && /--format: 'parquet' is not one of torchrec/.test(e.message),
+  );
+  await assert.rejects(
+    run({ processedDataFile: path.join(dir, 'nothing.dlrm') }),
+    (e: unknown) => e instanceof UserError && /no parts folder with manifest.json/.test(e.message),
+  );
+  await assert.rejects(
+    run({ out: path.join(`${merged}.parts`, 'npy') }),
+    (e: unknown) => e instanceof UserError && /lies inside .*the parts folder of a processed dataset/.test(e.message),
+  );
   assert.ok(!fs.existsSync(path.join(dir, 'x')));
 });

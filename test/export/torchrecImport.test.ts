@@ -46,14 +46,19 @@ function torchrecTensors(prefix: string): NamedTensor[] {
     { name: `${prefix}${name}.bias`, shape: [l.out], parts: [l.b] },
   ];
   return [
-    ...tables.map((t, i) => ({ name: `${prefix}sparse_arch.embedding_bag_collection.embedding_bags.t_cat_${i}.weight`, shape: [TABLES[i], d], parts: [t] })),
+    ...tables.map((t, i) => ({
+      name: `${prefix}sparse_arch.embedding_bag_collection.embedding_bags.t_cat_${i}.weight`,
+      shape: [TABLES[i], d],
+      parts: [t],
+    })),
     ...bottom.flatMap((l, k) => lin(`dense_arch.model._mlp.${k}._linear`, l)),
     ...over.slice(0, -1).flatMap((l, k) => lin(`over_arch.model.0._mlp.${k}._linear`, l)),
     ...lin('over_arch.model.1', over[over.length - 1]),
   ];
 }
 
-const linear = (x: number[], l: Layer): number[] => Array.from({ length: l.out }, (_, o) => x.reduce((s, v, i) => s + v * l.w[o * l.in + i], l.b[o]));
+const linear = (x: number[], l: Layer): number[] =>
+  Array.from({ length: l.out }, (_, o) => x.reduce((s, v, i) => s + v * l.w[o * l.in + i], l.b[o]));
 const relu = (v: number[]): number[] => v.map((x) => Math.max(0, x));
 
 /** TorchRec's DLRM forward for one row, written from torchrec/models/dlrm.py. */
@@ -61,7 +66,8 @@ function torchrecForward(dense: number[], idx: number[]): number {
   const x = bottom.reduce((h, l) => relu(linear(h, l)), dense);
   const combined = [x, ...idx.map((r, t) => Array.from(tables[t].subarray(r * d, (r + 1) * d)))];
   const pairs: number[] = [];
-  for (let i = 0; i <= F; i++) for (let j = i + 1; j <= F; j++) pairs.push(combined[i].reduce((s, v, k) => s + v * combined[j][k], 0));
+  for (let i = 0; i <= F; i++)
+    for (let j = i + 1; j <= F; j++) pairs.push(combined[i].reduce((s, v, k) => s + v * combined[j][k], 0));
   let h = [...x, ...pairs];
   over.slice(0, -1).forEach((l) => (h = relu(linear(h, l))));
   const z = linear(h, over[over.length - 1])[0];
@@ -74,14 +80,24 @@ for (const prefix of ['', 'model.']) {
     const ckpt = path.join(dir, `tr${prefix}.ckpt`);
     writeSafetensors(file, torchrecTensors(prefix), {});
     const { arch } = runImport({ format: 'safetensors', in: file, out: ckpt, optimizer: 'sgd' });
-    assert.deepEqual([arch.interaction, arch.interactionItself, arch.tableSizes, arch.mlpBot, arch.mlpTop], ['dot', false, TABLES, BOT, overWidths]);
+    assert.deepEqual(
+      [arch.interaction, arch.interactionItself, arch.tableSizes, arch.mlpBot, arch.mlpTop],
+      ['dot', false, TABLES, BOT, overWidths],
+    );
     const m = loadInferenceModel(ckpt);
     const B = 16;
     const dense = Array.from({ length: B * BOT[0] }, () => rng.next() * 3);
     const idx = Array.from({ length: B }, () => TABLES.map((n) => rng.nextInt(n)));
     const pooled: number[] = [];
     for (let b = 0; b < B; b++) idx[b].forEach((r, t) => pooled.push(...tables[t].subarray(r * d, (r + 1) * d)));
-    const ours = referenceForward(m.arch, m.params, { loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 }, dense, pooled, new Array(B).fill(0)).p;
+    const ours = referenceForward(
+      m.arch,
+      m.params,
+      { loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 },
+      dense,
+      pooled,
+      new Array(B).fill(0),
+    ).p;
     for (let b = 0; b < B; b++) {
       const want = torchrecForward(dense.slice(b * BOT[0], (b + 1) * BOT[0]), idx[b]);
       assert.ok(Math.abs(ours[b] - want) < 1e-5, `row ${b}: ${ours[b]} vs TorchRec ${want}`);
@@ -91,10 +107,28 @@ for (const prefix of ['', 'model.']) {
 
 test('a TorchRec file with a foreign tensor, or imported with --arch-interaction-op cat, is refused naming it', () => {
   const foreign = path.join(dir, 'foreign.safetensors');
-  writeSafetensors(foreign, [...torchrecTensors(''), { name: 'inter_arch.weight', shape: [1], parts: [new Float32Array(1)] }], {});
-  assert.throws(() => runImport({ format: 'safetensors', in: foreign, out: path.join(dir, 'f.ckpt'), optimizer: 'sgd' }), (e: unknown) => e instanceof UserError && /tensor inter_arch\.weight is not part of a TorchRec DLRM state_dict/.test(e.message));
+  writeSafetensors(
+    foreign,
+    [...torchrecTensors(''), { name: 'inter_arch.weight', shape: [1], parts: [new Float32Array(1)] }],
+    {},
+  );
+  assert.throws(
+    () => runImport({ format: 'safetensors', in: foreign, out: path.join(dir, 'f.ckpt'), optimizer: 'sgd' }),
+    (e: unknown) =>
+      e instanceof UserError && /tensor inter_arch\.weight is not part of a TorchRec DLRM state_dict/.test(e.message),
+  );
   const good = path.join(dir, 'good.safetensors');
   writeSafetensors(good, torchrecTensors(''), {});
-  assert.throws(() => runImport({ format: 'safetensors', in: good, out: path.join(dir, 'c.ckpt'), optimizer: 'sgd', interactionOp: 'cat' }), (e: unknown) => e instanceof UserError && /is a TorchRec DLRM, whose interaction is dot/.test(e.message));
+  assert.throws(
+    () =>
+      runImport({
+        format: 'safetensors',
+        in: good,
+        out: path.join(dir, 'c.ckpt'),
+        optimizer: 'sgd',
+        interactionOp: 'cat',
+      }),
+    (e: unknown) => e instanceof UserError && /is a TorchRec DLRM, whose interaction is dot/.test(e.message),
+  );
   assert.ok(!fs.existsSync(path.join(dir, 'f.ckpt')) && !fs.existsSync(path.join(dir, 'c.ckpt')));
 });

@@ -7,7 +7,8 @@ export function modelFloats(p: DlrmParams, s: OptimizerState): Float32Array {
   const parts: Float32Array[] = [];
   for (const l of [...p.bottom, ...p.top, ...(p.cross ?? [])]) parts.push(l.weight, l.bias);
   for (const t of p.tables) parts.push(...t.chunks);
-  for (const c of p.compressed ?? []) if (c) parts.push(...c.tables.flatMap((t) => t.chunks), ...(c.projection ? [c.projection] : []));
+  for (const c of p.compressed ?? [])
+    if (c) parts.push(...c.tables.flatMap((t) => t.chunks), ...(c.projection ? [c.projection] : []));
   for (const l of [...s.bottom, ...s.top, ...(s.cross ?? [])]) parts.push(l.weight, l.bias);
   for (const t of s.tables) parts.push(...t);
   for (const c of s.compressed ?? []) if (c) parts.push(...c.tables.flat(), ...(c.projection ? [c.projection] : []));

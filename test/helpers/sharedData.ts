@@ -16,7 +16,9 @@ export function repoRoot(): string {
 }
 
 /** Path of a file in ../shared/data/criteo, or a skip reason when it is absent. */
-export function sharedCriteoFile(name: 'kaggle-sample.txt' | 'kaggle-test-sample.txt'): { path: string } | { skip: string } {
+export function sharedCriteoFile(
+  name: 'kaggle-sample.txt' | 'kaggle-test-sample.txt',
+): { path: string } | { skip: string } {
   const p = path.resolve(repoRoot(), '..', 'shared', 'data', 'criteo', name);
   if (fs.existsSync(p)) return { path: p };
   return { skip: `real Criteo sample ${p} is absent (it is internal test data, not shipped with the repository)` };

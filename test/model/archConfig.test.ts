@@ -5,7 +5,14 @@ import { buildDlrmArch, interactionOutputWidth, validateDlrmArch } from '../../s
 import { UserError } from '../../src/util/errors';
 
 const kaggleTables = Array.from({ length: 26 }, (_, i) => 100 + i);
-const base = { mlpBot: [13, 512, 256, 64, 16], mlpTop: [512, 256, 1], tableSizes: kaggleTables, numDense: 13, interaction: 'dot' as const, interactionItself: false };
+const base = {
+  mlpBot: [13, 512, 256, 64, 16],
+  mlpTop: [512, 256, 1],
+  tableSizes: kaggleTables,
+  numDense: 13,
+  interaction: 'dot' as const,
+  interactionItself: false,
+};
 
 test('top MLP input is derived: Kaggle dot gives 367, with itself 394, cat gives 432', () => {
   assert.deepEqual(buildDlrmArch(base).mlpTop, [367, 512, 256, 1]);
@@ -20,8 +27,14 @@ test('top MLP input is derived: Kaggle dot gives 367, with itself 394, cat gives
 
 test('arch validation names the bad value', () => {
   const bad = (over: Partial<typeof base> & { sparseFeatureSize?: number }, re: RegExp) =>
-    assert.throws(() => buildDlrmArch({ ...base, ...over }), (e: unknown) => e instanceof UserError && re.test(e.message));
-  bad({ mlpBot: [13, 512, 256, 64, 32], sparseFeatureSize: 16 }, /last width 32 .*must equal --arch-sparse-feature-size 16/);
+    assert.throws(
+      () => buildDlrmArch({ ...base, ...over }),
+      (e: unknown) => e instanceof UserError && re.test(e.message),
+    );
+  bad(
+    { mlpBot: [13, 512, 256, 64, 32], sparseFeatureSize: 16 },
+    /last width 32 .*must equal --arch-sparse-feature-size 16/,
+  );
   bad({ sparseFeatureSize: 8 }, /last width 16 .*--arch-sparse-feature-size 8/);
   bad({ mlpBot: [12, 512, 16] }, /first width 12 .*number of dense features 13/);
   bad({ mlpTop: [512, 256, 2] }, /--arch-mlp-top: the last width 2 .*'512-256-2'.* must be 1/);
@@ -29,5 +42,8 @@ test('arch validation names the bad value', () => {
   bad({ mlpBot: [16] }, /needs at least an input and an output/);
   bad({ tableSizes: [10, 0] }, /embedding table 1: size '0'/);
   bad({ tableSizes: [] }, /at least one categorical feature/);
-  assert.throws(() => validateDlrmArch({ ...buildDlrmArch(base), mlpTop: [300, 512, 256, 1] }), /top MLP input width 300 .* 367/);
+  assert.throws(
+    () => validateDlrmArch({ ...buildDlrmArch(base), mlpTop: [300, 512, 256, 1] }),
+    /top MLP input width 300 .* 367/,
+  );
 });

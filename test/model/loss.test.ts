@@ -4,7 +4,11 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { lossWeights, meanLoss, outputProbability, type LossConfig } from '../../src/model/loss';
 
-const cfg = (loss: LossConfig['loss'], lossThreshold = 0): LossConfig => ({ loss, lossWeights: [0.25, 4], lossThreshold });
+const cfg = (loss: LossConfig['loss'], lossThreshold = 0): LossConfig => ({
+  loss,
+  lossWeights: [0.25, 4],
+  lossThreshold,
+});
 
 test('lossWeights: ones for mse/bce, class weights for wbce', () => {
   const y = Float32Array.from([0, 1, 1, 0]);
@@ -20,9 +24,12 @@ test('outputProbability: sigmoid, clamped to [t, 1-t]', () => {
 });
 
 test('meanLoss: mse, bce (log clamped at -100) and wbce by hand', () => {
-  const p = [0.8, 0.1], y = [1, 1];
+  const p = [0.8, 0.1],
+    y = [1, 1];
   assert.ok(Math.abs(meanLoss(p, y, [1, 1], cfg('mse')) - (0.04 + 0.81) / 2) < 1e-12);
   assert.ok(Math.abs(meanLoss(p, y, [1, 1], cfg('bce')) - -(Math.log(0.8) + Math.log(0.1)) / 2) < 1e-12);
-  assert.ok(Math.abs(meanLoss(p, [1, 0], [4, 0.25], cfg('wbce')) - -(4 * Math.log(0.8) + 0.25 * Math.log(0.9)) / 2) < 1e-12);
+  assert.ok(
+    Math.abs(meanLoss(p, [1, 0], [4, 0.25], cfg('wbce')) - -(4 * Math.log(0.8) + 0.25 * Math.log(0.9)) / 2) < 1e-12,
+  );
   assert.equal(meanLoss([0, 1], [1, 0], [1, 1], cfg('bce')), 100);
 });

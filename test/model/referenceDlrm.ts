@@ -29,12 +29,17 @@ export function mlpRow(x: number[], layers: LinearParams[], reluLast: boolean): 
 }
 
 /** Interaction of x [d] with pooled rows e [T][d]. */
-export function interactionRow(x: number[], e: number[][], arch: Pick<DlrmArch, 'interaction' | 'interactionItself'>): number[] {
+export function interactionRow(
+  x: number[],
+  e: number[][],
+  arch: Pick<DlrmArch, 'interaction' | 'interactionItself'>,
+): number[] {
   if (arch.interaction === 'cat') return [...x, ...e.flat()];
   const rows = [x, ...e];
   const out = [...x];
   for (let i = 0; i < rows.length; i++) {
-    for (let j = 0; j < (arch.interactionItself ? i + 1 : i); j++) out.push(rows[i].reduce((s, v, k) => s + v * rows[j][k], 0));
+    for (let j = 0; j < (arch.interactionItself ? i + 1 : i); j++)
+      out.push(rows[i].reduce((s, v, k) => s + v * rows[j][k], 0));
   }
   return out;
 }
@@ -53,11 +58,18 @@ export function referenceForward(
   pooled: ArrayLike<number>,
   labels: ArrayLike<number>,
 ): { p: number[]; loss: number } {
-  const B = labels.length, D = arch.mlpBot[0], T = arch.tableSizes.length, d = arch.embeddingDim;
+  const B = labels.length,
+    D = arch.mlpBot[0],
+    T = arch.tableSizes.length,
+    d = arch.embeddingDim;
   const p: number[] = [];
   let loss = 0;
   for (let b = 0; b < B; b++) {
-    const x = mlpRow(Array.from({ length: D }, (_, k) => dense[b * D + k]), params.bottom, true);
+    const x = mlpRow(
+      Array.from({ length: D }, (_, k) => dense[b * D + k]),
+      params.bottom,
+      true,
+    );
     const e = Array.from({ length: T }, (_, t) => Array.from({ length: d }, (_, k) => pooled[(b * T + t) * d + k]));
     const z = mlpRow(interactionRow(x, e, arch), params.top, false)[0];
     let pb = 1 / (1 + Math.exp(-z));
@@ -71,13 +83,16 @@ export function referenceForward(
 
 /** Pooled bags [B,T,d] in float64, computed independently of src/embedding. */
 export function referencePooled(params: DlrmParams, batch: Batch): Float64Array {
-  const T = params.tables.length, d = T ? params.tables[0].dim : 0, B = batch.size;
+  const T = params.tables.length,
+    d = T ? params.tables[0].dim : 0,
+    B = batch.size;
   const out = new Float64Array(B * T * d);
   params.tables.forEach((tab, t) => {
     const { offsets, indices } = batch.sparse[t];
     for (let b = 0; b < B; b++) {
       for (let q = offsets[b]; q < offsets[b + 1]; q++) {
-        const r = indices[q], c = Math.floor(r / tab.chunkRows);
+        const r = indices[q],
+          c = Math.floor(r / tab.chunkRows);
         for (let k = 0; k < d; k++) out[(b * T + t) * d + k] += tab.chunks[c][(r - c * tab.chunkRows) * d + k];
       }
     }

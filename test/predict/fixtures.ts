@@ -42,7 +42,12 @@ export interface Fixture {
 }
 
 /** Preprocesses `raw` (a file of labelled lines) and trains a small model on it for 20 batches. */
-export async function preprocessAndTrain(dir: string, name: string, raw: string, o: Omit<FixtureOptions, 'rows' | 'seed'> = {}): Promise<Fixture> {
+export async function preprocessAndTrain(
+  dir: string,
+  name: string,
+  raw: string,
+  o: Omit<FixtureOptions, 'rows' | 'seed'> = {},
+): Promise<Fixture> {
   const merged = path.join(dir, `${name}.dlrm`);
   const { manifest } = await runPreprocess({
     rawDataFile: raw,
@@ -60,7 +65,18 @@ export async function preprocessAndTrain(dir: string, name: string, raw: string,
   const model = path.join(dir, `${name}.ckpt`);
   const trainMaxIndRange = o.trainMaxIndRange ?? 0;
   const trained = await runTraining(
-    resolveTrainConfig({ processedDataFile: merged, archMlpBot: [13, 16, 8], archMlpTop: [16, 1], numBatches: 20, miniBatchSize: 128, learningRate: 0.2, maxIndRange: trainMaxIndRange, printFreq: 1000, saveModel: model, ...o.train }),
+    resolveTrainConfig({
+      processedDataFile: merged,
+      archMlpBot: [13, 16, 8],
+      archMlpTop: [16, 1],
+      numBatches: 20,
+      miniBatchSize: 128,
+      learningRate: 0.2,
+      maxIndRange: trainMaxIndRange,
+      printFreq: 1000,
+      saveModel: model,
+      ...o.train,
+    }),
   );
   return { raw, merged, model, manifest, trained, trainMaxIndRange };
 }
@@ -83,20 +99,34 @@ const ENGINE = { engine: 'tfjs', backend: 'cpu' } as const;
 export function referenceEngine(f: Fixture): Promise<Engine> {
   const { arch } = readCheckpointHeader(f.model);
   const params = f.trained.model.params;
-  return createEngine(ENGINE, { arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 }, params, allocOptimizerState(params, 'sgd'));
+  return createEngine(
+    ENGINE,
+    { arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0 },
+    params,
+    allocOptimizerState(params, 'sgd'),
+  );
 }
 
 /** `batch` with every index of a table larger than M replaced by index % M (the training run's folding). */
 export function foldBatch(batch: Batch, tableSizes: readonly number[], M: number): Batch {
   if (M <= 0) return batch;
-  return { ...batch, sparse: batch.sparse.map((bag, t) => (tableSizes[t] > M ? { offsets: bag.offsets, indices: bag.indices.map((i) => i % M) } : bag)) };
+  return {
+    ...batch,
+    sparse: batch.sparse.map((bag, t) =>
+      tableSizes[t] > M ? { offsets: bag.offsets, indices: bag.indices.map((i) => i % M) } : bag,
+    ),
+  };
 }
 
 /** Rows [start, end) of the merged file, as the model sees them (folded). */
 export function mergedRows(f: Fixture, start: number, end: number): Batch {
   const reader = ProcessedFileReader.open(f.merged);
   try {
-    return foldBatch(reader.read(start, end), f.manifest.tables.map((t) => t.count), f.trainMaxIndRange);
+    return foldBatch(
+      reader.read(start, end),
+      f.manifest.tables.map((t) => t.count),
+      f.trainMaxIndRange,
+    );
   } finally {
     reader.close();
   }
@@ -105,13 +135,25 @@ export function mergedRows(f: Fixture, start: number, end: number): Batch {
 /** The engine's probabilities for `batch`, `chunk` rows per call. */
 export async function predictInChunks(engine: Engine, batch: Batch, chunk: number): Promise<Float32Array> {
   const out = new Float32Array(batch.size);
-  for (let a = 0; a < batch.size; a += chunk) out.set(await engine.predict(sliceBatch(batch, a, Math.min(batch.size, a + chunk))), a);
+  for (let a = 0; a < batch.size; a += chunk)
+    out.set(await engine.predict(sliceBatch(batch, a, Math.min(batch.size, a + chunk))), a);
   return out;
 }
 
 /** Runs the built CLI (`node bin/dlrm.js <command> --engine tfjs --backend cpu ...`, the reference engine's). */
-export function dlrm(command: 'eval' | 'predict', ...args: string[]): { stdout: string; stderr: string; status: number | null } {
-  const cli = [path.join(repoRoot(), 'bin', 'dlrm.js'), command, '--engine', ENGINE.engine, '--backend', ENGINE.backend, ...args];
+export function dlrm(
+  command: 'eval' | 'predict',
+  ...args: string[]
+): { stdout: string; stderr: string; status: number | null } {
+  const cli = [
+    path.join(repoRoot(), 'bin', 'dlrm.js'),
+    command,
+    '--engine',
+    ENGINE.engine,
+    '--backend',
+    ENGINE.backend,
+    ...args,
+  ];
   const r = spawnSync(process.execPath, cli, { encoding: 'utf8', maxBuffer: 1 << 28 });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }

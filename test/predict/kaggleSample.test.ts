@@ -31,7 +31,11 @@ after(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const lineCount = (file: string): number => fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').length;
+const lineCount = (file: string): number =>
+  fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '').length;
 
 test('kaggle-test-sample.txt (39 fields): one probability per line, in (0, 1)', { skip }, () => {
   if ('skip' in unlabelled) return;

@@ -64,7 +64,10 @@ test('--id-column NAME [--id-start N]: a column of positions after line; the lin
 test('contradictory id flags are refused with one line, exit 2, and no output', () => {
   const out = path.join(dir, 'refused.csv');
   const cases: [string[], RegExp][] = [
-    [['--format', 'kaggle-submission', '--id-column', 'Id'], /^dlrm: --id-column: --format kaggle-submission has its own columns Id,Predicted/],
+    [
+      ['--format', 'kaggle-submission', '--id-column', 'Id'],
+      /^dlrm: --id-column: --format kaggle-submission has its own columns Id,Predicted/,
+    ],
     [['--id-start', '5'], /^dlrm: --id-start needs --id-column <name>/],
   ];
   for (const [args, want] of cases) {
@@ -87,7 +90,21 @@ test('a CSV with a header (and an empty line), plain and .gz: `line` is the line
   const ckpt = path.join(dir, 'logs.ckpt');
   for (const args of [
     ['preprocess', '--schema', schema, '--raw-data-file', raw, '--processed-data-file', merged],
-    ['train', '--processed-data-file', merged, '--arch-mlp-bot', '1-8-4', '--arch-mlp-top', '8-1', '--mini-batch-size', '32', '--num-batches', '3', '--save-model', ckpt],
+    [
+      'train',
+      '--processed-data-file',
+      merged,
+      '--arch-mlp-bot',
+      '1-8-4',
+      '--arch-mlp-top',
+      '8-1',
+      '--mini-batch-size',
+      '32',
+      '--num-batches',
+      '3',
+      '--save-model',
+      ckpt,
+    ],
   ]) {
     const r = dlrmCli(...args);
     assert.equal(r.status, 0, r.stderr);
@@ -95,7 +112,10 @@ test('a CSV with a header (and an empty line), plain and .gz: `line` is the line
   // header (line 1), 10 rows (lines 2..11), an empty line (12), 10 rows (lines 13..22)
   const text = logCsv(rows.slice(0, 20)).split('\n');
   const input = [...text.slice(0, 11), '', ...text.slice(11)].join('\n');
-  const want = [...Array.from({ length: 10 }, (_, i) => String(i + 2)), ...Array.from({ length: 10 }, (_, i) => String(i + 13))];
+  const want = [
+    ...Array.from({ length: 10 }, (_, i) => String(i + 2)),
+    ...Array.from({ length: 10 }, (_, i) => String(i + 13)),
+  ];
   const plain = path.join(dir, 'head.csv');
   fs.writeFileSync(plain, input);
   const gz = path.join(dir, 'head.csv.gz');
@@ -106,7 +126,11 @@ test('a CSV with a header (and an empty line), plain and .gz: `line` is the line
       assert.equal(r.status, 0, r.stderr);
       const csv = csvRows(r.stdout);
       assert.equal(csv.header, 'line,probability,label');
-      assert.deepEqual(csv.rows.map((x) => x[0]), want, `${path.basename(file)}, batches of ${batch}`);
+      assert.deepEqual(
+        csv.rows.map((x) => x[0]),
+        want,
+        `${path.basename(file)}, batches of ${batch}`,
+      );
     }
   }
 });

@@ -14,7 +14,9 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const good = criteoLines(700, 3);
 
 function runCli(args: string[]): { status: number | null; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), 'preprocess', ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), 'preprocess', ...args], {
+    encoding: 'utf8',
+  });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -41,21 +43,41 @@ function withLine(at: number, edit: (fields: string[]) => string[]): string {
 }
 
 test('a label other than 0/1 names file, line and field 1 (label)', () => {
-  const msg = expectRefused('label', withLine(450, (f) => ['2', ...f.slice(1)]), /train\.txt:451: field 1 \(label\): '2' is not 0 or 1$/);
+  const msg = expectRefused(
+    'label',
+    withLine(450, (f) => ['2', ...f.slice(1)]),
+    /train\.txt:451: field 1 \(label\): '2' is not 0 or 1$/,
+  );
   assert.match(msg, /^dlrm: \//);
 });
 
 test('a non-integer dense value names its column', () => {
-  expectRefused('dense', withLine(600, (f) => [f[0], f[1], f[2], '3.5', ...f.slice(4)]), /train\.txt:601: field 4 \(I3\): '3\.5' is not an integer$/);
+  expectRefused(
+    'dense',
+    withLine(600, (f) => [f[0], f[1], f[2], '3.5', ...f.slice(4)]),
+    /train\.txt:601: field 4 \(I3\): '3\.5' is not an integer$/,
+  );
 });
 
 test('a non-hex or too long category names its column', () => {
-  expectRefused('hex', withLine(2, (f) => [...f.slice(0, 19), 'xyz', ...f.slice(20)]), /train\.txt:3: field 20 \(C6\): 'xyz' is not 1 to 8 hex digits$/);
-  expectRefused('hex9', withLine(699, (f) => [...f.slice(0, 39), '123456789']), /train\.txt:700: field 40 \(C26\): '123456789' is not 1 to 8 hex digits$/);
+  expectRefused(
+    'hex',
+    withLine(2, (f) => [...f.slice(0, 19), 'xyz', ...f.slice(20)]),
+    /train\.txt:3: field 20 \(C6\): 'xyz' is not 1 to 8 hex digits$/,
+  );
+  expectRefused(
+    'hex9',
+    withLine(699, (f) => [...f.slice(0, 39), '123456789']),
+    /train\.txt:700: field 40 \(C26\): '123456789' is not 1 to 8 hex digits$/,
+  );
 });
 
 test('a wrong field count is refused with the expected layout', () => {
-  expectRefused('count', withLine(300, (f) => [...f, 'extra']), /train\.txt:301: the line has 41 fields, expected 40 \(label, I1\.\.I13, C1\.\.C26\)$/);
+  expectRefused(
+    'count',
+    withLine(300, (f) => [...f, 'extra']),
+    /train\.txt:301: the line has 41 fields, expected 40 \(label, I1\.\.I13, C1\.\.C26\)$/,
+  );
 });
 
 test('an empty file is refused', () => {
@@ -76,7 +98,11 @@ test('a truncated .gz day is refused naming the file', () => {
 
 test('an unlabelled 39-field test file is refused explicitly', () => {
   const unlabelled = good.map((l) => l.split('\t').slice(1).join('\t')).join('\n') + '\n';
-  expectRefused('testfile', unlabelled, /unlabelled test file \(39 fields per line.*needs labelled training lines \(40 fields\).*dlrm predict/);
+  expectRefused(
+    'testfile',
+    unlabelled,
+    /unlabelled test file \(39 fields per line.*needs labelled training lines \(40 fields\).*dlrm predict/,
+  );
 });
 
 test('the real Kaggle test sample (39 fields) is refused explicitly', (t) => {

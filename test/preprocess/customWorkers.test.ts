@@ -18,7 +18,12 @@ process.env.SOURCE_DATE_EPOCH = '1700000000';
 const raw = path.join(dir, 'logs.csv');
 fs.writeFileSync(raw, logCsv(logRows(4000, 5)));
 
-async function run(name: string, schema: object, workers: number, extra: Partial<CustomPreprocessConfig> = {}): Promise<Map<string, Buffer>> {
+async function run(
+  name: string,
+  schema: object,
+  workers: number,
+  extra: Partial<CustomPreprocessConfig> = {},
+): Promise<Map<string, Buffer>> {
   const out = path.join(dir, `${name}-${workers}`, 'out.dlrm');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const cfg: CustomPreprocessConfig = {
@@ -41,7 +46,15 @@ async function run(name: string, schema: object, workers: number, extra: Partial
 
 for (const [name, schema, extra] of [
   ['date split', LOG_SCHEMA, {}],
-  ['random split, sub-sampled, min-frequency', { ...LOG_SCHEMA, columns: LOG_SCHEMA.columns.map((c) => (c === 'day' ? 'ignore' : c)), split: { by: 'random', test: 0.1, val: 0.1 } }, { dataSubSampleRate: 0.3, minFrequency: 2 }],
+  [
+    'random split, sub-sampled, min-frequency',
+    {
+      ...LOG_SCHEMA,
+      columns: LOG_SCHEMA.columns.map((c) => (c === 'day' ? 'ignore' : c)),
+      split: { by: 'random', test: 0.1, val: 0.1 },
+    },
+    { dataSubSampleRate: 0.3, minFrequency: 2 },
+  ],
 ] as const) {
   test(`--workers 3 writes the bytes of --workers 1 (${name}, 1.5 kB blocks)`, async () => {
     const one = await run(name.replace(/\W+/g, '-'), schema, 1, extra);

@@ -14,12 +14,26 @@ export function criteoLines(n: number, seed: number): string[] {
     const f: string[] = [rng.next() < 0.3 ? '1' : '0'];
     for (let k = 0; k < 13; k++) {
       const u = rng.next();
-      f.push(u < 0.1 ? '' : k === 1 && u < 0.2 ? String(-rng.nextInt(3)) : u > 0.99 ? String(rng.nextInt(2_000_000)) : String(rng.nextInt(200)));
+      f.push(
+        u < 0.1
+          ? ''
+          : k === 1 && u < 0.2
+            ? String(-rng.nextInt(3))
+            : u > 0.99
+              ? String(rng.nextInt(2_000_000))
+              : String(rng.nextInt(200)),
+      );
     }
     for (let t = 0; t < 26; t++) {
       const u = rng.next();
       const card = 3 + t * 7;
-      f.push(u < 0.08 ? '' : u > 0.97 ? rng.nextUint32().toString(16) : ((rng.nextInt(card) * 2654435761) >>> 0).toString(16).padStart(8, '0'));
+      f.push(
+        u < 0.08
+          ? ''
+          : u > 0.97
+            ? rng.nextUint32().toString(16)
+            : ((rng.nextInt(card) * 2654435761) >>> 0).toString(16).padStart(8, '0'),
+      );
     }
     out.push(f.join('\t'));
   }

@@ -12,12 +12,22 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 test('the line-count log line names the real input file, not "train.txt"', () => {
   const bin = path.join(repoRoot(), 'bin', 'dlrm.js');
   const raw = path.join(dir, 'clicks-2024.tsv');
-  const gen = spawnSync(process.execPath, [bin, 'generate', '--rows', '700', '--out', raw, '--log-level', 'warn'], { encoding: 'utf8' });
+  const gen = spawnSync(process.execPath, [bin, 'generate', '--rows', '700', '--out', raw, '--log-level', 'warn'], {
+    encoding: 'utf8',
+  });
   assert.equal(gen.status, 0, gen.stderr);
   const logFile = path.join(dir, 'log.jsonl');
-  const r = spawnSync(process.execPath, [bin, 'preprocess', '--raw-data-file', raw, '--log-file', logFile, '--log-level', 'info'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [bin, 'preprocess', '--raw-data-file', raw, '--log-file', logFile, '--log-level', 'info'],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stderr);
-  const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string; file?: string; lines?: number });
+  const lines = fs
+    .readFileSync(logFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { msg: string; file?: string; lines?: number });
   const counted = lines.find((l) => l.msg.startsWith('counted lines of '));
   assert.ok(counted, lines.map((l) => l.msg).join('\n'));
   assert.equal(counted.msg, 'counted lines of clicks-2024.tsv');

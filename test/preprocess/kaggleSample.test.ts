@@ -14,26 +14,54 @@ setupLogger({ level: 'error' });
 const dir = tempDir('pp-sample');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const REFERENCE_COUNTS = [278, 459, 12098, 8240, 75, 10, 4817, 135, 3, 5235, 2780, 11472, 2231, 24, 3089, 10096, 10, 1678, 785, 4, 10901, 9, 14, 4824, 45, 3672];
+const REFERENCE_COUNTS = [
+  278, 459, 12098, 8240, 75, 10, 4817, 135, 3, 5235, 2780, 11472, 2231, 24, 3089, 10096, 10, 1678, 785, 4, 10901, 9, 14,
+  4824, 45, 3672,
+];
 
 test('the real Kaggle sample gives the reference rows per day and counts per table', async (t) => {
   const s = sharedCriteoFile('kaggle-sample.txt');
   if ('skip' in s) return t.skip(s.skip);
   const out = path.join(dir, 'sample.dlrm');
   const res = await runPreprocess({
-    rawDataFile: s.path, processedDataFile: out, dataSet: 'kaggle', maxIndRange: -1, dataSubSampleRate: 0,
-    dataRandomize: 'total', minFrequency: 0, seed: 0, skipInvalidLines: false, resume: false, workers: 2,
+    rawDataFile: s.path,
+    processedDataFile: out,
+    dataSet: 'kaggle',
+    maxIndRange: -1,
+    dataSubSampleRate: 0,
+    dataRandomize: 'total',
+    minFrequency: 0,
+    seed: 0,
+    skipInvalidLines: false,
+    resume: false,
+    workers: 2,
   });
   const m: Manifest = res.manifest;
-  assert.deepEqual(m.days.map((d) => d.rows), new Array(7).fill(3087));
-  assert.deepEqual(m.tables.map((x) => x.count), REFERENCE_COUNTS);
-  assert.deepEqual(m.splits, { train: { start: 0, end: 18522 }, test: { start: 18522, end: 20066 }, val: { start: 20066, end: 21609 } });
+  assert.deepEqual(
+    m.days.map((d) => d.rows),
+    new Array(7).fill(3087),
+  );
+  assert.deepEqual(
+    m.tables.map((x) => x.count),
+    REFERENCE_COUNTS,
+  );
+  assert.deepEqual(m.splits, {
+    train: { start: 0, end: 18522 },
+    test: { start: 18522, end: 20066 },
+    val: { start: 20066, end: 21609 },
+  });
   assert.equal(m.sources[0].sha256, '0785a7658dadedb98d3d847e851b33bcf4b4c88c39421ba751b2c555f8c23ebb');
   // the first line of train.txt: 0 1 1 5 0 1382 4 15 2 181 1 2 _ 2 | 68fd1e64 80e26c9b ... -> index 0 everywhere
   const day0 = readProcessed(path.join(res.partsDir, 'day_0.dlrm'));
   assert.equal(day0.labels[0], 0);
-  assert.deepEqual(day0.dense[0], [1, 1, 5, 0, 1382, 4, 15, 2, 181, 1, 2, 0, 2].map((x) => Math.fround(Math.log(x + 1))));
-  assert.deepEqual(day0.indices.map((tbl) => tbl[0]), new Array(26).fill(0));
+  assert.deepEqual(
+    day0.dense[0],
+    [1, 1, 5, 0, 1382, 4, 15, 2, 181, 1, 2, 0, 2].map((x) => Math.fround(Math.log(x + 1))),
+  );
+  assert.deepEqual(
+    day0.indices.map((tbl) => tbl[0]),
+    new Array(26).fill(0),
+  );
   assert.equal(readVocab(path.join(res.partsDir, 'vocab/C1.u32'))[0], 0x68fd1e64);
   assert.equal(readVocab(path.join(res.partsDir, 'vocab/C2.u32'))[0], 0x80e26c9b);
   // C6 has 3001 missing values: its oovIndex is the missing value's index

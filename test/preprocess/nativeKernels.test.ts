@@ -34,7 +34,10 @@ function randomLine(rng: Rng): string {
   });
   const cats = Array.from({ length: 26 }, () => {
     if (rng.nextInt(5) === 0) return '';
-    const hex = rng.nextUint32().toString(16).slice(0, 1 + rng.nextInt(8));
+    const hex = rng
+      .nextUint32()
+      .toString(16)
+      .slice(0, 1 + rng.nextInt(8));
     return rng.nextInt(4) === 0 ? hex.toUpperCase() : hex;
   });
   return [String(rng.nextInt(2)), ...dense, ...cats].join('\t') + '\n';
@@ -73,7 +76,13 @@ function parseBoth(text: string, opts: Partial<ParseOptions>, day = 2, firstLine
   const bytes = new Uint8Array(Buffer.from(text, 'latin1'));
   const lines = text.split('\n').length - 1;
   const run = (withKernels: boolean): ParsedBlock =>
-    new CriteoParser(layout, { ...base, ...opts }, withKernels ? countingKernels : null).parseBlock(bytes, bytes.length, day, firstLine, lines);
+    new CriteoParser(layout, { ...base, ...opts }, withKernels ? countingKernels : null).parseBlock(
+      bytes,
+      bytes.length,
+      day,
+      firstLine,
+      lines,
+    );
   return [run(true), run(false)];
 }
 
@@ -90,7 +99,11 @@ function assertSameRows(a: ParsedBlock, b: ParsedBlock): void {
   a.parts.forEach((part, p) => {
     const tables = part.length / a.capacity;
     for (let t = 0; t < tables; t++) {
-      assert.deepEqual(part.subarray(t * a.capacity, t * a.capacity + a.rows), b.parts[p].subarray(t * b.capacity, t * b.capacity + b.rows), `partition ${p} table ${t}`);
+      assert.deepEqual(
+        part.subarray(t * a.capacity, t * a.capacity + a.rows),
+        b.parts[p].subarray(t * b.capacity, t * b.capacity + b.rows),
+        `partition ${p} table ${t}`,
+      );
     }
   });
 }
@@ -131,51 +144,81 @@ test('native and JS parsers read CRLF lines (mixed with LF lines) exactly as the
   }
 });
 
-test('the native kernel declines blocks with an unusual line, and the JS parser then names the problem', { skip }, () => {
-  const rng = new Rng(3);
-  const good = Array.from({ length: 50 }, () => randomLine(rng));
-  const fields = good[0].slice(0, -1).split('\t');
-  const variant = (f: number, value: string): string => [...fields.slice(0, f), value, ...fields.slice(f + 1)].join('\t') + '\n';
-  const bad = [
-    variant(0, '2'), // label
-    variant(3, '12x'), // dense
-    variant(3, '1234567890123456'), // 16 digits
-    variant(20, 'zz'), // hex
-    variant(20, '123456789'), // 9 hex digits
-    fields.slice(1).join('\t') + '\n', // 39 fields (test-file line)
-    [...fields, 'extra'].join('\t') + '\n', // 41 fields
-    variant(20, 'ab\rcd'), // a carriage return inside a line
-    fields.join('\t') + '\r\r\n', // two before the newline
-  ];
-  for (const b of bad) {
-    const text = [...good.slice(0, 20), b, ...good.slice(20)].join('');
-    const bytes = new Uint8Array(Buffer.from(text, 'latin1'));
-    const cap = 51;
-    const declined = kernels?.parseCriteoBlock({
-      bytes, end: bytes.length, capacity: cap, numDense: 13, maxIndRange: 0, subsampleRate: 0, seed: 0, day: 0, firstLine: 0,
-      labels: new Float32Array(cap), dense: new Float32Array(cap * 13), tableDst: Array.from({ length: 26 }, () => new Uint32Array(cap)),
-      tableBase: new Int32Array(26), log1pTable: new Float32Array(16),
-    });
-    assert.equal(declined, -1, `the kernel accepted ${JSON.stringify(b.slice(0, 40))}`);
-    takeKernelResults();
-    const [native, js] = parseBoth(text, {});
-    assert.deepEqual(takeKernelResults(), [-1], 'the kernel was asked and declined');
-    assert.ok(native.firstError, 'an error is reported');
-    assert.equal(native.firstError?.line, 20);
-    assertSameRows(native, js);
-  }
-});
+test(
+  'the native kernel declines blocks with an unusual line, and the JS parser then names the problem',
+  { skip },
+  () => {
+    const rng = new Rng(3);
+    const good = Array.from({ length: 50 }, () => randomLine(rng));
+    const fields = good[0].slice(0, -1).split('\t');
+    const variant = (f: number, value: string): string =>
+      [...fields.slice(0, f), value, ...fields.slice(f + 1)].join('\t') + '\n';
+    const bad = [
+      variant(0, '2'), // label
+      variant(3, '12x'), // dense
+      variant(3, '1234567890123456'), // 16 digits
+      variant(20, 'zz'), // hex
+      variant(20, '123456789'), // 9 hex digits
+      fields.slice(1).join('\t') + '\n', // 39 fields (test-file line)
+      [...fields, 'extra'].join('\t') + '\n', // 41 fields
+      variant(20, 'ab\rcd'), // a carriage return inside a line
+      fields.join('\t') + '\r\r\n', // two before the newline
+    ];
+    for (const b of bad) {
+      const text = [...good.slice(0, 20), b, ...good.slice(20)].join('');
+      const bytes = new Uint8Array(Buffer.from(text, 'latin1'));
+      const cap = 51;
+      const declined = kernels?.parseCriteoBlock({
+        bytes,
+        end: bytes.length,
+        capacity: cap,
+        numDense: 13,
+        maxIndRange: 0,
+        subsampleRate: 0,
+        seed: 0,
+        day: 0,
+        firstLine: 0,
+        labels: new Float32Array(cap),
+        dense: new Float32Array(cap * 13),
+        tableDst: Array.from({ length: 26 }, () => new Uint32Array(cap)),
+        tableBase: new Int32Array(26),
+        log1pTable: new Float32Array(16),
+      });
+      assert.equal(declined, -1, `the kernel accepted ${JSON.stringify(b.slice(0, 40))}`);
+      takeKernelResults();
+      const [native, js] = parseBoth(text, {});
+      assert.deepEqual(takeKernelResults(), [-1], 'the kernel was asked and declined');
+      assert.ok(native.firstError, 'an error is reported');
+      assert.equal(native.firstError?.line, 20);
+      assertSameRows(native, js);
+    }
+  },
+);
 
 test('the native kernel refuses arrays that do not fit, naming the argument', { skip }, () => {
   const bytes = new Uint8Array(Buffer.from('0' + '\t'.repeat(39) + '\n', 'latin1'));
   const args = {
-    bytes, end: bytes.length, capacity: 1, numDense: 13, maxIndRange: 0, subsampleRate: 0, seed: 0, day: 0, firstLine: 0,
-    labels: new Float32Array(1), dense: new Float32Array(13), tableDst: Array.from({ length: 26 }, () => new Uint32Array(1)),
-    tableBase: new Int32Array(26), log1pTable: new Float32Array(16),
+    bytes,
+    end: bytes.length,
+    capacity: 1,
+    numDense: 13,
+    maxIndRange: 0,
+    subsampleRate: 0,
+    seed: 0,
+    day: 0,
+    firstLine: 0,
+    labels: new Float32Array(1),
+    dense: new Float32Array(13),
+    tableDst: Array.from({ length: 26 }, () => new Uint32Array(1)),
+    tableBase: new Int32Array(26),
+    log1pTable: new Float32Array(16),
   };
   assert.equal(kernels?.parseCriteoBlock(args), 1);
   assert.throws(() => kernels?.parseCriteoBlock({ ...args, dense: new Float32Array(12) }), /labels\/dense/);
-  assert.throws(() => kernels?.parseCriteoBlock({ ...args, tableBase: Int32Array.of(...new Array<number>(25).fill(0), 1) }), /table 25/);
+  assert.throws(
+    () => kernels?.parseCriteoBlock({ ...args, tableBase: Int32Array.of(...new Array<number>(25).fill(0), 1) }),
+    /table 25/,
+  );
   assert.throws(() => kernels?.parseCriteoBlock({ ...args, end: 99 }), /end 99/);
 });
 
@@ -184,7 +227,8 @@ test('native first-appearance assignment equals the JS loop and a Map through ma
   const n = 300_000;
   const keys = new Uint32Array(n);
   // Zipf-like repeats plus a long tail of new keys, and 0
-  for (let i = 0; i < n; i++) keys[i] = rng.nextInt(3) === 0 ? rng.nextUint32() : rng.nextInt(3) === 0 ? 0 : rng.nextInt(1 + (i >> 2));
+  for (let i = 0; i < n; i++)
+    keys[i] = rng.nextInt(3) === 0 ? rng.nextUint32() : rng.nextInt(3) === 0 ? 0 : rng.nextInt(1 + (i >> 2));
   const want = new Uint32Array(n);
   const order: number[] = [];
   const map = new Map<number, number>();
@@ -202,7 +246,7 @@ test('native first-appearance assignment equals the JS loop and a Map through ma
     const fresh = new Uint32Array(n + 3);
     let added = 0;
     // uneven slices, so calls start mid-table and growth lands mid-slice
-    for (let from = 0; from < n; ) {
+    for (let from = 0; from < n;) {
       const to = Math.min(n, from + 1 + rng.nextInt(40_000));
       added += table.assignSequential(values, from, to, 5 + added, fresh, 3 + added);
       from = to;
@@ -218,7 +262,9 @@ test('native first-appearance assignment equals the JS loop and a Map through ma
 });
 
 test('native row packing and gather of the in-memory shuffle equal the JS copies and the rows given', { skip }, () => {
-  const D = 3, T = 4, n = 70_000;
+  const D = 3,
+    T = 4,
+    n = 70_000;
   const rows = randomRows(new Rng(2), n, D, T, 1, 1);
   const order = shuffledOrder(new Rng(9), n, 3);
   const gathered = [true, false].map((withKernels) => {
@@ -228,26 +274,61 @@ test('native row packing and gather of the in-memory shuffle equal the JS copies
     assert.equal(held.rows, n);
     assert.equal(takeKernelResults().length, withKernels ? 3 : 0, 'one kernel call per chunk');
     // two gathers: positions [0, 50000) and [50000, n)
-    const labels = new Float32Array(n), dense = new Float32Array(n * D);
+    const labels = new Float32Array(n),
+      dense = new Float32Array(n * D);
     const indices = Array.from({ length: T }, () => new Uint32Array(n));
-    for (const [from, to] of [[0, 50_000], [50_000, n]]) {
-      held.gatherInto(order, from, to, labels.subarray(from), dense.subarray(from * D), indices.map((ix) => ix.subarray(from)));
+    for (const [from, to] of [
+      [0, 50_000],
+      [50_000, n],
+    ]) {
+      held.gatherInto(
+        order,
+        from,
+        to,
+        labels.subarray(from),
+        dense.subarray(from * D),
+        indices.map((ix) => ix.subarray(from)),
+      );
     }
     assert.equal(takeKernelResults().length, withKernels ? 2 : 0, 'one kernel call per gather');
-    return batchToRows({ size: n, numDense: D, labels, dense, sparse: indices.map((ix) => ({ indices: ix, offsets: Uint32Array.from({ length: n + 1 }, (_, i) => i) })) });
+    return batchToRows({
+      size: n,
+      numDense: D,
+      labels,
+      dense,
+      sparse: indices.map((ix) => ({ indices: ix, offsets: Uint32Array.from({ length: n + 1 }, (_, i) => i) })),
+    });
   });
   assert.deepEqual(gathered[0], gathered[1]);
-  assert.deepEqual(gathered[0], Array.from(order, (i) => rows[i]));
+  assert.deepEqual(
+    gathered[0],
+    Array.from(order, (i) => rows[i]),
+  );
   for (const k of [kernels, null]) {
     const held = new OneHotRows(2, D, T, k);
-    assert.equal(held.append(rowsToBatch(randomRows(new Rng(1), 1, D, T, 2, 2), D, T)), false, 'a two-index bag is refused');
-    assert.equal(held.append(rowsToBatch(randomRows(new Rng(1), 1, D, T, 0, 0), D, T)), false, 'an empty bag is refused');
+    assert.equal(
+      held.append(rowsToBatch(randomRows(new Rng(1), 1, D, T, 2, 2), D, T)),
+      false,
+      'a two-index bag is refused',
+    );
+    assert.equal(
+      held.append(rowsToBatch(randomRows(new Rng(1), 1, D, T, 0, 0), D, T)),
+      false,
+      'an empty bag is refused',
+    );
     assert.equal(held.rows, 0);
   }
 });
 
 test('native shuffle draws give the JS order and leave the generator where the JS draws leave it', { skip }, () => {
-  for (const [rows, buckets, seed] of [[0, 1, 1], [1, 1, 2], [10, 3, 3], [100_000, 1, 4], [250_000, 7, 5], [70_000, 512, 6]]) {
+  for (const [rows, buckets, seed] of [
+    [0, 1, 1],
+    [1, 1, 2],
+    [10, 3, 3],
+    [100_000, 1, 4],
+    [250_000, 7, 5],
+    [70_000, 512, 6],
+  ]) {
     const [a, b] = [new Rng(seed), new Rng(seed)];
     a.next(); // not a fresh generator
     b.next();

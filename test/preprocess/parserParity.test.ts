@@ -45,7 +45,10 @@ test('the Criteo and delimited parsers give the same rows on the real sample', {
   const schema = loadSchemaPreset('kaggle');
   const bytes = fs.readFileSync(sample.path);
   const lines = bytes.toString('latin1').split('\n').length - 1;
-  for (const opts of [{ maxIndRange: 0, subsampleRate: 0 }, { maxIndRange: 5000, subsampleRate: 0.4 }]) {
+  for (const opts of [
+    { maxIndRange: 0, subsampleRate: 0 },
+    { maxIndRange: 5000, subsampleRate: 0.4 },
+  ]) {
     const o: ParseOptions = { ...opts, seed: 9, skipInvalid: false, partitionBounds: [0, 26] };
     const criteo = new CriteoParser(compileLayout(schema), o).parseBlock(bytes, bytes.length, 2, 100, lines);
     const delimited = new DelimitedBlockParser(schema, o).parseBlock(bytes, bytes.length, 2, 100, lines);
@@ -70,30 +73,72 @@ function outputOf(merged: string): { facts: unknown; rows: unknown; vocab: Buffe
   };
 }
 
-test('--data-set kaggle, --schema kaggle.schema.json and the sample as a CSV with a header give the same processed data', { skip }, () => {
-  if ('skip' in sample) return;
-  const preset = path.join(dir, 'preset.dlrm'), custom = path.join(dir, 'custom.dlrm'), csv = path.join(dir, 'csv.dlrm');
-  const csvFile = path.join(dir, 'sample.csv');
-  const schema = loadSchemaPreset('kaggle');
-  fs.writeFileSync(csvFile, `${schema.columns.join(',')}\n${fs.readFileSync(sample.path, 'latin1').replace(/\t/g, ',')}`, 'latin1');
-  const csvSchema = writeJson(path.join(dir, 'csv.schema.json'), { ...schema, delimiter: ',', header: true });
-  const runs = [
-    dlrm('preprocess', '--raw-data-file', sample.path, '--processed-data-file', preset, '--max-ind-range', '5000'),
-    dlrm('preprocess', '--raw-data-file', sample.path, '--processed-data-file', custom, '--max-ind-range', '5000', '--schema', path.join(repoRoot(), 'configs', 'kaggle.schema.json')),
-    dlrm('preprocess', '--raw-data-file', csvFile, '--processed-data-file', csv, '--max-ind-range', '5000', '--schema', csvSchema, '--workers', '2'),
-  ];
-  for (const r of runs) assert.equal(r.status, 0, r.stderr);
-  const want = outputOf(preset);
-  for (const [name, file] of [['--schema kaggle.schema.json', custom], ['CSV with a header', csv]] as const) {
-    const got = outputOf(file);
-    assert.deepEqual(got.facts, want.facts, name);
-    assert.deepEqual(got.rows, want.rows, name);
-    got.vocab.forEach((v, t) => assert.ok(v.equals(want.vocab[t]), `${name}: vocabulary ${t}`));
-  }
-});
+test(
+  '--data-set kaggle, --schema kaggle.schema.json and the sample as a CSV with a header give the same processed data',
+  { skip },
+  () => {
+    if ('skip' in sample) return;
+    const preset = path.join(dir, 'preset.dlrm'),
+      custom = path.join(dir, 'custom.dlrm'),
+      csv = path.join(dir, 'csv.dlrm');
+    const csvFile = path.join(dir, 'sample.csv');
+    const schema = loadSchemaPreset('kaggle');
+    fs.writeFileSync(
+      csvFile,
+      `${schema.columns.join(',')}\n${fs.readFileSync(sample.path, 'latin1').replace(/\t/g, ',')}`,
+      'latin1',
+    );
+    const csvSchema = writeJson(path.join(dir, 'csv.schema.json'), { ...schema, delimiter: ',', header: true });
+    const runs = [
+      dlrm('preprocess', '--raw-data-file', sample.path, '--processed-data-file', preset, '--max-ind-range', '5000'),
+      dlrm(
+        'preprocess',
+        '--raw-data-file',
+        sample.path,
+        '--processed-data-file',
+        custom,
+        '--max-ind-range',
+        '5000',
+        '--schema',
+        path.join(repoRoot(), 'configs', 'kaggle.schema.json'),
+      ),
+      dlrm(
+        'preprocess',
+        '--raw-data-file',
+        csvFile,
+        '--processed-data-file',
+        csv,
+        '--max-ind-range',
+        '5000',
+        '--schema',
+        csvSchema,
+        '--workers',
+        '2',
+      ),
+    ];
+    for (const r of runs) assert.equal(r.status, 0, r.stderr);
+    const want = outputOf(preset);
+    for (const [name, file] of [
+      ['--schema kaggle.schema.json', custom],
+      ['CSV with a header', csv],
+    ] as const) {
+      const got = outputOf(file);
+      assert.deepEqual(got.facts, want.facts, name);
+      assert.deepEqual(got.rows, want.rows, name);
+      got.vocab.forEach((v, t) => assert.ok(v.equals(want.vocab[t]), `${name}: vocabulary ${t}`));
+    }
+  },
+);
 
 test('parserFor reads decimal dense values of a Criteo-layout schema through the delimited parser', () => {
-  const schema = { delimiter: ',', header: false, columns: ['y', 'a', 'k'], label: { name: 'y' }, dense: [{ name: 'a', transform: 'none' as const }], categorical: [{ name: 'k', encoding: 'decimal' as const }] };
+  const schema = {
+    delimiter: ',',
+    header: false,
+    columns: ['y', 'a', 'k'],
+    label: { name: 'y' },
+    dense: [{ name: 'a', transform: 'none' as const }],
+    categorical: [{ name: 'k', encoding: 'decimal' as const }],
+  };
   const o: ParseOptions = { maxIndRange: 0, subsampleRate: 0, seed: 0, skipInvalid: false, partitionBounds: [0, 1] };
   const bytes = new Uint8Array(Buffer.from('1,7,12\n0,2.5,3\n'));
   const strict = new CriteoParser(compileLayout(schema), o).parseBlock(bytes, bytes.length, 0, 0, 2);
@@ -103,5 +148,9 @@ test('parserFor reads decimal dense values of a Criteo-layout schema through the
   assert.deepEqual([...b.dense.subarray(0, 2)], [7, 2.5]);
   assert.deepEqual([...b.keys[0].lo.subarray(0, 2)], [12, 3]);
   const bad = parserFor(schema, o).parseBlock(new Uint8Array(Buffer.from('1,x,1\n')), 6, 0, 0, 1);
-  assert.deepEqual(bad.firstError, { line: 0, field: 2, message: "'x' is not a number" }, 'errors in the delimited words, 1-based field');
+  assert.deepEqual(
+    bad.firstError,
+    { line: 0, field: 2, message: "'x' is not a number" },
+    'errors in the delimited words, 1-based field',
+  );
 });

@@ -14,7 +14,14 @@ import { UserError } from '../../src/util/errors';
 import { generateTextFile } from '../../src/criteo/generatorText';
 import { loadProfile } from '../../src/criteo/generatorProfile';
 import { tempDir } from '../helpers/sharedData';
-import { criteoLines, outputBytes, readProcessed, readVocab, referencePreprocess, type ReferenceResult } from './fixtures';
+import {
+  criteoLines,
+  outputBytes,
+  readProcessed,
+  readVocab,
+  referencePreprocess,
+  type ReferenceResult,
+} from './fixtures';
 
 setupLogger({ level: 'error' });
 const dir = tempDir('pp-pipeline');
@@ -53,28 +60,53 @@ function kaggleCut(lines: string[]): string[][] {
 function checkAgainstReference(out: string, ref: ReferenceResult, invalidPerDay?: number[]): Manifest {
   const parts = `${out}.parts`;
   const manifest = JSON.parse(fs.readFileSync(path.join(parts, 'manifest.json'), 'utf8')) as Manifest;
-  assert.deepEqual(manifest.tables.map((t) => t.count), ref.counts);
-  assert.deepEqual(manifest.days.map((d) => d.rows), ref.days.map((d) => d.labels.length));
-  if (invalidPerDay) assert.deepEqual(manifest.days.map((d) => d.invalidLines), invalidPerDay);
+  assert.deepEqual(
+    manifest.tables.map((t) => t.count),
+    ref.counts,
+  );
+  assert.deepEqual(
+    manifest.days.map((d) => d.rows),
+    ref.days.map((d) => d.labels.length),
+  );
+  if (invalidPerDay)
+    assert.deepEqual(
+      manifest.days.map((d) => d.invalidLines),
+      invalidPerDay,
+    );
   ref.days.forEach((day, d) => {
     const got = readProcessed(path.join(parts, manifest.days[d].shard));
     assert.deepEqual(got.labels, day.labels, `day ${d} labels`);
     assert.deepEqual(got.dense, day.dense, `day ${d} dense`);
     assert.deepEqual(got.indices, day.indices, `day ${d} indices`);
   });
-  manifest.tables.forEach((t, i) => assert.deepEqual(readVocab(path.join(parts, t.vocabFile)), ref.vocab[i], `vocab ${t.name}`));
+  manifest.tables.forEach((t, i) =>
+    assert.deepEqual(readVocab(path.join(parts, t.vocabFile)), ref.vocab[i], `vocab ${t.name}`),
+  );
   const merged = readProcessed(out);
   assert.deepEqual(merged.metadata, manifest);
   const train = ref.days.slice(0, -1).reduce((s, d) => s + d.labels.length, 0);
   const last = ref.days[ref.days.length - 1].labels.length;
-  assert.deepEqual(manifest.splits, { train: { start: 0, end: train }, test: { start: train, end: train + Math.ceil(last / 2) }, val: { start: train + Math.ceil(last / 2), end: train + last } });
+  assert.deepEqual(manifest.splits, {
+    train: { start: 0, end: train },
+    test: { start: train, end: train + Math.ceil(last / 2) },
+    val: { start: train + Math.ceil(last / 2), end: train + last },
+  });
   assert.equal(manifest.totalRows, train + last);
   assert.equal(path.resolve(parts, manifest.mergedFile), path.resolve(out));
   if (manifest.options.dataRandomize === 'none') {
-    assert.deepEqual(merged.labels, ref.days.flatMap((d) => d.labels));
-    assert.deepEqual(merged.indices[3], ref.days.flatMap((d) => d.indices[3]));
+    assert.deepEqual(
+      merged.labels,
+      ref.days.flatMap((d) => d.labels),
+    );
+    assert.deepEqual(
+      merged.indices[3],
+      ref.days.flatMap((d) => d.indices[3]),
+    );
   }
-  assert.ok(!fs.existsSync(path.join(path.dirname(out), `.${path.basename(out)}.parts.partial`)), 'work folder removed');
+  assert.ok(
+    !fs.existsSync(path.join(path.dirname(out), `.${path.basename(out)}.parts.partial`)),
+    'work folder removed',
+  );
   return manifest;
 }
 
@@ -88,7 +120,10 @@ test('Kaggle end to end: shards, vocabularies, manifest and merged file equal th
   assert.equal(res.lines, 3000);
   const ref = referencePreprocess(kaggleCut(lines));
   const m = checkAgainstReference(out, ref, new Array(7).fill(0));
-  assert.deepEqual(m.days.map((d) => d.rows), kaggleDaySizes(3000));
+  assert.deepEqual(
+    m.days.map((d) => d.rows),
+    kaggleDaySizes(3000),
+  );
   assert.equal(m.sources[0].bytes, fs.statSync(raw).size);
   assert.match(m.sources[0].sha256, /^[0-9a-f]{64}$/);
   assert.deepEqual(m.denseTransforms, new Array(13).fill('log1p'));
@@ -100,7 +135,11 @@ test('outputs are byte-identical whatever the worker count and block size', asyn
   process.env.SOURCE_DATE_EPOCH = '1700000000';
   try {
     const runs: Map<string, Buffer>[] = [];
-    for (const [workers, blockBytes] of [[2, 8192], [1, 1 << 20], [3, 3000]]) {
+    for (const [workers, blockBytes] of [
+      [2, 8192],
+      [1, 1 << 20],
+      [3, 3000],
+    ]) {
       fs.mkdirSync(path.join(dir, `w${workers}`));
       const out = path.join(dir, `w${workers}`, 'same-name.dlrm');
       await runPreprocess(config(raw, out, { workers, blockBytes, dataRandomize: 'total', seed: 5 }));
@@ -118,25 +157,55 @@ test('outputs are byte-identical whatever the worker count and block size', asyn
 
 test('--data-sub-sample-rate, --max-ind-range and --min-frequency follow the reference semantics', async () => {
   const out = path.join(dir, 'b.dlrm');
-  const rate = 0.5, seed = 9, K = 3, M = 50;
-  await runPreprocess(config(raw, out, { dataSubSampleRate: rate, seed, maxIndRange: M, minFrequency: K, dataRandomize: 'total' }));
-  const ref = referencePreprocess(kaggleCut(lines), { maxIndRange: M, minFrequency: K, keep: (d, i, label) => label === 1 || subsampleDraw(seed, d, i) >= rate });
+  const rate = 0.5,
+    seed = 9,
+    K = 3,
+    M = 50;
+  await runPreprocess(
+    config(raw, out, { dataSubSampleRate: rate, seed, maxIndRange: M, minFrequency: K, dataRandomize: 'total' }),
+  );
+  const ref = referencePreprocess(kaggleCut(lines), {
+    maxIndRange: M,
+    minFrequency: K,
+    keep: (d, i, label) => label === 1 || subsampleDraw(seed, d, i) >= rate,
+  });
   const m = checkAgainstReference(out, ref);
   const kept = ref.days.reduce((s, d) => s + d.labels.length, 0);
   assert.ok(kept < 3000 * 0.8 && kept > 3000 * 0.55, `kept ${kept}`);
   m.tables.forEach((t) => assert.equal(t.oovIndex, t.count - 1));
-  assert.ok(m.tables.some((t, i) => ref.days.some((d) => d.indices[i].includes(t.count - 1))), 'some rare values are mapped to the shared index');
-  assert.deepEqual(m.options, { dataSet: 'kaggle', maxIndRange: M, dataSubSampleRate: rate, dataRandomize: 'total', minFrequency: K, skipInvalidLines: false, seed });
+  assert.ok(
+    m.tables.some((t, i) => ref.days.some((d) => d.indices[i].includes(t.count - 1))),
+    'some rare values are mapped to the shared index',
+  );
+  assert.deepEqual(m.options, {
+    dataSet: 'kaggle',
+    maxIndRange: M,
+    dataSubSampleRate: rate,
+    dataRandomize: 'total',
+    minFrequency: K,
+    skipInvalidLines: false,
+    seed,
+  });
   // total randomization: the merged train rows are a permutation of the day rows, test/val in order
   const merged = readProcessed(out);
   const trainEnd = m.splits.train.end;
-  const key = (x: { labels: number[]; indices: number[][] }, r: number): string => [x.labels[r], ...x.indices.map((t) => t[r])].join(',');
-  const want = ref.days.slice(0, -1).flatMap((d) => d.labels.map((_, r) => key(d, r))).sort();
+  const key = (x: { labels: number[]; indices: number[][] }, r: number): string =>
+    [x.labels[r], ...x.indices.map((t) => t[r])].join(',');
+  const want = ref.days
+    .slice(0, -1)
+    .flatMap((d) => d.labels.map((_, r) => key(d, r)))
+    .sort();
   const got = Array.from({ length: trainEnd }, (_, r) => key(merged, r));
-  assert.notDeepEqual(got, ref.days.slice(0, -1).flatMap((d) => d.labels.map((_, r) => key(d, r))));
+  assert.notDeepEqual(
+    got,
+    ref.days.slice(0, -1).flatMap((d) => d.labels.map((_, r) => key(d, r))),
+  );
   assert.deepEqual([...got].sort(), want);
   const last = ref.days[6];
-  assert.deepEqual(Array.from({ length: last.labels.length }, (_, r) => key(merged, trainEnd + r)), last.labels.map((_, r) => key(last, r)));
+  assert.deepEqual(
+    Array.from({ length: last.labels.length }, (_, r) => key(merged, trainEnd + r)),
+    last.labels.map((_, r) => key(last, r)),
+  );
 });
 
 test('Terabyte day files, plain and gzipped, are days in order', async () => {
@@ -147,9 +216,18 @@ test('Terabyte day files, plain and gzipped, are days in order', async () => {
   fs.writeFileSync(path.join(tb, 'day_1.gz'), zlib.gzipSync(days[1].join('\n') + '\n'));
   fs.writeFileSync(path.join(tb, 'day_2.gz'), zlib.gzipSync(days[2].join('\n'))); // no final newline
   const out = path.join(tb, 'day.dlrm');
-  await runPreprocess(config(path.join(tb, 'day'), undefined as unknown as string, { dataSet: 'terabyte', processedDataFile: undefined, maxIndRange: 1000 }));
+  await runPreprocess(
+    config(path.join(tb, 'day'), undefined as unknown as string, {
+      dataSet: 'terabyte',
+      processedDataFile: undefined,
+      maxIndRange: 1000,
+    }),
+  );
   const m = checkAgainstReference(out, referencePreprocess(days, { maxIndRange: 1000 }));
-  assert.deepEqual(m.sources.map((s) => path.basename(s.path)), ['day_0', 'day_1.gz', 'day_2.gz']);
+  assert.deepEqual(
+    m.sources.map((s) => path.basename(s.path)),
+    ['day_0', 'day_1.gz', 'day_2.gz'],
+  );
   for (const s of m.sources) assert.match(s.sha256, /^[0-9a-f]{64}$/);
   assert.deepEqual(m.splits.test, { start: 700, end: 826 });
 });
@@ -165,7 +243,11 @@ test('--skip-invalid-lines counts bad lines per day and keeps the good ones', as
   await runPreprocess(config(file, out, { skipInvalidLines: true }));
   const cut = kaggleCut(bad);
   const isBad = (l: string): boolean => l === bad[10] || l === bad[11] || l === bad[500];
-  checkAgainstReference(out, referencePreprocess(cut.map((d) => d.filter((l) => !isBad(l)))), cut.map((d) => d.filter(isBad).length));
+  checkAgainstReference(
+    out,
+    referencePreprocess(cut.map((d) => d.filter((l) => !isBad(l)))),
+    cut.map((d) => d.filter(isBad).length),
+  );
 });
 
 test('end to end on a file from the Criteo generator (src/criteo/generator.ts)', async () => {
@@ -206,7 +288,10 @@ test('--data-randomize none: a bad line in a late day leaves nothing behind (no 
   const bad = [...lines];
   bad[2900] = bad[2900].replace(/^[01]/, '7');
   fs.writeFileSync(input, bad.join('\n') + '\n');
-  await assert.rejects(runPreprocess(config(input, path.join(d, 'out.dlrm'))), (e: unknown) => e instanceof UserError && /train\.txt:2901: field 1/.test(e.message));
+  await assert.rejects(
+    runPreprocess(config(input, path.join(d, 'out.dlrm'))),
+    (e: unknown) => e instanceof UserError && /train\.txt:2901: field 1/.test(e.message),
+  );
   assert.deepEqual(fs.readdirSync(d), ['train.txt']);
 });
 
@@ -216,10 +301,10 @@ test('total and day: the merged file shuffled from rows held during the days equ
   const logger = log();
   const info = logger.info.bind(logger);
   const readShards: unknown[] = [];
-  logger.info = ((obj: unknown, msg?: string) => {
+  logger.info = (obj: unknown, msg?: string) => {
     if (msg === 'merged file: shuffling rows in memory') readShards.push((obj as { readShards: unknown }).readShards);
     return info(obj as object, msg);
-  });
+  };
   try {
     for (const randomize of ['total', 'day'] as const) {
       const out = path.join(d, `${randomize}.dlrm`);

@@ -16,7 +16,19 @@ const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
 test('kill -9 mid-run, then --resume: outputs byte-identical to an uninterrupted run', async () => {
   const raw = path.join(dir, 'train.txt');
   fs.writeFileSync(raw, criteoLines(60_000, 21).join('\n') + '\n');
-  const args = (out: string): string[] => ['preprocess', '--raw-data-file', raw, '--processed-data-file', out, '--min-frequency', '2', '--data-sub-sample-rate', '0.3', '--workers', '2'];
+  const args = (out: string): string[] => [
+    'preprocess',
+    '--raw-data-file',
+    raw,
+    '--processed-data-file',
+    out,
+    '--min-frequency',
+    '2',
+    '--data-sub-sample-rate',
+    '0.3',
+    '--workers',
+    '2',
+  ];
 
   const fullOut = path.join(dir, 'full', 'x.dlrm');
   fs.mkdirSync(path.dirname(fullOut));
@@ -50,16 +62,23 @@ test('kill -9 mid-run, then --resume: outputs byte-identical to an uninterrupted
   assert.equal(again.status, 2);
   assert.match(again.stderr, /holds an interrupted run .* rerun with --resume/);
 
-  const otherFlags = spawnSync(process.execPath, [cli, ...args(out), '--resume', '--seed', '3'], { env, encoding: 'utf8' });
+  const otherFlags = spawnSync(process.execPath, [cli, ...args(out), '--resume', '--seed', '3'], {
+    env,
+    encoding: 'utf8',
+  });
   assert.equal(otherFlags.status, 2);
-  assert.match(otherFlags.stderr, /^dlrm: --resume: the interrupted run in .* differs from this one .*:\n {2}--seed: was 0, now 3\n$/m);
+  assert.match(
+    otherFlags.stderr,
+    /^dlrm: --resume: the interrupted run in .* differs from this one .*:\n {2}--seed: was 0, now 3\n$/m,
+  );
 
   const resumed = spawnSync(process.execPath, [cli, ...args(out), '--resume'], { env, encoding: 'utf8' });
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, /--resume: continuing after day_\d/);
   assert.ok(!fs.existsSync(work));
 
-  const a = outputBytes(fullOut), b = outputBytes(out);
+  const a = outputBytes(fullOut),
+    b = outputBytes(out);
   assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
   for (const [k, v] of a) assert.ok(v.equals(b.get(k) as Buffer), `${k} differs after resume`);
 });

@@ -24,14 +24,17 @@ test('the default budget is half the memory available, at least 256 MiB', () => 
   assert.ok(defaultShuffleMemoryBytes() >= 256 * 2 ** 20);
 });
 
-test('--shuffle-memory-mb below the rows\' size shuffles through buckets into the same rows as the in-memory default', () => {
+test("--shuffle-memory-mb below the rows' size shuffles through buckets into the same rows as the in-memory default", () => {
   const raw = path.join(dir, 'rows.txt');
   assert.equal(dlrm('generate', '--rows', '20000', '--out', raw, '--seed', '3').status, 0);
   const run = (name: string, ...flags: string[]) => {
     const out = path.join(dir, `${name}.dlrm`);
     const r = dlrm('preprocess', '--raw-data-file', raw, '--processed-data-file', out, '--seed', '5', ...flags);
     assert.equal(r.status, 0, r.stderr);
-    const rows = spawnSync(process.execPath, [cli, 'inspect', '--processed-data-file', out, '--rows', '0:'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const rows = spawnSync(process.execPath, [cli, 'inspect', '--processed-data-file', out, '--rows', '0:'], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
     assert.equal(rows.status, 0, rows.stderr);
     return { rows: rows.stdout, inMemory: r.stderr.includes('"msg":"merged file: shuffling rows in memory"') };
   };
@@ -41,7 +44,15 @@ test('--shuffle-memory-mb below the rows\' size shuffles through buckets into th
   assert.ok(!buckets.inMemory, 'a 1 MiB budget does not');
   assert.equal(memory.rows.split('\n').length, 20_001);
   assert.ok(memory.rows === buckets.rows, 'both shuffles write the same rows in the same order');
-  const bad = dlrm('preprocess', '--raw-data-file', raw, '--processed-data-file', path.join(dir, 'x.dlrm'), '--shuffle-memory-mb', '0');
+  const bad = dlrm(
+    'preprocess',
+    '--raw-data-file',
+    raw,
+    '--processed-data-file',
+    path.join(dir, 'x.dlrm'),
+    '--shuffle-memory-mb',
+    '0',
+  );
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^dlrm: option '--shuffle-memory-mb <n>' argument '0' is invalid/);
 });

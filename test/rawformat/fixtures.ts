@@ -85,7 +85,13 @@ export function clickCsv(rows: ClickRow[], withLabel = true): string {
 }
 
 /** Writes the rows as Parquet (`rowGroupSize` rows per row group); `withLabel` false drops the click column, `drop` others. */
-export async function writeClickParquet(file: string, rows: ClickRow[], rowGroupSize: number, withLabel = true, drop: string[] = []): Promise<void> {
+export async function writeClickParquet(
+  file: string,
+  rows: ClickRow[],
+  rowGroupSize: number,
+  withLabel = true,
+  drop: string[] = [],
+): Promise<void> {
   const { parquetWriteBuffer } = await import('hyparquet-writer');
   const columns = [
     { name: 'ts', data: rows.map((r) => r.ts), element: { type: 'INT64', converted_type: 'TIMESTAMP_MILLIS' } },
@@ -93,7 +99,12 @@ export async function writeClickParquet(file: string, rows: ClickRow[], rowGroup
     { name: 'price', data: rows.map((r) => r.price), element: { type: 'DOUBLE' } },
     { name: 'qty', data: Int32Array.from(rows, (r) => r.qty), element: { type: 'INT32' } },
     { name: 'score', data: rows.map((r) => r.score), element: { type: 'FLOAT' } },
-    { name: 'country', data: rows.map((r) => r.country), element: { type: 'BYTE_ARRAY', converted_type: 'UTF8' }, encoding: 'RLE_DICTIONARY' },
+    {
+      name: 'country',
+      data: rows.map((r) => r.country),
+      element: { type: 'BYTE_ARRAY', converted_type: 'UTF8' },
+      encoding: 'RLE_DICTIONARY',
+    },
     { name: 'user_id', data: rows.map((r) => r.userId), element: { type: 'INT64' } },
   ].filter((c) => (withLabel || c.name !== 'click') && !drop.includes(c.name));
   const schema = [
@@ -103,7 +114,12 @@ export async function writeClickParquet(file: string, rows: ClickRow[], rowGroup
     { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
     { name: 'element', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
   ];
-  const columnData = [...columns.map((c) => ({ name: c.name, data: c.data, ...(c.encoding ? { encoding: c.encoding } : {}) })), { name: 'tags', data: rows.map((r) => r.tags) }];
-  const buffer = parquetWriteBuffer({ columnData, schema, rowGroupSize } as unknown as Parameters<typeof parquetWriteBuffer>[0]);
+  const columnData = [
+    ...columns.map((c) => ({ name: c.name, data: c.data, ...(c.encoding ? { encoding: c.encoding } : {}) })),
+    { name: 'tags', data: rows.map((r) => r.tags) },
+  ];
+  const buffer = parquetWriteBuffer({ columnData, schema, rowGroupSize } as unknown as Parameters<
+    typeof parquetWriteBuffer
+  >[0]);
   fs.writeFileSync(file, new Uint8Array(buffer));
 }

@@ -20,7 +20,20 @@ function noBf16(): string | undefined {
 async function bf16Checkpoint(dir: string): Promise<{ processed: string; ckpt: string }> {
   const { processed } = await safetyData();
   const ckpt = path.join(dir, 'bf16.ckpt');
-  const r = runDlrm(['train', '--processed-data-file', processed, ...SMALL_MODEL, '--precision', 'bf16', '--num-batches', '3', '--save-model', ckpt, '--log-level', 'warn']);
+  const r = runDlrm([
+    'train',
+    '--processed-data-file',
+    processed,
+    ...SMALL_MODEL,
+    '--precision',
+    'bf16',
+    '--num-batches',
+    '3',
+    '--save-model',
+    ckpt,
+    '--log-level',
+    'warn',
+  ]);
   if (r.status !== 0) throw new Error(`bf16 training for the fixture failed: ${r.stderr}`);
   return { processed, ckpt };
 }
@@ -28,24 +41,49 @@ async function bf16Checkpoint(dir: string): Promise<{ processed: string; ckpt: s
 async function trainRun(dir: string, extra: string[], env?: Record<string, string>): Promise<FaultRun> {
   const { processed } = await safetyData();
   const out = path.join(dir, 'out.ckpt');
-  return { args: ['train', '--processed-data-file', processed, ...SMALL_MODEL, '--num-batches', '2', '--save-model', out, ...extra], env, expectExit: 2, absent: [out] };
+  return {
+    args: [
+      'train',
+      '--processed-data-file',
+      processed,
+      ...SMALL_MODEL,
+      '--num-batches',
+      '2',
+      '--save-model',
+      out,
+      ...extra,
+    ],
+    env,
+    expectExit: 2,
+    absent: [out],
+  };
 }
 
 export const bf16Cases: FaultCase[] = [
   {
     name: 'train --precision bf16 on a CPU without AVX512_BF16',
     kind: 'bad-input',
-    prepare: async (dir) => ({ ...(await trainRun(dir, ['--precision', 'bf16'], OFF)), expectMessage: /^dlrm: --precision bf16: bf16 is switched off by DLRM_NATIVE_BF16=off; train with --precision fp32$/ }),
+    prepare: async (dir) => ({
+      ...(await trainRun(dir, ['--precision', 'bf16'], OFF)),
+      expectMessage:
+        /^dlrm: --precision bf16: bf16 is switched off by DLRM_NATIVE_BF16=off; train with --precision fp32$/,
+    }),
   },
   {
     name: 'train --precision bf16 --engine tfjs',
     kind: 'bad-input',
-    prepare: async (dir) => ({ ...(await trainRun(dir, ['--precision', 'bf16', '--engine', 'tfjs'])), expectMessage: /^dlrm: --precision bf16 runs on the native engine only/ }),
+    prepare: async (dir) => ({
+      ...(await trainRun(dir, ['--precision', 'bf16', '--engine', 'tfjs'])),
+      expectMessage: /^dlrm: --precision bf16 runs on the native engine only/,
+    }),
   },
   {
     name: 'train --precision bf16 --backend cpu',
     kind: 'bad-input',
-    prepare: async (dir) => ({ ...(await trainRun(dir, ['--precision', 'bf16', '--backend', 'cpu'])), expectMessage: /^dlrm: --precision bf16 runs on the native engine only/ }),
+    prepare: async (dir) => ({
+      ...(await trainRun(dir, ['--precision', 'bf16', '--backend', 'cpu'])),
+      expectMessage: /^dlrm: --precision bf16 runs on the native engine only/,
+    }),
   },
   {
     name: 'train --load-model of a bf16 checkpoint on a CPU without AVX512_BF16',
@@ -55,10 +93,21 @@ export const bf16Cases: FaultCase[] = [
       const { processed, ckpt } = await bf16Checkpoint(dir);
       const out = path.join(dir, 'resumed.ckpt');
       return {
-        args: ['train', '--processed-data-file', processed, '--load-model', ckpt, '--nepochs', '2', '--save-model', out],
+        args: [
+          'train',
+          '--processed-data-file',
+          processed,
+          '--load-model',
+          ckpt,
+          '--nepochs',
+          '2',
+          '--save-model',
+          out,
+        ],
         env: OFF,
         expectExit: 2,
-        expectMessage: /^dlrm: --precision bf16: bf16 is switched off by DLRM_NATIVE_BF16=off; train with --precision fp32$/,
+        expectMessage:
+          /^dlrm: --precision bf16: bf16 is switched off by DLRM_NATIVE_BF16=off; train with --precision fp32$/,
         absent: [out],
         unchanged: [ckpt],
       };

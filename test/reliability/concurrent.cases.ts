@@ -39,7 +39,8 @@ function killHolder(dir: string): void {
   }
 }
 
-const busy = (pid: number, target: string): RegExp => new RegExp(`^dlrm: another dlrm \\(pid ${pid}\\) is writing ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')};`);
+const busy = (pid: number, target: string): RegExp =>
+  new RegExp(`^dlrm: another dlrm \\(pid ${pid}\\) is writing ${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')};`);
 
 export const concurrentCases: FaultCase[] = [
   {
@@ -51,7 +52,13 @@ export const concurrentCases: FaultCase[] = [
       const out = path.join(dir, 'in.dlrm');
       const pid = idleProcess(dir);
       const lock = holdLock(out, pid);
-      return { args: ['preprocess', '--raw-data-file', raw, '--log-level', 'warn'], expectExit: 2, expectMessage: busy(pid, out), absent: [out, `${out}.parts`, path.join(dir, '.in.dlrm.parts.partial')], unchanged: [raw, lock] };
+      return {
+        args: ['preprocess', '--raw-data-file', raw, '--log-level', 'warn'],
+        expectExit: 2,
+        expectMessage: busy(pid, out),
+        absent: [out, `${out}.parts`, path.join(dir, '.in.dlrm.parts.partial')],
+        unchanged: [raw, lock],
+      };
     },
     cleanup: killHolder,
   },
@@ -68,7 +75,13 @@ export const concurrentCases: FaultCase[] = [
       fs.writeFileSync(marker, '{"live run": true}');
       const pid = idleProcess(dir);
       const lock = holdLock(out, pid);
-      return { args: ['preprocess', '--raw-data-file', raw, '--resume', '--log-level', 'warn'], expectExit: 2, expectMessage: busy(pid, out), absent: [out], unchanged: [raw, lock, marker] };
+      return {
+        args: ['preprocess', '--raw-data-file', raw, '--resume', '--log-level', 'warn'],
+        expectExit: 2,
+        expectMessage: busy(pid, out),
+        absent: [out],
+        unchanged: [raw, lock, marker],
+      };
     },
     cleanup: killHolder,
   },
@@ -81,7 +94,23 @@ export const concurrentCases: FaultCase[] = [
       fs.copyFileSync(d.checkpoint, ckpt);
       const pid = idleProcess(dir);
       const lock = holdLock(ckpt, pid);
-      return { args: ['train', '--processed-data-file', d.processed, ...SMALL_MODEL, '--num-batches', '2', '--save-model', ckpt, '--log-level', 'warn'], expectExit: 2, expectMessage: busy(pid, ckpt), unchanged: [ckpt, lock] };
+      return {
+        args: [
+          'train',
+          '--processed-data-file',
+          d.processed,
+          ...SMALL_MODEL,
+          '--num-batches',
+          '2',
+          '--save-model',
+          ckpt,
+          '--log-level',
+          'warn',
+        ],
+        expectExit: 2,
+        expectMessage: busy(pid, ckpt),
+        unchanged: [ckpt, lock],
+      };
     },
     cleanup: killHolder,
   },
@@ -94,7 +123,12 @@ export const concurrentCases: FaultCase[] = [
       const pid = idleProcess(dir);
       const marker = path.join(dir, `.in.txt.reading-${pid}`);
       fs.writeFileSync(marker, '');
-      return { args: ['generate', '--rows', '10', '--out', raw, '--log-level', 'warn'], expectExit: 2, expectMessage: new RegExp(`--out .*in\\.txt: another dlrm \\(pid ${pid}\\) is reading it`), unchanged: [raw] };
+      return {
+        args: ['generate', '--rows', '10', '--out', raw, '--log-level', 'warn'],
+        expectExit: 2,
+        expectMessage: new RegExp(`--out .*in\\.txt: another dlrm \\(pid ${pid}\\) is reading it`),
+        unchanged: [raw],
+      };
     },
     cleanup: killHolder,
   },

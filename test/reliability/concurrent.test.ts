@@ -25,7 +25,10 @@ const ENV = { SOURCE_DATE_EPOCH: '1700000000' };
 
 /** Starts `dlrm ARGS` as a child; `done` resolves with its result (killed after 120 s). */
 function start(args: string[]): { child: ChildProcess; done: Promise<FaultResult> } {
-  const child = spawn(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), ...args], { env: { ...process.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), ...args], {
+    env: { ...process.env, ...ENV },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -58,7 +61,14 @@ let bigRaw: Promise<string> | undefined;
 function bigInput(): Promise<string> {
   bigRaw ??= (async () => {
     const raw = path.join(dir, 'big.txt');
-    await generateTextFile({ profile: loadProfile('kaggle'), rows: 400_000, out: raw, seed: 5, withLabel: true, workers: 2 });
+    await generateTextFile({
+      profile: loadProfile('kaggle'),
+      rows: 400_000,
+      out: raw,
+      seed: 5,
+      withLabel: true,
+      workers: 2,
+    });
     return raw;
   })();
   return bigRaw;
@@ -72,18 +82,38 @@ test('preprocess: a second run and a --resume while the first runs are refused; 
   await waitFor(path.join(dir, '.pre.dlrm.lock'), run1.done);
   const rawHash = sha(raw);
   // the three are started together, so they all run while run 1 does (it lasts seconds, they under one)
-  const [second, resume, generate] = await Promise.all([start(args).done, start([...args, '--resume']).done, start(['generate', '--rows', '10', '--out', raw, '--log-level', 'warn']).done]);
+  const [second, resume, generate] = await Promise.all([
+    start(args).done,
+    start([...args, '--resume']).done,
+    start(['generate', '--rows', '10', '--out', raw, '--log-level', 'warn']).done,
+  ]);
   const first = await run1.done;
   assert.equal(first.status, 0, `run 1 failed:\n${first.stderr}`);
-  for (const [what, r] of [['second run', second], ['--resume', resume]] as const) {
+  for (const [what, r] of [
+    ['second run', second],
+    ['--resume', resume],
+  ] as const) {
     assert.equal(r.status, 2, `${what}: ${r.stderr}`);
-    assert.deepEqual(dlrmLines(r.stderr), [`dlrm: another dlrm (pid ${run1.child.pid}) is writing ${out}; wait for it to end (its lock is ${path.join(dir, '.pre.dlrm.lock')})`], what);
+    assert.deepEqual(
+      dlrmLines(r.stderr),
+      [
+        `dlrm: another dlrm (pid ${run1.child.pid}) is writing ${out}; wait for it to end (its lock is ${path.join(dir, '.pre.dlrm.lock')})`,
+      ],
+      what,
+    );
     assert.doesNotMatch(r.stderr, /^\s+at /m);
   }
   assert.equal(generate.status, 2, generate.stderr);
-  assert.match(dlrmLines(generate.stderr).join('\n'), new RegExp(`--out .*big\\.txt: another dlrm \\(pid ${run1.child.pid}\\) is reading it`));
+  assert.match(
+    dlrmLines(generate.stderr).join('\n'),
+    new RegExp(`--out .*big\\.txt: another dlrm \\(pid ${run1.child.pid}\\) is reading it`),
+  );
   assert.equal(sha(raw), rawHash, 'the raw input changed');
-  assert.deepEqual(fs.readdirSync(dir).filter((n) => /\.lock$|\.reading-\d+$/.test(n)), [], 'run 1 left its lock or reading marker');
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((n) => /\.lock$|\.reading-\d+$/.test(n)),
+    [],
+    'run 1 left its lock or reading marker',
+  );
 
   // the same run alone gives the same bytes
   const merged = sha(out);
@@ -100,13 +130,39 @@ test('train --save-model: a second run on the same checkpoint path is refused wh
   const d = await safetyData();
   const ckpt = path.join(dir, 'm.ckpt');
   // run 1: enough steps to outlive run 2's start (80 epochs of ~160 steps: ~6 s here, run 2 is refused within ~1 s)
-  const run1 = start(['train', '--processed-data-file', d.processed, ...SMALL_MODEL, '--mini-batch-size', '16', '--nepochs', '80', '--save-model', ckpt, '--log-level', 'warn']);
+  const run1 = start([
+    'train',
+    '--processed-data-file',
+    d.processed,
+    ...SMALL_MODEL,
+    '--mini-batch-size',
+    '16',
+    '--nepochs',
+    '80',
+    '--save-model',
+    ckpt,
+    '--log-level',
+    'warn',
+  ]);
   await waitFor(path.join(dir, '.m.ckpt.lock'), run1.done);
-  const second = runDlrm(['train', '--processed-data-file', d.processed, ...SMALL_MODEL, '--num-batches', '2', '--save-model', ckpt, '--log-level', 'warn']);
+  const second = runDlrm([
+    'train',
+    '--processed-data-file',
+    d.processed,
+    ...SMALL_MODEL,
+    '--num-batches',
+    '2',
+    '--save-model',
+    ckpt,
+    '--log-level',
+    'warn',
+  ]);
   const first = await run1.done;
   assert.equal(first.status, 0, `run 1 failed:\n${first.stderr}`);
   assert.equal(second.status, 2, second.stderr);
-  assert.deepEqual(dlrmLines(second.stderr), [`dlrm: another dlrm (pid ${run1.child.pid}) is writing ${ckpt}; wait for it to end (its lock is ${path.join(dir, '.m.ckpt.lock')})`]);
+  assert.deepEqual(dlrmLines(second.stderr), [
+    `dlrm: another dlrm (pid ${run1.child.pid}) is writing ${ckpt}; wait for it to end (its lock is ${path.join(dir, '.m.ckpt.lock')})`,
+  ]);
   assert.match(first.stdout, /^final .* \(step \d+,/m);
   assert.ok(!fs.existsSync(path.join(dir, '.m.ckpt.lock')));
   // run 1's checkpoint is whole: it loads and evaluates
@@ -118,7 +174,17 @@ test('preprocess: the work folder vanishing under the workers gives one dlrm: li
   const raw = await bigInput();
   const out = path.join(dir, 'race.dlrm');
   const work = path.join(dir, '.race.dlrm.parts.partial');
-  const run = start(['preprocess', '--raw-data-file', raw, '--processed-data-file', out, '--data-randomize', 'none', '--log-level', 'warn']);
+  const run = start([
+    'preprocess',
+    '--raw-data-file',
+    raw,
+    '--processed-data-file',
+    out,
+    '--data-randomize',
+    'none',
+    '--log-level',
+    'warn',
+  ]);
   await waitFor(path.join(work, 'vocab'), run.done);
   fs.rmSync(work, { recursive: true, force: true });
   const r = await run.done;
@@ -140,7 +206,10 @@ test('preprocess stopped by SIGINT releases its lock and reading marker (exit 13
   run.child.kill('SIGINT');
   const r = await run.done;
   assert.equal(r.status, 130, r.stderr);
-  assert.deepEqual(fs.readdirSync(dir).filter((n) => /^\.int\.dlrm\.lock$|^\.big\.txt\.reading-\d+$|\.tmp-\d+$/.test(n)), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((n) => /^\.int\.dlrm\.lock$|^\.big\.txt\.reading-\d+$|\.tmp-\d+$/.test(n)),
+    [],
+  );
   const resumed = runDlrm([...args, '--resume'], { env: ENV });
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.ok(fs.existsSync(out));

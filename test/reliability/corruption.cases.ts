@@ -13,7 +13,17 @@ import { readCheckpointHeader } from '../../src/model/checkpoint';
 import { ProcessedFileReader } from '../../src/dataset/processedFile';
 import { encodeProcessedFile } from '../dataset/fixtures';
 import type { FaultCase, FaultRun } from './faultCase';
-import { ARCH_FLAGS, flipByte, groupSections, ROWS_PER_GROUP, SPLITS, writeMerged, writeModel, writeVersion1, type RowEdits } from './corruptionFixtures';
+import {
+  ARCH_FLAGS,
+  flipByte,
+  groupSections,
+  ROWS_PER_GROUP,
+  SPLITS,
+  writeMerged,
+  writeModel,
+  writeVersion1,
+  type RowEdits,
+} from './corruptionFixtures';
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -24,14 +34,35 @@ function readerRun(reader: Reader, dir: string, file: string, extra: string[] = 
   const saved = path.join(dir, 'trained.ckpt');
   switch (reader) {
     case 'train':
-      return { args: ['train', '--processed-data-file', file, ...ARCH_FLAGS, '--mini-batch-size', '32', '--save-model', saved, ...extra], absent: [saved] };
+      return {
+        args: [
+          'train',
+          '--processed-data-file',
+          file,
+          ...ARCH_FLAGS,
+          '--mini-batch-size',
+          '32',
+          '--save-model',
+          saved,
+          ...extra,
+        ],
+        absent: [saved],
+      };
     case 'eval': {
       const model = path.join(dir, 'model.ckpt');
       writeModel(model);
       return { args: ['eval', '--processed-data-file', file, '--load-model', model, '--split', 'train', ...extra] };
     }
     case 'inspect':
-      return { args: ['inspect', '--processed-data-file', file, ...(extra.includes('--no-verify') ? ['--rows', '0:600'] : ['--check']), ...extra] };
+      return {
+        args: [
+          'inspect',
+          '--processed-data-file',
+          file,
+          ...(extra.includes('--no-verify') ? ['--rows', '0:600'] : ['--check']),
+          ...extra,
+        ],
+      };
   }
 }
 
@@ -66,8 +97,12 @@ function flipCase(flip: (typeof FLIPS)[number], reader: Reader): FaultCase {
       const g = groupSections(file, 1);
       flipByte(file, flip.at(file));
       const expectMessage = flip.group
-        ? new RegExp(`^dlrm: ${escape(file)}: damaged processed file: row group 1 \\(rows ${ROWS_PER_GROUP}-${2 * ROWS_PER_GROUP - 1}, bytes ${g.start}-${g.end - 1}\\) does not match its checksum`)
-        : new RegExp(`^dlrm: ${escape(file)}: damaged processed file: the header, group index or metadata \\(bytes 0-63, \\d+-\\d+, \\d+-\\d+\\) do not match their checksum`);
+        ? new RegExp(
+            `^dlrm: ${escape(file)}: damaged processed file: row group 1 \\(rows ${ROWS_PER_GROUP}-${2 * ROWS_PER_GROUP - 1}, bytes ${g.start}-${g.end - 1}\\) does not match its checksum`,
+          )
+        : new RegExp(
+            `^dlrm: ${escape(file)}: damaged processed file: the header, group index or metadata \\(bytes 0-63, \\d+-\\d+, \\d+-\\d+\\) do not match their checksum`,
+          );
       return { ...readerRun(reader, dir, file), expectExit: 2, expectMessage, unchanged: [file] };
     },
   };
@@ -84,7 +119,10 @@ function noVerifyCase(flip: (typeof FLIPS)[number]): FaultCase {
       return {
         ...readerRun('inspect', dir, file, ['--no-verify']),
         expectExit: 0,
-        check: (r) => (r.stdout.trim().split('\n').length === 600 ? undefined : `printed ${r.stdout.trim().split('\n').length} rows, expected 600`),
+        check: (r) =>
+          r.stdout.trim().split('\n').length === 600
+            ? undefined
+            : `printed ${r.stdout.trim().split('\n').length} rows, expected 600`,
       };
     },
   };
@@ -106,14 +144,24 @@ function valueCase(name: string, reader: 'train' | 'eval', edits: RowEdits, mess
 }
 
 /** A file whose manifest is wrong (table counts, splits). */
-function manifestCase(name: string, reader: 'train' | 'eval', opts: Parameters<typeof writeMerged>[1], message: RegExp, extra: string[] = []): FaultCase {
+function manifestCase(
+  name: string,
+  reader: 'train' | 'eval',
+  opts: Parameters<typeof writeMerged>[1],
+  message: RegExp,
+  extra: string[] = [],
+): FaultCase {
   return {
     name: `${reader}${extra.length ? ' ' + extra.join(' ') : ''} refuses ${name}`,
     kind: 'bad-input',
     prepare(dir) {
       const file = path.join(dir, 'm.dlrm');
       writeMerged(file, opts);
-      return { ...readerRun(reader, dir, file, extra), expectExit: 2, expectMessage: new RegExp(`^dlrm: ${escape(file)}: ${message.source}`) };
+      return {
+        ...readerRun(reader, dir, file, extra),
+        expectExit: 2,
+        expectMessage: new RegExp(`^dlrm: ${escape(file)}: ${message.source}`),
+      };
     },
   };
 }
@@ -133,7 +181,13 @@ function checkpointCase(section: string, element: number, value: number): FaultC
       const bytes = fs.readFileSync(model);
       bytes.writeFloatLE(value, s.offset + 4 * element);
       fs.writeFileSync(model, bytes);
-      return { ...run, expectExit: 2, expectMessage: new RegExp(`^dlrm: ${escape(model)}: checkpoint section ${escape(section)} holds ${value} at element ${element}`) };
+      return {
+        ...run,
+        expectExit: 2,
+        expectMessage: new RegExp(
+          `^dlrm: ${escape(model)}: checkpoint section ${escape(section)} holds ${value} at element ${element}`,
+        ),
+      };
     },
   };
 }
@@ -147,9 +201,23 @@ function modelRun(reader: ModelReader, dir: string): { model: string; run: Omit<
   writeMerged(file);
   const model = path.join(dir, 'model.ckpt');
   writeModel(model, 'adagrad');
-  if (reader === 'eval') return { model, run: { args: ['eval', '--processed-data-file', file, '--load-model', model, '--split', 'train'] } };
+  if (reader === 'eval')
+    return { model, run: { args: ['eval', '--processed-data-file', file, '--load-model', model, '--split', 'train'] } };
   const saved = path.join(dir, 'trained.ckpt');
-  const args = ['train', '--processed-data-file', file, ...ARCH_FLAGS, '--optimizer', 'adagrad', '--mini-batch-size', '32', '--load-model', model, '--save-model', saved];
+  const args = [
+    'train',
+    '--processed-data-file',
+    file,
+    ...ARCH_FLAGS,
+    '--optimizer',
+    'adagrad',
+    '--mini-batch-size',
+    '32',
+    '--load-model',
+    model,
+    '--save-model',
+    saved,
+  ];
   return { model, run: { args, absent: [saved] } };
 }
 
@@ -174,7 +242,9 @@ function checksumCase(reader: ModelReader, section: string, element: number, val
         fs.writeFileSync(model, bytes);
       }
       const end = s.offset + 4 * s.shape.reduce((a, b) => a * b, 1) - 1;
-      const message = new RegExp(`^dlrm: ${escape(model)}: damaged checkpoint: section ${escape(section)} \\(bytes ${s.offset}-${end}\\) does not match its checksum$`);
+      const message = new RegExp(
+        `^dlrm: ${escape(model)}: damaged checkpoint: section ${escape(section)} \\(bytes ${s.offset}-${end}\\) does not match its checksum$`,
+      );
       return { ...run, unchanged: [model], expectExit: 2, expectMessage: message };
     },
   };
@@ -191,7 +261,9 @@ function headerChecksumCase(reader: ModelReader): FaultCase {
       const at = fs.readFileSync(model).indexOf(`"offset":${header.sections[0].offset}`) + '"offset":'.length;
       flipByte(model, at);
       const end = header.sections[0].offset - 1;
-      const message = new RegExp(`^dlrm: ${escape(model)}: damaged checkpoint: the header \\(bytes 0-${end}\\) does not match its checksum$`);
+      const message = new RegExp(
+        `^dlrm: ${escape(model)}: damaged checkpoint: the header \\(bytes 0-${end}\\) does not match its checksum$`,
+      );
       return { ...run, unchanged: [model], expectExit: 2, expectMessage: message };
     },
   };
@@ -212,7 +284,9 @@ const version1CheckpointCase: FaultCase = {
       expectExit: 0,
       check: (res) => {
         const said = res.stderr.split('\n').filter((l) => l.includes('checkpoint without checksums')).length;
-        return said === 1 ? undefined : `the log says ${said} times that the checkpoint has no checksums, expected once:\n${res.stderr}`;
+        return said === 1
+          ? undefined
+          : `the log says ${said} times that the checkpoint has no checksums, expected once:\n${res.stderr}`;
       },
     };
   },
@@ -254,7 +328,9 @@ const version2Case: FaultCase = {
       expectExit: 0,
       check: (res) => {
         const said = res.stderr.split('\n').filter((l) => l.includes('without checksums')).length;
-        return said === 1 ? undefined : `the log says ${said} times that the file has no checksums, expected once:\n${res.stderr}`;
+        return said === 1
+          ? undefined
+          : `the log says ${said} times that the file has no checksums, expected once:\n${res.stderr}`;
       },
     };
   },
@@ -271,10 +347,20 @@ export const corruptionCases: FaultCase[] = [
       writeMerged(file);
       flipByte(file, FLIPS[1].at(file));
       const run = readerRun('train', dir, file, ['--no-verify']);
-      return { ...run, absent: [], expectExit: 0, check: () => (fs.existsSync(path.join(dir, 'trained.ckpt')) ? undefined : 'no checkpoint written') };
+      return {
+        ...run,
+        absent: [],
+        expectExit: 0,
+        check: () => (fs.existsSync(path.join(dir, 'trained.ckpt')) ? undefined : 'no checkpoint written'),
+      };
     },
   },
-  valueCase('a NaN dense value', 'train', { dense: (row, col, v) => (row === 300 && col === 2 ? NaN : v) }, /row 300: dense column 2 is NaN, not a finite number \(row group 2 /),
+  valueCase(
+    'a NaN dense value',
+    'train',
+    { dense: (row, col, v) => (row === 300 && col === 2 ? NaN : v) },
+    /row 300: dense column 2 is NaN, not a finite number \(row group 2 /,
+  ),
   {
     name: 'train refuses a label of 2 in the last row group of its split before its first step (no metrics line, no checkpoint)',
     kind: 'bad-input',
@@ -283,18 +369,66 @@ export const corruptionCases: FaultCase[] = [
       writeMerged(file, { edits: { label: (row, l) => (row === 390 ? 2 : l) } });
       const metrics = path.join(dir, 'run.jsonl');
       const run = readerRun('train', dir, file, ['--metrics-file', metrics]);
-      return { ...run, absent: [...(run.absent ?? []), metrics], expectExit: 2, expectMessage: new RegExp(`^dlrm: ${escape(file)}: row 390: label 2 is not 0 or 1 \\(row group 3 `) };
+      return {
+        ...run,
+        absent: [...(run.absent ?? []), metrics],
+        expectExit: 2,
+        expectMessage: new RegExp(`^dlrm: ${escape(file)}: row 390: label 2 is not 0 or 1 \\(row group 3 `),
+      };
     },
   },
-  valueCase('an infinite dense value', 'eval', { dense: (row, col, v) => (row === 450 && col === 0 ? -Infinity : v) }, /row 450: dense column 0 is -Infinity, not a finite number \(row group 3 /),
-  valueCase('a label of 2', 'train', { label: (row, l) => (row === 130 ? 2 : l) }, /row 130: label 2 is not 0 or 1 \(row group 1 /),
-  valueCase('a label of 0.5', 'eval', { label: (row, l) => (row === 401 ? 0.5 : l) }, /row 401: label 0.5 is not 0 or 1 \(row group 3 /),
-  manifestCase('manifest table counts below the largest index', 'train', { tableRows: [50, 40, 20] }, /row \d+: table 2: index 2\d is not below the table's 20 rows \(the manifest's tables\[2\]\.count\)/),
-  manifestCase('manifest table counts below the largest index', 'train', { tableRows: [20, 40, 30] }, /row \d+: table 0: index 2\d is not below the table's 20 rows .*read without verification/, ['--no-verify']),
-  manifestCase('a test split that overlaps the train split', 'train', { splits: { ...SPLITS, train: { start: 0, end: 450 } } }, /split 'train' \[0, 450\) overlaps split 'test' \[400, 500\)/),
-  manifestCase('a val split outside the rows (opening the train split)', 'eval', { splits: { ...SPLITS, val: { start: 500, end: 700 } } }, /split 'val' \[500, 700\) falls outside the file's 600 rows/),
+  valueCase(
+    'an infinite dense value',
+    'eval',
+    { dense: (row, col, v) => (row === 450 && col === 0 ? -Infinity : v) },
+    /row 450: dense column 0 is -Infinity, not a finite number \(row group 3 /,
+  ),
+  valueCase(
+    'a label of 2',
+    'train',
+    { label: (row, l) => (row === 130 ? 2 : l) },
+    /row 130: label 2 is not 0 or 1 \(row group 1 /,
+  ),
+  valueCase(
+    'a label of 0.5',
+    'eval',
+    { label: (row, l) => (row === 401 ? 0.5 : l) },
+    /row 401: label 0.5 is not 0 or 1 \(row group 3 /,
+  ),
+  manifestCase(
+    'manifest table counts below the largest index',
+    'train',
+    { tableRows: [50, 40, 20] },
+    /row \d+: table 2: index 2\d is not below the table's 20 rows \(the manifest's tables\[2\]\.count\)/,
+  ),
+  manifestCase(
+    'manifest table counts below the largest index',
+    'train',
+    { tableRows: [20, 40, 30] },
+    /row \d+: table 0: index 2\d is not below the table's 20 rows .*read without verification/,
+    ['--no-verify'],
+  ),
+  manifestCase(
+    'a test split that overlaps the train split',
+    'train',
+    { splits: { ...SPLITS, train: { start: 0, end: 450 } } },
+    /split 'train' \[0, 450\) overlaps split 'test' \[400, 500\)/,
+  ),
+  manifestCase(
+    'a val split outside the rows (opening the train split)',
+    'eval',
+    { splits: { ...SPLITS, val: { start: 500, end: 700 } } },
+    /split 'val' \[500, 700\) falls outside the file's 600 rows/,
+  ),
   withoutAddon(flipCase(FLIPS[2], 'train')),
-  withoutAddon(valueCase('a NaN dense value', 'eval', { dense: (row, col, v) => (row === 420 && col === 3 ? NaN : v) }, /row 420: dense column 3 is NaN, not a finite number \(row group 3 /)),
+  withoutAddon(
+    valueCase(
+      'a NaN dense value',
+      'eval',
+      { dense: (row, col, v) => (row === 420 && col === 3 ? NaN : v) },
+      /row 420: dense column 3 is NaN, not a finite number \(row group 3 /,
+    ),
+  ),
   version2Case,
   checkpointCase('bottom.0.weight', 3, NaN),
   checkpointCase('table.1', 17, -Infinity),

@@ -17,7 +17,11 @@ export const NUM_DENSE = 4;
 export const TABLE_ROWS = [50, 40, 30];
 export const ROWS = 600;
 export const ROWS_PER_GROUP = 128;
-export const SPLITS: Manifest['splits'] = { train: { start: 0, end: 400 }, test: { start: 400, end: 500 }, val: { start: 500, end: 600 } };
+export const SPLITS: Manifest['splits'] = {
+  train: { start: 0, end: 400 },
+  test: { start: 400, end: 500 },
+  val: { start: 500, end: 600 },
+};
 
 /** What a case may change in the rows before they are written (a value out of contract). */
 export interface RowEdits {
@@ -26,10 +30,21 @@ export interface RowEdits {
 }
 
 /** Writes the merged file (checksums and all, by the real writer); `splits` and table counts may be overridden. */
-export function writeMerged(file: string, opts: { edits?: RowEdits; splits?: Manifest['splits']; tableRows?: number[]; indexOf?: (row: number, t: number) => number } = {}): void {
+export function writeMerged(
+  file: string,
+  opts: {
+    edits?: RowEdits;
+    splits?: Manifest['splits'];
+    tableRows?: number[];
+    indexOf?: (row: number, t: number) => number;
+  } = {},
+): void {
   const rng = new Rng(17);
   const T = TABLE_ROWS.length;
-  const labels = Float32Array.from({ length: ROWS }, (_, i) => opts.edits?.label?.(i, rng.nextInt(2)) ?? rng.nextInt(2));
+  const labels = Float32Array.from(
+    { length: ROWS },
+    (_, i) => opts.edits?.label?.(i, rng.nextInt(2)) ?? rng.nextInt(2),
+  );
   const dense = Float32Array.from({ length: ROWS * NUM_DENSE }, (_, k) => {
     const v = Math.fround(rng.next() * 3);
     return opts.edits?.dense?.(Math.floor(k / NUM_DENSE), k % NUM_DENSE, v) ?? v;
@@ -48,19 +63,52 @@ export function writeMerged(file: string, opts: { edits?: RowEdits; splits?: Man
   const w = new ProcessedFileWriter(file, { numDense: NUM_DENSE, numTables: T, rowsPerGroup: ROWS_PER_GROUP });
   w.append(labels, dense, bags);
   const counts = opts.tableRows ?? TABLE_ROWS;
-  w.commit({ numDense: NUM_DENSE, tables: counts.map((count, t) => ({ name: `C${t + 1}`, count, oovIndex: 0, vocabFile: `vocab/C${t + 1}.u32` })), splits: opts.splits ?? SPLITS, totalRows: ROWS });
+  w.commit({
+    numDense: NUM_DENSE,
+    tables: counts.map((count, t) => ({ name: `C${t + 1}`, count, oovIndex: 0, vocabFile: `vocab/C${t + 1}.u32` })),
+    splits: opts.splits ?? SPLITS,
+    totalRows: ROWS,
+  });
 }
 
 /** The architecture flags of `dlrm train` that fit the file. */
-export const ARCH_FLAGS = ['--arch-mlp-bot', `${NUM_DENSE}-8-4`, '--arch-mlp-top', '8-1', '--arch-sparse-feature-size', '4'];
+export const ARCH_FLAGS = [
+  '--arch-mlp-bot',
+  `${NUM_DENSE}-8-4`,
+  '--arch-mlp-top',
+  '8-1',
+  '--arch-sparse-feature-size',
+  '4',
+];
 
 /** A checkpoint that fits the file (random initial weights; adagrad state filled with 0.25). */
 export function writeModel(file: string, optimizer: OptimizerName = 'sgd'): void {
-  const arch = buildDlrmArch({ mlpBot: [NUM_DENSE, 8, 4], mlpTop: [8, 1], tableSizes: TABLE_ROWS, interaction: 'dot', interactionItself: false });
+  const arch = buildDlrmArch({
+    mlpBot: [NUM_DENSE, 8, 4],
+    mlpTop: [8, 1],
+    tableSizes: TABLE_ROWS,
+    interaction: 'dot',
+    interactionItself: false,
+  });
   const params = initDlrmParams(arch, 3);
   const optimizerState = allocOptimizerState(params, optimizer);
-  for (const a of [...optimizerState.bottom, ...optimizerState.top].flatMap((l) => [l.weight, l.bias]).concat(optimizerState.tables.flat())) a.fill(0.25);
-  saveCheckpoint(file, { engine: 'none', arch, params, optimizerState, progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 }, trainConfig: {}, dataState: {} }, 'dlrm test');
+  for (const a of [...optimizerState.bottom, ...optimizerState.top]
+    .flatMap((l) => [l.weight, l.bias])
+    .concat(optimizerState.tables.flat()))
+    a.fill(0.25);
+  saveCheckpoint(
+    file,
+    {
+      engine: 'none',
+      arch,
+      params,
+      optimizerState,
+      progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 0 },
+      trainConfig: {},
+      dataState: {},
+    },
+    'dlrm test',
+  );
 }
 
 /**
@@ -71,7 +119,11 @@ export function writeModel(file: string, optimizer: OptimizerName = 'sgd'): void
 export function writeVersion1(from: string, to: string): void {
   const header = readCheckpointHeader(from);
   const dataStart = header.sections[0].offset;
-  const v1 = { ...header, formatVersion: 1, sections: header.sections.map(({ name, shape, offset }) => ({ name, shape, offset })) };
+  const v1 = {
+    ...header,
+    formatVersion: 1,
+    sections: header.sections.map(({ name, shape, offset }) => ({ name, shape, offset })),
+  };
   const head = Buffer.alloc(dataStart, ' ');
   head.write('DLRMCKPT', 0, 'latin1');
   head.writeUInt32LE(1, 8);
@@ -84,7 +136,10 @@ export function writeVersion1(from: string, to: string): void {
 }
 
 /** Section positions of row group g of a processed file, read from its header and group index. */
-export function groupSections(file: string, g: number): { labels: number; dense: number; offsets: number[]; indices: number[]; start: number; end: number } {
+export function groupSections(
+  file: string,
+  g: number,
+): { labels: number; dense: number; offsets: number[]; indices: number[]; start: number; end: number } {
   const bytes = fs.readFileSync(file);
   const T = bytes.readUInt32LE(16);
   const indexOffset = Number(bytes.readBigUInt64LE(40));

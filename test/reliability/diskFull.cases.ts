@@ -9,7 +9,12 @@ import { mountSmallDisk, noLeftovers, safetyData, SMALL_MODEL, tmpfsSkip, unmoun
 const NOSPACE = /no space left on the device \(ENOSPC/;
 
 /** A case whose output goes to a `kib` KiB tmpfs at DIR/small (`fill`: already full). */
-function diskFullCase(name: string, kib: number, fill: boolean, run: (small: string, dir: string) => Promise<Omit<FaultRun, 'expectExit'>>): FaultCase {
+function diskFullCase(
+  name: string,
+  kib: number,
+  fill: boolean,
+  run: (small: string, dir: string) => Promise<Omit<FaultRun, 'expectExit'>>,
+): FaultCase {
   return {
     name,
     kind: 'disk-full',
@@ -32,21 +37,59 @@ export const diskFullCases: FaultCase[] = [
   diskFullCase('preprocess: the processed file does not fit', 256, false, async (small) => {
     const d = await safetyData();
     const out = path.join(small, 'train.dlrm');
-    return { args: ['preprocess', '--raw-data-file', d.raw, '--processed-data-file', out], absent: [out, `${out}.parts`], unchanged: [d.raw] };
+    return {
+      args: ['preprocess', '--raw-data-file', d.raw, '--processed-data-file', out],
+      absent: [out, `${out}.parts`],
+      unchanged: [d.raw],
+    };
   }),
   diskFullCase('train --save-model: the checkpoint does not fit', 256, false, async (small) => {
     const out = path.join(small, 'm.ckpt');
-    return { args: ['train', '--data-generation', 'random', '--arch-embedding-size', '100000-100000', '--arch-sparse-feature-size', '16', '--arch-mlp-bot', '13-16', '--num-batches', '2', '--save-model', out], absent: [out] };
+    return {
+      args: [
+        'train',
+        '--data-generation',
+        'random',
+        '--arch-embedding-size',
+        '100000-100000',
+        '--arch-sparse-feature-size',
+        '16',
+        '--arch-mlp-bot',
+        '13-16',
+        '--num-batches',
+        '2',
+        '--save-model',
+        out,
+      ],
+      absent: [out],
+    };
   }),
   diskFullCase('train --metrics-file on a full disk leaves no empty metrics file', 256, true, async (small) => {
     const d = await safetyData();
     const out = path.join(small, 'm.jsonl');
-    return { args: ['train', '--processed-data-file', d.processed, ...SMALL_MODEL, '--num-batches', '2', '--metrics-file', out], absent: [out], expectMessage: /--metrics-file .*m\.jsonl: cannot append to it: no space left on the device \(ENOSPC/ };
+    return {
+      args: [
+        'train',
+        '--processed-data-file',
+        d.processed,
+        ...SMALL_MODEL,
+        '--num-batches',
+        '2',
+        '--metrics-file',
+        out,
+      ],
+      absent: [out],
+      expectMessage: /--metrics-file .*m\.jsonl: cannot append to it: no space left on the device \(ENOSPC/,
+    };
   }),
   diskFullCase('predict --output on a full disk', 256, true, async (small) => {
     const d = await safetyData();
     const out = path.join(small, 'p.csv');
-    return { args: ['predict', '--load-model', d.checkpoint, '--input', d.raw, '--output', out], absent: [out], unchanged: [d.raw] };
+    return {
+      args: ['predict', '--load-model', d.checkpoint, '--input', d.raw, '--output', out],
+      absent: [out],
+      unchanged: [d.raw],
+    };
   }),
   diskFullCase('generate --out: the raw file does not fit', 256, false, async (small) => {
     const out = path.join(small, 'g.txt');
@@ -65,6 +108,20 @@ export const diskFullCases: FaultCase[] = [
   diskFullCase('--log-file on a full disk', 256, true, async (small, dir) => {
     const d = await safetyData();
     const out = path.join(dir, 'train.dlrm');
-    return { args: ['preprocess', '--raw-data-file', d.raw, '--processed-data-file', out, '--log-file', path.join(small, 'log.jsonl'), '--log-level', 'info'], absent: [out], expectMessage: /log\.jsonl: no space left on the device \(ENOSPC while writing\)/ };
+    return {
+      args: [
+        'preprocess',
+        '--raw-data-file',
+        d.raw,
+        '--processed-data-file',
+        out,
+        '--log-file',
+        path.join(small, 'log.jsonl'),
+        '--log-level',
+        'info',
+      ],
+      absent: [out],
+      expectMessage: /log\.jsonl: no space left on the device \(ENOSPC while writing\)/,
+    };
   }),
 ];

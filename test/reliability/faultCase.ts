@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { repoRoot } from '../helpers/sharedData';
 
 /** What a case provokes: the class it is tallied under in the matrix. */
-export type FaultKind = 'bad-input' | 'output-safety' | 'disk-full' | 'concurrent' | 'corruption' | 'kill-resume' | 'terminal';
+export type FaultKind =
+  'bad-input' | 'output-safety' | 'disk-full' | 'concurrent' | 'corruption' | 'kill-resume' | 'terminal';
 
 /** One CLI run a case makes, and what must hold afterwards. */
 export interface FaultRun {
@@ -65,7 +66,10 @@ export interface FaultVerdict {
 const sha256 = (file: string): string => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /** Runs `dlrm ARGS` as a child process, stdout captured or sent to `stdoutTo`. */
-export function runDlrm(args: string[], opts: { env?: Record<string, string>; stdoutTo?: string; cwd?: string } = {}): FaultResult {
+export function runDlrm(
+  args: string[],
+  opts: { env?: Record<string, string>; stdoutTo?: string; cwd?: string } = {},
+): FaultResult {
   const out = opts.stdoutTo === undefined ? 'pipe' : fs.openSync(opts.stdoutTo, 'w');
   try {
     const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), ...args], {
@@ -110,7 +114,14 @@ export async function runFaultCase(c: FaultCase, dir: string): Promise<FaultVerd
     if (changed.length) problems.push(`changed though it must not be: ${changed.join(', ')}`);
     const wrong = run.check?.(r);
     if (wrong) problems.push(wrong);
-    return { clearError: clearError && run.expectExit !== 0, stackTrace, halfWritten, wrongResult: wrong !== undefined, problems, note: run.note };
+    return {
+      clearError: clearError && run.expectExit !== 0,
+      stackTrace,
+      halfWritten,
+      wrongResult: wrong !== undefined,
+      problems,
+      note: run.note,
+    };
   } finally {
     c.cleanup?.(dir);
   }

@@ -35,14 +35,59 @@ function mustRun(args: string[]): number {
   return (Date.now() - t0) / 1000;
 }
 
-const preprocessArgs = (raw: string, out: string): string[] => ['preprocess', '--raw-data-file', raw, '--processed-data-file', out, '--workers', '2', '--min-frequency', '2'];
+const preprocessArgs = (raw: string, out: string): string[] => [
+  'preprocess',
+  '--raw-data-file',
+  raw,
+  '--processed-data-file',
+  out,
+  '--workers',
+  '2',
+  '--min-frequency',
+  '2',
+];
 const trainArgs = (processed: string, ckpt: string): string[] => [
-  'train', '--processed-data-file', processed, '--mini-batch-size', '32', '--nepochs', '2', '--num-batches', '800', '--save-model', ckpt, '--save-freq', '40', '--print-freq', '100000', '--seed', '5',
+  'train',
+  '--processed-data-file',
+  processed,
+  '--mini-batch-size',
+  '32',
+  '--nepochs',
+  '2',
+  '--num-batches',
+  '800',
+  '--save-model',
+  ckpt,
+  '--save-freq',
+  '40',
+  '--print-freq',
+  '100000',
+  '--seed',
+  '5',
 ];
 /** The evaluation's figures that depend on the model (not its path or speed). */
-const EVAL_FIELDS = ['modelSteps', 'rows', 'positiveRate', 'accuracy', 'auc', 'logloss', 'ne', 'calibration', 'averagePrecision'];
+const EVAL_FIELDS = [
+  'modelSteps',
+  'rows',
+  'positiveRate',
+  'accuracy',
+  'auc',
+  'logloss',
+  'ne',
+  'calibration',
+  'averagePrecision',
+];
 const evalJson = (processed: string, ckpt: string): string => {
-  const r = runDlrm(['eval', '--processed-data-file', processed, '--load-model', ckpt, '--json', '--log-level', 'warn']);
+  const r = runDlrm([
+    'eval',
+    '--processed-data-file',
+    processed,
+    '--load-model',
+    ckpt,
+    '--json',
+    '--log-level',
+    'warn',
+  ]);
   if (r.status !== 0) return `eval failed: ${r.stderr}`;
   const m = JSON.parse(r.stdout) as Record<string, unknown>;
   return JSON.stringify(EVAL_FIELDS.map((k) => [k, m[k]]));
@@ -66,7 +111,10 @@ function getReference(): Reference {
 
 /** Starts `dlrm ARGS`, kills it with SIGKILL after `seconds` (if still running); resolves once it is gone. */
 async function killAfter(args: string[], seconds: number): Promise<'killed' | 'finished'> {
-  const child = spawn(process.execPath, [cli, ...args, '--log-level', 'warn'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const child = spawn(process.execPath, [cli, ...args, '--log-level', 'warn'], {
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const timer = setTimeout(() => child.kill('SIGKILL'), seconds * 1000);
   await exited;
@@ -91,7 +139,8 @@ function outputFiles(out: string): Map<string, Buffer> {
 
 /** Differences between two processed outputs, in words (empty when byte-identical). */
 function outputDifferences(expected: string, got: string): string | undefined {
-  const a = outputFiles(expected), b = outputFiles(got);
+  const a = outputFiles(expected),
+    b = outputFiles(got);
   const names = [...new Set([...a.keys(), ...b.keys()])].sort();
   const differ = names.filter((n) => !a.has(n) || !b.has(n) || !(a.get(n) as Buffer).equals(b.get(n) as Buffer));
   return differ.length ? `differs from the uninterrupted run: ${differ.join(', ')}` : undefined;
@@ -110,14 +159,22 @@ export function preprocessKillCase(trial: number, seed: number): FaultCase {
       const partial = fs.readdirSync(dir).some((n) => n.endsWith('.partial'));
       if (fs.existsSync(out)) {
         // the run had published before the kill: judge what it published
-        return { args: ['inspect', '--processed-data-file', out], expectExit: 0, note: `finished before the kill at ${delay.toFixed(2)} s`, check: () => outputDifferences(ref.processed, out) };
+        return {
+          args: ['inspect', '--processed-data-file', out],
+          expectExit: 0,
+          note: `finished before the kill at ${delay.toFixed(2)} s`,
+          check: () => outputDifferences(ref.processed, out),
+        };
       }
       return {
         args: [...preprocessArgs(ref.raw, out), ...(partial ? ['--resume'] : []), '--log-level', 'warn'],
         env,
         note: `${how} at ${delay.toFixed(2)} s of ${ref.preprocessSeconds.toFixed(2)}; ${partial ? 'resumed with --resume' : 'nothing saved yet: rerun'}`,
         expectExit: 0,
-        check: (r) => (r.status !== 0 ? `the resuming run failed (${how} after ${delay.toFixed(2)} s): ${r.stderr}` : outputDifferences(ref.processed, out)),
+        check: (r) =>
+          r.status !== 0
+            ? `the resuming run failed (${how} after ${delay.toFixed(2)} s): ${r.stderr}`
+            : outputDifferences(ref.processed, out),
       };
     },
   };
@@ -142,7 +199,9 @@ export function trainKillCase(trial: number, seed: number): FaultCase {
         check: (r) => {
           if (r.status !== 0) return `the resumed run failed (${how} after ${delay.toFixed(2)} s): ${r.stderr}`;
           const got = evalJson(ref.processed, ckpt);
-          return got === ref.trainEval ? undefined : `final model differs from the uninterrupted run's:\n  ${got}\n  ${ref.trainEval}`;
+          return got === ref.trainEval
+            ? undefined
+            : `final model differs from the uninterrupted run's:\n  ${got}\n  ${ref.trainEval}`;
         },
       };
     },

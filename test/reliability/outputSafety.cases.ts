@@ -18,7 +18,13 @@ async function rawIn(dir: string): Promise<string> {
   return copy((await safetyData()).raw, dir, 'in.txt');
 }
 
-const refused = (args: string[], expectMessage: RegExp, unchanged: string[], absent: string[] = [], dir?: string): FaultRun => ({
+const refused = (
+  args: string[],
+  expectMessage: RegExp,
+  unchanged: string[],
+  absent: string[] = [],
+  dir?: string,
+): FaultRun => ({
   args: [...args, '--log-level', 'warn'],
   expectExit: 2,
   expectMessage,
@@ -35,7 +41,13 @@ export const outputSafetyCases: FaultCase[] = [
     kind: 'output-safety',
     async prepare(dir) {
       const raw = await rawIn(dir);
-      return refused(['preprocess', '--raw-data-file', raw, '--processed-data-file', raw], /--processed-data-file .*in\.txt: is the input --raw-data-file/, [raw], [`${raw}.parts`], dir);
+      return refused(
+        ['preprocess', '--raw-data-file', raw, '--processed-data-file', raw],
+        /--processed-data-file .*in\.txt: is the input --raw-data-file/,
+        [raw],
+        [`${raw}.parts`],
+        dir,
+      );
     },
   },
   {
@@ -45,7 +57,13 @@ export const outputSafetyCases: FaultCase[] = [
       const raw = await rawIn(dir);
       const link = path.join(dir, 'link.dlrm');
       fs.symlinkSync(raw, link);
-      return refused(['preprocess', '--raw-data-file', raw, '--processed-data-file', link], /is the input --raw-data-file .*\(through a link\)/, [raw], [`${link}.parts`], dir);
+      return refused(
+        ['preprocess', '--raw-data-file', raw, '--processed-data-file', link],
+        /is the input --raw-data-file .*\(through a link\)/,
+        [raw],
+        [`${link}.parts`],
+        dir,
+      );
     },
   },
   {
@@ -55,7 +73,13 @@ export const outputSafetyCases: FaultCase[] = [
       const raw = await rawIn(dir);
       const link = path.join(dir, 'hard.dlrm');
       fs.linkSync(raw, link);
-      return refused(['preprocess', '--raw-data-file', raw, '--processed-data-file', link], /is the input --raw-data-file .*\(a hard link to it\)/, [raw, link], [`${link}.parts`], dir);
+      return refused(
+        ['preprocess', '--raw-data-file', raw, '--processed-data-file', link],
+        /is the input --raw-data-file .*\(a hard link to it\)/,
+        [raw, link],
+        [`${link}.parts`],
+        dir,
+      );
     },
   },
   {
@@ -65,7 +89,12 @@ export const outputSafetyCases: FaultCase[] = [
       const d = await safetyData();
       const raw = await rawIn(dir);
       const inside = path.join(`${d.processed}.parts`, 'x.dlrm');
-      return refused(['preprocess', '--raw-data-file', raw, '--processed-data-file', inside], /lies inside .*train\.dlrm\.parts, the parts folder of a processed dataset/, [raw, path.join(`${d.processed}.parts`, 'manifest.json')], [inside, `${inside}.parts`]);
+      return refused(
+        ['preprocess', '--raw-data-file', raw, '--processed-data-file', inside],
+        /lies inside .*train\.dlrm\.parts, the parts folder of a processed dataset/,
+        [raw, path.join(`${d.processed}.parts`, 'manifest.json')],
+        [inside, `${inside}.parts`],
+      );
     },
   },
   {
@@ -75,7 +104,13 @@ export const outputSafetyCases: FaultCase[] = [
       const parts = path.join(dir, 'out.dlrm.parts');
       fs.mkdirSync(parts);
       const raw = copy((await safetyData()).raw, parts, 'in.txt');
-      return refused(['preprocess', '--raw-data-file', raw, '--processed-data-file', path.join(dir, 'out.dlrm')], /--raw-data-file .*in\.txt: lies inside .*out\.dlrm\.parts, which this run replaces/, [raw], [path.join(dir, 'out.dlrm')], dir);
+      return refused(
+        ['preprocess', '--raw-data-file', raw, '--processed-data-file', path.join(dir, 'out.dlrm')],
+        /--raw-data-file .*in\.txt: lies inside .*out\.dlrm\.parts, which this run replaces/,
+        [raw],
+        [path.join(dir, 'out.dlrm')],
+        dir,
+      );
     },
   },
   {
@@ -84,7 +119,13 @@ export const outputSafetyCases: FaultCase[] = [
     async prepare(dir) {
       const d = await safetyData();
       const raw = await rawIn(dir);
-      return refused(['predict', '--load-model', d.checkpoint, '--input', raw, '--output', raw], /--output .*in\.txt: is the input --input/, [raw, d.checkpoint], [], dir);
+      return refused(
+        ['predict', '--load-model', d.checkpoint, '--input', raw, '--output', raw],
+        /--output .*in\.txt: is the input --input/,
+        [raw, d.checkpoint],
+        [],
+        dir,
+      );
     },
   },
   {
@@ -93,7 +134,13 @@ export const outputSafetyCases: FaultCase[] = [
     async prepare(dir) {
       const d = await safetyData();
       const ckpt = copy(d.checkpoint, dir, 'm.ckpt');
-      return refused(['predict', '--load-model', ckpt, '--input', d.raw, '--output', ckpt], /--output .*m\.ckpt: is the input --load-model/, [ckpt], [], dir);
+      return refused(
+        ['predict', '--load-model', ckpt, '--input', d.raw, '--output', ckpt],
+        /--output .*m\.ckpt: is the input --load-model/,
+        [ckpt],
+        [],
+        dir,
+      );
     },
   },
   {
@@ -101,7 +148,13 @@ export const outputSafetyCases: FaultCase[] = [
     kind: 'output-safety',
     async prepare() {
       const d = await safetyData();
-      return refused(['generate', '--rows', '10', '--out', d.raw], /--out .*train\.txt: is the raw input of the processed dataset .*train\.dlrm/, [d.raw], [], d.dir);
+      return refused(
+        ['generate', '--rows', '10', '--out', d.raw],
+        /--out .*train\.txt: is the raw input of the processed dataset .*train\.dlrm/,
+        [d.raw],
+        [],
+        d.dir,
+      );
     },
   },
   {
@@ -118,7 +171,13 @@ export const outputSafetyCases: FaultCase[] = [
     kind: 'output-safety',
     async prepare(dir) {
       const metrics = copy((await safetyData()).metrics, dir, 'm.jsonl');
-      return refused(['report', '--metrics', metrics, '--out', metrics], /--out .*m\.jsonl: is the input --metrics/, [metrics], [], dir);
+      return refused(
+        ['report', '--metrics', metrics, '--out', metrics],
+        /--out .*m\.jsonl: is the input --metrics/,
+        [metrics],
+        [],
+        dir,
+      );
     },
   },
   {
@@ -134,7 +193,20 @@ export const outputSafetyCases: FaultCase[] = [
     kind: 'output-safety',
     async prepare() {
       const d = await safetyData();
-      return refused(['train', '--processed-data-file', d.processed, ...SMALL_MODEL, '--num-batches', '2', '--save-model', d.processed], /--save-model .*train\.dlrm: is the input --processed-data-file/, [d.processed]);
+      return refused(
+        [
+          'train',
+          '--processed-data-file',
+          d.processed,
+          ...SMALL_MODEL,
+          '--num-batches',
+          '2',
+          '--save-model',
+          d.processed,
+        ],
+        /--save-model .*train\.dlrm: is the input --processed-data-file/,
+        [d.processed],
+      );
     },
   },
   {
@@ -144,11 +216,23 @@ export const outputSafetyCases: FaultCase[] = [
       const d = await safetyData();
       const out = path.join(stillsFolder(dir), 'm.ckpt');
       return {
-        args: ['train', '--processed-data-file', d.processed, ...SMALL_MODEL, '--num-batches', '2', '--save-model', out],
+        args: [
+          'train',
+          '--processed-data-file',
+          d.processed,
+          ...SMALL_MODEL,
+          '--num-batches',
+          '2',
+          '--save-model',
+          out,
+        ],
         expectExit: 2,
         expectMessage: /--save-model .*m\.ckpt: folder .*no-such-folder does not exist/,
         absent: [out],
-        check: (r) => (/"msg":"training"|"msg":"native engine ready"/.test(r.stderr) ? `training started before the refusal:\n${r.stderr}` : undefined),
+        check: (r) =>
+          /"msg":"training"|"msg":"native engine ready"/.test(r.stderr)
+            ? `training started before the refusal:\n${r.stderr}`
+            : undefined,
       };
     },
   },
@@ -158,7 +242,13 @@ export const outputSafetyCases: FaultCase[] = [
     async prepare(dir) {
       const raw = await rawIn(dir);
       const out = path.join(dir, 'schema.json');
-      return refused(['schema', '--infer', raw, '--out', out, '--log-file', path.join(stillsFolder(dir), 'log.jsonl')], /no-such-folder\/log\.jsonl: no such file or folder \(ENOENT while opening\)/, [raw], [out], dir);
+      return refused(
+        ['schema', '--infer', raw, '--out', out, '--log-file', path.join(stillsFolder(dir), 'log.jsonl')],
+        /no-such-folder\/log\.jsonl: no such file or folder \(ENOENT while opening\)/,
+        [raw],
+        [out],
+        dir,
+      );
     },
   },
   {
@@ -167,7 +257,13 @@ export const outputSafetyCases: FaultCase[] = [
     prepare(dir) {
       const folder = path.join(dir, 'train.txt');
       fs.mkdirSync(folder);
-      return refused(['preprocess', '--raw-data-file', folder], /train\.txt: is a folder, not a file \(EISDIR/, [], [path.join(dir, 'train.dlrm')], dir);
+      return refused(
+        ['preprocess', '--raw-data-file', folder],
+        /train\.txt: is a folder, not a file \(EISDIR/,
+        [],
+        [path.join(dir, 'train.dlrm')],
+        dir,
+      );
     },
   },
   {
@@ -178,7 +274,13 @@ export const outputSafetyCases: FaultCase[] = [
       const folder = path.join(dir, 'test.txt');
       fs.mkdirSync(folder);
       const out = path.join(dir, 'p.csv');
-      return refused(['predict', '--load-model', d.checkpoint, '--input', folder, '--output', out], /test\.txt: is a folder, not a file \(EISDIR/, [], [out], dir);
+      return refused(
+        ['predict', '--load-model', d.checkpoint, '--input', folder, '--output', out],
+        /test\.txt: is a folder, not a file \(EISDIR/,
+        [],
+        [out],
+        dir,
+      );
     },
   },
   {
@@ -187,7 +289,11 @@ export const outputSafetyCases: FaultCase[] = [
     prepare(dir) {
       const folder = path.join(dir, 'x.dlrm');
       fs.mkdirSync(folder);
-      return refused(['inspect', '--processed-data-file', folder], /x\.dlrm: cannot open processed file \(EISDIR\)/, []);
+      return refused(
+        ['inspect', '--processed-data-file', folder],
+        /x\.dlrm: cannot open processed file \(EISDIR\)/,
+        [],
+      );
     },
   },
   {
@@ -197,7 +303,11 @@ export const outputSafetyCases: FaultCase[] = [
       const d = await safetyData();
       const folder = path.join(dir, 'm.ckpt');
       fs.mkdirSync(folder);
-      return refused(['eval', '--processed-data-file', d.processed, '--load-model', folder], /--load-model: cannot open .*m\.ckpt: EISDIR/, [d.processed]);
+      return refused(
+        ['eval', '--processed-data-file', d.processed, '--load-model', folder],
+        /--load-model: cannot open .*m\.ckpt: EISDIR/,
+        [d.processed],
+      );
     },
   },
   {
@@ -208,7 +318,16 @@ export const outputSafetyCases: FaultCase[] = [
       const raw = await rawIn(dir);
       fs.chmodSync(raw, 0o000);
       fs.chmodSync(dir, 0o777); // the child (user nobody when the tests run as root) may write its outputs here
-      return { ...refused(['preprocess', '--raw-data-file', raw], /in\.txt: permission denied \(EACCES while opening\)/, [], [path.join(dir, 'in.dlrm')], dir), env: { NODE_OPTIONS: `--require ${AS_NOBODY}` } };
+      return {
+        ...refused(
+          ['preprocess', '--raw-data-file', raw],
+          /in\.txt: permission denied \(EACCES while opening\)/,
+          [],
+          [path.join(dir, 'in.dlrm')],
+          dir,
+        ),
+        env: { NODE_OPTIONS: `--require ${AS_NOBODY}` },
+      };
     },
     cleanup(dir) {
       if (fs.existsSync(path.join(dir, 'in.txt'))) fs.chmodSync(path.join(dir, 'in.txt'), 0o644);
@@ -224,7 +343,16 @@ export const outputSafetyCases: FaultCase[] = [
       fs.chmodSync(raw, 0o000);
       fs.chmodSync(dir, 0o777);
       const out = path.join(dir, 'p.csv');
-      return { ...refused(['predict', '--load-model', d.checkpoint, '--input', raw, '--output', out], /in\.txt: permission denied \(EACCES while opening\)/, [], [out], dir), env: { NODE_OPTIONS: `--require ${AS_NOBODY}` } };
+      return {
+        ...refused(
+          ['predict', '--load-model', d.checkpoint, '--input', raw, '--output', out],
+          /in\.txt: permission denied \(EACCES while opening\)/,
+          [],
+          [out],
+          dir,
+        ),
+        env: { NODE_OPTIONS: `--require ${AS_NOBODY}` },
+      };
     },
   },
   {
@@ -233,7 +361,13 @@ export const outputSafetyCases: FaultCase[] = [
     skip: () => (fs.existsSync('/dev/full') ? undefined : 'no /dev/full here'),
     async prepare() {
       const d = await safetyData();
-      return { args: ['predict', '--load-model', d.checkpoint, '--input', d.raw, '--log-level', 'warn'], stdoutTo: '/dev/full', expectExit: 2, expectMessage: /^dlrm: cannot write to stdout: no space left on the device \(ENOSPC while writing\); the output is incomplete$/ };
+      return {
+        args: ['predict', '--load-model', d.checkpoint, '--input', d.raw, '--log-level', 'warn'],
+        stdoutTo: '/dev/full',
+        expectExit: 2,
+        expectMessage:
+          /^dlrm: cannot write to stdout: no space left on the device \(ENOSPC while writing\); the output is incomplete$/,
+      };
     },
   },
   {
@@ -242,7 +376,12 @@ export const outputSafetyCases: FaultCase[] = [
     skip: () => (fs.existsSync('/dev/full') ? undefined : 'no /dev/full here'),
     async prepare() {
       const d = await safetyData();
-      return { args: ['inspect', '--processed-data-file', d.processed, '--rows', '0:100', '--log-level', 'warn'], stdoutTo: '/dev/full', expectExit: 2, expectMessage: /cannot write to stdout: no space left/ };
+      return {
+        args: ['inspect', '--processed-data-file', d.processed, '--rows', '0:100', '--log-level', 'warn'],
+        stdoutTo: '/dev/full',
+        expectExit: 2,
+        expectMessage: /cannot write to stdout: no space left/,
+      };
     },
   },
   {
@@ -251,7 +390,12 @@ export const outputSafetyCases: FaultCase[] = [
     skip: () => (fs.existsSync('/dev/full') ? undefined : 'no /dev/full here'),
     async prepare() {
       const d = await safetyData();
-      return { args: ['inspect', '--processed-data-file', d.processed, '--json', '--log-level', 'warn'], stdoutTo: '/dev/full', expectExit: 2, expectMessage: /cannot write to stdout: no space left/ };
+      return {
+        args: ['inspect', '--processed-data-file', d.processed, '--json', '--log-level', 'warn'],
+        stdoutTo: '/dev/full',
+        expectExit: 2,
+        expectMessage: /cannot write to stdout: no space left/,
+      };
     },
   },
   {
@@ -260,7 +404,12 @@ export const outputSafetyCases: FaultCase[] = [
     skip: () => (fs.existsSync('/dev/full') ? undefined : 'no /dev/full here'),
     async prepare() {
       const d = await safetyData();
-      return { args: ['schema', '--infer', d.raw, '--log-level', 'warn'], stdoutTo: '/dev/full', expectExit: 2, expectMessage: /cannot write to stdout: no space left/ };
+      return {
+        args: ['schema', '--infer', d.raw, '--log-level', 'warn'],
+        stdoutTo: '/dev/full',
+        expectExit: 2,
+        expectMessage: /cannot write to stdout: no space left/,
+      };
     },
   },
   {
@@ -269,7 +418,12 @@ export const outputSafetyCases: FaultCase[] = [
     skip: () => (fs.existsSync('/dev/full') ? undefined : 'no /dev/full here'),
     async prepare() {
       const d = await safetyData();
-      return { args: ['eval', '--processed-data-file', d.processed, '--load-model', d.checkpoint, '--log-level', 'warn'], stdoutTo: '/dev/full', expectExit: 2, expectMessage: /cannot write to stdout: no space left/ };
+      return {
+        args: ['eval', '--processed-data-file', d.processed, '--load-model', d.checkpoint, '--log-level', 'warn'],
+        stdoutTo: '/dev/full',
+        expectExit: 2,
+        expectMessage: /cannot write to stdout: no space left/,
+      };
     },
   },
 ];

@@ -24,7 +24,20 @@ function deadPid(): number {
 
 test('a closed stdout pipe (| head) ends inspect --rows quietly: no message, exit 141', async () => {
   const d = await safetyData();
-  const child = spawn(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), 'inspect', '--processed-data-file', d.processed, '--rows', '0:3000', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(repoRoot(), 'bin', 'dlrm.js'),
+      'inspect',
+      '--processed-data-file',
+      d.processed,
+      '--rows',
+      '0:3000',
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   child.stdout.once('data', () => child.stdout.destroy()); // the reader goes away after its first chunk
@@ -60,7 +73,15 @@ test('train removes the checkpoint temporary a killed run left (.m.ckpt.tmp-PID)
     const stale = path.join(dir, `.m.ckpt.tmp-${deadPid()}`);
     fs.writeFileSync(stale, 'half a checkpoint');
     // a missing --processed-data-file: refused after the claim, before any training
-    const r = runDlrm(['train', '--processed-data-file', path.join(dir, 'absent.dlrm'), '--save-model', out, '--log-level', 'debug']);
+    const r = runDlrm([
+      'train',
+      '--processed-data-file',
+      path.join(dir, 'absent.dlrm'),
+      '--save-model',
+      out,
+      '--log-level',
+      'debug',
+    ]);
     assert.equal(r.status, 2, r.stderr);
     assert.ok(!fs.existsSync(stale), 'the temporary of the killed run is still there');
     assert.match(r.stderr, /removed a temporary file of a process that no longer runs/);
@@ -76,8 +97,29 @@ test('a stale lock (its pid no longer runs on this host) is taken over; the run 
   try {
     const out = path.join(dir, 'm.ckpt');
     const lock = path.join(dir, '.m.ckpt.lock');
-    fs.writeFileSync(lock, JSON.stringify({ pid: deadPid(), hostname: (await import('node:os')).hostname(), target: out, reading: [] }));
-    const r = runDlrm(['train', '--processed-data-file', d.processed, '--mini-batch-size', '128', '--arch-sparse-feature-size', '4', '--arch-mlp-bot', '13-4', '--arch-mlp-top', '8-1', '--num-batches', '2', '--save-model', out, '--log-level', 'debug']);
+    fs.writeFileSync(
+      lock,
+      JSON.stringify({ pid: deadPid(), hostname: (await import('node:os')).hostname(), target: out, reading: [] }),
+    );
+    const r = runDlrm([
+      'train',
+      '--processed-data-file',
+      d.processed,
+      '--mini-batch-size',
+      '128',
+      '--arch-sparse-feature-size',
+      '4',
+      '--arch-mlp-bot',
+      '13-4',
+      '--arch-mlp-top',
+      '8-1',
+      '--num-batches',
+      '2',
+      '--save-model',
+      out,
+      '--log-level',
+      'debug',
+    ]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /removed a stale lock/);
     assert.ok(fs.existsSync(out));

@@ -13,7 +13,12 @@ import { CLICK_SCHEMA, clickCsv, clickRows, writeClickParquet } from '../rawform
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A preprocess run of `schema` over logs.parquet, prepared by `damage` (after the fixture is written). */
-function preprocessCase(name: string, schema: object, message: (file: string) => RegExp, damage?: (file: string) => void | Promise<void>): FaultCase {
+function preprocessCase(
+  name: string,
+  schema: object,
+  message: (file: string) => RegExp,
+  damage?: (file: string) => void | Promise<void>,
+): FaultCase {
   return {
     name,
     kind: 'bad-input',
@@ -23,7 +28,21 @@ function preprocessCase(name: string, schema: object, message: (file: string) =>
       await damage?.(file);
       fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify(schema));
       const out = path.join(dir, 'out.dlrm');
-      return { args: ['preprocess', '--schema', path.join(dir, 's.json'), '--raw-data-file', file, '--processed-data-file', out], expectExit: 2, expectMessage: message(file), absent: [out, `${out}.parts`, workFolder(out)], unchanged: [file] };
+      return {
+        args: [
+          'preprocess',
+          '--schema',
+          path.join(dir, 's.json'),
+          '--raw-data-file',
+          file,
+          '--processed-data-file',
+          out,
+        ],
+        expectExit: 2,
+        expectMessage: message(file),
+        absent: [out, `${out}.parts`, workFolder(out)],
+        unchanged: [file],
+      };
     },
   };
 }
@@ -36,20 +55,47 @@ const cutShort = (file: string): void => fs.writeFileSync(file, fs.readFileSync(
 export const parquetCases: FaultCase[] = [
   preprocessCase(
     'preprocess --schema: a schema column the Parquet file lacks',
-    { ...CLICK_SCHEMA, columns: [...CLICK_SCHEMA.columns, 'ignore', 'dwell'], dense: [...CLICK_SCHEMA.dense, { name: 'dwell', transform: 'log1p' }] },
-    (file) => new RegExp(`^dlrm: ${escape(file)}: no column 'dwell' \\(the schema's dense column\\); the file has: ts, click, price, qty, score, country, user_id, tags$`),
+    {
+      ...CLICK_SCHEMA,
+      columns: [...CLICK_SCHEMA.columns, 'ignore', 'dwell'],
+      dense: [...CLICK_SCHEMA.dense, { name: 'dwell', transform: 'log1p' }],
+    },
+    (file) =>
+      new RegExp(
+        `^dlrm: ${escape(file)}: no column 'dwell' \\(the schema's dense column\\); the file has: ts, click, price, qty, score, country, user_id, tags$`,
+      ),
   ),
   preprocessCase(
     'preprocess --schema: a string column given as dense',
-    { ...CLICK_SCHEMA, dense: [...CLICK_SCHEMA.dense, { name: 'country', transform: 'none' }], categorical: CLICK_SCHEMA.categorical.filter((c) => c.name !== 'country') },
-    (file) => new RegExp(`^dlrm: ${escape(file)}: column 'country' is BYTE_ARRAY \\(UTF8\\), which the schema's dense column cannot take \\(it takes number, int64, bool\\)$`),
+    {
+      ...CLICK_SCHEMA,
+      dense: [...CLICK_SCHEMA.dense, { name: 'country', transform: 'none' }],
+      categorical: CLICK_SCHEMA.categorical.filter((c) => c.name !== 'country'),
+    },
+    (file) =>
+      new RegExp(
+        `^dlrm: ${escape(file)}: column 'country' is BYTE_ARRAY \\(UTF8\\), which the schema's dense column cannot take \\(it takes number, int64, bool\\)$`,
+      ),
   ),
-  preprocessCase('preprocess --schema: a Parquet file cut short', CLICK_SCHEMA, (file) => new RegExp(`^dlrm: ${escape(file)}: not a readable Parquet file \\(.+\\)$`), cutShort),
-  preprocessCase('preprocess --schema: a .parquet file that is not Parquet', CLICK_SCHEMA, (file) => new RegExp(`^dlrm: ${escape(file)}: not a readable Parquet file \\(.+\\)$`), (file) => fs.writeFileSync(file, 'click,price\n1,2\n'.repeat(50))),
+  preprocessCase(
+    'preprocess --schema: a Parquet file cut short',
+    CLICK_SCHEMA,
+    (file) => new RegExp(`^dlrm: ${escape(file)}: not a readable Parquet file \\(.+\\)$`),
+    cutShort,
+  ),
+  preprocessCase(
+    'preprocess --schema: a .parquet file that is not Parquet',
+    CLICK_SCHEMA,
+    (file) => new RegExp(`^dlrm: ${escape(file)}: not a readable Parquet file \\(.+\\)$`),
+    (file) => fs.writeFileSync(file, 'click,price\n1,2\n'.repeat(50)),
+  ),
   preprocessCase(
     'preprocess --schema: an int64 id past 32 bits in a decimal column names the row and column',
     CLICK_SCHEMA,
-    (file) => new RegExp(`^dlrm: ${escape(file)}:1: field 7 \\(user_id\\): '5000000000' is not an unsigned 32-bit decimal integer$`),
+    (file) =>
+      new RegExp(
+        `^dlrm: ${escape(file)}:1: field 7 \\(user_id\\): '5000000000' is not an unsigned 32-bit decimal integer$`,
+      ),
     (file) => {
       // rewrite the file with a first row whose id does not fit the schema's decimal encoding
       const rows = clickRows(300, 3);
@@ -67,14 +113,25 @@ export const parquetCases: FaultCase[] = [
       const rows = clickRows(300, 3);
       rows[104].userId = 5000000000n;
       const names = ['part-00000.parquet', 'part-00001.parquet', 'part-00002.parquet'];
-      for (let i = 0; i < 3; i++) await writeClickParquet(path.join(parts, names[i]), rows.slice(100 * i, 100 * (i + 1)), 40);
+      for (let i = 0; i < 3; i++)
+        await writeClickParquet(path.join(parts, names[i]), rows.slice(100 * i, 100 * (i + 1)), 40);
       fs.writeFileSync(path.join(dir, 's.json'), JSON.stringify(CLICK_SCHEMA));
       const out = path.join(dir, 'out.dlrm');
       const bad = path.join(parts, names[1]);
       return {
-        args: ['preprocess', '--schema', path.join(dir, 's.json'), '--raw-data-file', parts, '--processed-data-file', out],
+        args: [
+          'preprocess',
+          '--schema',
+          path.join(dir, 's.json'),
+          '--raw-data-file',
+          parts,
+          '--processed-data-file',
+          out,
+        ],
         expectExit: 2,
-        expectMessage: new RegExp(`^dlrm: ${escape(bad)}:5: field 7 \\(user_id\\): '5000000000' is not an unsigned 32-bit decimal integer$`),
+        expectMessage: new RegExp(
+          `^dlrm: ${escape(bad)}:5: field 7 \\(user_id\\): '5000000000' is not an unsigned 32-bit decimal integer$`,
+        ),
         absent: [out, `${out}.parts`, workFolder(out)],
         unchanged: names.map((n) => path.join(parts, n)),
       };
@@ -88,7 +145,13 @@ export const parquetCases: FaultCase[] = [
       await writeClickParquet(file, clickRows(50, 1), 100);
       cutShort(file);
       const out = path.join(dir, 'schema.json');
-      return { args: ['schema', '--infer', file, '--out', out], expectExit: 2, expectMessage: new RegExp(`^dlrm: ${escape(file)}: not a readable Parquet file \\(.+\\)$`), absent: [out], unchanged: [file] };
+      return {
+        args: ['schema', '--infer', file, '--out', out],
+        expectExit: 2,
+        expectMessage: new RegExp(`^dlrm: ${escape(file)}: not a readable Parquet file \\(.+\\)$`),
+        absent: [out],
+        unchanged: [file],
+      };
     },
   },
   {
@@ -96,21 +159,47 @@ export const parquetCases: FaultCase[] = [
     kind: 'bad-input',
     prepare: async (dir): Promise<FaultRun> => {
       // a model trained on the CSV twin's schema, then a Parquet input without its 'qty' column
-      const csv = path.join(dir, 'logs.csv'), schema = path.join(dir, 's.json'), ckpt = path.join(dir, 'm.ckpt');
+      const csv = path.join(dir, 'logs.csv'),
+        schema = path.join(dir, 's.json'),
+        ckpt = path.join(dir, 'm.ckpt');
       fs.writeFileSync(csv, clickCsv(clickRows(400, 2)));
       fs.writeFileSync(schema, JSON.stringify(CLICK_SCHEMA));
       cli(['preprocess', '--schema', schema, '--raw-data-file', csv]);
-      cli(['train', '--processed-data-file', path.join(dir, 'logs.dlrm'), '--arch-mlp-bot', '3-4', '--arch-sparse-feature-size', '4', '--arch-mlp-top', '4-1', '--num-batches', '2', '--save-model', ckpt]);
+      cli([
+        'train',
+        '--processed-data-file',
+        path.join(dir, 'logs.dlrm'),
+        '--arch-mlp-bot',
+        '3-4',
+        '--arch-sparse-feature-size',
+        '4',
+        '--arch-mlp-top',
+        '4-1',
+        '--num-batches',
+        '2',
+        '--save-model',
+        ckpt,
+      ]);
       const file = path.join(dir, 'new.parquet');
       await writeClickParquet(file, clickRows(50, 1), 100, true, ['qty']);
       const out = path.join(dir, 'p.csv');
-      return { args: ['predict', '--load-model', ckpt, '--input', file, '--output', out], expectExit: 2, expectMessage: new RegExp(`^dlrm: ${escape(file)}: no column 'qty' \\(the schema's dense column\\); the file has: ts, click, price, score, country, user_id, tags$`), absent: [out], unchanged: [file] };
+      return {
+        args: ['predict', '--load-model', ckpt, '--input', file, '--output', out],
+        expectExit: 2,
+        expectMessage: new RegExp(
+          `^dlrm: ${escape(file)}: no column 'qty' \\(the schema's dense column\\); the file has: ts, click, price, score, country, user_id, tags$`,
+        ),
+        absent: [out],
+        unchanged: [file],
+      };
     },
   },
 ];
 
 /** Runs the CLI for a case's preparation; throws when it fails. */
 function cli(args: string[]): void {
-  const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), ...args, '--log-level', 'warn'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), ...args, '--log-level', 'warn'], {
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`dlrm ${args.join(' ')}: ${r.stderr}`);
 }

@@ -14,7 +14,16 @@ function lrCase(name: string, args: (dir: string) => string[], where: string): F
     name,
     kind: 'bad-input',
     prepare: (dir): FaultRun => ({
-      args: ['train', '--data-generation', 'synthetic', '--data-size', '1000', '--save-model', path.join(dir, 'm.ckpt'), ...args(dir)],
+      args: [
+        'train',
+        '--data-generation',
+        'synthetic',
+        '--data-size',
+        '1000',
+        '--save-model',
+        path.join(dir, 'm.ckpt'),
+        ...args(dir),
+      ],
       expectExit: 2,
       // a config file is named by its path (the temporary folder's)
       expectMessage: new RegExp(`^dlrm: (\\S*/)?${escape(where)} ${escape(LR_SENTENCE)}$`),
@@ -37,7 +46,21 @@ function predictFlagCase(name: string, args: string[], message: RegExp): FaultCa
     kind: 'bad-input',
     prepare: (dir): FaultRun => {
       fs.writeFileSync(path.join(dir, 'test.txt'), '1\t2\n');
-      return { args: ['predict', '--load-model', path.join(dir, 'm.ckpt'), '--input', path.join(dir, 'test.txt'), '--output', path.join(dir, 'p.csv'), ...args], expectExit: 2, expectMessage: message, absent: [path.join(dir, 'p.csv')] };
+      return {
+        args: [
+          'predict',
+          '--load-model',
+          path.join(dir, 'm.ckpt'),
+          '--input',
+          path.join(dir, 'test.txt'),
+          '--output',
+          path.join(dir, 'p.csv'),
+          ...args,
+        ],
+        expectExit: 2,
+        expectMessage: message,
+        absent: [path.join(dir, 'p.csv')],
+      };
     },
   };
 }
@@ -47,20 +70,54 @@ export const reportsCases: FaultCase[] = [
   lrCase('train --learning-rate 0', () => ['--learning-rate', '0'], "--learning-rate: '0'"),
   lrCase('train --learning-rate abc', () => ['--learning-rate', 'abc'], "--learning-rate: 'abc'"),
   lrCase('train --learning-rate NaN', () => ['--learning-rate', 'NaN'], "--learning-rate: 'NaN'"),
-  lrCase('train --config with "learning-rate": -1', (dir) => ['--config', config(dir, { 'learning-rate': -1 })], `run.json: "learning-rate": -1`),
-  lrCase('train --config with "learning-rate": "fast"', (dir) => ['--config', config(dir, { learningRate: 'fast' })], `run.json: "learning-rate": 'fast'`),
-  predictFlagCase('predict --format kaggle-submission with --id-column', ['--format', 'kaggle-submission', '--id-column', 'Id'], /^dlrm: --id-column: --format kaggle-submission has its own columns Id,Predicted/),
-  predictFlagCase('predict --id-start without --id-column', ['--id-start', '60000000'], /^dlrm: --id-start needs --id-column <name> \(the column that holds the ids\) or --format kaggle-submission$/),
+  lrCase(
+    'train --config with "learning-rate": -1',
+    (dir) => ['--config', config(dir, { 'learning-rate': -1 })],
+    `run.json: "learning-rate": -1`,
+  ),
+  lrCase(
+    'train --config with "learning-rate": "fast"',
+    (dir) => ['--config', config(dir, { learningRate: 'fast' })],
+    `run.json: "learning-rate": 'fast'`,
+  ),
+  predictFlagCase(
+    'predict --format kaggle-submission with --id-column',
+    ['--format', 'kaggle-submission', '--id-column', 'Id'],
+    /^dlrm: --id-column: --format kaggle-submission has its own columns Id,Predicted/,
+  ),
+  predictFlagCase(
+    'predict --id-start without --id-column',
+    ['--id-start', '60000000'],
+    /^dlrm: --id-start needs --id-column <name> \(the column that holds the ids\) or --format kaggle-submission$/,
+  ),
   {
     name: 'preprocess --schema --resume',
     kind: 'bad-input',
     prepare: (dir): FaultRun => {
       fs.writeFileSync(path.join(dir, 'logs.csv'), 'click,x\n1,a\n0,b\n');
-      fs.writeFileSync(path.join(dir, 'schema.json'), JSON.stringify({ delimiter: ',', header: true, columns: ['click', 'x'], label: { name: 'click' }, dense: [], categorical: [{ name: 'x', encoding: 'string' }] }));
+      fs.writeFileSync(
+        path.join(dir, 'schema.json'),
+        JSON.stringify({
+          delimiter: ',',
+          header: true,
+          columns: ['click', 'x'],
+          label: { name: 'click' },
+          dense: [],
+          categorical: [{ name: 'x', encoding: 'string' }],
+        }),
+      );
       return {
-        args: ['preprocess', '--schema', path.join(dir, 'schema.json'), '--raw-data-file', path.join(dir, 'logs.csv'), '--resume'],
+        args: [
+          'preprocess',
+          '--schema',
+          path.join(dir, 'schema.json'),
+          '--raw-data-file',
+          path.join(dir, 'logs.csv'),
+          '--resume',
+        ],
         expectExit: 2,
-        expectMessage: /^dlrm: --resume is not available with --schema \(a custom-schema run is restarted from the beginning\)$/,
+        expectMessage:
+          /^dlrm: --resume is not available with --schema \(a custom-schema run is restarted from the beginning\)$/,
         absent: [path.join(dir, 'logs.dlrm')],
       };
     },

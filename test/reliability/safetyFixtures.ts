@@ -29,13 +29,33 @@ export function safetyData(): Promise<SafetyData> {
     fs.chmodSync(dir, 0o755); // readable by the EACCES cases' unprivileged child
     process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
     const raw = path.join(dir, 'train.txt');
-    await generateTextFile({ profile: loadProfile('kaggle'), rows: 3000, out: raw, seed: 3, withLabel: true, workers: 1 });
+    await generateTextFile({
+      profile: loadProfile('kaggle'),
+      rows: 3000,
+      out: raw,
+      seed: 3,
+      withLabel: true,
+      workers: 1,
+    });
     const processed = path.join(dir, 'train.dlrm');
     const checkpoint = path.join(dir, 'm.ckpt');
     const metrics = path.join(dir, 'm.jsonl');
     for (const args of [
       ['preprocess', '--raw-data-file', raw, '--log-level', 'warn'],
-      ['train', '--processed-data-file', processed, ...SMALL_MODEL, '--num-batches', '4', '--save-model', checkpoint, '--metrics-file', metrics, '--log-level', 'warn'],
+      [
+        'train',
+        '--processed-data-file',
+        processed,
+        ...SMALL_MODEL,
+        '--num-batches',
+        '4',
+        '--save-model',
+        checkpoint,
+        '--metrics-file',
+        metrics,
+        '--log-level',
+        'warn',
+      ],
     ]) {
       const r = runDlrm(args);
       if (r.status !== 0) throw new Error(`fixture: dlrm ${args.join(' ')} failed:\n${r.stderr}`);
@@ -46,7 +66,16 @@ export function safetyData(): Promise<SafetyData> {
 }
 
 /** Flags of a tiny model that trains in well under a second. */
-export const SMALL_MODEL = ['--mini-batch-size', '128', '--arch-sparse-feature-size', '4', '--arch-mlp-bot', '13-4', '--arch-mlp-top', '8-1'];
+export const SMALL_MODEL = [
+  '--mini-batch-size',
+  '128',
+  '--arch-sparse-feature-size',
+  '4',
+  '--arch-mlp-bot',
+  '13-4',
+  '--arch-mlp-top',
+  '8-1',
+];
 
 /** Why tmpfs cases cannot run here, or undefined. */
 export function tmpfsSkip(): string | undefined {
@@ -109,6 +138,9 @@ export function asNobodySkip(): string | undefined {
   const cli = path.join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
   const probe = `require(${JSON.stringify(AS_NOBODY)}); require('node:fs').accessSync(${JSON.stringify(cli)}, require('node:fs').constants.R_OK)`;
   const r = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
-  nobodySkip = r.status === 0 ? undefined : `user nobody cannot read ${cli} (a parent folder of the repository is private), so no non-root reader can be shown an unreadable input`;
+  nobodySkip =
+    r.status === 0
+      ? undefined
+      : `user nobody cannot read ${cli} (a parent folder of the repository is private), so no non-root reader can be shown an unreadable input`;
   return nobodySkip;
 }

@@ -21,7 +21,11 @@ export const serveCases: FaultCase[] = [
   {
     name: 'serve --load-model names a missing file',
     kind: 'bad-input',
-    prepare: (dir) => ({ args: ['serve', '--load-model', path.join(dir, 'missing.ckpt'), '--port', '0'], expectExit: 2, expectMessage: /^dlrm: --load-model: cannot open .*missing\.ckpt/ }),
+    prepare: (dir) => ({
+      args: ['serve', '--load-model', path.join(dir, 'missing.ckpt'), '--port', '0'],
+      expectExit: 2,
+      expectMessage: /^dlrm: --load-model: cannot open .*missing\.ckpt/,
+    }),
   },
   {
     name: 'serve --load-model is not a checkpoint',
@@ -29,7 +33,11 @@ export const serveCases: FaultCase[] = [
     prepare: (dir) => {
       const file = path.join(dir, 'rows.txt');
       fs.writeFileSync(file, '0\t1\t2\n');
-      return { args: ['serve', '--load-model', file, '--port', '0'], expectExit: 2, expectMessage: /^dlrm: .*rows\.txt: not a dlrm checkpoint/ };
+      return {
+        args: ['serve', '--load-model', file, '--port', '0'],
+        expectExit: 2,
+        expectMessage: /^dlrm: .*rows\.txt: not a dlrm checkpoint/,
+      };
     },
   },
   {
@@ -37,9 +45,29 @@ export const serveCases: FaultCase[] = [
     kind: 'bad-input',
     prepare: (dir) => {
       const model = path.join(dir, 'random.ckpt');
-      const r = runDlrm(['train', '--data-generation', 'random', '--arch-mlp-bot', '13-8-4', '--arch-mlp-top', '8-1', '--arch-embedding-size', '10-10-10', '--num-batches', '1', '--save-model', model, '--log-level', 'error']);
+      const r = runDlrm([
+        'train',
+        '--data-generation',
+        'random',
+        '--arch-mlp-bot',
+        '13-8-4',
+        '--arch-mlp-top',
+        '8-1',
+        '--arch-embedding-size',
+        '10-10-10',
+        '--num-batches',
+        '1',
+        '--save-model',
+        model,
+        '--log-level',
+        'error',
+      ]);
       if (r.status !== 0) throw new Error(`training the fixture failed: ${r.stderr}`);
-      return { args: ['serve', '--load-model', model, '--port', '0'], expectExit: 2, expectMessage: /^dlrm: --load-model .*random\.ckpt was not trained on a processed file/ };
+      return {
+        args: ['serve', '--load-model', model, '--port', '0'],
+        expectExit: 2,
+        expectMessage: /^dlrm: --load-model .*random\.ckpt was not trained on a processed file/,
+      };
     },
   },
   {
@@ -51,12 +79,28 @@ export const serveCases: FaultCase[] = [
       const model = path.join(dir, 'model.ckpt');
       fixture(['generate', '--rows', '300', '--out', raw]);
       fixture(['preprocess', '--raw-data-file', raw, '--processed-data-file', merged, '--data-randomize', 'none']);
-      fixture(['train', '--processed-data-file', merged, '--arch-mlp-bot', '13-8-4', '--arch-mlp-top', '8-1', '--num-batches', '1', '--save-model', model]);
+      fixture([
+        'train',
+        '--processed-data-file',
+        merged,
+        '--arch-mlp-bot',
+        '13-8-4',
+        '--arch-mlp-top',
+        '8-1',
+        '--num-batches',
+        '1',
+        '--save-model',
+        model,
+      ]);
       const server = net.createServer();
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       held.set(dir, server);
       const port = (server.address() as net.AddressInfo).port;
-      return { args: ['serve', '--load-model', model, '--port', String(port)], expectExit: 2, expectMessage: new RegExp(`^dlrm: cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE$`) };
+      return {
+        args: ['serve', '--load-model', model, '--port', String(port)],
+        expectExit: 2,
+        expectMessage: new RegExp(`^dlrm: cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE$`),
+      };
     },
     cleanup: (dir) => {
       held.get(dir)?.close();

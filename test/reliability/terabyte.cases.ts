@@ -14,25 +14,71 @@ import type { FaultCase } from './faultCase';
 /** A 3-day Terabyte-shaped parts folder (no merged file) in `dir`; returns its path. */
 async function partsFolder(dir: string): Promise<string> {
   setupLogger({ level: 'warn', pretty: false });
-  await generateDayFiles({ profile: loadProfile('terabyte'), prefix: path.join(dir, 'day'), days: 3, rowsPerDay: 400, seed: 1, withLabel: true });
-  await runPreprocess({ rawDataFile: path.join(dir, 'day'), processedDataFile: path.join(dir, 'tb.dlrm'), dataSet: 'terabyte', maxIndRange: 10_000_000, dataSubSampleRate: 0, dataRandomize: 'total', minFrequency: 0, seed: 0, skipInvalidLines: false, resume: false, workers: 1, mergedFile: false });
+  await generateDayFiles({
+    profile: loadProfile('terabyte'),
+    prefix: path.join(dir, 'day'),
+    days: 3,
+    rowsPerDay: 400,
+    seed: 1,
+    withLabel: true,
+  });
+  await runPreprocess({
+    rawDataFile: path.join(dir, 'day'),
+    processedDataFile: path.join(dir, 'tb.dlrm'),
+    dataSet: 'terabyte',
+    maxIndRange: 10_000_000,
+    dataSubSampleRate: 0,
+    dataRandomize: 'total',
+    minFrequency: 0,
+    seed: 0,
+    skipInvalidLines: false,
+    resume: false,
+    workers: 1,
+    mergedFile: false,
+  });
   return path.join(dir, 'tb.dlrm.parts');
 }
 
-const TRAIN = ['train', '--arch-sparse-feature-size', '4', '--arch-mlp-bot', '13-4', '--arch-mlp-top', '4-1', '--save-model'];
+const TRAIN = [
+  'train',
+  '--arch-sparse-feature-size',
+  '4',
+  '--arch-mlp-bot',
+  '13-4',
+  '--arch-mlp-top',
+  '4-1',
+  '--save-model',
+];
 
 export const terabyteCases: FaultCase[] = [
   {
     name: 'generate --days without --rows-per-day',
     kind: 'bad-input',
-    prepare: (dir) => ({ args: ['generate', '--data-set', 'terabyte', '--days', '2', '--out', path.join(dir, 'day')], expectExit: 2, expectMessage: /^dlrm: --days and --rows-per-day go together/, absent: [path.join(dir, 'day_0')] }),
+    prepare: (dir) => ({
+      args: ['generate', '--data-set', 'terabyte', '--days', '2', '--out', path.join(dir, 'day')],
+      expectExit: 2,
+      expectMessage: /^dlrm: --days and --rows-per-day go together/,
+      absent: [path.join(dir, 'day_0')],
+    }),
   },
   {
     name: 'preprocess --no-merged-file with --schema',
     kind: 'bad-input',
     prepare: (dir) => {
       fs.writeFileSync(path.join(dir, 'logs.csv'), 'a,b\n1,2\n');
-      return { args: ['preprocess', '--schema', path.join(dir, 's.json'), '--raw-data-file', path.join(dir, 'logs.csv'), '--no-merged-file'], expectExit: 2, expectMessage: /^dlrm: --no-merged-file is not available with --schema/, absent: [path.join(dir, 'logs.dlrm.parts')] };
+      return {
+        args: [
+          'preprocess',
+          '--schema',
+          path.join(dir, 's.json'),
+          '--raw-data-file',
+          path.join(dir, 'logs.csv'),
+          '--no-merged-file',
+        ],
+        expectExit: 2,
+        expectMessage: /^dlrm: --no-merged-file is not available with --schema/,
+        absent: [path.join(dir, 'logs.dlrm.parts')],
+      };
     },
   },
   {
@@ -40,7 +86,12 @@ export const terabyteCases: FaultCase[] = [
     kind: 'bad-input',
     prepare: (dir) => {
       fs.mkdirSync(path.join(dir, 'x.parts'));
-      return { args: ['train', '--processed-data-file', path.join(dir, 'x.parts'), '--save-model', path.join(dir, 'm.ckpt')], expectExit: 2, expectMessage: /x\.parts: is a folder without manifest\.json/, absent: [path.join(dir, 'm.ckpt')] };
+      return {
+        args: ['train', '--processed-data-file', path.join(dir, 'x.parts'), '--save-model', path.join(dir, 'm.ckpt')],
+        expectExit: 2,
+        expectMessage: /x\.parts: is a folder without manifest\.json/,
+        absent: [path.join(dir, 'm.ckpt')],
+      };
     },
   },
   {
@@ -49,7 +100,12 @@ export const terabyteCases: FaultCase[] = [
     prepare: async (dir) => {
       const parts = await partsFolder(dir);
       fs.rmSync(path.join(parts, 'day_1.dlrm'));
-      return { args: ['train', '--processed-data-file', parts, ...TRAIN.slice(1), path.join(dir, 'm.ckpt')], expectExit: 2, expectMessage: /day_1\.dlrm: cannot open processed file \(ENOENT\)/, absent: [path.join(dir, 'm.ckpt')] };
+      return {
+        args: ['train', '--processed-data-file', parts, ...TRAIN.slice(1), path.join(dir, 'm.ckpt')],
+        expectExit: 2,
+        expectMessage: /day_1\.dlrm: cannot open processed file \(ENOENT\)/,
+        absent: [path.join(dir, 'm.ckpt')],
+      };
     },
   },
   {
@@ -61,7 +117,12 @@ export const terabyteCases: FaultCase[] = [
       const m = JSON.parse(fs.readFileSync(file, 'utf8')) as { days: { rows: number }[] };
       m.days[0].rows += 1;
       fs.writeFileSync(file, JSON.stringify(m));
-      return { args: ['train', '--processed-data-file', parts, ...TRAIN.slice(1), path.join(dir, 'm.ckpt')], expectExit: 2, expectMessage: /day_0\.dlrm: holds 400 rows .*the manifest says 401 rows/, absent: [path.join(dir, 'm.ckpt')] };
+      return {
+        args: ['train', '--processed-data-file', parts, ...TRAIN.slice(1), path.join(dir, 'm.ckpt')],
+        expectExit: 2,
+        expectMessage: /day_0\.dlrm: holds 400 rows .*the manifest says 401 rows/,
+        absent: [path.join(dir, 'm.ckpt')],
+      };
     },
   },
   {
@@ -71,7 +132,13 @@ export const terabyteCases: FaultCase[] = [
       const parts = await partsFolder(dir);
       const shard = path.join(parts, 'day_1.dlrm');
       flipByte(shard, 64 + 7); // in the first row group's labels section
-      return { args: ['train', '--processed-data-file', parts, ...TRAIN.slice(1), path.join(dir, 'm.ckpt')], expectExit: 2, expectMessage: /day_1\.dlrm: damaged processed file: row group 0 .* does not match its checksum/, absent: [path.join(dir, 'm.ckpt')], unchanged: [shard] };
+      return {
+        args: ['train', '--processed-data-file', parts, ...TRAIN.slice(1), path.join(dir, 'm.ckpt')],
+        expectExit: 2,
+        expectMessage: /day_1\.dlrm: damaged processed file: row group 0 .* does not match its checksum/,
+        absent: [path.join(dir, 'm.ckpt')],
+        unchanged: [shard],
+      };
     },
   },
   {
@@ -79,22 +146,60 @@ export const terabyteCases: FaultCase[] = [
     kind: 'output-safety',
     prepare: async (dir) => {
       const parts = await partsFolder(dir);
-      return { args: ['export-data', '--format', 'torchrec', '--processed-data-file', parts, '--out', path.join(parts, 'npy')], expectExit: 2, expectMessage: /lies inside .*the parts folder of a processed dataset/, absent: [path.join(parts, 'npy')] };
+      return {
+        args: ['export-data', '--format', 'torchrec', '--processed-data-file', parts, '--out', path.join(parts, 'npy')],
+        expectExit: 2,
+        expectMessage: /lies inside .*the parts folder of a processed dataset/,
+        absent: [path.join(parts, 'npy')],
+      };
     },
   },
   {
     name: 'export-data --format other than torchrec',
     kind: 'bad-input',
-    prepare: (dir) => ({ args: ['export-data', '--format', 'parquet', '--processed-data-file', path.join(dir, 'tb.dlrm'), '--out', path.join(dir, 'npy')], expectExit: 2, expectMessage: /^dlrm: --format: 'parquet' is not one of torchrec/, absent: [path.join(dir, 'npy')] }),
+    prepare: (dir) => ({
+      args: [
+        'export-data',
+        '--format',
+        'parquet',
+        '--processed-data-file',
+        path.join(dir, 'tb.dlrm'),
+        '--out',
+        path.join(dir, 'npy'),
+      ],
+      expectExit: 2,
+      expectMessage: /^dlrm: --format: 'parquet' is not one of torchrec/,
+      absent: [path.join(dir, 'npy')],
+    }),
   },
   {
     name: 'import a TorchRec state_dict with a tensor TorchRec DLRM does not have',
     kind: 'bad-input',
     prepare: (dir) => {
       const file = path.join(dir, 'tr.safetensors');
-      const w = (name: string, shape: number[]) => ({ name, shape, parts: [new Float32Array(shape.reduce((a, b) => a * b, 1))] });
-      writeSafetensors(file, [w('sparse_arch.embedding_bag_collection.embedding_bags.t_cat_0.weight', [3, 2]), w('dense_arch.model._mlp.0._linear.weight', [2, 13]), w('dense_arch.model._mlp.0._linear.bias', [2]), w('over_arch.model.1.weight', [1, 3]), w('over_arch.model.1.bias', [1]), w('extra.weight', [1])], {});
-      return { args: ['import', '--format', 'safetensors', '--in', file, '--out', path.join(dir, 'm.ckpt')], expectExit: 2, expectMessage: /tensor extra\.weight is not part of a TorchRec DLRM state_dict/, absent: [path.join(dir, 'm.ckpt')] };
+      const w = (name: string, shape: number[]) => ({
+        name,
+        shape,
+        parts: [new Float32Array(shape.reduce((a, b) => a * b, 1))],
+      });
+      writeSafetensors(
+        file,
+        [
+          w('sparse_arch.embedding_bag_collection.embedding_bags.t_cat_0.weight', [3, 2]),
+          w('dense_arch.model._mlp.0._linear.weight', [2, 13]),
+          w('dense_arch.model._mlp.0._linear.bias', [2]),
+          w('over_arch.model.1.weight', [1, 3]),
+          w('over_arch.model.1.bias', [1]),
+          w('extra.weight', [1]),
+        ],
+        {},
+      );
+      return {
+        args: ['import', '--format', 'safetensors', '--in', file, '--out', path.join(dir, 'm.ckpt')],
+        expectExit: 2,
+        expectMessage: /tensor extra\.weight is not part of a TorchRec DLRM state_dict/,
+        absent: [path.join(dir, 'm.ckpt')],
+      };
     },
   },
 ];

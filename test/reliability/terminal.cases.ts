@@ -16,14 +16,19 @@ const LINES = 700;
 
 /** The differences between two processed files' rows (labels, dense, bags), or undefined when equal. */
 function rowDifference(a: string, b: string): string | undefined {
-  const ra = ProcessedFileReader.open(a), rb = ProcessedFileReader.open(b);
+  const ra = ProcessedFileReader.open(a),
+    rb = ProcessedFileReader.open(b);
   try {
     if (ra.rows !== rb.rows) return `${a} holds ${ra.rows} rows, ${b} ${rb.rows}`;
-    const x = ra.read(0, ra.rows), y = rb.read(0, rb.rows);
-    const same = (p: ArrayBufferView, q: ArrayBufferView): boolean => Buffer.from(p.buffer, p.byteOffset, p.byteLength).equals(Buffer.from(q.buffer, q.byteOffset, q.byteLength));
+    const x = ra.read(0, ra.rows),
+      y = rb.read(0, rb.rows);
+    const same = (p: ArrayBufferView, q: ArrayBufferView): boolean =>
+      Buffer.from(p.buffer, p.byteOffset, p.byteLength).equals(Buffer.from(q.buffer, q.byteOffset, q.byteLength));
     if (!same(x.labels, y.labels)) return `labels of ${a} and ${b} differ`;
     if (!same(x.dense, y.dense)) return `dense values of ${a} and ${b} differ`;
-    const t = x.sparse.findIndex((bag, i) => !same(bag.offsets, y.sparse[i].offsets) || !same(bag.indices, y.sparse[i].indices));
+    const t = x.sparse.findIndex(
+      (bag, i) => !same(bag.offsets, y.sparse[i].offsets) || !same(bag.indices, y.sparse[i].indices),
+    );
     return t >= 0 ? `table ${t} of ${a} and ${b} differs` : undefined;
   } finally {
     ra.close();
@@ -40,9 +45,14 @@ function folderDifference(a: string, b: string, skip: Set<string>): string | und
     if (!e.isFile()) continue;
     const rel = path.relative(a, path.join(e.parentPath, e.name));
     if (skip.has(rel)) continue;
-    const mine = path.join(a, rel), other = path.join(b, rel);
+    const mine = path.join(a, rel),
+      other = path.join(b, rel);
     if (!fs.existsSync(other)) return `${rel} is in ${a} but not in ${b}`;
-    const differs = rel.endsWith('.dlrm') ? rowDifference(mine, other) : fs.readFileSync(other).equals(fs.readFileSync(mine)) ? undefined : `${rel} differs between ${a} and ${b}`;
+    const differs = rel.endsWith('.dlrm')
+      ? rowDifference(mine, other)
+      : fs.readFileSync(other).equals(fs.readFileSync(mine))
+        ? undefined
+        : `${rel} differs between ${a} and ${b}`;
     if (differs) return differs;
   }
   return undefined;
@@ -50,7 +60,8 @@ function folderDifference(a: string, b: string, skip: Set<string>): string | und
 
 /** Fails when stderr holds a raw carriage return or escape byte (they garble the terminal). */
 // eslint-disable-next-line no-control-regex -- the escape byte is what it looks for
-const noRawControls = (r: FaultResult): string | undefined => (/[\r\x1b]/.test(r.stderr) ? `raw control characters on stderr: ${JSON.stringify(r.stderr.slice(-300))}` : undefined);
+const noRawControls = (r: FaultResult): string | undefined =>
+  /[\r\x1b]/.test(r.stderr) ? `raw control characters on stderr: ${JSON.stringify(r.stderr.slice(-300))}` : undefined;
 
 /** The 'msg' of every JSON log line on stderr. */
 const logMessages = (r: FaultResult): string[] =>
@@ -73,9 +84,22 @@ function writeCriteo(dir: string, name: string, eol = '\n', edit: (lines: string
 }
 
 /** A custom schema (label, one dense, one string categorical) and its lines, `eol`-terminated. */
-function writeCustom(dir: string, eol: string, label = (i: number): string => String(i % 2)): { schema: string; file: string } {
+function writeCustom(
+  dir: string,
+  eol: string,
+  label = (i: number): string => String(i % 2),
+): { schema: string; file: string } {
   const schema = path.join(dir, 'schema.json');
-  fs.writeFileSync(schema, JSON.stringify({ delimiter: ',', columns: ['y', 'n', 'k'], label: { name: 'y' }, dense: [{ name: 'n', transform: 'log1p' }], categorical: [{ name: 'k' }] }));
+  fs.writeFileSync(
+    schema,
+    JSON.stringify({
+      delimiter: ',',
+      columns: ['y', 'n', 'k'],
+      label: { name: 'y' },
+      dense: [{ name: 'n', transform: 'log1p' }],
+      categorical: [{ name: 'k' }],
+    }),
+  );
   const file = path.join(dir, 'log.csv');
   fs.writeFileSync(file, Array.from({ length: 350 }, (_, i) => `${label(i)},${i % 17},key${i % 23}${eol}`).join(''));
   return { schema, file };
@@ -90,17 +114,51 @@ function interruptedRun(raw: string, out: string, change: (fp: Checkpoint['finge
   fs.mkdirSync(path.join(work, 'vocab'), { recursive: true });
   const fingerprint: Checkpoint['fingerprint'] = {
     schema: loadSchemaPreset('kaggle'),
-    options: { dataSet: 'kaggle', maxIndRange: -1, dataSubSampleRate: 0, dataRandomize: 'total', minFrequency: 0, skipInvalidLines: false, seed: 0 },
-    inputs: [{ path: raw, bytes: fs.statSync(raw).size, sha256: crypto.createHash('sha256').update(fs.readFileSync(raw)).digest('hex') }],
+    options: {
+      dataSet: 'kaggle',
+      maxIndRange: -1,
+      dataSubSampleRate: 0,
+      dataRandomize: 'total',
+      minFrequency: 0,
+      skipInvalidLines: false,
+      seed: 0,
+    },
+    inputs: [
+      {
+        path: raw,
+        bytes: fs.statSync(raw).size,
+        sha256: crypto.createHash('sha256').update(fs.readFileSync(raw)).digest('hex'),
+      },
+    ],
   };
   change(fingerprint);
-  const cp: Checkpoint = { version: 1, fingerprint, days: [], vocabSizes: new Array<number>(26).fill(0), zeroIndex: new Array<number>(26).fill(-1), createdAt: new Date(0).toISOString() };
+  const cp: Checkpoint = {
+    version: 1,
+    fingerprint,
+    days: [],
+    vocabSizes: new Array<number>(26).fill(0),
+    zeroIndex: new Array<number>(26).fill(-1),
+    createdAt: new Date(0).toISOString(),
+  };
   const file = path.join(work, 'checkpoint.json');
   fs.writeFileSync(file, JSON.stringify(cp));
   return file;
 }
 
-const SMALL_TRAIN = ['--data-generation', 'random', '--nepochs', '1', '--arch-embedding-size', '10-20-30', '--arch-sparse-feature-size', '4', '--arch-mlp-bot', '13-8-4', '--arch-mlp-top', '8-1'];
+const SMALL_TRAIN = [
+  '--data-generation',
+  'random',
+  '--nepochs',
+  '1',
+  '--arch-embedding-size',
+  '10-20-30',
+  '--arch-sparse-feature-size',
+  '4',
+  '--arch-mlp-bot',
+  '13-8-4',
+  '--arch-mlp-top',
+  '8-1',
+];
 
 export const terminalCases: FaultCase[] = [
   {
@@ -115,7 +173,15 @@ export const terminalCases: FaultCase[] = [
         check(r) {
           const lf = runDlrm(['preprocess', '--raw-data-file', path.join(dir, 'lf.txt')]);
           if (lf.status !== 0) return `the LF twin failed: ${lf.stderr}`;
-          return noRawControls(r) ?? rowDifference(path.join(dir, 'crlf.dlrm'), path.join(dir, 'lf.dlrm')) ?? folderDifference(path.join(dir, 'crlf.dlrm.parts'), path.join(dir, 'lf.dlrm.parts'), new Set(['manifest.json']));
+          return (
+            noRawControls(r) ??
+            rowDifference(path.join(dir, 'crlf.dlrm'), path.join(dir, 'lf.dlrm')) ??
+            folderDifference(
+              path.join(dir, 'crlf.dlrm.parts'),
+              path.join(dir, 'lf.dlrm.parts'),
+              new Set(['manifest.json']),
+            )
+          );
         },
       };
     },
@@ -143,12 +209,26 @@ export const terminalCases: FaultCase[] = [
     name: "a '\\r' inside a line is named with the character escaped, never printed raw",
     kind: 'bad-input',
     prepare(dir) {
-      const raw = writeCriteo(dir, 'train.txt', '\n', (lines) => lines.map((l, i) => (i === 4 ? l.split('\t').map((f, k) => (k === 20 ? 'ab\rcd' : f)).join('\t') : l)));
+      const raw = writeCriteo(dir, 'train.txt', '\n', (lines) =>
+        lines.map((l, i) =>
+          i === 4
+            ? l
+                .split('\t')
+                .map((f, k) => (k === 20 ? 'ab\rcd' : f))
+                .join('\t')
+            : l,
+        ),
+      );
       return {
         args: ['preprocess', '--raw-data-file', raw],
         expectExit: 2,
-        expectMessage: /train\.txt:5: field 21 \(C7\): 'ab\\rcd' holds a carriage return \('\\r'\) that does not end the line$/,
-        absent: [path.join(dir, 'train.dlrm'), path.join(dir, 'train.dlrm.parts'), path.join(dir, '.train.dlrm.parts.partial')],
+        expectMessage:
+          /train\.txt:5: field 21 \(C7\): 'ab\\rcd' holds a carriage return \('\\r'\) that does not end the line$/,
+        absent: [
+          path.join(dir, 'train.dlrm'),
+          path.join(dir, 'train.dlrm.parts'),
+          path.join(dir, '.train.dlrm.parts.partial'),
+        ],
         check: noRawControls,
       };
     },
@@ -162,7 +242,11 @@ export const terminalCases: FaultCase[] = [
         args: ['preprocess', '--raw-data-file', raw, '--skip-invalid-lines'],
         expectExit: 2,
         expectMessage: new RegExp(`train\\.txt: all ${LINES} lines were invalid`),
-        absent: [path.join(dir, 'train.dlrm'), path.join(dir, 'train.dlrm.parts'), path.join(dir, '.train.dlrm.parts.partial')],
+        absent: [
+          path.join(dir, 'train.dlrm'),
+          path.join(dir, 'train.dlrm.parts'),
+          path.join(dir, '.train.dlrm.parts.partial'),
+        ],
       };
     },
   },
@@ -183,11 +267,16 @@ export const terminalCases: FaultCase[] = [
     name: '--skip-invalid-lines skipping more than 1% warns with the count',
     kind: 'bad-input',
     prepare(dir) {
-      const raw = writeCriteo(dir, 'train.txt', '\n', (lines) => lines.map((l, i) => (i % 50 === 0 ? `2${l.slice(1)}` : l)));
+      const raw = writeCriteo(dir, 'train.txt', '\n', (lines) =>
+        lines.map((l, i) => (i % 50 === 0 ? `2${l.slice(1)}` : l)),
+      );
       return {
         args: ['preprocess', '--raw-data-file', raw, '--skip-invalid-lines'],
         expectExit: 0,
-        check: (r) => (logMessages(r).includes(`14 of ${LINES} lines (2.0%) were invalid and skipped (--skip-invalid-lines)`) ? undefined : `no warning with the count:\n${r.stderr}`),
+        check: (r) =>
+          logMessages(r).includes(`14 of ${LINES} lines (2.0%) were invalid and skipped (--skip-invalid-lines)`)
+            ? undefined
+            : `no warning with the count:\n${r.stderr}`,
       };
     },
   },
@@ -205,7 +294,9 @@ export const terminalCases: FaultCase[] = [
         absent: [path.join(dir, 'train.dlrm')],
         check: (r) => {
           const lines = detailLines(r);
-          return lines.join('\n') === '  --max-ind-range: was 10000000, now 5000000' ? undefined : `detail lines ${JSON.stringify(lines)}`;
+          return lines.join('\n') === '  --max-ind-range: was 10000000, now 5000000'
+            ? undefined
+            : `detail lines ${JSON.stringify(lines)}`;
         },
       };
     },
@@ -225,9 +316,14 @@ export const terminalCases: FaultCase[] = [
         expectMessage: /--resume: the interrupted run in .* differs from this one/,
         unchanged: [cp],
         check: (r) => {
-          const want = ['  --seed: was 4, now 0', `  input ${raw}: size changed (was ${fs.statSync(raw).size + 100} bytes, now ${fs.statSync(raw).size})`];
+          const want = [
+            '  --seed: was 4, now 0',
+            `  input ${raw}: size changed (was ${fs.statSync(raw).size + 100} bytes, now ${fs.statSync(raw).size})`,
+          ];
           const lines = detailLines(r);
-          return lines.join('\n') === want.join('\n') ? undefined : `detail lines ${JSON.stringify(lines)}, expected ${JSON.stringify(want)}`;
+          return lines.join('\n') === want.join('\n')
+            ? undefined
+            : `detail lines ${JSON.stringify(lines)}, expected ${JSON.stringify(want)}`;
         },
       };
     },
@@ -237,15 +333,29 @@ export const terminalCases: FaultCase[] = [
     kind: 'bad-input',
     prepare(dir) {
       const model = path.join(dir, 'm.ckpt');
-      const first = runDlrm(['train', ...SMALL_TRAIN, '--data-size', '256', '--mini-batch-size', '64', '--save-model', model]);
+      const first = runDlrm([
+        'train',
+        ...SMALL_TRAIN,
+        '--data-size',
+        '256',
+        '--mini-batch-size',
+        '64',
+        '--save-model',
+        model,
+      ]);
       if (first.status !== 0) throw new Error(`the first training run failed: ${first.stderr}`);
       return {
         args: ['train', ...SMALL_TRAIN, '--data-size', '512', '--mini-batch-size', '32', '--load-model', model],
         expectExit: 0,
         check: (r) => {
           const got = logMessages(r).filter((m) => m.startsWith('resume: '));
-          const want = ['resume: training rows (--data-size, or the train split of --processed-data-file): was 256, now 512', 'resume: --mini-batch-size: was 64, now 32 (continuing at row 0 of epoch 1)'];
-          return got.join('\n') === want.join('\n') ? undefined : `resume warnings ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`;
+          const want = [
+            'resume: training rows (--data-size, or the train split of --processed-data-file): was 256, now 512',
+            'resume: --mini-batch-size: was 64, now 32 (continuing at row 0 of epoch 1)',
+          ];
+          return got.join('\n') === want.join('\n')
+            ? undefined
+            : `resume warnings ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`;
         },
       };
     },

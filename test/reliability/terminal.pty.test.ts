@@ -27,7 +27,12 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 /** Runs `dlrm ARGS` under a pseudo-terminal of COLS x ROWS; returns its exit code and every byte it printed. */
 function runOnTerminal(args: string[]): { status: number | null; bytes: Buffer } {
   const quoted = [process.execPath, cli, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const r = spawnSync('script', ['-qfec', `stty cols ${COLS} rows ${ROWS}; exec ${quoted}`, '/dev/null'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26, timeout: 300_000 });
+  const r = spawnSync('script', ['-qfec', `stty cols ${COLS} rows ${ROWS}; exec ${quoted}`, '/dev/null'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 1 << 26,
+    timeout: 300_000,
+  });
   return { status: r.status, bytes: r.stdout };
 }
 
@@ -74,17 +79,21 @@ function classify(lines: string[]): Screen {
 /** The (level, msg) of each JSON log line of a run off a terminal. */
 function jsonLogs(stderr: string): { level: string; msg: string }[] {
   const names: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
-  return stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => {
-    const r = JSON.parse(l) as { level: number; msg: string };
-    return { level: names[r.level], msg: r.msg };
-  });
+  return stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => {
+      const r = JSON.parse(l) as { level: number; msg: string };
+      return { level: names[r.level], msg: r.msg };
+    });
 }
 
 /** Off a terminal: JSON lines only on stderr, no bar and no escape sequence. */
 function checkOffTerminal(stderr: string): void {
   // eslint-disable-next-line no-control-regex -- the escape byte is what it looks for
   assert.doesNotMatch(stderr, /[\x1b\r\u2588\u2591]/, 'a bar or escape sequence off a terminal');
-  for (const l of stderr.split('\n')) if (l !== '' && !l.startsWith('dlrm: ')) assert.doesNotThrow(() => JSON.parse(l), `not a JSON line: ${l}`);
+  for (const l of stderr.split('\n'))
+    if (l !== '' && !l.startsWith('dlrm: ')) assert.doesNotThrow(() => JSON.parse(l), `not a JSON line: ${l}`);
 }
 
 /** Checks what every screen must satisfy; `expectOther` matches lines that are neither bars nor logs but belong. */
@@ -94,8 +103,13 @@ function checkScreen(screen: Screen, offTerminal: { level: string; msg: string }
     assert.match(b.line, /\| ETA (--|(\d+h)?(\d+m)?\d*s?)$/, `bar line cut or without its ETA: ${b.line}`);
     assert.ok(b.line.length < COLS, `bar line wider than the terminal: ${b.line}`);
   }
-  assert.deepEqual(screen.other.filter((l) => !expectOther.some((re) => re.test(l))), [], 'lines that are neither a bar nor a whole log line (glued or overwritten)');
-  for (const l of screen.logs) assert.doesNotMatch(l.text, /[\u2588\u2591]|NaN|undefined/, `log line with bar characters: ${l.text}`);
+  assert.deepEqual(
+    screen.other.filter((l) => !expectOther.some((re) => re.test(l))),
+    [],
+    'lines that are neither a bar nor a whole log line (glued or overwritten)',
+  );
+  for (const l of screen.logs)
+    assert.doesNotMatch(l.text, /[\u2588\u2591]|NaN|undefined/, `log line with bar characters: ${l.text}`);
   assert.deepEqual(
     screen.logs.map((l) => `${l.level} ${l.text.slice(0, offTerminal[screen.logs.indexOf(l)]?.msg.length ?? 0)}`),
     offTerminal.map((l) => `${l.level} ${l.msg}`),
@@ -103,39 +117,86 @@ function checkScreen(screen: Screen, offTerminal: { level: string; msg: string }
   );
 }
 
-test('preprocess and train on a terminal: bars filled, log lines whole and above the bars, eval and summary kept', { skip }, async () => {
-  const raw = path.join(dir, 'train.txt');
-  fs.writeFileSync(raw, criteoLines(LINES, 13).join('\n') + '\n');
-  const preprocess = (out: string): string[] => ['preprocess', '--raw-data-file', raw, '--processed-data-file', out, '--data-randomize', 'total', '--max-ind-range', '5000'];
+test(
+  'preprocess and train on a terminal: bars filled, log lines whole and above the bars, eval and summary kept',
+  { skip },
+  async () => {
+    const raw = path.join(dir, 'train.txt');
+    fs.writeFileSync(raw, criteoLines(LINES, 13).join('\n') + '\n');
+    const preprocess = (out: string): string[] => [
+      'preprocess',
+      '--raw-data-file',
+      raw,
+      '--processed-data-file',
+      out,
+      '--data-randomize',
+      'total',
+      '--max-ind-range',
+      '5000',
+    ];
 
-  const onTerm = runOnTerminal(preprocess(path.join(dir, 'tty.dlrm')));
-  const pipe = runDlrm(preprocess(path.join(dir, 'pipe.dlrm')));
-  assert.equal(pipe.status, 0, pipe.stderr);
-  checkOffTerminal(pipe.stderr);
-  const screen = classify(await render(onTerm.bytes));
-  assert.equal(onTerm.status, 0, (await render(onTerm.bytes)).join('\n'));
-  checkScreen(screen, jsonLogs(pipe.stderr));
-  const labels = [...new Set(screen.bars.map((b) => b.label))];
-  assert.deepEqual(labels, ['counting lines', 'preprocess', 'merge'], 'one final line per bar, in order');
-  for (const b of screen.bars) assert.equal(b.percent, 100, `finished bar not at 100%: ${b.line}`);
-  const merge = screen.bars.find((b) => b.label === 'merge');
-  assert.match(merge?.rest ?? '', new RegExp(`^${LINES.toLocaleString('en-US')}/${LINES.toLocaleString('en-US')} rows written \\|`), 'the merge bar counts the rows of the file');
-  // the bars were drawn while log lines printed (not only at the end): raw bytes hold bar frames before the last log line
-  const text = onTerm.bytes.toString('utf8');
-  assert.ok(text.indexOf('preprocess [') < text.lastIndexOf('day done'), 'the preprocess bar was on screen while days were logged');
+    const onTerm = runOnTerminal(preprocess(path.join(dir, 'tty.dlrm')));
+    const pipe = runDlrm(preprocess(path.join(dir, 'pipe.dlrm')));
+    assert.equal(pipe.status, 0, pipe.stderr);
+    checkOffTerminal(pipe.stderr);
+    const screen = classify(await render(onTerm.bytes));
+    assert.equal(onTerm.status, 0, (await render(onTerm.bytes)).join('\n'));
+    checkScreen(screen, jsonLogs(pipe.stderr));
+    const labels = [...new Set(screen.bars.map((b) => b.label))];
+    assert.deepEqual(labels, ['counting lines', 'preprocess', 'merge'], 'one final line per bar, in order');
+    for (const b of screen.bars) assert.equal(b.percent, 100, `finished bar not at 100%: ${b.line}`);
+    const merge = screen.bars.find((b) => b.label === 'merge');
+    assert.match(
+      merge?.rest ?? '',
+      new RegExp(`^${LINES.toLocaleString('en-US')}/${LINES.toLocaleString('en-US')} rows written \\|`),
+      'the merge bar counts the rows of the file',
+    );
+    // the bars were drawn while log lines printed (not only at the end): raw bytes hold bar frames before the last log line
+    const text = onTerm.bytes.toString('utf8');
+    assert.ok(
+      text.indexOf('preprocess [') < text.lastIndexOf('day done'),
+      'the preprocess bar was on screen while days were logged',
+    );
 
-  const train = ['train', '--processed-data-file', path.join(dir, 'tty.dlrm'), '--nepochs', '1', '--mini-batch-size', '64', '--print-freq', '100', '--test-freq', '250',
-    '--arch-sparse-feature-size', '8', '--arch-mlp-bot', '13-16-8', '--arch-mlp-top', '16-1'];
-  const trainTerm = runOnTerminal(train);
-  const trainPipe = runDlrm(train);
-  assert.equal(trainPipe.status, 0, trainPipe.stderr);
-  checkOffTerminal(trainPipe.stderr);
-  const trainScreen = classify(await render(trainTerm.bytes));
-  assert.equal(trainTerm.status, 0, (await render(trainTerm.bytes)).join('\n'));
-  const summary = /^final \d+ rows: auc [\d.]+ logloss [\d.]+ accuracy [\d.]+ ne [\d.]+ \(step \d+, \w+, [\d.]+ s\)$/;
-  checkScreen(trainScreen, jsonLogs(trainPipe.stderr), [summary]);
-  assert.ok(trainScreen.other.some((l) => summary.test(l)), 'the final summary is on screen');
-  const evals = trainScreen.logs.filter((l) => l.text.startsWith('eval '));
-  assert.ok(evals.length >= 2, `a mid-epoch and the end-of-epoch eval line are on screen (${evals.length})`);
-  assert.ok(trainScreen.bars.some((b) => b.label === 'epoch 1/1' && b.percent === 100 && /^\d[\d,]*\/[\d,]+ batches \| loss [\d.]+ \|/.test(b.rest)), 'the epoch bar ends at 100% with its loss');
-});
+    const train = [
+      'train',
+      '--processed-data-file',
+      path.join(dir, 'tty.dlrm'),
+      '--nepochs',
+      '1',
+      '--mini-batch-size',
+      '64',
+      '--print-freq',
+      '100',
+      '--test-freq',
+      '250',
+      '--arch-sparse-feature-size',
+      '8',
+      '--arch-mlp-bot',
+      '13-16-8',
+      '--arch-mlp-top',
+      '16-1',
+    ];
+    const trainTerm = runOnTerminal(train);
+    const trainPipe = runDlrm(train);
+    assert.equal(trainPipe.status, 0, trainPipe.stderr);
+    checkOffTerminal(trainPipe.stderr);
+    const trainScreen = classify(await render(trainTerm.bytes));
+    assert.equal(trainTerm.status, 0, (await render(trainTerm.bytes)).join('\n'));
+    const summary = /^final \d+ rows: auc [\d.]+ logloss [\d.]+ accuracy [\d.]+ ne [\d.]+ \(step \d+, \w+, [\d.]+ s\)$/;
+    checkScreen(trainScreen, jsonLogs(trainPipe.stderr), [summary]);
+    assert.ok(
+      trainScreen.other.some((l) => summary.test(l)),
+      'the final summary is on screen',
+    );
+    const evals = trainScreen.logs.filter((l) => l.text.startsWith('eval '));
+    assert.ok(evals.length >= 2, `a mid-epoch and the end-of-epoch eval line are on screen (${evals.length})`);
+    assert.ok(
+      trainScreen.bars.some(
+        (b) =>
+          b.label === 'epoch 1/1' && b.percent === 100 && /^\d[\d,]*\/[\d,]+ batches \| loss [\d.]+ \|/.test(b.rest),
+      ),
+      'the epoch bar ends at 100% with its loss',
+    );
+  },
+);

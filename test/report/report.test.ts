@@ -18,15 +18,58 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** A metrics file as `dlrm train --metrics-file` writes it: a run, train lines, eval lines, a resume. */
 function metricsJsonl(runId: string, steps: number, aucs: number[]): string {
-  const lines: object[] = [{ type: 'run', runId, startedAt: '2026-01-01T00:00:00Z', engine: 'tfjs-cpu', config: { learningRate: 0.1, note: '<b>' } }];
+  const lines: object[] = [
+    {
+      type: 'run',
+      runId,
+      startedAt: '2026-01-01T00:00:00Z',
+      engine: 'tfjs-cpu',
+      config: { learningRate: 0.1, note: '<b>' },
+    },
+  ];
   for (let s = 1; s <= steps; s++) {
-    lines.push({ type: 'train', step: s * 10, epoch: 0, loss: 0.7 - s * 0.001, lr: 0.1, samplesPerSec: 20000 + s, time: 'x', extra: 'ignored' });
+    lines.push({
+      type: 'train',
+      step: s * 10,
+      epoch: 0,
+      loss: 0.7 - s * 0.001,
+      lr: 0.1,
+      samplesPerSec: 20000 + s,
+      time: 'x',
+      extra: 'ignored',
+    });
     if (s === Math.floor(steps / 2)) lines.push({ ...lines[0], startedAt: '2026-01-01T01:00:00Z' });
   }
   aucs.forEach((auc, k) => {
-    lines.push({ type: 'eval', step: (k + 1) * 100, epoch: 0, split: 'test', rows: 5000, auc, logloss: 0.5 - k * 0.01, accuracy: 0.77, ne: 0.9, calibration: 1.01, averagePrecision: 0.5, positiveRate: 0.25, time: 'x' });
+    lines.push({
+      type: 'eval',
+      step: (k + 1) * 100,
+      epoch: 0,
+      split: 'test',
+      rows: 5000,
+      auc,
+      logloss: 0.5 - k * 0.01,
+      accuracy: 0.77,
+      ne: 0.9,
+      calibration: 1.01,
+      averagePrecision: 0.5,
+      positiveRate: 0.25,
+      time: 'x',
+    });
   });
-  lines.push({ type: 'eval', step: aucs.length * 100, split: 'val', rows: 10, auc: null, logloss: 0.61, accuracy: 0.7, ne: null, calibration: null, averagePrecision: null, positiveRate: 0 });
+  lines.push({
+    type: 'eval',
+    step: aucs.length * 100,
+    split: 'val',
+    rows: 10,
+    auc: null,
+    logloss: 0.61,
+    accuracy: 0.7,
+    ne: null,
+    calibration: null,
+    averagePrecision: null,
+    positiveRate: 0,
+  });
   lines.push({ type: 'checkpoint', step: 1 });
   return lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
 }
@@ -54,8 +97,23 @@ test('parses runs: resumed run lines continue the run, unknown types and fields 
     { type: 'eval', step: 50, auc: 0.7 },
   ];
   const [resumed] = parseMetricsText(replay.map((l) => JSON.stringify(l)).join('\n'), 'r.jsonl');
-  assert.deepEqual(resumed.train.map((p) => [p.step, p.loss]), [[10, 1], [20, 1], [30, 2], [40, 2], [50, 2]]);
-  assert.deepEqual(resumed.eval.map((p) => [p.step, p.auc]), [[40, 0.6], [50, 0.7]]);
+  assert.deepEqual(
+    resumed.train.map((p) => [p.step, p.loss]),
+    [
+      [10, 1],
+      [20, 1],
+      [30, 2],
+      [40, 2],
+      [50, 2],
+    ],
+  );
+  assert.deepEqual(
+    resumed.eval.map((p) => [p.step, p.auc]),
+    [
+      [40, 0.6],
+      [50, 0.7],
+    ],
+  );
   const orphan = parseMetricsText('{"type":"train","step":1,"loss":0.5}\n', 'o.jsonl');
   assert.equal(orphan[0].runId, '(no run line)');
 });
@@ -66,7 +124,10 @@ test('bad lines are UserErrors naming the file, line and field', () => {
   const cases: [string, RegExp][] = [
     [bad([good[0], good[1], '{"type":"train",', good[2]]), /^m\.jsonl:3: not valid JSON/],
     [bad([good[0], '[1,2]']), /^m\.jsonl:2: each line must be a JSON object/],
-    [bad([good[0], '{"type":"train","step":"ten","loss":1}']), /^m\.jsonl:2: field step: "step" must be a number or null, got "ten"/],
+    [
+      bad([good[0], '{"type":"train","step":"ten","loss":1}']),
+      /^m\.jsonl:2: field step: "step" must be a number or null, got "ten"/,
+    ],
     [bad([good[0], '{"type":"eval","step":5,"auc":"high"}']), /^m\.jsonl:2: field auc:/],
     [bad(['{"type":"run"}']), /^m\.jsonl:1: field runId: "runId" is missing/],
     [bad(['{"step":1}']), /^m\.jsonl:1: field type:/],
@@ -78,7 +139,10 @@ test('bad lines are UserErrors naming the file, line and field', () => {
       String(want),
     );
   }
-  assert.throws(() => readMetricsFile(path.join(dir, 'absent.jsonl')), (err: unknown) => err instanceof UserError && /cannot read/.test(err.message));
+  assert.throws(
+    () => readMetricsFile(path.join(dir, 'absent.jsonl')),
+    (err: unknown) => err instanceof UserError && /cannot read/.test(err.message),
+  );
 });
 
 test('the HTML page holds every run, series, eval point and final number, and no network reference', () => {
@@ -91,10 +155,14 @@ test('the HTML page holds every run, series, eval point and final number, and no
   assert.doesNotMatch(html, /https?:\/\//);
   assert.doesNotMatch(html, /<script|<link|<img|url\(/);
   for (const label of ['a.jsonl · first', 'b.jsonl · second']) {
-    assert.ok(html.includes(`data-series="${label}" data-points="${label.includes('first') ? 50 : 20}"`), `train series of ${label}`);
+    assert.ok(
+      html.includes(`data-series="${label}" data-points="${label.includes('first') ? 50 : 20}"`),
+      `train series of ${label}`,
+    );
     assert.ok(html.includes(`data-series="${label} (test)"`), `eval series of ${label}`);
   }
-  for (const title of ['Training loss', 'Learning rate', 'Samples / s', 'Eval AUC', 'Eval logloss', 'Eval accuracy']) assert.ok(html.includes(`<figcaption>${title}</figcaption>`), title);
+  for (const title of ['Training loss', 'Learning rate', 'Samples / s', 'Eval AUC', 'Eval logloss', 'Eval accuracy'])
+    assert.ok(html.includes(`<figcaption>${title}</figcaption>`), title);
   assert.ok(html.includes('<title>a.jsonl · first (test): step 300, 0.7891</title>'));
   assert.ok(html.includes('<title>b.jsonl · second (test): step 200, 0.6543</title>'));
   assert.ok(html.includes('<td>0.7891</td>') && html.includes('<td>0.6543</td>'), 'final AUCs in the table');
@@ -112,9 +180,18 @@ test('dlrm report writes the page atomically from several --metrics files', asyn
   await main(['node', 'dlrm', 'report', '--metrics', c, '--metrics', d, '--out', out, '--log-level', 'warn']);
   const html = fs.readFileSync(out, 'utf8');
   assert.ok(html.includes('data-series="c.jsonl · cli"') && html.includes('data-series="d.jsonl · other"'));
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
-  assert.throws(() => checkOutputFile('--out', dir), (e: unknown) => e instanceof UserError && /is a folder, not a file/.test(e.message));
-  assert.throws(() => checkOutputFile('--out', path.join(dir, 'absent', 'r.html')), /--out .*r\.html: folder .*absent does not exist/);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('.tmp-')),
+    [],
+  );
+  assert.throws(
+    () => checkOutputFile('--out', dir),
+    (e: unknown) => e instanceof UserError && /is a folder, not a file/.test(e.message),
+  );
+  assert.throws(
+    () => checkOutputFile('--out', path.join(dir, 'absent', 'r.html')),
+    /--out .*r\.html: folder .*absent does not exist/,
+  );
 });
 
 test('charts: nice ticks, short numbers, and thinning that keeps a spike of a long series', () => {

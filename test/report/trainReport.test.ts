@@ -21,7 +21,11 @@ function dlrm(...args: string[]): void {
 }
 
 function jsonLines(file: string): Record<string, unknown>[] {
-  return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** The SVG of the chart titled `title` in a report page. */
@@ -47,15 +51,25 @@ test('a run shorter than --print-freq: its last step is a visible point on every
   const out = path.join(dir, 'short.html');
   dlrm('train', '--config', smoke, '--num-batches', '5', '--print-freq', '1024', '--metrics-file', metrics);
   const train = jsonLines(metrics).filter((l) => l.type === 'train');
-  assert.deepEqual(train.map((l) => l.step), [5]);
+  assert.deepEqual(
+    train.map((l) => l.step),
+    [5],
+  );
   dlrm('report', '--metrics', metrics, '--out', out);
   const html = fs.readFileSync(out, 'utf8');
   for (const title of ['Training loss', 'Learning rate', 'Samples / s', 'Eval AUC', 'Eval logloss']) {
     const svg = chart(html, title);
-    assert.match(svg, /<circle cx="[\d.]+" cy="[\d.]+" r="3" fill="[^"]+"><title>short[^:]*: step 5, /, `${title}: a marker at step 5`);
+    assert.match(
+      svg,
+      /<circle cx="[\d.]+" cy="[\d.]+" r="3" fill="[^"]+"><title>short[^:]*: step 5, /,
+      `${title}: a marker at step 5`,
+    );
     const ticks = xTicks(svg);
     assert.ok(ticks.includes('5'), `${title}: ticks ${ticks.join(' ')}`);
-    assert.ok(ticks.every((t) => /^\d+$/.test(t)), `${title}: step ticks must be whole numbers, got ${ticks.join(' ')}`);
+    assert.ok(
+      ticks.every((t) => /^\d+$/.test(t)),
+      `${title}: step ticks must be whole numbers, got ${ticks.join(' ')}`,
+    );
   }
 });
 
@@ -68,14 +82,21 @@ test('a run resumed with --load-model and the same --metrics-file is one run in 
   const runs = jsonLines(metrics).filter((l) => l.type === 'run');
   assert.equal(runs.length, 2);
   assert.equal(runs[1].runId, runs[0].runId, 'the resumed run keeps its run id');
-  assert.deepEqual(runs.map((r) => r.runName), ['kaggle', 'kaggle']);
+  assert.deepEqual(
+    runs.map((r) => r.runName),
+    ['kaggle', 'kaggle'],
+  );
   // a fresh run with a name, and a fresh run without one, in the same file
   dlrm('train', '--config', smoke, '--num-batches', '2', '--run-name', 'adagrad <lr 0.05>', '--metrics-file', metrics);
   dlrm('train', '--config', smoke, '--num-batches', '2', '--metrics-file', metrics);
   dlrm('report', '--metrics', metrics, '--out', out);
   const html = fs.readFileSync(out, 'utf8');
   assert.deepEqual(legend(html), ['kaggle (resumed 1×)', 'adagrad &lt;lr 0.05&gt;', 'kaggle #2']);
-  assert.match(html, /data-series="kaggle" data-points="2"/, 'the resumed run has the train points of both epochs (steps 4 and 8)');
+  assert.match(
+    html,
+    /data-series="kaggle" data-points="2"/,
+    'the resumed run has the train points of both epochs (steps 4 and 8)',
+  );
   assert.doesNotMatch(html, /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-/, 'no UUID is shown');
 });
 
@@ -83,16 +104,38 @@ test('--run-name is refused when empty or multi-line, naming the flag', () => {
   for (const bad of ['', 'a\nb']) {
     const r = spawnSync(process.execPath, [bin, 'train', '--config', smoke, '--run-name', bad], { encoding: 'utf8' });
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /^dlrm: option '--run-name <text>' argument .* is invalid\. .* must be 1 to 100 characters on one line/s);
+    assert.match(
+      r.stderr,
+      /^dlrm: option '--run-name <text>' argument .* is invalid\. .* must be 1 to 100 characters on one line/s,
+    );
   }
 });
 
 test('a run stopped by SIGINT logs a train line at the step it stopped at, even between --print-freq steps', async () => {
   const ckpt = path.join(dir, 'stop.ckpt');
   const metrics = path.join(dir, 'stop.jsonl');
-  const child = spawn(process.execPath, [bin, 'train', '--log-level', 'info', '--config', smoke, '--data-size', '10000000', '--print-freq', '100000', '--save-model', ckpt, '--metrics-file', metrics], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      'train',
+      '--log-level',
+      'info',
+      '--config',
+      smoke,
+      '--data-size',
+      '10000000',
+      '--print-freq',
+      '100000',
+      '--save-model',
+      ckpt,
+      '--metrics-file',
+      metrics,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -100,7 +143,8 @@ test('a run stopped by SIGINT logs a train line at the step it stopped at, even 
   let done = false;
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => ((done = true), resolve(code))));
   // the log's "training" line comes before the first step; interrupt a little after it
-  while (!done && !stderr.includes('"msg":"training"') && !stdout.includes('"msg":"training"')) await new Promise((r) => setTimeout(r, 50));
+  while (!done && !stderr.includes('"msg":"training"') && !stdout.includes('"msg":"training"'))
+    await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, 500));
   assert.ok(!done, 'training ended before it could be interrupted');
   child.kill('SIGINT');
@@ -108,5 +152,8 @@ test('a run stopped by SIGINT logs a train line at the step it stopped at, even 
   const stopped = Number(/^stopped at step (\d+) /.exec(stdout)?.[1]);
   assert.ok(stopped > 0, stdout);
   const train = jsonLines(metrics).filter((l) => l.type === 'train');
-  assert.deepEqual(train.map((l) => l.step), [stopped]);
+  assert.deepEqual(
+    train.map((l) => l.step),
+    [stopped],
+  );
 });

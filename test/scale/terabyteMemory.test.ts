@@ -35,8 +35,29 @@ const parts = path.join(dir, 'day.dlrm.parts');
 let preprocessMB = 0;
 
 before(() => {
-  dlrm(['generate', '--data-set', 'terabyte', '--days', '3', '--rows-per-day', String(ROWS_PER_DAY), '--out', path.join(dir, 'day'), '--workers', '2']);
-  preprocessMB = dlrm(['preprocess', '--data-set', 'terabyte', '--raw-data-file', path.join(dir, 'day'), '--no-merged-file', '--max-ind-range', '10000000']).peakMB;
+  dlrm([
+    'generate',
+    '--data-set',
+    'terabyte',
+    '--days',
+    '3',
+    '--rows-per-day',
+    String(ROWS_PER_DAY),
+    '--out',
+    path.join(dir, 'day'),
+    '--workers',
+    '2',
+  ]);
+  preprocessMB = dlrm([
+    'preprocess',
+    '--data-set',
+    'terabyte',
+    '--raw-data-file',
+    path.join(dir, 'day'),
+    '--no-merged-file',
+    '--max-ind-range',
+    '10000000',
+  ]).peakMB;
 });
 
 test('3 Terabyte-shaped days, --max-ind-range 10000000: preprocess and train peak RSS within the SCALE.md formulas', () => {
@@ -44,11 +65,30 @@ test('3 Terabyte-shaped days, --max-ind-range 10000000: preprocess and train pea
   const values = m.tables.reduce((s, t) => s + t.count, 0);
   assert.ok(m.tables.every((t) => t.count <= 10_000_000));
   assert.ok(!fs.existsSync(path.join(dir, 'day.dlrm')), 'no merged file');
-  const partsMB = fs.readdirSync(parts).reduce((s, f) => s + (f.endsWith('.dlrm') ? fs.statSync(path.join(parts, f)).size : 0), 0) / 2 ** 20;
+  const partsMB =
+    fs.readdirSync(parts).reduce((s, f) => s + (f.endsWith('.dlrm') ? fs.statSync(path.join(parts, f)).size : 0), 0) /
+    2 ** 20;
   const preprocessBound = BASE_MB + (32 * values) / 2 ** 20;
   const train = dlrm([
-    'train', '--processed-data-file', parts, '--arch-sparse-feature-size', String(D), '--arch-mlp-bot', `13-16-${D}`, '--arch-mlp-top', '16-1',
-    '--optimizer', 'adagrad', '--learning-rate', '0.05', '--loss-function', 'bce', '--mini-batch-size', '512', '--shuffle-memory-mb', String(SHUFFLE_MB),
+    'train',
+    '--processed-data-file',
+    parts,
+    '--arch-sparse-feature-size',
+    String(D),
+    '--arch-mlp-bot',
+    `13-16-${D}`,
+    '--arch-mlp-top',
+    '16-1',
+    '--optimizer',
+    'adagrad',
+    '--learning-rate',
+    '0.05',
+    '--loss-function',
+    'bce',
+    '--mini-batch-size',
+    '512',
+    '--shuffle-memory-mb',
+    String(SHUFFLE_MB),
   ]);
   assert.match(train.stdout, /^final \d+ rows: auc /m);
   // weights + adagrad's accumulator per table value

@@ -70,6 +70,9 @@ export function writeJson(file: string, value: unknown): string {
 
 /** Runs the built CLI; returns its exit status and output. */
 export function dlrm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), ...args, '--log-level', 'warn'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), ...args, '--log-level', 'warn'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

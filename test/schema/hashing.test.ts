@@ -30,7 +30,8 @@ test('U64HashTable agrees with a Map through growth', () => {
   const rng = new Rng(9);
   for (let i = 0; i < 20000; i++) {
     // keys sharing hi or lo words probe the full 64-bit comparison
-    const hi = rng.nextInt(4), lo = rng.nextInt(8000);
+    const hi = rng.nextInt(4),
+      lo = rng.nextInt(8000);
     const key = `${hi}:${lo}`;
     const want = m.get(key) ?? m.size;
     m.set(key, want);

@@ -21,9 +21,23 @@ test('infers the CSV log: header, quoting, label, date split, standardize, strin
   assert.equal(schema.header, true);
   assert.equal(schema.quoted, true);
   assert.deepEqual(schema.label, { name: 'click' });
-  assert.deepEqual(schema.split, { by: 'date', column: 'day', test: '2024-01-05' }, 'the last date within the 300 sampled rows');
-  assert.deepEqual(schema.dense.map((d) => [d.name, d.transform]), [['price', 'standardize']]);
-  assert.deepEqual(schema.categorical.map((c) => [c.name, c.encoding, c.multiHotSeparator]), [['country', 'string', undefined], ['user', 'string', undefined], ['tags', 'string', '|']]);
+  assert.deepEqual(
+    schema.split,
+    { by: 'date', column: 'day', test: '2024-01-05' },
+    'the last date within the 300 sampled rows',
+  );
+  assert.deepEqual(
+    schema.dense.map((d) => [d.name, d.transform]),
+    [['price', 'standardize']],
+  );
+  assert.deepEqual(
+    schema.categorical.map((c) => [c.name, c.encoding, c.multiHotSeparator]),
+    [
+      ['country', 'string', undefined],
+      ['user', 'string', undefined],
+      ['tags', 'string', '|'],
+    ],
+  );
   assert.equal(columns.find((c) => c.name === 'country')?.distinct, 5);
   assert.equal(columns.find((c) => c.name === 'tags')?.distinct, 6, 'multi-hot cardinality counts list elements');
 
@@ -38,13 +52,21 @@ test('infers the CSV log: header, quoting, label, date split, standardize, strin
 
 test('infers a headerless Criteo-shaped TSV: first 0/1 column is the label, integer counts log1p, hex categoricals', async () => {
   const file = path.join(dir, 'criteo.tsv');
-  fs.writeFileSync(file, criteoLines(500, 3).map((l, i) => `${l}\t${1000 + (i % 37)}`).join('\n') + '\n');
+  fs.writeFileSync(
+    file,
+    criteoLines(500, 3)
+      .map((l, i) => `${l}\t${1000 + (i % 37)}`)
+      .join('\n') + '\n',
+  );
   const { schema, columns } = await inferSchema(file, 500);
   assert.equal(schema.delimiter, '\t');
   assert.equal(schema.header, false);
   assert.deepEqual(schema.label, { name: 'f1' });
   assert.equal(schema.dense.length, 14, 'I1..I13 and the unnamed integer column');
-  assert.ok(schema.dense.filter((d) => d.name !== 'f3').every((d) => d.transform === 'log1p'), 'non-negative integer counts are log1p');
+  assert.ok(
+    schema.dense.filter((d) => d.name !== 'f3').every((d) => d.transform === 'log1p'),
+    'non-negative integer counts are log1p',
+  );
   assert.equal(schema.dense.find((d) => d.name === 'f3')?.transform, 'standardize', 'I2 has negative values');
   assert.equal(schema.categorical.length, 26);
   assert.ok(schema.categorical.every((c) => c.encoding === 'hex'));

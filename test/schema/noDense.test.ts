@@ -35,7 +35,8 @@ const SCHEMA = {
 /** `n` seeded rows "click,country,user,tags" with a click signal on country and tags. */
 function rowLines(n: number, seed: number): string[] {
   const rng = new Rng(seed);
-  const countries = ['fr', 'de', 'us', 'jp'], tags = ['sports', 'news', 'tech', 'music'];
+  const countries = ['fr', 'de', 'us', 'jp'],
+    tags = ['sports', 'news', 'tech', 'music'];
   return Array.from({ length: n }, () => {
     const country = countries[rng.nextInt(countries.length)];
     const list = tags.filter(() => rng.next() < 0.4);
@@ -61,7 +62,10 @@ test('no dense column: preprocess, train (bottom MLP 1-8-4 on the constant input
   // the default bottom MLP (13-64-16) is refused, naming the constant input and the fix
   const wrong = dlrm('train', '--processed-data-file', merged, ...ARCH);
   assert.equal(wrong.status, 2, wrong.stderr);
-  assert.match(wrong.stderr, /--arch-mlp-bot: the first width 13 .* must be 1: the data has no dense features, so the bottom MLP takes one constant input equal to 1.*e\.g\. --arch-mlp-bot 1-64-16/);
+  assert.match(
+    wrong.stderr,
+    /--arch-mlp-bot: the first width 13 .* must be 1: the data has no dense features, so the bottom MLP takes one constant input equal to 1.*e\.g\. --arch-mlp-bot 1-64-16/,
+  );
 
   const tr = dlrm('train', '--processed-data-file', merged, '--arch-mlp-bot', '1-8-4', ...ARCH, '--save-model', ckpt);
   assert.equal(tr.status, 0, tr.stderr);
@@ -75,10 +79,17 @@ test('no dense column: preprocess, train (bottom MLP 1-8-4 on the constant input
 
   // the blocks split keeps file order: the test split is lines [start, end) of the file's data rows
   const testCsv = path.join(dir, 'test.csv');
-  fs.writeFileSync(testCsv, ['click,country,user,tags', ...lines.slice(manifest.splits.test.start, manifest.splits.test.end)].join('\n') + '\n');
+  fs.writeFileSync(
+    testCsv,
+    ['click,country,user,tags', ...lines.slice(manifest.splits.test.start, manifest.splits.test.end)].join('\n') + '\n',
+  );
   const pr = dlrm('predict', '--load-model', ckpt, '--input', testCsv, '--mini-batch-size', '64');
   assert.equal(pr.status, 0, pr.stderr);
-  const predicted = pr.stdout.trim().split('\n').slice(1).map((l) => l.split(','));
+  const predicted = pr.stdout
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
   assert.equal(predicted.length, testRows);
 
   // the processed path: the engine on the test split through the same wrapper, same batch size

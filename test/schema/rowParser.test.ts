@@ -16,7 +16,10 @@ const schema: ColumnSchema = {
   columns: ['y', 'x', 'name', 'tags', 'ignore'],
   label: { name: 'y' },
   dense: [{ name: 'x', transform: 'none' }],
-  categorical: [{ name: 'name', encoding: 'string' }, { name: 'tags', encoding: 'hex', multiHotSeparator: '|' }],
+  categorical: [
+    { name: 'name', encoding: 'string' },
+    { name: 'tags', encoding: 'hex', multiHotSeparator: '|' },
+  ],
 };
 const key = (hi: number, lo: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
 
@@ -46,13 +49,20 @@ test('quotes, CRLF, multi-hot lists and missing keys', () => {
   assert.equal(parse(p, '1,2,"Paris, ""FR""",a|ff||0c,zzz\r'), null);
   assert.equal(p.label, 1);
   assert.equal(key(p.bags[0].hi[0], p.bags[0].lo[0]), fnv1a64String('Paris, "FR"'));
-  assert.deepEqual(Array.from(p.bags[1].lo.subarray(0, p.bags[1].n)), [0xa, 0xff, 0xc], 'empty list elements are skipped');
+  assert.deepEqual(
+    Array.from(p.bags[1].lo.subarray(0, p.bags[1].n)),
+    [0xa, 0xff, 0xc],
+    'empty list elements are skipped',
+  );
   assert.equal(parse(p, '0,2,,,'), null);
   assert.equal(key(p.bags[0].hi[0], p.bags[0].lo[0]), fnv1a64String(''), 'an empty string field is the hash of ""');
   assert.equal(p.bags[1].n, 0, 'an empty multi-hot field is an empty bag');
   assert.deepEqual(p.missingKey(0), [0xcbf29ce4, 0x84222325]);
   assert.deepEqual(parse(p, '0,2,a,xyz,'), { field: 4, message: "list element 'xyz' is not 1 to 8 hex digits" });
-  assert.deepEqual(parse(p, '0,2,"a,'), { field: 3, message: 'has an opening quote without a closing one (quoted fields cannot span lines)' });
+  assert.deepEqual(parse(p, '0,2,"a,'), {
+    field: 3,
+    message: 'has an opening quote without a closing one (quoted fields cannot span lines)',
+  });
   assert.equal(parse(p, '0,2,a')?.field, undefined, 'a wrong field count names no field');
   assert.deepEqual(parse(p, '2,2,a,,'), { field: 1, message: "'2' is not 0 or 1" });
 });
@@ -73,5 +83,9 @@ test('forEachLine: a UTF-8 BOM, CRLF and empty lines', () => {
   const seen: [string, number][] = [];
   const lines = forEachLine(bytes, bytes.length, 1, (s, e, n) => seen.push([bytes.subarray(s, e).toString('utf8'), n]));
   assert.equal(lines, 4);
-  assert.deepEqual(seen, [['click,x\r', 1], ['1,2\r', 3], ['0,3', 4]]);
+  assert.deepEqual(seen, [
+    ['click,x\r', 1],
+    ['1,2\r', 3],
+    ['0,3', 4],
+  ]);
 });

@@ -16,11 +16,18 @@ test('schema --rows N samples N data rows, with a header line and without', () =
   const without = path.join(dir, 'nohead.csv');
   fs.writeFileSync(withHeader, csv);
   fs.writeFileSync(without, csv.slice(csv.indexOf('\n') + 1));
-  for (const [file, header] of [[withHeader, 'yes'], [without, 'no']] as const) {
+  for (const [file, header] of [
+    [withHeader, 'yes'],
+    [without, 'no'],
+  ] as const) {
     for (const n of [1, 10, 49]) {
       const r = dlrm('schema', '--infer', file, '--rows', String(n));
       assert.equal(r.status, 0, r.stderr);
-      assert.match(r.stderr, new RegExp(`^${n} rows sampled from .*; delimiter ",", header ${header}\\n`), `${path.basename(file)} --rows ${n}`);
+      assert.match(
+        r.stderr,
+        new RegExp(`^${n} rows sampled from .*; delimiter ",", header ${header}\\n`),
+        `${path.basename(file)} --rows ${n}`,
+      );
     }
   }
 });

@@ -49,7 +49,9 @@ test('inspect --stats figures match an independent computation', async () => {
   });
   assert.equal(s.tables[0].missingRate, 0);
   assert.equal(s.tables[2].missingRate, rows.filter((x) => x.tags.length === 0).length / rows.length);
-  let min = Infinity, max = -Infinity, sum = 0;
+  let min = Infinity,
+    max = -Infinity,
+    sum = 0;
   for (const v of all.dense) {
     min = Math.min(min, v);
     max = Math.max(max, v);
@@ -62,12 +64,23 @@ test('inspect --stats figures match an independent computation', async () => {
   assert.equal(s.memory.optimizerBytes['rowwise-adagrad'], tableRows * 4);
   // the budget is below the tables: the smallest K whose tables fit is suggested
   assert.equal(s.memory.fits, false);
-  const fitsAt = (K: number): boolean => 2 * perTable.reduce((a, m) => a + [...m.values()].filter((c) => c >= K).length + 1, 0) * d * 4 <= s.memory.budgetBytes;
+  const fitsAt = (K: number): boolean =>
+    2 * perTable.reduce((a, m) => a + [...m.values()].filter((c) => c >= K).length + 1, 0) * d * 4 <=
+    s.memory.budgetBytes;
   const expected = [2, 3, 5, 10, 20, 50, 100, 200, 500, 1000].find(fitsAt);
   assert.ok(expected !== undefined && expected > 2, `a K that fits exists: ${expected}`);
   assert.equal(s.memory.suggestMinFrequency, expected);
 
-  const cli = dlrm('inspect', '--processed-data-file', file, '--stats', '--embedding-dim', '32', '--memory-gb', String(12_288 / 2 ** 30));
+  const cli = dlrm(
+    'inspect',
+    '--processed-data-file',
+    file,
+    '--stats',
+    '--embedding-dim',
+    '32',
+    '--memory-gb',
+    String(12_288 / 2 ** 30),
+  );
   assert.equal(cli.status, 0, cli.stderr);
   assert.match(cli.stdout, /do NOT fit/);
   assert.match(cli.stdout, new RegExp(`--min-frequency ${expected}`));

@@ -28,7 +28,18 @@ before(async () => {
   setupLogger({ level: 'fatal', pretty: false });
   fx = await buildFixture(dir, 'gen', { rows: 400, seed: 43 });
   modelB = path.join(dir, 'b.ckpt');
-  await runTraining(resolveTrainConfig({ processedDataFile: fx.merged, archMlpBot: [13, 16, 8], archMlpTop: [16, 1], numBatches: 3, miniBatchSize: 128, seed: 6, printFreq: 1000, saveModel: modelB }));
+  await runTraining(
+    resolveTrainConfig({
+      processedDataFile: fx.merged,
+      archMlpBot: [13, 16, 8],
+      archMlpTop: [16, 1],
+      numBatches: 3,
+      miniBatchSize: 128,
+      seed: 6,
+      printFreq: 1000,
+      saveModel: modelB,
+    }),
+  );
 });
 after(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -45,7 +56,25 @@ interface Served {
 
 /** Starts `dlrm serve --workers 2` (tfjs engine, as the predict comparison) and waits for its "listening" line. */
 async function serveWorkers(model: string, ...args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [cli, 'serve', '--load-model', model, '--port', '0', '--workers', '2', '--engine', 'tfjs', '--backend', 'cpu', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      'serve',
+      '--load-model',
+      model,
+      '--port',
+      '0',
+      '--workers',
+      '2',
+      '--engine',
+      'tfjs',
+      '--backend',
+      'cpu',
+      ...args,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   children.push(child);
   let err = '';
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -65,22 +94,34 @@ async function serveWorkers(model: string, ...args: string[]): Promise<Served> {
 }
 
 /** A request on a new connection (so that the cluster hands it to either worker): status and parsed JSON body. */
-function fresh(url: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: unknown; text: string }> {
+function fresh(
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: unknown; text: string }> {
   return new Promise((resolve, reject) => {
     const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = http.request(url, { method: data === undefined ? 'GET' : 'POST', agent: false, headers: { ...(data === undefined ? {} : { 'content-type': 'application/json' }), ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => {
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, json, text });
-      });
-    });
+    const req = http.request(
+      url,
+      {
+        method: data === undefined ? 'GET' : 'POST',
+        agent: false,
+        headers: { ...(data === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => {
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, json, text });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(data);
   });
@@ -107,7 +148,7 @@ const alive = (pid: number) => {
   }
 };
 
-test('two workers answer on one port with dlrm predict\'s scores; /metrics sums both; SIGTERM stops all, exit 0', async () => {
+test("two workers answer on one port with dlrm predict's scores; /metrics sums both; SIGTERM stops all, exit 0", async () => {
   const lines = fs.readFileSync(fx.raw, 'utf8').split('\n').slice(0, 8);
   const expected = await predictLines(fx.model, dir, 'expected', lines);
   const s = await serveWorkers(fx.model);
@@ -117,10 +158,17 @@ test('two workers answer on one port with dlrm predict\'s scores; /metrics sums 
   for (let i = 0; i < n; i++) {
     const r = await fresh(`${s.url}/v1/predict`, { rows: lines });
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual((r.json as PredictReply).probabilities.map((p) => float32Text(p)), Array.from(expected, (p) => float32Text(p)));
+    assert.deepEqual(
+      (r.json as PredictReply).probabilities.map((p) => float32Text(p)),
+      Array.from(expected, (p) => float32Text(p)),
+    );
   }
   const metrics = (await fresh(`${s.url}/metrics`)).text;
-  assert.match(metrics, new RegExp(`dlrm_serve_requests_total\\{route="/v1/predict",status="200"\\} ${n}\\n`), 'the predict requests of both workers, summed');
+  assert.match(
+    metrics,
+    new RegExp(`dlrm_serve_requests_total\\{route="/v1/predict",status="200"\\} ${n}\\n`),
+    'the predict requests of both workers, summed',
+  );
   assert.match(metrics, new RegExp(`dlrm_serve_rows_scored_total ${n * lines.length}\\n`));
   assert.match(metrics, /dlrm_serve_model_step 3\n/, 'the model step is not summed over the workers');
   s.child.kill('SIGTERM');
@@ -180,7 +228,10 @@ test('a worker killed with SIGKILL is replaced and the port keeps answering', as
     if (pids.length === 2 && !pids.includes(s.pids[0])) break;
   }
   assert.equal(pids.length, 2, `two workers answer again: ${pids.join(', ')}`);
-  assert.ok(pids.includes(s.pids[1]) && !pids.includes(s.pids[0]), `the killed worker was replaced: ${pids.join(', ')}`);
+  assert.ok(
+    pids.includes(s.pids[1]) && !pids.includes(s.pids[0]),
+    `the killed worker was replaced: ${pids.join(', ')}`,
+  );
   assert.match(s.stderr(), /"msg":"serve worker died; starting another"/);
   s.child.kill('SIGTERM');
   assert.equal(await s.exit, 0, s.stderr());
@@ -189,7 +240,10 @@ test('a worker killed with SIGKILL is replaced and the port keeps answering', as
 test('a checkpoint that does not load fails the start: one dlrm: line, exit 2, no worker left', () => {
   const broken = path.join(dir, 'broken-start.ckpt');
   fs.writeFileSync(broken, 'not a checkpoint\n');
-  const r = spawnSync(process.execPath, [cli, 'serve', '--load-model', broken, '--port', '0', '--workers', '2'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, [cli, 'serve', '--load-model', broken, '--port', '0', '--workers', '2'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(r.status, 2, r.stderr);
   const lines = r.stderr.split('\n').filter((l) => l.startsWith('dlrm: '));
   assert.equal(lines.length, 1, r.stderr);

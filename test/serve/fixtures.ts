@@ -10,7 +10,16 @@ export const ENGINE = { engine: 'tfjs', backend: 'cpu' } as const;
 
 /** Starts a server for `model` (defaults: 1 ms batch delay, 4096 rows, 1 MiB bodies, no admin token). */
 export function startTestServer(model: string, o: Partial<ServeConfig> = {}): Promise<RunningServer> {
-  return startServer({ loadModel: model, host: '127.0.0.1', port: 0, maxBatchDelayMs: 1, maxBatchRows: 4096, maxBodyBytes: 1 << 20, ...ENGINE, ...o });
+  return startServer({
+    loadModel: model,
+    host: '127.0.0.1',
+    port: 0,
+    maxBatchDelayMs: 1,
+    maxBatchRows: 4096,
+    maxBodyBytes: 1 << 20,
+    ...ENGINE,
+    ...o,
+  });
 }
 
 export interface Reply {
@@ -22,9 +31,22 @@ export interface Reply {
 }
 
 /** Sends a request; a string body is sent as is, anything else as JSON. */
-export async function request(url: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
-  const body = init.body === undefined ? undefined : typeof init.body === 'string' || init.body instanceof Uint8Array ? init.body : JSON.stringify(init.body);
-  const headers = { ...(init.body !== undefined && typeof init.body !== 'string' && !(init.body instanceof Uint8Array) ? { 'content-type': 'application/json' } : {}), ...init.headers };
+export async function request(
+  url: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Reply> {
+  const body =
+    init.body === undefined
+      ? undefined
+      : typeof init.body === 'string' || init.body instanceof Uint8Array
+        ? init.body
+        : JSON.stringify(init.body);
+  const headers = {
+    ...(init.body !== undefined && typeof init.body !== 'string' && !(init.body instanceof Uint8Array)
+      ? { 'content-type': 'application/json' }
+      : {}),
+    ...init.headers,
+  };
   const res = await fetch(url, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), body, headers });
   const text = await res.text();
   let json: unknown;
@@ -49,11 +71,26 @@ export async function predictRows(server: RunningServer, rows: unknown[]): Promi
 }
 
 /** `dlrm predict` in process on `lines` (one engine batch): the probabilities, as float32. */
-export async function predictLines(model: string, dir: string, name: string, lines: string[], header?: string): Promise<Float32Array> {
+export async function predictLines(
+  model: string,
+  dir: string,
+  name: string,
+  lines: string[],
+  header?: string,
+): Promise<Float32Array> {
   const input = path.join(dir, `${name}.in`);
   const output = path.join(dir, `${name}.csv`);
   fs.writeFileSync(input, [...(header === undefined ? [] : [header]), ...lines].join('\n') + '\n');
-  await runPredict({ loadModel: model, input, output, miniBatchSize: lines.length, format: 'csv', idColumn: null, idStart: null, ...ENGINE });
+  await runPredict({
+    loadModel: model,
+    input,
+    output,
+    miniBatchSize: lines.length,
+    format: 'csv',
+    idColumn: null,
+    idStart: null,
+    ...ENGINE,
+  });
   const rows = fs.readFileSync(output, 'utf8').trim().split('\n').slice(1);
   return Float32Array.from(rows, (r) => Number(r.split(',')[1]));
 }

@@ -29,8 +29,20 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const COLUMNS = ['label', ...Array.from({ length: 13 }, (_, i) => `I${i + 1}`), ...Array.from({ length: 26 }, (_, i) => `C${i + 1}`)];
-const CONTENT_TYPES = ['application/json', 'application/json; charset=utf-8', 'text/plain', 'application/octet-stream', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded', ''];
+const COLUMNS = [
+  'label',
+  ...Array.from({ length: 13 }, (_, i) => `I${i + 1}`),
+  ...Array.from({ length: 26 }, (_, i) => `C${i + 1}`),
+];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'application/octet-stream',
+  'multipart/form-data; boundary=x',
+  'application/x-www-form-urlencoded',
+  '',
+];
 const ALPHABET = '0123456789abcdefABCDEF\t\t\t\t-\n\r"\\ ,{}[]:é\u0000\u2028';
 
 function randomText(rng: Rng, n: number): string {
@@ -41,12 +53,24 @@ function randomText(rng: Rng, n: number): string {
 
 function randomJson(rng: Rng, depth: number): unknown {
   switch (rng.nextInt(depth > 3 ? 5 : 8)) {
-    case 0: return null;
-    case 1: return rng.next() < 0.5;
-    case 2: return [0, -1, 1e308, -0.5, 2 ** 53, NaN][rng.nextInt(6)];
-    case 3: case 4: return randomText(rng, rng.nextInt(50));
-    case 5: return Array.from({ length: rng.nextInt(6) }, () => randomJson(rng, depth + 1));
-    default: return Object.fromEntries(Array.from({ length: rng.nextInt(6) }, () => [rng.next() < 0.5 ? COLUMNS[rng.nextInt(COLUMNS.length)] : randomText(rng, 5), randomJson(rng, depth + 1)]));
+    case 0:
+      return null;
+    case 1:
+      return rng.next() < 0.5;
+    case 2:
+      return [0, -1, 1e308, -0.5, 2 ** 53, NaN][rng.nextInt(6)];
+    case 3:
+    case 4:
+      return randomText(rng, rng.nextInt(50));
+    case 5:
+      return Array.from({ length: rng.nextInt(6) }, () => randomJson(rng, depth + 1));
+    default:
+      return Object.fromEntries(
+        Array.from({ length: rng.nextInt(6) }, () => [
+          rng.next() < 0.5 ? COLUMNS[rng.nextInt(COLUMNS.length)] : randomText(rng, 5),
+          randomJson(rng, depth + 1),
+        ]),
+      );
   }
 }
 
@@ -69,8 +93,11 @@ function randomBody(rng: Rng, good: string[]): { body: string | Uint8Array; cont
   if (kind === 0) return { body: Uint8Array.from({ length: rng.nextInt(3000) }, () => rng.nextInt(256)), contentType };
   if (kind === 1) return { body: JSON.stringify(randomJson(rng, 0)) ?? 'null', contentType };
   if (kind === 2) return { body: JSON.stringify({ rows: good.slice(0, 3) }).slice(0, rng.nextInt(200)), contentType };
-  if (kind === 3) return { body: JSON.stringify({ rows: Array.from({ length: rng.nextInt(100) }, () => good[0]) }), contentType };
-  const rows = Array.from({ length: rng.nextInt(8) }, () => (rng.next() < 0.5 ? mutatedLine(rng, good) : rng.next() < 0.5 ? good[rng.nextInt(good.length)] : randomJson(rng, 1)));
+  if (kind === 3)
+    return { body: JSON.stringify({ rows: Array.from({ length: rng.nextInt(100) }, () => good[0]) }), contentType };
+  const rows = Array.from({ length: rng.nextInt(8) }, () =>
+    rng.next() < 0.5 ? mutatedLine(rng, good) : rng.next() < 0.5 ? good[rng.nextInt(good.length)] : randomJson(rng, 1),
+  );
   return { body: JSON.stringify({ rows, ...(rng.next() < 0.1 ? { extra: 1 } : {}) }), contentType };
 }
 
@@ -83,22 +110,33 @@ test(`${BODIES} random bodies: every answer is JSON with the right shape; the se
   let sent = 0;
   for (; sent < BODIES && performance.now() < deadline; sent++) {
     const { body, contentType } = randomBody(rng, good);
-    const r = await request(`${server.url}/v1/predict`, { body, headers: contentType === '' ? {} : { 'content-type': contentType } });
+    const r = await request(`${server.url}/v1/predict`, {
+      body,
+      headers: contentType === '' ? {} : { 'content-type': contentType },
+    });
     statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
     const what = `body ${sent} (${contentType}): ${r.status} ${r.text.slice(0, 200)}`;
     assert.ok([200, 400, 413, 415].includes(r.status), what);
     assert.ok(r.json !== undefined && typeof r.json === 'object', what);
     if (r.status === 200) {
       const p = (r.json as { probabilities: number[] }).probabilities;
-      const rows = (JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString()) as { rows: unknown[] }).rows;
+      const rows = (JSON.parse(typeof body === 'string' ? body : Buffer.from(body).toString()) as { rows: unknown[] })
+        .rows;
       assert.equal(p.length, rows.length, what);
-      assert.ok(p.every((x) => x >= 0 && x <= 1), what);
+      assert.ok(
+        p.every((x) => x >= 0 && x <= 1),
+        what,
+      );
     } else {
       assert.equal(typeof (r.json as { error?: unknown }).error, 'string', what);
     }
   }
   assert.ok(sent >= 100, `only ${sent} bodies in ${TIME_LIMIT_MS} ms`);
-  assert.deepEqual([...statuses.keys()].sort(), [200, 400, 413, 415], `every kind of answer: ${JSON.stringify([...statuses])}`);
+  assert.deepEqual(
+    [...statuses.keys()].sort(),
+    [200, 400, 413, 415],
+    `every kind of answer: ${JSON.stringify([...statuses])}`,
+  );
   assert.deepEqual((await request(`${server.url}/healthz`)).json, { status: 'ok' });
   assert.deepEqual(await predictRows(server, good), before, 'a good request scores as before');
 });

@@ -25,7 +25,18 @@ before(async () => {
   setupLogger({ level: 'fatal', pretty: false });
   fx = await buildFixture(dir, 'gen', { rows: 500, seed: 41 });
   modelB = path.join(dir, 'b.ckpt');
-  await runTraining(resolveTrainConfig({ processedDataFile: fx.merged, archMlpBot: [13, 16, 8], archMlpTop: [16, 1], numBatches: 3, miniBatchSize: 128, seed: 5, printFreq: 1000, saveModel: modelB }));
+  await runTraining(
+    resolveTrainConfig({
+      processedDataFile: fx.merged,
+      archMlpBot: [13, 16, 8],
+      archMlpTop: [16, 1],
+      numBatches: 3,
+      miniBatchSize: 128,
+      seed: 5,
+      printFreq: 1000,
+      saveModel: modelB,
+    }),
+  );
 });
 after(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -41,7 +52,11 @@ interface Served {
 
 /** Starts `dlrm serve` and waits (at most 60 s) for its "listening" log line. */
 async function serve(model: string, ...args: string[]): Promise<Served> {
-  const child = spawn(process.execPath, [path.join(repoRoot(), 'bin', 'dlrm.js'), 'serve', '--load-model', model, '--port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot(), 'bin', 'dlrm.js'), 'serve', '--load-model', model, '--port', '0', ...args],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   children.push(child);
   let err = '';
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

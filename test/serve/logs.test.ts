@@ -33,9 +33,20 @@ test('one debug line per request and a summary line per period', async () => {
   await predictRows(server, [lines[0]]);
   await request(`${server.url}/v1/predict`, { body: { rows: ['bad'] } });
   await new Promise((r) => setTimeout(r, 700));
-  const records = fs.readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const records = fs
+    .readFileSync(logFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const perRequest = records.filter((r) => r.msg === 'request' && r.url === '/v1/predict');
-  assert.deepEqual(perRequest.map((r) => [r.level, r.method, r.status]), [[20, 'POST', 200], [20, 'POST', 200], [20, 'POST', 400]]);
+  assert.deepEqual(
+    perRequest.map((r) => [r.level, r.method, r.status]),
+    [
+      [20, 'POST', 200],
+      [20, 'POST', 200],
+      [20, 'POST', 400],
+    ],
+  );
   assert.ok(perRequest.every((r) => typeof r.ms === 'number'));
   const summaries = records.filter((r) => r.msg === 'serve summary (last minute)');
   assert.ok(summaries.length >= 1, 'a summary line');

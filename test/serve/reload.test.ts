@@ -26,7 +26,19 @@ before(async () => {
   setupLogger({ level: 'fatal', pretty: false });
   fx = await buildFixture(dir, 'gen', { rows: 2000, seed: 21 });
   modelB = path.join(dir, 'b.ckpt');
-  await runTraining(resolveTrainConfig({ processedDataFile: fx.merged, archMlpBot: [13, 16, 8], archMlpTop: [16, 1], numBatches: 45, miniBatchSize: 128, learningRate: 0.5, seed: 77, printFreq: 1000, saveModel: modelB }));
+  await runTraining(
+    resolveTrainConfig({
+      processedDataFile: fx.merged,
+      archMlpBot: [13, 16, 8],
+      archMlpTop: [16, 1],
+      numBatches: 45,
+      miniBatchSize: 128,
+      learningRate: 0.5,
+      seed: 77,
+      printFreq: 1000,
+      saveModel: modelB,
+    }),
+  );
   server = await startTestServer(fx.model, { adminToken: TOKEN, maxBatchDelayMs: 2 });
 });
 after(async () => {
@@ -67,7 +79,10 @@ test('a reload under load: no request fails, none mixes models, later requests g
       else {
         reply.probabilities.forEach((p, i) => {
           const row = start + i;
-          if (Math.abs(p - own[row]) > 1e-5) problems.push(`row ${row}: ${p} is not model ${reply.model.id}'s ${own[row]} (the other model gives ${other[row]})`);
+          if (Math.abs(p - own[row]) > 1e-5)
+            problems.push(
+              `row ${row}: ${p} is not model ${reply.model.id}'s ${own[row]} (the other model gives ${other[row]})`,
+            );
         });
       }
     }
@@ -87,8 +102,15 @@ test('a reload under load: no request fails, none mixes models, later requests g
   assert.ok(seen.some((s) => s.id === idA) && seen.some((s) => s.id === idB), 'responses from both models');
   const late = seen.filter((s) => s.startedAt > reloadedAt && s.id !== idB);
   assert.equal(late.length, 0, 'requests started after the reload returned use the new model');
-  assert.equal((await request(`${server.url}/v1/model`)).json && ((await request(`${server.url}/v1/model`)).json as { id: string }).id, idB);
-  assert.ok(scores.a.some((p, i) => Math.abs(p - scores.b[i]) > 1e-4), 'the two models score differently (the mixing check can fail)');
+  assert.equal(
+    (await request(`${server.url}/v1/model`)).json &&
+      ((await request(`${server.url}/v1/model`)).json as { id: string }).id,
+    idB,
+  );
+  assert.ok(
+    scores.a.some((p, i) => Math.abs(p - scores.b[i]) > 1e-4),
+    'the two models score differently (the mixing check can fail)',
+  );
 });
 
 test('a bad checkpoint is refused with a JSON error and the current model keeps serving', async () => {
@@ -98,7 +120,10 @@ test('a bad checkpoint is refused with a JSON error and the current model keeps 
   for (const bad of [truncated, fx.raw, path.join(dir, 'missing.ckpt')]) {
     const r = await request(`${server.url}/admin/reload`, { body: { path: bad }, headers: auth });
     assert.equal(r.status, 422, r.text);
-    assert.match((r.json as { error: string }).error, new RegExp(`^reload refused: .*; model ${current} \\(step \\d+\\) keeps serving$`));
+    assert.match(
+      (r.json as { error: string }).error,
+      new RegExp(`^reload refused: .*; model ${current} \\(step \\d+\\) keeps serving$`),
+    );
   }
   const line = fs.readFileSync(fx.raw, 'utf8').split('\n')[0];
   const r = await request(`${server.url}/v1/predict`, { body: { rows: [line] } });
@@ -114,7 +139,7 @@ test('POST /admin/reload needs the bearer token; without a body it re-reads the 
     assert.equal(r.status, 403, r.text);
     assert.match((r.json as { error: string }).error, /Authorization: Bearer/);
   }
-  const current = ((await request(`${server.url}/v1/model`)).json as { id: string; file: string });
+  const current = (await request(`${server.url}/v1/model`)).json as { id: string; file: string };
   const r = await request(`${server.url}/admin/reload`, { method: 'POST', headers: auth });
   assert.equal(r.status, 200, r.text);
   assert.deepEqual((r.json as { model: { id: string; file: string } }).model.id, current.id);

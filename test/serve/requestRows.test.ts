@@ -10,7 +10,9 @@ import type { ColumnSchema } from '../../src/rawformat/schema';
 import { RequestRowError, RequestRows } from '../../src/serve/requestRows';
 import { repoRoot } from '../helpers/sharedData';
 
-const kaggle = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'configs', 'kaggle.schema.json'), 'utf8')) as ColumnSchema;
+const kaggle = JSON.parse(
+  fs.readFileSync(path.join(repoRoot(), 'configs', 'kaggle.schema.json'), 'utf8'),
+) as ColumnSchema;
 const custom: ColumnSchema = {
   delimiter: ',',
   header: true,
@@ -18,13 +20,20 @@ const custom: ColumnSchema = {
   columns: ['day', 'click', 'country', 'tags'],
   label: { name: 'click' },
   dense: [],
-  categorical: [{ name: 'country', encoding: 'string' }, { name: 'tags', encoding: 'string', multiHotSeparator: '|' }],
+  categorical: [
+    { name: 'country', encoding: 'string' },
+    { name: 'tags', encoding: 'string', multiHotSeparator: '|' },
+  ],
 };
 
 const lines = (r: RequestRows, rows: unknown[]) => r.toBlock(rows).toString('utf8').split('\n');
 
 function refused(r: RequestRows, rows: unknown[], pattern: RegExp): void {
-  assert.throws(() => r.toBlock(rows), (err: unknown) => err instanceof RequestRowError && pattern.test(err.message), `expected ${pattern}`);
+  assert.throws(
+    () => r.toBlock(rows),
+    (err: unknown) => err instanceof RequestRowError && pattern.test(err.message),
+    `expected ${pattern}`,
+  );
 }
 
 test('Criteo: 39-field lines get the label 0 in front, 40-field lines are kept', () => {
@@ -51,10 +60,24 @@ test('Criteo objects: column order, missing columns empty, numbers as text, unkn
 
 test('custom schema: the label inserted in the middle, quote-aware; objects quoted and lists joined', () => {
   const r = new RequestRows(custom);
-  assert.deepEqual(lines(r, ['2024-01-01,"Paris, FR",a|b', '2024-01-01,1,fr,']), ['2024-01-01,0,"Paris, FR",a|b', '2024-01-01,1,fr,', '']);
+  assert.deepEqual(lines(r, ['2024-01-01,"Paris, FR",a|b', '2024-01-01,1,fr,']), [
+    '2024-01-01,0,"Paris, FR",a|b',
+    '2024-01-01,1,fr,',
+    '',
+  ]);
   // a quote inside a field does not open a quoted part; "" inside a quoted field is one quote
-  assert.deepEqual(lines(r, ['2024-01-01,a"b,c', '2024-01-01,"x"",y",c']), ['2024-01-01,0,a"b,c', '2024-01-01,0,"x"",y",c', '']);
-  assert.deepEqual(lines(r, [{ country: 'Paris, FR', tags: ['a', 'b'] }, { country: '"q"', tags: [] }]), [',0,"Paris, FR",a|b', ',0,"""q""",', '']);
+  assert.deepEqual(lines(r, ['2024-01-01,a"b,c', '2024-01-01,"x"",y",c']), [
+    '2024-01-01,0,a"b,c',
+    '2024-01-01,0,"x"",y",c',
+    '',
+  ]);
+  assert.deepEqual(
+    lines(r, [
+      { country: 'Paris, FR', tags: ['a', 'b'] },
+      { country: '"q"', tags: [] },
+    ]),
+    [',0,"Paris, FR",a|b', ',0,"""q""",', ''],
+  );
   refused(r, [{ tags: ['a|b'] }], /^rows\[0\]: field 4 \(tags\[0\]\): holds the list separator/);
   refused(r, ['a,b'], /^rows\[0\]: has 2 fields; a row has 4 with the label column, or 3 without it/);
 });

@@ -25,7 +25,13 @@ let server: RunningServer;
 before(async () => {
   setupLogger({ level: 'warn', pretty: false });
   fx = await buildFixture(dir, 'gen', { rows: 3000, seed: 11 });
-  rare = await buildFixture(dir, 'rare', { rows: 3000, seed: 12, minFrequency: 3, preprocessMaxIndRange: 5000, trainMaxIndRange: 40 });
+  rare = await buildFixture(dir, 'rare', {
+    rows: 3000,
+    seed: 12,
+    minFrequency: 3,
+    preprocessMaxIndRange: 5000,
+    trainMaxIndRange: 40,
+  });
   server = await startTestServer(fx.model, { maxBodyBytes: 256 << 10, maxBatchRows: 1000 });
 });
 after(async () => {
@@ -38,7 +44,12 @@ const dropLabel = (line: string): string => line.slice(line.indexOf('\t') + 1);
 
 /** Lines with every third categorical replaced by a value no vocabulary holds. */
 function withUnseen(lines: string[]): string[] {
-  return lines.map((l, i) => l.split('\t').map((v, f) => (f > 13 && (f + i) % 3 === 0 ? (0xf0000000 + i * 7919 + f).toString(16) : v)).join('\t'));
+  return lines.map((l, i) =>
+    l
+      .split('\t')
+      .map((v, f) => (f > 13 && (f + i) % 3 === 0 ? (0xf0000000 + i * 7919 + f).toString(16) : v))
+      .join('\t'),
+  );
 }
 
 /** A labelled Criteo line as an object of columns (empty fields left out). */
@@ -54,7 +65,9 @@ function asObject(line: string): Record<string, string | number> {
 
 function assertSame(got: PredictReply, want: Float32Array, what: string): void {
   assert.equal(got.probabilities.length, want.length, `${what}: one probability per row`);
-  got.probabilities.forEach((p, i) => assert.equal(Math.fround(p), want[i], `${what}: row ${i}: serve ${p}, predict ${want[i]}`));
+  got.probabilities.forEach((p, i) =>
+    assert.equal(Math.fround(p), want[i], `${what}: row ${i}: serve ${p}, predict ${want[i]}`),
+  );
 }
 
 test('serve and dlrm predict give identical scores: labelled, unlabelled, objects, unseen categories', async () => {
@@ -63,10 +76,17 @@ test('serve and dlrm predict give identical scores: labelled, unlabelled, object
   assertSame(await predictRows(server, labelled), want, 'labelled lines');
   assertSame(await predictRows(server, labelled.map(asObject)), want, 'objects');
   const unlabelled = labelled.map(dropLabel);
-  assertSame(await predictRows(server, unlabelled), await predictLines(fx.model, dir, 'unlabelled', unlabelled), 'unlabelled lines');
+  assertSame(
+    await predictRows(server, unlabelled),
+    await predictLines(fx.model, dir, 'unlabelled', unlabelled),
+    'unlabelled lines',
+  );
   // the unseen values really changed the scores (they went to the oovIndex, not to the original values)
   const original = await predictLines(fx.model, dir, 'original', rawLines(fx, 200, 300));
-  assert.ok(original.some((p, i) => p !== want[200 + i]), 'unseen categories score differently from the originals');
+  assert.ok(
+    original.some((p, i) => p !== want[200 + i]),
+    'unseen categories score differently from the originals',
+  );
 });
 
 test('serve and dlrm predict agree with --min-frequency, preprocess --max-ind-range and train --max-ind-range', async () => {
@@ -87,20 +107,51 @@ test('custom schema (quoted CSV, string keys, multi-hot list): serve and dlrm pr
   const merged = path.join(dir, 'logs.dlrm');
   const model = path.join(dir, 'logs.ckpt');
   for (const args of [
-    ['preprocess', '--schema', writeJson(path.join(dir, 'schema.json'), LOG_SCHEMA), '--raw-data-file', raw, '--processed-data-file', merged],
-    ['train', '--processed-data-file', merged, '--arch-mlp-bot', '1-8-4', '--arch-mlp-top', '8-1', '--mini-batch-size', '32', '--num-batches', '10', '--save-model', model],
+    [
+      'preprocess',
+      '--schema',
+      writeJson(path.join(dir, 'schema.json'), LOG_SCHEMA),
+      '--raw-data-file',
+      raw,
+      '--processed-data-file',
+      merged,
+    ],
+    [
+      'train',
+      '--processed-data-file',
+      merged,
+      '--arch-mlp-bot',
+      '1-8-4',
+      '--arch-mlp-top',
+      '8-1',
+      '--mini-batch-size',
+      '32',
+      '--num-batches',
+      '10',
+      '--save-model',
+      model,
+    ],
   ]) {
     const r = dlrm(...args);
     assert.equal(r.status, 0, r.stderr);
   }
-  const probe = [...rows.slice(0, 50), { click: 0, day: '2024-02-01', price: '7.5', country: 'Mars, SOL', user: 'nobody', tags: ['tech', 'never-seen'] }];
+  const probe = [
+    ...rows.slice(0, 50),
+    { click: 0, day: '2024-02-01', price: '7.5', country: 'Mars, SOL', user: 'nobody', tags: ['tech', 'never-seen'] },
+  ];
   const [header, ...lines] = logCsv(probe, false).trim().split('\n');
   const want = await predictLines(model, dir, 'logs', lines, header);
   const s = await startTestServer(model);
   try {
     assertSame(await predictRows(s, lines), want, 'unlabelled CSV lines');
     assertSame(await predictRows(s, logCsv(probe, true).trim().split('\n').slice(1)), want, 'labelled CSV lines');
-    const objects = probe.map((r) => ({ day: r.day, ...(r.price === '' ? {} : { price: Number(r.price) }), country: r.country, user: r.user, tags: r.tags }));
+    const objects = probe.map((r) => ({
+      day: r.day,
+      ...(r.price === '' ? {} : { price: Number(r.price) }),
+      country: r.country,
+      user: r.user,
+      tags: r.tags,
+    }));
     assertSame(await predictRows(s, objects), want, 'objects with a multi-hot list');
   } finally {
     await s.close();
@@ -109,22 +160,76 @@ test('custom schema (quoted CSV, string keys, multi-hot list): serve and dlrm pr
 
 test('bad requests: JSON errors with the right status, naming the row and field; the server keeps answering', async () => {
   const good = rawLines(fx, 0, 2);
-  const badField = good[1].split('\t').map((v, f) => (f === 3 ? 'zz' : v)).join('\t');
-  const cases: { name: string; body?: unknown; headers?: Record<string, string>; method?: string; path?: string; status: number; error: RegExp }[] = [
-    { name: 'malformed JSON', body: '{"rows": [', headers: { 'content-type': 'application/json' }, status: 400, error: /not valid JSON/ },
-    { name: 'a bad field', body: { rows: [good[0], badField] }, status: 400, error: /^rows\[1\]: field 4 \(I3\): 'zz' is not an integer$/ },
-    { name: 'an object with a bad value', body: { rows: [{ I1: 1 }, { I1: 1 }, { C2: 'not-hex' }] }, status: 400, error: /^rows\[2\]: field 16 \(C2\): 'not-hex' is not 1 to 8 hex digits$/ },
+  const badField = good[1]
+    .split('\t')
+    .map((v, f) => (f === 3 ? 'zz' : v))
+    .join('\t');
+  const cases: {
+    name: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    method?: string;
+    path?: string;
+    status: number;
+    error: RegExp;
+  }[] = [
+    {
+      name: 'malformed JSON',
+      body: '{"rows": [',
+      headers: { 'content-type': 'application/json' },
+      status: 400,
+      error: /not valid JSON/,
+    },
+    {
+      name: 'a bad field',
+      body: { rows: [good[0], badField] },
+      status: 400,
+      error: /^rows\[1\]: field 4 \(I3\): 'zz' is not an integer$/,
+    },
+    {
+      name: 'an object with a bad value',
+      body: { rows: [{ I1: 1 }, { I1: 1 }, { C2: 'not-hex' }] },
+      status: 400,
+      error: /^rows\[2\]: field 16 \(C2\): 'not-hex' is not 1 to 8 hex digits$/,
+    },
     { name: 'a wrong field count', body: { rows: ['1\t2'] }, status: 400, error: /^rows\[0\]: has 2 fields/ },
     { name: 'rows missing', body: { row: [] }, status: 400, error: /rows/ },
     { name: 'a row that is a number', body: { rows: [5] }, status: 400, error: /rows\/0 must be string,object/ },
-    { name: 'too many rows', body: { rows: Array.from({ length: 1001 }, () => 'x') }, status: 413, error: /1001 rows in one request; at most 1000/ },
+    {
+      name: 'too many rows',
+      body: { rows: Array.from({ length: 1001 }, () => 'x') },
+      status: 413,
+      error: /1001 rows in one request; at most 1000/,
+    },
     { name: 'a body over --max-body-bytes', body: { rows: [good[0].repeat(1200)] }, status: 413, error: /too large/ },
-    { name: 'text/plain', body: JSON.stringify({ rows: good }), headers: { 'content-type': 'text/plain' }, status: 415, error: /must be JSON \(content-type: application\/json\), not text\/plain/ },
-    { name: 'no such route', path: '/v2/predict', body: { rows: good }, status: 404, error: /no route POST \/v2\/predict/ },
-    { name: 'reload without --admin-token', path: '/admin/reload', method: 'POST', status: 404, error: /no route POST \/admin\/reload/ },
+    {
+      name: 'text/plain',
+      body: JSON.stringify({ rows: good }),
+      headers: { 'content-type': 'text/plain' },
+      status: 415,
+      error: /must be JSON \(content-type: application\/json\), not text\/plain/,
+    },
+    {
+      name: 'no such route',
+      path: '/v2/predict',
+      body: { rows: good },
+      status: 404,
+      error: /no route POST \/v2\/predict/,
+    },
+    {
+      name: 'reload without --admin-token',
+      path: '/admin/reload',
+      method: 'POST',
+      status: 404,
+      error: /no route POST \/admin\/reload/,
+    },
   ];
   for (const c of cases) {
-    const r = await request(`${server.url}${c.path ?? '/v1/predict'}`, { body: c.body, headers: c.headers, method: c.method });
+    const r = await request(`${server.url}${c.path ?? '/v1/predict'}`, {
+      body: c.body,
+      headers: c.headers,
+      method: c.method,
+    });
     assert.equal(r.status, c.status, `${c.name}: ${r.text}`);
     assert.match(r.contentType, /^application\/json/, c.name);
     const error = (r.json as { error?: unknown } | undefined)?.error;
@@ -141,7 +246,9 @@ test('concurrent requests are micro-batched: fewer engine batches than requests,
     const lines = rawLines(fx, 0, 24);
     const want = await predictLines(fx.model, dir, 'batched', lines);
     const replies = await Promise.all(lines.map((l) => predictRows(s, [l])));
-    replies.forEach((r, i) => assert.ok(Math.abs(r.probabilities[0] - want[i]) < 1e-6, `row ${i}: ${r.probabilities[0]} vs ${want[i]}`));
+    replies.forEach((r, i) =>
+      assert.ok(Math.abs(r.probabilities[0] - want[i]) < 1e-6, `row ${i}: ${r.probabilities[0]} vs ${want[i]}`),
+    );
     const metrics = (await request(`${s.url}/metrics`)).text;
     const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
     assert.equal(value('dlrm_serve_rows_scored_total'), 24);
@@ -158,7 +265,10 @@ test('a bad row in a micro-batch: its request gets its own 400 (rows[i], field),
   try {
     const lines = rawLines(fx, 0, 8);
     const want = await predictLines(fx.model, dir, 'batchedBad', lines);
-    const bad = lines[5].split('\t').map((v, f) => (f === 3 ? 'zz' : v)).join('\t');
+    const bad = lines[5]
+      .split('\t')
+      .map((v, f) => (f === 3 ? 'zz' : v))
+      .join('\t');
     const bodies = lines.map((l, i) => (i === 3 ? [l, bad] : [l]));
     const replies = await Promise.all(bodies.map((rows) => request(`${s.url}/v1/predict`, { body: { rows } })));
     replies.forEach((r, i) => {
@@ -185,7 +295,10 @@ test('/healthz, /readyz, /v1/model and /metrics describe the served model', asyn
   const sha256 = crypto.createHash('sha256').update(fs.readFileSync(fx.model)).digest('hex');
   const id = sha256.slice(0, 16);
   const header = readCheckpointHeader(fx.model);
-  assert.deepEqual((await request(`${server.url}/readyz`)).json, { status: 'ready', model: { id, step: header.progress.globalStep } });
+  assert.deepEqual((await request(`${server.url}/readyz`)).json, {
+    status: 'ready',
+    model: { id, step: header.progress.globalStep },
+  });
   const m = (await request(`${server.url}/v1/model`)).json as Record<string, unknown>;
   assert.equal(m.sha256, sha256);
   assert.equal(m.id, id);
@@ -195,7 +308,12 @@ test('/healthz, /readyz, /v1/model and /metrics describe the served model', asyn
   const metrics = await request(`${server.url}/metrics`);
   assert.match(metrics.contentType, /^text\/plain/);
   assert.match(metrics.text, new RegExp(`^dlrm_serve_model_step ${header.progress.globalStep}$`, 'm'));
-  for (const name of ['dlrm_serve_requests_total{route="/v1/predict",status="200"}', 'dlrm_serve_request_duration_seconds_bucket', 'dlrm_serve_batch_rows_bucket', 'dlrm_serve_rows_scored_total']) {
+  for (const name of [
+    'dlrm_serve_requests_total{route="/v1/predict",status="200"}',
+    'dlrm_serve_request_duration_seconds_bucket',
+    'dlrm_serve_batch_rows_bucket',
+    'dlrm_serve_rows_scored_total',
+  ]) {
     assert.ok(metrics.text.includes(name), `/metrics has ${name}`);
   }
 });

@@ -10,7 +10,12 @@ import { buildDlrmArch } from '../../src/model/archConfig';
 import { initDlrmParams } from '../../src/model/initParams';
 import { allocDlrmParams } from '../../src/model/allocParams';
 import { allocOptimizerState } from '../../src/model/allocOptimizerState';
-import { loadCheckpointInto, readCheckpointHeader, saveCheckpoint, type CheckpointContents } from '../../src/model/checkpoint';
+import {
+  loadCheckpointInto,
+  readCheckpointHeader,
+  saveCheckpoint,
+  type CheckpointContents,
+} from '../../src/model/checkpoint';
 import type { OptimizerName } from '../../src/model/arch';
 import { Rng } from '../../src/util/random';
 import { tempDir } from '../helpers/sharedData';
@@ -20,15 +25,33 @@ import { writeVersion1 } from '../reliability/corruptionFixtures';
 const dir = tempDir('ckpt');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const arch = buildDlrmArch({ mlpBot: [3, 8, 4], mlpTop: [6, 1], tableSizes: [37, 5, 100], interaction: 'dot', interactionItself: false });
+const arch = buildDlrmArch({
+  mlpBot: [3, 8, 4],
+  mlpTop: [6, 1],
+  tableSizes: [37, 5, 100],
+  interaction: 'dot',
+  interactionItself: false,
+});
 
-function contents(optimizer: OptimizerName, maxChunkBytes?: number): CheckpointContents<{ lr: number }, { seed: number }> {
+function contents(
+  optimizer: OptimizerName,
+  maxChunkBytes?: number,
+): CheckpointContents<{ lr: number }, { seed: number }> {
   const params = initDlrmParams(arch, 5, maxChunkBytes);
   const optimizerState = allocOptimizerState(params, optimizer);
   const rng = new Rng(9);
-  for (const l of [...optimizerState.bottom, ...optimizerState.top]) for (const a of [l.weight, l.bias]) for (let i = 0; i < a.length; i++) a[i] = rng.next();
+  for (const l of [...optimizerState.bottom, ...optimizerState.top])
+    for (const a of [l.weight, l.bias]) for (let i = 0; i < a.length; i++) a[i] = rng.next();
   for (const t of optimizerState.tables) for (const c of t) for (let i = 0; i < c.length; i++) c[i] = rng.next();
-  return { engine: 'test', arch, params, optimizerState, progress: { epoch: 2, batchInEpoch: 7, rowInEpoch: 70, globalStep: 31 }, trainConfig: { lr: 0.5 }, dataState: { seed: 4 } };
+  return {
+    engine: 'test',
+    arch,
+    params,
+    optimizerState,
+    progress: { epoch: 2, batchInEpoch: 7, rowInEpoch: 70, globalStep: 31 },
+    trainConfig: { lr: 0.5 },
+    dataState: { seed: 4 },
+  };
 }
 
 for (const optimizer of ['sgd', 'adagrad', 'rowwise-adagrad'] as const) {
@@ -47,7 +70,8 @@ for (const optimizer of ['sgd', 'adagrad', 'rowwise-adagrad'] as const) {
     const params = allocDlrmParams(arch); // one chunk per table
     const state = allocOptimizerState(params, optimizer);
     loadCheckpointInto(file, header, params, state);
-    const a = modelFloats(c.params, c.optimizerState), b = modelFloats(params, state);
+    const a = modelFloats(c.params, c.optimizerState),
+      b = modelFloats(params, state);
     assert.equal(a.length, b.length);
     assert.deepEqual(new Uint32Array(b.buffer), new Uint32Array(a.buffer));
   });
@@ -70,7 +94,10 @@ test('a NaN parameter aborts the write and leaves the previous checkpoint intact
   bad.params.tables[2].chunks[0][17] = NaN;
   assert.throws(() => saveCheckpoint(file, bad, 'dlrm test'), /refusing to write checkpoint .*table\.2 holds NaN/);
   assert.deepEqual(fs.readFileSync(file), before);
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('.tmp-')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('.tmp-')),
+    [],
+  );
 });
 
 test('truncated, foreign and mismatched files are refused with a message', () => {
@@ -83,8 +110,19 @@ test('truncated, foreign and mismatched files are refused with a message', () =>
   assert.throws(() => readCheckpointHeader(file), /not a dlrm checkpoint/);
   fs.writeFileSync(file, full);
   const header = readCheckpointHeader(file);
-  const other = allocDlrmParams(buildDlrmArch({ mlpBot: [3, 8, 4], mlpTop: [6, 1], tableSizes: [37, 5, 101], interaction: 'dot', interactionItself: false }));
-  assert.throws(() => loadCheckpointInto(file, header, other, allocOptimizerState(other, 'sgd')), /sections do not match/);
+  const other = allocDlrmParams(
+    buildDlrmArch({
+      mlpBot: [3, 8, 4],
+      mlpTop: [6, 1],
+      tableSizes: [37, 5, 101],
+      interaction: 'dot',
+      interactionItself: false,
+    }),
+  );
+  assert.throws(
+    () => loadCheckpointInto(file, header, other, allocOptimizerState(other, 'sgd')),
+    /sections do not match/,
+  );
 });
 
 test('a NaN or Infinity in any section (a damaged file) is refused at load, naming the section and element', () => {
@@ -108,7 +146,12 @@ test('a NaN or Infinity in any section (a damaged file) is refused at load, nami
     const state = allocOptimizerState(params, 'adagrad');
     assert.throws(
       () => loadCheckpointInto(file, readCheckpointHeader(file), params, state),
-      (e: unknown) => e instanceof Error && e.name === 'UserError' && e.message.includes(`section ${name} holds ${value} at element ${element} (byte ${section.offset + 4 * element})`),
+      (e: unknown) =>
+        e instanceof Error &&
+        e.name === 'UserError' &&
+        e.message.includes(
+          `section ${name} holds ${value} at element ${element} (byte ${section.offset + 4 * element})`,
+        ),
       name,
     );
   }
@@ -142,20 +185,27 @@ test('every section carries a CRC-32: one flipped bit at its first, middle or la
       fs.writeFileSync(file, bytes);
       // both a reader with one part per section and one with 64-byte parts (the CRC chained over them)
       for (const chunk of [undefined, 64]) {
-        assert.equal(loadError(file, chunk), `${file}: damaged checkpoint: section ${s.name} (bytes ${s.offset}-${end}) does not match its checksum`, `${s.name} byte ${at}`);
+        assert.equal(
+          loadError(file, chunk),
+          `${file}: damaged checkpoint: section ${s.name} (bytes ${s.offset}-${end}) does not match its checksum`,
+          `${s.name} byte ${at}`,
+        );
       }
     }
   }
 });
 
-test('a finite absurd weight (the issue\'s -2.6e38) is refused by the checksum', () => {
+test("a finite absurd weight (the issue's -2.6e38) is refused by the checksum", () => {
   const file = path.join(dir, 'absurd.ckpt');
   saveCheckpoint(file, contents('adagrad'), 'dlrm test');
   const s = readCheckpointHeader(file).sections.find((x) => x.name === 'table.2')!;
   const bytes = fs.readFileSync(file);
   bytes.writeFloatLE(-2.6e38, s.offset + 4 * 123);
   fs.writeFileSync(file, bytes);
-  assert.match(loadError(file) ?? '', /damaged checkpoint: section table\.2 \(bytes \d+-\d+\) does not match its checksum$/);
+  assert.match(
+    loadError(file) ?? '',
+    /damaged checkpoint: section table\.2 \(bytes \d+-\d+\) does not match its checksum$/,
+  );
 });
 
 test('the header carries a CRC-32: a flipped bit in the preamble, the JSON, its padding or the CRC itself is refused before parsing', () => {
@@ -179,13 +229,19 @@ test('the header carries a CRC-32: a flipped bit in the preamble, the JSON, its 
     const bytes = Buffer.from(good);
     bytes[at] ^= 1;
     fs.writeFileSync(file, bytes);
-    assert.throws(() => readCheckpointHeader(file), (e: unknown) => e instanceof Error && e.name === 'UserError' && message.test(e.message), `byte ${at}`);
+    assert.throws(
+      () => readCheckpointHeader(file),
+      (e: unknown) => e instanceof Error && e.name === 'UserError' && message.test(e.message),
+      `byte ${at}`,
+    );
   }
   // a flipped bit in the JSON (not the length) names the header's exact bytes
   const bytes = Buffer.from(good);
   bytes[20 + json.indexOf('"lr":0.5') + 6] ^= 1;
   fs.writeFileSync(file, bytes);
-  assert.throws(() => readCheckpointHeader(file), { message: `${file}: damaged checkpoint: the header (bytes 0-${dataStart - 1}) does not match its checksum` });
+  assert.throws(() => readCheckpointHeader(file), {
+    message: `${file}: damaged checkpoint: the header (bytes 0-${dataStart - 1}) does not match its checksum`,
+  });
 });
 
 test('a version-1 checkpoint (no checksums) still loads bit-exactly; a version 3 is refused', () => {
@@ -200,7 +256,10 @@ test('a version-1 checkpoint (no checksums) still loads bit-exactly; a version 3
   const params = allocDlrmParams(arch);
   const state = allocOptimizerState(params, 'rowwise-adagrad');
   loadCheckpointInto(v1, header, params, state);
-  assert.deepEqual(new Uint32Array(modelFloats(params, state).buffer), new Uint32Array(modelFloats(c.params, c.optimizerState).buffer));
+  assert.deepEqual(
+    new Uint32Array(modelFloats(params, state).buffer),
+    new Uint32Array(modelFloats(c.params, c.optimizerState).buffer),
+  );
   const bytes = fs.readFileSync(v2);
   bytes.writeUInt32LE(3, 8);
   fs.writeFileSync(v2, bytes);

@@ -26,7 +26,12 @@ test('every TrainConfig field has exactly one flag, and every flag a default', (
 });
 
 test('defaults < config file < command line', () => {
-  const file = writeConfig('a.json', { 'mini-batch-size': 64, learningRate: 0.5, 'arch-mlp-bot': '13-32-8', 'arch-interaction-itself': true });
+  const file = writeConfig('a.json', {
+    'mini-batch-size': 64,
+    learningRate: 0.5,
+    'arch-mlp-bot': '13-32-8',
+    'arch-interaction-itself': true,
+  });
   const c = resolveTrainConfig({ learningRate: 0.25 }, file);
   assert.equal(c.miniBatchSize, 64); // file
   assert.equal(c.learningRate, 0.25); // command line wins
@@ -49,42 +54,98 @@ test('data generation defaults to dataset with a processed file, else random; pa
 });
 
 test('config-file values: arrays and dash strings, real booleans only, numbers checked', () => {
-  assert.deepEqual(readConfigFile(writeConfig('l.json', { 'arch-mlp-top': [64, 1], 'loss-weights': [1, 3] })), { archMlpTop: [64, 1], lossWeights: [1, 3] });
+  assert.deepEqual(readConfigFile(writeConfig('l.json', { 'arch-mlp-top': [64, 1], 'loss-weights': [1, 3] })), {
+    archMlpTop: [64, 1],
+    lossWeights: [1, 3],
+  });
   assert.deepEqual(readConfigFile(writeConfig('l2.json', { 'loss-weights': '0.5-2.5' })), { lossWeights: [0.5, 2.5] });
-  assert.throws(() => readConfigFile(writeConfig('b.json', { 'arch-interaction-itself': 'False' })), userError(/b\.json: "arch-interaction-itself": "False" is not a boolean/));
-  assert.throws(() => readConfigFile(writeConfig('n.json', { 'mini-batch-size': 0 })), userError(/"mini-batch-size": 0 is outside/));
-  assert.throws(() => readConfigFile(writeConfig('f.json', { 'mini-batch-size': 1.5 })), userError(/is not an integer/));
-  assert.throws(() => readConfigFile(writeConfig('c.json', { optimizer: 'adam' })), userError(/"optimizer": 'adam' is not one of sgd, adagrad, rowwise-adagrad/));
-  assert.throws(() => readConfigFile(writeConfig('u.json', { 'mini-bach-size': 3 })), userError(/unknown setting "mini-bach-size"/));
+  assert.throws(
+    () => readConfigFile(writeConfig('b.json', { 'arch-interaction-itself': 'False' })),
+    userError(/b\.json: "arch-interaction-itself": "False" is not a boolean/),
+  );
+  assert.throws(
+    () => readConfigFile(writeConfig('n.json', { 'mini-batch-size': 0 })),
+    userError(/"mini-batch-size": 0 is outside/),
+  );
+  assert.throws(
+    () => readConfigFile(writeConfig('f.json', { 'mini-batch-size': 1.5 })),
+    userError(/is not an integer/),
+  );
+  assert.throws(
+    () => readConfigFile(writeConfig('c.json', { optimizer: 'adam' })),
+    userError(/"optimizer": 'adam' is not one of sgd, adagrad, rowwise-adagrad/),
+  );
+  assert.throws(
+    () => readConfigFile(writeConfig('u.json', { 'mini-bach-size': 3 })),
+    userError(/unknown setting "mini-bach-size"/),
+  );
   assert.throws(() => readConfigFile(writeConfig('j.json', '{"nepochs": 2,')), userError(/j\.json: not valid JSON/));
-  assert.throws(() => readConfigFile(writeConfig('r.json', { 'raw-data-file': 'train.txt' })), userError(/--raw-data-file: .*run `dlrm preprocess`/));
-  assert.throws(() => readConfigFile(path.join(dir, 'missing.json')), userError(/--config .*missing\.json: cannot read it/));
+  assert.throws(
+    () => readConfigFile(writeConfig('r.json', { 'raw-data-file': 'train.txt' })),
+    userError(/--raw-data-file: .*run `dlrm preprocess`/),
+  );
+  assert.throws(
+    () => readConfigFile(path.join(dir, 'missing.json')),
+    userError(/--config .*missing\.json: cannot read it/),
+  );
 });
 
 test('validation: data generation and processed file must agree', () => {
-  assert.throws(() => resolveTrainConfig({ dataGeneration: 'dataset' }), userError(/--data-generation dataset needs --processed-data-file/));
+  assert.throws(
+    () => resolveTrainConfig({ dataGeneration: 'dataset' }),
+    userError(/--data-generation dataset needs --processed-data-file/),
+  );
   assert.throws(
     () => resolveTrainConfig({ dataGeneration: 'random', processedDataFile: 'k.dlrm' }),
     userError(/--processed-data-file is given but --data-generation is random: use --data-generation dataset/),
   );
-  assert.throws(() => resolveTrainConfig({ learningRate: 1, lrNumWarmupSteps: 10, lrDecayStartStep: 5, lrNumDecaySteps: 5 }), userError(/inside the warmup/));
-  assert.throws(() => resolveTrainConfig({ processedDataFile: 'k.dlrm', archEmbeddingSize: [10, 10] }), userError(/--arch-embedding-size applies to random\/synthetic data only/));
-  assert.throws(() => resolveTrainConfig({ processedDataFile: 'k.dlrm', dataSize: 1000 }), userError(/--data-size applies to random\/synthetic data only/));
+  assert.throws(
+    () => resolveTrainConfig({ learningRate: 1, lrNumWarmupSteps: 10, lrDecayStartStep: 5, lrNumDecaySteps: 5 }),
+    userError(/inside the warmup/),
+  );
+  assert.throws(
+    () => resolveTrainConfig({ processedDataFile: 'k.dlrm', archEmbeddingSize: [10, 10] }),
+    userError(/--arch-embedding-size applies to random\/synthetic data only/),
+  );
+  assert.throws(
+    () => resolveTrainConfig({ processedDataFile: 'k.dlrm', dataSize: 1000 }),
+    userError(/--data-size applies to random\/synthetic data only/),
+  );
 });
 
 test('the shipped configs load and hold the reference settings', () => {
   const configs = path.join(repoRoot(), 'configs');
   const kaggle = resolveTrainConfig({ processedDataFile: 'k.dlrm' }, path.join(configs, 'kaggle.json'));
-  assert.deepEqual([kaggle.archMlpBot, kaggle.archMlpTop, kaggle.miniBatchSize, kaggle.learningRate, kaggle.lossFunction], [[13, 512, 256, 64, 16], [512, 256, 1], 128, 0.1, 'bce']);
+  assert.deepEqual(
+    [kaggle.archMlpBot, kaggle.archMlpTop, kaggle.miniBatchSize, kaggle.learningRate, kaggle.lossFunction],
+    [[13, 512, 256, 64, 16], [512, 256, 1], 128, 0.1, 'bce'],
+  );
   const tb = resolveTrainConfig({ processedDataFile: 't.dlrm' }, path.join(configs, 'terabyte.json'));
-  assert.deepEqual([tb.archMlpBot, tb.archMlpTop, tb.maxIndRange, tb.miniBatchSize], [[13, 512, 256, 64], [512, 512, 256, 1], 10_000_000, 2048]);
+  assert.deepEqual(
+    [tb.archMlpBot, tb.archMlpTop, tb.maxIndRange, tb.miniBatchSize],
+    [[13, 512, 256, 64], [512, 512, 256, 1], 10_000_000, 2048],
+  );
   const dcn = resolveTrainConfig({ processedDataFile: 't.dlrm' }, path.join(configs, 'dlrm-dcnv2.json'));
   assert.deepEqual(
-    [dcn.archInteractionOp, dcn.dcnNumLayers, dcn.dcnLowRankDim, dcn.archSparseFeatureSize, dcn.archMlpBot, dcn.archMlpTop, dcn.optimizer, dcn.learningRate, dcn.miniBatchSize, dcn.maxIndRange],
+    [
+      dcn.archInteractionOp,
+      dcn.dcnNumLayers,
+      dcn.dcnLowRankDim,
+      dcn.archSparseFeatureSize,
+      dcn.archMlpBot,
+      dcn.archMlpTop,
+      dcn.optimizer,
+      dcn.learningRate,
+      dcn.miniBatchSize,
+      dcn.maxIndRange,
+    ],
     ['dcn', 3, 512, 128, [13, 512, 256, 128], [1024, 1024, 512, 256, 1], 'rowwise-adagrad', 0.005, 65536, 40_000_000],
   );
   // without a processed file the dataset configs say what is missing
-  assert.throws(() => resolveTrainConfig({}, path.join(configs, 'kaggle.json')), userError(/needs --processed-data-file/));
+  assert.throws(
+    () => resolveTrainConfig({}, path.join(configs, 'kaggle.json')),
+    userError(/needs --processed-data-file/),
+  );
   const smoke = resolveTrainConfig({}, path.join(configs, 'smoke.json'));
   assert.equal(smoke.dataGeneration, 'synthetic');
   assert.equal(smoke.archEmbeddingSize.length, 26);

@@ -19,7 +19,11 @@ function dlrm(...args: string[]): { status: number | null; stdout: string; stder
 }
 
 function jsonLines(file: string): Record<string, unknown>[] {
-  return fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 test('real Kaggle sample: preprocess + train with the reference Kaggle settings learns (test AUC > 0.65)', async (t) => {
@@ -31,13 +35,27 @@ test('real Kaggle sample: preprocess + train with the reference Kaggle settings 
   assert.equal(pre.status, 0, pre.stderr);
 
   const metrics = path.join(dir, 'kaggle.jsonl');
-  const r = dlrm('train', '--config', path.join(repoRoot(), 'configs', 'kaggle.json'), '--processed-data-file', processed, '--nepochs', '2', '--print-freq', '64', '--metrics-file', metrics);
+  const r = dlrm(
+    'train',
+    '--config',
+    path.join(repoRoot(), 'configs', 'kaggle.json'),
+    '--processed-data-file',
+    processed,
+    '--nepochs',
+    '2',
+    '--print-freq',
+    '64',
+    '--metrics-file',
+    metrics,
+  );
   assert.equal(r.status, 0, r.stderr);
   const lines = jsonLines(metrics);
   const evals = lines.filter((l) => l.type === 'eval');
   assert.equal(evals.length, 2); // one per epoch
   const last = evals[1];
-  t.diagnostic(`engine ${String(lines[0].engine)}: test AUC after epoch 1 ${String(evals[0].auc)}, after epoch 2 ${String(last.auc)}, logloss ${String(last.logloss)}`);
+  t.diagnostic(
+    `engine ${String(lines[0].engine)}: test AUC after epoch 1 ${String(evals[0].auc)}, after epoch 2 ${String(last.auc)}, logloss ${String(last.logloss)}`,
+  );
   assert.equal(last.split, 'test');
   assert.ok((last.rows as number) > 1000);
   assert.ok((last.auc as number) > 0.65, `test AUC ${String(last.auc)}`);
@@ -47,9 +65,24 @@ test('real Kaggle sample: preprocess + train with the reference Kaggle settings 
 
   // --max-ind-range folds the dataset's tables (indices modulo M)
   const foldedMetrics = path.join(dir, 'folded.jsonl');
-  const f = dlrm('train', '--config', path.join(repoRoot(), 'configs', 'kaggle.json'), '--processed-data-file', processed, '--max-ind-range', '1000', '--num-batches', '8', '--metrics-file', foldedMetrics);
+  const f = dlrm(
+    'train',
+    '--config',
+    path.join(repoRoot(), 'configs', 'kaggle.json'),
+    '--processed-data-file',
+    processed,
+    '--max-ind-range',
+    '1000',
+    '--num-batches',
+    '8',
+    '--metrics-file',
+    foldedMetrics,
+  );
   assert.equal(f.status, 0, f.stderr);
   const folded = (jsonLines(foldedMetrics)[0].arch as { tableSizes: number[] }).tableSizes;
-  assert.deepEqual(folded, arch.tableSizes.map((n) => Math.min(n, 1000)));
+  assert.deepEqual(
+    folded,
+    arch.tableSizes.map((n) => Math.min(n, 1000)),
+  );
   assert.ok(arch.tableSizes.some((n) => n > 1000));
 });

@@ -19,7 +19,8 @@ test('lookahead hands out items in order, item k+1 requested before item k is ha
     got.push(k);
   }
   assert.deepEqual(got, [0, 1, 2, 3]);
-  for (let k = 0; k < 3; k++) assert.ok(events.indexOf(`make ${k + 1}`) < events.indexOf(`got ${k}`), events.join(', '));
+  for (let k = 0; k < 3; k++)
+    assert.ok(events.indexOf(`make ${k + 1}`) < events.indexOf(`got ${k}`), events.join(', '));
 });
 
 test('lookahead surfaces the source error and returns the source when the consumer stops', async () => {

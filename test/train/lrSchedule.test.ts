@@ -7,7 +7,9 @@ import { UserError } from '../../src/util/errors';
 
 /** The reference LRPolicyScheduler.get_lr for step_count t, where it is defined (warmup and decay). */
 function referenceLr(c: LrScheduleConfig, t: number): number | undefined {
-  const W = c.lrNumWarmupSteps, S = c.lrDecayStartStep, D = c.lrNumDecaySteps;
+  const W = c.lrNumWarmupSteps,
+    S = c.lrDecayStartStep,
+    D = c.lrNumDecaySteps;
   if (t < W) return c.learningRate * (1.0 - (W - t) / W);
   if (S <= t && t < S + D) return Math.max(1e-7, c.learningRate * ((D - (t - S)) / D) ** 2);
   return undefined;
@@ -63,8 +65,14 @@ test('validation refuses a decay starting inside the warmup and bad numbers, nam
     () => validateLrSchedule({ learningRate: 1, lrNumWarmupSteps: 100, lrDecayStartStep: 50, lrNumDecaySteps: 10 }),
     (e: unknown) => e instanceof UserError && /--lr-decay-start-step 50 is inside the warmup/.test(e.message),
   );
-  assert.throws(() => validateLrSchedule({ learningRate: 0, lrNumWarmupSteps: 0, lrDecayStartStep: 0, lrNumDecaySteps: 0 }), /--learning-rate/);
-  assert.throws(() => validateLrSchedule({ learningRate: 1, lrNumWarmupSteps: -1, lrDecayStartStep: 0, lrNumDecaySteps: 0 }), /--lr-num-warmup-steps/);
+  assert.throws(
+    () => validateLrSchedule({ learningRate: 0, lrNumWarmupSteps: 0, lrDecayStartStep: 0, lrNumDecaySteps: 0 }),
+    /--learning-rate/,
+  );
+  assert.throws(
+    () => validateLrSchedule({ learningRate: 1, lrNumWarmupSteps: -1, lrDecayStartStep: 0, lrNumDecaySteps: 0 }),
+    /--lr-num-warmup-steps/,
+  );
   // a decay start inside the warmup is harmless when there is no decay
   validateLrSchedule({ learningRate: 1, lrNumWarmupSteps: 100, lrDecayStartStep: 0, lrNumDecaySteps: 0 });
 });

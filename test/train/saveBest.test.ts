@@ -23,7 +23,10 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** The smoke config, 16 batches per epoch, two epochs, an evaluation every 3 steps (12 in all). */
 function run(over: Partial<TrainConfig> = {}): TrainConfig {
-  return resolveTrainConfig({ dataSize: 2048, printFreq: 1000, nepochs: 2, testFreq: 3, ...over }, path.join(repoRoot(), 'configs', 'smoke.json'));
+  return resolveTrainConfig(
+    { dataSize: 2048, printFreq: 1000, nepochs: 2, testFreq: 3, ...over },
+    path.join(repoRoot(), 'configs', 'smoke.json'),
+  );
 }
 
 interface EvalLine {
@@ -34,7 +37,11 @@ interface EvalLine {
 }
 
 function evalLines(file: string): EvalLine[] {
-  const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string } & EvalLine);
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string } & EvalLine);
   return lines.filter((l) => l.type === 'eval');
 }
 
@@ -91,10 +98,13 @@ test('--save-best keeps exactly the checkpoint of the evaluation with the highes
   const stopped = await runTraining(run({ saveModel: atStep }), { shouldStop: (p) => p.globalStep === top.step });
   assert.equal(stopped.stopped, true);
   assert.equal(readCheckpointHeader(atStep).progress.globalStep, top.step);
-  assert.ok(sectionBytes(best).equals(sectionBytes(atStep)), 'the best checkpoint holds another model than the one of its step');
+  assert.ok(
+    sectionBytes(best).equals(sectionBytes(atStep)),
+    'the best checkpoint holds another model than the one of its step',
+  );
 });
 
-test('a resumed run keeps comparing against its checkpoint\'s best; a new --save-best file starts a new best', async () => {
+test("a resumed run keeps comparing against its checkpoint's best; a new --save-best file starts a new best", async () => {
   const whole = path.join(dir, 'whole-best.ckpt');
   const wholeMetrics = path.join(dir, 'whole-resume.jsonl');
   await runTraining(run({ saveBest: whole, metricsFile: wholeMetrics }));
@@ -108,7 +118,9 @@ test('a resumed run keeps comparing against its checkpoint\'s best; a new --save
   const best = path.join(dir, 'resume-best.ckpt');
   const metrics = path.join(dir, 'resume.jsonl');
   const stopAt = bestStep + 1;
-  const first = await runTraining(run({ saveModel: ckpt, saveBest: best, metricsFile: metrics }), { shouldStop: (p) => p.globalStep === stopAt });
+  const first = await runTraining(run({ saveModel: ckpt, saveBest: best, metricsFile: metrics }), {
+    shouldStop: (p) => p.globalStep === stopAt,
+  });
   assert.equal(first.stopped, true);
   assert.deepEqual(readCheckpointHeader(ckpt).best, { ...readCheckpointHeader(whole).best, file: best });
   const bestBytes = sectionBytes(best);
@@ -129,7 +141,10 @@ test('a resumed run keeps comparing against its checkpoint\'s best; a new --save
   const freshMetrics = path.join(dir, 'fresh.jsonl');
   const other = await runTraining(run({ loadModel: stoppedAgain, saveBest: fresh, metricsFile: freshMetrics }));
   const freshEvals = evalLines(freshMetrics);
-  assert.deepEqual(freshEvals.map((e) => e.step), laterEvals.map((e) => e.step));
+  assert.deepEqual(
+    freshEvals.map((e) => e.step),
+    laterEvals.map((e) => e.step),
+  );
   assert.equal(freshEvals[0].best, true);
   const top = freshEvals.reduce((a, e) => (e.auc > a.auc ? e : a));
   assert.deepEqual(other.best, { file: fresh, split: 'heldout', step: top.step, auc: top.auc });
@@ -148,23 +163,44 @@ test('without --save-best the eval lines have no "best" field and checkpoints re
 
 test('--save-best is refused on the --save-model file and not inherited from a checkpoint; --test-split val needs processed data', async () => {
   const same = path.join(dir, 'same.ckpt');
-  assert.throws(() => run({ saveModel: same, saveBest: same }), (e: unknown) => e instanceof UserError && /--save-best and --save-model both name .*same\.ckpt/.test(e.message));
-  assert.throws(() => run({ testSplit: 'val' }), (e: unknown) => e instanceof UserError && /--test-split val: only a processed file has a val split; synthetic data/.test(e.message));
+  assert.throws(
+    () => run({ saveModel: same, saveBest: same }),
+    (e: unknown) => e instanceof UserError && /--save-best and --save-model both name .*same\.ckpt/.test(e.message),
+  );
+  assert.throws(
+    () => run({ testSplit: 'val' }),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /--test-split val: only a processed file has a val split; synthetic data/.test(e.message),
+  );
   const ckpt = path.join(dir, 'inherit.ckpt');
-  await runTraining(run({ nepochs: 1, testFreq: 0, numBatches: 2, saveModel: ckpt, saveBest: path.join(dir, 'inherit-best.ckpt') }));
+  await runTraining(
+    run({ nepochs: 1, testFreq: 0, numBatches: 2, saveModel: ckpt, saveBest: path.join(dir, 'inherit-best.ckpt') }),
+  );
   assert.equal(resolveTrainConfig({ loadModel: ckpt }).saveBest, null);
 });
 
-test('--test-split val evaluates the processed file\'s val split; test is the default', async () => {
+test("--test-split val evaluates the processed file's val split; test is the default", async () => {
   const f = await buildFixture(dir, 'split', { rows: 3000, seed: 7 });
-  const base = { processedDataFile: f.merged, archMlpBot: [13, 16, 8], archMlpTop: [16, 1], numBatches: 4, printFreq: 1000 };
+  const base = {
+    processedDataFile: f.merged,
+    archMlpBot: [13, 16, 8],
+    archMlpTop: [16, 1],
+    numBatches: 4,
+    printFreq: 1000,
+  };
   const rowsOf = (split: 'val' | 'test') => f.manifest.splits[split].end - f.manifest.splits[split].start;
   const aucs: number[] = [];
   for (const split of ['test', 'val'] as const) {
     const metrics = path.join(dir, `split-${split}.jsonl`);
-    const r = await runTraining(resolveTrainConfig({ ...base, metricsFile: metrics, ...(split === 'val' ? { testSplit: 'val' } : {}) }));
+    const r = await runTraining(
+      resolveTrainConfig({ ...base, metricsFile: metrics, ...(split === 'val' ? { testSplit: 'val' } : {}) }),
+    );
     const evals = evalLines(metrics);
-    assert.deepEqual(evals.map((e) => e.split), [split]);
+    assert.deepEqual(
+      evals.map((e) => e.split),
+      [split],
+    );
     assert.equal(r.metrics?.rows, rowsOf(split));
     aucs.push(evals[0].auc);
   }

@@ -21,7 +21,10 @@ after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** The smoke config (tiny synthetic run) with overrides; 2048 rows of 128 = 16 batches per epoch. */
 function smoke(over: Partial<TrainConfig> = {}): TrainConfig {
-  return resolveTrainConfig({ dataSize: 2048, printFreq: 1000, ...over }, path.join(repoRoot(), 'configs', 'smoke.json'));
+  return resolveTrainConfig(
+    { dataSize: 2048, printFreq: 1000, ...over },
+    path.join(repoRoot(), 'configs', 'smoke.json'),
+  );
 }
 
 /** Every parameter and optimizer-state float of a run's final model, as raw bits. */
@@ -63,15 +66,27 @@ const resumeCases: { name: string; optimizer: OptimizerName; stopAtStep: number 
 for (const { name, optimizer, stopAtStep } of resumeCases) {
   test(`exact resume (${name}): stop + save + load + finish == one uninterrupted run, bitwise`, async () => {
     // warmup and decay so that a wrong LR step after resuming would show
-    const base = { optimizer, nepochs: 2, learningRate: optimizer === 'sgd' ? 0.1 : 0.05, lrNumWarmupSteps: 4, lrDecayStartStep: 8, lrNumDecaySteps: 30 };
+    const base = {
+      optimizer,
+      nepochs: 2,
+      learningRate: optimizer === 'sgd' ? 0.1 : 0.05,
+      lrNumWarmupSteps: 4,
+      lrDecayStartStep: 8,
+      lrNumDecaySteps: 30,
+    };
     const whole = await runTraining(smoke({ ...base, saveModel: path.join(dir, `whole-${optimizer}.ckpt`) }));
     assert.equal(whole.globalStep, 32);
     const file = path.join(dir, `part-${optimizer}.ckpt`);
-    const first = await runTraining(smoke({ ...base, saveModel: file }), { shouldStop: (p) => p.globalStep === stopAtStep });
+    const first = await runTraining(smoke({ ...base, saveModel: file }), {
+      shouldStop: (p) => p.globalStep === stopAtStep,
+    });
     assert.equal(first.stopped, true);
     const header = readCheckpointHeader(file);
     assert.equal(header.progress.globalStep, stopAtStep);
-    assert.deepEqual([header.progress.epoch, header.progress.batchInEpoch], [Math.floor(stopAtStep / 16), stopAtStep % 16]);
+    assert.deepEqual(
+      [header.progress.epoch, header.progress.batchInEpoch],
+      [Math.floor(stopAtStep / 16), stopAtStep % 16],
+    );
     const rest = await runTraining(smoke({ ...base, saveModel: file, loadModel: file }));
     assert.equal(rest.globalStep, 32);
     assert.equal(firstDifference(bits(rest), bits(whole)), -1, 'parameters and optimizer state differ');
@@ -86,7 +101,10 @@ test('exact resume across a finished run: 1 epoch, then --load-model with --nepo
   assert.deepEqual(readCheckpointHeader(file).progress, { epoch: 1, batchInEpoch: 0, rowInEpoch: 0, globalStep: 16 });
   // --load-model alone continues the checkpoint's run with its saved settings (here: the smoke config, 2048 rows)
   const resumed = resolveTrainConfig({ nepochs: 2, loadModel: file });
-  assert.deepEqual([resumed.dataGeneration, resumed.dataSize, resumed.optimizer, resumed.archMlpBot, resumed.saveModel], ['synthetic', 2048, 'adagrad', [13, 16, 8], null]);
+  assert.deepEqual(
+    [resumed.dataGeneration, resumed.dataSize, resumed.optimizer, resumed.archMlpBot, resumed.saveModel],
+    ['synthetic', 2048, 'adagrad', [13, 16, 8], null],
+  );
   // a data source given now replaces the checkpoint's as a whole
   const other = resolveTrainConfig({ loadModel: file, processedDataFile: 'k.dlrm' });
   assert.deepEqual([other.dataGeneration, other.processedDataFile], ['dataset', path.resolve('k.dlrm')]);
@@ -102,10 +120,19 @@ test('a checkpoint that does not fit the run is refused, naming the difference',
   const file = path.join(dir, 'fit.ckpt');
   await runTraining(smoke({ nepochs: 1, numBatches: 2, saveModel: file }));
   const refused = (re: RegExp) => (e: unknown) => e instanceof UserError && re.test(e.message);
-  await assert.rejects(runTraining(smoke({ loadModel: file, archMlpBot: [13, 32, 8] })), refused(/architecture does not match this run: bottom MLP 13-16-8 in the checkpoint, 13-32-8 here/));
+  await assert.rejects(
+    runTraining(smoke({ loadModel: file, archMlpBot: [13, 32, 8] })),
+    refused(/architecture does not match this run: bottom MLP 13-16-8 in the checkpoint, 13-32-8 here/),
+  );
   const sizes = smoke().archEmbeddingSize.map((n, t) => (t === 3 ? n + 1 : n));
-  await assert.rejects(runTraining(smoke({ loadModel: file, archEmbeddingSize: sizes })), refused(/table 3: 50 rows in the checkpoint, 51 here/));
-  await assert.rejects(runTraining(smoke({ loadModel: file, optimizer: 'sgd' })), refused(/holds adagrad optimizer state but --optimizer is sgd; pass --optimizer adagrad/));
+  await assert.rejects(
+    runTraining(smoke({ loadModel: file, archEmbeddingSize: sizes })),
+    refused(/table 3: 50 rows in the checkpoint, 51 here/),
+  );
+  await assert.rejects(
+    runTraining(smoke({ loadModel: file, optimizer: 'sgd' })),
+    refused(/holds adagrad optimizer state but --optimizer is sgd; pass --optimizer adagrad/),
+  );
   assert.throws(() => smoke({ loadModel: path.join(dir, 'absent.ckpt') }), refused(/--load-model: cannot open/));
 });
 
@@ -113,19 +140,27 @@ test('a checkpoint written by one engine resumes in the other (tfjs <-> native),
   const { addon, reason } = loadNativeAddon();
   if (!addon) return t.skip(`native addon not built: ${reason}`);
   const whole = await runTraining(smoke({ nepochs: 1, engine: 'native' }));
-  for (const [first, second] of [['tfjs', 'native'], ['native', 'tfjs']] as const) {
+  for (const [first, second] of [
+    ['tfjs', 'native'],
+    ['native', 'tfjs'],
+  ] as const) {
     const file = path.join(dir, `cross-${first}.ckpt`);
-    const stopped = await runTraining(smoke({ nepochs: 1, engine: first, saveModel: file }), { shouldStop: (p) => p.globalStep === 6 });
+    const stopped = await runTraining(smoke({ nepochs: 1, engine: first, saveModel: file }), {
+      shouldStop: (p) => p.globalStep === 6,
+    });
     assert.equal(stopped.stopped, true);
     assert.equal(stopped.engine === 'native', first === 'native');
     assert.match(readCheckpointHeader(file).engine, first === 'native' ? /^native$/ : /^tfjs/);
     const rest = await runTraining(smoke({ nepochs: 1, engine: second, loadModel: file }));
     assert.equal(rest.globalStep, whole.globalStep);
     assert.equal(rest.engine === 'native', second === 'native');
-    const a = new Float32Array(bits(rest).buffer), b = new Float32Array(bits(whole).buffer);
+    const a = new Float32Array(bits(rest).buffer),
+      b = new Float32Array(bits(whole).buffer);
     let worst = 0;
     for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / (1e-3 + Math.abs(b[i])));
-    t.diagnostic(`${first} -> ${second}: largest relative parameter difference from a native-only run ${worst.toExponential(2)}`);
+    t.diagnostic(
+      `${first} -> ${second}: largest relative parameter difference from a native-only run ${worst.toExponential(2)}`,
+    );
     assert.ok(worst < 1e-3, `${first} -> ${second}: largest relative difference ${worst}`);
     assert.ok(Math.abs((rest.metrics?.auc ?? 0) - (whole.metrics?.auc ?? 1)) < 0.01);
   }

@@ -26,17 +26,24 @@ function writeThrough(name: string, direct: boolean, pieces: Uint8Array[], heade
   return fs.readFileSync(path.join(dir, name));
 }
 
-test('direct appends give the same file as buffered ones, across stage boundaries and with a header written last', { skip }, () => {
-  const rng = new Rng(4);
-  const sizes = [64, 3, 5_000_000, 4096, 7, 9_000_001, 12_345, 1];
-  const pieces = sizes.map((n) => Uint8Array.from({ length: n }, () => rng.nextInt(256)));
-  const header = Uint8Array.from({ length: 64 }, (_, i) => 255 - i);
-  const direct = writeThrough('direct.bin', true, pieces, header);
-  const buffered = writeThrough('buffered.bin', false, pieces, header);
-  assert.equal(direct.length, sizes.reduce((a, b) => a + b, 0));
-  assert.ok(direct.equals(buffered));
-  assert.deepEqual([...direct.subarray(0, 64)], [...header]);
-});
+test(
+  'direct appends give the same file as buffered ones, across stage boundaries and with a header written last',
+  { skip },
+  () => {
+    const rng = new Rng(4);
+    const sizes = [64, 3, 5_000_000, 4096, 7, 9_000_001, 12_345, 1];
+    const pieces = sizes.map((n) => Uint8Array.from({ length: n }, () => rng.nextInt(256)));
+    const header = Uint8Array.from({ length: 64 }, (_, i) => 255 - i);
+    const direct = writeThrough('direct.bin', true, pieces, header);
+    const buffered = writeThrough('buffered.bin', false, pieces, header);
+    assert.equal(
+      direct.length,
+      sizes.reduce((a, b) => a + b, 0),
+    );
+    assert.ok(direct.equals(buffered));
+    assert.deepEqual([...direct.subarray(0, 64)], [...header]);
+  },
+);
 
 test('a direct file shorter than the alignment probe keeps its exact length; abort leaves nothing', { skip }, () => {
   const small = writeThrough('small.bin', true, [Uint8Array.of(1, 2, 3)]);
@@ -46,5 +53,8 @@ test('a direct file shorter than the alignment probe keeps its exact length; abo
   const aborted = new AtomicFile(path.join(dir, 'aborted.bin'), { direct: true });
   aborted.write(new Uint8Array(10_000_000));
   aborted.abort();
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('aborted')), []);
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.includes('aborted')),
+    [],
+  );
 });

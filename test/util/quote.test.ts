@@ -11,7 +11,11 @@ test('quoteInput escapes every control character and cuts long values', () => {
   for (let c = 0; c < 0xa0; c++) {
     if (c >= 0x20 && c < 0x7f) continue;
     // eslint-disable-next-line no-control-regex -- control characters are what it looks for
-    assert.doesNotMatch(quoteInput(`a${String.fromCharCode(c)}b`), /[\u0000-\u001f\u007f-\u009f]/, `U+${c.toString(16)}`);
+    assert.doesNotMatch(
+      quoteInput(`a${String.fromCharCode(c)}b`),
+      /[\u0000-\u001f\u007f-\u009f]/,
+      `U+${c.toString(16)}`,
+    );
   }
 });
 

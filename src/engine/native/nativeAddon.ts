@@ -76,7 +76,14 @@ export const enum NativeStepMode {
 export interface NativeDlrmHandle {
   readonly topInputWidth: number;
   /** Resolves to the mean loss; predictions [B] are written in place. */
-  run(mode: NativeStepMode, batch: Batch, lr: number, predictions: Float32Array, grads?: NativeGradientOutputs, external?: NativeExternalBuffers): Promise<number>;
+  run(
+    mode: NativeStepMode,
+    batch: Batch,
+    lr: number,
+    predictions: Float32Array,
+    grads?: NativeGradientOutputs,
+    external?: NativeExternalBuffers,
+  ): Promise<number>;
 }
 
 export interface NativeEmbeddingBagsHandle {
@@ -87,7 +94,11 @@ export interface NativeEmbeddingBagsHandle {
 /** The addon's exports; a build older than the preprocess kernels lacks them (see nativePreprocessKernels). */
 export interface NativeAddon extends Partial<PreprocessKernels> {
   NativeDlrm: new (spec: NativeModelSpec) => NativeDlrmHandle;
-  NativeEmbeddingBags: new (spec: { tables: NativeTableSpec[]; optimizer: NativeModelSpec['optimizer']; threads?: number }) => NativeEmbeddingBagsHandle;
+  NativeEmbeddingBags: new (spec: {
+    tables: NativeTableSpec[];
+    optimizer: NativeModelSpec['optimizer'];
+    threads?: number;
+  }) => NativeEmbeddingBagsHandle;
   /** bf16: this CPU runs the bf16 GEMM (AVX512_BF16) and DLRM_NATIVE_BF16 is not "off" (absent from builds older than it). */
   info(): { openblas: string; core: string; hardwareThreads: number; bf16?: boolean };
   /** C = alpha op(A) op(B) + beta C, row-major, as cblas_sgemm, in fp32 or bf16 products (csrc/gemm.h; absent from builds older than it). */
@@ -129,13 +140,24 @@ export interface NativeAddon extends Partial<PreprocessKernels> {
 export type NativeAddonLoad = { addon: NativeAddon; reason?: undefined } | { addon?: undefined; reason: string };
 
 /** The default build location, from dist/src/engine/native/ up to the package root. */
-export const DEFAULT_ADDON_PATH = path.resolve(__dirname, '..', '..', '..', '..', 'build', 'Release', 'dlrm_native.node');
+export const DEFAULT_ADDON_PATH = path.resolve(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  '..',
+  'build',
+  'Release',
+  'dlrm_native.node',
+);
 
 /** Why this addon cannot train in bf16, or undefined when it can. */
 export function bf16Unavailable(addon: NativeAddon): string | undefined {
   if (!addon.gemm) return 'the native addon predates bf16 support (rebuild it: node scripts/build-native.js)';
   if (addon.info().bf16) return undefined;
-  return process.env.DLRM_NATIVE_BF16 === 'off' ? 'bf16 is switched off by DLRM_NATIVE_BF16=off' : 'this CPU lacks AVX512_BF16 (see /proc/cpuinfo flags)';
+  return process.env.DLRM_NATIVE_BF16 === 'off'
+    ? 'bf16 is switched off by DLRM_NATIVE_BF16=off'
+    : 'this CPU lacks AVX512_BF16 (see /proc/cpuinfo flags)';
 }
 
 let cached: NativeAddonLoad | undefined;

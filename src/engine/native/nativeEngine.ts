@@ -12,7 +12,16 @@ import type { OptimizerState, LinearState } from '../../model/optimizerState';
 import type { DlrmGradients, Engine, EngineConfig, StepResult } from '../engine';
 import { log } from '../../util/log';
 import { alignEmbeddingTables } from './cacheAligned';
-import { loadNativeAddon, NativeStepMode, NATIVE_BUILD_HINT, type NativeAddon, type NativeDlrmHandle, type NativeExternalBuffers, type NativeLinearSpec, type NativeModelSpec } from './nativeAddon';
+import {
+  loadNativeAddon,
+  NativeStepMode,
+  NATIVE_BUILD_HINT,
+  type NativeAddon,
+  type NativeDlrmHandle,
+  type NativeExternalBuffers,
+  type NativeLinearSpec,
+  type NativeModelSpec,
+} from './nativeAddon';
 import { compressedFeatures, type CompressedFeature } from '../../embedding/compressedFeature';
 import { featureEmbeddings } from '../../embedding/compressedLayout';
 
@@ -42,8 +51,14 @@ function linearSpecs(layers: LinearParams[], state: LinearState[] | undefined): 
 }
 
 /** The addon's view of a model: the same arrays, no copies. */
-export function nativeModelSpec(config: EngineConfig, params: DlrmParams, state: OptimizerState, threads = 0): NativeModelSpec {
-  if (state.name !== config.optimizer) throw new Error(`optimizer state is for '${state.name}', the engine for '${config.optimizer}'`);
+export function nativeModelSpec(
+  config: EngineConfig,
+  params: DlrmParams,
+  state: OptimizerState,
+  threads = 0,
+): NativeModelSpec {
+  if (state.name !== config.optimizer)
+    throw new Error(`optimizer state is for '${state.name}', the engine for '${config.optimizer}'`);
   const stateful = config.optimizer !== 'sgd';
   return {
     bottom: linearSpecs(params.bottom, stateful ? state.bottom : undefined),
@@ -84,13 +99,29 @@ export class NativeEngine implements Engine {
     const addon = options.addon ?? loadNativeAddon().addon;
     if (!addon) throw new Error(NATIVE_BUILD_HINT);
     const started = performance.now();
-    const moved = options.alignTables ?? true ? alignEmbeddingTables(addon, params, state) : 0;
+    const moved = (options.alignTables ?? true) ? alignEmbeddingTables(addon, params, state) : 0;
     const threads = options.threads ?? threadsFromEnv();
-    this.compressed = compressedFeatures(featureEmbeddings(config.arch), params.compressed, config.optimizer, state.compressed);
-    this.external = this.compressed.some(Boolean) ? { pooled: this.compressed.map(() => null), grads: this.compressed.map(() => null) } : undefined;
+    this.compressed = compressedFeatures(
+      featureEmbeddings(config.arch),
+      params.compressed,
+      config.optimizer,
+      state.compressed,
+    );
+    this.external = this.compressed.some(Boolean)
+      ? { pooled: this.compressed.map(() => null), grads: this.compressed.map(() => null) }
+      : undefined;
     this.handle = new addon.NativeDlrm(nativeModelSpec(config, params, state, threads));
     const { core } = addon.info();
-    log().info({ threads: threads || 'one per core', openblasCore: core, precision: config.precision ?? 'fp32', alignedChunks: moved, setupMs: Math.round(performance.now() - started) }, 'native engine ready');
+    log().info(
+      {
+        threads: threads || 'one per core',
+        openblasCore: core,
+        precision: config.precision ?? 'fp32',
+        alignedChunks: moved,
+        setupMs: Math.round(performance.now() - started),
+      },
+      'native engine ready',
+    );
   }
 
   private live(): NativeDlrmHandle {
@@ -133,14 +164,22 @@ export class NativeEngine implements Engine {
   }
 
   async gradients(batch: Batch): Promise<{ loss: number; grads: DlrmGradients }> {
-    const layerGrads = (layers: LinearParams[]) => layers.map((l) => ({ weight: new Float32Array(l.weight.length), bias: new Float32Array(l.bias.length) }));
+    const layerGrads = (layers: LinearParams[]) =>
+      layers.map((l) => ({ weight: new Float32Array(l.weight.length), bias: new Float32Array(l.bias.length) }));
     const grads: DlrmGradients = {
       bottom: layerGrads(this.params.bottom),
       top: layerGrads(this.params.top),
       pooled: this.params.tables.map((t) => new Float32Array(batch.size * t.dim)),
       ...(this.params.cross ? { cross: layerGrads(this.params.cross) } : {}),
     };
-    const loss = await this.live().run(NativeStepMode.Gradients, batch, 0, new Float32Array(batch.size), grads, this.poolExternal(batch));
+    const loss = await this.live().run(
+      NativeStepMode.Gradients,
+      batch,
+      0,
+      new Float32Array(batch.size),
+      grads,
+      this.poolExternal(batch),
+    );
     return { loss, grads };
   }
 

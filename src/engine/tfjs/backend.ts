@@ -24,7 +24,9 @@ export const TFJS_ENGINE_NAMES: Record<TfjsBackendName, string> = {
 async function activate(backend: string, load: () => void): Promise<void> {
   load();
   if (!tf.findBackendFactory(backend)) {
-    throw new Error(`backend '${backend}' did not register with this @tensorflow/tfjs-core ${tf.version_core} (version mismatch?)`);
+    throw new Error(
+      `backend '${backend}' did not register with this @tensorflow/tfjs-core ${tf.version_core} (version mismatch?)`,
+    );
   }
   if (!(await tf.setBackend(backend))) throw new Error(`tf.setBackend('${backend}') failed to initialise`);
   await tf.ready();

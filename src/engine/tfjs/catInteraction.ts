@@ -8,6 +8,9 @@ export const catInteraction = tf.customGrad<tf.Tensor2D>((...args: (tf.Tensor | 
   const [B, T, d] = pooled.shape;
   return {
     value: tf.concat([x, tf.reshape(pooled, [B, T * d])], 1),
-    gradFunc: (dy: tf.Tensor2D) => [tf.slice(dy, [0, 0], [B, d]), tf.reshape(tf.slice(dy, [0, d], [B, T * d]), [B, T, d])],
+    gradFunc: (dy: tf.Tensor2D) => [
+      tf.slice(dy, [0, 0], [B, d]),
+      tf.reshape(tf.slice(dy, [0, d], [B, T * d]), [B, T, d]),
+    ],
   };
 }) as (x: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D;

@@ -9,7 +9,12 @@ import type { LinearParams } from '../../model/params';
 import { ADAGRAD_EPS } from '../../embedding/sparseOptimizers';
 
 /** [rows, cols] row-major -> [cols, rows] row-major. */
-export function transposeMatrix(a: Float32Array, rows: number, cols: number, out: Float32Array = new Float32Array(rows * cols)): Float32Array {
+export function transposeMatrix(
+  a: Float32Array,
+  rows: number,
+  cols: number,
+  out: Float32Array = new Float32Array(rows * cols),
+): Float32Array {
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c];
   return out;
 }
@@ -22,7 +27,11 @@ export interface DenseLayerVariables {
   accB?: tf.Variable<tf.Rank.R1>;
 }
 
-export function createDenseVariables(layer: LinearParams, state: LinearState, optimizer: OptimizerName): DenseLayerVariables {
+export function createDenseVariables(
+  layer: LinearParams,
+  state: LinearState,
+  optimizer: OptimizerName,
+): DenseLayerVariables {
   const { inFeatures: i, outFeatures: o } = layer;
   const v: DenseLayerVariables = {
     wt: tf.variable(tf.tensor2d(transposeMatrix(layer.weight, o, i), [i, o])),
@@ -36,7 +45,11 @@ export function createDenseVariables(layer: LinearParams, state: LinearState, op
 }
 
 /** Copies the variables back into the host layer (and its optimizer state). */
-export async function readDenseVariables(v: DenseLayerVariables, layer: LinearParams, state: LinearState): Promise<void> {
+export async function readDenseVariables(
+  v: DenseLayerVariables,
+  layer: LinearParams,
+  state: LinearState,
+): Promise<void> {
   const { inFeatures: i, outFeatures: o } = layer;
   transposeMatrix((await v.wt.data()) as Float32Array, i, o, layer.weight);
   layer.bias.set(await v.b.data());
@@ -46,7 +59,12 @@ export async function readDenseVariables(v: DenseLayerVariables, layer: LinearPa
   }
 }
 
-function step<R extends tf.Rank>(w: tf.Variable<R>, acc: tf.Variable<R> | undefined, g: tf.Tensor, lr: tf.Scalar): void {
+function step<R extends tf.Rank>(
+  w: tf.Variable<R>,
+  acc: tf.Variable<R> | undefined,
+  g: tf.Tensor,
+  lr: tf.Scalar,
+): void {
   if (!acc) {
     w.assign(tf.sub<tf.Tensor<R>>(w, tf.mul(lr, g)));
     return;

@@ -32,7 +32,11 @@ export class DotInteraction {
   private readonly diagonalScale: tf.Tensor1D | undefined;
   readonly apply: (x: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D;
 
-  constructor(numTables: number, itself: boolean, readonly strategy: DotInteractionStrategy) {
+  constructor(
+    numTables: number,
+    itself: boolean,
+    readonly strategy: DotInteractionStrategy,
+  ) {
     const n = numTables + 1;
     const pairs = interactionPairs(n, itself);
     const P = (this.numPairs = pairs.length);
@@ -43,7 +47,10 @@ export class DotInteraction {
       sym[j * n + i] = p;
       if (i === j) scale[i * n + i] = 2;
     });
-    this.pairIndex = tf.tensor1d(Int32Array.from(pairs, ([i, j]) => i * n + j), 'int32');
+    this.pairIndex = tf.tensor1d(
+      Int32Array.from(pairs, ([i, j]) => i * n + j),
+      'int32',
+    );
     this.symmetricIndex = tf.tensor1d(sym, 'int32');
     this.diagonalScale = itself ? tf.tensor1d(scale) : undefined;
     this.apply = strategy === 'host' ? this.hostApply(numTables, itself) : this.tensorApply(n);
@@ -52,12 +59,16 @@ export class DotInteraction {
   private tensorApply(n: number): (x: tf.Tensor2D, pooled: tf.Tensor3D) => tf.Tensor2D {
     return tf.customGrad<tf.Tensor2D>((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [x, pooled, save] = args as [tf.Tensor2D, tf.Tensor3D, tf.GradSaveFunc];
-      const B = x.shape[0], d = x.shape[1];
+      const B = x.shape[0],
+        d = x.shape[1];
       const m = tf.concat<tf.Tensor3D>([tf.reshape(x, [B, 1, d]), pooled], 1);
       const z = tf.matMul(m, tf.transpose(m, [0, 2, 1]));
       const out = tf.concat([x, tf.gather(tf.reshape(z, [B, n * n]), this.pairIndex, 1)], 1) as tf.Tensor2D;
       save([m]);
-      return { value: out, gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => this.tensorBackward(dy, saved[0] as tf.Tensor3D) };
+      return {
+        value: out,
+        gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => this.tensorBackward(dy, saved[0] as tf.Tensor3D),
+      };
     });
   }
 
@@ -65,14 +76,16 @@ export class DotInteraction {
     return tf.customGrad<tf.Tensor2D>((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [x, pooled, save] = args as [tf.Tensor2D, tf.Tensor3D, tf.GradSaveFunc];
       const [B, d] = x.shape;
-      const xs = x.dataSync() as Float32Array, ps = pooled.dataSync() as Float32Array;
+      const xs = x.dataSync() as Float32Array,
+        ps = pooled.dataSync() as Float32Array;
       const out = new Float32Array(B * (d + this.numPairs));
       dotInteractionForward(xs, ps, B, T, d, itself, out);
       save([x, pooled]);
       return {
         value: tf.tensor2d(out, [B, d + this.numPairs]),
         gradFunc: (dy: tf.Tensor2D) => {
-          const dx = new Float32Array(B * d), dPooled = new Float32Array(B * T * d);
+          const dx = new Float32Array(B * d),
+            dPooled = new Float32Array(B * T * d);
           dotInteractionBackward(xs, ps, dy.dataSync() as Float32Array, B, T, d, itself, dx, dPooled);
           return [tf.tensor2d(dx, [B, d]), tf.tensor3d(dPooled, [B, T, d])];
         },
