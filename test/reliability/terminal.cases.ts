@@ -59,8 +59,8 @@ function folderDifference(a: string, b: string, skip: Set<string>): string | und
 }
 
 /** Fails when stderr holds a raw carriage return or escape byte (they garble the terminal). */
-// eslint-disable-next-line no-control-regex -- the escape byte is what it looks for
 const noRawControls = (r: FaultResult): string | undefined =>
+  // eslint-disable-next-line no-control-regex -- the escape byte is what it looks for
   /[\r\x1b]/.test(r.stderr) ? `raw control characters on stderr: ${JSON.stringify(r.stderr.slice(-300))}` : undefined;
 
 /** The 'msg' of every JSON log line on stderr. */

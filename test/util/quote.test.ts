@@ -10,9 +10,9 @@ test('quoteInput escapes every control character and cuts long values', () => {
   assert.equal(quoteInput('é ü 中'), "'é ü 中'");
   for (let c = 0; c < 0xa0; c++) {
     if (c >= 0x20 && c < 0x7f) continue;
-    // eslint-disable-next-line no-control-regex -- control characters are what it looks for
     assert.doesNotMatch(
       quoteInput(`a${String.fromCharCode(c)}b`),
+      // eslint-disable-next-line no-control-regex -- control characters are what it looks for
       /[\u0000-\u001f\u007f-\u009f]/,
       `U+${c.toString(16)}`,
     );
