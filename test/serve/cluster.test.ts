@@ -9,14 +9,12 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { resolveTrainConfig } from '../../src/train/config';
-import { runTraining } from '../../src/train/train';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { float32Text } from '../../src/util/float32Text';
 import { setupLogger } from '../../src/util/log';
 import { repoRoot, tempDir } from '../helpers/sharedData';
 import { buildFixture, type Fixture } from '../predict/fixtures';
-import { predictLines, type PredictReply } from './fixtures';
+import { predictLines, serveProcess, trainSecondModel, type PredictReply, type ServeProcess } from './fixtures';
 
 const dir = tempDir('serve-cluster');
 const cli = path.join(repoRoot(), 'bin', 'dlrm.js');
@@ -28,69 +26,23 @@ before(async () => {
   setupLogger({ level: 'fatal', pretty: false });
   fx = await buildFixture(dir, 'gen', { rows: 400, seed: 43 });
   modelB = path.join(dir, 'b.ckpt');
-  await runTraining(
-    resolveTrainConfig({
-      processedDataFile: fx.merged,
-      archMlpBot: [13, 16, 8],
-      archMlpTop: [16, 1],
-      numBatches: 3,
-      miniBatchSize: 128,
-      seed: 6,
-      printFreq: 1000,
-      saveModel: modelB,
-    }),
-  );
+  await trainSecondModel(fx.merged, modelB, { numBatches: 3, seed: 6 });
 });
 after(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-interface Served {
-  child: ChildProcess;
-  url: string;
+interface Served extends ServeProcess {
   pids: number[];
-  stderr: () => string;
-  exit: Promise<number | null>;
 }
 
 /** Starts `dlrm serve --workers 2` (tfjs engine, as the predict comparison) and waits for its "listening" line. */
 async function serveWorkers(model: string, ...args: string[]): Promise<Served> {
-  const child = spawn(
-    process.execPath,
-    [
-      cli,
-      'serve',
-      '--load-model',
-      model,
-      '--port',
-      '0',
-      '--workers',
-      '2',
-      '--engine',
-      'tfjs',
-      '--backend',
-      'cpu',
-      ...args,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  children.push(child);
-  let err = '';
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const started = await new Promise<{ url: string; pids: number[] }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line in 90 s: ${err}`)), 90_000);
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)","workers":2,"pids":\[(\d+),(\d+)\],"msg":"listening"/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ url: m[1], pids: [Number(m[2]), Number(m[3])] });
-      }
-    });
-    void exit.then((code) => reject(new Error(`dlrm serve exited (${code}) before listening: ${err}`)));
-  });
-  return { child, ...started, stderr: () => err, exit };
+  const served = await serveProcess(model, ['--workers', '2', '--engine', 'tfjs', '--backend', 'cpu', ...args], 90_000);
+  children.push(served.child);
+  assert.equal(served.listening.workers, 2);
+  return { ...served, pids: served.listening.pids as number[] };
 }
 
 /** A request on a new connection (so that the cluster hands it to either worker): status and parsed JSON body. */

@@ -8,13 +8,11 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolveTrainConfig } from '../../src/train/config';
-import { runTraining } from '../../src/train/train';
+import type { ChildProcess } from 'node:child_process';
 import { setupLogger } from '../../src/util/log';
-import { repoRoot, tempDir } from '../helpers/sharedData';
+import { tempDir } from '../helpers/sharedData';
 import { buildFixture, type Fixture } from '../predict/fixtures';
-import { request, type PredictReply } from './fixtures';
+import { request, serveProcess, trainSecondModel, type PredictReply, type ServeProcess } from './fixtures';
 
 const dir = tempDir('serve-cli');
 let fx: Fixture;
@@ -25,54 +23,18 @@ before(async () => {
   setupLogger({ level: 'fatal', pretty: false });
   fx = await buildFixture(dir, 'gen', { rows: 500, seed: 41 });
   modelB = path.join(dir, 'b.ckpt');
-  await runTraining(
-    resolveTrainConfig({
-      processedDataFile: fx.merged,
-      archMlpBot: [13, 16, 8],
-      archMlpTop: [16, 1],
-      numBatches: 3,
-      miniBatchSize: 128,
-      seed: 5,
-      printFreq: 1000,
-      saveModel: modelB,
-    }),
-  );
+  await trainSecondModel(fx.merged, modelB, { numBatches: 3, seed: 5 });
 });
 after(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-interface Served {
-  child: ChildProcess;
-  url: string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
-
 /** Starts `dlrm serve` and waits (at most 60 s) for its "listening" log line. */
-async function serve(model: string, ...args: string[]): Promise<Served> {
-  const child = spawn(
-    process.execPath,
-    [path.join(repoRoot(), 'bin', 'dlrm.js'), 'serve', '--load-model', model, '--port', '0', ...args],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  children.push(child);
-  let err = '';
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "listening" line in 60 s: ${err}`)), 60_000);
-    child.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)".*"msg":"listening"/.exec(err);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    void exit.then((code) => reject(new Error(`dlrm serve exited (${code}) before listening: ${err}`)));
-  });
-  return { child, url, stderr: () => err, exit };
+async function serve(model: string, ...args: string[]): Promise<ServeProcess> {
+  const served = await serveProcess(model, args);
+  children.push(served.child);
+  return served;
 }
 
 const sha16 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex').slice(0, 16);

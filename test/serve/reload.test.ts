@@ -8,13 +8,11 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { RunningServer } from '../../src/serve/server';
-import { resolveTrainConfig } from '../../src/train/config';
-import { runTraining } from '../../src/train/train';
 import { setupLogger } from '../../src/util/log';
 import { Rng } from '../../src/util/random';
 import { tempDir } from '../helpers/sharedData';
 import { buildFixture, type Fixture } from '../predict/fixtures';
-import { predictLines, request, startTestServer, type PredictReply } from './fixtures';
+import { predictLines, request, startTestServer, trainSecondModel, type PredictReply } from './fixtures';
 
 const dir = tempDir('serve-reload');
 const TOKEN = 'test-token';
@@ -26,19 +24,7 @@ before(async () => {
   setupLogger({ level: 'fatal', pretty: false });
   fx = await buildFixture(dir, 'gen', { rows: 2000, seed: 21 });
   modelB = path.join(dir, 'b.ckpt');
-  await runTraining(
-    resolveTrainConfig({
-      processedDataFile: fx.merged,
-      archMlpBot: [13, 16, 8],
-      archMlpTop: [16, 1],
-      numBatches: 45,
-      miniBatchSize: 128,
-      learningRate: 0.5,
-      seed: 77,
-      printFreq: 1000,
-      saveModel: modelB,
-    }),
-  );
+  await trainSecondModel(fx.merged, modelB, { numBatches: 45, seed: 77, learningRate: 0.5 });
   server = await startTestServer(fx.model, { adminToken: TOKEN, maxBatchDelayMs: 2 });
 });
 after(async () => {
