@@ -1,6 +1,7 @@
-// RandomSource's block generator in C++ (see randomBlock.h): xoshiro128** as src/util/random.ts, with its
-// next() (u / 2^32 as a double, stored as float32) and nextInt(n) (rejection below the largest multiple of n).
+// RandomSource's block generator in C++ (see randomBlock.h), drawing with Xoshiro128 (xoshiro128.h) what
+// src/util/random.ts draws: next() as u / 2^32 (a double, stored as float32) and nextInt(n).
 #include "randomBlock.h"
+#include "xoshiro128.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -8,37 +9,6 @@
 #include <vector>
 
 namespace dlrm {
-
-namespace {
-
-struct Xoshiro128 {
-  std::uint32_t s[4];
-
-  static std::uint32_t rotl(std::uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
-
-  std::uint32_t nextUint32() {
-    const std::uint32_t result = rotl(s[1] * 5u, 7) * 9u;
-    const std::uint32_t t = s[1] << 9;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11);
-    return result;
-  }
-
-  /** Uniform in [0, n), n in (0, 2^32]. */
-  std::uint32_t nextInt(std::uint64_t n) {
-    const std::uint64_t limit = 4294967296ull - (4294967296ull % n);
-    std::uint32_t r;
-    do r = nextUint32();
-    while (r >= limit);
-    return static_cast<std::uint32_t>(r % n);
-  }
-};
-
-}  // namespace
 
 Napi::Value RandomBlock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -8,38 +8,9 @@
 
 #include "napiArgs.h"
 #include "preprocessKernels.h"
+#include "xoshiro128.h"
 
 namespace dlrm {
-namespace {
-
-struct Xoshiro128 {
-  std::uint32_t s[4];
-
-  static std::uint32_t rotl(std::uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
-
-  std::uint32_t next() {
-    const std::uint32_t result = rotl(s[1] * 5u, 7) * 9u;
-    const std::uint32_t t = s[1] << 9;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 11);
-    return result;
-  }
-
-  /** Rng.nextInt(n), 0 < n <= 2^32: rejection sampling, no modulo bias. */
-  std::uint32_t nextInt(std::uint64_t n) {
-    const std::uint64_t limit = 4294967296ull - (4294967296ull % n);
-    std::uint32_t r;
-    do r = next();
-    while (r >= limit);
-    return static_cast<std::uint32_t>(r % n);
-  }
-};
-
-}  // namespace
 
 Napi::Value ShuffledOrder(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
