@@ -13,8 +13,8 @@ import { readCheckpointHeader } from '../../src/model/checkpoint';
 import { loadInferenceModel } from '../../src/predict/inferenceModel';
 import { setupLogger } from '../../src/util/log';
 import { tempDir } from '../helpers/sharedData';
-import { dlrm, LOG_SCHEMA, logCsv, logRows, writeJson } from '../schema/fixtures';
-import { allRows, engineScores, maxAbsDiff, onnxScores, trainModel } from './fixtures';
+import { dlrm } from '../schema/fixtures';
+import { allRows, engineScores, maxAbsDiff, onnxScores, preprocessLogs, trainModel } from './fixtures';
 
 const dir = tempDir('export-dcn');
 const merged = path.join(dir, 'logs.dlrm');
@@ -22,18 +22,7 @@ const model = path.join(dir, 'dcn.ckpt');
 
 before(async () => {
   setupLogger({ level: 'warn', pretty: false });
-  const raw = path.join(dir, 'logs.csv');
-  fs.writeFileSync(raw, logCsv(logRows(900, 13)));
-  const pre = dlrm(
-    'preprocess',
-    '--schema',
-    writeJson(path.join(dir, 'schema.json'), LOG_SCHEMA),
-    '--raw-data-file',
-    raw,
-    '--processed-data-file',
-    merged,
-  );
-  assert.equal(pre.status, 0, pre.stderr);
+  preprocessLogs(dir, merged, 900, 13);
   await trainModel(merged, model, {
     archMlpBot: [1, 8, 4],
     archMlpTop: [8, 1],

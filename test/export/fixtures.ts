@@ -2,6 +2,9 @@
 // with the engine exactly as `dlrm predict` feeds it (the training run's --max-ind-range folding, the
 // constant dense input of data without dense features), and score the same rows with onnxruntime-node
 // from the exported file, fed the graph's documented inputs (unfolded post-vocabulary indices).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Batch } from '../../src/dataset/batch';
 import { sliceBatch } from '../../src/dataset/batchRows';
@@ -10,6 +13,16 @@ import type { OnnxInputLayout } from '../../src/export/onnxGraph';
 import { createInferenceEngine, loadInferenceModel } from '../../src/predict/inferenceModel';
 import { resolveTrainConfig, type TrainConfig } from '../../src/train/config';
 import { runTraining } from '../../src/train/train';
+import { dlrm, LOG_SCHEMA, logCsv, logRows, writeJson } from '../schema/fixtures';
+
+/** `dlrm preprocess --schema` of `rows` generated log rows (LOG_SCHEMA, seed `seed`) into `merged`, in `dir`. */
+export function preprocessLogs(dir: string, merged: string, rows: number, seed: number): void {
+  const raw = path.join(dir, 'logs.csv');
+  fs.writeFileSync(raw, logCsv(logRows(rows, seed)));
+  const schema = writeJson(path.join(dir, 'schema.json'), LOG_SCHEMA);
+  const pre = dlrm('preprocess', '--schema', schema, '--raw-data-file', raw, '--processed-data-file', merged);
+  assert.equal(pre.status, 0, pre.stderr);
+}
 
 /** Trains 20 batches on `merged` with `arch` (architecture and folding flags) and saves `model`. */
 export async function trainModel(merged: string, model: string, arch: Partial<TrainConfig>): Promise<void> {

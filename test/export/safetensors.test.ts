@@ -16,8 +16,8 @@ import { readCheckpointHeader } from '../../src/model/checkpoint';
 import type { DlrmParams } from '../../src/model/params';
 import { setupLogger } from '../../src/util/log';
 import { tempDir } from '../helpers/sharedData';
-import { dlrm, LOG_SCHEMA, logCsv, logRows, writeJson } from '../schema/fixtures';
-import { allRows, engineScores, trainModel } from './fixtures';
+import { dlrm } from '../schema/fixtures';
+import { allRows, engineScores, preprocessLogs, trainModel } from './fixtures';
 
 const dir = tempDir('export-safetensors');
 const merged = path.join(dir, 'logs.dlrm');
@@ -26,18 +26,7 @@ const exported = path.join(dir, 'model.safetensors');
 
 before(async () => {
   setupLogger({ level: 'warn', pretty: false });
-  const raw = path.join(dir, 'logs.csv');
-  fs.writeFileSync(raw, logCsv(logRows(600, 5)));
-  const pre = dlrm(
-    'preprocess',
-    '--schema',
-    writeJson(path.join(dir, 'schema.json'), LOG_SCHEMA),
-    '--raw-data-file',
-    raw,
-    '--processed-data-file',
-    merged,
-  );
-  assert.equal(pre.status, 0, pre.stderr);
+  preprocessLogs(dir, merged, 600, 5);
   await trainModel(merged, model, {
     archMlpBot: [1, 8, 4],
     archMlpTop: [8, 4, 1],
