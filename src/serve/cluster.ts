@@ -189,7 +189,6 @@ class Primary {
       this.prepares = { id, step: new Step<PrepareReply>(new Set(live.map((w) => w.id))) };
       for (const w of live) send(w, { dlrm: 'prepare', id, file });
       const prepared = await this.prepares.step.done;
-      this.prepares = null;
       const refused = [...prepared.values()].find((r): r is Extract<PrepareReply, { ok: false }> => !r.ok);
       if (refused) {
         for (const w of live) if (prepared.get(w.id)?.ok === true) send(w, { dlrm: 'abort', id });
@@ -199,7 +198,6 @@ class Primary {
       this.commits = { id, step: new Step<ReloadOutcome | null>(new Set(ready.map((w) => w.id))) };
       for (const w of ready) send(w, { dlrm: 'commit', id });
       const outcomes = [...(await this.commits.step.done).values()].filter((o): o is ReloadOutcome => o !== null);
-      this.commits = null;
       if (outcomes.length === 0) throw new HttpError(500, 'no serve worker completed the reload');
       return outcomes[0];
     } finally {
