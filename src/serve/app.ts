@@ -1,66 +1,16 @@
-// The HTTP routes of `dlrm serve` on fastify (JSON-schema validation of bodies, JSON errors):
+// The routes of `dlrm serve`: fastify (JSON errors, the 404s) serves every route but the hot one, POST
+// /v1/predict, which its server hands to src/serve/predictRoute.ts (node:http directly):
 //   POST /v1/predict {"rows": [...]}  -> {"probabilities": [...], "model": {"id", "step"}} in row order
 //   GET  /healthz (alive), /readyz (a model is loaded and the server is not closing), /v1/model, /metrics
 //   POST /admin/reload [{"path": F}]   only with --admin-token (else 404); "Authorization: Bearer T" (else 403)
-// Every error is {"error": "..."}: malformed JSON or a bad row 400 (naming rows[i] and the field), body over
-// --max-body-bytes or more rows than --max-batch-rows 413, a body that is not JSON 415, no such route 404.
-// A request holds one model from its start to its scores (ModelSlot), so a reload never mixes two models.
+// Every error is {"error": "..."}: no such route 404, and predictRoute's (400, 413, 415, 503).
 import * as crypto from 'node:crypto';
+import * as http from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { BadRowError } from '../predict/rowEncoder';
-import { fieldText } from '../util/errors';
-import { float32Text } from '../util/float32Text';
 import { log } from '../util/log';
-import { HttpError } from './httpError';
-import type { MicroBatcher } from './microBatcher';
-import type { ModelSlot } from './modelSlot';
-import type { ServeMetrics } from './metrics';
-import { RequestRowError } from './requestRows';
-import type { ReloadOutcome, RequestBlock, ServedModel } from './servedModel';
-
-export interface ServeLimits {
-  /** Rows per request at most (also the micro-batch size at which a group is sent). */
-  maxBatchRows: number;
-  /** Request bodies larger than this are refused with 413. */
-  maxBodyBytes: number;
-  /** Enables POST /admin/reload with this bearer token; undefined: the route does not exist. */
-  adminToken?: string;
-}
-
-export interface ServeContext {
-  slot: ModelSlot;
-  metrics: ServeMetrics;
-  batcher: MicroBatcher<ServedModel, RequestBlock>;
-  limits: ServeLimits;
-  /** Loads a checkpoint (default: the current one's file again) and swaps it in; throws an HttpError when refused. */
-  reload(file?: string): Promise<ReloadOutcome>;
-  /** The Prometheus text of GET /metrics. */
-  metricsText(): Promise<string>;
-  /** True once shutdown has begun. */
-  closing(): boolean;
-}
-
-interface PredictBody {
-  rows: unknown[];
-}
-
-const predictSchema = {
-  body: {
-    type: 'object',
-    required: ['rows'],
-    additionalProperties: false,
-    properties: { rows: { type: 'array', items: { type: ['string', 'object'] } } },
-  },
-  response: {
-    200: {
-      type: 'object',
-      properties: {
-        probabilities: { type: 'array', items: { type: 'number' } },
-        model: { type: 'object', properties: { id: { type: 'string' }, step: { type: 'integer' } } },
-      },
-    },
-  },
-} as const;
+import type { ServeContext } from './context';
+import { HttpError, notJsonMessage } from './httpError';
+import { isPredictRequest, predictRoute } from './predictRoute';
 
 /** Compares two tokens in constant time (of their digests). */
 function sameToken(given: string, expected: string): boolean {
@@ -71,20 +21,20 @@ function sameToken(given: string, expected: string): boolean {
 /** The message of a fastify or route error, for {"error": ...}. */
 function errorMessage(err: FastifyError, contentType: string | undefined): string {
   if (err.validation) return `request ${err.message}`;
-  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-    return `the body must be JSON (content-type: application/json), not ${contentType ?? 'without a content-type'}`;
+  if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return notJsonMessage(contentType);
   return err.message;
 }
 
 export function buildApp(ctx: ServeContext): FastifyInstance {
-  const { slot, metrics, batcher, limits } = ctx;
-  // no type coercion: a row that is a number is refused, not read as a one-field line
+  const { slot, metrics, limits } = ctx;
+  const predict = predictRoute(ctx);
   const app = Fastify({
+    serverFactory: (handler) =>
+      http.createServer((req, res) => (isPredictRequest(req) ? predict(req, res) : handler(req, res))),
     logger: false,
     bodyLimit: limits.maxBodyBytes,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    ajv: { customOptions: { coerceTypes: false, allowUnionTypes: true } },
   });
   app.removeContentTypeParser('text/plain'); // bodies are JSON only: anything else is 415
 
@@ -107,13 +57,13 @@ export function buildApp(ctx: ServeContext): FastifyInstance {
     if (ctx.closing()) void reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    metrics.request(route, reply.statusCode, reply.elapsedTime / 1000);
-    if (log().isLevelEnabled('debug'))
-      log().debug(
-        { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 1000) / 1000 },
-        'request',
-      );
+    metrics.request(
+      req.method,
+      req.url,
+      req.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -124,43 +74,6 @@ export function buildApp(ctx: ServeContext): FastifyInstance {
   // pid: the process that answered (one of the workers with serve --workers)
   app.get('/v1/model', async () => ({ ...slot.current.describe(), pid: process.pid }));
   app.get('/metrics', async (_req, reply) => reply.type(metrics.contentType).send(await ctx.metricsText()));
-
-  app.post<{ Body: PredictBody }>('/v1/predict', {
-    schema: predictSchema,
-    preValidation: async (req) => {
-      const rows = (req.body as Partial<PredictBody> | null)?.rows;
-      if (Array.isArray(rows) && rows.length > limits.maxBatchRows)
-        throw new HttpError(
-          413,
-          `${rows.length} rows in one request; at most ${limits.maxBatchRows} (--max-batch-rows)`,
-        );
-    },
-    handler: async (req) => {
-      const { rows } = req.body;
-      const model = slot.acquire();
-      try {
-        let scores: Float32Array;
-        if (rows.length === 0) scores = new Float32Array(0);
-        else {
-          // encoded with the other requests of its micro-batch; alone (with its own row numbers) when one is bad
-          scores = await batcher.submit(model, { size: rows.length, block: model.rows.toBlock(rows) });
-        }
-        const probabilities = new Array<number>(scores.length);
-        for (let i = 0; i < scores.length; i++) probabilities[i] = Number(float32Text(scores[i]));
-        return { probabilities, model: { id: model.id, step: model.step } };
-      } catch (err) {
-        if (err instanceof RequestRowError) throw new HttpError(400, err.message);
-        if (err instanceof BadRowError)
-          throw new HttpError(
-            400,
-            `rows[${err.line - 1}]${err.field === undefined ? '' : `: field ${fieldText(err.field, err.fieldName)}`}: ${err.reason}`,
-          );
-        throw err;
-      } finally {
-        slot.release(model);
-      }
-    },
-  });
 
   const token = limits.adminToken;
   if (token !== undefined) {

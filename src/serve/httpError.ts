@@ -9,3 +9,8 @@ export class HttpError extends Error {
     this.name = 'HttpError';
   }
 }
+
+/** The message of a 415: a request body that is not JSON by its content-type. */
+export function notJsonMessage(contentType: string | undefined): string {
+  return `the body must be JSON (content-type: application/json), not ${contentType ?? 'without a content-type'}`;
+}

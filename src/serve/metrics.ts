@@ -1,9 +1,10 @@
 // The Prometheus metrics of `dlrm serve` (GET /metrics, text format via prom-client), in a registry of their
 // own (several servers in one process, as in tests, do not collide): requests by route and status, request
-// latency, engine batch size in rows, rows scored, the served model's step, reloads by result, and the
+// latency (and a debug log line per request), engine batch size in rows, rows scored, the served model's step, reloads by result, and the
 // process metrics prom-client collects. Also the counts behind the once-a-minute summary log line. With serve
 // --workers the primary sums the workers' registries (the model step: their largest).
 import * as client from 'prom-client';
+import { log } from '../util/log';
 
 const ROW_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384];
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.002, 0.004, 0.006, 0.008, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -60,7 +61,10 @@ export class ServeMetrics {
     client.collectDefaultMetrics({ register: this.registry });
   }
 
-  request(route: string, status: number, seconds: number): void {
+  /** Counts one answered request (`route`: its route's pattern) and logs it at debug. */
+  request(method: string | undefined, url: string | undefined, route: string, status: number, seconds: number): void {
+    if (log().isLevelEnabled('debug'))
+      log().debug({ method, url, status, ms: Math.round(seconds * 1e6) / 1000 }, 'request');
     this.requests.inc({ route, status: String(status) });
     this.latency.observe({ route }, seconds);
     this.summary.requests++;

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import { readCheckpointHeader } from '../../src/model/checkpoint';
 import type { RunningServer } from '../../src/serve/server';
@@ -194,6 +195,21 @@ test('bad requests: JSON errors with the right status, naming the row and field;
     },
     { name: 'a wrong field count', body: { rows: ['1\t2'] }, status: 400, error: /^rows\[0\]: has 2 fields/ },
     { name: 'rows missing', body: { row: [] }, status: 400, error: /rows/ },
+    { name: 'a body that is an array', body: [good[0]], status: 400, error: /^request body must be object$/ },
+    {
+      name: 'a property beside rows',
+      body: { rows: good, extra: 1 },
+      status: 400,
+      error: /^request body must NOT have additional properties$/,
+    },
+    { name: 'rows not an array', body: { rows: good[0] }, status: 400, error: /^request body\/rows must be array$/ },
+    {
+      name: 'no content-type',
+      body: new TextEncoder().encode(JSON.stringify({ rows: good })),
+      status: 415,
+      error: /not without a content-type/,
+    },
+    { name: 'GET /v1/predict', method: 'GET', status: 404, error: /no route GET \/v1\/predict/ },
     { name: 'a row that is a number', body: { rows: [5] }, status: 400, error: /rows\/0 must be string,object/ },
     {
       name: 'too many rows',
@@ -238,6 +254,36 @@ test('bad requests: JSON errors with the right status, naming the row and field;
     assert.deepEqual(Object.keys(r.json as object), ['error'], c.name);
   }
   assert.equal((await predictRows(server, good)).probabilities.length, 2);
+});
+
+test('a chunked body (no content-length) over --max-body-bytes is 413; a query string does not change the route', async () => {
+  const s = await startTestServer(fx.model, { maxBodyBytes: 4096 });
+  try {
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${s.url}/v1/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.write('{"rows": ["');
+      for (let k = 0; k < 8; k++) req.write('x'.repeat(1000));
+      req.end('"]}');
+    });
+    assert.equal(answer.status, 413, answer.body);
+    assert.match((JSON.parse(answer.body) as { error: string }).error, /too large: at most 4096 bytes/);
+    const lines = rawLines(fx, 0, 2);
+    const r = await request(`${s.url}/v1/predict?trace=1`, { body: { rows: lines } });
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual((r.json as PredictReply).probabilities, (await predictRows(s, lines)).probabilities);
+  } finally {
+    await s.close();
+  }
 });
 
 test('concurrent requests are micro-batched: fewer engine batches than requests, every row scored once', async () => {
