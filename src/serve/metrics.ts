@@ -55,6 +55,11 @@ export class ServeMetrics {
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
+  /** The label children of each route and status seen (looked up once, not per request). */
+  private readonly series = new Map<
+    string,
+    { count: client.Counter.Internal; latency: client.Histogram.Internal<'route'> }
+  >();
   private summary: ServeSummary = { requests: 0, errors: 0, rows: 0, batches: 0 };
 
   constructor() {
@@ -65,8 +70,14 @@ export class ServeMetrics {
   request(method: string | undefined, url: string | undefined, route: string, status: number, seconds: number): void {
     if (log().isLevelEnabled('debug'))
       log().debug({ method, url, status, ms: Math.round(seconds * 1e6) / 1000 }, 'request');
-    this.requests.inc({ route, status: String(status) });
-    this.latency.observe({ route }, seconds);
+    const key = `${route} ${status}`;
+    let series = this.series.get(key);
+    if (series === undefined) {
+      series = { count: this.requests.labels(route, String(status)), latency: this.latency.labels(route) };
+      this.series.set(key, series);
+    }
+    series.count.inc();
+    series.latency.observe(seconds);
     this.summary.requests++;
     if (status >= 400) this.summary.errors++;
   }

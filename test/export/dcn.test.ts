@@ -14,7 +14,7 @@ import { loadInferenceModel } from '../../src/predict/inferenceModel';
 import { setupLogger } from '../../src/util/log';
 import { tempDir } from '../helpers/sharedData';
 import { dlrm } from '../schema/fixtures';
-import { allRows, engineScores, maxAbsDiff, onnxScores, preprocessLogs, trainModel } from './fixtures';
+import { allRows, assertOnnxMatchesEngines, engineScores, preprocessLogs, trainModel } from './fixtures';
 
 const dir = tempDir('export-dcn');
 const merged = path.join(dir, 'logs.dlrm');
@@ -47,11 +47,7 @@ test('dcn: onnxruntime scores = engine scores within 1e-5 (bags, folding, the cr
   for (const l of [0, 1])
     for (const k of ['V_kernels', 'W_kernels', 'bias'])
       assert.ok(names.includes(`inter_arch.crossnet.${k}.${l}`), `${k}.${l} in the graph`);
-  const batch = allRows(merged);
-  const want = await engineScores(model, batch);
-  const got = await onnxScores(out, batch, layout);
-  assert.ok(maxAbsDiff(got, want) <= 1e-5, `max |onnx - engine| = ${maxAbsDiff(got, want)}`);
-  assert.ok(new Set(want).size > 10, 'varied scores');
+  await assertOnnxMatchesEngines(model, out, allRows(merged), layout);
 });
 
 test('dcn: safetensors under TorchRec cross-layer names; import rebuilds the same model, with and without metadata', async () => {

@@ -1,5 +1,5 @@
 // Test fixtures for `dlrm export`: train a small model on a processed file (any architecture), score rows
-// with the engine exactly as `dlrm predict` feeds it (the training run's --max-ind-range folding, the
+// with the engines (tfjs, and native when built) exactly as `dlrm predict` feeds them (the training run's --max-ind-range folding, the
 // constant dense input of data without dense features), and score the same rows with onnxruntime-node
 // from the exported file, fed the graph's documented inputs (unfolded post-vocabulary indices).
 import * as assert from 'node:assert/strict';
@@ -10,9 +10,11 @@ import type { Batch } from '../../src/dataset/batch';
 import { sliceBatch } from '../../src/dataset/batchRows';
 import { ProcessedFileReader } from '../../src/dataset/processedFile';
 import type { OnnxInputLayout } from '../../src/export/onnxGraph';
+import type { EngineOptions } from '../../src/engine/createEngine';
 import { createInferenceEngine, loadInferenceModel } from '../../src/predict/inferenceModel';
 import { resolveTrainConfig, type TrainConfig } from '../../src/train/config';
 import { runTraining } from '../../src/train/train';
+import { nativeAddon } from '../engine/nativeAddonForTests';
 import { dlrm, LOG_SCHEMA, logCsv, logRows, writeJson } from '../schema/fixtures';
 
 /** `dlrm preprocess --schema` of `rows` generated log rows (LOG_SCHEMA, seed `seed`) into `merged`, in `dir`. */
@@ -51,8 +53,18 @@ export function allRows(merged: string): Batch {
   }
 }
 
-/** The engine's (pure-JS tfjs) probabilities for `batch`, fed as dlrm predict feeds it. */
-export async function engineScores(model: string, batch: Batch): Promise<Float32Array> {
+/** The engines a test compares against: tfjs on the CPU always, the native engine when its addon is built. */
+export const ENGINES: readonly EngineOptions[] = [
+  { engine: 'tfjs', backend: 'cpu' },
+  ...(nativeAddon ? [{ engine: 'native' } as const] : []),
+];
+
+/** An engine's probabilities for `batch` (default: tfjs on the CPU), fed as dlrm predict feeds it. */
+export async function engineScores(
+  model: string,
+  batch: Batch,
+  options: EngineOptions = ENGINES[0],
+): Promise<Float32Array> {
   const m = loadInferenceModel(model);
   const M = m.maxIndRange;
   const fed: Batch = {
@@ -63,12 +75,36 @@ export async function engineScores(model: string, batch: Batch): Promise<Float32
         : batch.sparse,
     ...(batch.numDense === 0 ? { numDense: 1, dense: new Float32Array(batch.size).fill(1) } : {}),
   };
-  const engine = await createInferenceEngine(m, { engine: 'tfjs', backend: 'cpu' });
+  const engine = await createInferenceEngine(m, options);
   try {
     return await engine.predict(fed);
   } finally {
     engine.dispose();
   }
+}
+
+/**
+ * onnxruntime's probabilities for `batch` from `onnxFile`, asserted equal within `tolerance` to every engine's
+ * (ENGINES) on the same rows, which must vary (the comparison is not between constants). Returns onnxruntime's.
+ */
+export async function assertOnnxMatchesEngines(
+  model: string,
+  onnxFile: string,
+  batch: Batch,
+  layout: OnnxInputLayout,
+  tolerance = 1e-5,
+): Promise<Float32Array> {
+  const got = await onnxScores(onnxFile, batch, layout);
+  for (const options of ENGINES) {
+    const want = await engineScores(model, batch, options);
+    const diff = maxAbsDiff(got, want);
+    assert.ok(diff <= tolerance, `max |onnx - ${options.engine} engine| = ${diff} over ${batch.size} rows`);
+    console.log(
+      `${path.basename(onnxFile)}: max |onnx - ${options.engine} engine| = ${diff.toExponential(2)} over ${batch.size} rows`,
+    );
+    assert.ok(new Set(want).size > 10, 'the model gives varied scores (the comparison is not between constants)');
+  }
+  return got;
 }
 
 /** The ONNX inputs for `batch` in `layout`: one index per row (checked) or indices + PyTorch offsets [N]. */
