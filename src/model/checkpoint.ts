@@ -368,6 +368,28 @@ export function loadCheckpointInto(
   params: DlrmParams,
   state: OptimizerState,
 ): void {
+  const pieces = loadSections(file, header, params, state);
+  while (pieces.next().done !== true);
+}
+
+/** loadCheckpointInto, giving the event loop a turn after each piece read (a server answers while it loads a model). */
+export async function loadCheckpointIntoYielding(
+  file: string,
+  header: CheckpointHeader,
+  params: DlrmParams,
+  state: OptimizerState,
+): Promise<void> {
+  const pieces = loadSections(file, header, params, state);
+  while (pieces.next().done !== true) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** The work of loadCheckpointInto, one step per piece of PIECE_FLOATS floats read and checked. */
+function* loadSections(
+  file: string,
+  header: CheckpointHeader,
+  params: DlrmParams,
+  state: OptimizerState,
+): Generator<void, void, void> {
   const expected = sectionsOf(params, state);
   const names = (l: { name: string; shape: number[] }[]) => l.map((s) => `${s.name}[${s.shape.join('x')}]`).join(', ');
   if (names(expected) !== names(header.sections)) {
@@ -377,7 +399,7 @@ export function loadCheckpointInto(
   }
   const fd = openForReading(file);
   try {
-    expected.forEach((s, k) => {
+    for (const [k, s] of expected.entries()) {
       const { offset, crc32: expectedCrc } = header.sections[k];
       let position = offset;
       let element = 0;
@@ -395,6 +417,7 @@ export function loadCheckpointInto(
           if (expectedCrc !== undefined) crc = crc32(bytesOf(piece), crc);
           position += piece.byteLength;
           element += piece.length;
+          yield;
         }
       }
       if (expectedCrc !== undefined && hex8(crc) !== expectedCrc) {
@@ -402,7 +425,7 @@ export function loadCheckpointInto(
           `${file}: damaged checkpoint: section ${s.name} (bytes ${offset}-${position - 1}) does not match its checksum`,
         );
       }
-    });
+    }
   } finally {
     fs.closeSync(fd);
   }

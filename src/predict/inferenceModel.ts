@@ -6,7 +6,13 @@
 import type { DlrmArch } from '../model/arch';
 import { allocDlrmParams } from '../model/allocParams';
 import { allocOptimizerState } from '../model/allocOptimizerState';
-import { loadCheckpointInto, readCheckpointHeader, type CheckpointHeader } from '../model/checkpoint';
+import {
+  loadCheckpointInto,
+  loadCheckpointIntoYielding,
+  readCheckpointHeader,
+  type CheckpointHeader,
+} from '../model/checkpoint';
+import type { OptimizerState } from '../model/optimizerState';
 import type { DlrmParams } from '../model/params';
 import { createEngine, type EngineOptions } from '../engine/createEngine';
 import type { Engine } from '../engine/engine';
@@ -32,9 +38,26 @@ export interface InferenceModel {
 
 /** Reads a checkpoint written by `dlrm train --save-model` for scoring. */
 export function loadInferenceModel(file: string): InferenceModel {
+  const { header, params, state } = allocFor(file);
+  loadCheckpointInto(file, header, params, state);
+  return inferenceModelOf(file, header, params);
+}
+
+/** loadInferenceModel without holding the event loop for the whole read (`dlrm serve`'s loads and reloads). */
+export async function loadInferenceModelYielding(file: string): Promise<InferenceModel> {
+  const { header, params, state } = allocFor(file);
+  await loadCheckpointIntoYielding(file, header, params, state);
+  return inferenceModelOf(file, header, params);
+}
+
+/** The checkpoint's header and empty arrays for what it holds. */
+function allocFor(file: string): { header: CheckpointHeader; params: DlrmParams; state: OptimizerState } {
   const header = readCheckpointHeader(file);
   const params = allocDlrmParams(header.arch);
-  loadCheckpointInto(file, header, params, allocOptimizerState(params, header.optimizer));
+  return { header, params, state: allocOptimizerState(params, header.optimizer) };
+}
+
+function inferenceModelOf(file: string, header: CheckpointHeader, params: DlrmParams): InferenceModel {
   const data = (header.dataState ?? {}) as Partial<DataState>;
   const config = (header.trainConfig ?? {}) as Partial<TrainConfig>;
   return {

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Batch } from '../dataset/batch';
 import type { EngineOptions } from '../engine/createEngine';
 import type { Engine } from '../engine/engine';
-import { createInferenceEngine, loadInferenceModel } from '../predict/inferenceModel';
+import { createInferenceEngine, loadInferenceModelYielding } from '../predict/inferenceModel';
 import { locateManifest } from '../predict/manifestLocation';
 import { openRowEncoder } from '../predict/modelRowEncoder';
 import type { RowEncoder } from '../predict/rowEncoder';
@@ -62,7 +62,7 @@ export async function loadServedModel(
   engineOptions: EngineOptions,
   vocabularies: VocabularyFlags,
 ): Promise<ServedModel> {
-  const model = loadInferenceModel(file);
+  const model = await loadInferenceModelYielding(file);
   const where = locateManifest(vocabularies, model);
   const encoder = openRowEncoder(where, model, where.manifest.schema.label !== undefined);
   const sha256 = await sha256File(file);

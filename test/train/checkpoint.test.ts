@@ -12,6 +12,7 @@ import { allocDlrmParams } from '../../src/model/allocParams';
 import { allocOptimizerState } from '../../src/model/allocOptimizerState';
 import {
   loadCheckpointInto,
+  loadCheckpointIntoYielding,
   readCheckpointHeader,
   saveCheckpoint,
   type CheckpointContents,
@@ -275,4 +276,47 @@ test('saving the same contents twice writes the same sections and checksums (onl
   assert.deepEqual(ha.sections, hb.sections);
   const start = ha.sections[0].offset;
   assert.deepEqual(fs.readFileSync(a).subarray(start), fs.readFileSync(b).subarray(start));
+});
+
+test('loadCheckpointIntoYielding reads the same bits as loadCheckpointInto and lets timers run between pieces', async () => {
+  const big = buildDlrmArch({
+    mlpBot: [3, 8, 4],
+    mlpTop: [6, 1],
+    tableSizes: [300_000, 5], // 1.2M floats: several 2^18-float pieces
+    interaction: 'dot',
+    interactionItself: false,
+  });
+  const params = initDlrmParams(big, 5);
+  const state = allocOptimizerState(params, 'adagrad');
+  for (const t of state.tables) for (const c of t) c.fill(0.5);
+  const file = path.join(dir, 'yielding.ckpt');
+  saveCheckpoint(
+    file,
+    {
+      engine: 'test',
+      arch: big,
+      params,
+      optimizerState: state,
+      progress: { epoch: 0, batchInEpoch: 0, rowInEpoch: 0, globalStep: 1 },
+      trainConfig: {},
+      dataState: {},
+    },
+    'dlrm test',
+  );
+  const header = readCheckpointHeader(file);
+  const sync = allocDlrmParams(big);
+  const syncState = allocOptimizerState(sync, 'adagrad');
+  loadCheckpointInto(file, header, sync, syncState);
+  const yielded = allocDlrmParams(big);
+  const yieldedState = allocOptimizerState(yielded, 'adagrad');
+  let turns = 0;
+  const timer = setInterval(() => turns++, 0);
+  try {
+    await loadCheckpointIntoYielding(file, header, yielded, yieldedState);
+  } finally {
+    clearInterval(timer);
+  }
+  assert.deepEqual(modelFloats(yielded, yieldedState), modelFloats(sync, syncState));
+  assert.deepEqual(modelFloats(sync, syncState), modelFloats(params, state));
+  assert.ok(turns > 0, 'a timer ran while the checkpoint loaded');
 });
