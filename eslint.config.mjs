@@ -16,10 +16,6 @@ import tseslint from 'typescript-eslint';
 //   fixed one by one: remove an entry, run `npm run lint:eslint`, fix what it shows.
 const KNOWN_FINDINGS = {
   'scripts/bench-preprocess.ts': ['@typescript-eslint/no-require-imports'],
-  'src/criteo/generatorText.ts': ['@typescript-eslint/no-array-delete'],
-  'src/criteo/rawSources.ts': ['@typescript-eslint/await-thenable'],
-  'src/dataset/partsSource.ts': ['@typescript-eslint/no-array-delete'],
-  'src/dataset/processedFile.ts': ['@typescript-eslint/only-throw-error'],
   'src/engine/tfjs/crossNet.ts': ['@typescript-eslint/no-unnecessary-type-assertion'],
   'src/preprocess/outputs.ts': ['no-useless-assignment'],
   'src/preprocess/passes.ts': ['@typescript-eslint/only-throw-error'],
@@ -27,10 +23,6 @@ const KNOWN_FINDINGS = {
   'src/preprocess/shardWriter.ts': ['@typescript-eslint/only-throw-error'],
   'src/rawformat/criteoParser.ts': ['@typescript-eslint/no-unsafe-enum-comparison', 'no-useless-assignment'],
   'test/criteo/criteoParser.test.ts': ['@typescript-eslint/no-unsafe-return', 'no-control-regex'],
-  'test/dataset/loader.test.ts': ['@typescript-eslint/no-unsafe-member-access'],
-  'test/dataset/mergedFile.test.ts': ['@typescript-eslint/no-unsafe-return'],
-  'test/dataset/processedFile.test.ts': ['@typescript-eslint/no-unsafe-member-access'],
-  'test/embedding/compressedExport.test.ts': ['@typescript-eslint/no-unsafe-member-access'],
   'test/preprocess/pipeline.test.ts': ['@typescript-eslint/no-unsafe-assignment'],
 };
 

@@ -109,7 +109,7 @@ async function* blocksInWorkers(
   const pool = Array.from({ length: workers }, () => new Worker(path.join(__dirname, 'generatorWorker.js')));
   const first = opts.firstBlock ?? 0;
   const waiting = new Map<number, { resolve: (b: Uint8Array) => void; reject: (e: Error) => void }>();
-  const results: Promise<Uint8Array>[] = [];
+  const results: Promise<Uint8Array>[] = []; // the blocks in flight, in block order
   let failure: Error | undefined;
   const fail = (err: Error): void => {
     failure ??= err;
@@ -135,7 +135,7 @@ async function* blocksInWorkers(
     } satisfies GeneratorWorkerRequest);
   }
   const request = (b: number): void => {
-    results[b] = new Promise<Uint8Array>((resolve, reject) => {
+    const result = new Promise<Uint8Array>((resolve, reject) => {
       if (failure) return reject(failure);
       waiting.set(b, { resolve, reject });
       const msg: GeneratorWorkerRequest = {
@@ -145,14 +145,14 @@ async function* blocksInWorkers(
       };
       pool[b % workers].postMessage(msg);
     });
-    results[b].catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
+    result.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
+    results.push(result);
   };
   try {
     let next = 0;
     for (; next < Math.min(numBlocks, workers * BLOCKS_IN_FLIGHT_PER_WORKER); next++) request(next);
     for (let b = 0; b < numBlocks; b++) {
-      const bytes = await results[b];
-      delete results[b];
+      const bytes = await (results.shift() as Promise<Uint8Array>);
       if (next < numBlocks) request(next++);
       yield bytes;
     }

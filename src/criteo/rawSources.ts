@@ -62,7 +62,7 @@ export async function scanLines(
     const ring = Array.from({ length: HASH_CHUNKS_IN_FLIGHT + 1 }, () =>
       Buffer.from(new SharedArrayBuffer(READ_BYTES)),
     );
-    const inFlight: (Promise<void> | void)[] = [];
+    const inFlight: Promise<void>[] = [];
     const marks: number[] = [0];
     let lines = 0;
     let offset = 0;
@@ -79,7 +79,8 @@ export async function scanLines(
       }
       lastByte = buf[n - 1];
       offset += n;
-      inFlight.push(sink.update(buf.subarray(0, n)));
+      const hashed = sink.update(buf.subarray(0, n));
+      if (hashed) inFlight.push(hashed); // a sink that hashed synchronously is done with the buffer
       if (inFlight.length >= HASH_CHUNKS_IN_FLIGHT) await inFlight.shift();
       onBytes?.(offset);
     }

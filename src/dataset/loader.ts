@@ -23,7 +23,7 @@ export async function* readAheadChunks(
   end: number,
   chunkRows: number,
   readAhead: number,
-): AsyncGenerator<Batch> {
+): AsyncGenerator<Batch, void, undefined> {
   const inFlight: Promise<Batch>[] = [];
   let next = start;
   const launch = (): void => {

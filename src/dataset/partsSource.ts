@@ -219,17 +219,17 @@ export class PartsTrainSource implements BatchSource {
     const D = this.numDense;
     const T = this.tableSizes.length;
     const rows = new OneHotRows(bucket.rows, D, T);
-    const reads: Promise<Batch>[] = [];
+    const reads: Promise<Batch>[] = []; // the chunks in flight, in chunk order
     const launch = (i: number): void => {
       if (i >= bucket.chunks.length) return;
       const c = bucket.chunks[i];
-      reads[i] = this.readers[c.day].readAsync(c.start, c.end);
-      reads[i].catch(() => undefined);
+      const read = this.readers[c.day].readAsync(c.start, c.end);
+      read.catch(() => undefined);
+      reads.push(read);
     };
     for (let i = 0; i < this.readAhead; i++) launch(i);
     for (let i = 0; i < bucket.chunks.length; i++) {
-      const chunk = await reads[i];
-      delete reads[i];
+      const chunk = await (reads.shift() as Promise<Batch>);
       launch(i + this.readAhead);
       if (!rows.append(chunk)) {
         throw new UserError(

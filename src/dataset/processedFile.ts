@@ -637,6 +637,11 @@ export class ProcessedFileReader {
     }
   }
 
+  /** Throws the failure a check found earlier (also one found by another read while this one waited). */
+  private throwIfDamaged(): void {
+    if (this.damaged) throw this.damaged;
+  }
+
   /** Rows [start, end) as one Batch, the reads (and, with the native addon, the checks) running in the libuv thread pool. */
   async readAsync(start: number, end: number): Promise<Batch> {
     const steps = this.readSteps(start, end);
@@ -653,7 +658,7 @@ export class ProcessedFileReader {
    */
   async checkAllGroups(): Promise<void> {
     if (this.fd < 0) throw new Error(`${this.path}: read after close`);
-    if (this.damaged) throw this.damaged;
+    this.throwIfDamaged();
     if (!this.verify) return;
     for (let g = 0; g < this.groups; g++) {
       if (this.claimed[g]) continue;
@@ -781,7 +786,7 @@ export class ProcessedFileReader {
       throw new RangeError(`${this.path}: rows [${start}, ${end}) are outside [0, ${this.rows})`);
     }
     if (this.fd < 0) throw new Error(`${this.path}: read after close`);
-    if (this.damaged) throw this.damaged;
+    this.throwIfDamaged();
     const n = end - start;
     const D = this.numDense;
     const T = this.numTables;
@@ -806,7 +811,7 @@ export class ProcessedFileReader {
         whole: new Uint8Array(to - from),
       };
       yield { pieces: piecesOf(from, p.whole as Uint8Array), checks: [p] };
-      if (this.damaged) throw this.damaged;
+      this.throwIfDamaged();
       return this.viewBatch(p);
     }
     const labels = new Float32Array(n);
@@ -917,7 +922,7 @@ export class ProcessedFileReader {
       sparse.push({ offsets: batchOffsets, indices });
     }
     yield { pieces: second, checks: [] };
-    if (this.damaged) throw this.damaged;
+    this.throwIfDamaged();
     if (!this.verify)
       checkIndexBounds(this.path, `rows ${start}-${end - 1}, read without verification`, start, sparse, this.tableRows);
     return { size: n, dense, numDense: D, sparse, labels };

@@ -112,7 +112,7 @@ test('the bucket shuffle is unbiased: rows of every input block reach every outp
     {},
   );
   writeRows(last, randomRows(new Rng(2), 4, 1, 1), 1, 1, 16, {});
-  const cells = Array.from({ length: 6 }, () => new Array(6).fill(0));
+  const cells = Array.from({ length: 6 }, () => new Array<number>(6).fill(0));
   const out = path.join(dir, 'small-merged.bin');
   for (let seed = 0; seed < 30; seed++) {
     await buildMergedFile({

@@ -148,7 +148,8 @@ test('byte layout: little-endian header, 64-byte-aligned sections, labels of gro
   assert.equal(metadataOffset % SECTION_ALIGN, 0);
   assert.equal(bytes.length % SECTION_ALIGN, 0);
   assert.equal(
-    JSON.parse(bytes.toString('utf8', metadataOffset, metadataOffset + bytes.readUInt32LE(56))).kind,
+    (JSON.parse(bytes.toString('utf8', metadataOffset, metadataOffset + bytes.readUInt32LE(56))) as { kind: string })
+      .kind,
     'test',
   );
   const W = 4 + 3 * T; // then the group's byte length and checksum

@@ -172,9 +172,7 @@ for (const { name, flags, tensors, ops } of cases) {
     const proto = onnx.ModelProto.decode(fs.readFileSync(onnxFile));
     const opTypes = new Set((proto.graph?.node ?? []).map((nd) => nd.opType));
     for (const op of ops) assert.ok(opTypes.has(op), `the graph has a ${op} node`);
-    const layout = JSON.parse(
-      Object.fromEntries(proto.metadataProps.map((p) => [p.key, p.value])).dlrm_inputs as string,
-    ) as OnnxInputLayout;
+    const layout = JSON.parse(proto.metadataProps.find((p) => p.key === 'dlrm_inputs')?.value ?? '') as OnnxInputLayout;
     await assertOnnxMatchesEngines(model, onnxFile, batch as Batch, layout);
   });
 }
