@@ -51,7 +51,12 @@ export function buildManifest(state: Checkpoint, parts: ManifestParts, mergedFil
 }
 
 /** The tables of a Criteo-preset run: sizes and the index of the raw value 0 from its checkpoint state. */
-export function presetTables(state: Checkpoint, tableNames: string[], vocabFiles: string[], rare: boolean): TableInfo[] {
+export function presetTables(
+  state: Checkpoint,
+  tableNames: string[],
+  vocabFiles: string[],
+  rare: boolean,
+): TableInfo[] {
   return tableNames.map((name, t) => ({
     name,
     count: state.vocabSizes[t] + (rare ? 1 : 0),

@@ -25,7 +25,13 @@ import { loadSchemaPreset } from '../criteo/schemaPresets';
 import { kaggleDays, scanLines, terabyteDays } from '../criteo/rawSources';
 import type { RawDay } from '../rawformat/blockReader';
 import { UserError } from '../util/errors';
-import { claimOutputs, defaultCustomProcessedPath, defaultProcessedPath, outputPaths, type OutputPaths } from './outputs';
+import {
+  claimOutputs,
+  defaultCustomProcessedPath,
+  defaultProcessedPath,
+  outputPaths,
+  type OutputPaths,
+} from './outputs';
 import { log } from '../util/log';
 import { firstLines } from '../rawformat/firstLines';
 import { loadSchemaFile } from '../rawformat/loadSchema';
@@ -395,7 +401,9 @@ async function presetDays(ctx: RunContext, onStreamed: (s: StreamedMergedFile | 
         const writes = vocab.append(fresh.values);
         state.vocabSizes.forEach((size, t) => {
           if (size !== fresh.sizes[t])
-            throw new Error(`vocabulary ${layout.tableNames[t]}: ${size} values written, worker holds ${fresh.sizes[t]}`);
+            throw new Error(
+              `vocabulary ${layout.tableNames[t]}: ${size} values written, worker holds ${fresh.sizes[t]}`,
+            );
         });
         const committed = shard.commit({
           kind: 'dlrm-day-shard',
@@ -495,7 +503,11 @@ async function schemaDays(ctx: RunContext): Promise<DaysDone> {
     checkSkippedLines(raw, scan.dataLines, scan.invalid);
     endPhase('scan');
 
-    const state = resumeFrom(ctx, { schema, options, inputs: [{ path: raw, bytes: input.bytes, sha256: scan.sha256 }] });
+    const state = resumeFrom(ctx, {
+      schema,
+      options,
+      inputs: [{ path: raw, bytes: input.bytes, sha256: scan.sha256 }],
+    });
     const split = schema.split ?? { by: 'blocks', blocks: 7 };
     const router = splitRouter(split, scan, options.seed);
     if (router.trainDays.length === 0)

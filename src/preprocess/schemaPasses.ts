@@ -186,9 +186,7 @@ export class SchemaPasses {
         await onBlock(block, firstLine);
       }
       if (rows + invalid === 0 && options.dataSubSampleRate === 0)
-        throw new UserError(
-          `${this.raw}: no data lines${this.header ? ' after the header' : ' (the file is empty)'}`,
-        );
+        throw new UserError(`${this.raw}: no data lines${this.header ? ' after the header' : ' (the file is empty)'}`);
       if (firstInvalid && label === 'scan')
         log().warn(
           { invalidLines: invalid },
@@ -353,39 +351,44 @@ export class SchemaPasses {
       const from = new Uint32Array(T),
         to = new Uint32Array(T);
       const header = this.header;
-      const second = await this.pass('route', this.input.parseSchema(scan.finalSchema), false, async (block, firstLine) => {
-        const n = block.rows;
-        if (n === 0) return;
-        const dayOf = (r: number): number => {
-          const route = router.route(firstLine + rowLine(block, r) - header, block.dates ? block.dates[r] : '');
-          return route === TEST ? N : route === VAL ? N + 1 : route;
-        };
-        // a resumed run's completed days: their keys are in the restored vocabularies already
-        if (router.contiguous && dayOf(n - 1) < daysDone) return;
-        const indices = block.keys.map((keys, t) => {
-          const count = keys.offsets ? keys.offsets[n] : n;
-          const out = new Uint32Array(count);
-          vocabs[t].assign(keys.lo, keys.hi, 0, count, out);
-          return out;
-        });
-        for (let r = 0; r < n; r++) {
-          const d = dayOf(r);
-          if (d < daysDone) continue;
-          let shard: Shard;
-          if (d === N + 1) shard = val ??= openShard('val.partial.dlrm');
-          else {
-            if (router.contiguous && d > next) await commitBefore(d);
-            shard = shardOf(d);
+      const second = await this.pass(
+        'route',
+        this.input.parseSchema(scan.finalSchema),
+        false,
+        async (block, firstLine) => {
+          const n = block.rows;
+          if (n === 0) return;
+          const dayOf = (r: number): number => {
+            const route = router.route(firstLine + rowLine(block, r) - header, block.dates ? block.dates[r] : '');
+            return route === TEST ? N : route === VAL ? N + 1 : route;
+          };
+          // a resumed run's completed days: their keys are in the restored vocabularies already
+          if (router.contiguous && dayOf(n - 1) < daysDone) return;
+          const indices = block.keys.map((keys, t) => {
+            const count = keys.offsets ? keys.offsets[n] : n;
+            const out = new Uint32Array(count);
+            vocabs[t].assign(keys.lo, keys.hi, 0, count, out);
+            return out;
+          });
+          for (let r = 0; r < n; r++) {
+            const d = dayOf(r);
+            if (d < daysDone) continue;
+            let shard: Shard;
+            if (d === N + 1) shard = val ??= openShard('val.partial.dlrm');
+            else {
+              if (router.contiguous && d > next) await commitBefore(d);
+              shard = shardOf(d);
+            }
+            for (let t = 0; t < T; t++) {
+              const offsets = block.keys[t].offsets;
+              from[t] = offsets ? offsets[r] : r;
+              to[t] = offsets ? offsets[r + 1] : r + 1;
+            }
+            shard.rows.push(block.labels[r], block.dense, r * D, indices, from, to);
+            if (shard.rows.size >= flushRows) flush(shard);
           }
-          for (let t = 0; t < T; t++) {
-            const offsets = block.keys[t].offsets;
-            from[t] = offsets ? offsets[r] : r;
-            to[t] = offsets ? offsets[r + 1] : r + 1;
-          }
-          shard.rows.push(block.labels[r], block.dense, r * D, indices, from, to);
-          if (shard.rows.size >= flushRows) flush(shard);
-        }
-      });
+        },
+      );
       if (second.rows !== scan.rows)
         throw new UserError(
           `${raw}: ${second.rows} rows in the route pass, ${scan.rows} in the scan pass (did the file change while being read?)`,
