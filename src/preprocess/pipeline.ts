@@ -6,8 +6,8 @@
 // 1. the scan pass: Kaggle counts lines and hashes train.txt (Terabyte files are hashed as their days are
 //    read); a custom schema's scan (schemaPasses.ts) also computes dense statistics, dates and key counts;
 //    --min-frequency counts keys (Criteo: a counting pass over the days);
-// 2. the RowRouter (rowRouter.ts) cuts the input into days: Kaggle's 7 blocks, Terabyte's files, a schema's
-//    blocks/date/random split;
+// 2. the RowRouter (rowRouter.ts) cuts the input into days: Kaggle's 7 blocks, a schema's blocks/date/random
+//    split (Terabyte's days are its files);
 // 3. the day pass: Criteo presets day by day on the worker passes of passes.ts (parse, first-appearance
 //    indices on the table-owning workers, shards on a writer thread); custom schemas in one route pass
 //    (schemaPasses.ts: rows of any day interleave). After each completed day (each group of days), the
@@ -60,7 +60,7 @@ import { checkSkippedLines } from './invalidLines';
 import { VOCAB_DIR, VocabFiles, vocabFileNames } from './vocabFiles';
 import { Vocabulary } from './vocabulary';
 import { oovIndex } from './oovIndex';
-import { splitRouter } from './rowRouter';
+import { blocksRouter, splitRouter } from './rowRouter';
 import { openTextInput, SchemaPasses, type TextInput } from './schemaPasses';
 
 export interface PreprocessConfig {
@@ -313,7 +313,7 @@ async function presetDays(ctx: RunContext, onStreamed: (s: StreamedMergedFile | 
           `${raw}: has ${scan.lines} lines; Kaggle preprocessing cuts it into 7 days and needs at least 7`,
         );
       kaggleSha = scan.sha256;
-      days = kaggleDays(raw, scan);
+      days = kaggleDays(raw, scan, blocksRouter(scan.lines, 7).dayLines);
       endPhase('count lines');
       log().info(
         { file: raw, lines: scan.lines, seconds: phases['count lines'] },

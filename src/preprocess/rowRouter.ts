@@ -1,12 +1,12 @@
 // The one RowRouter of `dlrm preprocess`: which output day (shard) each input row goes to. Every split is a
 // list of training days followed by one holdout day (the merged file's test/val rows):
-// - blocks (Kaggle's 7 cut days, a schema's `blocks` split): contiguous line ranges of reference sizes
-//   (kaggleDaySizes), the last block the holdout, halved into test then val;
-// - files (Terabyte): one day per file, the last file the holdout, halved (the pipeline reads these as
-//   whole days, so it never routes their rows one by one);
+// - blocks (Kaggle's 7 days, a schema's `blocks` split): contiguous line ranges of the reference's sizes
+//   (kaggleDaySizes), the last block the holdout, halved into test then val; the Criteo pipeline reads
+//   Kaggle's days as the byte ranges of these line counts (dayLines), so it never routes row by row;
 // - date: one training day per distinct date before `test`, in date order; rows dated from `test` on are
 //   test (from `val` on: val), or the halved holdout when `val` is absent;
 // - random: one training day; each row is test or val by a seeded draw on its data line.
+// (Terabyte's days are its files, read one by one.)
 // route(dataLine, date) gives a training day (0-based), TEST or VAL; dataLine is 0-based after the header.
 // A contiguous router's days are line ranges in order, so a day is complete once a later day's row is seen
 // (the pipeline then commits it and writes a checkpoint).
@@ -26,21 +26,25 @@ export interface RowRouter {
   readonly trainDays: string[];
   /** The holdout is halved (test = its first ceil(n/2) rows) rather than test rows then val rows. */
   readonly halved: boolean;
-  /** Days are contiguous line ranges in day order (blocks, files). */
+  /** Days are contiguous line ranges in day order (blocks). */
   readonly contiguous: boolean;
+  /** Contiguous routers: the lines of each day, the holdout's last. */
+  readonly dayLines?: number[];
   /** The day of a row: a training day index, TEST or VAL. */
   route(dataLine: number, date: string): number;
 }
 
 /** `blocks` contiguous blocks of `dataLines` lines (reference sizes); the last is the halved holdout. */
 export function blocksRouter(dataLines: number, blocks: number): RowRouter {
+  const dayLines = kaggleDaySizes(dataLines, blocks);
   const blockEnd: number[] = [];
-  kaggleDaySizes(dataLines, blocks).reduce((s, n) => (blockEnd.push(s + n), s + n), 0);
+  dayLines.reduce((s, n) => (blockEnd.push(s + n), s + n), 0);
   let block = 0;
   return {
     trainDays: blockEnd.slice(0, -1).map((_, d) => `day_${d}`),
     halved: true,
     contiguous: true,
+    dayLines,
     route(dataLine) {
       if (dataLine < (block > 0 ? blockEnd[block - 1] : 0)) block = 0;
       while (dataLine >= blockEnd[block]) block++;
