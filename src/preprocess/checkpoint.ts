@@ -1,5 +1,6 @@
-// Resume state of an interrupted `dlrm preprocess` (docs/PREPROCESS.md, "Resume"). The run works in a
-// hidden folder beside the output; after each completed day it holds that day's committed shard, the
+// Resume state of an interrupted `dlrm preprocess`, Criteo preset or custom schema (docs/PREPROCESS.md,
+// "Resume"). The run works in a hidden folder beside the output; after each completed day (or group of days:
+// a date or random split's days are completed together) it holds that day's committed shard, the
 // vocabulary files extended with the day's new values, and checkpoint.json (written atomically last) with
 // what is done. A resumed run checks that options, schema and inputs are unchanged and that every completed
 // shard is intact, truncates the vocabulary files to the checkpointed sizes (a crash may have appended
@@ -22,7 +23,9 @@ export const shardName = (index: number): string => `day_${index}.dlrm`;
 export interface DayCheckpoint {
   name: string;
   rows: number;
+  /** Input lines of the day (a schema's days, routed row by row rather than cut by lines: their rows). */
   lines: number;
+  /** Invalid lines skipped (a schema run counts them all on its first day, as its manifest does). */
   invalidLines: number;
   /** sha256 of the day's source file (Terabyte days; Kaggle hashes train.txt as a whole). */
   sha256?: string;

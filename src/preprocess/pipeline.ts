@@ -168,6 +168,8 @@ interface RunContext {
   out: OutputPaths;
   schema: ColumnSchema;
   options: PreprocessOptions;
+  /** The merged file's in-memory shuffle budget, fixed at the start (--shuffle-memory-mb or the default). */
+  shuffleMemoryBytes: number;
   /** The checkpoint of the interrupted run being resumed (undefined: start at the first day). */
   cp: Checkpoint | undefined;
   started: number;
@@ -218,7 +220,8 @@ async function preprocessClaimed(cfg: PreprocessConfig, out: OutputPaths): Promi
     const cp = cfg.resume ? loadCheckpoint(workDir) : undefined;
     if (cfg.resume && !cp)
       log().info({ workDir }, '--resume: no completed day to resume from; starting at the first day');
-    const ctx: RunContext = { cfg, raw, out, schema, options, cp, started, endPhase, phases };
+    const shuffleMemoryBytes = cfg.shuffleMemoryBytes ?? defaultShuffleMemoryBytes();
+    const ctx: RunContext = { cfg, raw, out, schema, options, shuffleMemoryBytes, cp, started, endPhase, phases };
     const done = custom ? await schemaDays(ctx) : await presetDays(ctx, (s) => (streamed = s));
     const { manifest } = done;
 
@@ -231,13 +234,7 @@ async function preprocessClaimed(cfg: PreprocessConfig, out: OutputPaths): Promi
       await done.streamed.commit(manifest);
       streamed = undefined;
     } else {
-      await buildMergedFromShards(
-        manifest,
-        workDir,
-        mergedFile,
-        cfg.shuffleMemoryBytes ?? defaultShuffleMemoryBytes(),
-        done.heldRows,
-      );
+      await buildMergedFromShards(manifest, workDir, mergedFile, shuffleMemoryBytes, done.heldRows);
     }
     endPhase('merge');
     fs.rmSync(path.join(workDir, CHECKPOINT_FILE), { force: true });
@@ -290,9 +287,8 @@ function resumeFrom(ctx: RunContext, fingerprint: Checkpoint['fingerprint']): Ch
 
 /** A Criteo preset's scan and day passes (passes.ts), day by day with a checkpoint after each. */
 async function presetDays(ctx: RunContext, onStreamed: (s: StreamedMergedFile | undefined) => void): Promise<DaysDone> {
-  const { cfg, raw, schema, options, endPhase, phases } = ctx;
+  const { cfg, raw, schema, options, shuffleMemoryBytes, endPhase, phases } = ctx;
   const { mergedFile, workDir } = ctx.out;
-  const shuffleMemoryBytes = cfg.shuffleMemoryBytes ?? defaultShuffleMemoryBytes();
   const pre = new Preprocessor(cfg, options, schema);
   const layout = pre.layout;
   const T = layout.numTables;

@@ -110,7 +110,7 @@ function getReference(): Reference {
 }
 
 /** Starts `dlrm ARGS`, kills it with SIGKILL after `seconds` (if still running); resolves once it is gone. */
-async function killAfter(args: string[], seconds: number): Promise<'killed' | 'finished'> {
+export async function killAfter(args: string[], seconds: number): Promise<'killed' | 'finished'> {
   const child = spawn(process.execPath, [cli, ...args, '--log-level', 'warn'], {
     env: { ...process.env, ...env },
     stdio: 'ignore',
@@ -138,7 +138,7 @@ function outputFiles(out: string): Map<string, Buffer> {
 }
 
 /** Differences between two processed outputs, in words (empty when byte-identical). */
-function outputDifferences(expected: string, got: string): string | undefined {
+export function outputDifferences(expected: string, got: string): string | undefined {
   const a = outputFiles(expected),
     b = outputFiles(got);
   const names = [...new Set([...a.keys(), ...b.keys()])].sort();
