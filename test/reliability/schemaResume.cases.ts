@@ -10,11 +10,8 @@ import * as path from 'node:path';
 import { tempDir } from '../helpers/sharedData';
 import { Rng } from '../../src/util/random';
 import { LOG_SCHEMA, logCsv, logRows, writeJson } from '../schema/fixtures';
-import { type FaultCase, type FaultRun, runDlrm } from './faultCase';
-import { killAfter, outputDifferences } from './killResume.cases';
-
-/** Reproducible manifests (createdAt) so runs compare byte for byte. */
-const env = { SOURCE_DATE_EPOCH: '1700000000' };
+import type { FaultCase, FaultRun } from './faultCase';
+import { killedPreprocessRun, mustRun, preprocessArgs } from './killResume.cases';
 
 interface Reference {
   raw: string;
@@ -26,18 +23,10 @@ interface Reference {
 
 let reference: Reference | undefined;
 
-const preprocessArgs = (ref: { raw: string; schema: string }, out: string): string[] => [
-  'preprocess',
+const schemaArgs = (ref: { raw: string; schema: string }, out: string): string[] => [
+  ...preprocessArgs(ref.raw, out),
   '--schema',
   ref.schema,
-  '--raw-data-file',
-  ref.raw,
-  '--processed-data-file',
-  out,
-  '--workers',
-  '2',
-  '--min-frequency',
-  '2',
 ];
 
 /** The reference input and run, made on first use and removed at exit. */
@@ -55,10 +44,7 @@ function getReference(): Reference {
   });
   const processed = path.join(dir, 'ref', 'logs.dlrm');
   fs.mkdirSync(path.dirname(processed));
-  const t0 = Date.now();
-  const r = runDlrm([...preprocessArgs({ raw, schema }, processed), '--log-level', 'warn'], { env });
-  if (r.status !== 0) throw new Error(`reference run failed: ${r.stderr}`);
-  reference = { raw, schema, processed, seconds: (Date.now() - t0) / 1000 };
+  reference = { raw, schema, processed, seconds: mustRun(schemaArgs({ raw, schema }, processed)) };
   return reference;
 }
 
@@ -67,30 +53,11 @@ export function schemaKillCase(trial: number, seed: number): FaultCase {
   return {
     name: `preprocess --schema killed with SIGKILL at a random moment (trial ${trial}), then resumed: byte-identical outputs`,
     kind: 'kill-resume',
-    async prepare(dir: string): Promise<FaultRun> {
+    prepare(dir: string): Promise<FaultRun> {
       const ref = getReference();
       const delay = 0.1 + new Rng(seed + trial).next() * ref.seconds;
-      const out = path.join(dir, 'logs.dlrm');
-      const how = await killAfter(preprocessArgs(ref, out), delay);
-      const partial = fs.readdirSync(dir).some((n) => n.endsWith('.partial'));
-      if (fs.existsSync(out)) {
-        return {
-          args: ['inspect', '--processed-data-file', out],
-          expectExit: 0,
-          note: `finished before the kill at ${delay.toFixed(2)} s`,
-          check: () => outputDifferences(ref.processed, out),
-        };
-      }
-      return {
-        args: [...preprocessArgs(ref, out), ...(partial ? ['--resume'] : []), '--log-level', 'warn'],
-        env,
-        note: `${how} at ${delay.toFixed(2)} s of ${ref.seconds.toFixed(2)}; ${partial ? 'resumed with --resume' : 'nothing saved yet: rerun'}`,
-        expectExit: 0,
-        check: (r) =>
-          r.status !== 0
-            ? `the resuming run failed (${how} after ${delay.toFixed(2)} s): ${r.stderr}`
-            : outputDifferences(ref.processed, out),
-      };
+      const args = (out: string): string[] => schemaArgs(ref, out);
+      return killedPreprocessRun(dir, path.join(dir, 'logs.dlrm'), args, ref.processed, delay, ref.seconds);
     },
   };
 }
