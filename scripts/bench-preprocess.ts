@@ -14,7 +14,6 @@ import * as path from 'node:path';
 import { generateTextFile } from '../src/criteo/generatorText';
 import { loadProfile } from '../src/criteo/generatorProfile';
 import { runPreprocess, type PreprocessConfig, type PreprocessResult } from '../src/preprocess/pipeline';
-import { runCustomPreprocess } from '../src/preprocess/customPreprocess';
 import { Rng } from '../src/util/random';
 import { setupLogger } from '../src/util/log';
 
@@ -104,8 +103,9 @@ async function main(): Promise<void> {
       const schemaFile = path.join(outDir, 'schema.json');
       fs.writeFileSync(schemaFile, JSON.stringify(SCHEMA));
       const { res, cpuSeconds } = await timed(() =>
-        runCustomPreprocess({
+        runPreprocess({
           schemaFile,
+          resume: false,
           rawDataFile: input,
           processedDataFile: path.join(outDir, 'logs.dlrm'),
           maxIndRange,

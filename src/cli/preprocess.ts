@@ -1,12 +1,11 @@
 // `dlrm preprocess`: raw Criteo logs -> per-day shards, vocabularies, manifest and the merged processed
 // file (docs/PREPROCESS.md). Flags are named like the reference's (kebab-case); this file only maps them to
-// a PreprocessConfig and runs the pipeline; with --schema (a user's own log, docs/SCHEMA.md) it runs the
-// custom-schema pipeline instead (src/preprocess/customPreprocess.ts).
+// a PreprocessConfig and runs the one pipeline (src/preprocess/pipeline.ts), with a Criteo preset or, with
+// --schema, a user's own log's schema (docs/SCHEMA.md).
 import { Command } from 'commander';
 import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 import { choiceOption, floatOption, intOption } from '../util/options';
 import { runPreprocess, type PreprocessConfig } from '../preprocess/pipeline';
-import { runCustomPreprocess } from '../preprocess/customPreprocess';
 import { UserError } from '../util/errors';
 
 interface PreprocessFlags extends CommonOptions, Omit<PreprocessConfig, 'blockBytes' | 'shuffleMemoryBytes'> {
@@ -68,31 +67,15 @@ export function registerPreprocess(program: Command): void {
   addCommonOptions(cmd).action(
     runAction<PreprocessFlags>(async (o) => {
       if (o.schema !== undefined) {
-        if (o.resume)
-          throw new UserError(
-            '--resume is not available with --schema (a custom-schema run is restarted from the beginning)',
-          );
         if (o.mergedFile === false)
           throw new UserError('--no-merged-file is not available with --schema (it is for Criteo day files)');
         if (cmd.getOptionValueSource('dataSet') === 'cli')
           throw new UserError(
             '--schema and --data-set exclude each other: --data-set picks a Criteo preset schema, --schema gives your own',
           );
-        const {
-          schema,
-          dataSet: _preset,
-          resume: _resume,
-          mergedFile: _merged,
-          shuffleMemoryMb,
-          logFile: _logFile,
-          logLevel: _logLevel,
-          ...options
-        } = o;
-        await runCustomPreprocess({ schemaFile: schema, ...options, ...shuffleMemory(shuffleMemoryMb) });
-        return;
       }
-      const { schema: _schema, shuffleMemoryMb, logFile: _logFile, logLevel: _logLevel, ...config } = o;
-      await runPreprocess({ ...config, ...shuffleMemory(shuffleMemoryMb) });
+      const { schema, shuffleMemoryMb, logFile: _logFile, logLevel: _logLevel, ...config } = o;
+      await runPreprocess({ ...config, schemaFile: schema, ...shuffleMemory(shuffleMemoryMb) });
     }),
   );
 }

@@ -118,9 +118,8 @@ export function lineOffset(file: string, scan: LineScan, line: number): number {
   }
 }
 
-/** Kaggle's 7 days as byte ranges of train.txt. */
-export function kaggleDays(file: string, scan: LineScan, days = 7): RawDay[] {
-  const sizes = kaggleDaySizes(scan.lines, days);
+/** Kaggle's days as byte ranges of train.txt: `sizes` lines each (default: the reference's 7 days). */
+export function kaggleDays(file: string, scan: LineScan, sizes = kaggleDaySizes(scan.lines, 7)): RawDay[] {
   const out: RawDay[] = [];
   let line = 0;
   let start = 0;

@@ -1,5 +1,6 @@
-// Resume state of an interrupted `dlrm preprocess` (docs/PREPROCESS.md, "Resume"). The run works in a
-// hidden folder beside the output; after each completed day it holds that day's committed shard, the
+// Resume state of an interrupted `dlrm preprocess`, Criteo preset or custom schema (docs/PREPROCESS.md,
+// "Resume"). The run works in a hidden folder beside the output; after each completed day (or group of days:
+// a date or random split's days are completed together) it holds that day's committed shard, the
 // vocabulary files extended with the day's new values, and checkpoint.json (written atomically last) with
 // what is done. A resumed run checks that options, schema and inputs are unchanged and that every completed
 // shard is intact, truncates the vocabulary files to the checkpointed sizes (a crash may have appended
@@ -16,13 +17,20 @@ import type { PreprocessOptions } from '../dataset/manifest';
 export const CHECKPOINT_VERSION = 1;
 export const CHECKPOINT_FILE = 'checkpoint.json';
 
+/** The shard file of the run's `index`-th day (0-based; the holdout is the last). */
+export const shardName = (index: number): string => `day_${index}.dlrm`;
+
 export interface DayCheckpoint {
   name: string;
   rows: number;
+  /** Input lines of the day (a schema's days, routed row by row rather than cut by lines: their rows). */
   lines: number;
+  /** Invalid lines skipped (a schema run counts them all on its first day, as its manifest does). */
   invalidLines: number;
   /** sha256 of the day's source file (Terabyte days; Kaggle hashes train.txt as a whole). */
   sha256?: string;
+  /** A holdout of test rows then val rows (date split with `val`, random split): its test rows. */
+  testRows?: number;
 }
 
 export interface Checkpoint {
@@ -100,9 +108,9 @@ export function checkFingerprint(workDir: string, cp: Checkpoint, now: Checkpoin
 }
 
 /** Checks that each completed day's shard exists with its recorded rows. */
-export function verifyShards(workDir: string, cp: Checkpoint, shardName: (day: string) => string): void {
-  for (const d of cp.days) {
-    const file = path.join(workDir, shardName(d.name));
+export function verifyShards(workDir: string, cp: Checkpoint): void {
+  cp.days.forEach((d, i) => {
+    const file = path.join(workDir, shardName(i));
     if (!fs.existsSync(file))
       throw new UserError(
         `--resume: ${file} is missing although the checkpoint lists ${d.name} as done; delete ${workDir} and start again`,
@@ -116,23 +124,15 @@ export function verifyShards(workDir: string, cp: Checkpoint, shardName: (day: s
     } finally {
       reader.close();
     }
-  }
-}
-
-/** Writes `values` at byte `position` of `fd` and fdatasyncs it, off the main thread (libuv pool). */
-export function writeAndSync(fd: number, values: Uint32Array, position: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    fs.write(fd, values, 0, values.byteLength, position, (err, written) => {
-      if (err) return reject(err);
-      if (written !== values.byteLength)
-        return reject(new Error(`short write to a vocabulary file (${written} of ${values.byteLength} bytes)`));
-      fs.fdatasync(fd, (syncErr) => (syncErr ? reject(syncErr) : resolve()));
-    });
   });
 }
 
-/** Removes files of the work folder not in `keep` (shards of unfinished days, temporary files of a crash). */
-export function removeStrayFiles(workDir: string, keep: Set<string>, vocabDir: string): void {
+/**
+ * Removes files of the work folder but the checkpoint, the vocabularies and the completed days' shards
+ * (shards of unfinished days, temporary files of a crash, rendered Parquet rows).
+ */
+export function removeStrayFiles(workDir: string, cp: Checkpoint | undefined, vocabDir: string): void {
+  const keep = new Set([CHECKPOINT_FILE, vocabDir, ...(cp?.days ?? []).map((_, i) => shardName(i))]);
   for (const name of fs.readdirSync(workDir)) {
     if (!keep.has(name)) fs.rmSync(path.join(workDir, name), { recursive: true, force: true });
   }

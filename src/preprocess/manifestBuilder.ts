@@ -1,8 +1,7 @@
 // Builds the manifest (src/dataset/manifest.ts, docs/FORMAT.md "Manifest and vocabularies") of a finished
-// preprocessing run from its checkpoint state: sources, options, tables (count, oovIndex, vocabulary file),
-// days and the merged file's splits (train = all days but the last; test = the last day's first ceil(n/2)
-// rows; val = the rest).
-import * as fs from 'node:fs';
+// preprocessing run, Criteo preset or custom schema, from its checkpoint state: sources, options, tables
+// (count, oovIndex, vocabulary file), days and the merged file's splits (train = all days but the last;
+// test = the last day's recorded test rows, or its first ceil(n/2) rows; val = the rest).
 import * as path from 'node:path';
 import {
   type DayInfo,
@@ -12,56 +11,56 @@ import {
   type TableInfo,
 } from '../dataset/manifest';
 import { mergedSplits } from '../dataset/mergedFile';
-import type { ParserLayout } from '../rawformat/layout';
-import type { RawDay } from '../rawformat/blockReader';
-import type { Checkpoint } from './checkpoint';
+import { shardName, type Checkpoint } from './checkpoint';
 import { manifestStamp } from './publish';
 import { oovIndex } from './oovIndex';
 
-export const shardName = (day: string): string => `${day}.dlrm`;
-export const VOCAB_DIR = 'vocab';
-export const vocabName = (table: string): string => `${VOCAB_DIR}/${table}.u32`;
+/** What the manifest takes from the run besides its checkpoint state. */
+export interface ManifestParts {
+  sources: SourceFile[];
+  /** The schema the shards were written with (standardize statistics filled in). */
+  schema: Manifest['schema'];
+  options: PreprocessOptions;
+  tables: TableInfo[];
+}
 
-export function buildManifest(
-  state: Checkpoint,
-  days: RawDay[],
-  layout: ParserLayout,
-  options: PreprocessOptions,
-  schema: Manifest['schema'],
-  mergedFile: string,
-  partsDir: string,
-  kaggleSha?: string,
-): Manifest {
-  const sources: SourceFile[] = kaggleSha
-    ? [{ path: days[0].file, bytes: fs.statSync(days[0].file).size, sha256: kaggleSha }]
-    : days.map((d, i) => ({ path: d.file, bytes: fs.statSync(d.file).size, sha256: state.days[i].sha256 ?? '' }));
-  const rare = options.minFrequency > 1;
-  const tables: TableInfo[] = layout.tableNames.map((name, t) => ({
-    name,
-    count: state.vocabSizes[t] + (rare ? 1 : 0),
-    oovIndex: oovIndex(rare ? state.vocabSizes[t] : -1, state.zeroIndex[t]),
-    vocabFile: vocabName(name),
-  }));
-  const dayInfos: DayInfo[] = state.days.map((d) => ({
+/** The manifest of a finished run: its days (state.days, the last one the holdout) and the merged file's splits. */
+export function buildManifest(state: Checkpoint, parts: ManifestParts, mergedFile: string, partsDir: string): Manifest {
+  const dayInfos: DayInfo[] = state.days.map((d, i) => ({
     name: d.name,
     rows: d.rows,
     invalidLines: d.invalidLines,
-    shard: shardName(d.name),
+    shard: shardName(i),
   }));
   const last = state.days[state.days.length - 1];
   const trainRows = state.days.slice(0, -1).reduce((s, d) => s + d.rows, 0);
-  const splits = mergedSplits(trainRows, last.rows, Math.ceil(last.rows / 2));
+  const splits = mergedSplits(trainRows, last.rows, last.testRows ?? Math.ceil(last.rows / 2));
   return {
     ...manifestStamp(state.createdAt),
-    sources,
-    schema,
-    options,
-    numDense: layout.numDense,
-    denseTransforms: layout.denseLog1p.map((l) => (l ? 'log1p' : 'none')),
-    tables,
+    sources: parts.sources,
+    schema: parts.schema,
+    options: parts.options,
+    numDense: parts.schema.dense.length,
+    denseTransforms: parts.schema.dense.map((d) => d.transform),
+    tables: parts.tables,
     days: dayInfos,
     splits,
     mergedFile: path.relative(partsDir, mergedFile),
     totalRows: trainRows + last.rows,
   };
+}
+
+/** The tables of a Criteo-preset run: sizes and the index of the raw value 0 from its checkpoint state. */
+export function presetTables(
+  state: Checkpoint,
+  tableNames: string[],
+  vocabFiles: string[],
+  rare: boolean,
+): TableInfo[] {
+  return tableNames.map((name, t) => ({
+    name,
+    count: state.vocabSizes[t] + (rare ? 1 : 0),
+    oovIndex: oovIndex(rare ? state.vocabSizes[t] : -1, state.zeroIndex[t]),
+    vocabFile: vocabFiles[t],
+  }));
 }

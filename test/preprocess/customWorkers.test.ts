@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCustomPreprocess, type CustomPreprocessConfig } from '../../src/preprocess/customPreprocess';
+import { runPreprocess, type PreprocessConfig } from '../../src/preprocess/pipeline';
 import { tempDir } from '../helpers/sharedData';
 import { LOG_SCHEMA, logCsv, logRows, writeJson } from '../schema/fixtures';
 import { outputBytes } from './fixtures';
@@ -22,11 +22,11 @@ async function run(
   name: string,
   schema: object,
   workers: number,
-  extra: Partial<CustomPreprocessConfig> = {},
+  extra: Partial<PreprocessConfig> = {},
 ): Promise<Map<string, Buffer>> {
   const out = path.join(dir, `${name}-${workers}`, 'out.dlrm');
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const cfg: CustomPreprocessConfig = {
+  const cfg: PreprocessConfig = {
     schemaFile: writeJson(path.join(dir, `${name}.json`), schema),
     rawDataFile: raw,
     processedDataFile: out,
@@ -36,11 +36,12 @@ async function run(
     minFrequency: 0,
     seed: 3,
     skipInvalidLines: false,
+    resume: false,
     workers,
     blockBytes: 1500,
     ...extra,
   };
-  await runCustomPreprocess(cfg);
+  await runPreprocess(cfg);
   return outputBytes(out);
 }
 

@@ -28,14 +28,16 @@ interface Reference {
 
 let reference: Reference | undefined;
 
-function mustRun(args: string[]): number {
+/** Runs `dlrm ARGS` (reproducible manifests), throwing when it fails; returns its wall seconds. */
+export function mustRun(args: string[]): number {
   const t0 = Date.now();
   const r = runDlrm([...args, '--log-level', 'warn'], { env });
   if (r.status !== 0) throw new Error(`reference run failed: dlrm ${args.join(' ')}\n${r.stderr}`);
   return (Date.now() - t0) / 1000;
 }
 
-const preprocessArgs = (raw: string, out: string): string[] => [
+/** The preprocess every kill trial runs (a --schema trial adds its schema). */
+export const preprocessArgs = (raw: string, out: string): string[] => [
   'preprocess',
   '--raw-data-file',
   raw,
@@ -146,36 +148,53 @@ function outputDifferences(expected: string, got: string): string | undefined {
   return differ.length ? `differs from the uninterrupted run: ${differ.join(', ')}` : undefined;
 }
 
+/**
+ * Starts the preprocess `args(out)` (out in `dir`), kills it after `delay` of the uninterrupted run's
+ * `seconds`, and returns the run that judges it against the uninterrupted output `expected`: the resuming
+ * run (`--resume` when an interrupted run is left, else the plain rerun), or, when the run had published
+ * before the kill, an inspect of what it published.
+ */
+export async function killedPreprocessRun(
+  dir: string,
+  out: string,
+  args: (out: string) => string[],
+  expected: string,
+  delay: number,
+  seconds: number,
+): Promise<FaultRun> {
+  const how = await killAfter(args(out), delay);
+  const partial = fs.readdirSync(dir).some((n) => n.endsWith('.partial'));
+  if (fs.existsSync(out)) {
+    // the run had published before the kill: judge what it published
+    return {
+      args: ['inspect', '--processed-data-file', out],
+      expectExit: 0,
+      note: `finished before the kill at ${delay.toFixed(2)} s`,
+      check: () => outputDifferences(expected, out),
+    };
+  }
+  return {
+    args: [...args(out), ...(partial ? ['--resume'] : []), '--log-level', 'warn'],
+    env,
+    note: `${how} at ${delay.toFixed(2)} s of ${seconds.toFixed(2)}; ${partial ? 'resumed with --resume' : 'nothing saved yet: rerun'}`,
+    expectExit: 0,
+    check: (r) =>
+      r.status !== 0
+        ? `the resuming run failed (${how} after ${delay.toFixed(2)} s): ${r.stderr}`
+        : outputDifferences(expected, out),
+  };
+}
+
 /** A preprocess killed after a drawn delay, then resumed (`--resume` when an interrupted run is left). */
 export function preprocessKillCase(trial: number, seed: number): FaultCase {
   return {
     name: `preprocess killed with SIGKILL at a random moment (trial ${trial}), then resumed: byte-identical outputs`,
     kind: 'kill-resume',
-    async prepare(dir: string): Promise<FaultRun> {
+    prepare(dir: string): Promise<FaultRun> {
       const ref = getReference();
       const delay = 0.1 + new Rng(seed + trial).next() * ref.preprocessSeconds;
-      const out = path.join(dir, 'train.dlrm');
-      const how = await killAfter(preprocessArgs(ref.raw, out), delay);
-      const partial = fs.readdirSync(dir).some((n) => n.endsWith('.partial'));
-      if (fs.existsSync(out)) {
-        // the run had published before the kill: judge what it published
-        return {
-          args: ['inspect', '--processed-data-file', out],
-          expectExit: 0,
-          note: `finished before the kill at ${delay.toFixed(2)} s`,
-          check: () => outputDifferences(ref.processed, out),
-        };
-      }
-      return {
-        args: [...preprocessArgs(ref.raw, out), ...(partial ? ['--resume'] : []), '--log-level', 'warn'],
-        env,
-        note: `${how} at ${delay.toFixed(2)} s of ${ref.preprocessSeconds.toFixed(2)}; ${partial ? 'resumed with --resume' : 'nothing saved yet: rerun'}`,
-        expectExit: 0,
-        check: (r) =>
-          r.status !== 0
-            ? `the resuming run failed (${how} after ${delay.toFixed(2)} s): ${r.stderr}`
-            : outputDifferences(ref.processed, out),
-      };
+      const args = (out: string): string[] => preprocessArgs(ref.raw, out);
+      return killedPreprocessRun(dir, path.join(dir, 'train.dlrm'), args, ref.processed, delay, ref.preprocessSeconds);
     },
   };
 }

@@ -91,7 +91,7 @@ export const reportsCases: FaultCase[] = [
     /^dlrm: --id-start needs --id-column <name> \(the column that holds the ids\) or --format kaggle-submission$/,
   ),
   {
-    name: 'preprocess --schema --resume',
+    name: 'preprocess --schema over an interrupted run, without --resume',
     kind: 'bad-input',
     prepare: (dir): FaultRun => {
       fs.writeFileSync(path.join(dir, 'logs.csv'), 'click,x\n1,a\n0,b\n');
@@ -106,19 +106,14 @@ export const reportsCases: FaultCase[] = [
           categorical: [{ name: 'x', encoding: 'string' }],
         }),
       );
+      // the work folder a killed run leaves behind
+      fs.mkdirSync(path.join(dir, '.logs.dlrm.parts.partial'));
       return {
-        args: [
-          'preprocess',
-          '--schema',
-          path.join(dir, 'schema.json'),
-          '--raw-data-file',
-          path.join(dir, 'logs.csv'),
-          '--resume',
-        ],
+        args: ['preprocess', '--schema', path.join(dir, 'schema.json'), '--raw-data-file', path.join(dir, 'logs.csv')],
         expectExit: 2,
         expectMessage:
-          /^dlrm: --resume is not available with --schema \(a custom-schema run is restarted from the beginning\)$/,
-        absent: [path.join(dir, 'logs.dlrm')],
+          /^dlrm: \S*\.logs\.dlrm\.parts\.partial holds an interrupted run for \S*logs\.dlrm: rerun with --resume to continue it, or delete that folder to start again$/,
+        absent: [path.join(dir, 'logs.dlrm'), path.join(dir, 'logs.dlrm.parts')],
       };
     },
   },

@@ -105,14 +105,11 @@ test('data that does not match the schema names file, line and field', () => {
   }
 });
 
-test('--schema refuses the Criteo-only flags --data-set and --resume', () => {
+test('--schema refuses the Criteo-only flag --data-set', () => {
   const schema = writeJson(path.join(dir, 'flags.json'), LOG_SCHEMA);
   const raw = path.join(dir, 'flags.csv');
   fs.writeFileSync(raw, logCsv(logRows(30, 1)));
-  for (const [flag, message] of [
-    [['--data-set', 'kaggle'], /--schema and --data-set exclude each other/],
-    [['--resume'], /--resume is not available with --schema/],
-  ] as const) {
+  for (const [flag, message] of [[['--data-set', 'kaggle'], /--schema and --data-set exclude each other/]] as const) {
     const r = dlrm('preprocess', '--schema', schema, '--raw-data-file', raw, ...flag);
     assert.equal(r.status, 2);
     assert.match(r.stderr, message);
