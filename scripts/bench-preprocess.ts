@@ -4,8 +4,9 @@
 // RSS, wall seconds per phase and CPU seconds over all threads (a figure less sensitive to other load on
 // the machine). The reference's preprocessing runs at ~5,500 lines/s here. --schema benchmarks a user's own
 // log instead: a generated 12-column CSV (header, a date, 3 string categoricals, 2 numeric ids, a multi-hot
-// tag list, 4 dense; date split) through `preprocess --schema`. --baseline DIST also runs the Criteo preset
-// with another build's pipeline (e.g. /work/main/dist) on the same input, for a comparison on a busy machine.
+// tag list, 4 dense; date split) through `preprocess --schema`. --baseline DIST also runs the same benchmark
+// (Criteo preset or --schema) with another build's pipeline (e.g. /work/main/dist) on the same input, for a
+// comparison on a busy machine.
 //   node dist/scripts/bench-preprocess.js [--lines N] [--input FILE] [--workers W] [--max-ind-range M] [--randomize total|day|none]
 //                                         [--schema] [--baseline DIST]
 import * as fs from 'node:fs';
@@ -14,7 +15,7 @@ import * as path from 'node:path';
 import { generateTextFile } from '../src/criteo/generatorText';
 import { loadProfile } from '../src/criteo/generatorProfile';
 import { runPreprocess, type PreprocessConfig, type PreprocessResult } from '../src/preprocess/pipeline';
-import { runCustomPreprocess } from '../src/preprocess/customPreprocess';
+import { runCustomPreprocess, type CustomPreprocessConfig } from '../src/preprocess/customPreprocess';
 import { Rng } from '../src/util/random';
 import { setupLogger } from '../src/util/log';
 
@@ -103,21 +104,29 @@ async function main(): Promise<void> {
       if (!fs.existsSync(input)) writeSchemaCsv(input, lines);
       const schemaFile = path.join(outDir, 'schema.json');
       fs.writeFileSync(schemaFile, JSON.stringify(SCHEMA));
-      const { res, cpuSeconds } = await timed(() =>
-        runCustomPreprocess({
-          schemaFile,
-          rawDataFile: input,
-          processedDataFile: path.join(outDir, 'logs.dlrm'),
-          maxIndRange,
-          dataSubSampleRate: 0,
-          dataRandomize: randomize,
-          minFrequency: 0,
-          seed: 0,
-          skipInvalidLines: false,
-          workers,
-        }),
-      );
+      const schemaCfg = (out: string): CustomPreprocessConfig => ({
+        schemaFile,
+        rawDataFile: input,
+        processedDataFile: path.join(outDir, out),
+        maxIndRange,
+        dataSubSampleRate: 0,
+        dataRandomize: randomize,
+        minFrequency: 0,
+        seed: 0,
+        skipInvalidLines: false,
+        workers,
+      });
+      const { res, cpuSeconds } = await timed(() => runCustomPreprocess(schemaCfg('logs.dlrm')));
       report(`--schema (12-column CSV, workers ${workers}, randomize ${randomize})`, input, res, cpuSeconds);
+      const baseline = arg('baseline', '');
+      if (baseline) {
+        // another build's custom-schema pipeline, loaded at run time (its path is only known then)
+        const other = require(path.resolve(baseline, 'src', 'preprocess', 'customPreprocess.js')) as {
+          runCustomPreprocess: typeof runCustomPreprocess;
+        };
+        const b = await timed(() => other.runCustomPreprocess(schemaCfg('baseline.dlrm')));
+        report(`baseline ${baseline} (same input and flags)`, input, b.res, b.cpuSeconds);
+      }
       return;
     }
     let input = arg('input', '');
