@@ -91,6 +91,19 @@ async function timed(run: () => Promise<PreprocessResult>): Promise<{ res: Prepr
   return { res, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
+/** --baseline DIST: the same run with another build's module src/preprocess/<file> (loaded at run time: its path is only known then). */
+async function runBaseline<M>(
+  file: string,
+  input: string,
+  run: (other: M) => Promise<PreprocessResult>,
+): Promise<void> {
+  const baseline = arg('baseline', '');
+  if (!baseline) return;
+  const other = require(path.resolve(baseline, 'src', 'preprocess', file)) as M;
+  const b = await timed(() => run(other));
+  report(`baseline ${baseline} (same input and flags)`, input, b.res, b.cpuSeconds);
+}
+
 async function main(): Promise<void> {
   setupLogger({ level: 'warn' });
   const lines = Number(arg('lines', '5000000'));
@@ -98,6 +111,15 @@ async function main(): Promise<void> {
   const maxIndRange = Number(arg('max-ind-range', '-1'));
   const randomize = arg('randomize', 'total') as 'total' | 'day' | 'none';
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bench-pp-'));
+  const options = {
+    maxIndRange,
+    dataSubSampleRate: 0,
+    dataRandomize: randomize,
+    minFrequency: 0,
+    seed: 0,
+    skipInvalidLines: false,
+    workers,
+  };
   try {
     if (process.argv.includes('--schema')) {
       const input = path.join(os.tmpdir(), `dlrm-bench-schema-${lines}.csv`);
@@ -105,28 +127,16 @@ async function main(): Promise<void> {
       const schemaFile = path.join(outDir, 'schema.json');
       fs.writeFileSync(schemaFile, JSON.stringify(SCHEMA));
       const schemaCfg = (out: string): CustomPreprocessConfig => ({
+        ...options,
         schemaFile,
         rawDataFile: input,
         processedDataFile: path.join(outDir, out),
-        maxIndRange,
-        dataSubSampleRate: 0,
-        dataRandomize: randomize,
-        minFrequency: 0,
-        seed: 0,
-        skipInvalidLines: false,
-        workers,
       });
       const { res, cpuSeconds } = await timed(() => runCustomPreprocess(schemaCfg('logs.dlrm')));
       report(`--schema (12-column CSV, workers ${workers}, randomize ${randomize})`, input, res, cpuSeconds);
-      const baseline = arg('baseline', '');
-      if (baseline) {
-        // another build's custom-schema pipeline, loaded at run time (its path is only known then)
-        const other = require(path.resolve(baseline, 'src', 'preprocess', 'customPreprocess.js')) as {
-          runCustomPreprocess: typeof runCustomPreprocess;
-        };
-        const b = await timed(() => other.runCustomPreprocess(schemaCfg('baseline.dlrm')));
-        report(`baseline ${baseline} (same input and flags)`, input, b.res, b.cpuSeconds);
-      }
+      await runBaseline<{ runCustomPreprocess: typeof runCustomPreprocess }>('customPreprocess.js', input, (other) =>
+        other.runCustomPreprocess(schemaCfg('baseline.dlrm')),
+      );
       return;
     }
     let input = arg('input', '');
@@ -146,30 +156,18 @@ async function main(): Promise<void> {
       }
     }
     const cfg = (out: string): PreprocessConfig => ({
+      ...options,
       rawDataFile: input,
       processedDataFile: path.join(outDir, out),
       dataSet: 'kaggle',
-      maxIndRange,
-      dataSubSampleRate: 0,
-      dataRandomize: randomize,
-      minFrequency: 0,
-      seed: 0,
-      skipInvalidLines: false,
       resume: false,
-      workers,
     });
     const { res, cpuSeconds } = await timed(() => runPreprocess(cfg('train.dlrm')));
     report(`Criteo preset (workers ${workers}, randomize ${randomize})`, input, res, cpuSeconds);
     console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (main thread + workers)`);
-    const baseline = arg('baseline', '');
-    if (baseline) {
-      // another build's pipeline module, loaded at run time (its path is only known then)
-      const other = require(path.resolve(baseline, 'src', 'preprocess', 'pipeline.js')) as {
-        runPreprocess: typeof runPreprocess;
-      };
-      const b = await timed(() => other.runPreprocess(cfg('baseline.dlrm')));
-      report(`baseline ${baseline} (same input and flags)`, input, b.res, b.cpuSeconds);
-    }
+    await runBaseline<{ runPreprocess: typeof runPreprocess }>('pipeline.js', input, (other) =>
+      other.runPreprocess(cfg('baseline.dlrm')),
+    );
   } finally {
     fs.rmSync(outDir, { recursive: true, force: true });
   }

@@ -4,22 +4,28 @@
 // shuffledOrder). DLRM_NATIVE_ADDON=none hides them too.
 import { loadNativeAddon } from '../engine/native/nativeAddon';
 
-/** One block for parseCriteoBlock: the inputs and output arrays of CriteoParser.parseBlock's fast path. */
-export interface CriteoBlockArgs {
+/** What every native block parser is given: the block, its place in its day, and the sampling/folding options. */
+export interface BlockArgs {
   /** Complete '\n'-terminated lines in bytes[0, end). */
   bytes: Uint8Array;
   end: number;
   /** Lines in the block = rows of the output arrays. */
   capacity: number;
   numDense: number;
+  /** 0 = no folding. */
   maxIndRange: number;
   subsampleRate: number;
   /** The seed as uint32 (seed >>> 0). */
   seed: number;
   day: number;
   firstLine: number;
-  /** [capacity] and [capacity, numDense] outputs. */
+  /** [capacity] labels. */
   labels: Float32Array;
+}
+
+/** One block for parseCriteoBlock: the inputs and output arrays of CriteoParser.parseBlock's fast path. */
+export interface CriteoBlockArgs extends BlockArgs {
+  /** [capacity, numDense] output. */
   dense: Float32Array;
   /** Per table: the array its raw values go to, at tableBase[t] + row. */
   tableDst: Uint32Array[];
@@ -29,12 +35,7 @@ export interface CriteoBlockArgs {
 }
 
 /** One block for parseDelimitedBlock (src/rawformat/csrc/delimitedBlockParser.cc): DelimitedBlockParser's inputs and outputs. */
-export interface DelimitedBlockArgs {
-  /** Complete '\n'-terminated lines in bytes[0, end). */
-  bytes: Uint8Array;
-  end: number;
-  /** Lines in the block = rows of the output arrays. */
-  capacity: number;
+export interface DelimitedBlockArgs extends BlockArgs {
   /** Per field: its FieldRole and dense or table slot. */
   roles: Int32Array;
   slots: Int32Array;
@@ -43,18 +44,9 @@ export interface DelimitedBlockArgs {
   separators: Int32Array;
   delimiter: number;
   quoted: boolean;
-  numDense: number;
-  /** 0 = no folding. */
-  maxIndRange: number;
-  subsampleRate: number;
-  /** The seed as uint32 (seed >>> 0). */
-  seed: number;
-  day: number;
-  firstLine: number;
   /** 1: line 0 of the block is the header when firstLine = 0. */
   header: number;
-  /** [capacity], [capacity, numDense] (NaN = empty), [capacity], [2 * capacity] (start, end) outputs. */
-  labels: Float32Array;
+  /** [capacity, numDense] (NaN = empty), [capacity], [2 * capacity] (start, end) outputs. */
   rawDense: Float64Array;
   rowLines: Uint32Array;
   dateSpans: Int32Array;

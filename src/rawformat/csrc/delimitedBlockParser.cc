@@ -20,6 +20,7 @@
 
 #include "napiArgs.h"
 #include "preprocessKernels.h"
+#include "subsample.h"
 
 namespace dlrm {
 namespace {
@@ -49,24 +50,6 @@ struct Field {
   std::size_t s, e;
   bool copied;
 };
-
-std::uint32_t fmix32(std::uint32_t h) {
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  h ^= h >> 16;
-  return h;
-}
-
-/** subsampleDraw of src/rawformat/subsample.ts, bit for bit. */
-double subsampleDraw(std::uint32_t seed, std::uint32_t day, std::uint64_t line) {
-  std::uint32_t h = fmix32(seed ^ 0x2545f491u);
-  h = fmix32(h ^ ((day + 1u) * 0x9e3779b1u));
-  h = fmix32(h ^ static_cast<std::uint32_t>(line));
-  h = fmix32(h ^ static_cast<std::uint32_t>(line >> 32));
-  return h / 4294967296.0;
-}
 
 const double kPow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16};
 
