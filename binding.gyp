@@ -18,6 +18,7 @@
         "src/dataset/csrc/groupCheck.cc",
         "src/dataset/csrc/randomBlock.cc",
         "src/preprocess/csrc/criteoBlockParser.cc",
+        "src/rawformat/csrc/delimitedBlockParser.cc",
         "src/preprocess/csrc/rowGather.cc",
         "src/preprocess/csrc/shuffleOrder.cc",
         "src/preprocess/csrc/vocabularyAssign.cc"

@@ -4,8 +4,9 @@
 // RSS, wall seconds per phase and CPU seconds over all threads (a figure less sensitive to other load on
 // the machine). The reference's preprocessing runs at ~5,500 lines/s here. --schema benchmarks a user's own
 // log instead: a generated 12-column CSV (header, a date, 3 string categoricals, 2 numeric ids, a multi-hot
-// tag list, 4 dense; date split) through `preprocess --schema`. --baseline DIST also runs the Criteo preset
-// with another build's pipeline (e.g. /work/main/dist) on the same input, for a comparison on a busy machine.
+// tag list, 4 dense; date split) through `preprocess --schema`. --baseline DIST also runs the same benchmark
+// (Criteo preset or --schema) with another build's pipeline (e.g. /work/main/dist) on the same input, for a
+// comparison on a busy machine.
 //   node dist/scripts/bench-preprocess.js [--lines N] [--input FILE] [--workers W] [--max-ind-range M] [--randomize total|day|none]
 //                                         [--schema] [--baseline DIST]
 import * as fs from 'node:fs';
@@ -89,6 +90,19 @@ async function timed(run: () => Promise<PreprocessResult>): Promise<{ res: Prepr
   return { res, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
+/** --baseline DIST: the same run with another build's module src/preprocess/<file> (loaded at run time: its path is only known then). */
+async function runBaseline<M>(
+  file: string,
+  input: string,
+  run: (other: M) => Promise<PreprocessResult>,
+): Promise<void> {
+  const baseline = arg('baseline', '');
+  if (!baseline) return;
+  const other = require(path.resolve(baseline, 'src', 'preprocess', file)) as M;
+  const b = await timed(() => run(other));
+  report(`baseline ${baseline} (same input and flags)`, input, b.res, b.cpuSeconds);
+}
+
 async function main(): Promise<void> {
   setupLogger({ level: 'warn' });
   const lines = Number(arg('lines', '5000000'));
@@ -96,28 +110,40 @@ async function main(): Promise<void> {
   const maxIndRange = Number(arg('max-ind-range', '-1'));
   const randomize = arg('randomize', 'total') as 'total' | 'day' | 'none';
   const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dlrm-bench-pp-'));
+  const options = {
+    maxIndRange,
+    dataSubSampleRate: 0,
+    dataRandomize: randomize,
+    minFrequency: 0,
+    seed: 0,
+    skipInvalidLines: false,
+    workers,
+  };
   try {
     if (process.argv.includes('--schema')) {
       const input = path.join(os.tmpdir(), `dlrm-bench-schema-${lines}.csv`);
       if (!fs.existsSync(input)) writeSchemaCsv(input, lines);
       const schemaFile = path.join(outDir, 'schema.json');
       fs.writeFileSync(schemaFile, JSON.stringify(SCHEMA));
-      const { res, cpuSeconds } = await timed(() =>
-        runPreprocess({
-          schemaFile,
-          resume: false,
-          rawDataFile: input,
-          processedDataFile: path.join(outDir, 'logs.dlrm'),
-          maxIndRange,
-          dataSubSampleRate: 0,
-          dataRandomize: randomize,
-          minFrequency: 0,
-          seed: 0,
-          skipInvalidLines: false,
-          workers,
-        }),
-      );
+      const schemaCfg = (out: string): PreprocessConfig => ({
+        ...options,
+        schemaFile,
+        resume: false,
+        rawDataFile: input,
+        processedDataFile: path.join(outDir, out),
+      });
+      const { res, cpuSeconds } = await timed(() => runPreprocess(schemaCfg('logs.dlrm')));
       report(`--schema (12-column CSV, workers ${workers}, randomize ${randomize})`, input, res, cpuSeconds);
+      // builds before the one orchestrator ran --schema in customPreprocess.js
+      const older = fs.existsSync(path.resolve(arg('baseline', '.'), 'src', 'preprocess', 'customPreprocess.js'));
+      if (older)
+        await runBaseline<{ runCustomPreprocess: typeof runPreprocess }>('customPreprocess.js', input, (other) =>
+          other.runCustomPreprocess(schemaCfg('baseline.dlrm')),
+        );
+      else
+        await runBaseline<{ runPreprocess: typeof runPreprocess }>('pipeline.js', input, (other) =>
+          other.runPreprocess(schemaCfg('baseline.dlrm')),
+        );
       return;
     }
     let input = arg('input', '');
@@ -137,30 +163,18 @@ async function main(): Promise<void> {
       }
     }
     const cfg = (out: string): PreprocessConfig => ({
+      ...options,
       rawDataFile: input,
       processedDataFile: path.join(outDir, out),
       dataSet: 'kaggle',
-      maxIndRange,
-      dataSubSampleRate: 0,
-      dataRandomize: randomize,
-      minFrequency: 0,
-      seed: 0,
-      skipInvalidLines: false,
       resume: false,
-      workers,
     });
     const { res, cpuSeconds } = await timed(() => runPreprocess(cfg('train.dlrm')));
     report(`Criteo preset (workers ${workers}, randomize ${randomize})`, input, res, cpuSeconds);
     console.log(`  peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (main thread + workers)`);
-    const baseline = arg('baseline', '');
-    if (baseline) {
-      // another build's pipeline module, loaded at run time (its path is only known then)
-      const other = require(path.resolve(baseline, 'src', 'preprocess', 'pipeline.js')) as {
-        runPreprocess: typeof runPreprocess;
-      };
-      const b = await timed(() => other.runPreprocess(cfg('baseline.dlrm')));
-      report(`baseline ${baseline} (same input and flags)`, input, b.res, b.cpuSeconds);
-    }
+    await runBaseline<{ runPreprocess: typeof runPreprocess }>('pipeline.js', input, (other) =>
+      other.runPreprocess(cfg('baseline.dlrm')),
+    );
   } finally {
     fs.rmSync(outDir, { recursive: true, force: true });
   }

@@ -6,7 +6,9 @@
 // An empty single-hot field is the column's missing value (0, or the hash of ""); an empty multi-hot field
 // is an empty bag, and empty list elements ("a||b") are skipped. DelimitedBlockParser is its RowParser
 // (rowParser.ts): a block of lines -> columnar keys (hi words for 64-bit tables, offsets for multi-hot ones),
-// transformed dense values, dates; empty lines give no row, the header line (skipHeader) neither.
+// transformed dense values, dates; empty lines give no row, the header line (skipHeader) neither. It hands
+// each block first to the native kernel (csrc/delimitedBlockParser.cc) when the addon has it; a block the
+// kernel declines (a bad line, "" escapes in a dense or date field) is parsed here, which names the problem.
 import type { ColumnSchema } from './schema';
 import { fnv1a64 } from './hash64';
 import { quoteInput } from '../util/quote';
@@ -15,6 +17,7 @@ import { transformDense } from './denseTransform';
 import type { FieldError, LineError, ParsedBlock, ParseOptions, RowParser, TableKeys } from './rowParser';
 import { subsampleDraw } from './subsample';
 import { FieldRole, HEX_DIGIT } from './layout';
+import { nativePreprocessKernels, type DelimitedBlockArgs, type PreprocessKernels } from './nativeKernels';
 
 const QUOTE = 34;
 const CR = 13;
@@ -79,13 +82,14 @@ export class DelimitedRowParser {
   readonly bags: KeyBag[];
   /** The current row's date-split field text, if the schema splits by date. */
   dateText = '';
-  private readonly roles: FieldRole[] = [];
-  private readonly slots: number[] = [];
+  /** Per expected field: its role and its dense or table slot (-1 for the others). */
+  readonly roles: FieldRole[] = [];
+  readonly slots: number[] = [];
   private readonly fieldBuf: Uint8Array[] = [];
   private readonly fieldStart: Int32Array;
   private readonly fieldEnd: Int32Array;
   private readonly hash = new Uint32Array(2);
-  private readonly delim: number;
+  readonly delim: number;
 
   /**
    * `withLabel` false: the lines lack the label column (unlabelled rows to score). `maxIndRange` > 0 folds
@@ -376,17 +380,41 @@ export function keyBitsOf(schema: ColumnSchema, t: number, maxIndRange: number):
   return schema.categorical[t].encoding === 'string' && maxIndRange <= 0 ? 64 : 32;
 }
 
-/** The RowParser of any schema: DelimitedRowParser line by line into columnar blocks. */
+const ENCODING_CODE = { string: 0, hex: 1, decimal: 2 } as const;
+
+/** The RowParser of any schema: the native kernel, or DelimitedRowParser line by line, into columnar blocks. */
 export class DelimitedBlockParser implements RowParser {
   private readonly row: DelimitedRowParser;
   private readonly dateSplit: boolean;
+  /** The kernel and the schema's part of its arguments, when the addon has it and the schema's separators are bytes. */
+  private readonly native?: {
+    parse: (args: DelimitedBlockArgs) => number;
+    layout: Pick<DelimitedBlockArgs, 'roles' | 'slots' | 'encodings' | 'separators' | 'delimiter' | 'quoted'>;
+  };
 
+  /** `kernels`: the native kernels to try first (default: the addon's, when built); null parses in JS only. */
   constructor(
     readonly schema: ColumnSchema,
     readonly opts: ParseOptions,
+    kernels: PreprocessKernels | null | undefined = nativePreprocessKernels(),
   ) {
     this.row = new DelimitedRowParser(schema, opts.maxIndRange, opts.withLabel ?? true);
     this.dateSplit = schema.split?.by === 'date';
+    const parse = kernels?.parseDelimitedBlock;
+    const separators = schema.categorical.map((c) => c.multiHotSeparator?.charCodeAt(0) ?? -1);
+    // a separator outside ASCII is several UTF-8 bytes: the JS parser's byte comparison is the reference there
+    if (parse && this.row.delim < 128 && separators.every((c) => c < 128))
+      this.native = {
+        parse,
+        layout: {
+          roles: Int32Array.from(this.row.roles),
+          slots: Int32Array.from(this.row.slots),
+          encodings: Int32Array.from(schema.categorical.map((c) => ENCODING_CODE[c.encoding])),
+          separators: Int32Array.from(separators),
+          delimiter: this.row.delim,
+          quoted: schema.quoted === true,
+        },
+      };
   }
 
   get fieldNames(): readonly string[] {
@@ -402,6 +430,112 @@ export class DelimitedBlockParser implements RowParser {
   }
 
   parseBlock(bytes: Uint8Array, end: number, day: number, firstLine: number, lines: number): ParsedBlock {
+    return (
+      (this.native && this.parseNative(bytes, end, day, firstLine, lines)) ??
+      this.parseLines(bytes, end, day, firstLine, lines)
+    );
+  }
+
+  /** The block through the native kernel, or undefined when it declines (then parseLines reads it). */
+  private parseNative(
+    bytes: Uint8Array,
+    end: number,
+    day: number,
+    firstLine: number,
+    lines: number,
+  ): ParsedBlock | undefined {
+    const native = this.native as NonNullable<typeof this.native>;
+    const o = this.opts,
+      schema = this.schema;
+    const D = this.numDense,
+      T = this.numTables;
+    const capacity = lines;
+    // first guesses; on -2 the bounds that always fit: a key takes at least one byte, a fixup is one field
+    let bagKeys = 4 * capacity + 16,
+      fixupRoom = capacity;
+    for (;;) {
+      const args: DelimitedBlockArgs = {
+        ...native.layout,
+        bytes,
+        end,
+        capacity,
+        numDense: D,
+        maxIndRange: Math.max(0, o.maxIndRange),
+        subsampleRate: o.subsampleRate,
+        seed: o.seed >>> 0,
+        day,
+        firstLine,
+        header: o.skipHeader === true && day === 0 ? 1 : 0,
+        labels: new Float32Array(capacity),
+        rawDense: new Float64Array(capacity * D),
+        rowLines: new Uint32Array(capacity),
+        dateSpans: new Int32Array(2 * capacity),
+        keys: schema.categorical.map((c, t) => {
+          const n = c.multiHotSeparator === undefined ? capacity : bagKeys;
+          return {
+            lo: new Uint32Array(n),
+            hi: keyBitsOf(schema, t, o.maxIndRange) === 64 ? new Uint32Array(n) : undefined,
+            offsets: c.multiHotSeparator === undefined ? undefined : new Uint32Array(capacity + 1),
+          };
+        }),
+        fixups: new Int32Array(4 * fixupRoom),
+        counts: new Uint32Array(T + 1),
+      };
+      const rows = native.parse(args);
+      if (rows === -2 && bagKeys <= end) {
+        bagKeys = end + 1;
+        fixupRoom = capacity * D;
+        continue;
+      }
+      return rows < 0 ? undefined : this.nativeBlock(args, rows, lines);
+    }
+  }
+
+  /** The ParsedBlock of a kernel run that kept `rows` rows; undefined when a fixup is not a number. */
+  private nativeBlock(a: DelimitedBlockArgs, rows: number, lines: number): ParsedBlock | undefined {
+    const D = this.numDense,
+      T = this.numTables;
+    const raw = a.rawDense,
+      fixups = a.fixups;
+    for (let i = 0; i < a.counts[T]; i++) {
+      const text = Buffer.from(
+        a.bytes.buffer,
+        a.bytes.byteOffset + fixups[4 * i + 2],
+        fixups[4 * i + 3] - fixups[4 * i + 2],
+      )
+        .toString('utf8')
+        .trim();
+      const v = text === '' ? NaN : Number(text);
+      if (text !== '' && !Number.isFinite(v)) return undefined;
+      raw[fixups[4 * i] * D + fixups[4 * i + 1]] = v;
+    }
+    const dense = new Float32Array(a.capacity * D);
+    const columns = this.schema.dense;
+    for (let r = 0; r < rows; r++)
+      for (let k = 0; k < D; k++) dense[r * D + k] = transformDense(columns[k], raw[r * D + k]);
+    const block: ParsedBlock = {
+      lines,
+      rows,
+      capacity: a.capacity,
+      labels: a.labels,
+      dense,
+      keys: a.keys.map((k, t) => {
+        const keys: TableKeys = { lo: k.lo.subarray(0, a.counts[t]) };
+        if (k.hi) keys.hi = k.hi.subarray(0, a.counts[t]);
+        if (k.offsets) keys.offsets = k.offsets;
+        return keys;
+      }),
+      parts: [],
+      rowLines: a.rowLines.subarray(0, rows),
+      invalidLines: 0,
+    };
+    if (this.opts.rawDense) block.rawDense = raw.subarray(0, rows * D);
+    if (this.dateSplit) block.dates = spanTexts(a.bytes, a.dateSpans, rows);
+    return block;
+  }
+
+  /** The block line by line through DelimitedRowParser (the reference; it names a bad line's problem). */
+  private parseLines(bytes: Uint8Array, end: number, day: number, firstLine: number, lines: number): ParsedBlock {
     const o = this.opts,
       p = this.row,
       schema = this.schema;
@@ -473,4 +607,27 @@ export class DelimitedBlockParser implements RowParser {
     if (firstError) block.firstError = firstError;
     return block;
   }
+}
+
+/** The trimmed UTF-8 text of each (start, end) span of bytes, one string per run of equal spans' bytes. */
+function spanTexts(bytes: Uint8Array, spans: Int32Array, n: number): string[] {
+  const out: string[] = [];
+  let text = '',
+    ps = 0,
+    pe = -1;
+  for (let r = 0; r < n; r++) {
+    const s = spans[2 * r],
+      e = spans[2 * r + 1];
+    let same = e - s === pe - ps;
+    for (let i = 0; same && i < e - s; i++) same = bytes[s + i] === bytes[ps + i];
+    if (!same) {
+      text = Buffer.from(bytes.buffer, bytes.byteOffset + s, e - s)
+        .toString('utf8')
+        .trim();
+      ps = s;
+      pe = e;
+    }
+    out.push(text);
+  }
+  return out;
 }

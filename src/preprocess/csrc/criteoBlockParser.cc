@@ -13,6 +13,7 @@
 
 #include "napiArgs.h"
 #include "preprocessKernels.h"
+#include "subsample.h"
 
 namespace dlrm {
 namespace {
@@ -40,24 +41,6 @@ struct ByteClasses {
   }
 };
 const ByteClasses kClasses;
-
-std::uint32_t fmix32(std::uint32_t h) {
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  h ^= h >> 16;
-  return h;
-}
-
-/** subsampleDraw of src/rawformat/subsample.ts, bit for bit. */
-double subsampleDraw(std::uint32_t seed, std::uint32_t day, std::uint64_t line) {
-  std::uint32_t h = fmix32(seed ^ 0x2545f491u);
-  h = fmix32(h ^ ((day + 1u) * 0x9e3779b1u));
-  h = fmix32(h ^ static_cast<std::uint32_t>(line));
-  h = fmix32(h ^ static_cast<std::uint32_t>(line >> 32));
-  return h / 4294967296.0;
-}
 
 /** log1pFloat32 of src/rawformat/criteoParser.ts: x and x+1 rounded to float32, the log rounded to float32. */
 float log1pFloat32(std::uint64_t x, const float* table, std::size_t tableSize) {

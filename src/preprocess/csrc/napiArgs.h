@@ -33,6 +33,11 @@ struct TypedArrayOf<float> {
   static constexpr napi_typedarray_type type = napi_float32_array;
   static constexpr const char* name = "Float32Array";
 };
+template <>
+struct TypedArrayOf<double> {
+  static constexpr napi_typedarray_type type = napi_float64_array;
+  static constexpr const char* name = "Float64Array";
+};
 
 /** The data of `v`, which must be a typed array of T (`what` names it in the error); its length into *length. */
 template <typename T>

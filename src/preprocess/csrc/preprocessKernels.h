@@ -11,6 +11,10 @@ namespace dlrm {
 /** parseCriteoBlock(args) -> rows kept, or -1 when any line needs the JS parser (errors, unusual shapes). */
 Napi::Value ParseCriteoBlock(const Napi::CallbackInfo& info);
 
+/** parseDelimitedBlock(args) -> rows kept, -1 (the JS parser must read the block) or -2 (grow the key arrays);
+ *  DelimitedBlockParser's native twin (src/rawformat/csrc/delimitedBlockParser.cc). */
+Napi::Value ParseDelimitedBlock(const Napi::CallbackInfo& info);
+
 /** assignFirstAppearance(slots, shift, values, from, to, state, fresh) -> where it stopped (see the .cc). */
 Napi::Value AssignFirstAppearance(const Napi::CallbackInfo& info);
 

@@ -5,7 +5,7 @@
 //     .forward(bags, batchSize, outs)   .update(bags, batchSize, grads, lr)   (synchronous)
 //   info() -> { openblas, core, threads, bf16 }   (bf16: the CPU runs the bf16 GEMM; DLRM_NATIVE_BF16=off says no)
 //   gemm(precision, transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc)   the GEMM of gemm.h (tests, benchmarks)
-//   parseCriteoBlock, assignFirstAppearance, packRows, gatherRows, shuffledOrder: the preprocess kernels (src/preprocess/csrc)
+//   parseCriteoBlock, parseDelimitedBlock, assignFirstAppearance, packRows, gatherRows, shuffledOrder: the preprocess kernels (src/preprocess/csrc)
 //   checkGroupAsync, crc32: a processed file's row-group check, off the JS thread, and its CRC-32 (src/dataset/csrc)
 //   randomBlock: the native twin of RandomSource's block generator (src/dataset/csrc/randomBlock.h)
 // Every shape is checked here, before any pointer reaches a kernel: an out-of-range index throws.
@@ -482,6 +482,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("addressModulo", Napi::Function::New(env, AddressModulo));
   exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
   exports.Set("parseCriteoBlock", Napi::Function::New(env, dlrm::ParseCriteoBlock));
+  exports.Set("parseDelimitedBlock", Napi::Function::New(env, dlrm::ParseDelimitedBlock));
   exports.Set("assignFirstAppearance", Napi::Function::New(env, dlrm::AssignFirstAppearance));
   exports.Set("packRows", Napi::Function::New(env, dlrm::PackRows));
   exports.Set("gatherRows", Napi::Function::New(env, dlrm::GatherRows));
