@@ -101,7 +101,7 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
     dotInteractionForward(T + R0 * nd, rows, n, d, cfg_.interactionItself, topInput_.data() + R0 * topIn_);
     topInput = topInput_.data();
   } else if (cfg_.dcnInteraction) {
-    crossForward(r0, rows);
+    crossForward(r0, rows, p);
     topInput = crossX_.back().data();
   } else {
     topInput = T;
@@ -131,7 +131,7 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
   if (cfg_.dotInteraction)
     dotInteractionBackward(T + R0 * nd, topInputGrad_.data() + R0 * topIn_, rows, n, d, cfg_.interactionItself, dT + R0 * nd);
   else if (cfg_.dcnInteraction)
-    crossBackward(r0, rows);
+    crossBackward(r0, rows, p);
   // bottom MLP backward, starting from row 0 of dT masked by x's ReLU
   const std::size_t last = cfg_.bottom.size() - 1;
   float* dx = bottomGrad_[last].data() + R0 * d;
