@@ -150,6 +150,36 @@ test(
 );
 
 test(
+  'bf16 gradients and SGD steps do not depend on the thread count (pass 2 splits wide layers by input columns)',
+  { skip: bf16Skip },
+  async () => {
+    const cfg = bf16(engineConfig(kaggleArch('dot'), 'sgd', { loss: 'bce' }));
+    const start = randomParams(cfg.arch, 81);
+    const batch = randomBatch(cfg.arch, 96, 82);
+    const run = async (threads: number) => {
+      const p = cloneParams(start);
+      const { grads } = await new NativeEngine(cfg, p, zeroState('sgd', p), { addon: nativeAddon, threads }).gradients(
+        batch,
+      );
+      await new NativeEngine(cfg, p, zeroState('sgd', p), { addon: nativeAddon, threads }).trainStep(batch, 0.05);
+      return { grads, p };
+    };
+    const one = await run(1);
+    for (const threads of [2, 3]) {
+      const many = await run(threads);
+      for (const which of ['bottom', 'top'] as const)
+        one.p[which].forEach((layer, l) => {
+          // the same sums in the same order for the bf16 layers; the thin fp32 ones may differ in the last bits
+          const g = relativeError(many.grads[which][l].weight, one.grads[which][l].weight);
+          assert.ok(g < 1e-5, `${which} ${l} weight gradient, ${threads} threads: ${g} from one thread's`);
+          const w = relativeError(many.p[which][l].weight, layer.weight);
+          assert.ok(w < 1e-6, `${which} ${l} weights after a step, ${threads} threads: ${w} from one thread's`);
+        });
+    }
+  },
+);
+
+test(
   'precision bf16 is refused where the CPU lacks it (DLRM_NATIVE_BF16=off)',
   { skip: nativeAddon?.gemm ? false : 'addon without bf16 support' },
   () => {
