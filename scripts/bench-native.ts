@@ -443,8 +443,8 @@ async function dcnSection(missing: string | undefined): Promise<void> {
         );
       }
       const summaries = series.map(summarize);
-      console.log(`    d=${String(d).padEnd(4)} side       median ms    min ms    max ms    cpu ms   samples/s`);
-      sides.forEach((s, k) => console.log(`           ${s.label.padEnd(9)} ${summaryColumns(summaries[k], B)}`));
+      console.log(`    d=${String(d).padEnd(4)} side         median ms    min ms    max ms    cpu ms   samples/s`);
+      sides.forEach((s, k) => console.log(`           ${s.label.padEnd(11)} ${summaryColumns(summaries[k], B)}`));
       const torchSummary = summaries[sides.findIndex((s) => s.label === 'PyTorch')];
       if (torchSummary) {
         const ratio = torchSummary.ms / summaries[0].ms;
