@@ -13,7 +13,8 @@
 // --dcn (after the rest) or --only-dcn: the DCN-v2 model (TorchRec's DLRM_DCN, MLPerf's settings but Kaggle-sized:
 // bottom 13-512-256-d, top 1024-1024-512-256-1, 3 cross layers of rank 512, Kaggle tables capped at
 // --dcn-max-table-rows) at d=16 and d=128, B=--dcn-batch, in memory, against bench_torch.py --mode dcn, in
-// alternating rounds; target >= 1.5x PyTorch's samples/s.
+// alternating rounds; target >= 1.5x PyTorch's samples/s; where the CPU has AVX512_BF16, a native --precision bf16
+// side too (its ratios printed apart from the target's fp32 one).
 // Usage: node dist/scripts/bench-native.js [--rounds 5] [--steps-small 150] [--steps-large 10]
 //        [--sparse-rows 10000000] [--sparse-steps 20] [--max-table-rows N] [--skip-sparse] [--skip-torch] [--skip-bf16]
 //        [--threads 0] [--torch-threads 1] [--dcn | --only-dcn] [--dcn-batch 2048] [--dcn-steps 3]
@@ -398,6 +399,20 @@ async function dcnSection(missing: string | undefined): Promise<void> {
         { threads: num('threads') },
       );
       const sides: Side[] = [{ label: 'native', time: (b, s) => timeNative(engine, shard, rows, b, s, false, warmup) }];
+      // native at --precision bf16 (its own parameters): informative, not the target's comparison (PyTorch runs fp32)
+      const noBf16 = opts['skip-bf16'] ? 'skipped (--skip-bf16)' : bf16Unavailable(loadNativeAddon().addon!);
+      let bf16Engine: NativeEngine | undefined;
+      if (!noBf16) {
+        const bf16Params = initDlrmParams(arch, 1);
+        const e = new NativeEngine(
+          { arch, optimizer: 'sgd', loss: 'bce', lossWeights: [1, 1], lossThreshold: 0, precision: 'bf16' },
+          bf16Params,
+          allocOptimizerState(bf16Params, 'sgd'),
+          { threads: num('threads') },
+        );
+        bf16Engine = e;
+        sides.push({ label: 'native bf16', time: (b, s) => timeNative(e, shard, rows, b, s, false, warmup) });
+      } else if (d === 16) console.log(`note: bf16 side not run: ${noBf16}`);
       let torch: TorchProcess | undefined;
       if (!missing) {
         const started = await TorchProcess.start([
@@ -428,15 +443,22 @@ async function dcnSection(missing: string | undefined): Promise<void> {
         );
       }
       const summaries = series.map(summarize);
-      console.log(`    d=${String(d).padEnd(4)} side       median ms    min ms    max ms    cpu ms   samples/s`);
-      sides.forEach((s, k) => console.log(`           ${s.label.padEnd(9)} ${summaryColumns(summaries[k], B)}`));
-      if (summaries[1]) {
-        const ratio = summaries[1].ms / summaries[0].ms;
+      console.log(`    d=${String(d).padEnd(4)} side         median ms    min ms    max ms    cpu ms   samples/s`);
+      sides.forEach((s, k) => console.log(`           ${s.label.padEnd(11)} ${summaryColumns(summaries[k], B)}`));
+      const torchSummary = summaries[sides.findIndex((s) => s.label === 'PyTorch')];
+      if (torchSummary) {
+        const ratio = torchSummary.ms / summaries[0].ms;
         console.log(
           `    d=${d}: samples/s ratio of medians (native vs PyTorch) ${ratio.toFixed(2)}x, target >= 1.5x ${ratio >= 1.5 ? 'met' : 'NOT met'}`,
         );
       }
+      const bf16Summary = summaries[sides.findIndex((s) => s.label === 'native bf16')];
+      if (bf16Summary)
+        console.log(
+          `    d=${d}: native bf16 vs native fp32 ${(summaries[0].ms / bf16Summary.ms).toFixed(2)}x${torchSummary ? `, vs PyTorch (fp32) ${(torchSummary.ms / bf16Summary.ms).toFixed(2)}x` : ''} (samples/s ratios of medians; not the target's fp32 comparison)`,
+        );
       engine.dispose();
+      bf16Engine?.dispose();
       await torch?.close();
     }
   } finally {

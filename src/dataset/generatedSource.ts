@@ -102,22 +102,30 @@ export abstract class BlockedBatchSource implements BatchSource {
       labels.set(block.labels.subarray(from, to), at);
       at += to - from;
     }
-    const sparse = this.tableSizes.map((_, t) => {
-      let total = 0;
-      for (const { block, from, to } of parts) total += block.bags[t].offsets[to] - block.bags[t].offsets[from];
-      const offsets = new Uint32Array(B + 1);
-      const indices = new Uint32Array(total);
+    // every table's offsets in one allocation and every table's indices in another (52 typed arrays per
+    // Kaggle-shaped batch cost more than drawing its rows), each table a view of them
+    const T = this.tableSizes.length;
+    const totals = new Array<number>(T).fill(0);
+    for (let t = 0; t < T; t++)
+      for (const { block, from, to } of parts) totals[t] += block.bags[t].offsets[to] - block.bags[t].offsets[from];
+    const allOffsets = new Uint32Array(T * (B + 1));
+    const allIndices = new Uint32Array(totals.reduce((a, b) => a + b, 0));
+    const sparse: BagInput[] = new Array<BagInput>(T);
+    for (let t = 0, start = 0; t < T; start += totals[t], t++) {
+      const offsets = allOffsets.subarray(t * (B + 1), (t + 1) * (B + 1));
+      const indices = allIndices.subarray(start, start + totals[t]);
       let row = 0;
       let used = 0;
       for (const { block, from, to } of parts) {
         const bag = block.bags[t];
         const base = bag.offsets[from];
-        indices.set(bag.indices.subarray(base, bag.offsets[to]), used);
+        const src = bag.indices;
+        for (let k = base, end = bag.offsets[to]; k < end; k++) indices[used + k - base] = src[k];
         for (let r = from; r < to; r++) offsets[++row] = used + bag.offsets[r + 1] - base;
         used += bag.offsets[to] - base;
       }
-      return { offsets, indices };
-    });
+      sparse[t] = { offsets, indices };
+    }
     return { size: B, dense, numDense: D, sparse, labels };
   }
 }

@@ -1,5 +1,6 @@
-// The native engine at precision bf16: gradients of the Kaggle-shaped model against a float64 reference whose
-// wide layers take bf16-rounded inputs (a model of the bf16 GEMMs, written independently of the kernel),
+// The native engine at precision bf16: gradients of the Kaggle-shaped model (dot, cat, and dcn with its cross
+// layers) against a float64 reference whose wide layers take bf16-rounded inputs (a model of the bf16 GEMMs,
+// written independently of the kernel),
 // tightly, while they differ from the exact reference (the bf16 path really ran); predictions fp32 and equal to an fp32 engine's; a training step that moves the fp32 master
 // weights as the fp32 step does, to bf16 accuracy; and the addon's refusal where bf16 is unavailable
 // (DLRM_NATIVE_BF16=off simulates a CPU without AVX512_BF16).
@@ -53,7 +54,7 @@ function relativeL2(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return Math.sqrt(num / den);
 }
 
-for (const interaction of ['dot', 'cat'] as const) {
+for (const interaction of ['dot', 'cat', 'dcn'] as const) {
   test(
     `bf16 gradients match the float64 reference of bf16-rounded GEMM inputs: ${interaction}`,
     { skip: bf16Skip },
@@ -88,6 +89,11 @@ for (const interaction of ['dot', 'cat'] as const) {
           check(`top ${l} bias`, g.bias, model.top[l].bias, exact.top[l].bias)
         ),
       );
+      // dcn: the cross layers' GEMMs run in bf16 too, forward and backward (V without bias)
+      (grads.cross ?? []).forEach((g, l) => {
+        check(`cross ${l} weight`, g.weight, model.cross[l].weight, exact.cross[l].weight);
+        if (l % 2 === 1) check(`cross ${l} bias`, g.bias, model.cross[l].bias, exact.cross[l].bias);
+      });
       grads.pooled.forEach((g, t) => check(`pooled ${t}`, g, model.pooled[t], exact.pooled[t]));
       // the bf16 path really ran (fp32 meets 1e-4 against the exact reference), and the model explains its error
       assert.ok(
@@ -139,6 +145,36 @@ test(
           `${which} ${l}: update error ${relativeError(moved, expected)}`,
         );
       });
+    }
+  },
+);
+
+test(
+  'bf16 gradients and SGD steps do not depend on the thread count (pass 2 splits wide layers by input columns)',
+  { skip: bf16Skip },
+  async () => {
+    const cfg = bf16(engineConfig(kaggleArch('dot'), 'sgd', { loss: 'bce' }));
+    const start = randomParams(cfg.arch, 81);
+    const batch = randomBatch(cfg.arch, 96, 82);
+    const run = async (threads: number) => {
+      const p = cloneParams(start);
+      const { grads } = await new NativeEngine(cfg, p, zeroState('sgd', p), { addon: nativeAddon, threads }).gradients(
+        batch,
+      );
+      await new NativeEngine(cfg, p, zeroState('sgd', p), { addon: nativeAddon, threads }).trainStep(batch, 0.05);
+      return { grads, p };
+    };
+    const one = await run(1);
+    for (const threads of [2, 3]) {
+      const many = await run(threads);
+      for (const which of ['bottom', 'top'] as const)
+        one.p[which].forEach((layer, l) => {
+          // the same sums in the same order for the bf16 layers; the thin fp32 ones may differ in the last bits
+          const g = relativeError(many.grads[which][l].weight, one.grads[which][l].weight);
+          assert.ok(g < 1e-5, `${which} ${l} weight gradient, ${threads} threads: ${g} from one thread's`);
+          const w = relativeError(many.p[which][l].weight, layer.weight);
+          assert.ok(w < 1e-6, `${which} ${l} weights after a step, ${threads} threads: ${w} from one thread's`);
+        });
     }
   },
 );

@@ -280,8 +280,10 @@ export function referenceGradients(
       crossXV: Float64Array[] = [],
       crossZ: Float64Array[] = [];
     for (let l = 0; 2 * l < cross.length; l++) {
-      const xv = layerForward({ ...cross[2 * l], bias: new Float32Array(cross[2 * l].outFeatures) }, crossX[l], false);
-      const z = layerForward(cross[2 * l + 1], xv, false);
+      const V = cross[2 * l],
+        W = cross[2 * l + 1];
+      const xv = layerForward({ ...V, bias: new Float32Array(V.outFeatures) }, crossX[l], false, roundOf(V));
+      const z = layerForward(W, xv, false, roundOf(W));
       crossXV.push(xv);
       crossZ.push(z);
       crossX.push(x0.map((v, i) => v * z[i] + crossX[l][i]));
@@ -319,14 +321,11 @@ export function referenceGradients(
       for (let l = cross.length / 2 - 1; l >= 0; l--) {
         const dz = dy.map((g, i) => g * x0[i]);
         dy.forEach((g, i) => (dx0[i] += g * crossZ[l][i]));
-        const dxv = layerBackward(cross[2 * l + 1], crossXV[l], dz, res.cross[2 * l + 1]);
-        const vGrad = { weight: res.cross[2 * l].weight, bias: new Float64Array(cross[2 * l].outFeatures) };
-        const dxl = layerBackward(
-          { ...cross[2 * l], bias: new Float32Array(cross[2 * l].outFeatures) },
-          crossX[l],
-          dxv,
-          vGrad,
-        );
+        const V = cross[2 * l],
+          W = cross[2 * l + 1];
+        const dxv = layerBackward(W, crossXV[l], dz, res.cross[2 * l + 1], roundOf(W));
+        const vGrad = { weight: res.cross[2 * l].weight, bias: new Float64Array(V.outFeatures) };
+        const dxl = layerBackward({ ...V, bias: new Float32Array(V.outFeatures) }, crossX[l], dxv, vGrad, roundOf(V));
         dy = dy.map((g, i) => g + dxl[i]);
       }
       dy = dy.map((g, i) => g + dx0[i]);

@@ -37,59 +37,68 @@ constexpr int kMr = 12;         // rows of the register tile
 constexpr int kNr = 32;         // columns of the register tile (two zmm)
 constexpr int kKcPairs = 128;   // K pairs per pass over the tile (B panel slice: kKcPairs * kNr * 4 bytes)
 
-// out[kp * R + r] = the bf16 pair (v(r, 2kp), v(r, 2kp + 1)) for r in [0, R), kp in [0, Kp), where v(r, k) =
-// src[(r0 + r) * ld + k] (kContiguous) or src[k * ld + r0 + r], and 0 beyond rValid rows or K.
+// Packs an operand of R rows (the rows of A, or the columns of op(B)) into blocks of Rb rows: block b at
+// out + b * Kp * Rb holds the bf16 pairs [Kp][Rb], pair (kp, r) = (v(b Rb + r, 2kp), v(b Rb + r, 2kp + 1)),
+// where v(r, k) = src[r * ld + k] (kContiguous) or src[k * ld + r], and 0 beyond R rows or K.
 DLRM_BF16_TARGET
-void packPairs(const float* src, bool kContiguous, int ld, int r0, int R, int rValid, int K, uint32_t* out) {
-  const int Kp = (K + 1) / 2;
-  if (kContiguous) {
-    // each row converted to bf16 pairs in a row-major scratch [R][Kp] (contiguous, vector stores), then 16 rows
-    // at a time gathered column by column into [Kp][R]
-    thread_local std::vector<uint32_t> rowsBf16;
-    rowsBf16.assign(static_cast<std::size_t>(R) * Kp, 0u);
+void packBlocks(const float* src, bool kContiguous, int ld, int R, int Rb, int K, uint32_t* out) {
+  const int Kp = (K + 1) / 2, blocks = (R + Rb - 1) / Rb;
+  if (!kContiguous) {
+    // k is the slow index: one pass over the source, two rows (k, k + 1) at a time read left to right across
+    // every block (sequential reads; a block at a time would stride through the whole operand once per block)
+    for (int kp = 0; kp < Kp; ++kp) {
+      const int k = 2 * kp;
+      const float* even = src + static_cast<std::size_t>(k) * ld;
+      const float* odd = k + 1 < K ? even + ld : nullptr;
+      for (int b = 0; b < blocks; ++b) {
+        uint32_t* dst = out + (static_cast<std::size_t>(b) * Kp + kp) * Rb;
+        for (int r = 0; r < Rb; r += 16) {
+          const int row = b * Rb + r, left = R - row, width = Rb - r < 16 ? Rb - r : 16;
+          const __mmask16 m = left >= width ? static_cast<__mmask16>((1u << width) - 1) : left <= 0 ? 0 : static_cast<__mmask16>((1u << left) - 1);
+          const __m512i e = _mm512_cvtepu16_epi32(reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, even + row))));
+          __m512i pair = e;
+          if (odd) {
+            const __m512i o = _mm512_cvtepu16_epi32(reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, odd + row))));
+            pair = _mm512_or_si512(e, _mm512_slli_epi32(o, 16));
+          }
+          _mm512_mask_storeu_epi32(dst + r, static_cast<__mmask16>((1u << width) - 1), pair);
+        }
+      }
+    }
+    return;
+  }
+  // k is the fast index: per block, each row converted to bf16 pairs in a row-major scratch [Rb][Kp]
+  // (contiguous, vector stores), then 16 rows at a time gathered column by column into [Kp][Rb]; the rows
+  // past R are never read (masked gathers store zeros there)
+  thread_local std::vector<uint32_t> rowsBf16;
+  if (rowsBf16.size() < static_cast<std::size_t>(Rb) * Kp) rowsBf16.resize(static_cast<std::size_t>(Rb) * Kp);
+  const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+  const int* base = reinterpret_cast<const int*>(rowsBf16.data());
+  for (int b = 0; b < blocks; ++b) {
+    const int rValid = R - b * Rb < Rb ? R - b * Rb : Rb;
     for (int r = 0; r < rValid; ++r) {
-      const float* row = src + static_cast<std::size_t>(r0 + r) * ld;
+      const float* row = src + static_cast<std::size_t>(b * Rb + r) * ld;
       uint32_t* dst = rowsBf16.data() + static_cast<std::size_t>(r) * Kp;
       for (int kp = 0; kp < Kp; kp += 16) {
         const int k = 2 * kp, left = K - k;
         const __mmask16 lo = left >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << left) - 1);
         const __mmask16 hi = left >= 32 ? 0xFFFF : left <= 16 ? 0 : static_cast<__mmask16>((1u << (left - 16)) - 1);
         const __m512 a = _mm512_maskz_loadu_ps(lo, row + k);
-        const __m512 b = _mm512_maskz_loadu_ps(hi, row + k + 16);
+        const __m512 c = _mm512_maskz_loadu_ps(hi, row + k + 16);
         const int n = Kp - kp < 16 ? Kp - kp : 16;
-        _mm512_mask_storeu_epi32(dst + kp, static_cast<__mmask16>((1u << n) - 1), reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(b, a)));
+        _mm512_mask_storeu_epi32(dst + kp, static_cast<__mmask16>((1u << n) - 1), reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(c, a)));
       }
     }
-    const __m512i lanes = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    for (int g = 0; g < R; g += 16) {
-      const int width = R - g < 16 ? R - g : 16;
-      const __mmask16 m = static_cast<__mmask16>((1u << width) - 1);
+    uint32_t* block = out + static_cast<std::size_t>(b) * Kp * Rb;
+    for (int g = 0; g < Rb; g += 16) {
+      const int width = Rb - g < 16 ? Rb - g : 16, valid = rValid - g < width ? (rValid - g > 0 ? rValid - g : 0) : width;
+      const __mmask16 store = static_cast<__mmask16>((1u << width) - 1), read = static_cast<__mmask16>((1u << valid) - 1);
       __m512i index = _mm512_mullo_epi32(_mm512_add_epi32(lanes, _mm512_set1_epi32(g)), _mm512_set1_epi32(Kp));
-      const int* base = reinterpret_cast<const int*>(rowsBf16.data());
       for (int kp = 0; kp < Kp; ++kp) {
-        const __m512i v = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), m, index, base, 4);
-        _mm512_mask_storeu_epi32(out + static_cast<std::size_t>(kp) * R + g, m, v);
+        const __m512i v = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), read, index, base, 4);
+        _mm512_mask_storeu_epi32(block + static_cast<std::size_t>(kp) * Rb + g, store, v);
         index = _mm512_add_epi32(index, _mm512_set1_epi32(1));
       }
-    }
-    return;
-  }
-  for (int kp = 0; kp < Kp; ++kp) {
-    const int k = 2 * kp;
-    const float* even = src + static_cast<std::size_t>(k) * ld + r0;
-    const float* odd = k + 1 < K ? even + ld : nullptr;
-    uint32_t* dst = out + static_cast<std::size_t>(kp) * R;
-    for (int r = 0; r < R; r += 16) {
-      const int left = rValid - r;
-      const __mmask16 m = left >= 16 ? 0xFFFF : left <= 0 ? 0 : static_cast<__mmask16>((1u << left) - 1);
-      const __m512i e = _mm512_cvtepu16_epi32(reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, even + r))));
-      __m512i pair = e;
-      if (odd) {
-        const __m512i o = _mm512_cvtepu16_epi32(reinterpret_cast<__m256i>(_mm512_cvtneps_pbh(_mm512_maskz_loadu_ps(m, odd + r))));
-        pair = _mm512_or_si512(e, _mm512_slli_epi32(o, 16));
-      }
-      const int width = R - r < 16 ? R - r : 16;
-      _mm512_mask_storeu_epi32(dst + r, static_cast<__mmask16>((1u << width) - 1), pair);
     }
   }
 }
@@ -135,10 +144,8 @@ void gemm(bool transA, bool transB, int M, int N, int K, float alpha, const floa
   const int mBlocks = (M + kMr - 1) / kMr, nPanels = (N + kNr - 1) / kNr;
   aPack.resize(static_cast<std::size_t>(mBlocks) * Kp * kMr);
   bPack.resize(static_cast<std::size_t>(nPanels) * Kp * kNr);
-  for (int mb = 0; mb < mBlocks; ++mb)
-    packPairs(A, !transA, lda, mb * kMr, kMr, M - mb * kMr < kMr ? M - mb * kMr : kMr, K, aPack.data() + static_cast<std::size_t>(mb) * Kp * kMr);
-  for (int nb = 0; nb < nPanels; ++nb)
-    packPairs(B, transB, ldb, nb * kNr, kNr, N - nb * kNr < kNr ? N - nb * kNr : kNr, K, bPack.data() + static_cast<std::size_t>(nb) * Kp * kNr);
+  packBlocks(A, !transA, lda, M, kMr, K, aPack.data());
+  packBlocks(B, transB, ldb, N, kNr, K, bPack.data());
   for (int k0 = 0; k0 < Kp; k0 += kKcPairs) {
     const int pairs = Kp - k0 < kKcPairs ? Kp - k0 : kKcPairs;
     const float b = k0 == 0 ? beta : 1.0f;

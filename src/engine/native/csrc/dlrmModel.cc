@@ -101,7 +101,7 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
     dotInteractionForward(T + R0 * nd, rows, n, d, cfg_.interactionItself, topInput_.data() + R0 * topIn_);
     topInput = topInput_.data();
   } else if (cfg_.dcnInteraction) {
-    crossForward(r0, rows);
+    crossForward(r0, rows, p);
     topInput = crossX_.back().data();
   } else {
     topInput = T;
@@ -131,7 +131,7 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
   if (cfg_.dotInteraction)
     dotInteractionBackward(T + R0 * nd, topInputGrad_.data() + R0 * topIn_, rows, n, d, cfg_.interactionItself, dT + R0 * nd);
   else if (cfg_.dcnInteraction)
-    crossBackward(r0, rows);
+    crossBackward(r0, rows, p);
   // bottom MLP backward, starting from row 0 of dT masked by x's ReLU
   const std::size_t last = cfg_.bottom.size() - 1;
   float* dx = bottomGrad_[last].data() + R0 * d;
@@ -144,26 +144,45 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
   return loss;
 }
 
-// This part's output rows of one layer's weight gradient from its input x [B, in] and output gradient dy [B, out]
-// (whole batch): written to outW/outB (Gradients mode) or applied by the optimizer. A layer without bias
-// (dcn V) gets its column sums in scratch only.
+// This part's share of one layer's weight and bias gradients from its input x [B, in] and output gradient dy
+// [B, out] (whole batch): written to outW/outB (Gradients mode) or applied by the optimizer. The bias by output
+// rows; the weights by output rows too, except in bf16 for a layer wider than tall (SGD and Gradients, where the
+// result goes straight into a [out, in] matrix): there by input columns, so each part packs only its columns of
+// x for the GEMM (by rows, every part packs all of x). Either way a weight's value does not depend on the split
+// (the bf16 kernel sums K in the same order for every shape). A layer without bias (dcn V) gets its column
+// sums in scratch only.
 void DlrmModel::updateLayerRows(StepMode mode, LinearLayer& L, const float* x, const float* dy, int B, int part, int parts, float lr, float* outW, float* outB) {
   auto [o0, o1] = splitRange(L.out, part, parts);
-  if (o0 == o1) return;
   float* gB = gradB_[part].data();
   const Precision p = cfg_.precision;  // pass 2 runs for Train and Gradients only
-  const std::size_t w0 = o0 * L.in, nw = (o1 - o0) * L.in, nb = o1 - o0;
+  const std::size_t nb = o1 - o0;
   const int a = static_cast<int>(o0), b = static_cast<int>(o1);
+  const bool adagrad = mode == StepMode::Train && cfg_.optimizer != OptimizerKind::Sgd;
+  const bool byColumns = p == Precision::Bf16 && !adagrad && L.in > L.out && L.out >= kBf16MinDim && L.in / parts >= kBf16MinDim;
+  // the weight block this part computes: rows [wo0, wo1) x columns [wi0, wi1)
+  int wo0 = a, wo1 = b, wi0 = 0, wi1 = L.in;
+  if (byColumns) {
+    auto [i0, i1] = splitRange(L.in, part, parts);
+    wo0 = 0, wo1 = L.out, wi0 = static_cast<int>(i0), wi1 = static_cast<int>(i1);
+  }
+  const std::size_t w0 = static_cast<std::size_t>(wo0) * L.in + wi0;
   if (mode != StepMode::Train) {
-    linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, 1.0f, 0.0f, outW + w0, outB ? outB + o0 : gB, p);
-  } else if (cfg_.optimizer == OptimizerKind::Sgd) {
-    linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, -lr, 1.0f, L.weight + w0, gB, p);
-    if (L.bias) denseUpdate(cfg_.optimizer, L.bias + o0, nullptr, gB, nb, lr);
+    linearWeightGradient(dy, B, L.out, wo0, wo1, x, L.in, wi0, wi1, 1.0f, 0.0f, outW + w0, p);
+    biasGradient(dy, B, L.out, a, b, outB ? outB + o0 : gB);
+  } else if (!adagrad) {
+    linearWeightGradient(dy, B, L.out, wo0, wo1, x, L.in, wi0, wi1, -lr, 1.0f, L.weight + w0, p);
+    if (L.bias) {
+      biasGradient(dy, B, L.out, a, b, gB);
+      denseUpdate(cfg_.optimizer, L.bias + o0, nullptr, gB, nb, lr);
+    }
   } else {
     float* gW = gradW_[part].data();
-    linearWeightGradientRows(dy, B, L.out, a, b, x, L.in, 1.0f, 0.0f, gW, gB, p);
-    denseUpdate(cfg_.optimizer, L.weight + w0, L.accWeight + w0, gW, nw, lr);
-    if (L.bias) denseUpdate(cfg_.optimizer, L.bias + o0, L.accBias + o0, gB, nb, lr);
+    linearWeightGradient(dy, B, L.out, a, b, x, L.in, 0, L.in, 1.0f, 0.0f, gW, p);
+    denseUpdate(cfg_.optimizer, L.weight + w0, L.accWeight + w0, gW, nb * L.in, lr);
+    if (L.bias) {
+      biasGradient(dy, B, L.out, a, b, gB);
+      denseUpdate(cfg_.optimizer, L.bias + o0, L.accBias + o0, gB, nb, lr);
+    }
   }
 }
 

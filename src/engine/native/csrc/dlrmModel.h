@@ -76,8 +76,8 @@ class DlrmModel {
   double forwardBackwardSlice(StepMode mode, const BatchView& batch, int r0, int r1, float* predictions);
   void updateSlice(StepMode mode, const BatchView& batch, int part, int parts, float lr, const GradientOutputs* grads);
   void updateLayerRows(StepMode mode, LinearLayer& L, const float* x, const float* dy, int B, int part, int parts, float lr, float* outW, float* outB);
-  void crossForward(int r0, int rows);
-  void crossBackward(int r0, int rows);
+  void crossForward(int r0, int rows, Precision precision);
+  void crossBackward(int r0, int rows, Precision precision);
 
   ModelConfig cfg_;
   ThreadPool pool_;

@@ -36,7 +36,7 @@ void linearBackwardInput(const float* dy, int rows, int out, const float* W, int
 }
 
 DLRM_MULTIVERSION
-static void columnSums(const float* dy, int rows, int out, int o0, int o1, float* db) {
+void biasGradient(const float* dy, int rows, int out, int o0, int o1, float* db) {
   const int n = o1 - o0;
   for (int o = 0; o < n; ++o) db[o] = 0.0f;
   for (int r = 0; r < rows; ++r) {
@@ -45,10 +45,10 @@ static void columnSums(const float* dy, int rows, int out, int o0, int o1, float
   }
 }
 
-void linearWeightGradientRows(const float* dy, int rows, int out, int o0, int o1, const float* x, int in, float alpha, float beta, float* dWRows, float* dbRows, Precision precision) {
-  if (o1 <= o0) return;
-  gemm(precision, true, false, o1 - o0, in, rows, alpha, dy + o0, out, x, in, beta, dWRows, in);
-  columnSums(dy, rows, out, o0, o1, dbRows);
+void linearWeightGradient(const float* dy, int rows, int out, int o0, int o1, const float* x, int in, int i0, int i1, float alpha, float beta,
+                          float* dWBlock, Precision precision) {
+  if (o1 <= o0 || i1 <= i0) return;
+  gemm(precision, true, false, o1 - o0, i1 - i0, rows, alpha, dy + o0, out, x + i0, in, beta, dWBlock, in);
 }
 
 }  // namespace dlrm

@@ -16,11 +16,14 @@ void linearForward(const float* x, int rows, int in, const float* W, const float
 void linearBackwardInput(const float* dy, int rows, int out, const float* W, int in, float* dx, const float* reluOutput,
                          Precision precision = Precision::Fp32);
 
-/** Output rows [o0, o1) of the weight gradient over all `rows` samples: dWRows = alpha dy[:, o0:o1]ᵀ x + beta dWRows
- *  ([o1 - o0, in]; beta = 1 with alpha = -lr is an SGD step straight on the weights) and dbRows = the column sums
- *  of dy[:, o0:o1] (overwritten, not scaled). */
-void linearWeightGradientRows(const float* dy, int rows, int out, int o0, int o1, const float* x, int in, float alpha, float beta, float* dWRows, float* dbRows,
-                              Precision precision = Precision::Fp32);
+/** The block [o0, o1) x [i0, i1) of the weight gradient over all `rows` samples: dWBlock = alpha dy[:, o0:o1]ᵀ
+ *  x[:, i0:i1] + beta dWBlock, where dWBlock is element (o0, i0) of a row-major [out, in] matrix (leading
+ *  dimension in); beta = 1 with alpha = -lr is an SGD step straight on the weights. */
+void linearWeightGradient(const float* dy, int rows, int out, int o0, int o1, const float* x, int in, int i0, int i1, float alpha, float beta,
+                          float* dWBlock, Precision precision = Precision::Fp32);
+
+/** The bias gradient of outputs [o0, o1): db = the column sums of dy[:, o0:o1] ([o1 - o0], overwritten). */
+void biasGradient(const float* dy, int rows, int out, int o0, int o1, float* db);
 
 /** ReLU backward in place: dy[i] = 0 where y[i] <= 0. */
 void reluBackward(float* dy, const float* y, std::size_t n);
