@@ -72,10 +72,12 @@ function archFor(c: TrainConfig, data: TrainData): DlrmArch {
     sparseFeatureSize: c.archSparseFeatureSize ?? undefined,
     tableSizes: data.train.tableSizes,
     numDense: data.train.numDense,
-    interaction: c.archInteractionOp,
-    interactionItself: c.archInteractionItself,
+    // --model dcn's x_0 is the cat interaction's output (src/model/deepCross.ts)
+    interaction: c.model === 'dcn' ? 'cat' : c.archInteractionOp,
+    interactionItself: c.model === 'dlrm' && c.archInteractionItself,
     dcn: { numLayers: c.dcnNumLayers, lowRankDim: c.dcnLowRankDim },
     compression: compressionOf(c),
+    ...(c.model === 'dcn' ? { deepCross: { crossLayers: c.dcnCrossLayers } } : {}),
   });
 }
 

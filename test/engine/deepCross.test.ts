@@ -1,0 +1,236 @@
+// --model dcn (the original Deep & Cross Network) on both engines: the float64 reference's gradients against
+// central finite differences (w_l, b_l, the deep, output and bottom layers, a table row through x_0); the
+// native and the tfjs (cpu, wasm) engines' loss, predictions and every gradient against the reference; native
+// and tfjs agreeing on the parameters after one sgd / adagrad / rowwise-adagrad step; architecture validation.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { NativeEngine } from '../../src/engine/native/nativeEngine';
+import { TfjsEngine } from '../../src/engine/tfjs/tfjsEngine';
+import type { DlrmGradients, EngineConfig } from '../../src/engine/engine';
+import type { DlrmArch, OptimizerName } from '../../src/model/arch';
+import { buildDlrmArch } from '../../src/model/archConfig';
+import { allocDlrmParams } from '../../src/model/allocParams';
+import { initDlrmParams } from '../../src/model/initParams';
+import { UserError } from '../../src/util/errors';
+import {
+  cloneParams,
+  cloneState,
+  engineConfig,
+  kaggleArch,
+  randomBatch,
+  randomParams,
+  referenceGradients,
+  relativeError,
+  zeroState,
+  type ReferenceResult,
+} from './nativeReference';
+import { nativeAddon, nativeSkip } from './nativeAddonForTests';
+import { TEST_BACKENDS } from './backends';
+
+const TOL = 1e-4;
+
+/** Kaggle-shaped (26 tables of d = 16, N = 432) with a small deep network and `layers` cross layers. */
+function dcnArch(layers = 3, mlpTop = [432, 24, 12, 1]): DlrmArch {
+  return { ...kaggleArch('cat'), mlpBot: [13, 8, 16], mlpTop, deepCross: { crossLayers: layers } };
+}
+
+function assertMatchesReference(loss: number, grads: DlrmGradients, ref: ReferenceResult): void {
+  assert.ok(Math.abs(loss - ref.loss) / ref.loss < TOL, `loss ${loss} vs ${ref.loss}`);
+  const check = (what: string, a: ArrayLike<number>, b: ArrayLike<number>) =>
+    assert.ok(relativeError(a, b) < TOL, `${what}: relative error ${relativeError(a, b)}`);
+  grads.bottom.forEach((g, l) => check(`bottom ${l} weight`, g.weight, ref.bottom[l].weight));
+  grads.top.forEach((g, l) => {
+    check(`top ${l} weight`, g.weight, ref.top[l].weight);
+    check(`top ${l} bias`, g.bias, ref.top[l].bias);
+  });
+  grads.pooled.forEach((g, t) => check(`pooled ${t}`, g, ref.pooled[t]));
+  assert.equal(grads.cross?.length, ref.cross.length, 'cross layer count');
+  grads.cross?.forEach((g, l) => {
+    check(`cross ${l} weight`, g.weight, ref.cross[l].weight);
+    check(`cross ${l} bias`, g.bias, ref.cross[l].bias);
+  });
+}
+
+test('model dcn: the float64 reference agrees with central finite differences', () => {
+  const arch = dcnArch(2);
+  const cfg = engineConfig(arch, 'sgd', { loss: 'bce' });
+  const params = randomParams(arch, 41);
+  const batch = randomBatch(arch, 5, 42);
+  const ref = referenceGradients(cfg, params, batch);
+  const cross = params.cross ?? [];
+  const top = params.top;
+  assert.equal(top[2].inFeatures, 432 + 12, 'the output layer reads [x_L, h]');
+  const h = 1e-3;
+  const argmaxAbs = (g: Float64Array) => g.reduce((best, v, i) => (Math.abs(v) > Math.abs(g[best]) ? i : best), 0);
+  const probes: [string, Float32Array, Float64Array][] = [
+    ['w_0', cross[0].weight, ref.cross[0].weight],
+    ['b_0', cross[0].bias, ref.cross[0].bias],
+    ['w_1', cross[1].weight, ref.cross[1].weight],
+    ['b_1', cross[1].bias, ref.cross[1].bias],
+    ['deep 0', top[0].weight, ref.top[0].weight],
+    ['deep 1 bias', top[1].bias, ref.top[1].bias],
+    ['output weight', top[2].weight, ref.top[2].weight],
+    ['bottom 0', params.bottom[0].weight, ref.bottom[0].weight],
+  ];
+  for (const [what, w, g] of probes) {
+    const i = argmaxAbs(g);
+    const keep = w[i];
+    w[i] = keep + h;
+    const up = referenceGradients(cfg, params, batch).loss;
+    w[i] = keep - h;
+    const down = referenceGradients(cfg, params, batch).loss;
+    w[i] = keep;
+    const numeric = (up - down) / (2 * h);
+    assert.ok(Math.abs(g[i]) > 1e-7, `${what}: the probe's gradient is not zero`);
+    assert.ok(
+      Math.abs(numeric - g[i]) <= 2e-3 * Math.abs(g[i]) + 1e-6,
+      `${what}: numeric ${numeric} vs analytic ${g[i]}`,
+    );
+  }
+  // a bag's pooled gradient: perturb one table row, summing the pooled gradients of the bags holding it
+  const t = 4,
+    row = batch.sparse[t].indices[0];
+  const tab = params.tables[t],
+    c = Math.floor(row / tab.chunkRows),
+    k = (row - c * tab.chunkRows) * tab.dim + 2;
+  let analytic = 0;
+  for (let b = 0; b < batch.size; b++)
+    for (let q = batch.sparse[t].offsets[b]; q < batch.sparse[t].offsets[b + 1]; q++)
+      if (batch.sparse[t].indices[q] === row) analytic += ref.pooled[t][b * 16 + 2];
+  const keep = tab.chunks[c][k];
+  tab.chunks[c][k] = keep + h;
+  const up = referenceGradients(cfg, params, batch).loss;
+  tab.chunks[c][k] = keep - h;
+  const down = referenceGradients(cfg, params, batch).loss;
+  tab.chunks[c][k] = keep;
+  assert.ok(
+    Math.abs((up - down) / (2 * h) - analytic) <= 2e-3 * Math.abs(analytic) + 1e-6,
+    `table row: numeric ${(up - down) / (2 * h)} vs ${analytic}`,
+  );
+});
+
+const gradientCases: { name: string; cfg: EngineConfig }[] = [
+  { name: 'bce, 3 cross layers', cfg: engineConfig(dcnArch(3), 'sgd', { loss: 'bce' }) },
+  { name: 'mse, 1 cross layer, one deep layer', cfg: engineConfig(dcnArch(1, [432, 20, 1]), 'sgd', { loss: 'mse' }) },
+  {
+    name: 'wbce, 6 cross layers (the paper), deep 64-32',
+    cfg: engineConfig(dcnArch(6, [432, 64, 32, 1]), 'sgd', { loss: 'wbce', lossWeights: [0.3, 1.7] }),
+  },
+];
+
+for (const { name, cfg } of gradientCases) {
+  test(`model dcn: native gradients match the float64 reference: ${name}`, { skip: nativeSkip }, async () => {
+    const params = randomParams(cfg.arch, 51);
+    const batch = randomBatch(cfg.arch, 50, 52);
+    const engine = new NativeEngine(cfg, params, zeroState('sgd', params), { addon: nativeAddon });
+    const { loss, grads } = await engine.gradients(batch);
+    const ref = referenceGradients(cfg, params, batch);
+    assertMatchesReference(loss, grads, ref);
+    assert.ok(relativeError(await engine.predict(batch), ref.predictions) < TOL, 'predictions');
+    engine.dispose();
+  });
+  for (const backend of TEST_BACKENDS) {
+    test(`model dcn: tfjs [${backend}] gradients match the float64 reference: ${name}`, async () => {
+      const params = randomParams(cfg.arch, 51);
+      const batch = randomBatch(cfg.arch, 20, 53);
+      const engine = await TfjsEngine.create(cfg, params, zeroState('sgd', params), backend);
+      const { loss, grads } = await engine.gradients(batch);
+      const ref = referenceGradients(cfg, params, batch);
+      assertMatchesReference(loss, grads, ref);
+      assert.ok(relativeError(await engine.predict(batch), ref.predictions) < TOL, 'predictions');
+      engine.dispose();
+    });
+  }
+}
+
+for (const optimizer of ['sgd', 'adagrad', 'rowwise-adagrad'] as OptimizerName[]) {
+  test(`model dcn: native and tfjs engines agree after two ${optimizer} steps`, { skip: nativeSkip }, async () => {
+    const cfg = engineConfig(dcnArch(3), optimizer, { loss: 'bce' });
+    const params = randomParams(cfg.arch, 61, 9);
+    const state = zeroState(optimizer, params, 0.01);
+    const batch = randomBatch(cfg.arch, 48, 62);
+    const tfParams = cloneParams(params),
+      tfState = cloneState(state);
+    const native = new NativeEngine(cfg, params, state, { addon: nativeAddon });
+    const tfjs = await TfjsEngine.create(cfg, tfParams, tfState, 'wasm');
+    const before = cloneParams(params);
+    for (let step = 0; step < 2; step++) {
+      const [sn, st] = [await native.trainStep(batch, 0.05), await tfjs.trainStep(batch, 0.05)];
+      assert.ok(Math.abs(sn.loss - st.loss) <= TOL * st.loss, `step ${step} loss ${sn.loss} vs ${st.loss}`);
+    }
+    await tfjs.syncToHost();
+    const cross = params.cross ?? [],
+      tfCross = tfParams.cross ?? [];
+    assert.equal(cross.length, 3);
+    cross.forEach((l, i) => {
+      assert.ok(relativeError(l.weight, tfCross[i].weight) < TOL, `cross ${i} weight after the steps`);
+      assert.ok(relativeError(l.bias, tfCross[i].bias) < TOL, `cross ${i} bias after the steps`);
+      assert.notDeepEqual(l.weight, before.cross?.[i].weight, `cross ${i} weight moved`);
+      assert.notDeepEqual(l.bias, before.cross?.[i].bias, `cross ${i} bias moved`);
+      if (optimizer !== 'sgd')
+        assert.ok(
+          relativeError(state.cross?.[i].bias ?? [], tfState.cross?.[i].bias ?? []) < TOL,
+          `cross ${i} accumulator`,
+        );
+    });
+    params.top.forEach((l, i) =>
+      assert.ok(relativeError(l.weight, tfParams.top[i].weight) < TOL, `top ${i} after the steps`),
+    );
+    params.tables.forEach((t, i) =>
+      t.chunks.forEach((c, k) =>
+        assert.ok(relativeError(c, tfParams.tables[i].chunks[k]) < TOL, `table ${i} chunk ${k}`),
+      ),
+    );
+    tfjs.dispose();
+    native.dispose();
+  });
+}
+
+test('model dcn: architecture, parameter shapes, init and refused combinations', () => {
+  const flags = {
+    mlpBot: [13, 8, 4],
+    mlpTop: [6, 1],
+    tableSizes: [5, 6, 7],
+    interaction: 'cat' as const,
+    interactionItself: false,
+    deepCross: { crossLayers: 3 },
+  };
+  const arch = buildDlrmArch(flags);
+  assert.deepEqual(arch.mlpTop, [16, 6, 1], 'the deep network reads x_0 of width (T+1)d');
+  assert.deepEqual(arch.deepCross, { crossLayers: 3 });
+  const params = allocDlrmParams(arch);
+  assert.deepEqual(
+    (params.cross ?? []).map((l) => [l.outFeatures, l.inFeatures, l.weight.length, l.bias.length]),
+    [
+      [1, 16, 16, 16],
+      [1, 16, 16, 16],
+      [1, 16, 16, 16],
+    ],
+  );
+  assert.deepEqual(
+    params.top.map((l) => [l.outFeatures, l.inFeatures]),
+    [
+      [6, 16],
+      [1, 16 + 6],
+    ],
+    'deep layer, then the output layer over [x_L, h]',
+  );
+  const init = initDlrmParams(arch, 5).cross ?? [];
+  assert.ok(
+    init.every((l) => l.bias.every((v) => v === 0) && l.weight.some((v) => v !== 0)),
+    'w drawn, b zero',
+  );
+  const refused: [Partial<typeof flags> | { interaction: 'dot' | 'dcn' }, RegExp][] = [
+    [{ interaction: 'dot' }, /--arch-interaction-op dot applies to --model dlrm only/],
+    [{ interaction: 'dcn' }, /--arch-interaction-op dcn applies to --model dlrm only/],
+    [{ mlpTop: [1] }, /--arch-mlp-top: '1' needs a deep layer/],
+    [{ deepCross: { crossLayers: 0 } }, /--dcn-cross-layers: '0'/],
+  ];
+  for (const [change, message] of refused) {
+    assert.throws(
+      () => buildDlrmArch({ ...flags, ...change, dcn: { numLayers: 1, lowRankDim: 2 } }),
+      (e: unknown) => e instanceof UserError && message.test(e.message),
+      String(message),
+    );
+  }
+});
