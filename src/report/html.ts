@@ -1,6 +1,7 @@
 // The `dlrm report` page: one self-contained HTML document (inline CSS and SVG, no script, no network)
-// with charts of training loss, learning rate, samples/s and eval AUC / logloss over steps, every run
-// overlaid in its own colour (eval splits after the first dashed), and a table of each run's final numbers.
+// with charts of training loss, learning rate, samples/s, training accuracy and eval AUC / logloss /
+// accuracy over steps, every run overlaid in its own colour (eval splits after the first dashed), and a
+// table of each run's final numbers.
 import * as path from 'node:path';
 import type { EvalMetric, EvalPoint, RunRecord, TrainPoint } from './metricsFile';
 import { escapeHtml, formatNumber, renderLineChart, type ChartSeries } from './svgChart';
@@ -160,6 +161,12 @@ export function renderReport(runs: RunRecord[], title = 'DLRM training report'):
       xLabel: 'step',
       xIntegers: true,
       series: evalSeries(runs, labels, 'logloss'),
+    }),
+    renderLineChart({
+      title: 'Training accuracy',
+      xLabel: 'step',
+      xIntegers: true,
+      series: trainSeries(runs, labels, 'accuracy'),
     }),
     renderLineChart({
       title: 'Eval accuracy',

@@ -2,7 +2,8 @@
 // the synthetic data's planted signal on both engines; a stopped-and-resumed run ends bit-identical to an
 // uninterrupted one (cross layers and Adagrad state in the checkpoint); a checkpoint of the other model or
 // another cross depth is refused naming the flags; a checkpoint whose train config predates --model still
-// resumes as dlrm; meaningless flag combinations are UserErrors; `dlrm predict` scores raw lines of a dcn
+// resumes as dlrm; meaningless flag combinations are UserErrors; configs/paper-dcn.json holds the paper's
+// DCN beside kaggle.json's DLRM; `dlrm predict` scores raw lines of a dcn
 // model exactly as the engine scores their processed rows, and `dlrm serve` as predict.
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -123,6 +124,19 @@ test('meaningless --model combinations are refused naming the flags', () => {
     );
   // cat is what --model dcn builds x_0 with: allowed
   assert.equal(resolveTrainConfig({ model: 'dcn', archInteractionOp: 'cat' }, smokeFile()).model, 'dcn');
+});
+
+test('configs/paper-dcn.json: the paper DCN (6 cross layers, deep 512-256, d = 16) beside the kaggle.json DLRM', () => {
+  const configs = path.join(repoRoot(), 'configs');
+  const dcn = resolveTrainConfig({ processedDataFile: 'k.dlrm' }, path.join(configs, 'paper-dcn.json'));
+  const dlrmKaggle = resolveTrainConfig({ processedDataFile: 'k.dlrm' }, path.join(configs, 'kaggle.json'));
+  assert.deepEqual(
+    [dcn.model, dcn.dcnCrossLayers, dcn.archMlpTop, dcn.archSparseFeatureSize],
+    ['dcn', 6, [512, 256, 1], 16],
+  );
+  assert.equal(dlrmKaggle.model, 'dlrm');
+  for (const key of ['archMlpBot', 'miniBatchSize', 'learningRate', 'optimizer', 'lossFunction'] as const)
+    assert.deepEqual(dcn[key], dlrmKaggle[key], `${key} as the DLRM counterpart`);
 });
 
 test(
