@@ -7,8 +7,8 @@
 // Parameters: DlrmParams.cross holds cross layer l as a Linear-shaped pair {weight w_l [1, N], bias b_l [N]}
 // (inFeatures N, outFeatures 1: the bias has N entries, not outFeatures), so checkpoints and optimizers
 // treat them as ordinary layers; DlrmParams.top holds the deep layers then the output layer.
-// Init: w_l xavier normal (std sqrt(2/(N+1))), b_l zero (DeepCTR's and the paper's glorot / zeros); the deep
-// and output layers as every Linear (initParams.ts).
+// Init as deepctr-torch's CrossNet: w_l xavier normal (std sqrt(2/(N+1))), b_l zero; the deep and output
+// layers as every Linear (initParams.ts).
 import type { DlrmArch } from './arch';
 import type { LinearParams } from './params';
 
