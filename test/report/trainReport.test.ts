@@ -74,11 +74,23 @@ test('a run shorter than --print-freq: its last step is a visible point on every
   }
 });
 
-test("train lines carry the training accuracy of their print window, drawn solid beside the dashed eval accuracy", () => {
+test('train lines carry the training accuracy of their print window, drawn solid beside the dashed eval accuracy', () => {
   const metrics = path.join(dir, 'accuracy.jsonl');
   const out = path.join(dir, 'accuracy.html');
   // smoke.json: 128 rows per batch, so a 2-step window has 256 rows
-  dlrm('train', '--config', smoke, '--num-batches', '8', '--print-freq', '2', '--metrics-file', metrics, '--test-freq', '4');
+  dlrm(
+    'train',
+    '--config',
+    smoke,
+    '--num-batches',
+    '8',
+    '--print-freq',
+    '2',
+    '--metrics-file',
+    metrics,
+    '--test-freq',
+    '4',
+  );
   const train = jsonLines(metrics).filter((l) => l.type === 'train');
   assert.deepEqual(
     train.map((l) => l.step),
@@ -93,7 +105,10 @@ test("train lines carry the training accuracy of their print window, drawn solid
   dlrm('report', '--metrics', metrics, '--out', out);
   const svg = chart(fs.readFileSync(out, 'utf8'), 'Accuracy: training (solid), eval (dashed)');
   assert.match(svg, /<polyline class="series" data-series="accuracy" data-points="4" points="[^"]+" stroke="[^"]+"\/>/);
-  assert.match(svg, /<polyline class="series" data-series="accuracy \(heldout\)" data-points="2" [^>]*stroke-dasharray/);
+  assert.match(
+    svg,
+    /<polyline class="series" data-series="accuracy \(heldout\)" data-points="2" [^>]*stroke-dasharray/,
+  );
 });
 
 test('a run resumed with --load-model and the same --metrics-file is one run in the report, named after the file, "resumed 1×"', () => {
