@@ -1,12 +1,11 @@
 // --model dcn (the original Deep & Cross Network) on both engines: the float64 reference's gradients against
 // central finite differences (w_l, b_l, the deep, output and bottom layers, a table row through x_0); the
 // native and the tfjs (cpu, wasm) engines' loss, predictions and every gradient against the reference; native
-// and tfjs agreeing on the parameters after one sgd / adagrad / rowwise-adagrad step; architecture validation.
+// and tfjs agreeing on the parameters after two sgd / adagrad / rowwise-adagrad steps; architecture validation.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { NativeEngine } from '../../src/engine/native/nativeEngine';
 import { TfjsEngine } from '../../src/engine/tfjs/tfjsEngine';
-import type { DlrmGradients, EngineConfig } from '../../src/engine/engine';
 import type { DlrmArch, OptimizerName } from '../../src/model/arch';
 import { buildDlrmArch } from '../../src/model/archConfig';
 import { allocDlrmParams } from '../../src/model/allocParams';
@@ -22,33 +21,13 @@ import {
   referenceGradients,
   relativeError,
   zeroState,
-  type ReferenceResult,
 } from './nativeReference';
 import { nativeAddon, nativeSkip } from './nativeAddonForTests';
-import { TEST_BACKENDS } from './backends';
-
-const TOL = 1e-4;
+import { assertFiniteDifferences, registerGradientCases, TOL } from './crossChecks';
 
 /** Kaggle-shaped (26 tables of d = 16, N = 432) with a small deep network and `layers` cross layers. */
 function dcnArch(layers = 3, mlpTop = [432, 24, 12, 1]): DlrmArch {
   return { ...kaggleArch('cat'), mlpBot: [13, 8, 16], mlpTop, deepCross: { crossLayers: layers } };
-}
-
-function assertMatchesReference(loss: number, grads: DlrmGradients, ref: ReferenceResult): void {
-  assert.ok(Math.abs(loss - ref.loss) / ref.loss < TOL, `loss ${loss} vs ${ref.loss}`);
-  const check = (what: string, a: ArrayLike<number>, b: ArrayLike<number>) =>
-    assert.ok(relativeError(a, b) < TOL, `${what}: relative error ${relativeError(a, b)}`);
-  grads.bottom.forEach((g, l) => check(`bottom ${l} weight`, g.weight, ref.bottom[l].weight));
-  grads.top.forEach((g, l) => {
-    check(`top ${l} weight`, g.weight, ref.top[l].weight);
-    check(`top ${l} bias`, g.bias, ref.top[l].bias);
-  });
-  grads.pooled.forEach((g, t) => check(`pooled ${t}`, g, ref.pooled[t]));
-  assert.equal(grads.cross?.length, ref.cross.length, 'cross layer count');
-  grads.cross?.forEach((g, l) => {
-    check(`cross ${l} weight`, g.weight, ref.cross[l].weight);
-    check(`cross ${l} bias`, g.bias, ref.cross[l].bias);
-  });
 }
 
 test('model dcn: the float64 reference agrees with central finite differences', () => {
@@ -60,88 +39,33 @@ test('model dcn: the float64 reference agrees with central finite differences', 
   const cross = params.cross ?? [];
   const top = params.top;
   assert.equal(top[2].inFeatures, 432 + 12, 'the output layer reads [x_L, h]');
-  const h = 1e-3;
-  const argmaxAbs = (g: Float64Array) => g.reduce((best, v, i) => (Math.abs(v) > Math.abs(g[best]) ? i : best), 0);
-  const probes: [string, Float32Array, Float64Array][] = [
-    ['w_0', cross[0].weight, ref.cross[0].weight],
-    ['b_0', cross[0].bias, ref.cross[0].bias],
-    ['w_1', cross[1].weight, ref.cross[1].weight],
-    ['b_1', cross[1].bias, ref.cross[1].bias],
-    ['deep 0', top[0].weight, ref.top[0].weight],
-    ['deep 1 bias', top[1].bias, ref.top[1].bias],
-    ['output weight', top[2].weight, ref.top[2].weight],
-    ['bottom 0', params.bottom[0].weight, ref.bottom[0].weight],
-  ];
-  for (const [what, w, g] of probes) {
-    const i = argmaxAbs(g);
-    const keep = w[i];
-    w[i] = keep + h;
-    const up = referenceGradients(cfg, params, batch).loss;
-    w[i] = keep - h;
-    const down = referenceGradients(cfg, params, batch).loss;
-    w[i] = keep;
-    const numeric = (up - down) / (2 * h);
-    assert.ok(Math.abs(g[i]) > 1e-7, `${what}: the probe's gradient is not zero`);
-    assert.ok(
-      Math.abs(numeric - g[i]) <= 2e-3 * Math.abs(g[i]) + 1e-6,
-      `${what}: numeric ${numeric} vs analytic ${g[i]}`,
-    );
-  }
-  // a bag's pooled gradient: perturb one table row, summing the pooled gradients of the bags holding it
-  const t = 4,
-    row = batch.sparse[t].indices[0];
-  const tab = params.tables[t],
-    c = Math.floor(row / tab.chunkRows),
-    k = (row - c * tab.chunkRows) * tab.dim + 2;
-  let analytic = 0;
-  for (let b = 0; b < batch.size; b++)
-    for (let q = batch.sparse[t].offsets[b]; q < batch.sparse[t].offsets[b + 1]; q++)
-      if (batch.sparse[t].indices[q] === row) analytic += ref.pooled[t][b * 16 + 2];
-  const keep = tab.chunks[c][k];
-  tab.chunks[c][k] = keep + h;
-  const up = referenceGradients(cfg, params, batch).loss;
-  tab.chunks[c][k] = keep - h;
-  const down = referenceGradients(cfg, params, batch).loss;
-  tab.chunks[c][k] = keep;
-  assert.ok(
-    Math.abs((up - down) / (2 * h) - analytic) <= 2e-3 * Math.abs(analytic) + 1e-6,
-    `table row: numeric ${(up - down) / (2 * h)} vs ${analytic}`,
+  assertFiniteDifferences(
+    cfg,
+    params,
+    batch,
+    [
+      ['w_0', cross[0].weight, ref.cross[0].weight],
+      ['b_0', cross[0].bias, ref.cross[0].bias],
+      ['w_1', cross[1].weight, ref.cross[1].weight],
+      ['b_1', cross[1].bias, ref.cross[1].bias],
+      ['deep 0', top[0].weight, ref.top[0].weight],
+      ['deep 1 bias', top[1].bias, ref.top[1].bias],
+      ['output weight', top[2].weight, ref.top[2].weight],
+      ['bottom 0', params.bottom[0].weight, ref.bottom[0].weight],
+    ],
+    4,
+    16,
   );
 });
 
-const gradientCases: { name: string; cfg: EngineConfig }[] = [
+registerGradientCases('model dcn', [
   { name: 'bce, 3 cross layers', cfg: engineConfig(dcnArch(3), 'sgd', { loss: 'bce' }) },
   { name: 'mse, 1 cross layer, one deep layer', cfg: engineConfig(dcnArch(1, [432, 20, 1]), 'sgd', { loss: 'mse' }) },
   {
     name: 'wbce, 6 cross layers (the paper), deep 64-32',
     cfg: engineConfig(dcnArch(6, [432, 64, 32, 1]), 'sgd', { loss: 'wbce', lossWeights: [0.3, 1.7] }),
   },
-];
-
-for (const { name, cfg } of gradientCases) {
-  test(`model dcn: native gradients match the float64 reference: ${name}`, { skip: nativeSkip }, async () => {
-    const params = randomParams(cfg.arch, 51);
-    const batch = randomBatch(cfg.arch, 50, 52);
-    const engine = new NativeEngine(cfg, params, zeroState('sgd', params), { addon: nativeAddon });
-    const { loss, grads } = await engine.gradients(batch);
-    const ref = referenceGradients(cfg, params, batch);
-    assertMatchesReference(loss, grads, ref);
-    assert.ok(relativeError(await engine.predict(batch), ref.predictions) < TOL, 'predictions');
-    engine.dispose();
-  });
-  for (const backend of TEST_BACKENDS) {
-    test(`model dcn: tfjs [${backend}] gradients match the float64 reference: ${name}`, async () => {
-      const params = randomParams(cfg.arch, 51);
-      const batch = randomBatch(cfg.arch, 20, 53);
-      const engine = await TfjsEngine.create(cfg, params, zeroState('sgd', params), backend);
-      const { loss, grads } = await engine.gradients(batch);
-      const ref = referenceGradients(cfg, params, batch);
-      assertMatchesReference(loss, grads, ref);
-      assert.ok(relativeError(await engine.predict(batch), ref.predictions) < TOL, 'predictions');
-      engine.dispose();
-    });
-  }
-}
+]);
 
 for (const optimizer of ['sgd', 'adagrad', 'rowwise-adagrad'] as OptimizerName[]) {
   test(`model dcn: native and tfjs engines agree after two ${optimizer} steps`, { skip: nativeSkip }, async () => {
