@@ -1,14 +1,19 @@
 // Test helper shared by the cross-network tests (dcn.test.ts: DCN-v2 inside DLRM; deepCross.test.ts: the
 // original DCN): every engine gradient against the float64 reference, central finite differences of the
-// reference at chosen probes and at a table row, and the per-case native / tfjs gradient tests.
+// reference at chosen probes and at a table row, the per-case native / tfjs gradient tests, and native / tfjs
+// agreement after training steps.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { NativeEngine } from '../../src/engine/native/nativeEngine';
 import { TfjsEngine } from '../../src/engine/tfjs/tfjsEngine';
 import type { Batch } from '../../src/dataset/batch';
 import type { DlrmGradients, EngineConfig } from '../../src/engine/engine';
+import type { DlrmArch, OptimizerName } from '../../src/model/arch';
 import type { DlrmParams } from '../../src/model/params';
 import {
+  cloneParams,
+  cloneState,
+  engineConfig,
   randomBatch,
   randomParams,
   referenceGradients,
@@ -118,5 +123,58 @@ export function registerGradientCases(prefix: string, cases: { name: string; cfg
         engine.dispose();
       });
     }
+  }
+}
+
+/**
+ * Per optimizer: the native and tfjs (wasm) engines agree (loss per step, then the cross layers' parameters
+ * and accumulators, the top layers and the tables) after `steps` steps of `arch` from the same random
+ * parameters; every cross weight (and non-empty bias) moved.
+ */
+export function registerNativeTfjsStepCases(prefix: string, arch: DlrmArch, steps: number, crossLayers: number): void {
+  for (const optimizer of ['sgd', 'adagrad', 'rowwise-adagrad'] as OptimizerName[]) {
+    test(
+      `${prefix}: native and tfjs engines agree after ${steps} ${optimizer} step(s)`,
+      { skip: nativeSkip },
+      async () => {
+        const cfg = engineConfig(arch, optimizer, { loss: 'bce' });
+        const params = randomParams(cfg.arch, 61, 9);
+        const state = zeroState(optimizer, params, 0.01);
+        const batch = randomBatch(cfg.arch, 48, 62);
+        const tfParams = cloneParams(params),
+          tfState = cloneState(state);
+        const native = new NativeEngine(cfg, params, state, { addon: nativeAddon });
+        const tfjs = await TfjsEngine.create(cfg, tfParams, tfState, 'wasm');
+        const before = cloneParams(params);
+        for (let step = 0; step < steps; step++) {
+          const [sn, st] = [await native.trainStep(batch, 0.05), await tfjs.trainStep(batch, 0.05)];
+          assert.ok(Math.abs(sn.loss - st.loss) <= TOL * st.loss, `step ${step} loss ${sn.loss} vs ${st.loss}`);
+        }
+        await tfjs.syncToHost();
+        const cross = params.cross ?? [],
+          tfCross = tfParams.cross ?? [];
+        assert.equal(cross.length, crossLayers);
+        cross.forEach((l, i) => {
+          assert.ok(relativeError(l.weight, tfCross[i].weight) < TOL, `cross ${i} weight after the steps`);
+          assert.ok(relativeError(l.bias, tfCross[i].bias) < TOL, `cross ${i} bias after the steps`);
+          assert.notDeepEqual(l.weight, before.cross?.[i].weight, `cross ${i} weight moved`);
+          if (l.bias.length > 0) assert.notDeepEqual(l.bias, before.cross?.[i].bias, `cross ${i} bias moved`);
+          if (optimizer === 'sgd') return;
+          const [a, b] = [state.cross?.[i], tfState.cross?.[i]];
+          assert.ok(relativeError(a?.weight ?? [], b?.weight ?? []) < TOL, `cross ${i} weight accumulator`);
+          assert.ok(relativeError(a?.bias ?? [], b?.bias ?? []) < TOL, `cross ${i} bias accumulator`);
+        });
+        params.top.forEach((l, i) =>
+          assert.ok(relativeError(l.weight, tfParams.top[i].weight) < TOL, `top ${i} after the steps`),
+        );
+        params.tables.forEach((t, i) =>
+          t.chunks.forEach((c, k) =>
+            assert.ok(relativeError(c, tfParams.tables[i].chunks[k]) < TOL, `table ${i} chunk ${k}`),
+          ),
+        );
+        tfjs.dispose();
+        native.dispose();
+      },
+    );
   }
 }

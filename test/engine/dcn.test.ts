@@ -4,26 +4,12 @@
 // on the parameters after one sgd / adagrad step; architecture validation of the dcn flags.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { NativeEngine } from '../../src/engine/native/nativeEngine';
-import { TfjsEngine } from '../../src/engine/tfjs/tfjsEngine';
-import type { OptimizerName } from '../../src/model/arch';
 import { buildDlrmArch } from '../../src/model/archConfig';
 import { allocDlrmParams } from '../../src/model/allocParams';
 import { initDlrmParams } from '../../src/model/initParams';
 import { UserError } from '../../src/util/errors';
-import {
-  cloneParams,
-  cloneState,
-  engineConfig,
-  kaggleArch,
-  randomBatch,
-  randomParams,
-  referenceGradients,
-  relativeError,
-  zeroState,
-} from './nativeReference';
-import { nativeAddon, nativeSkip } from './nativeAddonForTests';
-import { assertFiniteDifferences, registerGradientCases, TOL } from './crossChecks';
+import { engineConfig, kaggleArch, randomBatch, randomParams, referenceGradients } from './nativeReference';
+import { assertFiniteDifferences, registerGradientCases, registerNativeTfjsStepCases } from './crossChecks';
 
 test('dcn: the float64 reference agrees with central finite differences (V, W, b, bags through x_0)', () => {
   const arch = { ...kaggleArch('dcn'), mlpBot: [13, 8, 16], mlpTop: [27 * 16, 8, 1] };
@@ -62,49 +48,7 @@ registerGradientCases('dcn', [
   },
 ]);
 
-for (const optimizer of ['sgd', 'adagrad', 'rowwise-adagrad'] as OptimizerName[]) {
-  test(
-    `dcn: native and tfjs engines agree after one ${optimizer} step (cross layers included)`,
-    { skip: nativeSkip },
-    async () => {
-      const cfg = engineConfig(kaggleArch('dcn'), optimizer, { loss: 'bce' });
-      const params = randomParams(cfg.arch, 61, 9);
-      const state = zeroState(optimizer, params, 0.01);
-      const batch = randomBatch(cfg.arch, 48, 62);
-      const tfParams = cloneParams(params),
-        tfState = cloneState(state);
-      const native = new NativeEngine(cfg, params, state, { addon: nativeAddon });
-      const tfjs = await TfjsEngine.create(cfg, tfParams, tfState, 'wasm');
-      const before = cloneParams(params);
-      const [sn, st] = [await native.trainStep(batch, 0.05), await tfjs.trainStep(batch, 0.05)];
-      assert.ok(Math.abs(sn.loss - st.loss) <= TOL * st.loss, `loss ${sn.loss} vs ${st.loss}`);
-      await tfjs.syncToHost();
-      const cross = params.cross ?? [],
-        tfCross = tfParams.cross ?? [];
-      assert.equal(cross.length, 4);
-      cross.forEach((l, i) => {
-        assert.ok(relativeError(l.weight, tfCross[i].weight) < TOL, `cross ${i} weight after the step`);
-        assert.ok(relativeError(l.bias, tfCross[i].bias) < TOL, `cross ${i} bias after the step`);
-        assert.notDeepEqual(l.weight, before.cross?.[i].weight, `cross ${i} weight moved`);
-        if (optimizer !== 'sgd')
-          assert.ok(
-            relativeError(state.cross?.[i].weight ?? [], tfState.cross?.[i].weight ?? []) < TOL,
-            `cross ${i} accumulator`,
-          );
-      });
-      params.top.forEach((l, i) =>
-        assert.ok(relativeError(l.weight, tfParams.top[i].weight) < TOL, `top ${i} after the step`),
-      );
-      params.tables.forEach((t, i) =>
-        t.chunks.forEach((c, k) =>
-          assert.ok(relativeError(c, tfParams.tables[i].chunks[k]) < TOL, `table ${i} chunk ${k}`),
-        ),
-      );
-      tfjs.dispose();
-      native.dispose();
-    },
-  );
-}
+registerNativeTfjsStepCases('dcn', kaggleArch('dcn'), 1, 4);
 
 test('dcn: architecture flags, parameter shapes and TorchRec init', () => {
   const arch = buildDlrmArch({

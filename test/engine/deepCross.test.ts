@@ -4,26 +4,13 @@
 // and tfjs agreeing on the parameters after two sgd / adagrad / rowwise-adagrad steps; architecture validation.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { NativeEngine } from '../../src/engine/native/nativeEngine';
-import { TfjsEngine } from '../../src/engine/tfjs/tfjsEngine';
-import type { DlrmArch, OptimizerName } from '../../src/model/arch';
+import type { DlrmArch } from '../../src/model/arch';
 import { buildDlrmArch } from '../../src/model/archConfig';
 import { allocDlrmParams } from '../../src/model/allocParams';
 import { initDlrmParams } from '../../src/model/initParams';
 import { UserError } from '../../src/util/errors';
-import {
-  cloneParams,
-  cloneState,
-  engineConfig,
-  kaggleArch,
-  randomBatch,
-  randomParams,
-  referenceGradients,
-  relativeError,
-  zeroState,
-} from './nativeReference';
-import { nativeAddon, nativeSkip } from './nativeAddonForTests';
-import { assertFiniteDifferences, registerGradientCases, TOL } from './crossChecks';
+import { engineConfig, kaggleArch, randomBatch, randomParams, referenceGradients } from './nativeReference';
+import { assertFiniteDifferences, registerGradientCases, registerNativeTfjsStepCases } from './crossChecks';
 
 /** Kaggle-shaped (26 tables of d = 16, N = 432) with a small deep network and `layers` cross layers. */
 function dcnArch(layers = 3, mlpTop = [432, 24, 12, 1]): DlrmArch {
@@ -67,48 +54,7 @@ registerGradientCases('model dcn', [
   },
 ]);
 
-for (const optimizer of ['sgd', 'adagrad', 'rowwise-adagrad'] as OptimizerName[]) {
-  test(`model dcn: native and tfjs engines agree after two ${optimizer} steps`, { skip: nativeSkip }, async () => {
-    const cfg = engineConfig(dcnArch(3), optimizer, { loss: 'bce' });
-    const params = randomParams(cfg.arch, 61, 9);
-    const state = zeroState(optimizer, params, 0.01);
-    const batch = randomBatch(cfg.arch, 48, 62);
-    const tfParams = cloneParams(params),
-      tfState = cloneState(state);
-    const native = new NativeEngine(cfg, params, state, { addon: nativeAddon });
-    const tfjs = await TfjsEngine.create(cfg, tfParams, tfState, 'wasm');
-    const before = cloneParams(params);
-    for (let step = 0; step < 2; step++) {
-      const [sn, st] = [await native.trainStep(batch, 0.05), await tfjs.trainStep(batch, 0.05)];
-      assert.ok(Math.abs(sn.loss - st.loss) <= TOL * st.loss, `step ${step} loss ${sn.loss} vs ${st.loss}`);
-    }
-    await tfjs.syncToHost();
-    const cross = params.cross ?? [],
-      tfCross = tfParams.cross ?? [];
-    assert.equal(cross.length, 3);
-    cross.forEach((l, i) => {
-      assert.ok(relativeError(l.weight, tfCross[i].weight) < TOL, `cross ${i} weight after the steps`);
-      assert.ok(relativeError(l.bias, tfCross[i].bias) < TOL, `cross ${i} bias after the steps`);
-      assert.notDeepEqual(l.weight, before.cross?.[i].weight, `cross ${i} weight moved`);
-      assert.notDeepEqual(l.bias, before.cross?.[i].bias, `cross ${i} bias moved`);
-      if (optimizer !== 'sgd')
-        assert.ok(
-          relativeError(state.cross?.[i].bias ?? [], tfState.cross?.[i].bias ?? []) < TOL,
-          `cross ${i} accumulator`,
-        );
-    });
-    params.top.forEach((l, i) =>
-      assert.ok(relativeError(l.weight, tfParams.top[i].weight) < TOL, `top ${i} after the steps`),
-    );
-    params.tables.forEach((t, i) =>
-      t.chunks.forEach((c, k) =>
-        assert.ok(relativeError(c, tfParams.tables[i].chunks[k]) < TOL, `table ${i} chunk ${k}`),
-      ),
-    );
-    tfjs.dispose();
-    native.dispose();
-  });
-}
+registerNativeTfjsStepCases('model dcn', dcnArch(3), 2, 3);
 
 test('model dcn: architecture, parameter shapes, init and refused combinations', () => {
   const flags = {
