@@ -5,6 +5,7 @@
       "sources": [
         "src/engine/native/csrc/addon.cc",
         "src/engine/native/csrc/crossNet.cc",
+        "src/engine/native/csrc/deepCross.cc",
         "src/engine/native/csrc/bf16Gemm.cc",
         "src/engine/native/csrc/dlrmModel.cc",
         "src/engine/native/csrc/embeddingBag.cc",

@@ -144,20 +144,26 @@ export function bernoulliEntropy(rate: number): number {
   return -(rate * Math.log(rate) + (1 - rate) * Math.log(1 - rate));
 }
 
+/** Rows where (score >= 0.5) equals (label >= 0.5): accuracy's numerator (also training's per-window accuracy). */
+export function countCorrect(scores: Float32Array, labels: Labels): number {
+  checkLengths(scores, labels);
+  let correct = 0;
+  for (let i = 0; i < scores.length; i++) if (scores[i] >= 0.5 === isPositive(labels[i])) correct++;
+  return correct;
+}
+
 /** All metrics of `scores` against `labels` (see BinaryMetrics). */
 export function computeMetrics(scores: Float32Array, labels: Labels): BinaryMetrics {
   checkLengths(scores, labels);
   const rows = scores.length;
   let labelSum = 0;
   let scoreSum = 0;
-  let correct = 0;
   let bce = 0;
   for (let i = 0; i < rows; i++) {
     const s = scores[i];
     const y = labels[i];
     labelSum += y;
     scoreSum += s;
-    if (s >= 0.5 === isPositive(y)) correct++;
     bce += binaryCrossEntropy(s, y);
   }
   const positiveRate = labelSum / rows;
@@ -167,7 +173,7 @@ export function computeMetrics(scores: Float32Array, labels: Labels): BinaryMetr
   return {
     rows,
     positiveRate,
-    accuracy: correct / rows,
+    accuracy: countCorrect(scores, labels) / rows,
     auc: sorted ? aucFromSorted(sorted.pos, sorted.neg) : NaN,
     logloss,
     ne: entropy > 0 ? logloss / entropy : NaN,

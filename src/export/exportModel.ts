@@ -91,12 +91,15 @@ export function runExport(c: ExportConfig): ExportResult {
   const { arch, params } = model;
   const metadata = exportMetadata(arch, model);
   if (c.format === 'safetensors') {
-    writeSafetensors(c.out, referenceStateDict(params), { format: 'pt', ...metadata });
+    writeSafetensors(c.out, referenceStateDict(params, arch.deepCross !== undefined), { format: 'pt', ...metadata });
     log().info({ model: c.loadModel, out: c.out }, 'exported safetensors');
     return { files: [c.out] };
   }
   const layout = onnxInputLayout(model, c);
-  const paramBytes = referenceStateDict(params).reduce((s, t) => s + t.parts.reduce((a, p) => a + p.byteLength, 0), 0);
+  const paramBytes = referenceStateDict(params, arch.deepCross !== undefined).reduce(
+    (s, t) => s + t.parts.reduce((a, p) => a + p.byteLength, 0),
+    0,
+  );
   const externalThreshold =
     c.externalDataThreshold ?? (paramBytes > INLINE_LIMIT_BYTES ? EXTERNAL_MIN_BYTES : Infinity);
   const dataFile = `${path.basename(c.out)}.data`;

@@ -196,6 +196,10 @@ export function runImport(c: ImportConfig): { arch: DlrmArch } {
   }
   const tensors = torchrec ? renameTorchrecStateDict(c.in, header.tensors) : header.tensors;
   const saved = metadataJson(c.in, header.metadata, 'dlrm_arch') as DlrmArch | undefined;
+  if (saved?.deepCross)
+    throw new UserError(
+      `${c.in} holds a --model dcn model (the original DCN): dlrm import reads DLRM state_dicts only; keep training from its checkpoint`,
+    );
   const arch = saved?.compression
     ? compressedArch(c.in, saved, tensors, c)
     : resolveArch(

@@ -14,6 +14,9 @@
 // transpose, then a Gather of the kept (i, j) pairs from the flattened [N, n*n] (the reference's order);
 // dcn = Concat into x_0 [N, (T+1)d], then per cross layer x_{l+1} = x_0 * Gemm(Gemm(x_l, V_l, transB), W_l,
 // b_l, transB) + x_l (initializers under TorchRec's names inter_arch.crossnet.{V_kernels,W_kernels,bias}.<l>).
+// --model dcn (src/model/deepCross.ts): x_0 by Concat, per cross layer x_{l+1} = x_0 * MatMul(x_l, w_l [N, 1])
+// + b_l + x_l (crossnet.kernels.<l>, crossnet.bias.<l>), the deep layers (Gemm + Relu) on x_0, and the output
+// Gemm on Concat(x_L, h).
 // Compressed features (src/embedding/compressedLayout.ts): QR pools Gather(weight_q, Div(i, c)) and
 // Gather(weight_r, Mod(i, c)) and combines them by Mul | Add | Concat; MD pools its table then MatMul by the
 // projection's transpose.
@@ -183,6 +186,22 @@ function crossNet(g: GraphBuilder, x0: string, layers: LinearParams[]): string {
   return xl;
 }
 
+/** --model dcn's logits [N, 1] from x_0 [N, W]: the cross layers, the deep layers and the output layer. */
+function deepCross(g: GraphBuilder, x0: string, cross: LinearParams[], top: LinearParams[]): string {
+  let xl = x0;
+  cross.forEach((c, l) => {
+    const w = g.floats(`crossnet.kernels.${l}`, [c.inFeatures, 1], [c.weight]);
+    const b = g.floats(`crossnet.bias.${l}`, [c.inFeatures], [c.bias]);
+    xl = g.op('Add', [g.op('Add', [g.op('Mul', [x0, g.op('MatMul', [xl, w])]), b]), xl]);
+  });
+  const h = mlp(g, 'top_l', x0, top.slice(0, -1), true);
+  const out = top[top.length - 1];
+  const k = 2 * (top.length - 1);
+  const w = g.floats(`top_l.${k}.weight`, [out.outFeatures, out.inFeatures], [out.weight]);
+  const b = g.floats(`top_l.${k}.bias`, [out.outFeatures], [out.bias]);
+  return g.op('Gemm', [g.op('Concat', [xl, h], { axis: 1 }), w, b], { transB: 1 });
+}
+
 /** Sum-pooled bags [N, d]: rows of `table` gathered at `indices` [L], summed per bag of `offsets` [N]. */
 function bagSum(g: GraphBuilder, table: string, indices: string, offsets: string, d: number): string {
   const L = g.op('Shape', [indices]);
@@ -264,7 +283,11 @@ export function buildOnnxModel(arch: DlrmArch, params: DlrmParams, opts: OnnxBui
       { axis: 1 },
     );
   }
-  let p = g.op('Sigmoid', [mlp(g, 'top_l', z, params.top, false)]);
+  // --model dcn: z is its x_0 (the cat interaction's output)
+  const logits = arch.deepCross
+    ? deepCross(g, z, params.cross ?? [], params.top)
+    : mlp(g, 'top_l', z, params.top, false);
+  let p = g.op('Sigmoid', [logits]);
   if (opts.lossThreshold > 0) {
     const bound = (v: number): string => g.floats(`clip_${v}`, [], [new Float32Array([v])]);
     p = g.op('Clip', [p, bound(opts.lossThreshold), bound(1 - opts.lossThreshold)]);

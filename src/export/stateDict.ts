@@ -6,6 +6,10 @@
 // A dcn model adds its cross layers under TorchRec's LowRankCrossNet names (DLRM_DCN's inter_arch):
 // `inter_arch.crossnet.V_kernels.<l>` [r, N], `inter_arch.crossnet.W_kernels.<l>` [N, r],
 // `inter_arch.crossnet.bias.<l>` [N] (DLRM_Net itself has no dcn: its kwargs then only describe the shapes).
+// A --model dcn model (the original DCN, src/model/deepCross.ts) has no reference module either: its deep
+// layers and output layer are `top_l.<K>` like a top MLP (the output's weight [1, N + h] reads [x_L, h]) and
+// its cross layers `crossnet.kernels.<l>` [N] and `crossnet.bias.<l>` [N] (deepctr-torch's CrossNet names,
+// one tensor per layer).
 // Compressed features take the reference modules' names: QREmbeddingBag `emb_l.<t>.weight_q` [ceil(n/c), e]
 // and `emb_l.<t>.weight_r` [c, e]; PrEmbeddingBag `emb_l.<t>.embs.weight` [n, m] and, when m < d,
 // `emb_l.<t>.proj.weight` [d, m] (its nn.Linear; nn.Identity holds nothing).
@@ -21,8 +25,11 @@ export interface NamedTensor {
   parts: Float32Array[];
 }
 
-/** The state_dict of DLRM_Net, in its own order (emb_l, bot_l, top_l: the order its __init__ creates them). */
-export function referenceStateDict(params: DlrmParams): NamedTensor[] {
+/**
+ * The state_dict of DLRM_Net, in its own order (emb_l, bot_l, top_l: the order its __init__ creates them);
+ * `deepCross`: the params are a --model dcn model's (cross layers w_l, b_l).
+ */
+export function referenceStateDict(params: DlrmParams, deepCross = false): NamedTensor[] {
   const mlp = (prefix: string, layers: LinearParams[]): NamedTensor[] =>
     layers.flatMap((l, i) => [
       { name: `${prefix}.${2 * i}.weight`, shape: [l.outFeatures, l.inFeatures], parts: [l.weight] },
@@ -32,8 +39,16 @@ export function referenceStateDict(params: DlrmParams): NamedTensor[] {
     ...params.tables.flatMap((_, i) => embeddingTensors(params, i)),
     ...mlp('bot_l', params.bottom),
     ...mlp('top_l', params.top),
-    ...crossStateDict(params.cross ?? []),
+    ...(deepCross ? deepCrossStateDict(params.cross ?? []) : crossStateDict(params.cross ?? [])),
   ];
+}
+
+/** --model dcn's cross layers: crossnet.kernels.<l> [N], crossnet.bias.<l> [N]. */
+function deepCrossStateDict(cross: LinearParams[]): NamedTensor[] {
+  return cross.flatMap((c, l) => [
+    { name: `crossnet.kernels.${l}`, shape: [c.inFeatures], parts: [c.weight] },
+    { name: `crossnet.bias.${l}`, shape: [c.inFeatures], parts: [c.bias] },
+  ]);
 }
 
 const CROSS_PREFIX = 'inter_arch.crossnet';
@@ -106,6 +121,7 @@ export function dlrmNetKwargs(arch: DlrmArch, lossThreshold: number): Record<str
     sigmoid_top: arch.mlpTop.length - 2,
     loss_threshold: lossThreshold,
     ...(arch.dcn ? { dcn_num_layers: arch.dcn.numLayers, dcn_low_rank_dim: arch.dcn.lowRankDim } : {}),
+    ...(arch.deepCross ? { model: 'dcn', dcn_cross_layers: arch.deepCross.crossLayers } : {}),
     ...compressionKwargs(arch),
   };
 }

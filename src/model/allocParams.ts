@@ -5,6 +5,7 @@
 import type { DlrmArch } from './arch';
 import type { CompressedFeatureParams, DlrmParams, EmbeddingTableParams, LinearParams } from './params';
 import { allocCrossNet } from './crossNet';
+import { allocDeepCrossLayers, deepCrossWidth } from './deepCross';
 import { featureEmbeddings, type FeatureEmbedding } from '../embedding/compressedLayout';
 
 export const MAX_CHUNK_BYTES = 2 ** 30;
@@ -43,6 +44,12 @@ export function allocMlp(widths: readonly number[]): LinearParams[] {
   return widths.slice(1).map((out, i) => allocLinear(widths[i], out));
 }
 
+/** deepCross: the deep layers (mlpTop without its last width), then the output layer over [x_L, h]. */
+function allocDeepCrossTop(arch: DlrmArch): LinearParams[] {
+  const h = arch.mlpTop[arch.mlpTop.length - 2];
+  return [...allocMlp(arch.mlpTop.slice(0, -1)), allocLinear(deepCrossWidth(arch) + h, 1)];
+}
+
 /** Zero-filled parameters of one compressed feature (see params.ts CompressedFeatureParams). */
 function allocCompressed(f: FeatureEmbedding, maxChunkBytes: number): CompressedFeatureParams | undefined {
   if (f.kind === 'qr')
@@ -64,10 +71,11 @@ export function allocDlrmParams(arch: DlrmArch, maxChunkBytes = MAX_CHUNK_BYTES)
   const compressed = features.map((f) => allocCompressed(f, maxChunkBytes));
   const params: DlrmParams = {
     bottom: allocMlp(arch.mlpBot),
-    top: allocMlp(arch.mlpTop),
+    top: arch.deepCross ? allocDeepCrossTop(arch) : allocMlp(arch.mlpTop),
     tables: features.map((f) => allocEmbeddingTable(f.kind === 'plain' ? f.rows : 0, arch.embeddingDim, maxChunkBytes)),
     ...(arch.compression ? { compressed } : {}),
   };
   if (arch.interaction === 'dcn') params.cross = allocCrossNet(arch);
+  if (arch.deepCross) params.cross = allocDeepCrossLayers(arch);
   return params;
 }

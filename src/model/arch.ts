@@ -3,6 +3,8 @@
 //   dense [B,D] -> bottomMlp -> x [B,d]; bags -> pooled [B,T,d]; interaction -> [B, topIn]; topMlp -> p [B].
 // dcn is TorchRec's DLRM_DCN interaction: a low-rank cross network over x_0 = [x, e_1..e_T] ([B, N], N = (T+1)d),
 // its output [B, N] feeds the top MLP (src/model/crossNet.ts).
+// deepCross (--model dcn) is instead the original Deep & Cross Network (src/model/deepCross.ts): the top MLP's
+// hidden layers run on x_0 = [x, e_1..e_T] beside a rank-1 cross network, its last layer reads both.
 
 export type InteractionOp = 'dot' | 'cat' | 'dcn';
 export type LossFunction = 'mse' | 'bce' | 'wbce';
@@ -24,7 +26,21 @@ export interface DlrmArch {
   dcn?: DcnShape;
   /** Quotient-remainder or mixed-dimension tables (absent: plain tables; src/embedding/compressedLayout.ts). */
   compression?: EmbeddingCompression;
+  /**
+   * --model dcn (absent: DLRM, and in checkpoints written before it): the original Deep & Cross Network;
+   * `interaction` is then 'cat' (x_0) and mlpTop is the deep network plus the output layer.
+   */
+  deepCross?: DeepCrossShape;
 }
+
+/** The original DCN's cross network (src/model/deepCross.ts): `crossLayers` rank-1 cross layers. */
+export interface DeepCrossShape {
+  crossLayers: number;
+}
+
+/** --model: DLRM (with any --arch-interaction-op) or the original Deep & Cross Network. */
+export const MODEL_KINDS = ['dlrm', 'dcn'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
 
 /** The low-rank cross network of the dcn interaction: `numLayers` layers of rank `lowRankDim`. */
 export interface DcnShape {

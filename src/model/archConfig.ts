@@ -1,8 +1,8 @@
 // Builds and validates a DlrmArch from command-line style flags. The top MLP's input width is DERIVED
 // from the interaction: dot over T tables of dim d gives d + T(T+1)/2 (+ T+1 with the diagonal), cat and dcn
-// give d(T+1). Every inconsistency is a UserError naming the flag and the bad value.
+// give d(T+1) (as does --model dcn, whose x_0 is the cat output). Every inconsistency is a UserError naming the flag and the bad value.
 import { UserError } from '../util/errors';
-import type { DcnShape, DlrmArch, EmbeddingCompression, InteractionOp } from './arch';
+import type { DcnShape, DeepCrossShape, DlrmArch, EmbeddingCompression, InteractionOp } from './arch';
 import { checkCompression } from '../embedding/compressedLayout';
 
 export interface ArchFlags {
@@ -22,6 +22,8 @@ export interface ArchFlags {
   dcn?: DcnShape;
   /** --qr-* / --md-* (absent: plain tables). */
   compression?: EmbeddingCompression;
+  /** --model dcn: the original DCN (interaction must then be 'cat', its x_0; src/model/deepCross.ts). */
+  deepCross?: DeepCrossShape;
 }
 
 export const INTERACTION_OPS: readonly InteractionOp[] = ['dot', 'cat', 'dcn'];
@@ -97,7 +99,25 @@ export function buildDlrmArch(flags: ArchFlags): DlrmArch {
     ...(flags.compression ? { compression: flags.compression } : {}),
   };
   if (flags.interaction === 'dcn') arch.dcn = checkDcnShape(flags.dcn);
+  if (flags.deepCross) arch.deepCross = checkDeepCross(flags);
   return arch;
+}
+
+/** --model dcn: --dcn-cross-layers a positive integer, x_0 by concatenation, at least one deep layer. */
+function checkDeepCross(flags: ArchFlags): DeepCrossShape {
+  const L = flags.deepCross?.crossLayers ?? 0;
+  if (!Number.isSafeInteger(L) || L <= 0) throw new UserError(`--dcn-cross-layers: '${L}' is not a positive integer`);
+  if (flags.interaction !== 'cat') {
+    throw new UserError(
+      `--model dcn has its own cross network over x_0 = [bottom MLP output, embeddings]: --arch-interaction-op ${flags.interaction} applies to --model dlrm only`,
+    );
+  }
+  if (flags.mlpTop.length < 2) {
+    throw new UserError(
+      `--arch-mlp-top: '${flags.mlpTop.join('-')}' needs a deep layer before the output 1 with --model dcn (e.g. 512-256-1)`,
+    );
+  }
+  return { crossLayers: L };
 }
 
 /** --dcn-num-layers and --dcn-low-rank-dim: positive integers. */
@@ -122,6 +142,7 @@ export function validateDlrmArch(arch: DlrmArch): void {
     interactionItself: arch.interactionItself,
     dcn: arch.dcn,
     compression: arch.compression,
+    deepCross: arch.deepCross,
   });
   if (rebuilt.mlpTop[0] !== arch.mlpTop[0]) {
     throw new UserError(

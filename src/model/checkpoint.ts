@@ -8,7 +8,8 @@
 //   20..20+H    JSON header (UTF-8, space-padded so the data starts at a multiple of 64 bytes); each
 //               section's entry gives its CRC-32 as 8 hex digits (version 1: at 16..16+H, no checksums)
 //   then raw little-endian float32 sections in header order, each at its recorded byte offset:
-//   bottom.<i>.weight [out,in], bottom.<i>.bias [out], top.<i>..., table.<t> [rows,d], (dcn) cross.<i>...,
+//   bottom.<i>.weight [out,in], bottom.<i>.bias [out], top.<i>..., table.<t> [rows,d], (dcn) cross.<i>...
+//   (--model dcn: cross.<l>.weight [1,N], cross.<l>.bias [N]),
 //   then the optimizer state opt.bottom.<i>.weight ..., opt.table.<t> ([rows,d] adagrad, [rows]
 //   rowwise-adagrad), (dcn) opt.cross.<i>...
 //   A compressed feature t (arch.compression) has table.<t>.<k> per own table k (QR: 0 quotient, 1 remainder;
@@ -131,7 +132,8 @@ function sectionsOf(params: DlrmParams, state: OptimizerState): SectionData[] {
       const w = states ? states[i].weight : l.weight;
       const b = states ? states[i].bias : l.bias;
       if (w.length > 0) out.push({ name: `${prefix}.${i}.weight`, shape: [l.outFeatures, l.inFeatures], parts: [w] });
-      if (b.length > 0) out.push({ name: `${prefix}.${i}.bias`, shape: [l.outFeatures], parts: [b] });
+      // [outFeatures], except --model dcn's cross layers: b_l [N] (src/model/deepCross.ts)
+      if (b.length > 0) out.push({ name: `${prefix}.${i}.bias`, shape: [b.length], parts: [b] });
     });
   linear('bottom', params.bottom, null);
   linear('top', params.top, null);

@@ -26,7 +26,10 @@ export function allocCrossNet(arch: DlrmArch): LinearParams[] {
   return layers;
 }
 
-/** Fills the cross layers in place: V and W ~ N(0, sqrt(2/(N+r))) (xavier normal), b = 0. */
+/**
+ * Fills the cross layers in place: V and W ~ N(0, sqrt(2/(N+r))) (xavier normal), b = 0; also --model dcn's
+ * w_l [1, N] ~ N(0, sqrt(2/(N+1))), b_l = 0 (src/model/deepCross.ts).
+ */
 export function initCrossNet(layers: LinearParams[], rng: Rng): void {
   for (const layer of layers) {
     const std = Math.sqrt(2 / (layer.inFeatures + layer.outFeatures));

@@ -7,7 +7,8 @@
 //   U(-sqrt(6/(m+d)), sqrt(6/(m+d))).
 // Draw order: bottom layers (W then b), top layers, then features in order (a QR feature quotient then
 // remainder, an MD feature table then projection), row-major, then (dcn) the cross layers
-// (src/model/crossNet.ts), so dot and cat models draw as before.
+// (src/model/crossNet.ts) or, --model dcn, each cross layer's w_l, b_l zero (src/model/deepCross.ts), so dot
+// and cat models draw as before.
 import { Rng } from '../util/random';
 import type { DlrmArch } from './arch';
 import { allocDlrmParams, MAX_CHUNK_BYTES } from './allocParams';

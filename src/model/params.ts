@@ -38,7 +38,7 @@ export interface DlrmParams {
   /**
    * dcn interaction only (absent otherwise): the cross network's layers as Linear pairs, layer l at
    * [2l] = V_l [r, N] with no bias (bias.length 0) and [2l+1] = W_l [N, r] with the bias b_l [N]
-   * (src/model/crossNet.ts).
+   * (src/model/crossNet.ts). deepCross (--model dcn): layer l is {w_l [1, N], b_l [N]} (src/model/deepCross.ts).
    */
   cross?: LinearParams[];
   /** Per feature, set for compressed features only (absent: every table plain). */

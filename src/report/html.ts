@@ -1,6 +1,7 @@
 // The `dlrm report` page: one self-contained HTML document (inline CSS and SVG, no script, no network)
-// with charts of training loss, learning rate, samples/s and eval AUC / logloss over steps, every run
-// overlaid in its own colour (eval splits after the first dashed), and a table of each run's final numbers.
+// with charts of training loss, learning rate, samples/s, training and eval accuracy together (as the DLRM
+// paper's figure) and eval AUC / logloss / accuracy over steps, every run overlaid in its own colour (eval splits after the first dashed), and a
+// table of each run's final numbers.
 import * as path from 'node:path';
 import type { EvalMetric, EvalPoint, RunRecord, TrainPoint } from './metricsFile';
 import { escapeHtml, formatNumber, renderLineChart, type ChartSeries } from './svgChart';
@@ -160,6 +161,16 @@ export function renderReport(runs: RunRecord[], title = 'DLRM training report'):
       xLabel: 'step',
       xIntegers: true,
       series: evalSeries(runs, labels, 'logloss'),
+    }),
+    // as the DLRM paper's figure: each run's training accuracy solid, its evaluations' dashed
+    renderLineChart({
+      title: 'Accuracy: training (solid), eval (dashed)',
+      xLabel: 'step',
+      xIntegers: true,
+      series: [
+        ...trainSeries(runs, labels, 'accuracy'),
+        ...evalSeries(runs, labels, 'accuracy').map((s) => ({ ...s, dashed: true })),
+      ],
     }),
     renderLineChart({
       title: 'Eval accuracy',

@@ -12,6 +12,8 @@ export interface TrainPoint {
   step: number;
   epoch: number | null;
   loss: number | null;
+  /** Training accuracy over the print window (null in files written before it). */
+  accuracy: number | null;
   lr: number | null;
   samplesPerSec: number | null;
 }
@@ -148,6 +150,7 @@ export function parseMetricsText(text: string, file: string): RunRecord[] {
         step: numberField(obj, 'step', at, true) as number,
         epoch: numberField(obj, 'epoch', at, false),
         loss: numberField(obj, 'loss', at, false),
+        accuracy: numberField(obj, 'accuracy', at, false),
         lr: numberField(obj, 'lr', at, false),
         samplesPerSec: numberField(obj, 'samplesPerSec', at, false),
       };

@@ -7,7 +7,15 @@ import * as path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { TFJS_BACKENDS, type TfjsBackendName } from '../engine/tfjs/backend';
 import { BF16_NATIVE_ONLY, PRECISIONS, type Precision } from '../engine/engine';
-import type { EmbeddingCompression, InteractionOp, LossFunction, OptimizerName, QrOperation } from '../model/arch';
+import {
+  MODEL_KINDS,
+  type EmbeddingCompression,
+  type InteractionOp,
+  type LossFunction,
+  type ModelKind,
+  type OptimizerName,
+  type QrOperation,
+} from '../model/arch';
 import { UserError } from '../util/errors';
 import { readJsonFile } from '../util/jsonFile';
 import { choiceOption, floatOption, intOption, layerListOption } from '../util/options';
@@ -26,6 +34,10 @@ export type TestSplit = (typeof TEST_SPLITS)[number];
 
 export interface TrainConfig {
   // --- architecture
+  /** dlrm, or dcn: the original Deep & Cross Network (src/model/deepCross.ts). */
+  model: ModelKind;
+  /** --model dcn: its cross layers (the paper's comparison: 6). */
+  dcnCrossLayers: number;
   /** Embedding dimension d; null = the last bottom MLP width. */
   archSparseFeatureSize: number | null;
   /** Rows of each embedding table for random/synthetic data (a dataset's sizes come from its manifest). */
@@ -110,6 +122,8 @@ export interface TrainConfig {
 
 /** Every default, in one place. The synthetic defaults make `dlrm train --data-generation synthetic` learn in well under a minute. */
 export const DEFAULT_TRAIN_CONFIG: Readonly<TrainConfig> = Object.freeze({
+  model: 'dlrm',
+  dcnCrossLayers: 6,
   archSparseFeatureSize: null,
   // the Kaggle columns' cardinalities (+1 for the missing value), capped at 10,000 rows
   archEmbeddingSize: [
@@ -192,6 +206,13 @@ const choice = (choices: readonly string[]): FlagKind => ({ kind: 'choice', choi
 
 /** Every `dlrm train` flag that sets a TrainConfig field, in help order. */
 export const TRAIN_FLAGS: readonly FlagSpec[] = [
+  {
+    key: 'model',
+    flag: 'model',
+    type: choice(MODEL_KINDS),
+    help: 'dlrm | dcn (the original Deep & Cross Network: cross layers beside a deep --arch-mlp-top network on x_0 = [bottom MLP output, embeddings])',
+  },
+  { key: 'dcnCrossLayers', flag: 'dcn-cross-layers', type: int(1), help: '--model dcn: cross layers' },
   {
     key: 'archSparseFeatureSize',
     flag: 'arch-sparse-feature-size',
@@ -605,8 +626,32 @@ export function resolveTrainConfig(cli: Partial<TrainConfig>, configFile?: strin
       }
     }
   }
+  checkModelFlags(merged.model, given);
   validateTrainConfig(merged);
   return merged;
+}
+
+/** Refuses flags given for the other --model: DLRM's interaction flags with dcn, --dcn-cross-layers with dlrm. */
+function checkModelFlags(model: ModelKind, given: Partial<TrainConfig>): void {
+  if (model === 'dlrm') {
+    if (given.dcnCrossLayers !== undefined)
+      throw new UserError(
+        '--dcn-cross-layers applies to --model dcn only (DLRM with DCN-v2: --arch-interaction-op dcn --dcn-num-layers)',
+      );
+    return;
+  }
+  const dlrmOnly: [keyof TrainConfig, boolean][] = [
+    ['archInteractionOp', given.archInteractionOp !== undefined && given.archInteractionOp !== 'cat'],
+    ['archInteractionItself', given.archInteractionItself === true],
+    ['dcnNumLayers', given.dcnNumLayers !== undefined],
+    ['dcnLowRankDim', given.dcnLowRankDim !== undefined],
+  ];
+  for (const [key, set] of dlrmOnly) {
+    if (!set) continue;
+    throw new UserError(
+      `--${FLAG_BY_KEY.get(key)?.flag} applies to --model dlrm only: --model dcn has its own cross network (--dcn-cross-layers) over x_0 = [bottom MLP output, embeddings]`,
+    );
+  }
 }
 
 /** Refuses inconsistent settings with a message naming the flags and what to do instead. */

@@ -3,7 +3,9 @@
 //   {"type":"run","runId","runName","startedAt","engine","config":{...}}
 // runId is kept in the checkpoints, so a run resumed with --load-model writes its run line again with the
 // same id (and name) and the report continues the same curves.
-//   {"type":"train","step","epoch","loss","lr","samplesPerSec","time"}
+//   {"type":"train","step","epoch","loss","accuracy","lr","samplesPerSec","time"}
+// (train "accuracy": of the training predictions over the print window, before each step's update, as the
+// reference's training log; absent in files written before it)
 //   {"type":"eval","step","epoch","split","rows","auc","logloss","accuracy","ne","calibration","averagePrecision","positiveRate",["best",]"time"}
 // ("best": with --save-best only, true when this evaluation's model was kept as the best checkpoint)
 // Lines are appended whole with one write each (the file is a log that grows, not an output replaced
@@ -19,6 +21,8 @@ export interface TrainLine {
   step: number;
   epoch: number;
   loss: number;
+  /** Fraction of the window's rows whose prediction (before the step's update) is on the label's side of 0.5. */
+  accuracy: number;
   lr: number;
   samplesPerSec: number;
 }

@@ -50,6 +50,9 @@ export function archDifferences(saved: DlrmArch, run: DlrmArch): string[] {
       `interaction ${show(saved)} in the checkpoint, ${show(run)} here (--arch-interaction-op, --arch-interaction-itself, --dcn-num-layers, --dcn-low-rank-dim)`,
     );
   }
+  const model = (a: DlrmArch) => (a.deepCross ? `dcn (${a.deepCross.crossLayers} cross layers)` : 'dlrm');
+  if (model(saved) !== model(run))
+    out.push(`model ${model(saved)} in the checkpoint, ${model(run)} here (--model, --dcn-cross-layers)`);
   const compression = (a: DlrmArch) => describeCompression(a.compression);
   if (compression(saved) !== compression(run))
     out.push(`embeddings ${compression(saved)} in the checkpoint, ${compression(run)} here (--qr-*, --md-*)`);

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { createEngine } from '../engine/createEngine';
 import type { Engine } from '../engine/engine';
-import type { BinaryMetrics } from '../eval/metrics';
+import { countCorrect, type BinaryMetrics } from '../eval/metrics';
 import { hasConstantDenseInput } from '../dataset/constantDense';
 import { buildDlrmArch } from '../model/archConfig';
 import type { DlrmArch } from '../model/arch';
@@ -72,10 +72,12 @@ function archFor(c: TrainConfig, data: TrainData): DlrmArch {
     sparseFeatureSize: c.archSparseFeatureSize ?? undefined,
     tableSizes: data.train.tableSizes,
     numDense: data.train.numDense,
-    interaction: c.archInteractionOp,
-    interactionItself: c.archInteractionItself,
+    // --model dcn's x_0 is the cat interaction's output (src/model/deepCross.ts)
+    interaction: c.model === 'dcn' ? 'cat' : c.archInteractionOp,
+    interactionItself: c.model === 'dlrm' && c.archInteractionItself,
     dcn: { numLayers: c.dcnNumLayers, lowRankDim: c.dcnLowRankDim },
     compression: compressionOf(c),
+    ...(c.model === 'dcn' ? { deepCross: { crossLayers: c.dcnCrossLayers } } : {}),
   });
 }
 
@@ -274,6 +276,7 @@ async function trainLoop(
     const bar = startProgress(`epoch ${epoch + 1}/${c.nepochs}`, batchesPerEpoch, 'batches');
     // the print window: loss and rows since the last train line, and the training time they took
     let windowLoss = 0;
+    let windowCorrect = 0;
     let windowRows = 0;
     let windowSeconds = 0;
     let segmentStart = performance.now();
@@ -283,7 +286,7 @@ async function trainLoop(
         if (at.batchInEpoch >= batchesPerEpoch) break;
         const step = at.globalStep + 1;
         lastStep = { step, epoch, batchInEpoch: at.batchInEpoch, lr: learningRateAt(c, step) };
-        const { loss } = await engine.trainStep(batch, lastStep.lr);
+        const { loss, predictions } = await engine.trainStep(batch, lastStep.lr);
         if (!Number.isFinite(loss)) throw divergenceError(`the loss is ${loss}`, lastStep, batch, c, lastSaved);
         Object.assign(at, {
           globalStep: step,
@@ -291,6 +294,7 @@ async function trainLoop(
           rowInEpoch: at.rowInEpoch + batch.size,
         });
         windowLoss += loss * batch.size;
+        windowCorrect += countCorrect(predictions, batch.labels);
         windowRows += batch.size;
         const endOfEpoch = at.batchInEpoch === batchesPerEpoch;
         /** Logs the print window as a train line at this step (so the last step of an epoch or of a stopped run is always on the curves). */
@@ -300,16 +304,23 @@ async function trainLoop(
             step,
             epoch,
             loss: windowLoss / windowRows,
+            accuracy: windowCorrect / windowRows,
             lr: lastStep.lr,
             samplesPerSec: windowRows / windowSeconds,
           };
           log().info(
-            { ...line, loss: Number(line.loss.toFixed(6)), samplesPerSec: Math.round(line.samplesPerSec) },
+            {
+              ...line,
+              loss: Number(line.loss.toFixed(6)),
+              accuracy: Number(line.accuracy.toFixed(6)),
+              samplesPerSec: Math.round(line.samplesPerSec),
+            },
             'train',
           );
           metricsLog.train(line);
           bar.update(at.batchInEpoch, `loss ${line.loss.toFixed(5)}`);
           windowLoss = 0;
+          windowCorrect = 0;
           windowRows = 0;
           windowSeconds = 0;
           segmentStart = performance.now();

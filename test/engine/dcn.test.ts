@@ -4,48 +4,12 @@
 // on the parameters after one sgd / adagrad step; architecture validation of the dcn flags.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { NativeEngine } from '../../src/engine/native/nativeEngine';
-import { TfjsEngine } from '../../src/engine/tfjs/tfjsEngine';
-import type { DlrmGradients, EngineConfig } from '../../src/engine/engine';
-import type { OptimizerName } from '../../src/model/arch';
 import { buildDlrmArch } from '../../src/model/archConfig';
 import { allocDlrmParams } from '../../src/model/allocParams';
 import { initDlrmParams } from '../../src/model/initParams';
 import { UserError } from '../../src/util/errors';
-import {
-  cloneParams,
-  cloneState,
-  engineConfig,
-  kaggleArch,
-  randomBatch,
-  randomParams,
-  referenceGradients,
-  relativeError,
-  zeroState,
-  type ReferenceResult,
-} from './nativeReference';
-import { nativeAddon, nativeSkip } from './nativeAddonForTests';
-import { TEST_BACKENDS } from './backends';
-
-const TOL = 1e-4;
-
-/** Every gradient of `grads` matches the reference within TOL (relative to each array's largest value). */
-function assertMatchesReference(loss: number, grads: DlrmGradients, ref: ReferenceResult): void {
-  assert.ok(Math.abs(loss - ref.loss) / ref.loss < TOL, `loss ${loss} vs ${ref.loss}`);
-  const check = (what: string, a: ArrayLike<number>, b: ArrayLike<number>) =>
-    assert.ok(relativeError(a, b) < TOL, `${what}: relative error ${relativeError(a, b)}`);
-  grads.bottom.forEach((g, l) => check(`bottom ${l} weight`, g.weight, ref.bottom[l].weight));
-  grads.top.forEach((g, l) => {
-    check(`top ${l} weight`, g.weight, ref.top[l].weight);
-    check(`top ${l} bias`, g.bias, ref.top[l].bias);
-  });
-  grads.pooled.forEach((g, t) => check(`pooled ${t}`, g, ref.pooled[t]));
-  assert.equal(grads.cross?.length, ref.cross.length, 'cross layer count');
-  grads.cross?.forEach((g, l) => {
-    check(`cross ${l} weight`, g.weight, ref.cross[l].weight);
-    check(`cross ${l} bias`, g.bias, ref.cross[l].bias);
-  });
-}
+import { engineConfig, kaggleArch, randomBatch, randomParams, referenceGradients } from './nativeReference';
+import { assertFiniteDifferences, registerGradientCases, registerNativeTfjsStepCases } from './crossChecks';
 
 test('dcn: the float64 reference agrees with central finite differences (V, W, b, bags through x_0)', () => {
   const arch = { ...kaggleArch('dcn'), mlpBot: [13, 8, 16], mlpTop: [27 * 16, 8, 1] };
@@ -54,56 +18,25 @@ test('dcn: the float64 reference agrees with central finite differences (V, W, b
   const batch = randomBatch(arch, 5, 42);
   const ref = referenceGradients(cfg, params, batch);
   const cross = params.cross ?? [];
-  const h = 1e-3;
-  // each probe at the element with the largest gradient (ReLU-dead inputs give exact zeros elsewhere)
-  const argmaxAbs = (g: Float64Array) => g.reduce((best, v, i) => (Math.abs(v) > Math.abs(g[best]) ? i : best), 0);
-  const probes: [string, Float32Array, Float64Array][] = [
-    ['V_0', cross[0].weight, ref.cross[0].weight],
-    ['W_0', cross[1].weight, ref.cross[1].weight],
-    ['b_0', cross[1].bias, ref.cross[1].bias],
-    ['V_1', cross[2].weight, ref.cross[2].weight],
-    ['W_1', cross[3].weight, ref.cross[3].weight],
-    ['b_1', cross[3].bias, ref.cross[3].bias],
-    ['bottom 0', params.bottom[0].weight, ref.bottom[0].weight],
-  ];
-  for (const [what, w, g] of probes) {
-    const i = argmaxAbs(g);
-    const keep = w[i];
-    w[i] = keep + h;
-    const up = referenceGradients(cfg, params, batch).loss;
-    w[i] = keep - h;
-    const down = referenceGradients(cfg, params, batch).loss;
-    w[i] = keep;
-    const numeric = (up - down) / (2 * h);
-    assert.ok(Math.abs(g[i]) > 1e-7, `${what}: the probe's gradient is not zero`);
-    assert.ok(
-      Math.abs(numeric - g[i]) <= 2e-3 * Math.abs(g[i]) + 1e-6,
-      `${what}: numeric ${numeric} vs analytic ${g[i]}`,
-    );
-  }
-  // a bag's pooled gradient: perturb one table row used by exactly the bags that hold it
-  const t = 4,
-    row = batch.sparse[t].indices[0];
-  const tab = params.tables[t],
-    c = Math.floor(row / tab.chunkRows),
-    k = (row - c * tab.chunkRows) * tab.dim + 2;
-  let analytic = 0;
-  for (let b = 0; b < batch.size; b++)
-    for (let q = batch.sparse[t].offsets[b]; q < batch.sparse[t].offsets[b + 1]; q++)
-      if (batch.sparse[t].indices[q] === row) analytic += ref.pooled[t][b * 16 + 2];
-  const keep = tab.chunks[c][k];
-  tab.chunks[c][k] = keep + h;
-  const up = referenceGradients(cfg, params, batch).loss;
-  tab.chunks[c][k] = keep - h;
-  const down = referenceGradients(cfg, params, batch).loss;
-  tab.chunks[c][k] = keep;
-  assert.ok(
-    Math.abs((up - down) / (2 * h) - analytic) <= 2e-3 * Math.abs(analytic) + 1e-6,
-    `table row: numeric ${(up - down) / (2 * h)} vs ${analytic}`,
+  assertFiniteDifferences(
+    cfg,
+    params,
+    batch,
+    [
+      ['V_0', cross[0].weight, ref.cross[0].weight],
+      ['W_0', cross[1].weight, ref.cross[1].weight],
+      ['b_0', cross[1].bias, ref.cross[1].bias],
+      ['V_1', cross[2].weight, ref.cross[2].weight],
+      ['W_1', cross[3].weight, ref.cross[3].weight],
+      ['b_1', cross[3].bias, ref.cross[3].bias],
+      ['bottom 0', params.bottom[0].weight, ref.bottom[0].weight],
+    ],
+    4,
+    16,
   );
 });
 
-const gradientCases: { name: string; cfg: EngineConfig }[] = [
+registerGradientCases('dcn', [
   { name: 'bce', cfg: engineConfig(kaggleArch('dcn'), 'sgd', { loss: 'bce' }) },
   { name: 'mse', cfg: engineConfig(kaggleArch('dcn'), 'sgd', { loss: 'mse' }) },
   {
@@ -113,76 +46,9 @@ const gradientCases: { name: string; cfg: EngineConfig }[] = [
       lossWeights: [0.3, 1.7],
     }),
   },
-];
+]);
 
-for (const { name, cfg } of gradientCases) {
-  test(`dcn: native gradients match the float64 reference: ${name}`, { skip: nativeSkip }, async () => {
-    const params = randomParams(cfg.arch, 51);
-    const batch = randomBatch(cfg.arch, 50, 52);
-    const engine = new NativeEngine(cfg, params, zeroState('sgd', params), { addon: nativeAddon });
-    const { loss, grads } = await engine.gradients(batch);
-    const ref = referenceGradients(cfg, params, batch);
-    assertMatchesReference(loss, grads, ref);
-    assert.ok(relativeError(await engine.predict(batch), ref.predictions) < TOL, 'predictions');
-    engine.dispose();
-  });
-  for (const backend of TEST_BACKENDS) {
-    test(`dcn: tfjs [${backend}] gradients match the float64 reference: ${name}`, async () => {
-      const params = randomParams(cfg.arch, 51);
-      const batch = randomBatch(cfg.arch, 20, 53);
-      const engine = await TfjsEngine.create(cfg, params, zeroState('sgd', params), backend);
-      const { loss, grads } = await engine.gradients(batch);
-      const ref = referenceGradients(cfg, params, batch);
-      assertMatchesReference(loss, grads, ref);
-      assert.ok(relativeError(await engine.predict(batch), ref.predictions) < TOL, 'predictions');
-      engine.dispose();
-    });
-  }
-}
-
-for (const optimizer of ['sgd', 'adagrad', 'rowwise-adagrad'] as OptimizerName[]) {
-  test(
-    `dcn: native and tfjs engines agree after one ${optimizer} step (cross layers included)`,
-    { skip: nativeSkip },
-    async () => {
-      const cfg = engineConfig(kaggleArch('dcn'), optimizer, { loss: 'bce' });
-      const params = randomParams(cfg.arch, 61, 9);
-      const state = zeroState(optimizer, params, 0.01);
-      const batch = randomBatch(cfg.arch, 48, 62);
-      const tfParams = cloneParams(params),
-        tfState = cloneState(state);
-      const native = new NativeEngine(cfg, params, state, { addon: nativeAddon });
-      const tfjs = await TfjsEngine.create(cfg, tfParams, tfState, 'wasm');
-      const before = cloneParams(params);
-      const [sn, st] = [await native.trainStep(batch, 0.05), await tfjs.trainStep(batch, 0.05)];
-      assert.ok(Math.abs(sn.loss - st.loss) <= TOL * st.loss, `loss ${sn.loss} vs ${st.loss}`);
-      await tfjs.syncToHost();
-      const cross = params.cross ?? [],
-        tfCross = tfParams.cross ?? [];
-      assert.equal(cross.length, 4);
-      cross.forEach((l, i) => {
-        assert.ok(relativeError(l.weight, tfCross[i].weight) < TOL, `cross ${i} weight after the step`);
-        assert.ok(relativeError(l.bias, tfCross[i].bias) < TOL, `cross ${i} bias after the step`);
-        assert.notDeepEqual(l.weight, before.cross?.[i].weight, `cross ${i} weight moved`);
-        if (optimizer !== 'sgd')
-          assert.ok(
-            relativeError(state.cross?.[i].weight ?? [], tfState.cross?.[i].weight ?? []) < TOL,
-            `cross ${i} accumulator`,
-          );
-      });
-      params.top.forEach((l, i) =>
-        assert.ok(relativeError(l.weight, tfParams.top[i].weight) < TOL, `top ${i} after the step`),
-      );
-      params.tables.forEach((t, i) =>
-        t.chunks.forEach((c, k) =>
-          assert.ok(relativeError(c, tfParams.tables[i].chunks[k]) < TOL, `table ${i} chunk ${k}`),
-        ),
-      );
-      tfjs.dispose();
-      native.dispose();
-    },
-  );
-}
+registerNativeTfjsStepCases('dcn', kaggleArch('dcn'), 1, 4);
 
 test('dcn: architecture flags, parameter shapes and TorchRec init', () => {
   const arch = buildDlrmArch({

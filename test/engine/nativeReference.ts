@@ -56,7 +56,12 @@ export function randomParams(arch: DlrmArch, seed: number, chunkRows = 7): DlrmP
   const mlp = (w: number[]) => w.slice(1).map((out, i) => linear(rng, w[i], out));
   const params: DlrmParams = {
     bottom: mlp(arch.mlpBot),
-    top: mlp(arch.mlpTop),
+    top: arch.deepCross
+      ? [
+          ...mlp(arch.mlpTop.slice(0, -1)),
+          linear(rng, (arch.tableSizes.length + 1) * arch.embeddingDim + arch.mlpTop[arch.mlpTop.length - 2], 1),
+        ]
+      : mlp(arch.mlpTop),
     tables: arch.tableSizes.map((rows) => {
       const a = Math.sqrt(1 / rows),
         d = arch.embeddingDim,
@@ -74,6 +79,14 @@ export function randomParams(arch: DlrmArch, seed: number, chunkRows = 7): DlrmP
       linear(rng, N, r, false),
       linear(rng, r, N),
     ]).flat();
+  }
+  if (arch.deepCross) {
+    // --model dcn: w_l [1, N] and b_l [N], b_l random (not zeros) so its gradients are exercised
+    const N = (arch.tableSizes.length + 1) * arch.embeddingDim;
+    params.cross = Array.from({ length: arch.deepCross.crossLayers }, () => ({
+      ...linear(rng, N, 1, false),
+      bias: Float32Array.from({ length: N }, () => rng.normal() * 0.1),
+    }));
   }
   return params;
 }
@@ -240,7 +253,8 @@ export function referenceGradients(
     pooled: arch.tableSizes.map(() => new Float64Array(B * d)),
     cross: zeros(params.cross ?? []),
   };
-  const cross = params.cross ?? [];
+  // the dcn interaction's V/W pairs (--model dcn's cross layers go through deepCrossForward instead)
+  const cross = arch.deepCross ? [] : (params.cross ?? []);
   const thr = cfg.lossThreshold > 0 && cfg.lossThreshold < 1 ? cfg.lossThreshold : 0;
   for (let b = 0; b < B; b++) {
     // bottom MLP
@@ -289,11 +303,13 @@ export function referenceGradients(
       crossX.push(x0.map((v, i) => v * z[i] + crossX[l][i]));
     }
     R = crossX[crossX.length - 1];
+    const deep = arch.deepCross ? deepCrossForward(params, R) : undefined;
     const topActs: Float64Array[] = [R];
-    params.top.forEach((l, i) =>
-      topActs.push(layerForward(l, topActs[topActs.length - 1], i + 1 < params.top.length, roundOf(l))),
-    );
-    const z = topActs[topActs.length - 1][0];
+    if (!deep)
+      params.top.forEach((l, i) =>
+        topActs.push(layerForward(l, topActs[topActs.length - 1], i + 1 < params.top.length, roundOf(l))),
+      );
+    const z = deep ? deep.logit : topActs[topActs.length - 1][0];
     const raw = 1 / (1 + Math.exp(-z));
     const clamped = thr > 0 && (raw < thr || raw > 1 - thr);
     const p = clamped ? (raw < thr ? thr : 1 - thr) : raw;
@@ -310,7 +326,8 @@ export function referenceGradients(
     }
     // backward
     let dy: Float64Array = new Float64Array([clamped ? 0 : dLdp * raw * (1 - raw)]);
-    for (let li = params.top.length - 1; li >= 0; li--) {
+    if (deep) dy = deepCrossBackward(params, deep, dy, res);
+    for (let li = deep ? -1 : params.top.length - 1; li >= 0; li--) {
       const dx = layerBackward(params.top[li], topActs[li], dy, res.top[li], roundOf(params.top[li]));
       if (li > 0) for (let i = 0; i < dx.length; i++) if (topActs[li][i] <= 0) dx[i] = 0;
       dy = dx;
@@ -351,6 +368,72 @@ export function referenceGradients(
     }
   }
   return res;
+}
+
+/** --model dcn's forward from x_0 for one sample: cross layers x_l, deep activations, the output's input and the logit. */
+interface DeepCrossActs {
+  crossX: Float64Array[];
+  deepActs: Float64Array[];
+  head: Float64Array;
+  logit: number;
+}
+
+function deepCrossForward(params: DlrmParams, x0: Float64Array): DeepCrossActs {
+  const crossX = [x0];
+  for (const c of params.cross ?? []) {
+    const xl = crossX[crossX.length - 1];
+    let s = 0;
+    for (let i = 0; i < xl.length; i++) s += xl[i] * c.weight[i];
+    crossX.push(xl.map((v, i) => x0[i] * s + c.bias[i] + v));
+  }
+  const deepActs = [x0];
+  for (const l of params.top.slice(0, -1)) deepActs.push(layerForward(l, deepActs[deepActs.length - 1], true));
+  const xL = crossX[crossX.length - 1],
+    h = deepActs[deepActs.length - 1];
+  const head = new Float64Array(xL.length + h.length);
+  head.set(xL);
+  head.set(h, xL.length);
+  return { crossX, deepActs, head, logit: layerForward(params.top[params.top.length - 1], head, false)[0] };
+}
+
+/** --model dcn's backward for one sample from d(logit): accumulates the top and cross gradients, returns d(x_0). */
+function deepCrossBackward(
+  params: DlrmParams,
+  a: DeepCrossActs,
+  dLogit: Float64Array,
+  res: ReferenceResult,
+): Float64Array {
+  const top = params.top,
+    cross = params.cross ?? [];
+  const x0 = a.crossX[0],
+    N = x0.length;
+  const dHead = layerBackward(top[top.length - 1], a.head, dLogit, res.top[top.length - 1]);
+  // deep layers back to x_0
+  let dy: Float64Array = dHead.slice(N);
+  for (let li = top.length - 2; li >= 0; li--) {
+    for (let i = 0; i < dy.length; i++) if (a.deepActs[li + 1][i] <= 0) dy[i] = 0;
+    dy = layerBackward(top[li], a.deepActs[li], dy, res.top[li]);
+  }
+  const dx0 = dy;
+  // cross layers: g = d(x_{l+1})
+  let g: Float64Array = dHead.slice(0, N);
+  for (let l = cross.length - 1; l >= 0; l--) {
+    const xl = a.crossX[l],
+      w = cross[l].weight;
+    let s = 0,
+      ds = 0;
+    for (let i = 0; i < N; i++) {
+      s += xl[i] * w[i];
+      ds += g[i] * x0[i];
+    }
+    for (let i = 0; i < N; i++) {
+      dx0[i] += g[i] * s;
+      res.cross[l].bias[i] += g[i];
+      res.cross[l].weight[i] += ds * xl[i];
+    }
+    g = g.map((v, i) => v + ds * w[i]);
+  }
+  return dx0.map((v, i) => v + g[i]);
 }
 
 /** Sum of the pooled gradients per table row (duplicates accumulate): Map row -> gradient. */

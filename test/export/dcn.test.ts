@@ -8,13 +8,12 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readSafetensorsHeader } from '../../src/export/safetensors';
-import type { OnnxInputLayout } from '../../src/export/onnxGraph';
 import { readCheckpointHeader } from '../../src/model/checkpoint';
 import { loadInferenceModel } from '../../src/predict/inferenceModel';
 import { setupLogger } from '../../src/util/log';
 import { tempDir } from '../helpers/sharedData';
 import { dlrm } from '../schema/fixtures';
-import { allRows, assertOnnxMatchesEngines, engineScores, preprocessLogs, trainModel } from './fixtures';
+import { allRows, assertOnnxExportMatchesEngines, engineScores, preprocessLogs, trainModel } from './fixtures';
 
 const dir = tempDir('export-dcn');
 const merged = path.join(dir, 'logs.dlrm');
@@ -36,18 +35,8 @@ before(async () => {
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('dcn: onnxruntime scores = engine scores within 1e-5 (bags, folding, the cross network in the graph)', async () => {
-  const out = path.join(dir, 'dcn.onnx');
-  const r = dlrm('export', '--load-model', model, '--format', 'onnx', '--out', out);
-  assert.equal(r.status, 0, r.stderr);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { onnx } = require('onnx-proto') as typeof import('onnx-proto');
-  const proto = onnx.ModelProto.decode(fs.readFileSync(out));
-  const layout = JSON.parse(proto.metadataProps.find((p) => p.key === 'dlrm_inputs')?.value ?? '') as OnnxInputLayout;
-  const names = (proto.graph?.initializer ?? []).map((t) => t.name);
-  for (const l of [0, 1])
-    for (const k of ['V_kernels', 'W_kernels', 'bias'])
-      assert.ok(names.includes(`inter_arch.crossnet.${k}.${l}`), `${k}.${l} in the graph`);
-  await assertOnnxMatchesEngines(model, out, allRows(merged), layout);
+  const names = [0, 1].flatMap((l) => ['V_kernels', 'W_kernels', 'bias'].map((k) => `inter_arch.crossnet.${k}.${l}`));
+  await assertOnnxExportMatchesEngines(model, merged, path.join(dir, 'dcn.onnx'), names);
 });
 
 test('dcn: safetensors under TorchRec cross-layer names; import rebuilds the same model, with and without metadata', async () => {

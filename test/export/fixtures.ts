@@ -162,3 +162,24 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   }
   return worst;
 }
+
+/**
+ * `dlrm export --format onnx` of `model` to `out`: every name of `initializers` is in the graph, and
+ * onnxruntime scores every row of `merged` as the engine does within 1e-5 (with varied scores).
+ */
+export async function assertOnnxExportMatchesEngines(
+  model: string,
+  merged: string,
+  out: string,
+  initializers: string[],
+): Promise<void> {
+  const r = dlrm('export', '--load-model', model, '--format', 'onnx', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { onnx } = require('onnx-proto') as typeof import('onnx-proto');
+  const proto = onnx.ModelProto.decode(fs.readFileSync(out));
+  const layout = JSON.parse(proto.metadataProps.find((p) => p.key === 'dlrm_inputs')?.value ?? '') as OnnxInputLayout;
+  const names = (proto.graph?.initializer ?? []).map((t) => t.name);
+  for (const name of initializers) assert.ok(names.includes(name), `${name} in the graph`);
+  await assertOnnxMatchesEngines(model, out, allRows(merged), layout);
+}

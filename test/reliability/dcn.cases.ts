@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runDlrm, type FaultCase, type FaultRun } from './faultCase';
 
-const SMOKE = [
+export const SMOKE = [
   '--data-generation',
   'synthetic',
   '--data-size',
@@ -18,8 +18,8 @@ const SMOKE = [
   '8-1',
 ];
 
-/** A train run refused on its settings: no checkpoint is written. */
-function refusedTrain(name: string, args: string[], message: RegExp, configFile?: object): FaultCase {
+/** A train run refused on its settings: no checkpoint is written (also used by deepCross.cases.ts). */
+export function refusedTrain(name: string, args: string[], message: RegExp, configFile?: object): FaultCase {
   return {
     name,
     kind: 'bad-input',

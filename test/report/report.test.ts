@@ -83,7 +83,14 @@ test('parses runs: resumed run lines continue the run, unknown types and fields 
   assert.equal(run.engine, 'tfjs-cpu');
   assert.equal(run.startedAt, '2026-01-01T00:00:00Z');
   assert.equal(run.train.length, 50);
-  assert.deepEqual(run.train[49], { step: 500, epoch: 0, loss: 0.7 - 0.05, lr: 0.1, samplesPerSec: 20050 });
+  assert.deepEqual(run.train[49], {
+    step: 500,
+    epoch: 0,
+    loss: 0.7 - 0.05,
+    accuracy: null,
+    lr: 0.1,
+    samplesPerSec: 20050,
+  });
   assert.equal(run.eval.length, 4);
   assert.equal(run.eval[3].auc, null);
   assert.equal(run.eval[3].epoch, null);

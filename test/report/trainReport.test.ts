@@ -2,7 +2,8 @@
 // shorter than --print-freq still has its last step on every train chart, drawn as a visible point over
 // whole-number step ticks; a run resumed with --load-model continues the same run in the report
 // ("resumed 1×", one legend entry); runs are named by --run-name or the metrics file's base name; a run
-// stopped by SIGINT logs its last step.
+// stopped by SIGINT logs its last step; train lines carry their window's training accuracy, which the report
+// draws.
 import { after, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -71,6 +72,43 @@ test('a run shorter than --print-freq: its last step is a visible point on every
       `${title}: step ticks must be whole numbers, got ${ticks.join(' ')}`,
     );
   }
+});
+
+test('train lines carry the training accuracy of their print window, drawn solid beside the dashed eval accuracy', () => {
+  const metrics = path.join(dir, 'accuracy.jsonl');
+  const out = path.join(dir, 'accuracy.html');
+  // smoke.json: 128 rows per batch, so a 2-step window has 256 rows
+  dlrm(
+    'train',
+    '--config',
+    smoke,
+    '--num-batches',
+    '8',
+    '--print-freq',
+    '2',
+    '--metrics-file',
+    metrics,
+    '--test-freq',
+    '4',
+  );
+  const train = jsonLines(metrics).filter((l) => l.type === 'train');
+  assert.deepEqual(
+    train.map((l) => l.step),
+    [2, 4, 6, 8],
+  );
+  for (const l of train) {
+    const acc = l.accuracy as number;
+    assert.ok(acc >= 0 && acc <= 1, `accuracy ${acc}`);
+    assert.ok(Math.abs(acc * 256 - Math.round(acc * 256)) < 1e-9, `accuracy ${acc} is a count of 256 rows`);
+  }
+  assert.ok(new Set(train.map((l) => l.accuracy)).size > 1, 'the windows differ');
+  dlrm('report', '--metrics', metrics, '--out', out);
+  const svg = chart(fs.readFileSync(out, 'utf8'), 'Accuracy: training (solid), eval (dashed)');
+  assert.match(svg, /<polyline class="series" data-series="accuracy" data-points="4" points="[^"]+" stroke="[^"]+"\/>/);
+  assert.match(
+    svg,
+    /<polyline class="series" data-series="accuracy \(heldout\)" data-points="2" [^>]*stroke-dasharray/,
+  );
 });
 
 test('a run resumed with --load-model and the same --metrics-file is one run in the report, named after the file, "resumed 1×"', () => {

@@ -17,9 +17,9 @@ import { UserError } from '../../src/util/errors';
 import { setupLogger } from '../../src/util/log';
 import { modelFloats } from '../helpers/modelFloats';
 import { repoRoot, tempDir } from '../helpers/sharedData';
-import { buildFixture, dlrm, mergedRows, predictInChunks, referenceEngine } from '../predict/fixtures';
+import { buildFixture } from '../predict/fixtures';
+import { assertPredictAndServeMatchEngine } from '../predict/predictServeParity';
 import { nativeSkip } from '../engine/nativeAddonForTests';
-import { predictRows, startTestServer } from '../serve/fixtures';
 
 const dir = tempDir('dcn');
 before(() => setupLogger({ level: 'warn', pretty: false }));
@@ -112,45 +112,6 @@ test(
       train: { archInteractionOp: 'dcn', dcnNumLayers: 2, dcnLowRankDim: 4, archMlpTop: [16, 1] },
     });
     assert.equal(readCheckpointHeader(fx.model).arch.interaction, 'dcn');
-    const engine = await referenceEngine(fx);
-    try {
-      const batch = mergedRows(fx, 0, fx.manifest.totalRows);
-      const want = await predictInChunks(engine, batch, 4096);
-      const r = dlrm(
-        'predict',
-        '--mini-batch-size',
-        '4096',
-        '--load-model',
-        fx.model,
-        '--input',
-        fx.raw,
-        '--processed-data-file',
-        fx.merged,
-      );
-      assert.equal(r.status, 0, r.stderr);
-      const rows = r.stdout
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((l) => l.split(','));
-      assert.equal(rows.length, want.length);
-      rows.forEach((row, i) => assert.equal(Math.fround(Number(row[1])), want[i], `line ${i + 1}`));
-      assert.ok(new Set(rows.map((row) => row[1])).size > 100, 'varied probabilities');
-      // serve: the first 20 raw lines (without their label) in one request
-      const lines = fs
-        .readFileSync(fx.raw, 'utf8')
-        .split('\n')
-        .slice(0, 20)
-        .map((l) => l.slice(l.indexOf('\t') + 1));
-      const server = await startTestServer(fx.model);
-      try {
-        const reply = await predictRows(server, lines);
-        assert.deepEqual(Float32Array.from(reply.probabilities), want.subarray(0, 20));
-      } finally {
-        await server.close();
-      }
-    } finally {
-      engine.dispose();
-    }
+    await assertPredictAndServeMatchEngine(fx);
   },
 );

@@ -45,6 +45,8 @@ export interface NativeModelSpec {
   /** dcn: the cross layers V_0, W_0, V_1, ... (V with an empty bias), as DlrmParams.cross. */
   cross?: NativeLinearSpec[];
   interaction: 'dot' | 'cat' | 'dcn';
+  /** --model dcn: cross holds {w_l, b_l} per cross layer, top the deep layers then the output over [x_L, h] (interaction cat). */
+  deepCross?: boolean;
   interactionItself: boolean;
   loss: 'mse' | 'bce' | 'wbce';
   lossWeights: [number, number];

@@ -73,6 +73,7 @@ export function nativeModelSpec(
     })),
     ...(params.cross ? { cross: linearSpecs(params.cross, stateful ? state.cross : undefined) } : {}),
     interaction: config.arch.interaction,
+    ...(config.arch.deepCross ? { deepCross: true } : {}),
     interactionItself: config.arch.interactionItself,
     loss: config.loss,
     lossWeights: config.lossWeights,

@@ -3,7 +3,7 @@
 // gather over a table is ever differentiated. One step:
 //   host: pooled [B,T,d] = EmbeddingBags.forward(batch)
 //   tfjs: x = bottomMlp(dense [B,D]); z = interaction(x, pooled) (dcn: crossNet(cat(x, pooled)));
-//         logits = topMlp(z); loss(logits, labels)
+//         logits = topMlp(z) (--model dcn: deepCrossLogits(cat(x, pooled))); loss(logits, labels)
 //         -> gradients of every dense variable and of `pooled`; dense optimizer step on the variables
 //   host: sparse optimizer step of the tables from d(loss)/d(pooled).
 // All tensors of a step are created inside tf.tidy, so the tensor count stays constant across steps. Every
@@ -21,6 +21,7 @@ import type { DlrmGradients, Engine, EngineConfig, StepResult } from '../engine'
 import { selectTfjsBackend, TFJS_ENGINE_NAMES, type TfjsBackendName } from './backend';
 import { catInteraction } from './catInteraction';
 import { crossNet, type CrossLayerTensors } from './crossNet';
+import { deepCrossLogits } from './deepCross';
 import {
   createDenseVariables,
   disposeDenseVariables,
@@ -40,7 +41,7 @@ interface StepTensors {
   loss: tf.Scalar;
   predictions: tf.Tensor1D;
   gradPooled: tf.Tensor3D;
-  /** wt, b gradient pairs of the bottom layers then the top layers. */
+  /** wt, b gradient pairs of the bottom layers, the top layers, then (--model dcn) the cross layers. */
   gradDense: tf.Tensor[];
   /** dcn: per cross layer the gradients of V_lᵀ, W_lᵀ and b_l. */
   gradCross: tf.Tensor[];
@@ -70,7 +71,7 @@ function checkParams(config: EngineConfig, params: DlrmParams, state: OptimizerS
       `embedding tables do not match the architecture (${arch.tableSizes.length} tables of dim ${arch.embeddingDim})`,
     );
   }
-  const crossLayers = arch.interaction === 'dcn' ? 2 * (arch.dcn?.numLayers ?? 0) : 0;
+  const crossLayers = arch.interaction === 'dcn' ? 2 * (arch.dcn?.numLayers ?? 0) : (arch.deepCross?.crossLayers ?? 0);
   if ((params.cross?.length ?? 0) !== crossLayers) {
     throw new UserError(
       `the cross network's parameters (${params.cross?.length ?? 0} layers) do not match the architecture (${arch.interaction}${arch.dcn ? `, ${arch.dcn.numLayers} cross layers` : ''})`,
@@ -100,7 +101,10 @@ function checkParams(config: EngineConfig, params: DlrmParams, state: OptimizerS
 export class TfjsEngine implements Engine {
   private readonly bottom: DenseLayerVariables[];
   private readonly top: DenseLayerVariables[];
-  /** dcn: V_0, W_0, V_1, ... as DlrmParams.cross (V's bias variable is empty and never used). */
+  /**
+   * dcn: V_0, W_0, V_1, ... as DlrmParams.cross (V's bias variable is empty and never used); --model dcn: the
+   * cross layers w_l (as wt [N, 1]), b_l.
+   */
   private readonly cross: DenseLayerVariables[];
   private readonly embeddings: EmbeddingBags;
   private readonly dot: DotInteraction | undefined;
@@ -165,22 +169,35 @@ export class TfjsEngine implements Engine {
     return this.pooled;
   }
 
-  /** Logits [B, 1]. */
+  /** Logits [B, 1]; `deepCross` holds --model dcn's cross layers (empty otherwise). */
   private logits(
     dense: tf.Tensor2D,
     pooled: tf.Tensor3D,
     bottom: LinearTensors[],
     top: LinearTensors[],
     cross: CrossLayerTensors[],
+    deepCross: LinearTensors[],
   ): tf.Tensor2D {
     const x = bottomMlp(dense, bottom);
+    if (this.config.arch.deepCross) return deepCrossLogits(catInteraction(x, pooled), deepCross, top);
     const z = this.dot ? this.dot.apply(x, pooled) : catInteraction(x, pooled);
     return topMlp(cross.length > 0 ? crossNet(z, cross) : z, top);
   }
 
-  /** The cross layers' variables as crossNet takes them. */
+  /** --model dcn's cross layers (empty for DLRM). */
+  private deepCrossLayers(): DenseLayerVariables[] {
+    return this.config.arch.deepCross ? this.cross : [];
+  }
+
+  /** The layers whose gradients are wt, b pairs: bottom, top, then --model dcn's cross layers. */
+  private pairLayers(): DenseLayerVariables[] {
+    return [...this.bottom, ...this.top, ...this.deepCrossLayers()];
+  }
+
+  /** The dcn interaction's cross layers' variables as crossNet takes them (none for --model dcn). */
   private crossTensors(): CrossLayerTensors[] {
     const out: CrossLayerTensors[] = [];
+    if (this.config.arch.deepCross) return out;
     for (let l = 0; l + 1 < this.cross.length; l += 2)
       out.push({ vt: this.cross[l].wt, wt: this.cross[l + 1].wt, b: this.cross[l + 1].b });
     return out;
@@ -195,7 +212,7 @@ export class TfjsEngine implements Engine {
     const pooled = tf.tensor3d(pooledHost, [B, T, d]);
     const labels = tf.tensor1d(batch.labels);
     const weights = tf.tensor1d(lossWeights(batch.labels, this.config));
-    const layers = [...this.bottom, ...this.top];
+    const layers = this.pairLayers();
     const cross = this.crossTensors();
     let predictions: tf.Tensor1D | undefined;
     const f = (...xs: tf.Tensor[]): tf.Scalar => {
@@ -217,6 +234,7 @@ export class TfjsEngine implements Engine {
         asLayers(0, this.bottom.length),
         asLayers(this.bottom.length, this.top.length),
         asCross,
+        asLayers(this.bottom.length + this.top.length, this.deepCrossLayers().length),
       );
       // kept: tf.grads disposes every other intermediate of f (the caller disposes it)
       predictions = tf.keep(outputProbabilities(logits, this.config.lossThreshold));
@@ -242,10 +260,8 @@ export class TfjsEngine implements Engine {
     const out = tf.tidy(() => {
       const s = this.lossAndGradients(batch, pooledHost);
       const lrT = tf.scalar(lr);
-      [...this.bottom, ...this.top].forEach((v, i) =>
-        updateDenseVariables(v, s.gradDense[2 * i], s.gradDense[2 * i + 1], lrT),
-      );
-      for (let l = 0; 2 * l < this.cross.length; l++) {
+      this.pairLayers().forEach((v, i) => updateDenseVariables(v, s.gradDense[2 * i], s.gradDense[2 * i + 1], lrT));
+      for (let l = 0; 3 * l < s.gradCross.length; l++) {
         updateDenseWeight(this.cross[2 * l], s.gradCross[3 * l], lrT);
         updateDenseVariables(this.cross[2 * l + 1], s.gradCross[3 * l + 1], s.gradCross[3 * l + 2], lrT);
       }
@@ -273,7 +289,7 @@ export class TfjsEngine implements Engine {
       const dense = tf.tensor2d(batch.dense, [B, batch.numDense]);
       const pooled = tf.tensor3d(pooledHost, [B, T, d]);
       return outputProbabilities(
-        this.logits(dense, pooled, this.bottom, this.top, this.crossTensors()),
+        this.logits(dense, pooled, this.bottom, this.top, this.crossTensors(), this.deepCrossLayers()),
         this.config.lossThreshold,
       );
     });
@@ -298,19 +314,21 @@ export class TfjsEngine implements Engine {
       const crossHost = await Promise.all(
         out.gradCross.map(async (g) => Float32Array.from((await g.data()) as Float32Array)),
       );
-      // per cross layer: V_lᵀ, W_lᵀ, b_l -> {V_l, no bias}, {W_l, b_l} in the DlrmParams layout
-      const cross = (this.params.cross ?? []).map((l, i) => {
-        const k = 3 * Math.floor(i / 2) + (i % 2);
-        return {
-          weight: transposeMatrix(crossHost[k], l.inFeatures, l.outFeatures),
-          bias: i % 2 === 0 ? new Float32Array(0) : crossHost[k + 1],
-        };
-      });
       const layerGrads = (layers: DlrmParams['bottom'], from: number) =>
         layers.map((l, i) => ({
           weight: transposeMatrix(dense[2 * (from + i)], l.inFeatures, l.outFeatures),
           bias: dense[2 * (from + i) + 1],
         }));
+      // per cross layer: V_lᵀ, W_lᵀ, b_l -> {V_l, no bias}, {W_l, b_l} in the DlrmParams layout
+      const cross = this.config.arch.deepCross
+        ? layerGrads(this.params.cross ?? [], this.bottom.length + this.top.length)
+        : (this.params.cross ?? []).map((l, i) => {
+            const k = 3 * Math.floor(i / 2) + (i % 2);
+            return {
+              weight: transposeMatrix(crossHost[k], l.inFeatures, l.outFeatures),
+              bias: i % 2 === 0 ? new Float32Array(0) : crossHost[k + 1],
+            };
+          });
       const T = this.params.tables.length,
         d = this.config.arch.embeddingDim;
       return {

@@ -142,7 +142,8 @@ std::vector<BagInput> readBags(const Napi::Array& bags, int batch, const std::ve
   return out;
 }
 
-std::vector<dlrm::LinearLayer> readLayers(const Napi::Array& specs, dlrm::OptimizerKind opt, const char* which) {
+/** Reads an MLP; with `lastReadsMore` (--model dcn's output layer over [x_L, h]) the last layer's input is not chained. */
+std::vector<dlrm::LinearLayer> readLayers(const Napi::Array& specs, dlrm::OptimizerKind opt, const char* which, bool lastReadsMore = false) {
   std::vector<dlrm::LinearLayer> layers;
   for (uint32_t l = 0; l < specs.Length(); ++l) {
     Napi::Object s = specs.Get(l).As<Napi::Object>();
@@ -156,7 +157,8 @@ std::vector<dlrm::LinearLayer> readLayers(const Napi::Array& specs, dlrm::Optimi
       L.accWeight = floatData(s.Get("accWeight"), static_cast<std::size_t>(L.in) * L.out, name + " weight accumulator");
       L.accBias = floatData(s.Get("accBias"), L.out, name + " bias accumulator");
     }
-    if (l > 0 && layers.back().out != L.in) throw Napi::RangeError::New(specs.Env(), name + ": input width does not match the previous layer");
+    const bool chained = !(lastReadsMore && l + 1 == specs.Length());
+    if (l > 0 && chained && layers.back().out != L.in) throw Napi::RangeError::New(specs.Env(), name + ": input width does not match the previous layer");
     layers.push_back(L);
   }
   if (layers.empty()) throw Napi::RangeError::New(specs.Env(), std::string(which) + " MLP has no layers");
@@ -188,6 +190,29 @@ std::vector<dlrm::LinearLayer> readCrossLayers(const Napi::Array& specs, dlrm::O
   return layers;
 }
 
+/** Reads spec.cross (--model dcn): per cross layer {weight w_l [N], bias b_l [N]}, inFeatures N, outFeatures 1. */
+std::vector<dlrm::LinearLayer> readDeepCrossLayers(const Napi::Array& specs, dlrm::OptimizerKind opt, int width) {
+  std::vector<dlrm::LinearLayer> layers;
+  if (specs.Length() == 0) throw Napi::RangeError::New(specs.Env(), "model dcn: no cross layers");
+  for (uint32_t l = 0; l < specs.Length(); ++l) {
+    Napi::Object s = specs.Get(l).As<Napi::Object>();
+    dlrm::LinearLayer L;
+    L.in = intProp(s, "inFeatures");
+    L.out = intProp(s, "outFeatures");
+    const std::string name = "cross layer " + std::to_string(l);
+    if (L.in != width || L.out != 1)
+      throw Napi::RangeError::New(specs.Env(), name + ": bad shape [" + std::to_string(L.out) + ", " + std::to_string(L.in) + "] for a cross width " + std::to_string(width));
+    L.weight = floatData(s.Get("weight"), width, name + " weight");
+    L.bias = floatData(s.Get("bias"), width, name + " bias");
+    if (opt != dlrm::OptimizerKind::Sgd) {
+      L.accWeight = floatData(s.Get("accWeight"), width, name + " weight accumulator");
+      L.accBias = floatData(s.Get("accBias"), width, name + " bias accumulator");
+    }
+    layers.push_back(L);
+  }
+  return layers;
+}
+
 class NativeDlrm : public Napi::ObjectWrap<NativeDlrm> {
  public:
   static Napi::Function Define(Napi::Env env) {
@@ -200,7 +225,8 @@ class NativeDlrm : public Napi::ObjectWrap<NativeDlrm> {
     dlrm::ModelConfig cfg;
     cfg.optimizer = optimizerOf(env, spec.Get("optimizer").As<Napi::String>().Utf8Value());
     cfg.bottom = readLayers(spec.Get("bottom").As<Napi::Array>(), cfg.optimizer, "bottom");
-    cfg.top = readLayers(spec.Get("top").As<Napi::Array>(), cfg.optimizer, "top");
+    cfg.deepCross = spec.Get("deepCross").ToBoolean();
+    cfg.top = readLayers(spec.Get("top").As<Napi::Array>(), cfg.optimizer, "top", cfg.deepCross);
     cfg.tables = readTables(spec.Get("tables").As<Napi::Array>(), cfg.optimizer, hugePagesWanted(spec));
     cfg.dim = cfg.bottom.back().out;
     for (const auto& t : cfg.tables)
@@ -209,7 +235,15 @@ class NativeDlrm : public Napi::ObjectWrap<NativeDlrm> {
     if (interaction != "dot" && interaction != "cat" && interaction != "dcn") throw Napi::TypeError::New(env, "unknown interaction '" + interaction + "'");
     cfg.dotInteraction = interaction == "dot";
     cfg.dcnInteraction = interaction == "dcn";
-    if (cfg.dcnInteraction) cfg.cross = readCrossLayers(spec.Get("cross").As<Napi::Array>(), cfg.optimizer, static_cast<int>(cfg.tables.size() + 1) * cfg.dim);
+    const int crossWidth = static_cast<int>(cfg.tables.size() + 1) * cfg.dim;
+    if (cfg.dcnInteraction) cfg.cross = readCrossLayers(spec.Get("cross").As<Napi::Array>(), cfg.optimizer, crossWidth);
+    if (cfg.deepCross) {
+      if (interaction != "cat") throw Napi::TypeError::New(env, "model dcn: the interaction must be cat (x_0)");
+      cfg.cross = readDeepCrossLayers(spec.Get("cross").As<Napi::Array>(), cfg.optimizer, crossWidth);
+      const std::size_t k = cfg.top.size();
+      if (k < 2 || cfg.top[k - 1].in != crossWidth + cfg.top[k - 2].out)
+        throw Napi::RangeError::New(env, "model dcn: the output layer must read the cross width plus the last deep width");
+    }
     cfg.interactionItself = spec.Get("interactionItself").ToBoolean();
     cfg.precision = precisionOf(env, spec.Get("precision"));
     const std::string loss = spec.Get("loss").As<Napi::String>().Utf8Value();
@@ -338,7 +372,8 @@ Napi::Value NativeDlrm::Run(const Napi::CallbackInfo& info) {
     };
     readOut(cfgBottom, spec.Get("bottom").As<Napi::Array>(), grads->bottomWeight, grads->bottomBias, "bottom");
     readOut(cfgTop, spec.Get("top").As<Napi::Array>(), grads->topWeight, grads->topBias, "top");
-    if (spec.Get("interaction").As<Napi::String>().Utf8Value() == "dcn") {
+    const bool deepCross = spec.Get("deepCross").ToBoolean();
+    if (spec.Get("interaction").As<Napi::String>().Utf8Value() == "dcn" || deepCross) {
       Napi::Array outs = g.Get("cross").As<Napi::Array>();
       Napi::Array layers = spec.Get("cross").As<Napi::Array>();
       if (outs.Length() != layers.Length()) throw Napi::RangeError::New(env, "grads.cross has the wrong layer count");
@@ -347,7 +382,8 @@ Napi::Value NativeDlrm::Run(const Napi::CallbackInfo& info) {
         Napi::Object L = layers.Get(l).As<Napi::Object>();
         const int out = intProp(L, "outFeatures");
         grads->crossWeight.push_back(floatData(o.Get("weight"), static_cast<std::size_t>(intProp(L, "inFeatures")) * out, "grads.cross weight"));
-        grads->crossBias.push_back(l % 2 == 0 ? nullptr : floatData(o.Get("bias"), out, "grads.cross bias"));
+        if (deepCross) grads->crossBias.push_back(floatData(o.Get("bias"), intProp(L, "inFeatures"), "grads.cross bias"));
+        else grads->crossBias.push_back(l % 2 == 0 ? nullptr : floatData(o.Get("bias"), out, "grads.cross bias"));
       }
     }
     Napi::Array pooled = g.Get("pooled").As<Napi::Array>();

@@ -57,6 +57,7 @@ void DlrmModel::ensureCapacity(int batch) {
     topInput_.resize(B * topIn_);
     topInputGrad_.resize(B * topIn_);
   }
+  if (cfg_.deepCross) deepCrossCapacity(B);
   if (cfg_.dcnInteraction) {
     const std::size_t N = static_cast<std::size_t>(n_) * cfg_.dim;
     for (std::size_t l = 0; l < crossX_.size(); ++l) {
@@ -95,6 +96,11 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
       embeddingBagForward(cfg_.tables[t], batch.bags[t], r0, r1, T + (t + 1) * d, nd);
     }
   }
+  if (cfg_.deepCross) {
+    const double loss = deepCrossSlice(mode, batch, r0, rows, predictions, p);
+    if (mode != StepMode::Predict) bottomBackward(r0, rows, p);
+    return loss;
+  }
   // interaction
   const float* topInput;
   if (cfg_.dotInteraction) {
@@ -132,7 +138,15 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
     dotInteractionBackward(T + R0 * nd, topInputGrad_.data() + R0 * topIn_, rows, n, d, cfg_.interactionItself, dT + R0 * nd);
   else if (cfg_.dcnInteraction)
     crossBackward(r0, rows, p);
-  // bottom MLP backward, starting from row 0 of dT masked by x's ReLU
+  bottomBackward(r0, rows, p);
+  return loss;
+}
+
+// The bottom MLP's backward of activations on rows [r0, r0 + rows), from row 0 of dT masked by x's ReLU.
+void DlrmModel::bottomBackward(int r0, int rows, Precision p) {
+  const int d = cfg_.dim;
+  const std::size_t R0 = static_cast<std::size_t>(r0), nd = static_cast<std::size_t>(n_) * d;
+  const float* dT = interactionGrad_.data();
   const std::size_t last = cfg_.bottom.size() - 1;
   float* dx = bottomGrad_[last].data() + R0 * d;
   for (int r = 0; r < rows; ++r) std::memcpy(dx + static_cast<std::size_t>(r) * d, dT + (R0 + r) * nd, sizeof(float) * d);
@@ -141,7 +155,6 @@ double DlrmModel::forwardBackwardSlice(StepMode mode, const BatchView& batch, in
     const LinearLayer& L = cfg_.bottom[l];
     linearBackwardInput(bottomGrad_[l].data() + R0 * L.out, rows, L.out, L.weight, L.in, bottomGrad_[l - 1].data() + R0 * L.in, bottomAct_[l - 1].data() + R0 * L.in, p);
   }
-  return loss;
 }
 
 // This part's share of one layer's weight and bias gradients from its input x [B, in] and output gradient dy
@@ -205,9 +218,12 @@ void DlrmModel::updateSlice(StepMode mode, const BatchView& batch, int part, int
                     grads ? grads->crossBias[2 * l + 1] : nullptr);
   }
   layerPass(cfg_.bottom, batch.dense, bottomAct_, bottomGrad_, grads ? &grads->bottomWeight : nullptr, grads ? &grads->bottomBias : nullptr);
-  const float* topInput = cfg_.dotInteraction ? topInput_.data() : cfg_.dcnInteraction ? crossX_.back().data() : interactionIn_.data();
-  layerPass(cfg_.top, topInput, topAct_, topGrad_, grads ? &grads->topWeight : nullptr,
-            grads ? &grads->topBias : nullptr);
+  if (cfg_.deepCross) {
+    deepCrossUpdate(mode, B, part, parts, lr, grads);
+  } else {
+    const float* topInput = cfg_.dotInteraction ? topInput_.data() : cfg_.dcnInteraction ? crossX_.back().data() : interactionIn_.data();
+    layerPass(cfg_.top, topInput, topAct_, topGrad_, grads ? &grads->topWeight : nullptr, grads ? &grads->topBias : nullptr);
+  }
 
   const int d = cfg_.dim;
   const std::size_t nd = static_cast<std::size_t>(n_) * d;

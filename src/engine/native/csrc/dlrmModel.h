@@ -8,6 +8,8 @@
 // Shapes: dense [B, D]; interaction input T [B, n, d] with n = tables + 1; top input [B, topIn].
 // dcn (crossNet.cc): T is x_0 [B, N], N = n d; the cross layers' V_l / W_l are two LinearLayers each (V
 // without bias), whose weight gradients pass 2 computes like any layer's from the stored activations.
+// --model dcn (deepCross.cc): T is x_0 too; top holds the deep layers then the output layer over [x_L, h] and
+// cross holds the rank-1 cross layers {w_l [N], b_l [N]} (in N, out 1).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -37,7 +39,8 @@ struct ModelConfig {
   bool dotInteraction = true;
   bool interactionItself = false;
   bool dcnInteraction = false;
-  std::vector<LinearLayer> cross;  // dcn: V_0, W_0, V_1, W_1, ...
+  std::vector<LinearLayer> cross;  // dcn: V_0, W_0, V_1, W_1, ...; deepCross: w_l with bias b_l [N]
+  bool deepCross = false;  // --model dcn: the original Deep & Cross Network (dotInteraction, dcnInteraction false)
   LossConfig loss;
   OptimizerKind optimizer = OptimizerKind::Sgd;
   // GEMM arithmetic of the training steps (Train, Gradients); Predict always runs fp32. Weights stay fp32.
@@ -59,7 +62,7 @@ enum class StepMode { Predict = 0, Gradients = 1, Train = 2 };
 
 /** Where StepMode::Gradients writes the mean-loss gradients (DlrmGradients layout). */
 struct GradientOutputs {
-  std::vector<float*> bottomWeight, bottomBias, topWeight, topBias, crossWeight, crossBias;  // crossBias null for V
+  std::vector<float*> bottomWeight, bottomBias, topWeight, topBias, crossWeight, crossBias;  // crossBias null for V (dcn)
   std::vector<float*> pooled;  // [T][B * d]
 };
 
@@ -78,6 +81,12 @@ class DlrmModel {
   void updateLayerRows(StepMode mode, LinearLayer& L, const float* x, const float* dy, int B, int part, int parts, float lr, float* outW, float* outB);
   void crossForward(int r0, int rows, Precision precision);
   void crossBackward(int r0, int rows, Precision precision);
+  void bottomBackward(int r0, int rows, Precision p);
+  // --model dcn (deepCross.cc): the slice's forward, loss and backward from x_0 down to dT; pass 2 of the
+  // deep, output and cross layers; buffers for a batch of B rows
+  double deepCrossSlice(StepMode mode, const BatchView& batch, int r0, int rows, float* predictions, Precision p);
+  void deepCrossUpdate(StepMode mode, int B, int part, int parts, float lr, const GradientOutputs* grads);
+  void deepCrossCapacity(std::size_t B);
 
   ModelConfig cfg_;
   ThreadPool pool_;
@@ -89,6 +98,10 @@ class DlrmModel {
   // dcn, per cross layer l: x_{l+1} [B, N] (crossX_[L-1] is the top input), V_l x_l [B, r], z_l = W_l V_l x_l + b_l
   // [B, N], and their gradients dz_l [B, N], d(V_l x_l) [B, r]
   std::vector<std::vector<float>> crossX_, crossXV_, crossZ_, crossDZ_, crossDXV_;
+  // deepCross, per cross layer l: x_{l+1} [B, N], s_l = x_l · w_l [B], g_l = d(x_{l+1}) [B, N], ds_l = g_l · x_0 [B];
+  // the output layer's input [x_L, h] [B, N + H] and its gradient; per pass-2 part, w and b gradient ranges [2N]
+  std::vector<std::vector<float>> dcX_, dcS_, dcG_, dcDS_, dcScratch_;
+  std::vector<float> dcHead_, dcHeadGrad_;
   // per pass-2 part: a weight-gradient range (adagrad) and a bias-gradient range, sized for the widest layer
   std::vector<std::vector<float>> gradW_, gradB_;
   std::vector<SparseScratch> scratch_;
