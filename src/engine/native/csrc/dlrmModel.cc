@@ -251,10 +251,14 @@ double DlrmModel::step(StepMode mode, const BatchView& batch, float lr, float* p
   if (slices < 1) slices = 1;
   double lossParts[64] = {0};
   // pass 1: row slices; pass 2: parameter slices (dense element ranges, tables by index)
-  pool_.parallelFor(slices, [&](int s) {
-    auto [r0, r1] = splitRange(batch.size, s, slices);
-    lossParts[s] = forwardBackwardSlice(mode, batch, static_cast<int>(r0), static_cast<int>(r1), predictions);
-  });
+  // a prediction is one job: the workers sleep after it rather than spin for a pass 2 that does not come
+  pool_.parallelFor(
+      slices,
+      [&](int s) {
+        auto [r0, r1] = splitRange(batch.size, s, slices);
+        lossParts[s] = forwardBackwardSlice(mode, batch, static_cast<int>(r0), static_cast<int>(r1), predictions);
+      },
+      mode == StepMode::Predict);
   if (mode != StepMode::Predict) pool_.parallelFor(threads, [&](int part) { updateSlice(mode, batch, part, threads, lr, grads); });
   double loss = 0.0;
   for (int k = 0; k < slices; ++k) loss += lossParts[k];

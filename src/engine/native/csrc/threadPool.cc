@@ -48,7 +48,7 @@ void ThreadPool::claimUnits() {
   }
 }
 
-void ThreadPool::parallelFor(int units, const std::function<void(int)>& fn) {
+void ThreadPool::parallelFor(int units, const std::function<void(int)>& fn, bool last) {
   if (threads_ == 1 || units <= 1) {
     for (int u = 0; u < units; ++u) fn(u);
     return;
@@ -59,6 +59,7 @@ void ThreadPool::parallelFor(int units, const std::function<void(int)>& fn) {
     units_ = units;
     next_.store(0);
     done_.store(0);
+    linger_.store(!last);
     state_.store(0);  // open: workers may join
     generation_.fetch_add(1);
   }
@@ -73,7 +74,7 @@ void ThreadPool::parallelFor(int units, const std::function<void(int)>& fn) {
 void ThreadPool::workerLoop() {
   unsigned seen = 0;
   for (;;) {
-    int spins = 0;
+    int spins = linger_.load() ? 0 : kSpinIterations;
     while (generation_.load() == seen && spins < kSpinIterations) {
       DLRM_PAUSE();
       ++spins;
