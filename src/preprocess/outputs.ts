@@ -77,7 +77,7 @@ export function refuseRawInputInUse(flag: string, file: string): void {
     );
   for (const merged of new Set([defaultProcessedPath(file), defaultCustomProcessedPath(file)])) {
     const manifestFile = outputPaths({ rawDataFile: file, processedDataFile: merged }).partsDir + '/manifest.json';
-    let sources: { path?: unknown }[] = [];
+    let sources: { path?: unknown }[];
     try {
       sources = (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { sources?: { path?: unknown }[] }).sources ?? [];
     } catch {

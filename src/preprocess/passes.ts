@@ -204,7 +204,7 @@ export class Preprocessor {
     };
 
     const consume = async (o: Outcome): Promise<void> => {
-      if (o.failure !== undefined) throw o.failure;
+      if ('failure' in o) throw o.failure; // only a failed block's outcome has the key
       const b = o.block as ParsedBlock;
       if (b.firstError) {
         const err = this.lineError(day, o.firstLine, b.firstError);

@@ -22,7 +22,8 @@ export interface BlockArrays {
 
 export class RemoteShardWriter {
   private readonly inFlight: Promise<void>[] = [];
-  private failure: unknown;
+  /** The first failure of the worker, rethrown as it came. */
+  private failure: { error: unknown } | undefined;
 
   private constructor(
     private readonly worker: PreprocessWorker,
@@ -51,14 +52,14 @@ export class RemoteShardWriter {
     this.inFlight.push(
       request.then(
         () => undefined,
-        (err: unknown) => void (this.failure ??= err),
+        (err: unknown) => void (this.failure ??= { error: err }),
       ),
     );
   }
 
   /** Appends a block's kept rows; transfers the arrays (to this writer's worker, then to `forward`'s). */
   async append(block: BlockArrays): Promise<void> {
-    if (this.failure !== undefined) throw this.failure;
+    if (this.failure !== undefined) throw this.failure.error;
     this.track(this.post(block));
     if (this.inFlight.length > MAX_IN_FLIGHT) await this.inFlight.shift();
   }
@@ -95,8 +96,9 @@ export class RemoteShardWriter {
     // on the same worker can never be the one committed
     const committed = this.worker.request('shardCommit', { metadata }, 'rows');
     return Promise.all(this.inFlight.splice(0)).then(async () => {
-      const reply = await committed.catch((err: unknown) => void (this.failure ??= err));
-      if (this.failure !== undefined || !reply) throw this.failure;
+      const reply = await committed.catch((err: unknown) => void (this.failure ??= { error: err }));
+      if (this.failure !== undefined) throw this.failure.error;
+      if (!reply) throw new Error('shard commit: no reply from the writer worker');
       return reply.rows;
     });
   }

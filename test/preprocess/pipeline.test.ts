@@ -318,5 +318,10 @@ test('total and day: the merged file shuffled from rows held during the days equ
     logger.info = info;
   }
   // total: one in-memory shuffle from held rows, then one reading the shards; day: 6 days each way
-  assert.deepEqual(readShards, [false, true, ...new Array(6).fill(false), ...new Array(6).fill(true)]);
+  assert.deepEqual(readShards, [
+    false,
+    true,
+    ...new Array<boolean>(6).fill(false),
+    ...new Array<boolean>(6).fill(true),
+  ]);
 });

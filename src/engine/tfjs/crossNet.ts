@@ -16,7 +16,7 @@ const crossCombine = tf.customGrad<tf.Tensor2D>((...args: (tf.Tensor | tf.GradSa
   const [x0, z, xl, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
   save([x0, z]);
   return {
-    value: tf.add(tf.mul(x0, z), xl) as tf.Tensor2D,
+    value: tf.add<tf.Tensor2D>(tf.mul(x0, z), xl),
     gradFunc: (g: tf.Tensor2D, saved: tf.Tensor[]) => {
       const [x0s, zs] = saved as tf.Tensor2D[];
       return [tf.mul(g, zs), tf.mul(g, x0s), g];
