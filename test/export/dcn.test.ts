@@ -7,13 +7,20 @@ import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readSafetensorsHeader } from '../../src/export/safetensors';
 import { readCheckpointHeader } from '../../src/model/checkpoint';
 import { loadInferenceModel } from '../../src/predict/inferenceModel';
 import { setupLogger } from '../../src/util/log';
 import { tempDir } from '../helpers/sharedData';
 import { dlrm } from '../schema/fixtures';
-import { allRows, assertOnnxExportMatchesEngines, engineScores, preprocessLogs, trainModel } from './fixtures';
+import {
+  allRows,
+  assertOnnxExportMatchesEngines,
+  engineScores,
+  exportSafetensors,
+  floatBytes,
+  preprocessLogs,
+  trainModel,
+} from './fixtures';
 
 const dir = tempDir('export-dcn');
 const merged = path.join(dir, 'logs.dlrm');
@@ -41,10 +48,7 @@ test('dcn: onnxruntime scores = engine scores within 1e-5 (bags, folding, the cr
 
 test('dcn: safetensors under TorchRec cross-layer names; import rebuilds the same model, with and without metadata', async () => {
   const out = path.join(dir, 'dcn.safetensors');
-  const r = dlrm('export', '--load-model', model, '--format', 'safetensors', '--out', out);
-  assert.equal(r.status, 0, r.stderr);
-  const header = readSafetensorsHeader(out);
-  const shape = (name: string) => header.tensors.find((t) => t.name === name)?.shape;
+  const { shape, bytes } = exportSafetensors(model, out);
   const N = 4 * (1 + readCheckpointHeader(model).arch.tableSizes.length);
   assert.deepEqual(
     [
@@ -57,11 +61,8 @@ test('dcn: safetensors under TorchRec cross-layer names; import rebuilds the sam
   const m = loadInferenceModel(model);
   const buf = fs.readFileSync(out);
   const dataStart = 8 + Number(buf.readBigUInt64LE(0));
-  const t = header.tensors.find((x) => x.name === 'inter_arch.crossnet.W_kernels.1');
-  assert.ok(t);
-  const bytes = buf.subarray(t.start, t.start + t.byteLength);
   const w1 = m.params.cross?.[3].weight ?? new Float32Array(0);
-  assert.deepEqual(new Uint8Array(bytes), new Uint8Array(w1.buffer, w1.byteOffset, w1.byteLength), 'W_1 bytes');
+  assert.deepEqual(bytes('inter_arch.crossnet.W_kernels.1'), floatBytes(w1), 'W_1 bytes');
   const batch = allRows(merged);
   const want = await engineScores(model, batch);
   for (const variant of ['with', 'without'] as const) {

@@ -10,6 +10,7 @@ import type { Batch } from '../../src/dataset/batch';
 import { sliceBatch } from '../../src/dataset/batchRows';
 import { ProcessedFileReader } from '../../src/dataset/processedFile';
 import type { OnnxInputLayout } from '../../src/export/onnxGraph';
+import { readSafetensorsHeader } from '../../src/export/safetensors';
 import type { EngineOptions } from '../../src/engine/createEngine';
 import { createInferenceEngine, loadInferenceModel } from '../../src/predict/inferenceModel';
 import { resolveTrainConfig, type TrainConfig } from '../../src/train/config';
@@ -182,4 +183,34 @@ export async function assertOnnxExportMatchesEngines(
   const names = (proto.graph?.initializer ?? []).map((t) => t.name);
   for (const name of initializers) assert.ok(names.includes(name), `${name} in the graph`);
   await assertOnnxMatchesEngines(model, out, allRows(merged), layout);
+}
+
+/** `dlrm export --format safetensors` of `model` into `out`; its header, a tensor's shape and its bytes by name. */
+export function exportSafetensors(
+  model: string,
+  out: string,
+): {
+  header: ReturnType<typeof readSafetensorsHeader>;
+  shape: (name: string) => number[] | undefined;
+  bytes: (name: string) => Uint8Array;
+} {
+  const r = dlrm('export', '--load-model', model, '--format', 'safetensors', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const header = readSafetensorsHeader(out);
+  const file = fs.readFileSync(out);
+  const tensor = (name: string) => header.tensors.find((t) => t.name === name);
+  return {
+    header,
+    shape: (name) => tensor(name)?.shape,
+    bytes: (name) => {
+      const t = tensor(name);
+      assert.ok(t, `${name} in the file`);
+      return new Uint8Array(file.subarray(t.start, t.start + t.byteLength));
+    },
+  };
+}
+
+/** The bytes of a float32 array, for comparing with a file's. */
+export function floatBytes(a: Float32Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
