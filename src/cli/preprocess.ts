@@ -7,6 +7,7 @@ import { addCommonOptions, runAction, type CommonOptions } from './subcommand';
 import { choiceOption, floatOption, intOption } from '../util/options';
 import { runPreprocess, type PreprocessConfig } from '../preprocess/pipeline';
 import { UserError } from '../util/errors';
+import { loadSchemaFile } from '../rawformat/loadSchema';
 
 interface PreprocessFlags extends CommonOptions, Omit<PreprocessConfig, 'blockBytes' | 'shuffleMemoryBytes'> {
   schema?: string;
@@ -67,8 +68,13 @@ export function registerPreprocess(program: Command): void {
   addCommonOptions(cmd).action(
     runAction<PreprocessFlags>(async (o) => {
       if (o.schema !== undefined) {
-        if (o.mergedFile === false)
-          throw new UserError('--no-merged-file is not available with --schema (it is for Criteo day files)');
+        if (o.mergedFile === false) {
+          const multiHot = loadSchemaFile(o.schema).categorical.find((c) => c.multiHotSeparator !== undefined);
+          if (multiHot)
+            throw new UserError(
+              `--no-merged-file: training from the parts folder takes one index per table, and ${o.schema}'s column ${multiHot.name} is multi-hot; keep the merged file`,
+            );
+        }
         if (cmd.getOptionValueSource('dataSet') === 'cli')
           throw new UserError(
             '--schema and --data-set exclude each other: --data-set picks a Criteo preset schema, --schema gives your own',

@@ -10,6 +10,7 @@ import { runPreprocess } from '../../src/preprocess/pipeline';
 import { setupLogger } from '../../src/util/log';
 import { flipByte } from './corruptionFixtures';
 import type { FaultCase } from './faultCase';
+import { LOG_SCHEMA, logCsv, logRows, writeJson } from '../schema/fixtures';
 
 /** A 3-day Terabyte-shaped parts folder (no merged file) in `dir`; returns its path. */
 async function partsFolder(dir: string): Promise<string> {
@@ -62,22 +63,23 @@ export const terabyteCases: FaultCase[] = [
     }),
   },
   {
-    name: 'preprocess --no-merged-file with --schema',
+    name: 'preprocess --no-merged-file with a multi-hot --schema (parts training takes one index per table)',
     kind: 'bad-input',
     prepare: (dir) => {
-      fs.writeFileSync(path.join(dir, 'logs.csv'), 'a,b\n1,2\n');
+      fs.writeFileSync(path.join(dir, 'logs.csv'), logCsv(logRows(50, 1)));
       return {
         args: [
           'preprocess',
           '--schema',
-          path.join(dir, 's.json'),
+          writeJson(path.join(dir, 's.json'), LOG_SCHEMA),
           '--raw-data-file',
           path.join(dir, 'logs.csv'),
           '--no-merged-file',
         ],
         expectExit: 2,
-        expectMessage: /^dlrm: --no-merged-file is not available with --schema/,
-        absent: [path.join(dir, 'logs.dlrm.parts')],
+        expectMessage:
+          /^dlrm: --no-merged-file: training from the parts folder takes one index per table, and .*column tags is multi-hot/,
+        absent: [path.join(dir, 'logs.dlrm.parts'), path.join(dir, 'logs.dlrm')],
       };
     },
   },

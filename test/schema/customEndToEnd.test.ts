@@ -161,3 +161,51 @@ test('train (both engines), eval and predict work on the custom dataset', () => 
     assert.ok(Number(prob) > 0 && Number(prob) < 1);
   }
 });
+
+test('--no-merged-file with a one-hot schema: train and eval from the parts folder; eval equals the merged file', () => {
+  const oneHot = writeJson(path.join(dir, 'one-hot.json'), {
+    ...LOG_SCHEMA,
+    columns: LOG_SCHEMA.columns.map((c) => (c === 'tags' ? 'ignore' : c)),
+    categorical: LOG_SCHEMA.categorical.filter((c) => c.multiHotSeparator === undefined),
+  });
+  const both = path.join(dir, 'one-hot.dlrm');
+  const partsOnly = path.join(dir, 'parts-only.dlrm');
+  for (const [out, extra] of [
+    [both, []],
+    [partsOnly, ['--no-merged-file']],
+  ] as const) {
+    const r = dlrm('preprocess', '--schema', oneHot, '--raw-data-file', raw, '--processed-data-file', out, ...extra);
+    assert.equal(r.status, 0, r.stderr);
+  }
+  assert.equal(fs.existsSync(partsOnly), false, 'no merged file');
+  const parts = `${partsOnly}.parts`;
+  const arch = ['--arch-mlp-bot', '1-8-4', '--arch-mlp-top', '8-1', '--mini-batch-size', '32', '--num-batches', '10'];
+  const ckpt = path.join(dir, 'parts.ckpt');
+  const t = dlrm('train', '--processed-data-file', parts, ...arch, '--save-model', ckpt);
+  assert.equal(t.status, 0, t.stderr);
+  const evalOf = (data: string) => {
+    const r = dlrm(
+      'eval',
+      '--processed-data-file',
+      data,
+      '--load-model',
+      ckpt,
+      '--json',
+      '--engine',
+      'tfjs',
+      '--backend',
+      'cpu',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const {
+      samplesPerSec: _speed,
+      seconds: _seconds,
+      processedDataFile: _data,
+      ...figures
+    } = JSON.parse(r.stdout) as Record<string, unknown>;
+    return figures;
+  };
+  const fromParts = evalOf(parts);
+  assert.ok(Number(fromParts.rows) > 0, JSON.stringify(fromParts));
+  assert.deepEqual(fromParts, evalOf(both), 'the same test rows through either layout');
+});
