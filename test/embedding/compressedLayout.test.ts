@@ -15,6 +15,7 @@ import { buildDlrmArch } from '../../src/model/archConfig';
 import type { EmbeddingCompression } from '../../src/model/arch';
 import { UserError } from '../../src/util/errors';
 import { KAGGLE_COUNTS } from '../../scripts/kaggleCounts';
+import { preprocessConfig } from '../helpers/preprocessConfig';
 
 const shared = sharedCriteoFile('kaggle-sample.txt');
 const sample = 'skip' in shared ? { skip: shared.skip, path: undefined } : { skip: false, path: shared.path };
@@ -200,19 +201,7 @@ test(
     const dir = tempDir('qrmd-inspect');
     try {
       const file = path.join(dir, 'k.dlrm');
-      await runPreprocess({
-        rawDataFile: sample.path as string,
-        processedDataFile: file,
-        dataSet: 'kaggle',
-        maxIndRange: -1,
-        dataSubSampleRate: 0,
-        dataRandomize: 'none',
-        minFrequency: 0,
-        seed: 0,
-        skipInvalidLines: false,
-        resume: false,
-        workers: 1,
-      });
+      await runPreprocess(preprocessConfig(sample.path as string, file, { dataRandomize: 'none', workers: 1 }));
       const r = dlrm('inspect', '--processed-data-file', file, '--stats', '--embedding-dim', '16');
       assert.equal(r.status, 0, r.stderr);
       const reader = ProcessedFileReader.open(file);

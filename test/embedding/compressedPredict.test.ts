@@ -16,6 +16,7 @@ import { sharedCriteoFile, tempDir } from '../helpers/sharedData';
 import { dlrm, predictInChunks } from '../predict/fixtures';
 import { ProcessedFileReader } from '../../src/dataset/processedFile';
 import { predictRows, startTestServer } from '../serve/fixtures';
+import { preprocessConfig } from '../helpers/preprocessConfig';
 
 const raw = sharedCriteoFile('kaggle-sample.txt');
 const skip = 'skip' in raw ? raw.skip : false;
@@ -26,19 +27,7 @@ before(async () => {
   if ('skip' in raw) return;
   setupLogger({ level: 'warn', pretty: false });
   merged = path.join(dir, 'k.dlrm');
-  await runPreprocess({
-    rawDataFile: raw.path,
-    processedDataFile: merged,
-    dataSet: 'kaggle',
-    maxIndRange: -1,
-    dataSubSampleRate: 0,
-    dataRandomize: 'none',
-    minFrequency: 0,
-    seed: 0,
-    skipInvalidLines: false,
-    resume: false,
-    workers: 1,
-  });
+  await runPreprocess(preprocessConfig(raw.path, merged, { dataRandomize: 'none', workers: 1 }));
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

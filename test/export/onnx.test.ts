@@ -27,6 +27,7 @@ import { setupLogger } from '../../src/util/log';
 import { sharedCriteoFile, tempDir } from '../helpers/sharedData';
 import { dlrm, LOG_SCHEMA, logCsv, logRows, writeJson } from '../schema/fixtures';
 import { allRows, assertOnnxMatchesEngines, maxAbsDiff, onnxScores, trainModel } from './fixtures';
+import { preprocessConfig } from '../helpers/preprocessConfig';
 
 const TOLERANCE = 1e-5;
 const dir = tempDir('export-onnx');
@@ -39,19 +40,7 @@ before(async () => {
   setupLogger({ level: 'warn', pretty: false });
   if ('skip' in kaggle) return;
   kaggleMerged = path.join(dir, 'kaggle.dlrm');
-  await runPreprocess({
-    rawDataFile: kaggle.path,
-    processedDataFile: kaggleMerged,
-    dataSet: 'kaggle',
-    maxIndRange: -1,
-    dataSubSampleRate: 0,
-    dataRandomize: 'none',
-    minFrequency: 0,
-    seed: 0,
-    skipInvalidLines: false,
-    resume: false,
-    workers: 1,
-  });
+  await runPreprocess(preprocessConfig(kaggle.path, kaggleMerged, { dataRandomize: 'none', workers: 1 }));
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

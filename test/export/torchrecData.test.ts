@@ -17,6 +17,7 @@ import { main } from '../../src/cli/main';
 import { UserError } from '../../src/util/errors';
 import { setupLogger } from '../../src/util/log';
 import { tempDir } from '../helpers/sharedData';
+import { preprocessConfig } from '../helpers/preprocessConfig';
 
 const dir = tempDir('torchrec-data');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -65,19 +66,9 @@ before(async () => {
     seed: 4,
     withLabel: true,
   });
-  await runPreprocess({
-    rawDataFile: path.join(dir, 'day'),
-    processedDataFile: merged,
-    dataSet: 'terabyte',
-    maxIndRange: 10_000_000,
-    dataSubSampleRate: 0,
-    dataRandomize: 'total',
-    minFrequency: 0,
-    seed: 0,
-    skipInvalidLines: false,
-    resume: false,
-    workers: 2,
-  });
+  await runPreprocess(
+    preprocessConfig(path.join(dir, 'day'), merged, { dataSet: 'terabyte', maxIndRange: 10_000_000 }),
+  );
 });
 
 test("export-data --format torchrec: each day's three arrays hold the shard's rows with TorchRec's dtypes and shapes", async () => {

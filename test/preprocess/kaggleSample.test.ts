@@ -9,6 +9,7 @@ import { setupLogger } from '../../src/util/log';
 import { sharedCriteoFile, tempDir } from '../helpers/sharedData';
 import { readProcessed, readVocab } from './fixtures';
 import type { Manifest } from '../../src/dataset/manifest';
+import { preprocessConfig } from '../helpers/preprocessConfig';
 
 setupLogger({ level: 'error' });
 const dir = tempDir('pp-sample');
@@ -23,19 +24,7 @@ test('the real Kaggle sample gives the reference rows per day and counts per tab
   const s = sharedCriteoFile('kaggle-sample.txt');
   if ('skip' in s) return t.skip(s.skip);
   const out = path.join(dir, 'sample.dlrm');
-  const res = await runPreprocess({
-    rawDataFile: s.path,
-    processedDataFile: out,
-    dataSet: 'kaggle',
-    maxIndRange: -1,
-    dataSubSampleRate: 0,
-    dataRandomize: 'total',
-    minFrequency: 0,
-    seed: 0,
-    skipInvalidLines: false,
-    resume: false,
-    workers: 2,
-  });
+  const res = await runPreprocess(preprocessConfig(s.path, out));
   const m: Manifest = res.manifest;
   assert.deepEqual(
     m.days.map((d) => d.rows),

@@ -22,27 +22,14 @@ import {
   referencePreprocess,
   type ReferenceResult,
 } from './fixtures';
+import { preprocessConfig } from '../helpers/preprocessConfig';
 
 setupLogger({ level: 'error' });
 const dir = tempDir('pp-pipeline');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 function config(raw: string, out: string, extra: Partial<PreprocessConfig> = {}): PreprocessConfig {
-  return {
-    rawDataFile: raw,
-    processedDataFile: out,
-    dataSet: 'kaggle',
-    maxIndRange: -1,
-    dataSubSampleRate: 0,
-    dataRandomize: 'none',
-    minFrequency: 0,
-    seed: 0,
-    skipInvalidLines: false,
-    resume: false,
-    workers: 2,
-    blockBytes: 8192,
-    ...extra,
-  };
+  return preprocessConfig(raw, out, { dataRandomize: 'none', blockBytes: 8192, ...extra });
 }
 
 /** Cuts lines into Kaggle's 7 days. */

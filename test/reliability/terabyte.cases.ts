@@ -11,6 +11,7 @@ import { setupLogger } from '../../src/util/log';
 import { flipByte } from './corruptionFixtures';
 import type { FaultCase } from './faultCase';
 import { LOG_SCHEMA, logCsv, logRows, writeJson } from '../schema/fixtures';
+import { preprocessConfig } from '../helpers/preprocessConfig';
 
 /** A 3-day Terabyte-shaped parts folder (no merged file) in `dir`; returns its path. */
 async function partsFolder(dir: string): Promise<string> {
@@ -23,20 +24,14 @@ async function partsFolder(dir: string): Promise<string> {
     seed: 1,
     withLabel: true,
   });
-  await runPreprocess({
-    rawDataFile: path.join(dir, 'day'),
-    processedDataFile: path.join(dir, 'tb.dlrm'),
-    dataSet: 'terabyte',
-    maxIndRange: 10_000_000,
-    dataSubSampleRate: 0,
-    dataRandomize: 'total',
-    minFrequency: 0,
-    seed: 0,
-    skipInvalidLines: false,
-    resume: false,
-    workers: 1,
-    mergedFile: false,
-  });
+  await runPreprocess(
+    preprocessConfig(path.join(dir, 'day'), path.join(dir, 'tb.dlrm'), {
+      dataSet: 'terabyte',
+      maxIndRange: 10_000_000,
+      workers: 1,
+      mergedFile: false,
+    }),
+  );
   return path.join(dir, 'tb.dlrm.parts');
 }
 
