@@ -56,7 +56,7 @@ import {
   verifyShards,
   type Checkpoint,
 } from './checkpoint';
-import { checkSkippedLines } from './invalidLines';
+import { checkRowsKept, checkSkippedLines } from './invalidLines';
 import { VOCAB_DIR, VocabFiles, vocabFileNames } from './vocabFiles';
 import { Vocabulary } from './vocabulary';
 import { oovIndex } from './oovIndex';
@@ -224,6 +224,12 @@ async function preprocessClaimed(cfg: PreprocessConfig, out: OutputPaths): Promi
     const ctx: RunContext = { cfg, raw, out, schema, options, shuffleMemoryBytes, cp, started, endPhase, phases };
     const done = custom ? await schemaDays(ctx) : await presetDays(ctx, (s) => (streamed = s));
     const { manifest } = done;
+    checkRowsKept(
+      raw,
+      done.lines,
+      manifest.days.reduce((s, d) => s + d.rows, 0),
+      cfg.dataSubSampleRate,
+    );
 
     // the merged file, and the parts folder moved into place
     if (cfg.mergedFile === false) {

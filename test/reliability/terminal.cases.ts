@@ -263,6 +263,23 @@ export const terminalCases: FaultCase[] = [
       };
     },
   },
+  ...(['total', 'none'] as const).map((randomize): FaultCase => ({
+    name: `--data-sub-sample-rate 1 on a log of label-0 lines fails and publishes nothing (--data-randomize ${randomize})`,
+    kind: 'bad-input',
+    prepare(dir) {
+      const raw = writeCriteo(dir, 'train.txt', '\n', (lines) => lines.map((l) => `0${l.slice(1)}`));
+      return {
+        args: ['preprocess', '--raw-data-file', raw, '--data-sub-sample-rate', '1', '--data-randomize', randomize],
+        expectExit: 2,
+        expectMessage: new RegExp(`train\\.txt: no row is left of its ${LINES} lines: --data-sub-sample-rate 1`),
+        absent: [
+          path.join(dir, 'train.dlrm'),
+          path.join(dir, 'train.dlrm.parts'),
+          path.join(dir, '.train.dlrm.parts.partial'),
+        ],
+      };
+    },
+  })),
   {
     name: '--skip-invalid-lines skipping more than 1% warns with the count',
     kind: 'bad-input',
