@@ -9,15 +9,6 @@ import { importX } from 'eslint-plugin-import-x';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
-// Findings left in place, file by file and rule by rule (each file's other rules still apply):
-// - criteoParser.ts compares FieldRole codes read from a Uint8Array (the parser's hot loop keeps roles in a
-//   typed array), which no-unsafe-enum-comparison cannot type;
-// - the rest predate the linter (in the preprocess/dataset/generator code rewritten by issue 12) and are to be
-//   fixed one by one: remove an entry, run `npm run lint:eslint`, fix what it shows.
-const KNOWN_FINDINGS = {
-  'src/rawformat/criteoParser.ts': ['@typescript-eslint/no-unsafe-enum-comparison', 'no-useless-assignment'],
-};
-
 export default defineConfig(
   { ignores: ['dist/', 'build/', 'node_modules/', 'coverage/'] },
   js.configs.recommended,
@@ -79,8 +70,4 @@ export default defineConfig(
       },
     },
   },
-  ...Object.entries(KNOWN_FINDINGS).map(([file, rules]) => ({
-    files: [file],
-    rules: Object.fromEntries(rules.map((rule) => [rule, 'off'])),
-  })),
 );

@@ -178,7 +178,7 @@ export class CriteoParser implements RowParser {
       for (; field < numFields; field++) {
         fieldStart = p;
         const role = roles[field];
-        let d = 0;
+        let d: number;
         if (role === FieldRole.Categorical) {
           let v = 0;
           if (catHex[slots[field]]) {
@@ -327,7 +327,7 @@ export class CriteoParser implements RowParser {
     const c = bytes[p];
     if ((c !== 48 && c !== 49) || decClass[bytes[p + 1]] !== 16) return -1;
     p += 2;
-    let d = 0;
+    let d: number;
     for (let k = 0; k < D; k++) {
       const neg = bytes[p] === MINUS;
       if (neg) p++;
@@ -428,7 +428,7 @@ export function describeColumns(L: ParserLayout): string {
   let i = 0;
   while (i < L.numFields) {
     let j = i;
-    while (j + 1 < L.numFields && L.roles[j + 1] === L.roles[i] && L.roles[i] !== 1) j++;
+    while (j + 1 < L.numFields && L.roles[j + 1] === L.roles[i] && L.roles[i] !== FieldRole.Label) j++;
     parts.push(j > i ? `${L.fieldNames[i]}..${L.fieldNames[j]}` : L.fieldNames[i]);
     i = j + 1;
   }

@@ -28,7 +28,7 @@ export interface ParserLayout {
   /** Fields per line. */
   numFields: number;
   /** Per field: its FieldRole. */
-  roles: number[];
+  roles: FieldRole[];
   /** Per field: its dense or categorical slot (0-based), or -1. */
   slots: number[];
   /** Per field: the column name, for error messages. */
@@ -75,7 +75,7 @@ export function compileLayout(schema: ColumnSchema, withLabel = true): ParserLay
   const columns = schema.columns.filter((c) => withLabel || c !== schema.label?.name);
   const denseIndex = new Map(schema.dense.map((d, i) => [d.name, i]));
   const catIndex = new Map(schema.categorical.map((c, i) => [c.name, i]));
-  const roles: number[] = [];
+  const roles: FieldRole[] = [];
   const slots: number[] = [];
   for (const name of columns) {
     if (name === label) {
