@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { defaultCompressions, embeddingMemory } from '../src/embedding/compressedLayout';
 import type { EmbeddingCompression } from '../src/model/arch';
 import { runPreprocess } from '../src/preprocess/pipeline';
+import { preprocessConfig } from '../src/preprocess/preprocessConfig';
 import { resolveTrainConfig, type EngineChoice, type TrainConfig } from '../src/train/config';
 import { runTraining } from '../src/train/train';
 import { setupLogger } from '../src/util/log';
@@ -66,19 +67,7 @@ async function printAuc(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-compressed-'));
   try {
     const file = path.join(dir, 'sample.dlrm');
-    await runPreprocess({
-      rawDataFile: sample,
-      processedDataFile: file,
-      dataSet: 'kaggle',
-      maxIndRange: -1,
-      dataSubSampleRate: 0,
-      dataRandomize: 'total',
-      minFrequency: 0,
-      seed: 0,
-      skipInvalidLines: false,
-      resume: false,
-      workers: 1,
-    });
+    await runPreprocess(preprocessConfig(sample, file, { workers: 1 }));
     const runs: { name: string; flags: Partial<TrainConfig> }[] = [
       { name: 'plain', flags: {} },
       { name: 'qr mult c=4', flags: { qrFlag: true } },

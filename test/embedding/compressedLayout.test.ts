@@ -15,7 +15,7 @@ import { buildDlrmArch } from '../../src/model/archConfig';
 import type { EmbeddingCompression } from '../../src/model/arch';
 import { UserError } from '../../src/util/errors';
 import { KAGGLE_COUNTS } from '../../scripts/kaggleCounts';
-import { preprocessConfig } from '../helpers/preprocessConfig';
+import { preprocessConfig } from '../../src/preprocess/preprocessConfig';
 
 const shared = sharedCriteoFile('kaggle-sample.txt');
 const sample = 'skip' in shared ? { skip: shared.skip, path: undefined } : { skip: false, path: shared.path };

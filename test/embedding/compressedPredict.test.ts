@@ -16,7 +16,7 @@ import { sharedCriteoFile, tempDir } from '../helpers/sharedData';
 import { dlrm, predictInChunks } from '../predict/fixtures';
 import { ProcessedFileReader } from '../../src/dataset/processedFile';
 import { predictRows, startTestServer } from '../serve/fixtures';
-import { preprocessConfig } from '../helpers/preprocessConfig';
+import { preprocessConfig } from '../../src/preprocess/preprocessConfig';
 
 const raw = sharedCriteoFile('kaggle-sample.txt');
 const skip = 'skip' in raw ? raw.skip : false;

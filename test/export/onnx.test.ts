@@ -27,7 +27,7 @@ import { setupLogger } from '../../src/util/log';
 import { sharedCriteoFile, tempDir } from '../helpers/sharedData';
 import { dlrm, LOG_SCHEMA, logCsv, logRows, writeJson } from '../schema/fixtures';
 import { allRows, assertOnnxMatchesEngines, maxAbsDiff, onnxScores, trainModel } from './fixtures';
-import { preprocessConfig } from '../helpers/preprocessConfig';
+import { preprocessConfig } from '../../src/preprocess/preprocessConfig';
 
 const TOLERANCE = 1e-5;
 const dir = tempDir('export-onnx');

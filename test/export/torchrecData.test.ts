@@ -17,7 +17,7 @@ import { main } from '../../src/cli/main';
 import { UserError } from '../../src/util/errors';
 import { setupLogger } from '../../src/util/log';
 import { tempDir } from '../helpers/sharedData';
-import { preprocessConfig } from '../helpers/preprocessConfig';
+import { preprocessConfig } from '../../src/preprocess/preprocessConfig';
 
 const dir = tempDir('torchrec-data');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

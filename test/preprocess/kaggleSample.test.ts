@@ -9,7 +9,7 @@ import { setupLogger } from '../../src/util/log';
 import { sharedCriteoFile, tempDir } from '../helpers/sharedData';
 import { readProcessed, readVocab } from './fixtures';
 import type { Manifest } from '../../src/dataset/manifest';
-import { preprocessConfig } from '../helpers/preprocessConfig';
+import { preprocessConfig } from '../../src/preprocess/preprocessConfig';
 
 setupLogger({ level: 'error' });
 const dir = tempDir('pp-sample');

@@ -22,7 +22,7 @@ import {
   referencePreprocess,
   type ReferenceResult,
 } from './fixtures';
-import { preprocessConfig } from '../helpers/preprocessConfig';
+import { preprocessConfig } from '../../src/preprocess/preprocessConfig';
 
 setupLogger({ level: 'error' });
 const dir = tempDir('pp-pipeline');

@@ -11,7 +11,7 @@ import { setupLogger } from '../../src/util/log';
 import { flipByte } from './corruptionFixtures';
 import type { FaultCase } from './faultCase';
 import { LOG_SCHEMA, logCsv, logRows, writeJson } from '../schema/fixtures';
-import { preprocessConfig } from '../helpers/preprocessConfig';
+import { preprocessConfig } from '../../src/preprocess/preprocessConfig';
 
 /** A 3-day Terabyte-shaped parts folder (no merged file) in `dir`; returns its path. */
 async function partsFolder(dir: string): Promise<string> {

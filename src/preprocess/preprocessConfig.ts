@@ -1,6 +1,7 @@
-// A PreprocessConfig for runPreprocess in tests: the CLI's defaults (Kaggle preset, no folding, no
-// sub-sampling, total randomization, seed 0, 2 workers, no resume), with the fields a test changes.
-import type { PreprocessConfig } from '../../src/preprocess/pipeline';
+// A PreprocessConfig for callers of runPreprocess other than the CLI (tests, benchmark scripts): the CLI's
+// defaults (Kaggle preset, no folding, no sub-sampling, total randomization, seed 0, 2 workers, no resume),
+// with the fields the caller changes.
+import type { PreprocessConfig } from './pipeline';
 
 export function preprocessConfig(
   rawDataFile: string,
